@@ -1,0 +1,2 @@
+//! The quickstart plugin binary: `quickstart run process --params '{…}'`.
+synapse::main!(quickstart);

@@ -1,0 +1,46 @@
+//! Procedural macros of [synapse](https://docs.rs/synapse). Use them through the `synapse`
+//! crate (`synapse::action`, `synapse::params`, …), which documents each one; generated code
+//! reaches the runtime only through the hidden `::synapse::__private` module, so a plugin crate
+//! depends on `synapse` alone.
+//!
+//! Every macro parses, checks and expands in its own module; on a mistake it reports every
+//! problem at once, on the offending tokens, and still emits the user's item so that the rest of
+//! the crate (and the IDE) keeps working.
+
+use proc_macro::TokenStream;
+
+mod action;
+mod data_type;
+mod paths;
+mod plugin;
+mod schema_type;
+
+/// Registers an action. See `synapse::action` for the full reference.
+#[proc_macro_attribute]
+pub fn action(args: TokenStream, item: TokenStream) -> TokenStream {
+    action::expand(args.into(), item.into()).into()
+}
+
+/// Makes a struct or enum an action's params. See `synapse::params`.
+#[proc_macro_attribute]
+pub fn params(args: TokenStream, item: TokenStream) -> TokenStream {
+    schema_type::expand(schema_type::Role::Params, args.into(), item.into()).into()
+}
+
+/// Makes a struct or enum an action's typed result. See `synapse::output`.
+#[proc_macro_attribute]
+pub fn output(args: TokenStream, item: TokenStream) -> TokenStream {
+    schema_type::expand(schema_type::Role::Output, args.into(), item.into()).into()
+}
+
+/// Declares a semantic data type. See `synapse::data_type`.
+#[proc_macro_attribute]
+pub fn data_type(args: TokenStream, item: TokenStream) -> TokenStream {
+    data_type::expand(args.into(), item.into()).into()
+}
+
+/// Declares the plugin's display name, category and description. See `synapse::plugin!`.
+#[proc_macro]
+pub fn plugin(input: TokenStream) -> TokenStream {
+    plugin::expand(input.into()).into()
+}

@@ -1,0 +1,141 @@
+//! The `'static` registry entry every `#[action]` emits.
+
+use super::{Action, ActionOutput, Category, ConstructAction, DataTypeInfo, RunMethod};
+use crate::context::Context;
+use crate::error::Error;
+use crate::params::{HasSchema, ParamsError, SchemaCell, Violations};
+use futures_util::future::BoxFuture;
+use serde_json::Value;
+use std::fmt;
+
+/// What `#[action]` knows about an action at compile time.
+#[derive(Debug, Clone, Copy)]
+pub struct ActionMeta {
+    /// The action name (`process`).
+    pub name: &'static str,
+    /// One paragraph saying what it does (defaults to the doc comment's first paragraph).
+    pub description: &'static str,
+    /// Its category, when it declares one; otherwise the plugin's applies.
+    pub category: Option<Category>,
+    /// How the platform runs it.
+    pub method: RunMethod,
+    /// The semantic type it consumes.
+    pub input_type: Option<&'static DataTypeInfo>,
+    /// The semantic type it produces.
+    pub output_type: Option<&'static DataTypeInfo>,
+    /// The Rust path of the action: `quickstart::ProcessAction`.
+    pub entrypoint: &'static str,
+    /// The crate (package) that defines it.
+    pub crate_name: &'static str,
+    /// The source file of the definition.
+    pub file: &'static str,
+    /// The line of the definition.
+    pub line: u32,
+}
+
+/// Where an action is defined, for messages about the plugin itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SourceLocation {
+    /// The crate (package) name.
+    pub crate_name: &'static str,
+    /// The source file.
+    pub file: &'static str,
+    /// The line.
+    pub line: u32,
+}
+
+impl fmt::Display for SourceLocation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{} (crate `{}`)", self.file, self.line, self.crate_name)
+    }
+}
+
+type RunFn = fn(Value, Context) -> BoxFuture<'static, Result<Value, Failure>>;
+
+/// A registered action: its metadata plus type-erased entry points for its schemas,
+/// validation and execution. Built at compile time by `#[action]`.
+pub struct ActionDescriptor {
+    meta: ActionMeta,
+    params: fn() -> &'static SchemaCell,
+    output: fn() -> &'static SchemaCell,
+    typed_output: bool,
+    run: RunFn,
+}
+
+/// How an erased run ended, before the executor adds what it knows (the action name, panics,
+/// cancellation).
+pub(crate) enum Failure {
+    Params(Violations),
+    Action(Error),
+}
+
+impl ActionDescriptor {
+    /// The descriptor of action type `A`.
+    pub const fn of<A: Action + ConstructAction>(meta: ActionMeta) -> Self {
+        ActionDescriptor {
+            meta,
+            params: <A::Params as HasSchema>::schema_cell,
+            output: <A::Output as HasSchema>::schema_cell,
+            typed_output: <A::Output as ActionOutput>::TYPED,
+            run: run_erased::<A>,
+        }
+    }
+
+    /// The compile-time metadata.
+    pub fn meta(&self) -> &ActionMeta {
+        &self.meta
+    }
+
+    /// The action name.
+    pub fn name(&self) -> &'static str {
+        self.meta.name
+    }
+
+    /// Where it is defined.
+    pub fn location(&self) -> SourceLocation {
+        SourceLocation { crate_name: self.meta.crate_name, file: self.meta.file, line: self.meta.line }
+    }
+
+    /// The params JSON Schema.
+    pub fn params_schema(&self) -> &'static Value {
+        (self.params)().schema()
+    }
+
+    /// The result JSON Schema, when the action has a typed result.
+    pub fn result_schema(&self) -> Option<&'static Value> {
+        self.typed_output.then(|| (self.output)().schema())
+    }
+
+    /// Checks params against the published schema.
+    pub fn validate_params(&self, params: &Value) -> Result<(), ParamsError> {
+        (self.params)()
+            .validate(params)
+            .map_err(|violations| ParamsError { action: self.meta.name.to_owned(), violations })
+    }
+
+    /// Checks a result against the published result schema (untyped results always pass).
+    pub fn validate_result(&self, result: &Value) -> Result<(), Violations> {
+        if self.typed_output { (self.output)().validate(result) } else { Ok(()) }
+    }
+
+    /// Deserializes the (validated) params and runs the action on `ctx`.
+    pub(crate) fn run(&self, params: Value, ctx: Context) -> BoxFuture<'static, Result<Value, Failure>> {
+        (self.run)(params, ctx)
+    }
+}
+
+impl fmt::Debug for ActionDescriptor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ActionDescriptor").field("meta", &self.meta).field("typed_output", &self.typed_output).finish()
+    }
+}
+
+fn run_erased<A: Action + ConstructAction>(params: Value, ctx: Context) -> BoxFuture<'static, Result<Value, Failure>> {
+    Box::pin(async move {
+        let params: A::Params = crate::params::deserialize(params).map_err(Failure::Params)?;
+        let action = A::construct();
+        let output = action.execute(params, &ctx).await.map_err(Failure::Action)?;
+        serde_json::to_value(&output)
+            .map_err(|error| Failure::Action(Error::new(error).context("the result could not be serialized to JSON")))
+    })
+}

@@ -1,0 +1,265 @@
+//! The subcommands.
+
+use super::{ConfigArgs, ListArgs, RunArgs, SchemaArgs};
+use crate::config::ConfigFiles;
+use crate::context::PluginEnvironment;
+use crate::events::sink::{ConsoleSink, JsonLinesSink};
+use crate::events::{Emitter, EventKind, EventSink, RunId};
+use crate::executor::{LocalExecutor, RunError};
+use crate::params::{ParamsError, Violations};
+use crate::registry::{BinaryInfo, Registry, registry};
+use serde_json::Value;
+use std::io::Read;
+use std::path::PathBuf;
+use std::sync::Arc;
+use tokio_util::sync::CancellationToken;
+
+const OK: u8 = 0;
+const FAILED: u8 = 1;
+const USAGE: u8 = 2;
+
+fn load_registry() -> Result<&'static Registry, u8> {
+    match registry() {
+        Ok(registry) if registry.actions().len() == 0 => {
+            eprintln!(
+                "error: this plugin binary registers no actions. If they live in a library crate, \
+                 name it in `synapse::main!(that_crate)` so it is linked in."
+            );
+            Err(FAILED)
+        }
+        Ok(registry) => Ok(registry),
+        Err(error) => {
+            eprintln!("error: {error}");
+            Err(FAILED)
+        }
+    }
+}
+
+pub(super) fn run(args: RunArgs) -> u8 {
+    let registry = match load_registry() {
+        Ok(registry) => registry,
+        Err(code) => return code,
+    };
+    let sink: Arc<dyn EventSink> = if args.json {
+        Arc::new(JsonLinesSink::stdout())
+    } else {
+        Arc::new(ConsoleSink::stderr().verbose(args.verbose))
+    };
+    let fail = |error: RunError| -> u8 {
+        let emitter = Emitter::new(RunId::random(), vec![sink.clone()]);
+        emitter.emit(EventKind::Error { error: error.report() });
+        emitter.finish();
+        error.exit_code()
+    };
+    let params = match read_params(&args.params) {
+        Ok(params) => params,
+        Err(ParamsInputError::Unreadable(message)) => {
+            eprintln!("error: {message}");
+            return USAGE;
+        }
+        Err(ParamsInputError::Malformed(violations)) => {
+            return fail(RunError::InvalidParams(ParamsError { action: args.action.clone(), violations }));
+        }
+    };
+    let mut env = LocalExecutor::new().env;
+    if let Some(path) = &args.env_file {
+        match PluginEnvironment::from_file(path) {
+            Ok(file_env) => env = env.merge(&file_env),
+            Err(error) => {
+                eprintln!("error: {error}");
+                return USAGE;
+            }
+        }
+    }
+    let Some(descriptor) = registry.action(&args.action) else {
+        return fail(RunError::ActionNotFound {
+            action: args.action.clone(),
+            available: registry.names().into_iter().map(str::to_owned).collect(),
+        });
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the async runtime: {error}");
+            return FAILED;
+        }
+    };
+    let cancel = CancellationToken::new();
+    let mut executor = LocalExecutor::new().with_env(env).with_sink(sink.clone()).with_cancellation(cancel.clone());
+    executor.job_id = args.job_id.clone();
+    let outcome = runtime.block_on(async {
+        tokio::spawn(cancel_on_ctrl_c(cancel));
+        executor.run(registry, descriptor, params, RunId::random()).await
+    });
+    runtime.shutdown_background();
+    match outcome {
+        Ok(result) => {
+            if !args.json {
+                println!("{}", serde_json::to_string_pretty(&result).unwrap_or_else(|_| result.to_string()));
+            }
+            OK
+        }
+        Err(error) => error.exit_code(),
+    }
+}
+
+/// First Ctrl-C: cancel the run (the action sees its token; rollbacks run). Second: leave now.
+async fn cancel_on_ctrl_c(cancel: CancellationToken) {
+    if tokio::signal::ctrl_c().await.is_ok() {
+        eprintln!("\ncancelling… (press Ctrl-C again to exit immediately)");
+        cancel.cancel();
+        if tokio::signal::ctrl_c().await.is_ok() {
+            std::process::exit(130);
+        }
+    }
+}
+
+enum ParamsInputError {
+    Unreadable(String),
+    Malformed(Violations),
+}
+
+fn read_params(source: &str) -> Result<Value, ParamsInputError> {
+    let text = if source == "-" {
+        let mut text = String::new();
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .map_err(|error| ParamsInputError::Unreadable(format!("cannot read params from standard input: {error}")))?;
+        text
+    } else if let Some(path) = source.strip_prefix('@') {
+        std::fs::read_to_string(path)
+            .map_err(|error| ParamsInputError::Unreadable(format!("cannot read params file `{path}`: {error}")))?
+    } else {
+        source.to_owned()
+    };
+    serde_json::from_str(&text).map_err(|error| ParamsInputError::Malformed(Violations::malformed_json(&error)))
+}
+
+pub(super) fn list(args: ListArgs) -> u8 {
+    let registry = match load_registry() {
+        Ok(registry) => registry,
+        Err(code) => return code,
+    };
+    let plugin = registry.plugin();
+    if args.json {
+        let actions: Vec<Value> = registry
+            .actions()
+            .map(|action| {
+                let meta = action.meta();
+                serde_json::json!({
+                    "name": meta.name,
+                    "description": meta.description,
+                    "category": registry.category_of(action),
+                    "method": meta.method,
+                    "input_type": meta.input_type.map(|t| t.name),
+                    "output_type": meta.output_type.map(|t| t.name),
+                    "entrypoint": meta.entrypoint,
+                    "typed_result": action.result_schema().is_some(),
+                })
+            })
+            .collect();
+        let listing = serde_json::json!({
+            "plugin": { "name": plugin.name, "code": plugin.code, "version": plugin.version, "category": plugin.category },
+            "actions": actions,
+        });
+        println!("{}", serde_json::to_string_pretty(&listing).unwrap_or_default());
+        return OK;
+    }
+    println!("{} {} — {} ({})", plugin.code, plugin.version, plugin.name, plugin.category);
+    let width = registry.names().iter().map(|n| n.len()).max().unwrap_or(0);
+    for action in registry.actions() {
+        let meta = action.meta();
+        let types = match (meta.input_type, meta.output_type) {
+            (None, None) => String::new(),
+            (input, output) => format!(
+                "  [{} → {}]",
+                input.map_or("-", |t| t.name),
+                output.map_or("-", |t| t.name)
+            ),
+        };
+        println!(
+            "  {:width$}  {:<15}  {:<7}  {}{types}",
+            meta.name,
+            registry.category_of(action).as_str(),
+            meta.method.as_str(),
+            meta.description
+        );
+    }
+    OK
+}
+
+pub(super) fn schema(args: SchemaArgs) -> u8 {
+    if args.events {
+        println!("{}", serde_json::to_string_pretty(&crate::events::event_schema()).unwrap_or_default());
+        return OK;
+    }
+    let registry = match load_registry() {
+        Ok(registry) => registry,
+        Err(code) => return code,
+    };
+    let name = args.action.unwrap_or_default();
+    let Some(action) = registry.action(&name) else {
+        let error = RunError::ActionNotFound { action: name, available: registry.names().into_iter().map(str::to_owned).collect() };
+        eprintln!("error: {error}");
+        return USAGE;
+    };
+    let schema = if args.result {
+        match action.result_schema() {
+            Some(schema) => schema,
+            None => {
+                eprintln!("error: action `{}` has an untyped result (it returns serde_json::Value); it publishes no result schema", action.name());
+                return USAGE;
+            }
+        }
+    } else {
+        action.params_schema()
+    };
+    println!("{}", serde_json::to_string_pretty(schema).unwrap_or_default());
+    OK
+}
+
+pub(super) fn config(args: ConfigArgs, info: BinaryInfo) -> u8 {
+    let registry = match load_registry() {
+        Ok(registry) => registry,
+        Err(code) => return code,
+    };
+    let files = ConfigFiles::generate(registry);
+    let dir = args.dir.unwrap_or_else(|| PathBuf::from(info.manifest_dir));
+    if args.check {
+        let stale = files.check(&dir);
+        if stale.is_empty() {
+            eprintln!("config.yaml and {} schema files in {} are up to date", files.files.len() - 1, dir.display());
+            return OK;
+        }
+        for file in &stale {
+            eprintln!("{file}");
+        }
+        eprintln!(
+            "error: {} generated file(s) in {} are stale; run `{} config --write` and commit the result",
+            stale.len(),
+            dir.display(),
+            registry.plugin().code
+        );
+        return FAILED;
+    }
+    if args.write {
+        return match files.write(&dir) {
+            Ok(changed) if changed.is_empty() => {
+                eprintln!("{} is up to date", dir.display());
+                OK
+            }
+            Ok(changed) => {
+                for path in changed {
+                    eprintln!("wrote {}", dir.join(path).display());
+                }
+                OK
+            }
+            Err(error) => {
+                eprintln!("error: cannot write into {}: {error}", dir.display());
+                FAILED
+            }
+        };
+    }
+    print!("{}", files.yaml());
+    OK
+}

@@ -1,0 +1,123 @@
+//! The plugin binary's command line, from `synapse::main!()`.
+//!
+//! ```text
+//! plugin run <ACTION> [--params <JSON | @FILE | ->] [--json] [--job-id ID] [--env-file FILE] [-v]
+//! plugin list [--json]
+//! plugin schema <ACTION> [--result] | plugin schema --events
+//! plugin config [--check | --write] [--dir DIR]
+//! ```
+//!
+//! Exit codes: 0 success; 2 invalid params or usage; 1 the action failed; 130 cancelled
+//! (Ctrl-C cancels the run's token; a second Ctrl-C exits at once).
+
+mod commands;
+
+use crate::registry::{BinaryInfo, set_binary_info};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// The plugin's command line.
+#[derive(Parser, Debug)]
+#[command(version, about, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run an action.
+    Run(RunArgs),
+    /// List the actions.
+    List(ListArgs),
+    /// Print an action's params (or result) JSON Schema, or the event-stream schema.
+    Schema(SchemaArgs),
+    /// Print, write or check config.yaml and the schema files.
+    Config(ConfigArgs),
+}
+
+#[derive(Args, Debug)]
+struct RunArgs {
+    /// The action to run.
+    action: String,
+    /// The params: inline JSON, `@path/to/file.json`, or `-` for standard input.
+    #[arg(long, short, default_value = "{}")]
+    params: String,
+    /// Write events as JSON lines on standard output (the last line is the result or error).
+    #[arg(long)]
+    json: bool,
+    /// The job id to tag the run with.
+    #[arg(long, env = "SYNAPSE_JOB_ID")]
+    job_id: Option<String>,
+    /// A TOML file whose values are added to the action's environment.
+    #[arg(long)]
+    env_file: Option<PathBuf>,
+    /// Also show debug lines and developer events.
+    #[arg(long, short)]
+    verbose: bool,
+}
+
+#[derive(Args, Debug)]
+struct ListArgs {
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args, Debug)]
+struct SchemaArgs {
+    /// The action.
+    #[arg(required_unless_present = "events")]
+    action: Option<String>,
+    /// The result schema instead of the params schema.
+    #[arg(long)]
+    result: bool,
+    /// The JSON Schema of one JSON-lines event.
+    #[arg(long, conflicts_with_all = ["action", "result"])]
+    events: bool,
+}
+
+#[derive(Args, Debug)]
+struct ConfigArgs {
+    /// Fail (exit 1, with a diff) when the committed files differ from the code.
+    #[arg(long, conflicts_with = "write")]
+    check: bool,
+    /// Write config.yaml and the schema files.
+    #[arg(long)]
+    write: bool,
+    /// The plugin directory (default: the crate the binary was built from).
+    #[arg(long)]
+    dir: Option<PathBuf>,
+}
+
+/// Runs the plugin CLI over the registry of this binary. Called by `synapse::main!()`.
+pub fn main(info: BinaryInfo) -> ExitCode {
+    set_binary_info(info);
+    crate::executor::install_panic_hook(true);
+    let cli = match parse(&info) {
+        Ok(cli) => cli,
+        Err(error) => {
+            let _ = error.print();
+            return ExitCode::from(if error.use_stderr() { 2 } else { 0 });
+        }
+    };
+    let code = match cli.command {
+        Command::Run(args) => commands::run(args),
+        Command::List(args) => commands::list(args),
+        Command::Schema(args) => commands::schema(args),
+        Command::Config(args) => commands::config(args, info),
+    };
+    ExitCode::from(code)
+}
+
+/// Parses the command line, presenting the binary as the plugin (its name, version and
+/// description), not as synapse.
+fn parse(info: &BinaryInfo) -> Result<Cli, clap::Error> {
+    let mut command = Cli::command().name(info.package).bin_name(info.package).version(info.version);
+    if !info.description.is_empty() {
+        command = command.about(info.description);
+    }
+    let matches = command.try_get_matches()?;
+    Cli::from_arg_matches(&matches)
+}

@@ -1,0 +1,59 @@
+//! The `config.yaml` model.
+
+use crate::action::{Category, RunMethod};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// A plugin's manifest.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PluginConfig {
+    /// Display name.
+    pub name: String,
+    /// Unique code (the crate's package name).
+    pub code: String,
+    /// Version, `MAJOR.MINOR.PATCH` (from `Cargo.toml`).
+    pub version: String,
+    /// What the plugin does.
+    #[serde(default)]
+    pub description: String,
+    /// The plugin's category.
+    #[serde(default = "custom")]
+    pub category: Category,
+    /// Free-form tags for the platform.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+    /// The actions, by name.
+    pub actions: BTreeMap<String, ActionConfig>,
+}
+
+fn custom() -> Category {
+    Category::Custom
+}
+
+/// One action's entry in `config.yaml`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ActionConfig {
+    /// What the action does.
+    #[serde(default)]
+    pub description: String,
+    /// The Rust path of the action: `quickstart::ProcessAction`.
+    pub entrypoint: String,
+    /// Its category (the plugin's, unless it declares its own).
+    pub category: Category,
+    /// How the platform runs it.
+    pub method: RunMethod,
+    /// The semantic type it consumes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input_type: Option<String>,
+    /// The semantic type it produces.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output_type: Option<String>,
+    /// The params JSON Schema file, relative to the plugin directory.
+    pub params_schema: String,
+    /// The result JSON Schema file, when the result is typed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_schema: Option<String>,
+}

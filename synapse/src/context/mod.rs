@@ -1,0 +1,257 @@
+//! The runtime context every action receives, and its environment.
+
+mod env;
+mod logger;
+
+pub use env::{EnvError, Origin, PluginEnvironment};
+pub use logger::Logger;
+
+use crate::error::{Cancelled, Result};
+use crate::events::{Emitter, EventKind, EventSink, LogLevel, Metrics, ProgressHandle, RunId};
+use serde::Serialize;
+use std::any::Any;
+use std::sync::Arc;
+use tokio_util::sync::CancellationToken;
+
+/// What an action can see and say while it runs: its environment, the run and job ids, a
+/// logger, progress/metrics/message reporting, a cancellation token, and a slot for a backend
+/// client. Cheap to clone; clones share the run.
+///
+/// ```
+/// use synapse::prelude::*;
+/// use synapse::events::sink::MemorySink;
+/// use std::sync::Arc;
+///
+/// let memory = Arc::new(MemorySink::new());
+/// let ctx = Context::builder("demo").sink(memory.clone()).build();
+/// for i in 1..=10 {
+///     ctx.set_progress(i, 10);
+/// }
+/// ctx.set_metrics(metrics! { loss: 0.05, accuracy: 0.95 }, "train");
+/// ctx.log_message("done", LogLevel::Success);
+/// ctx.finish();
+/// assert_eq!(memory.events().len(), 12);
+/// ```
+#[derive(Clone)]
+pub struct Context {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    action: Arc<str>,
+    plugin: String,
+    job_id: Option<String>,
+    env: PluginEnvironment,
+    emitter: Emitter,
+    cancel: CancellationToken,
+    client: Option<Arc<dyn Any + Send + Sync>>,
+    logger: Logger,
+}
+
+impl Context {
+    /// Starts building a context for `action` (executors do this; tests and tools may too).
+    pub fn builder(action: impl Into<String>) -> ContextBuilder {
+        ContextBuilder {
+            action: action.into(),
+            plugin: String::new(),
+            run_id: None,
+            job_id: None,
+            env: PluginEnvironment::new(),
+            sinks: Vec::new(),
+            cancel: None,
+            client: None,
+        }
+    }
+
+    /// The action being run.
+    pub fn action(&self) -> &str {
+        &self.inner.action
+    }
+
+    /// The plugin code.
+    pub fn plugin(&self) -> &str {
+        &self.inner.plugin
+    }
+
+    /// This run's id (unique per run).
+    pub fn run_id(&self) -> &RunId {
+        self.inner.emitter.run_id()
+    }
+
+    /// The job this run belongs to, when it was given one.
+    pub fn job_id(&self) -> Option<&str> {
+        self.inner.job_id.as_deref()
+    }
+
+    /// The plugin environment.
+    pub fn env(&self) -> &PluginEnvironment {
+        &self.inner.env
+    }
+
+    /// The developer logger.
+    pub fn logger(&self) -> &Logger {
+        &self.inner.logger
+    }
+
+    /// The event emitter (for integrations that emit their own events).
+    pub fn emitter(&self) -> &Emitter {
+        &self.inner.emitter
+    }
+
+    /// Records a structured event named `event` with `data`, at info level.
+    pub fn log(&self, event: &str, data: impl Serialize) {
+        self.log_at(LogLevel::Info, event, data);
+    }
+
+    /// Records a structured event at `level`.
+    pub fn log_at(&self, level: LogLevel, event: &str, data: impl Serialize) {
+        let data = to_data(data);
+        self.inner.emitter.emit(EventKind::Log { level, event: event.to_owned(), data });
+    }
+
+    /// Reports the action's main progress: `current` of `total` items.
+    ///
+    /// Cheap enough for a hot loop (a few atomic operations): values are coalesced so the sinks
+    /// see bounded traffic, every distinct value of a total up to 1,000 is delivered, and the
+    /// final value always is. `current` above `total` is reported as `total`; a `total` of 0
+    /// means "unknown".
+    #[inline]
+    pub fn set_progress(&self, current: u64, total: u64) {
+        self.inner.emitter.set_progress(None, current, total);
+    }
+
+    /// Reports the progress of one category (`"train"`, `"upload"`, …).
+    pub fn set_category_progress(&self, category: &str, current: u64, total: u64) {
+        self.inner.emitter.set_progress(Some(category), current, total);
+    }
+
+    /// A handle for one category's progress, for hot loops (no lookup per call).
+    pub fn progress(&self, category: &str) -> ProgressHandle {
+        self.inner.emitter.progress(Some(category))
+    }
+
+    /// Records metric values under `category` (`train`, `validation`, `test`, or your own).
+    pub fn set_metrics(&self, values: impl Into<Metrics>, category: &str) {
+        self.inner.emitter.emit(EventKind::Metrics { category: category.to_owned(), values: values.into() });
+    }
+
+    /// Shows `text` to the user at `level` (`Success` and `Danger` included).
+    pub fn log_message(&self, text: impl Into<String>, level: LogLevel) {
+        self.inner.emitter.emit(EventKind::Message { level, text: text.into() });
+    }
+
+    /// Records a developer event, not shown to end users.
+    pub fn log_dev_event(&self, message: impl Into<String>, data: impl Serialize) {
+        self.inner.emitter.emit(EventKind::DevEvent { message: message.into(), data: to_data(data) });
+    }
+
+    /// The cancellation token: cancelled on Ctrl-C in the plugin CLI, or by the executor.
+    pub fn cancellation_token(&self) -> &CancellationToken {
+        &self.inner.cancel
+    }
+
+    /// True once the run was asked to stop.
+    pub fn is_cancelled(&self) -> bool {
+        self.inner.cancel.is_cancelled()
+    }
+
+    /// `Err(Cancelled)` once the run was asked to stop: call it at check points in long
+    /// computations (`ctx.check_cancelled()?`).
+    pub fn check_cancelled(&self) -> Result<()> {
+        if self.is_cancelled() { Err(Cancelled.into()) } else { Ok(()) }
+    }
+
+    /// The backend client of type `C`, when the executor was given one.
+    pub fn client<C: Any + Send + Sync>(&self) -> Option<&C> {
+        self.inner.client.as_deref().and_then(|client| client.downcast_ref::<C>())
+    }
+
+    /// Emits pending progress and flushes the sinks (executors call this when a run ends).
+    pub fn finish(&self) {
+        self.inner.emitter.finish();
+    }
+}
+
+fn to_data(data: impl Serialize) -> serde_json::Value {
+    serde_json::to_value(data).unwrap_or_else(|error| serde_json::json!({ "unserializable": error.to_string() }))
+}
+
+/// Builds a [`Context`].
+pub struct ContextBuilder {
+    action: String,
+    plugin: String,
+    run_id: Option<RunId>,
+    job_id: Option<String>,
+    env: PluginEnvironment,
+    sinks: Vec<Arc<dyn EventSink>>,
+    cancel: Option<CancellationToken>,
+    client: Option<Arc<dyn Any + Send + Sync>>,
+}
+
+impl ContextBuilder {
+    /// The plugin code.
+    pub fn plugin(mut self, plugin: impl Into<String>) -> Self {
+        self.plugin = plugin.into();
+        self
+    }
+
+    /// The run id (a random one otherwise).
+    pub fn run_id(mut self, run_id: RunId) -> Self {
+        self.run_id = Some(run_id);
+        self
+    }
+
+    /// The job id.
+    pub fn job_id(mut self, job_id: Option<String>) -> Self {
+        self.job_id = job_id;
+        self
+    }
+
+    /// The environment.
+    pub fn env(mut self, env: PluginEnvironment) -> Self {
+        self.env = env;
+        self
+    }
+
+    /// Adds a sink.
+    pub fn sink(mut self, sink: Arc<dyn EventSink>) -> Self {
+        self.sinks.push(sink);
+        self
+    }
+
+    /// Adds sinks.
+    pub fn sinks(mut self, sinks: impl IntoIterator<Item = Arc<dyn EventSink>>) -> Self {
+        self.sinks.extend(sinks);
+        self
+    }
+
+    /// The cancellation token (a fresh one otherwise).
+    pub fn cancellation(mut self, token: CancellationToken) -> Self {
+        self.cancel = Some(token);
+        self
+    }
+
+    /// The backend client.
+    pub fn client(mut self, client: Option<Arc<dyn Any + Send + Sync>>) -> Self {
+        self.client = client;
+        self
+    }
+
+    /// The context.
+    pub fn build(self) -> Context {
+        let emitter = Emitter::new(self.run_id.unwrap_or_else(RunId::random), self.sinks);
+        let action: Arc<str> = Arc::from(self.action);
+        Context {
+            inner: Arc::new(Inner {
+                logger: Logger::new(emitter.clone(), action.clone()),
+                action,
+                plugin: self.plugin,
+                job_id: self.job_id,
+                env: self.env,
+                emitter,
+                cancel: self.cancel.unwrap_or_default(),
+                client: self.client,
+            }),
+        }
+    }
+}

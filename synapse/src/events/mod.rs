@@ -1,0 +1,36 @@
+//! One typed event stream for everything an action says.
+//!
+//! Logs, progress, metrics, user messages, developer events, and the final result or error are
+//! all [`Event`]s carrying the run id, a sequence number and a timestamp. [Sinks](sink) consume
+//! them: the console, JSON lines (the wire format every process boundary speaks), memory (for
+//! tests). The JSON-lines format is versioned ([`EVENT_SCHEMA_VERSION`]) and published as a
+//! JSON Schema ([`event_schema`], `plugin schema --events`).
+//!
+//! ```
+//! use synapse::events::{Event, EventKind};
+//!
+//! let line = r#"{"v":1,"run":"r1","seq":3,"ts":"2026-11-24T10:00:00.000001Z","type":"progress","category":null,"current":5,"total":10}"#;
+//! let event: Event = serde_json::from_str(line).unwrap();
+//! assert_eq!(event.seq, 3);
+//! assert!(matches!(event.kind, EventKind::Progress { current: 5, total: 10, .. }));
+//! assert_eq!(serde_json::to_string(&event).unwrap(), line);
+//! ```
+
+mod emitter;
+mod model;
+mod progress;
+pub mod sink;
+
+pub use emitter::{Emitter, ProgressHandle};
+pub use model::{Event, EventKind, LogLevel, Metrics, RunId, EVENT_SCHEMA_VERSION};
+pub use sink::EventSink;
+
+/// The JSON Schema of one JSON-lines event line (version [`EVENT_SCHEMA_VERSION`]).
+///
+/// ```
+/// let schema = synapse::events::event_schema();
+/// assert_eq!(schema["title"], "Event");
+/// ```
+pub fn event_schema() -> serde_json::Value {
+    crate::params::schema_of::<Event>()
+}

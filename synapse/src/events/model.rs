@@ -1,0 +1,249 @@
+//! The event model and its JSON-lines form.
+
+use crate::executor::ErrorReport;
+use schemars::JsonSchema;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::Value;
+use std::fmt;
+use std::sync::Arc;
+use std::time::SystemTime;
+
+/// The version of the JSON-lines event format. Bumped on any incompatible change; readers
+/// reject lines of a version they do not know.
+pub const EVENT_SCHEMA_VERSION: u32 = 1;
+
+/// Metric values by name, as sent with [`Context::set_metrics`](crate::Context::set_metrics).
+/// Build one with [`metrics!`](crate::metrics).
+pub type Metrics = serde_json::Map<String, Value>;
+
+/// Identifies one run of one action; cheap to clone.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RunId(Arc<str>);
+
+impl RunId {
+    /// A fresh random id (32 lowercase hex digits).
+    pub fn random() -> Self {
+        RunId(Arc::from(uuid::Uuid::new_v4().simple().to_string()))
+    }
+
+    /// The id as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<&str> for RunId {
+    fn from(id: &str) -> Self {
+        RunId(Arc::from(id))
+    }
+}
+
+impl From<String> for RunId {
+    fn from(id: String) -> Self {
+        RunId(Arc::from(id))
+    }
+}
+
+impl fmt::Display for RunId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Debug for RunId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "RunId({})", self.0)
+    }
+}
+
+impl Serialize for RunId {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for RunId {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(RunId::from)
+    }
+}
+
+impl JsonSchema for RunId {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "RunId".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        String::json_schema(generator)
+    }
+}
+
+/// Message severity, as the platform knows it (`success` and `danger` included).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum LogLevel {
+    /// Developer detail.
+    Debug,
+    /// Normal information.
+    Info,
+    /// Something went well (shown as info to tracing).
+    Success,
+    /// Something to look at.
+    Warning,
+    /// Something went badly (shown as error to tracing).
+    Danger,
+    /// An error.
+    Error,
+    /// A critical error.
+    Critical,
+}
+
+impl LogLevel {
+    /// The wire name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            LogLevel::Debug => "debug",
+            LogLevel::Info => "info",
+            LogLevel::Success => "success",
+            LogLevel::Warning => "warning",
+            LogLevel::Danger => "danger",
+            LogLevel::Error => "error",
+            LogLevel::Critical => "critical",
+        }
+    }
+}
+
+impl fmt::Display for LogLevel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One thing an action (or the runtime on its behalf) said.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Event {
+    /// Format version: [`EVENT_SCHEMA_VERSION`].
+    #[serde(rename = "v")]
+    pub version: u32,
+    /// The run this event belongs to.
+    pub run: RunId,
+    /// Position in the run's stream: 0, 1, 2, … with no gaps.
+    pub seq: u64,
+    /// When it happened (RFC 3339, UTC, microseconds).
+    #[serde(with = "rfc3339")]
+    #[schemars(with = "String")]
+    pub ts: SystemTime,
+    /// The workflow step that was running, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub step: Option<String>,
+    /// What happened.
+    #[serde(flatten)]
+    pub kind: EventKind,
+}
+
+/// What an event says.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum EventKind {
+    /// The run began.
+    Started {
+        /// The action.
+        action: String,
+        /// The plugin code.
+        plugin: String,
+        /// The job id, when the run belongs to a job.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        job_id: Option<String>,
+    },
+    /// A developer log line ([`Context::logger`](crate::Context::logger)).
+    LogLine {
+        /// Severity.
+        level: LogLevel,
+        /// The text.
+        message: String,
+    },
+    /// A structured event ([`Context::log`](crate::Context::log)).
+    Log {
+        /// Severity.
+        level: LogLevel,
+        /// The event name.
+        event: String,
+        /// Its data.
+        data: Value,
+    },
+    /// A message for the user ([`Context::log_message`](crate::Context::log_message)).
+    Message {
+        /// Severity.
+        level: LogLevel,
+        /// The text.
+        text: String,
+    },
+    /// Progress of one category (coalesced: see [`Context::set_progress`](crate::Context::set_progress)).
+    Progress {
+        /// The category; `null` for the action's main progress.
+        category: Option<String>,
+        /// Items done (never more than `total`).
+        current: u64,
+        /// Items in all; 0 when unknown.
+        total: u64,
+    },
+    /// Metric values of one category ([`Context::set_metrics`](crate::Context::set_metrics)).
+    Metrics {
+        /// The category (`train`, `validation`, …).
+        category: String,
+        /// Values by name.
+        values: Metrics,
+    },
+    /// A developer event, not shown to end users ([`Context::log_dev_event`](crate::Context::log_dev_event)).
+    DevEvent {
+        /// What happened.
+        message: String,
+        /// Its data.
+        data: Value,
+    },
+    /// The run succeeded with this result (always the last event of a successful run).
+    Result {
+        /// The result.
+        value: Value,
+    },
+    /// The run failed (always the last event of a failed run).
+    Error {
+        /// What went wrong.
+        error: ErrorReport,
+    },
+}
+
+impl EventKind {
+    /// The `type` tag of this kind on the wire.
+    pub fn tag(&self) -> &'static str {
+        match self {
+            EventKind::Started { .. } => "started",
+            EventKind::LogLine { .. } => "log_line",
+            EventKind::Log { .. } => "log",
+            EventKind::Message { .. } => "message",
+            EventKind::Progress { .. } => "progress",
+            EventKind::Metrics { .. } => "metrics",
+            EventKind::DevEvent { .. } => "dev_event",
+            EventKind::Result { .. } => "result",
+            EventKind::Error { .. } => "error",
+        }
+    }
+
+    /// True for the events that end a run.
+    pub fn is_terminal(&self) -> bool {
+        matches!(self, EventKind::Result { .. } | EventKind::Error { .. })
+    }
+}
+
+mod rfc3339 {
+    use serde::{Deserialize, Deserializer, Serializer};
+    use std::time::SystemTime;
+
+    pub fn serialize<S: Serializer>(ts: &SystemTime, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(&humantime::format_rfc3339_micros(*ts))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<SystemTime, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        humantime::parse_rfc3339(&text).map_err(serde::de::Error::custom)
+    }
+}

@@ -1,0 +1,219 @@
+//! Human-readable output: one line per event, and a progress bar per category when the
+//! output is a terminal (plain progress lines at every 10 % otherwise).
+
+use super::EventSink;
+use crate::events::{Event, EventKind, LogLevel};
+use console::{Style, Term};
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::collections::HashMap;
+use std::io::Write;
+use std::sync::{Mutex, PoisonError};
+use std::time::SystemTime;
+
+/// Renders events for a person watching the run.
+///
+/// ```
+/// use synapse::events::{Emitter, EventKind, LogLevel, RunId, sink::ConsoleSink};
+/// use std::sync::Arc;
+///
+/// let out = Arc::new(std::sync::Mutex::new(Vec::new()));
+/// let sink = Arc::new(ConsoleSink::plain(SharedBuf(out.clone())));
+/// let emitter = Emitter::new(RunId::from("r1"), vec![sink]);
+/// emitter.emit(EventKind::Message { level: LogLevel::Success, text: "saved".into() });
+/// emitter.finish();
+/// assert_eq!(String::from_utf8(out.lock().unwrap().clone()).unwrap(), "success saved\n");
+/// # struct SharedBuf(Arc<std::sync::Mutex<Vec<u8>>>);
+/// # impl std::io::Write for SharedBuf {
+/// #     fn write(&mut self, b: &[u8]) -> std::io::Result<usize> { self.0.lock().unwrap().write(b) }
+/// #     fn flush(&mut self) -> std::io::Result<()> { Ok(()) }
+/// # }
+/// ```
+pub struct ConsoleSink {
+    state: Mutex<State>,
+    verbose: bool,
+}
+
+struct State {
+    output: Output,
+    started: Option<SystemTime>,
+    action: String,
+}
+
+enum Output {
+    Bars { multi: MultiProgress, bars: HashMap<Option<String>, ProgressBar> },
+    Plain { out: Box<dyn Write + Send>, styled: bool, shown_decile: HashMap<Option<String>, u64> },
+}
+
+impl ConsoleSink {
+    /// Writes to standard error: progress bars when it is a terminal, plain lines otherwise.
+    pub fn stderr() -> Self {
+        let output = if Term::stderr().is_term() {
+            Output::Bars {
+                multi: MultiProgress::with_draw_target(ProgressDrawTarget::stderr_with_hz(12)),
+                bars: HashMap::new(),
+            }
+        } else {
+            Output::Plain { out: Box::new(std::io::stderr()), styled: false, shown_decile: HashMap::new() }
+        };
+        ConsoleSink::with_output(output)
+    }
+
+    /// Writes plain, unstyled lines to `out`.
+    pub fn plain(out: impl Write + Send + 'static) -> Self {
+        ConsoleSink::with_output(Output::Plain { out: Box::new(out), styled: false, shown_decile: HashMap::new() })
+    }
+
+    fn with_output(output: Output) -> Self {
+        ConsoleSink { state: Mutex::new(State { output, started: None, action: String::new() }), verbose: false }
+    }
+
+    /// Also shows developer events and debug lines.
+    pub fn verbose(mut self, yes: bool) -> Self {
+        self.verbose = yes;
+        self
+    }
+}
+
+impl EventSink for ConsoleSink {
+    fn emit(&self, event: &Event) {
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        let styled = matches!(state.output, Output::Bars { .. }) || matches!(state.output, Output::Plain { styled: true, .. });
+        let line = match &event.kind {
+            EventKind::Started { action, .. } => {
+                state.started = Some(event.ts);
+                state.action.clone_from(action);
+                let short = event.run.as_str().get(..8).unwrap_or(event.run.as_str());
+                Some(paint(styled, Style::new().bold(), &format!("▶ {action}  (run {short})")))
+            }
+            EventKind::LogLine { level, message } => {
+                (self.verbose || *level != LogLevel::Debug).then(|| format!("{} {message}", level_tag(styled, *level)))
+            }
+            EventKind::Log { level, event: name, data } => Some(format!(
+                "{} {}{}",
+                level_tag(styled, *level),
+                paint(styled, Style::new().cyan(), name),
+                compact_data(data)
+            )),
+            EventKind::Message { level, text } => Some(format!("{} {text}", level_tag(styled, *level))),
+            EventKind::DevEvent { message, data } => {
+                self.verbose.then(|| format!("{} {message}{}", paint(styled, Style::new().dim(), "dev"), compact_data(data)))
+            }
+            EventKind::Metrics { category, values } => {
+                let pairs: Vec<String> = values.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                Some(format!("{} [{category}] {}", paint(styled, Style::new().magenta(), "metrics"), pairs.join(", ")))
+            }
+            EventKind::Progress { category, current, total } => {
+                progress(&mut state.output, category, *current, *total);
+                None
+            }
+            EventKind::Result { .. } => {
+                finish_bars(&mut state.output, true);
+                let elapsed = state.started.and_then(|s| event.ts.duration_since(s).ok()).unwrap_or_default();
+                Some(paint(styled, Style::new().green().bold(), &format!("✔ {} finished in {}", state.action, human_duration(elapsed))))
+            }
+            EventKind::Error { error } => {
+                finish_bars(&mut state.output, false);
+                Some(paint(styled, Style::new().red().bold(), &format!("✖ {error}")))
+            }
+        };
+        if let Some(line) = line {
+            let prefixed = match &event.step {
+                Some(step) => format!("{} {line}", paint(styled, Style::new().dim(), &format!("[{step}]"))),
+                None => line,
+            };
+            print_line(&mut state.output, &prefixed);
+        }
+    }
+
+    fn flush(&self) {
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Output::Plain { out, .. } = &mut state.output {
+            let _ = out.flush();
+        }
+    }
+}
+
+fn paint(styled: bool, style: Style, text: &str) -> String {
+    if styled { style.apply_to(text).to_string() } else { text.to_owned() }
+}
+
+fn level_tag(styled: bool, level: LogLevel) -> String {
+    let style = match level {
+        LogLevel::Debug => Style::new().dim(),
+        LogLevel::Info => Style::new().blue(),
+        LogLevel::Success => Style::new().green(),
+        LogLevel::Warning => Style::new().yellow(),
+        LogLevel::Danger | LogLevel::Error | LogLevel::Critical => Style::new().red(),
+    };
+    paint(styled, style, level.as_str())
+}
+
+fn compact_data(data: &serde_json::Value) -> String {
+    match data {
+        serde_json::Value::Null => String::new(),
+        serde_json::Value::Object(map) if map.is_empty() => String::new(),
+        other => format!(" {other}"),
+    }
+}
+
+fn print_line(output: &mut Output, line: &str) {
+    match output {
+        Output::Bars { multi, .. } => {
+            let _ = multi.println(line);
+        }
+        Output::Plain { out, .. } => {
+            let _ = writeln!(out, "{line}");
+        }
+    }
+}
+
+fn percent(current: u64, total: u64) -> u64 {
+    if total == 0 { 0 } else { (u128::from(current) * 100 / u128::from(total)) as u64 }
+}
+
+fn progress(output: &mut Output, category: &Option<String>, current: u64, total: u64) {
+    let label = category.clone().unwrap_or_else(|| "progress".into());
+    match output {
+        Output::Bars { multi, bars } => {
+            let bar = bars.entry(category.clone()).or_insert_with(|| {
+                let bar = multi.add(ProgressBar::new(total));
+                let style = ProgressStyle::with_template("{prefix:>12.bold} [{bar:30.cyan/blue}] {pos}/{len} {percent:>3}% eta {eta}")
+                    .unwrap_or_else(|_| ProgressStyle::default_bar())
+                    .progress_chars("=> ");
+                bar.set_style(style);
+                bar.set_prefix(label);
+                bar
+            });
+            bar.set_length(total);
+            bar.set_position(current);
+        }
+        Output::Plain { out, shown_decile, .. } => {
+            let decile = percent(current, total) / 10;
+            let last = shown_decile.get(category).copied();
+            let restarted = last.is_some_and(|last| decile < last);
+            if last.is_none_or(|last| decile > last) || restarted {
+                shown_decile.insert(category.clone(), decile);
+                let _ = writeln!(out, "{label} {:>3}% ({current}/{total})", percent(current, total));
+            }
+        }
+    }
+}
+
+fn finish_bars(output: &mut Output, success: bool) {
+    if let Output::Bars { bars, .. } = output {
+        for (_, bar) in bars.drain() {
+            if success { bar.finish() } else { bar.abandon() }
+        }
+    }
+}
+
+fn human_duration(d: std::time::Duration) -> String {
+    let micros = d.as_micros();
+    if micros < 1_000 {
+        format!("{micros}µs")
+    } else if micros < 1_000_000 {
+        format!("{:.1}ms", micros as f64 / 1e3)
+    } else {
+        format!("{:.2}s", d.as_secs_f64())
+    }
+}

@@ -1,0 +1,223 @@
+//! Why a run failed: a typed error for callers, and its serializable report for the event
+//! stream and for crossing process boundaries.
+
+use super::ExecutionMode;
+use crate::error::Error;
+use crate::params::{ParamsError, Violations};
+use crate::registry::RegistryError;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Why a run did not produce a result.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RunError {
+    /// No action of that name is registered.
+    #[error("unknown action `{action}`{}", suggestion(action, available))]
+    ActionNotFound {
+        /// The name asked for.
+        action: String,
+        /// The registered names.
+        available: Vec<String>,
+    },
+    /// The plugin code names no plugin this binary provides.
+    #[error("unknown plugin `{code}`; this binary provides: {}", available.join(", "))]
+    PluginNotFound {
+        /// The code asked for.
+        code: String,
+        /// The codes this binary answers to.
+        available: Vec<String>,
+    },
+    /// The params broke their schema; nothing ran.
+    #[error(transparent)]
+    InvalidParams(#[from] ParamsError),
+    /// The action returned an error.
+    #[error("action `{action}` failed: {source}")]
+    Failed {
+        /// The action.
+        action: String,
+        /// Its error, with its cause chain.
+        #[source]
+        source: Error,
+    },
+    /// The action panicked.
+    #[error("action `{action}` panicked: {message}{}", location.as_ref().map(|l| format!(" (at {l})")).unwrap_or_default())]
+    Panicked {
+        /// The action.
+        action: String,
+        /// The panic message.
+        message: String,
+        /// Where it panicked, when known.
+        location: Option<String>,
+    },
+    /// The run was cancelled.
+    #[error("action `{action}` was cancelled")]
+    Cancelled {
+        /// The action.
+        action: String,
+    },
+    /// The action's result broke its published result schema.
+    #[error("action `{action}` returned a result that does not match its result schema:\n{violations}")]
+    InvalidResult {
+        /// The action.
+        action: String,
+        /// How the result is wrong.
+        violations: Violations,
+    },
+    /// The execution mode cannot run here.
+    #[error("{mode} mode is not available in this build: {reason}")]
+    ModeUnavailable {
+        /// The mode asked for.
+        mode: ExecutionMode,
+        /// Why.
+        reason: String,
+    },
+    /// The binary's registry is inconsistent (a build problem of the plugin).
+    #[error(transparent)]
+    Registry(#[from] RegistryError),
+    /// A failure reported by a run in another process, as it reported it.
+    #[error("{0}")]
+    Remote(ErrorReport),
+}
+
+fn suggestion(action: &str, available: &[String]) -> String {
+    let close = synapse_macros_core::errors::closest(action, available.iter().map(String::as_str));
+    match close {
+        Some(name) => format!("; did you mean `{name}`? (available: {})", available.join(", ")),
+        None if available.is_empty() => "; this binary registers no actions".to_owned(),
+        None => format!("; available: {}", available.join(", ")),
+    }
+}
+
+/// The kind of a failure, stable on the wire.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorKind {
+    /// See [`RunError::ActionNotFound`].
+    ActionNotFound,
+    /// See [`RunError::PluginNotFound`].
+    PluginNotFound,
+    /// See [`RunError::InvalidParams`].
+    InvalidParams,
+    /// See [`RunError::Failed`].
+    Failed,
+    /// See [`RunError::Panicked`].
+    Panicked,
+    /// See [`RunError::Cancelled`].
+    Cancelled,
+    /// See [`RunError::InvalidResult`].
+    InvalidResult,
+    /// See [`RunError::ModeUnavailable`].
+    ModeUnavailable,
+    /// See [`RunError::Registry`].
+    Registry,
+}
+
+impl ErrorKind {
+    /// The process exit code for a run that failed this way: 2 for bad input or usage, 130
+    /// for cancellation, 1 for everything else.
+    pub fn exit_code(self) -> u8 {
+        match self {
+            ErrorKind::InvalidParams | ErrorKind::ActionNotFound | ErrorKind::PluginNotFound | ErrorKind::ModeUnavailable => 2,
+            ErrorKind::Cancelled => 130,
+            _ => 1,
+        }
+    }
+}
+
+/// A failure as data: what the `error` event carries and what crosses process boundaries.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct ErrorReport {
+    /// What kind of failure.
+    pub kind: ErrorKind,
+    /// The headline, e.g. "action `process` failed: disk full".
+    pub message: String,
+    /// The action, when one was resolved.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<String>,
+    /// The error's causes, outermost first (without the headline).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub causes: Vec<String>,
+    /// The broken constraints, for invalid params or results.
+    #[serde(default, skip_serializing_if = "Violations::is_empty")]
+    pub violations: Violations,
+    /// Where a panic happened.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
+}
+
+impl fmt::Display for ErrorReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)?;
+        for cause in &self.causes {
+            write!(f, "\n  caused by: {cause}")?;
+        }
+        Ok(())
+    }
+}
+
+impl RunError {
+    /// The kind of failure.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            RunError::ActionNotFound { .. } => ErrorKind::ActionNotFound,
+            RunError::PluginNotFound { .. } => ErrorKind::PluginNotFound,
+            RunError::InvalidParams(_) => ErrorKind::InvalidParams,
+            RunError::Failed { .. } => ErrorKind::Failed,
+            RunError::Panicked { .. } => ErrorKind::Panicked,
+            RunError::Cancelled { .. } => ErrorKind::Cancelled,
+            RunError::InvalidResult { .. } => ErrorKind::InvalidResult,
+            RunError::ModeUnavailable { .. } => ErrorKind::ModeUnavailable,
+            RunError::Registry(_) => ErrorKind::Registry,
+            RunError::Remote(report) => report.kind,
+        }
+    }
+
+    /// The exit code of a plugin process that ended with this error.
+    pub fn exit_code(&self) -> u8 {
+        self.kind().exit_code()
+    }
+
+    /// The violations, for invalid params or results.
+    pub fn violations(&self) -> Option<&Violations> {
+        match self {
+            RunError::InvalidParams(error) => Some(&error.violations),
+            RunError::InvalidResult { violations, .. } => Some(violations),
+            RunError::Remote(report) if !report.violations.is_empty() => Some(&report.violations),
+            _ => None,
+        }
+    }
+
+    /// This error as data.
+    pub fn report(&self) -> ErrorReport {
+        if let RunError::Remote(report) = self {
+            return report.clone();
+        }
+        let action = match self {
+            RunError::ActionNotFound { action, .. }
+            | RunError::Failed { action, .. }
+            | RunError::Panicked { action, .. }
+            | RunError::Cancelled { action }
+            | RunError::InvalidResult { action, .. } => Some(action.clone()),
+            RunError::InvalidParams(error) => Some(error.action.clone()),
+            _ => None,
+        };
+        let causes = match self {
+            RunError::Failed { source, .. } => source.chain().skip(1).map(ToString::to_string).collect(),
+            _ => Vec::new(),
+        };
+        let location = match self {
+            RunError::Panicked { location, .. } => location.clone(),
+            _ => None,
+        };
+        ErrorReport {
+            kind: self.kind(),
+            message: self.to_string(),
+            action,
+            causes,
+            violations: self.violations().cloned().unwrap_or_default(),
+            location,
+        }
+    }
+}
