@@ -16,8 +16,7 @@ use syn::parse::{ParseStream, Parser};
 use syn::spanned::Spanned;
 
 /// The keys `#[action(...)]` accepts.
-pub const ACTION_KEYS: &[&str] =
-    &["name", "category", "description", "method", "input_type", "output_type", "crate"];
+pub const ACTION_KEYS: &[&str] = &["name", "category", "description", "method", "input_type", "output_type", "crate"];
 
 /// A vocabulary term with the span it was written at.
 #[derive(Clone, Debug)]
@@ -112,9 +111,7 @@ pub struct ResolvedAction {
 /// The data type name a type path stands for (`types::YoloDataset` → `yolo_dataset`).
 pub fn type_data_name(ty: &syn::Type) -> Option<String> {
     match ty {
-        syn::Type::Path(path) => {
-            path.path.segments.last().map(|segment| data_type_name(&segment.ident.to_string()))
-        }
+        syn::Type::Path(path) => path.path.segments.last().map(|segment| data_type_name(&segment.ident.to_string())),
         syn::Type::Group(group) => type_data_name(&group.elem),
         syn::Type::Paren(paren) => type_data_name(&paren.elem),
         _ => None,
@@ -197,7 +194,10 @@ fn parse_lit_str(key: &syn::Ident, value: TokenStream, errors: &mut Errors) -> O
     match syn::parse2::<syn::LitStr>(value.clone()) {
         Ok(lit) => Some(lit),
         Err(_) => {
-            errors.error_spanned(spanned_or(&value, key), format!("`{key}` expects a string literal, like `{key} = \"…\"`"));
+            errors.error_spanned(
+                spanned_or(&value, key),
+                format!("`{key}` expects a string literal, like `{key} = \"…\"`"),
+            );
             None
         }
     }
@@ -299,8 +299,13 @@ mod tests {
     #[test]
     fn parses_every_key() {
         let (args, errors) = parse(quote!(
-            name = "train", category = NeuralNet, method = Job, description = "Train it",
-            input_type = YoloDataset, output_type = types::ModelWeights, crate = ::synapse
+            name = "train",
+            category = NeuralNet,
+            method = Job,
+            description = "Train it",
+            input_type = YoloDataset,
+            output_type = types::ModelWeights,
+            crate = ::synapse
         ));
         assert!(errors.is_empty(), "{errors:?}");
         let resolved = args.resolve("TrainAction", &[]);

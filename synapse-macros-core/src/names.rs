@@ -50,13 +50,9 @@ pub fn check_name(name: &str) -> Result<(), String> {
     if !name.starts_with(|c: char| c.is_ascii_lowercase()) {
         return Err(format!("`{name}` must start with a lowercase ASCII letter"));
     }
-    if let Some(bad) = name
-        .chars()
-        .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '_' || *c == '-'))
+    if let Some(bad) = name.chars().find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '_' || *c == '-'))
     {
-        return Err(format!(
-            "`{name}` contains `{bad}`; use lowercase ASCII letters, digits, `_` and `-`"
-        ));
+        return Err(format!("`{name}` contains `{bad}`; use lowercase ASCII letters, digits, `_` and `-`"));
     }
     Ok(())
 }

@@ -40,7 +40,9 @@ impl PluginArgs {
                         let word = path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
                         match lookup(CATEGORIES, &word) {
                             Some(term) => args.category = Some(term),
-                            None => errors.error_spanned(&path, unknown_message("category", &word, &idents(CATEGORIES))),
+                            None => {
+                                errors.error_spanned(&path, unknown_message("category", &word, &idents(CATEGORIES)))
+                            }
                         }
                     }
                     other => {

@@ -52,8 +52,7 @@ pub fn lookup(terms: &'static [Term], word: &str) -> Option<Term> {
 /// ```
 pub fn default_method(action_name: &str) -> Term {
     let ident = match action_name {
-        "upload" | "export" | "download" | "convert" | "train" | "test" | "deployment"
-        | "to_task" => "Job",
+        "upload" | "export" | "download" | "convert" | "train" | "test" | "deployment" | "to_task" => "Job",
         "inference" => "Serve",
         _ => "Task",
     };

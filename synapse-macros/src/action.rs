@@ -8,10 +8,10 @@
 use crate::paths::private;
 use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
 use synapse_macros_core::Errors;
 use synapse_macros_core::action::{ActionArgs, ResolvedAction};
 use synapse_macros_core::names::doc_lines;
-use syn::spanned::Spanned;
 
 pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     let mut errors = Errors::new();
@@ -90,7 +90,10 @@ fn expand_struct(args: &ActionArgs, strukt: &syn::ItemStruct, errors: &mut Error
 fn expand_fn(args: &ActionArgs, function: &syn::ItemFn, errors: &mut Errors) -> Option<TokenStream> {
     let sig = &function.sig;
     if !sig.generics.params.is_empty() || sig.generics.where_clause.is_some() {
-        errors.error_spanned(&sig.generics, "an `#[action]` fn cannot be generic: the registry needs one concrete signature");
+        errors.error_spanned(
+            &sig.generics,
+            "an `#[action]` fn cannot be generic: the registry needs one concrete signature",
+        );
     }
     if let Some(variadic) = &sig.variadic {
         errors.error_spanned(variadic, "an `#[action]` fn cannot be variadic");
@@ -112,7 +115,10 @@ fn expand_fn(args: &ActionArgs, function: &syn::ItemFn, errors: &mut Errors) -> 
                     call_args.push(quote!(ctx));
                 }
                 syn::Type::Reference(_) => {
-                    errors.error_spanned(&arg.ty, "an `#[action]` fn takes at most one context argument (`ctx: &Context`)");
+                    errors.error_spanned(
+                        &arg.ty,
+                        "an `#[action]` fn takes at most one context argument (`ctx: &Context`)",
+                    );
                 }
                 ty if params_ty.is_none() => {
                     params_ty = Some(ty);
@@ -149,11 +155,8 @@ fn expand_fn(args: &ActionArgs, function: &syn::ItemFn, errors: &mut Errors) -> 
         Some(ty) => quote!(#ty),
         None => quote!(#p::NoParams),
     };
-    let params_binding = if call_args.iter().any(|a| a.to_string() == "params") {
-        quote!(params)
-    } else {
-        quote!(_params)
-    };
+    let params_binding =
+        if call_args.iter().any(|a| a.to_string() == "params") { quote!(params) } else { quote!(_params) };
     let call = quote_spanned!(sig.ident.span()=> #ident(#(#call_args),*));
     let call = if sig.asyncness.is_some() { quote!(#call.await) } else { call };
     let ret_span = ret_ty.span();
@@ -188,7 +191,13 @@ fn expand_fn(args: &ActionArgs, function: &syn::ItemFn, errors: &mut Errors) -> 
 }
 
 /// The registry element for action type `ty`.
-fn descriptor(args: &ActionArgs, resolved: &ResolvedAction, p: &TokenStream, ty: &TokenStream, entrypoint: &str) -> TokenStream {
+fn descriptor(
+    args: &ActionArgs,
+    resolved: &ResolvedAction,
+    p: &TokenStream,
+    ty: &TokenStream,
+    entrypoint: &str,
+) -> TokenStream {
     let name = &resolved.name;
     let description = &resolved.description;
     let category = match &args.category {

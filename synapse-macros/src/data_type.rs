@@ -42,8 +42,9 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     let strukt: syn::ItemStruct = match syn::parse2(item.clone()) {
         Ok(strukt) => strukt,
         Err(_) => {
-            let error = syn::Error::new_spanned(&item, "`#[data_type]` goes on a unit struct, like `pub struct YoloDataset;`")
-                .to_compile_error();
+            let error =
+                syn::Error::new_spanned(&item, "`#[data_type]` goes on a unit struct, like `pub struct YoloDataset;`")
+                    .to_compile_error();
             return quote!(#item #error);
         }
     };

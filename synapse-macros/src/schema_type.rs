@@ -94,7 +94,10 @@ fn parse_container_args(role: Role, args: TokenStream, errors: &mut Errors) -> C
                     parsed.krate = Some(input.call(syn::Path::parse_mod_style)?);
                 }
                 other => {
-                    errors.error_spanned(&key, unknown_message(&format!("`{}` argument", role.attribute()), other, role.keys()));
+                    errors.error_spanned(
+                        &key,
+                        unknown_message(&format!("`{}` argument", role.attribute()), other, role.keys()),
+                    );
                     if input.parse::<syn::Token![=]>().is_ok() {
                         let _ = input.parse::<syn::Expr>();
                     }
@@ -112,7 +115,12 @@ fn parse_container_args(role: Role, args: TokenStream, errors: &mut Errors) -> C
     parsed
 }
 
-fn expand_struct(role: Role, container: &ContainerArgs, strukt: &mut syn::ItemStruct, errors: &mut Errors) -> Option<TokenStream> {
+fn expand_struct(
+    role: Role,
+    container: &ContainerArgs,
+    strukt: &mut syn::ItemStruct,
+    errors: &mut Errors,
+) -> Option<TokenStream> {
     reject_generics(role, &strukt.generics, errors);
     if !matches!(strukt.fields, syn::Fields::Named(_)) {
         let fields_span = match &strukt.fields {
@@ -139,7 +147,12 @@ fn expand_struct(role: Role, container: &ContainerArgs, strukt: &mut syn::ItemSt
     Some(finish(role, container, &ident, strukt.to_token_stream(), defaults))
 }
 
-fn expand_enum(role: Role, container: &ContainerArgs, enumeration: &mut syn::ItemEnum, errors: &mut Errors) -> Option<TokenStream> {
+fn expand_enum(
+    role: Role,
+    container: &ContainerArgs,
+    enumeration: &mut syn::ItemEnum,
+    errors: &mut Errors,
+) -> Option<TokenStream> {
     reject_generics(role, &enumeration.generics, errors);
     let ident = enumeration.ident.clone();
     let mut defaults = Vec::new();
@@ -164,7 +177,12 @@ fn reject_generics(role: Role, generics: &syn::Generics, errors: &mut Errors) {
 }
 
 /// The derives and container attributes, placed before the user's own attributes.
-fn container_attrs(role: Role, container: &ContainerArgs, is_enum: bool, existing: &[syn::Attribute]) -> Vec<syn::Attribute> {
+fn container_attrs(
+    role: Role,
+    container: &ContainerArgs,
+    is_enum: bool,
+    existing: &[syn::Attribute],
+) -> Vec<syn::Attribute> {
     let p = private(container.krate.as_ref());
     let serde_crate = private_string(container.krate.as_ref(), "serde");
     let schemars_crate = private_string(container.krate.as_ref(), "schemars");
@@ -176,16 +194,22 @@ fn container_attrs(role: Role, container: &ContainerArgs, is_enum: bool, existin
     if role == Role::Params && !container.allow_unknown_fields {
         attrs.push(syn::parse_quote!(#[serde(deny_unknown_fields)]));
     }
-    let user_renames = existing.iter().any(|attr| {
-        attr.path().is_ident("serde") && attr.to_token_stream().to_string().contains("rename_all")
-    });
+    let user_renames = existing
+        .iter()
+        .any(|attr| attr.path().is_ident("serde") && attr.to_token_stream().to_string().contains("rename_all"));
     if is_enum && !user_renames {
         attrs.push(syn::parse_quote!(#[serde(rename_all = "snake_case")]));
     }
     attrs
 }
 
-fn finish(role: Role, container: &ContainerArgs, ident: &syn::Ident, item: TokenStream, defaults: Vec<TokenStream>) -> TokenStream {
+fn finish(
+    role: Role,
+    container: &ContainerArgs,
+    ident: &syn::Ident,
+    item: TokenStream,
+    defaults: Vec<TokenStream>,
+) -> TokenStream {
     let p = private(container.krate.as_ref());
     let role_trait = match role {
         Role::Params => quote!(#p::Params),
@@ -369,9 +393,7 @@ fn translate_param(
 
 /// Literal bounds must be ordered: `min <= max`.
 fn check_bounds(path: &syn::Path, bounds: &[(String, syn::Expr)], errors: &mut Errors) {
-    let number = |key: &str| {
-        bounds.iter().find(|(k, _)| k == key).and_then(|(_, value)| literal_number(value))
-    };
+    let number = |key: &str| bounds.iter().find(|(k, _)| k == key).and_then(|(_, value)| literal_number(value));
     let low = number("min").or_else(|| number("exclusive_min"));
     let high = number("max").or_else(|| number("exclusive_max"));
     if let (Some(low), Some(high)) = (low, high)

@@ -59,6 +59,7 @@ pub mod action;
 pub mod cli;
 pub mod config;
 pub mod context;
+pub mod discovery;
 pub mod error;
 pub mod events;
 pub mod executor;
@@ -227,8 +228,8 @@ pub mod prelude {
 #[doc(hidden)]
 pub mod __private {
     pub use crate::action::{
-        Action, ActionDescriptor, ActionMeta, ActionOutput, Category, ConstructAction, DataType, DataTypeInfo, FnReturn,
-        RunMethod,
+        Action, ActionDescriptor, ActionMeta, ActionOutput, Category, ConstructAction, DataType, DataTypeInfo,
+        FnReturn, RunMethod,
     };
     pub use crate::cli::main as cli_main;
     pub use crate::context::Context;

@@ -94,7 +94,9 @@ pub enum RegistryError {
         second: SourceLocation,
     },
     /// More than one `plugin!`.
-    #[error("more than one `synapse::plugin!` is linked into this binary: `{first}` ({first_at}) and `{second}` ({second_at}); a binary is one plugin")]
+    #[error(
+        "more than one `synapse::plugin!` is linked into this binary: `{first}` ({first_at}) and `{second}` ({second_at}); a binary is one plugin"
+    )]
     DuplicatePlugin {
         /// One plugin code.
         first: String,
@@ -115,7 +117,10 @@ pub struct Registry {
 }
 
 impl Registry {
-    fn build(actions: &'static [ActionDescriptor], plugins: &'static [PluginDescriptor]) -> Result<Self, RegistryError> {
+    fn build(
+        actions: &'static [ActionDescriptor],
+        plugins: &'static [PluginDescriptor],
+    ) -> Result<Self, RegistryError> {
         let mut by_name: BTreeMap<&'static str, &'static ActionDescriptor> = BTreeMap::new();
         let mut sorted: Vec<&'static ActionDescriptor> = actions.iter().collect();
         sorted.sort_by_key(|a| (a.name(), a.meta().file, a.meta().line));

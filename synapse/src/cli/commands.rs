@@ -122,9 +122,9 @@ enum ParamsInputError {
 fn read_params(source: &str) -> Result<Value, ParamsInputError> {
     let text = if source == "-" {
         let mut text = String::new();
-        std::io::stdin()
-            .read_to_string(&mut text)
-            .map_err(|error| ParamsInputError::Unreadable(format!("cannot read params from standard input: {error}")))?;
+        std::io::stdin().read_to_string(&mut text).map_err(|error| {
+            ParamsInputError::Unreadable(format!("cannot read params from standard input: {error}"))
+        })?;
         text
     } else if let Some(path) = source.strip_prefix('@') {
         std::fs::read_to_string(path)
@@ -171,11 +171,7 @@ pub(super) fn list(args: ListArgs) -> u8 {
         let meta = action.meta();
         let types = match (meta.input_type, meta.output_type) {
             (None, None) => String::new(),
-            (input, output) => format!(
-                "  [{} → {}]",
-                input.map_or("-", |t| t.name),
-                output.map_or("-", |t| t.name)
-            ),
+            (input, output) => format!("  [{} → {}]", input.map_or("-", |t| t.name), output.map_or("-", |t| t.name)),
         };
         println!(
             "  {:width$}  {:<15}  {:<7}  {}{types}",
@@ -199,7 +195,10 @@ pub(super) fn schema(args: SchemaArgs) -> u8 {
     };
     let name = args.action.unwrap_or_default();
     let Some(action) = registry.action(&name) else {
-        let error = RunError::ActionNotFound { action: name, available: registry.names().into_iter().map(str::to_owned).collect() };
+        let error = RunError::ActionNotFound {
+            action: name,
+            available: registry.names().into_iter().map(str::to_owned).collect(),
+        };
         eprintln!("error: {error}");
         return USAGE;
     };
@@ -207,7 +206,10 @@ pub(super) fn schema(args: SchemaArgs) -> u8 {
         match action.result_schema() {
             Some(schema) => schema,
             None => {
-                eprintln!("error: action `{}` has an untyped result (it returns serde_json::Value); it publishes no result schema", action.name());
+                eprintln!(
+                    "error: action `{}` has an untyped result (it returns serde_json::Value); it publishes no result schema",
+                    action.name()
+                );
                 return USAGE;
             }
         }

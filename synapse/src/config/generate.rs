@@ -116,7 +116,8 @@ impl ConfigFiles {
                 continue;
             }
             let label = file.path.display().to_string();
-            let old_label = if committed.is_ok() { format!("{label} (committed)") } else { format!("{label} (missing)") };
+            let old_label =
+                if committed.is_ok() { format!("{label} (committed)") } else { format!("{label} (missing)") };
             let diff = similar::TextDiff::from_lines(committed_text, &file.contents)
                 .unified_diff()
                 .context_radius(2)

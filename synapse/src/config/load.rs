@@ -98,8 +98,8 @@ impl fmt::Display for PluginConfig {
 mod validated {
     use super::super::model::{ActionConfig, PluginConfig};
     use crate::action::Category;
-    use serde::de::{Deserializer, Error};
     use serde::Deserialize;
+    use serde::de::{Deserializer, Error};
     use std::collections::BTreeMap;
 
     #[derive(Deserialize)]
@@ -177,7 +177,8 @@ mod validated {
     impl<'de> Deserialize<'de> for Name {
         fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
             let text = String::deserialize(deserializer)?;
-            synapse_macros_core::names::check_name(&text).map_err(|problem| D::Error::custom(format!("invalid name: {problem}")))?;
+            synapse_macros_core::names::check_name(&text)
+                .map_err(|problem| D::Error::custom(format!("invalid name: {problem}")))?;
             Ok(Name(text))
         }
     }

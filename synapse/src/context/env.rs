@@ -116,8 +116,10 @@ impl PluginEnvironment {
     }
 
     fn from_toml(text: &str, path: &Path) -> Result<Self, EnvError> {
-        let table: toml::Table =
-            text.parse().map_err(|error: toml::de::Error| EnvError::Toml { path: path.to_owned(), message: error.to_string().trim().to_owned() })?;
+        let table: toml::Table = text.parse().map_err(|error: toml::de::Error| EnvError::Toml {
+            path: path.to_owned(),
+            message: error.to_string().trim().to_owned(),
+        })?;
         let values = table.into_iter().map(|(key, value)| (key, (value, Origin::File(path.to_owned())))).collect();
         Ok(PluginEnvironment { values: Arc::new(values) })
     }
@@ -324,12 +326,17 @@ mod tests {
         let file = PluginEnvironment::from_toml("T = [\"x\", 2, true]\nN = { a = 1 }", Path::new("c.toml")).unwrap();
         assert_eq!(file.get_list("T", &[]).unwrap(), ["x", "2", "true"]);
         let error = file.get_list("N", &[]).unwrap_err();
-        assert_eq!(error.to_string(), "`N` (from file `c.toml`) must be a list (a TOML array or comma-separated text), got a table");
+        assert_eq!(
+            error.to_string(),
+            "`N` (from file `c.toml`) must be a list (a TOML array or comma-separated text), got a table"
+        );
     }
 
     #[test]
     fn toml_values_keep_their_types() {
-        let file = PluginEnvironment::from_toml("rate = 0.5\nepochs = 3\ndebug = true\nname = \"x\"", Path::new("c.toml")).unwrap();
+        let file =
+            PluginEnvironment::from_toml("rate = 0.5\nepochs = 3\ndebug = true\nname = \"x\"", Path::new("c.toml"))
+                .unwrap();
         assert_eq!(file.get_float("rate", 0.0).unwrap(), 0.5);
         assert_eq!(file.get_float("epochs", 0.0).unwrap(), 3.0);
         assert_eq!(file.get_int("epochs", 0).unwrap(), 3);

@@ -1,7 +1,7 @@
 //! The per-run event emitter: assigns sequence numbers, stamps events and hands them to the
 //! sinks, in order.
 
-use super::model::{Event, EventKind, RunId, EVENT_SCHEMA_VERSION};
+use super::model::{EVENT_SCHEMA_VERSION, Event, EventKind, RunId};
 use super::progress::{ProgressSlot, start_clock};
 use super::sink::EventSink;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};

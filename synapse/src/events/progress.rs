@@ -141,9 +141,7 @@ mod tests {
     #[test]
     fn small_totals_emit_every_value() {
         let slot = ProgressSlot::new(None);
-        let emitted: Vec<u64> = (1..=100)
-            .filter(|&i| slot.record(i, 100) && slot.take_due(i, 100).is_some())
-            .collect();
+        let emitted: Vec<u64> = (1..=100).filter(|&i| slot.record(i, 100) && slot.take_due(i, 100).is_some()).collect();
         assert_eq!(emitted, (1..=100).collect::<Vec<_>>());
     }
 

@@ -119,7 +119,10 @@ impl ErrorKind {
     /// for cancellation, 1 for everything else.
     pub fn exit_code(self) -> u8 {
         match self {
-            ErrorKind::InvalidParams | ErrorKind::ActionNotFound | ErrorKind::PluginNotFound | ErrorKind::ModeUnavailable => 2,
+            ErrorKind::InvalidParams
+            | ErrorKind::ActionNotFound
+            | ErrorKind::PluginNotFound
+            | ErrorKind::ModeUnavailable => 2,
             ErrorKind::Cancelled => 130,
             _ => 1,
         }

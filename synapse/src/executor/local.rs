@@ -94,7 +94,13 @@ impl LocalExecutor {
     }
 
     /// Runs a resolved action under the given run id.
-    pub(crate) async fn run(&self, registry: &Registry, descriptor: &'static ActionDescriptor, params: Value, run_id: RunId) -> Result<Value, RunError> {
+    pub(crate) async fn run(
+        &self,
+        registry: &Registry,
+        descriptor: &'static ActionDescriptor,
+        params: Value,
+        run_id: RunId,
+    ) -> Result<Value, RunError> {
         panic::install_panic_hook(false);
         let cancel = self.cancel.as_ref().map(CancellationToken::child_token).unwrap_or_default();
         let plugin = registry.plugin().code;
@@ -120,7 +126,12 @@ impl LocalExecutor {
     }
 }
 
-async fn drive(descriptor: &'static ActionDescriptor, params: Value, ctx: Context, cancel: &CancellationToken) -> Result<Value, RunError> {
+async fn drive(
+    descriptor: &'static ActionDescriptor,
+    params: Value,
+    ctx: Context,
+    cancel: &CancellationToken,
+) -> Result<Value, RunError> {
     let action = descriptor.name();
     descriptor.validate_params(&params)?;
     let run = AssertUnwindSafe(descriptor.run(params, ctx)).catch_unwind();
@@ -138,7 +149,9 @@ async fn drive(descriptor: &'static ActionDescriptor, params: Value, ctx: Contex
         Ok(Err(Failure::Params(violations))) => {
             Err(RunError::InvalidParams(crate::params::ParamsError { action: action.to_owned(), violations }))
         }
-        Ok(Err(Failure::Action(error))) if error.is::<Cancelled>() => Err(RunError::Cancelled { action: action.to_owned() }),
+        Ok(Err(Failure::Action(error))) if error.is::<Cancelled>() => {
+            Err(RunError::Cancelled { action: action.to_owned() })
+        }
         Ok(Err(Failure::Action(error))) => Err(RunError::Failed { action: action.to_owned(), source: error }),
         Ok(Ok(value)) => match descriptor.validate_result(&value) {
             Ok(()) => Ok(value),

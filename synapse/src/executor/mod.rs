@@ -90,7 +90,12 @@ impl FromStr for ExecutionMode {
 ///   - $.b: is required but missing");
 /// # });
 /// ```
-pub async fn run_plugin(plugin_code: &str, action: &str, params: Value, mode: ExecutionMode) -> Result<Value, RunError> {
+pub async fn run_plugin(
+    plugin_code: &str,
+    action: &str,
+    params: Value,
+    mode: ExecutionMode,
+) -> Result<Value, RunError> {
     match mode {
         ExecutionMode::Local => {
             let registry = registry()?;

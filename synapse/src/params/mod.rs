@@ -29,8 +29,8 @@
 mod schema;
 mod violation;
 
-pub use schema::{HasSchema, SchemaCell, schema_of};
 pub(crate) use schema::deserialize;
+pub use schema::{HasSchema, SchemaCell, schema_of};
 pub use violation::{ParamsError, Violation, Violations};
 
 use serde::Serialize;

@@ -134,10 +134,6 @@ fn number(n: i128) -> Value {
 pub(crate) fn deserialize<T: DeserializeOwned>(value: Value) -> Result<T, Violations> {
     serde_path_to_error::deserialize(value).map_err(|error| {
         let path = super::violation::render_serde_path(error.path());
-        Violations::from(vec![Violation {
-            path,
-            constraint: "deserialize".into(),
-            message: error.inner().to_string(),
-        }])
+        Violations::from(vec![Violation { path, constraint: "deserialize".into(), message: error.inner().to_string() }])
     })
 }

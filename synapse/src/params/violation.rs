@@ -1,9 +1,9 @@
 //! Violations: what is wrong with an input, where (its JSON path) and which constraint it
 //! breaks, in words a user of the plugin understands (no Rust types, no serde internals).
 
+use jsonschema::ValidationError;
 use jsonschema::error::{TypeKind, ValidationErrorKind};
 use jsonschema::paths::{Location, LocationSegment};
-use jsonschema::ValidationError;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -133,14 +133,14 @@ fn collect(error: &ValidationError<'_>, instance: &Value, schema: &Value, out: &
             let name = property.as_str().map(str::to_owned).unwrap_or_else(|| property.to_string());
             push(join_property(&path, &name), "is required but missing".into());
         }
-        ValidationErrorKind::AdditionalProperties { unexpected } | ValidationErrorKind::UnevaluatedProperties { unexpected } => {
+        ValidationErrorKind::AdditionalProperties { unexpected }
+        | ValidationErrorKind::UnevaluatedProperties { unexpected } => {
             let known = known_properties(schema, error.schema_path());
             for name in unexpected {
                 push(join_property(&path, name), unknown_field_message(name, &known));
             }
         }
-        ValidationErrorKind::AnyOf { context }
-        | ValidationErrorKind::OneOfNotValid { context } => {
+        ValidationErrorKind::AnyOf { context } | ValidationErrorKind::OneOfNotValid { context } => {
             match closest_branch(context, here) {
                 Some(branch) => branch.iter().for_each(|e| collect(e, instance, schema, out)),
                 None => push(path, "does not match any of the allowed forms".into()),
@@ -152,17 +152,25 @@ fn collect(error: &ValidationError<'_>, instance: &Value, schema: &Value, out: &
 
 /// The branch of an `anyOf`/`oneOf` the input most nearly matched: the one that failed least at
 /// the value itself (rather than deeper down), then the one with the fewest errors.
-fn closest_branch<'a>(context: &'a [Vec<ValidationError<'static>>], here: &Location) -> Option<&'a Vec<ValidationError<'static>>> {
-    context
-        .iter()
-        .filter(|branch| !branch.is_empty())
-        .min_by_key(|branch| {
-            let shallow = branch
-                .iter()
-                .filter(|e| e.instance_path() == here && matches!(e.kind(), ValidationErrorKind::Type { .. } | ValidationErrorKind::Constant { .. } | ValidationErrorKind::Enum { .. }))
-                .count();
-            (shallow, branch.len())
-        })
+fn closest_branch<'a>(
+    context: &'a [Vec<ValidationError<'static>>],
+    here: &Location,
+) -> Option<&'a Vec<ValidationError<'static>>> {
+    context.iter().filter(|branch| !branch.is_empty()).min_by_key(|branch| {
+        let shallow = branch
+            .iter()
+            .filter(|e| {
+                e.instance_path() == here
+                    && matches!(
+                        e.kind(),
+                        ValidationErrorKind::Type { .. }
+                            | ValidationErrorKind::Constant { .. }
+                            | ValidationErrorKind::Enum { .. }
+                    )
+            })
+            .count();
+        (shallow, branch.len())
+    })
 }
 
 fn message(kind: &ValidationErrorKind, value: &Value) -> String {
@@ -195,8 +203,12 @@ fn message(kind: &ValidationErrorKind, value: &Value) -> String {
         ValidationErrorKind::MaxItems { limit } => {
             format!("must have at most {limit} {} (got {})", plural(*limit, "item"), array_len(value))
         }
-        ValidationErrorKind::MinProperties { limit } => format!("must have at least {limit} {}", plural(*limit, "entry")),
-        ValidationErrorKind::MaxProperties { limit } => format!("must have at most {limit} {}", plural(*limit, "entry")),
+        ValidationErrorKind::MinProperties { limit } => {
+            format!("must have at least {limit} {}", plural(*limit, "entry"))
+        }
+        ValidationErrorKind::MaxProperties { limit } => {
+            format!("must have at most {limit} {}", plural(*limit, "entry"))
+        }
         ValidationErrorKind::Pattern { pattern } => format!("must match the pattern `{pattern}` (got {got})"),
         ValidationErrorKind::Enum { options } => {
             let options = match options.as_ref() {
@@ -293,7 +305,12 @@ fn known_properties(root: &Value, schema_path: &Location) -> Vec<String> {
     let mut node = root;
     for segment in parents {
         if segment == "$ref" {
-            match node.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix('#')).and_then(|p| root.pointer(p)) {
+            match node
+                .get("$ref")
+                .and_then(Value::as_str)
+                .and_then(|r| r.strip_prefix('#'))
+                .and_then(|p| root.pointer(p))
+            {
                 Some(target) => node = target,
                 None => return Vec::new(),
             }

@@ -77,7 +77,8 @@ impl ConsoleSink {
 impl EventSink for ConsoleSink {
     fn emit(&self, event: &Event) {
         let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
-        let styled = matches!(state.output, Output::Bars { .. }) || matches!(state.output, Output::Plain { styled: true, .. });
+        let styled =
+            matches!(state.output, Output::Bars { .. }) || matches!(state.output, Output::Plain { styled: true, .. });
         let line = match &event.kind {
             EventKind::Started { action, .. } => {
                 state.started = Some(event.ts);
@@ -95,9 +96,9 @@ impl EventSink for ConsoleSink {
                 compact_data(data)
             )),
             EventKind::Message { level, text } => Some(format!("{} {text}", level_tag(styled, *level))),
-            EventKind::DevEvent { message, data } => {
-                self.verbose.then(|| format!("{} {message}{}", paint(styled, Style::new().dim(), "dev"), compact_data(data)))
-            }
+            EventKind::DevEvent { message, data } => self
+                .verbose
+                .then(|| format!("{} {message}{}", paint(styled, Style::new().dim(), "dev"), compact_data(data))),
             EventKind::Metrics { category, values } => {
                 let pairs: Vec<String> = values.iter().map(|(k, v)| format!("{k}={v}")).collect();
                 Some(format!("{} [{category}] {}", paint(styled, Style::new().magenta(), "metrics"), pairs.join(", ")))
@@ -109,7 +110,11 @@ impl EventSink for ConsoleSink {
             EventKind::Result { .. } => {
                 finish_bars(&mut state.output, true);
                 let elapsed = state.started.and_then(|s| event.ts.duration_since(s).ok()).unwrap_or_default();
-                Some(paint(styled, Style::new().green().bold(), &format!("✔ {} finished in {}", state.action, human_duration(elapsed))))
+                Some(paint(
+                    styled,
+                    Style::new().green().bold(),
+                    &format!("✔ {} finished in {}", state.action, human_duration(elapsed)),
+                ))
             }
             EventKind::Error { error } => {
                 finish_bars(&mut state.output, false);
@@ -177,9 +182,11 @@ fn progress(output: &mut Output, category: &Option<String>, current: u64, total:
         Output::Bars { multi, bars } => {
             let bar = bars.entry(category.clone()).or_insert_with(|| {
                 let bar = multi.add(ProgressBar::new(total));
-                let style = ProgressStyle::with_template("{prefix:>12.bold} [{bar:30.cyan/blue}] {pos}/{len} {percent:>3}% eta {eta}")
-                    .unwrap_or_else(|_| ProgressStyle::default_bar())
-                    .progress_chars("=> ");
+                let style = ProgressStyle::with_template(
+                    "{prefix:>12.bold} [{bar:30.cyan/blue}] {pos}/{len} {percent:>3}% eta {eta}",
+                )
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> ");
                 bar.set_style(style);
                 bar.set_prefix(label);
                 bar

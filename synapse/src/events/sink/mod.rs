@@ -8,7 +8,7 @@ mod json_lines;
 mod memory;
 
 pub use console::ConsoleSink;
-pub use json_lines::{JsonLinesSink, EVENT_LINE_MARKER};
+pub use json_lines::{EVENT_LINE_MARKER, JsonLinesSink};
 pub use memory::MemorySink;
 
 use super::Event;

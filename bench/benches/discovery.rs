@@ -1,0 +1,2 @@
+//! Discovery benchmarks.
+fn main() {}

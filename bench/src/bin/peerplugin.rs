@@ -1,0 +1,2 @@
+//! The peer plugin binary.
+synapse::main!(synapse_bench);
