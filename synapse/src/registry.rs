@@ -7,7 +7,6 @@
 
 use crate::action::{ActionDescriptor, Category, SourceLocation};
 use linkme::distributed_slice;
-use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::OnceLock;
 
@@ -83,7 +82,7 @@ pub fn binary_info() -> Option<&'static BinaryInfo> {
 #[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum RegistryError {
-    /// Two actions share a name.
+    /// Two actions of one plugin share a name.
     #[error("two actions are named `{name}`: one at {first}, one at {second}; give one of them another `name = \"…\"`")]
     DuplicateAction {
         /// The shared name.
@@ -93,130 +92,187 @@ pub enum RegistryError {
         /// The other.
         second: SourceLocation,
     },
-    /// More than one `plugin!`.
-    #[error(
-        "more than one `synapse::plugin!` is linked into this binary: `{first}` ({first_at}) and `{second}` ({second_at}); a binary is one plugin"
-    )]
+    /// Two `plugin!` declarations with one code.
+    #[error("`synapse::plugin!` is declared twice for `{code}`: at {first_at} and at {second_at}")]
     DuplicatePlugin {
-        /// One plugin code.
-        first: String,
+        /// The plugin code.
+        code: String,
         /// Where.
         first_at: String,
-        /// The other.
-        second: String,
-        /// Where.
+        /// And where else.
         second_at: String,
     },
 }
 
-/// The validated registry: actions by name, and the plugin identity.
-#[derive(Debug)]
+/// A set of actions and the plugin they belong to.
+///
+/// [`registry()`] is the whole binary. A plugin binary is one plugin, so its action names are
+/// unique; a binary that links several plugin crates (a test, a host application) reaches each
+/// one through [`Registry::for_plugin`].
+#[derive(Debug, Clone)]
 pub struct Registry {
-    actions: BTreeMap<&'static str, &'static ActionDescriptor>,
-    plugin: Option<&'static PluginDescriptor>,
+    plugin: PluginInfo,
+    actions: Vec<&'static ActionDescriptor>,
+    plugins: &'static [PluginDescriptor],
+}
+
+fn same_code(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes().zip(b.bytes()).all(|(x, y)| x == y || (x == b'-' && y == b'_') || (x == b'_' && y == b'-'))
 }
 
 impl Registry {
     fn build(
         actions: &'static [ActionDescriptor],
         plugins: &'static [PluginDescriptor],
+        binary: Option<&BinaryInfo>,
     ) -> Result<Self, RegistryError> {
-        let mut by_name: BTreeMap<&'static str, &'static ActionDescriptor> = BTreeMap::new();
-        let mut sorted: Vec<&'static ActionDescriptor> = actions.iter().collect();
-        sorted.sort_by_key(|a| (a.name(), a.meta().file, a.meta().line));
-        for action in sorted {
-            if let Some(previous) = by_name.insert(action.name(), action) {
-                return Err(RegistryError::DuplicateAction {
-                    name: action.name().to_owned(),
-                    first: previous.location(),
-                    second: action.location(),
+        for (i, first) in plugins.iter().enumerate() {
+            if let Some(second) = plugins[i + 1..].iter().find(|p| same_code(p.code, first.code)) {
+                return Err(RegistryError::DuplicatePlugin {
+                    code: first.code.to_owned(),
+                    first_at: format!("{}:{}", first.file, first.line),
+                    second_at: format!("{}:{}", second.file, second.line),
                 });
             }
         }
-        if let [first, second, ..] = plugins {
-            return Err(RegistryError::DuplicatePlugin {
-                first: first.code.to_owned(),
-                first_at: format!("{}:{}", first.file, first.line),
-                second: second.code.to_owned(),
-                second_at: format!("{}:{}", second.file, second.line),
-            });
+        let mut sorted: Vec<&'static ActionDescriptor> = actions.iter().collect();
+        sorted.sort_by_key(|a| (a.name(), a.meta().crate_name, a.meta().file, a.meta().line));
+        for pair in sorted.windows(2) {
+            let (first, second) = (pair[0], pair[1]);
+            // In a plugin binary every name must be unique; elsewhere, within each crate.
+            let clash = binary.is_some() || first.meta().crate_name == second.meta().crate_name;
+            if first.name() == second.name() && clash {
+                return Err(RegistryError::DuplicateAction {
+                    name: first.name().to_owned(),
+                    first: first.location(),
+                    second: second.location(),
+                });
+            }
         }
-        Ok(Registry { actions: by_name, plugin: plugins.first() })
+        let plugin = match binary {
+            Some(binary) => plugins
+                .iter()
+                .find(|p| same_code(p.code, binary.package))
+                .or(if plugins.len() == 1 { plugins.first() } else { None })
+                .map(PluginInfo::from)
+                .unwrap_or_else(|| PluginInfo {
+                    name: binary.package.to_owned(),
+                    code: binary.package.to_owned(),
+                    version: binary.version.to_owned(),
+                    description: binary.description.to_owned(),
+                    category: Category::Custom,
+                }),
+            None => match plugins {
+                [only] => PluginInfo::from(only),
+                _ => synthesized(sorted.first().map_or("plugin", |a| a.meta().crate_name)),
+            },
+        };
+        Ok(Registry { plugin, actions: sorted, plugins })
     }
 
-    /// The action named `name`.
+    /// The actions of the plugin `code` (its `plugin!` code or the package name of the crate
+    /// defining the actions), with that plugin's identity; `None` when nothing matches.
+    pub fn for_plugin(&self, code: &str) -> Option<Registry> {
+        if same_code(code, &self.plugin.code) && self.plugins.iter().all(|p| same_code(p.code, code)) {
+            return Some(self.clone());
+        }
+        let actions: Vec<_> = self.actions.iter().copied().filter(|a| same_code(a.meta().crate_name, code)).collect();
+        let declared = self.plugins.iter().find(|p| same_code(p.code, code));
+        if actions.is_empty() && declared.is_none() {
+            return None;
+        }
+        let plugin = declared.map(PluginInfo::from).unwrap_or_else(|| synthesized(code));
+        Some(Registry { plugin, actions, plugins: self.plugins })
+    }
+
+    /// The action named `name`, if exactly one has that name.
     pub fn action(&self, name: &str) -> Option<&'static ActionDescriptor> {
-        self.actions.get(name).copied()
+        let mut matches = self.actions.iter().filter(|a| a.name() == name);
+        match (matches.next(), matches.next()) {
+            (Some(action), None) => Some(*action),
+            _ => None,
+        }
+    }
+
+    /// The crates defining an action named `name` (more than one means the name is ambiguous here).
+    pub fn crates_defining(&self, name: &str) -> Vec<&'static str> {
+        self.actions.iter().filter(|a| a.name() == name).map(|a| a.meta().crate_name).collect()
     }
 
     /// Every action, sorted by name.
     pub fn actions(&self) -> impl ExactSizeIterator<Item = &'static ActionDescriptor> + '_ {
-        self.actions.values().copied()
+        self.actions.iter().copied()
     }
 
-    /// Every action name, sorted.
+    /// Every action name, sorted (a name defined by several crates appears once).
     pub fn names(&self) -> Vec<&'static str> {
-        self.actions.keys().copied().collect()
+        let mut names: Vec<&'static str> = self.actions.iter().map(|a| a.name()).collect();
+        names.dedup();
+        names
     }
 
-    /// The plugin identity: `plugin!` when linked, else the binary's package, else the crate
-    /// that defines the actions.
+    /// The plugin these actions belong to.
     pub fn plugin(&self) -> PluginInfo {
-        if let Some(plugin) = self.plugin {
-            return PluginInfo {
-                name: plugin.name.to_owned(),
-                code: plugin.code.to_owned(),
-                version: plugin.version.to_owned(),
-                description: plugin.description.to_owned(),
-                category: plugin.category,
-            };
-        }
-        if let Some(binary) = binary_info() {
-            return PluginInfo {
-                name: binary.package.to_owned(),
-                code: binary.package.to_owned(),
-                version: binary.version.to_owned(),
-                description: binary.description.to_owned(),
-                category: Category::Custom,
-            };
-        }
-        let code = self.actions.values().next().map_or("plugin", |a| a.meta().crate_name);
-        PluginInfo {
-            name: code.to_owned(),
-            code: code.to_owned(),
-            version: "0.0.0".to_owned(),
-            description: String::new(),
-            category: Category::Custom,
-        }
+        self.plugin.clone()
     }
 
-    /// The codes a `run_plugin(plugin_code, …)` call may name for this binary: the plugin
-    /// code and every crate that defines actions.
+    /// The codes a `run_plugin(plugin_code, …)` call may name: the plugin code and every crate
+    /// that defines actions.
     pub fn plugin_codes(&self) -> Vec<String> {
-        let mut codes = vec![self.plugin().code];
-        for action in self.actions.values() {
-            let code = action.meta().crate_name.to_owned();
-            if !codes.contains(&code) {
-                codes.push(code);
+        let mut codes = vec![self.plugin.code.clone()];
+        for code in self.plugins.iter().map(|p| p.code).chain(self.actions.iter().map(|a| a.meta().crate_name)) {
+            if !codes.iter().any(|c| same_code(c, code)) {
+                codes.push(code.to_owned());
             }
         }
         codes
     }
 
-    /// The category of `action`: its own, else the plugin's.
+    /// The category of `action`: its own, else its plugin's.
     pub fn category_of(&self, action: &ActionDescriptor) -> Category {
-        action.meta().category.unwrap_or_else(|| self.plugin().category)
+        action.meta().category.unwrap_or_else(|| {
+            self.plugins
+                .iter()
+                .find(|p| same_code(p.code, action.meta().crate_name))
+                .map_or(self.plugin.category, |p| p.category)
+        })
+    }
+}
+
+impl From<&PluginDescriptor> for PluginInfo {
+    fn from(plugin: &PluginDescriptor) -> Self {
+        PluginInfo {
+            name: plugin.name.to_owned(),
+            code: plugin.code.to_owned(),
+            version: plugin.version.to_owned(),
+            description: plugin.description.to_owned(),
+            category: plugin.category,
+        }
+    }
+}
+
+fn synthesized(code: &str) -> PluginInfo {
+    PluginInfo {
+        name: code.to_owned(),
+        code: code.to_owned(),
+        version: "0.0.0".to_owned(),
+        description: String::new(),
+        category: Category::Custom,
     }
 }
 
 impl fmt::Display for Registry {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} actions: {}", self.actions.len(), self.names().join(", "))
+        write!(f, "{}: {} actions: {}", self.plugin.code, self.actions.len(), self.names().join(", "))
     }
 }
 
 /// The registry of this binary, validated once on first use.
 pub fn registry() -> Result<&'static Registry, RegistryError> {
     static REGISTRY: OnceLock<Result<Registry, RegistryError>> = OnceLock::new();
-    REGISTRY.get_or_init(|| Registry::build(&SYNAPSE_ACTIONS_V0, &SYNAPSE_PLUGINS_V0)).as_ref().map_err(Clone::clone)
+    REGISTRY
+        .get_or_init(|| Registry::build(&SYNAPSE_ACTIONS_V0, &SYNAPSE_PLUGINS_V0, binary_info()))
+        .as_ref()
+        .map_err(Clone::clone)
 }

@@ -71,11 +71,9 @@ pub(super) fn run(args: RunArgs) -> u8 {
             }
         }
     }
-    let Some(descriptor) = registry.action(&args.action) else {
-        return fail(RunError::ActionNotFound {
-            action: args.action.clone(),
-            available: registry.names().into_iter().map(str::to_owned).collect(),
-        });
+    let descriptor = match crate::executor::lookup(registry, &args.action) {
+        Ok(descriptor) => descriptor,
+        Err(error) => return fail(error),
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
@@ -194,11 +192,13 @@ pub(super) fn schema(args: SchemaArgs) -> u8 {
         Err(code) => return code,
     };
     let name = args.action.unwrap_or_default();
-    let Some(action) = registry.action(&name) else {
-        let error = RunError::ActionNotFound {
-            action: name,
-            available: registry.names().into_iter().map(str::to_owned).collect(),
-        };
+    let action = match crate::executor::lookup(registry, &name) {
+        Ok(action) => action,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return USAGE;
+        }
+    };
         eprintln!("error: {error}");
         return USAGE;
     };

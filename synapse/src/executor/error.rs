@@ -21,6 +21,14 @@ pub enum RunError {
         /// The registered names.
         available: Vec<String>,
     },
+    /// Several linked plugins define an action of that name; name the plugin.
+    #[error("action `{action}` is defined by several plugins ({}); name the plugin with `run_plugin(code, …)`", crates.join(", "))]
+    AmbiguousAction {
+        /// The name asked for.
+        action: String,
+        /// The crates defining it.
+        crates: Vec<String>,
+    },
     /// The plugin code names no plugin this binary provides.
     #[error("unknown plugin `{code}`; this binary provides: {}", available.join(", "))]
     PluginNotFound {
@@ -78,7 +86,7 @@ pub enum RunError {
     Registry(#[from] RegistryError),
     /// A failure reported by a run in another process, as it reported it.
     #[error("{0}")]
-    Remote(ErrorReport),
+    Remote(Box<ErrorReport>),
 }
 
 fn suggestion(action: &str, available: &[String]) -> String {
@@ -164,7 +172,7 @@ impl RunError {
     /// The kind of failure.
     pub fn kind(&self) -> ErrorKind {
         match self {
-            RunError::ActionNotFound { .. } => ErrorKind::ActionNotFound,
+            RunError::ActionNotFound { .. } | RunError::AmbiguousAction { .. } => ErrorKind::ActionNotFound,
             RunError::PluginNotFound { .. } => ErrorKind::PluginNotFound,
             RunError::InvalidParams(_) => ErrorKind::InvalidParams,
             RunError::Failed { .. } => ErrorKind::Failed,
@@ -195,10 +203,11 @@ impl RunError {
     /// This error as data.
     pub fn report(&self) -> ErrorReport {
         if let RunError::Remote(report) = self {
-            return report.clone();
+            return (**report).clone();
         }
         let action = match self {
             RunError::ActionNotFound { action, .. }
+            | RunError::AmbiguousAction { action, .. }
             | RunError::Failed { action, .. }
             | RunError::Panicked { action, .. }
             | RunError::Cancelled { action }

@@ -86,10 +86,7 @@ impl LocalExecutor {
     /// Runs `action` with `params` and returns its result.
     pub async fn execute(&self, action: &str, params: Value) -> Result<Value, RunError> {
         let registry = registry()?;
-        let descriptor = registry.action(action).ok_or_else(|| RunError::ActionNotFound {
-            action: action.to_owned(),
-            available: registry.names().into_iter().map(str::to_owned).collect(),
-        })?;
+        let descriptor = lookup(registry, action)?;
         self.run(registry, descriptor, params, RunId::random()).await
     }
 
@@ -124,6 +121,24 @@ impl LocalExecutor {
         emitter.finish();
         outcome
     }
+}
+
+/// The action `name` of `registry`, or why there is none.
+pub(crate) fn lookup(registry: &Registry, name: &str) -> Result<&'static ActionDescriptor, RunError> {
+    if let Some(action) = registry.action(name) {
+        return Ok(action);
+    }
+    let crates = registry.crates_defining(name);
+    if crates.len() > 1 {
+        return Err(RunError::AmbiguousAction {
+            action: name.to_owned(),
+            crates: crates.into_iter().map(str::to_owned).collect(),
+        });
+    }
+    Err(RunError::ActionNotFound {
+        action: name.to_owned(),
+        available: registry.names().into_iter().map(str::to_owned).collect(),
+    })
 }
 
 async fn drive(

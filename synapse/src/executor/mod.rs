@@ -7,6 +7,7 @@ mod panic;
 
 pub use error::{ErrorKind, ErrorReport, RunError};
 pub use local::LocalExecutor;
+pub(crate) use local::lookup;
 pub use panic::install_panic_hook;
 
 use crate::registry::registry;
@@ -99,12 +100,14 @@ pub async fn run_plugin(
     match mode {
         ExecutionMode::Local => {
             let registry = registry()?;
-            let codes = registry.plugin_codes();
-            let wanted = plugin_code.replace('-', "_");
-            if !codes.iter().any(|code| code.replace('-', "_") == wanted) {
-                return Err(RunError::PluginNotFound { code: plugin_code.to_owned(), available: codes });
-            }
-            LocalExecutor::new().execute(action, params).await
+            let Some(plugin) = registry.for_plugin(plugin_code) else {
+                return Err(RunError::PluginNotFound {
+                    code: plugin_code.to_owned(),
+                    available: registry.plugin_codes(),
+                });
+            };
+            let descriptor = local::lookup(&plugin, action)?;
+            LocalExecutor::new().run(&plugin, descriptor, params, crate::events::RunId::random()).await
         }
         other => Err(RunError::ModeUnavailable {
             mode: other,
