@@ -199,9 +199,6 @@ pub(super) fn schema(args: SchemaArgs) -> u8 {
             return USAGE;
         }
     };
-        eprintln!("error: {error}");
-        return USAGE;
-    };
     let schema = if args.result {
         match action.result_schema() {
             Some(schema) => schema,
