@@ -7,25 +7,16 @@
 //!          crate = ::synapse)]
 //! ```
 
-use crate::errors::{Errors, unknown_message};
+pub use crate::args::SpannedTerm;
+
+use crate::args::{Arg, parse_args};
+use crate::errors::Errors;
 use crate::names::{check_name, data_type_name, default_action_name, doc_summary};
-use crate::vocabulary::{CATEGORIES, METHODS, Term, default_method, idents, lookup};
-use proc_macro2::{Span, TokenStream};
-use syn::ext::IdentExt;
-use syn::parse::{ParseStream, Parser};
-use syn::spanned::Spanned;
+use crate::vocabulary::{CATEGORIES, METHODS, Term, default_method};
+use proc_macro2::TokenStream;
 
 /// The keys `#[action(...)]` accepts.
 pub const ACTION_KEYS: &[&str] = &["name", "category", "description", "method", "input_type", "output_type", "crate"];
-
-/// A vocabulary term with the span it was written at.
-#[derive(Clone, Debug)]
-pub struct SpannedTerm {
-    /// The term.
-    pub term: Term,
-    /// Where the user wrote it.
-    pub span: Span,
-}
 
 /// The parsed arguments of one `#[action(...)]` attribute.
 #[derive(Default)]
@@ -50,14 +41,21 @@ impl ActionArgs {
     /// Parses the tokens inside `#[action(...)]`, recording every problem in `errors`.
     pub fn parse(tokens: TokenStream, errors: &mut Errors) -> Self {
         let mut args = ActionArgs::default();
-        let parser = |input: ParseStream| {
-            parse_args(input, &mut args, errors);
-            Ok(())
-        };
-        if let Err(error) = parser.parse2(tokens) {
-            errors.push(error);
-        }
+        parse_args(tokens, "`#[action]` argument", ACTION_KEYS, errors, |arg, errors| args.set(&arg, errors));
         args
+    }
+
+    fn set(&mut self, arg: &Arg, errors: &mut Errors) {
+        match arg.key.to_string().as_str() {
+            "name" => self.name = parse_name(arg, errors),
+            "description" => self.description = arg.lit_str("description = \"…\"", errors),
+            "category" => self.category = arg.term(CATEGORIES, "category", errors),
+            "method" => self.method = arg.term(METHODS, "method", errors),
+            "input_type" => self.input_type = arg.ty("input_type = YoloDataset", errors),
+            "output_type" => self.output_type = arg.ty("output_type = ModelWeights", errors),
+            "crate" => self.krate = arg.path(errors),
+            _ => {}
+        }
     }
 
     /// Parses the arguments of an `#[action]` or `#[action(...)]` attribute.
@@ -118,167 +116,13 @@ pub fn type_data_name(ty: &syn::Type) -> Option<String> {
     }
 }
 
-fn parse_args(input: ParseStream, args: &mut ActionArgs, errors: &mut Errors) {
-    while !input.is_empty() {
-        let key = match input.call(syn::Ident::parse_any) {
-            Ok(key) => key,
-            Err(error) => {
-                errors.push(error);
-                skip_to_comma(input);
-                continue;
-            }
-        };
-        let key_text = key.to_string();
-        if !ACTION_KEYS.contains(&key_text.as_str()) {
-            errors.error_spanned(&key, unknown_message("`#[action]` argument", &key_text, ACTION_KEYS));
-            skip_to_comma(input);
-            continue;
-        }
-        if input.parse::<syn::Token![=]>().is_err() {
-            errors.error_spanned(&key, format!("expected `{key_text} = …`"));
-            skip_to_comma(input);
-            continue;
-        }
-        let value = take_until_comma(input);
-        let duplicate = match key_text.as_str() {
-            "name" => set(&mut args.name, parse_name(&key, value, errors)),
-            "description" => set(&mut args.description, parse_lit_str(&key, value, errors)),
-            "category" => set(&mut args.category, parse_term(&key, value, CATEGORIES, "category", errors)),
-            "method" => set(&mut args.method, parse_term(&key, value, METHODS, "method", errors)),
-            "input_type" => set(&mut args.input_type, parse_type(&key, value, errors)),
-            "output_type" => set(&mut args.output_type, parse_type(&key, value, errors)),
-            "crate" => set(&mut args.krate, parse_path(&key, value, errors)),
-            _ => false,
-        };
-        if duplicate {
-            errors.error_spanned(&key, format!("`{key_text}` is specified more than once"));
-        }
-        if !input.is_empty()
-            && let Err(error) = input.parse::<syn::Token![,]>()
-        {
-            errors.push(error);
-            skip_to_comma(input);
-        }
-    }
-}
-
-/// Stores `value` unless the slot is already filled; true when it was (a duplicate key).
-fn set<T>(slot: &mut Option<T>, value: Option<T>) -> bool {
-    match (slot.is_some(), value) {
-        (true, Some(_)) => true,
-        (false, Some(value)) => {
-            *slot = Some(value);
-            false
-        }
-        (_, None) => false,
-    }
-}
-
-fn take_until_comma(input: ParseStream) -> TokenStream {
-    let mut tokens = TokenStream::new();
-    while !input.is_empty() && !input.peek(syn::Token![,]) {
-        match input.parse::<proc_macro2::TokenTree>() {
-            Ok(tree) => tokens.extend([tree]),
-            Err(_) => break,
-        }
-    }
-    tokens
-}
-
-fn skip_to_comma(input: ParseStream) {
-    let _ = take_until_comma(input);
-    let _ = input.parse::<syn::Token![,]>();
-}
-
-fn parse_lit_str(key: &syn::Ident, value: TokenStream, errors: &mut Errors) -> Option<syn::LitStr> {
-    match syn::parse2::<syn::LitStr>(value.clone()) {
-        Ok(lit) => Some(lit),
-        Err(_) => {
-            errors.error_spanned(
-                spanned_or(&value, key),
-                format!("`{key}` expects a string literal, like `{key} = \"…\"`"),
-            );
-            None
-        }
-    }
-}
-
-fn parse_name(key: &syn::Ident, value: TokenStream, errors: &mut Errors) -> Option<syn::LitStr> {
-    let lit = parse_lit_str(key, value, errors)?;
+fn parse_name(arg: &Arg, errors: &mut Errors) -> Option<syn::LitStr> {
+    let lit = arg.lit_str("name = \"process\"", errors)?;
     if let Err(problem) = check_name(&lit.value()) {
         errors.error_spanned(&lit, format!("invalid action name: {problem}"));
         return None;
     }
     Some(lit)
-}
-
-fn parse_term(
-    key: &syn::Ident,
-    value: TokenStream,
-    terms: &'static [Term],
-    what: &str,
-    errors: &mut Errors,
-) -> Option<SpannedTerm> {
-    let valid = idents(terms);
-    if let Ok(lit) = syn::parse2::<syn::LitStr>(value.clone()) {
-        return match lookup(terms, &lit.value()) {
-            Some(term) => Some(SpannedTerm { term, span: lit.span() }),
-            None => {
-                errors.error_spanned(&lit, unknown_message(what, &lit.value(), &valid));
-                None
-            }
-        };
-    }
-    let path = match syn::parse2::<syn::Path>(value.clone()) {
-        Ok(path) => path,
-        Err(_) => {
-            errors.error_spanned(
-                spanned_or(&value, key),
-                format!("`{key}` expects a {what} name, one of: {}", valid.join(", ")),
-            );
-            return None;
-        }
-    };
-    let Some(last) = path.segments.last() else {
-        errors.error_spanned(&path, format!("`{key}` expects a {what} name"));
-        return None;
-    };
-    let word = last.ident.to_string();
-    match terms.iter().copied().find(|term| term.ident == word) {
-        Some(term) => Some(SpannedTerm { term, span: path.span() }),
-        None => {
-            errors.error_spanned(&last.ident, unknown_message(what, &word, &valid));
-            None
-        }
-    }
-}
-
-fn parse_type(key: &syn::Ident, value: TokenStream, errors: &mut Errors) -> Option<syn::Type> {
-    match syn::parse2::<syn::Type>(value.clone()) {
-        Ok(ty) => Some(ty),
-        Err(_) => {
-            errors.error_spanned(
-                spanned_or(&value, key),
-                format!("`{key}` expects a data type, like `{key} = YoloDataset`"),
-            );
-            None
-        }
-    }
-}
-
-fn parse_path(key: &syn::Ident, value: TokenStream, errors: &mut Errors) -> Option<syn::Path> {
-    match syn::parse2::<syn::Path>(value.clone()) {
-        Ok(path) => Some(path),
-        Err(_) => {
-            errors.error_spanned(spanned_or(&value, key), format!("`{key}` expects a path, like `{key} = ::synapse`"));
-            None
-        }
-    }
-}
-
-/// The value tokens, or the key when the value is empty (so the error has a place to point).
-fn spanned_or(value: &TokenStream, key: &syn::Ident) -> TokenStream {
-    if value.is_empty() { quote::quote!(#key) } else { value.clone() }
 }
 
 #[cfg(test)]
@@ -331,11 +175,12 @@ mod tests {
     #[test]
     fn reports_every_problem_at_once() {
         let (_, errors) = parse(quote!(catgory = Custom, name = 3, method = Jobb, name = "x", name = "y"));
-        assert_eq!(errors.len(), 4, "{errors:?}");
+        assert_eq!(errors.len(), 5, "{errors:?}");
         assert!(errors[0].contains("did you mean `category`"));
         assert!(errors[1].contains("`name` expects a string literal"));
         assert!(errors[2].contains("unknown method `Jobb`; did you mean `Job`?"));
         assert!(errors[3].contains("`name` is specified more than once"));
+        assert!(errors[4].contains("`name` is specified more than once"));
     }
 
     #[test]

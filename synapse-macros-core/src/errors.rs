@@ -86,18 +86,36 @@ pub fn closest<'a>(unknown: &str, candidates: impl IntoIterator<Item = &'a str>)
         .map(|(_, candidate)| candidate)
 }
 
-/// "unknown X `typo`; did you mean `fix`? valid X are: a, b, c" in one consistent shape.
+/// "unknown X `typo`; did you mean `fix`?\nvalid Xs are: a, b, c" in one consistent shape.
 ///
 /// ```
 /// use synapse_macros_core::errors::unknown_message;
 /// let msg = unknown_message("`#[action]` argument", "catgory", &["name", "category"]);
 /// assert_eq!(msg, "unknown `#[action]` argument `catgory`; did you mean `category`?\nvalid `#[action]` arguments are: name, category");
+/// let msg = unknown_message("category", "Training", &["NeuralNet", "Custom"]);
+/// assert_eq!(msg, "unknown category `Training`\nvalid categories are: NeuralNet, Custom");
 /// ```
 pub fn unknown_message(what: &str, unknown: &str, valid: &[&str]) -> String {
     let mut message = format!("unknown {what} `{unknown}`");
     if let Some(suggestion) = closest(unknown, valid.iter().copied()) {
         message.push_str(&format!("; did you mean `{suggestion}`?"));
     }
-    message.push_str(&format!("\nvalid {what}s are: {}", valid.join(", ")));
+    message.push_str(&format!("\nvalid {} are: {}", plural(what), valid.join(", ")));
     message
+}
+
+/// The plural of an English noun phrase, by its last word: `category` → `categories`,
+/// `` `#[param]` key `` → `` `#[param]` keys ``.
+///
+/// ```
+/// use synapse_macros_core::errors::plural;
+/// assert_eq!(plural("category"), "categories");
+/// assert_eq!(plural("`range` bound"), "`range` bounds");
+/// assert_eq!(plural("key"), "keys");
+/// ```
+pub fn plural(noun: &str) -> String {
+    match noun.strip_suffix('y') {
+        Some(stem) if !stem.ends_with(['a', 'e', 'o', 'u']) => format!("{stem}ies"),
+        _ => format!("{noun}s"),
+    }
 }

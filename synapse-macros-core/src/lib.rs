@@ -6,6 +6,7 @@
 //! discovered from source without building it reads exactly as the compiler would read it.
 
 pub mod action;
+pub mod args;
 pub mod errors;
 pub mod names;
 pub mod plugin;

@@ -17,6 +17,19 @@ pub fn default_action_name(ident: &str) -> String {
     trimmed.to_snake_case()
 }
 
+/// The default step name for a step type: its snake_case, with a trailing `Step` dropped
+/// (`ResizeImages` → `resize_images`, `UploadStep` → `upload`).
+///
+/// ```
+/// use synapse_macros_core::names::default_step_name;
+/// assert_eq!(default_step_name("ResizeImages"), "resize_images");
+/// assert_eq!(default_step_name("UploadStep"), "upload");
+/// ```
+pub fn default_step_name(ident: &str) -> String {
+    let trimmed = ident.strip_suffix("Step").filter(|rest| !rest.is_empty()).unwrap_or(ident);
+    trimmed.to_snake_case()
+}
+
 /// The name of a semantic data type: the snake_case of its type name
 /// (`YoloDataset` → `yolo_dataset`, `ONNXModel` → `onnx_model`).
 ///
@@ -69,7 +82,8 @@ pub fn check_name(name: &str) -> Result<(), String> {
 pub fn doc_summary<'a>(lines: impl IntoIterator<Item = &'a str>) -> String {
     let mut summary = String::new();
     for raw in lines {
-        for line in raw.lines() {
+        // `split`, not `lines`: an empty `///` line is an empty string, and it ends the paragraph.
+        for line in raw.split('\n') {
             let line = line.trim();
             if line.is_empty() {
                 if !summary.is_empty() {

@@ -1,11 +1,10 @@
 //! The `synapse::plugin!(...)` argument grammar: a plugin's display name, category and
 //! description (its code and version come from `Cargo.toml`).
 
-use crate::errors::{Errors, unknown_message};
-use crate::vocabulary::{CATEGORIES, Term, idents, lookup};
+use crate::args::parse_args;
+use crate::errors::Errors;
+use crate::vocabulary::{CATEGORIES, Term};
 use proc_macro2::TokenStream;
-use syn::ext::IdentExt;
-use syn::parse::{ParseStream, Parser};
 
 /// The keys `plugin!(...)` accepts.
 pub const PLUGIN_KEYS: &[&str] = &["name", "category", "description", "crate"];
@@ -27,38 +26,38 @@ impl PluginArgs {
     /// Parses `key = value, …`, recording every problem in `errors`.
     pub fn parse(tokens: TokenStream, errors: &mut Errors) -> Self {
         let mut args = PluginArgs::default();
-        let parser = |input: ParseStream| {
-            while !input.is_empty() {
-                let key = input.call(syn::Ident::parse_any)?;
-                input.parse::<syn::Token![=]>()?;
-                match key.to_string().as_str() {
-                    "name" => args.name = Some(input.parse()?),
-                    "description" => args.description = Some(input.parse()?),
-                    "crate" => args.krate = Some(input.call(syn::Path::parse_mod_style)?),
-                    "category" => {
-                        let path: syn::Path = input.parse()?;
-                        let word = path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
-                        match lookup(CATEGORIES, &word) {
-                            Some(term) => args.category = Some(term),
-                            None => {
-                                errors.error_spanned(&path, unknown_message("category", &word, &idents(CATEGORIES)))
-                            }
-                        }
-                    }
-                    other => {
-                        errors.error_spanned(&key, unknown_message("`plugin!` argument", other, PLUGIN_KEYS));
-                        let _ = input.parse::<syn::Expr>();
-                    }
-                }
-                if !input.is_empty() {
-                    input.parse::<syn::Token![,]>()?;
-                }
+        parse_args(tokens, "`plugin!` argument", PLUGIN_KEYS, errors, |arg, errors| {
+            match arg.key.to_string().as_str() {
+                "name" => args.name = arg.lit_str("name = \"My Plugin\"", errors),
+                "description" => args.description = arg.lit_str("description = \"…\"", errors),
+                "category" => args.category = arg.term(CATEGORIES, "category", errors).map(|c| c.term),
+                "crate" => args.krate = arg.path(errors),
+                _ => {}
             }
-            Ok(())
-        };
-        if let Err(error) = parser.parse2(tokens) {
-            errors.push(error);
-        }
+        });
         args
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use quote::quote;
+
+    #[test]
+    fn parses_and_reports_every_problem() {
+        let mut errors = Errors::new();
+        let args = PluginArgs::parse(quote!(name = "Acme", category = neural_net, description = "d"), &mut errors);
+        assert!(errors.is_empty());
+        assert_eq!(args.name.map(|n| n.value()).as_deref(), Some("Acme"));
+        assert_eq!(args.category.map(|c| c.ident), Some("NeuralNet"));
+
+        let mut errors = Errors::new();
+        PluginArgs::parse(quote!(name = Acme, categroy = Custom, description = "a", description = "b"), &mut errors);
+        let errors: Vec<String> = errors.finish().unwrap_err().into_iter().map(|e| e.to_string()).collect();
+        assert_eq!(errors.len(), 3, "{errors:?}");
+        assert_eq!(errors[0], "`name` expects a string literal, like `name = \"My Plugin\"`");
+        assert!(errors[1].starts_with("unknown `plugin!` argument `categroy`; did you mean `category`?"));
+        assert_eq!(errors[2], "`description` is specified more than once");
     }
 }

@@ -7,11 +7,11 @@
 
 use crate::paths::private;
 use proc_macro2::{Span, TokenStream};
-use quote::{ToTokens, format_ident, quote, quote_spanned};
+use quote::{ToTokens, quote, quote_spanned};
 use syn::spanned::Spanned;
 use synapse_macros_core::Errors;
 use synapse_macros_core::action::{ActionArgs, ResolvedAction};
-use synapse_macros_core::names::doc_lines;
+use synapse_macros_core::names::{check_name, doc_lines};
 
 pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     let mut errors = Errors::new();
@@ -26,7 +26,10 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
         other => {
             errors.error_spanned(
                 item_keyword(other),
-                "`#[action]` goes on a struct that implements `synapse::Action`, or on a fn",
+                format!(
+                    "`#[action]` goes on a struct that implements `synapse::Action`, or on a fn; not on {}",
+                    item_kind(other)
+                ),
             );
             None
         }
@@ -41,6 +44,20 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
 /// The user's item, followed by the errors: the item stays usable (and IDE-visible).
 fn with_errors(item: TokenStream, errors: TokenStream) -> TokenStream {
     quote!(#item #errors)
+}
+
+fn item_kind(item: &syn::Item) -> &'static str {
+    match item {
+        syn::Item::Enum(_) => "an enum",
+        syn::Item::Union(_) => "a union",
+        syn::Item::Impl(_) => "an impl block (put it on the struct instead)",
+        syn::Item::Trait(_) => "a trait",
+        syn::Item::Mod(_) => "a module",
+        syn::Item::Const(_) | syn::Item::Static(_) => "a constant",
+        syn::Item::Type(_) => "a type alias",
+        syn::Item::Use(_) => "an import",
+        _ => "this item",
+    }
 }
 
 fn item_keyword(item: &syn::Item) -> TokenStream {
@@ -64,7 +81,12 @@ fn expand_struct(args: &ActionArgs, strukt: &syn::ItemStruct, errors: &mut Error
     }
     let ident = &strukt.ident;
     let resolved = args.resolve(&ident.to_string(), &doc_lines(&strukt.attrs));
+    if !check_default_name(args, &resolved, ident, errors) {
+        return None;
+    }
     let p = private(args.krate.as_ref());
+    // A struct with fields is built by `Default`; without it, rustc says so at the struct's name
+    // and suggests `#[derive(Default)]`.
     let construct = match &strukt.fields {
         syn::Fields::Unit => quote!(#ident),
         _ => quote!(<#ident as #p::core::default::Default>::default()),
@@ -76,7 +98,8 @@ fn expand_struct(args: &ActionArgs, strukt: &syn::ItemStruct, errors: &mut Error
         }
     };
     let entrypoint = ident.to_string();
-    let descriptor = descriptor(args, &resolved, &p, &quote_spanned!(ident.span()=> #ident), &entrypoint);
+    let descriptor =
+        descriptor(args, &resolved, &p, &quote_spanned!(ident.span()=> #ident), &TokenStream::new(), &entrypoint);
     let marker = name_marker(args, &resolved, ident.span());
     Some(quote! {
         #marker
@@ -149,8 +172,13 @@ fn expand_fn(args: &ActionArgs, function: &syn::ItemFn, errors: &mut Errors) -> 
     }
     let ident = &sig.ident;
     let resolved = args.resolve(&ident.to_string(), &doc_lines(&function.attrs));
+    if !check_default_name(args, &resolved, ident, errors) {
+        return None;
+    }
     let p = private(args.krate.as_ref());
-    let marker_ty = format_ident!("__SynapseFnAction_{}", ident);
+    // The action type is named after the fn, so notes read "required for `process<…>` to
+    // implement `Action`"; a braced struct has no constructor, so the fn stays callable here.
+    let marker_ty = ident.clone();
     let params_ty = match params_ty {
         Some(ty) => quote!(#ty),
         None => quote!(#p::NoParams),
@@ -159,35 +187,98 @@ fn expand_fn(args: &ActionArgs, function: &syn::ItemFn, errors: &mut Errors) -> 
         if call_args.iter().any(|a| a.to_string() == "params") { quote!(params) } else { quote!(_params) };
     let call = quote_spanned!(sig.ident.span()=> #ident(#(#call_args),*));
     let call = if sig.asyncness.is_some() { quote!(#call.await) } else { call };
-    let ret_span = ret_ty.span();
-    let output_ty = quote_spanned!(ret_span=> <#ret_ty as #p::FnReturn>::Output);
+    // The action type is generic over the fn's return type `R` and implements `Action` when
+    // `R: FnReturn`, so its items never mention a projection that may fail to normalize (each
+    // such mention would be one more error). The descriptor's initializer first requires
+    // `R: FnReturn` directly, then names `#marker_ty<R>`, both spanning exactly the written return
+    // type: a return type that is not a `Result` (or whose `Ok` type is not an output) is one
+    // error there, with `FnReturn`'s (or `ActionOutput`'s) message, which rustc does not repeat
+    // for the `Action` bound.
+    let (first, last) = edge_spans(&ret_ty);
+    let mut marker_head = marker_ty.clone();
+    marker_head.set_span(first);
+    let marker_tail = quote_spanned!(last=> >);
+    let action_ty = quote!(#marker_head < #ret_ty #marker_tail);
     let entrypoint = ident.to_string();
-    let descriptor = descriptor(args, &resolved, &p, &quote!(#marker_ty), &entrypoint);
+    let check = quote!(returns::<#ret_ty>(););
+    // A future that is not `Send` is reported at the fn's name.
+    let invoke_body = quote_spanned!(sig.ident.span()=> async move { #call });
+    let invoke_future =
+        quote_spanned!(sig.ident.span()=> impl #p::core::future::Future<Output = #ret_ty> + #p::core::marker::Send);
+    let descriptor = descriptor(args, &resolved, &p, &action_ty, &check, &entrypoint);
     let marker = name_marker(args, &resolved, ident.span());
     Some(quote! {
         #marker
         const _: () = {
             #[allow(non_camel_case_types)]
-            struct #marker_ty;
-            impl #p::ConstructAction for #marker_ty {
-                #[inline]
-                fn construct() -> Self { #marker_ty }
+            struct #marker_ty<R> {
+                returns: #p::core::marker::PhantomData<fn() -> R>,
             }
-            impl #p::Action for #marker_ty {
+            impl<R> #p::ConstructAction for #marker_ty<R> {
+                #[inline]
+                fn construct() -> Self { #marker_ty { returns: #p::core::marker::PhantomData } }
+            }
+            trait Invoke<R> {
+                fn invoke(
+                    params: #params_ty,
+                    ctx: &#p::Context,
+                ) -> impl #p::core::future::Future<Output = R> + #p::core::marker::Send;
+            }
+            impl Invoke<#ret_ty> for #marker_ty<#ret_ty> {
+                #[inline]
+                fn invoke(
+                    #params_binding: #params_ty,
+                    ctx: &#p::Context,
+                ) -> #invoke_future {
+                    let _ = &ctx;
+                    #invoke_body
+                }
+            }
+            const fn returns<R: #p::FnReturn>() {}
+            impl<R: #p::FnReturn + 'static> #p::Action for #marker_ty<R>
+            where
+                Self: Invoke<R>,
+            {
                 type Params = #params_ty;
-                type Output = #output_ty;
+                type Output = <R as #p::FnReturn>::Output;
                 fn execute(
                     &self,
-                    #params_binding: Self::Params,
+                    params: Self::Params,
                     ctx: &#p::Context,
                 ) -> impl #p::core::future::Future<Output = #p::Result<Self::Output>> + #p::core::marker::Send {
-                    let _ = &ctx;
-                    async move { #p::FnReturn::into_result(#call) }
+                    async move { #p::FnReturn::into_result(<Self as Invoke<R>>::invoke(params, ctx).await) }
                 }
             }
             #descriptor
         };
     })
+}
+
+/// A name given with `name = "…"` was checked when parsed; one derived from the ident is checked
+/// here, at the ident. True when the name is valid.
+fn check_default_name(args: &ActionArgs, resolved: &ResolvedAction, ident: &syn::Ident, errors: &mut Errors) -> bool {
+    if args.name.is_some() {
+        return true;
+    }
+    match check_name(&resolved.name) {
+        Ok(()) => true,
+        Err(problem) => {
+            errors.error_spanned(
+                ident,
+                format!("the action name derived from `{ident}` is invalid: {problem}; give one with `name = \"…\"`"),
+            );
+            false
+        }
+    }
+}
+
+/// The spans of the first and last tokens of `tokens`: a span running from one to the other
+/// covers exactly what the user wrote, on a stable compiler too.
+fn edge_spans(tokens: &impl ToTokens) -> (Span, Span) {
+    let mut trees = tokens.to_token_stream().into_iter();
+    let first = trees.next().map_or_else(Span::call_site, |tree| tree.span());
+    let last = trees.last().map_or(first, |tree| tree.span());
+    (first, last)
 }
 
 /// The registry element for action type `ty`.
@@ -196,6 +287,7 @@ fn descriptor(
     resolved: &ResolvedAction,
     p: &TokenStream,
     ty: &TokenStream,
+    check: &TokenStream,
     entrypoint: &str,
 ) -> TokenStream {
     let name = &resolved.name;
@@ -222,7 +314,7 @@ fn descriptor(
     quote! {
         #[#p::linkme::distributed_slice(#p::SYNAPSE_ACTIONS_V0)]
         #[linkme(crate = #linkme_crate)]
-        static ACTION: #p::ActionDescriptor = #p::ActionDescriptor::of::<#ty>(#p::ActionMeta {
+        static ACTION: #p::ActionDescriptor = { #check #p::ActionDescriptor::of::<#ty>(#p::ActionMeta {
             name: #name,
             description: #description,
             category: #category,
@@ -233,16 +325,22 @@ fn descriptor(
             crate_name: #p::core::env!("CARGO_PKG_NAME"),
             file: #p::core::file!(),
             line: #p::core::line!(),
-        });
+        }) };
     }
 }
 
 /// A module-level item named after the action: two actions of one name in one module collide
-/// here, and rustc reports it at the second name.
+/// here, and rustc reports "the name `__synapse_action_named_process` is defined multiple
+/// times" at the second name (the `name = "…"` literal, or the ident it defaults from).
 fn name_marker(args: &ActionArgs, resolved: &ResolvedAction, fallback: Span) -> TokenStream {
     let span = args.name.as_ref().map_or(fallback, |lit| lit.span());
-    let marker = syn::Ident::new(&format!("__synapse_action_named_{}", resolved.name.replace('-', "_")), span);
-    quote! {
+    let Ok(mut marker) =
+        syn::parse_str::<syn::Ident>(&format!("__synapse_action_named_{}", resolved.name.replace('-', "_")))
+    else {
+        return TokenStream::new();
+    };
+    marker.set_span(span);
+    quote_spanned! {span=>
         #[doc(hidden)]
         #[allow(non_upper_case_globals, dead_code)]
         const #marker: () = ();

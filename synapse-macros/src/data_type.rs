@@ -4,10 +4,8 @@
 use crate::paths::private;
 use proc_macro2::TokenStream;
 use quote::{ToTokens, quote};
-use syn::ext::IdentExt;
-use syn::parse::{ParseStream, Parser};
 use synapse_macros_core::Errors;
-use synapse_macros_core::errors::unknown_message;
+use synapse_macros_core::args::parse_args;
 use synapse_macros_core::names::{data_type_name, doc_lines, doc_summary};
 
 const KEYS: &[&str] = &["parent", "description", "crate"];
@@ -17,46 +15,53 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     let mut parent: Option<syn::Type> = None;
     let mut description: Option<syn::LitStr> = None;
     let mut krate: Option<syn::Path> = None;
-    let parser = |input: ParseStream| {
-        while !input.is_empty() {
-            let key = input.call(syn::Ident::parse_any)?;
-            input.parse::<syn::Token![=]>()?;
-            match key.to_string().as_str() {
-                "parent" => parent = Some(input.parse()?),
-                "description" => description = Some(input.parse()?),
-                "crate" => krate = Some(input.call(syn::Path::parse_mod_style)?),
-                other => {
-                    errors.error_spanned(&key, unknown_message("`#[data_type]` argument", other, KEYS));
-                    let _ = input.parse::<syn::Expr>();
-                }
-            }
-            if !input.is_empty() {
-                input.parse::<syn::Token![,]>()?;
-            }
-        }
-        Ok(())
-    };
-    if let Err(error) = parser.parse2(args) {
-        errors.push(error);
-    }
-    let strukt: syn::ItemStruct = match syn::parse2(item.clone()) {
-        Ok(strukt) => strukt,
-        Err(_) => {
-            let error =
-                syn::Error::new_spanned(&item, "`#[data_type]` goes on a unit struct, like `pub struct YoloDataset;`")
-                    .to_compile_error();
+    parse_args(args, "`#[data_type]` argument", KEYS, &mut errors, |arg, errors| match arg.key.to_string().as_str() {
+        "parent" => parent = arg.ty("parent = Dataset", errors),
+        "description" => description = arg.lit_str("description = \"…\"", errors),
+        "crate" => krate = arg.path(errors),
+        _ => {}
+    });
+    let item: syn::Item = match syn::parse2(item.clone()) {
+        Ok(item) => item,
+        Err(error) => {
+            let error = error.to_compile_error();
             return quote!(#item #error);
         }
     };
-    if !matches!(strukt.fields, syn::Fields::Unit) || !strukt.generics.params.is_empty() {
+    let strukt = match item {
+        syn::Item::Struct(strukt) => strukt,
+        other => {
+            let (keyword, example) = match &other {
+                syn::Item::Enum(e) => (e.enum_token.to_token_stream(), format!("pub struct {};", e.ident)),
+                syn::Item::Union(u) => (u.union_token.to_token_stream(), format!("pub struct {};", u.ident)),
+                syn::Item::Type(t) => (t.type_token.to_token_stream(), format!("pub struct {};", t.ident)),
+                other => (other.to_token_stream(), "pub struct AcmeDataset;".to_owned()),
+            };
+            errors.error_spanned(keyword, format!("`#[data_type]` goes on a unit struct, like `{example}`"));
+            let error = errors.to_compile_errors();
+            return quote!(#other #error);
+        }
+    };
+    let unit = format!("pub struct {};", strukt.ident);
+    let generic = !strukt.generics.params.is_empty();
+    let unit_fields = matches!(strukt.fields, syn::Fields::Unit);
+    if generic {
         errors.error_spanned(
-            strukt.fields.to_token_stream(),
-            "a data type is a marker: declare it as a unit struct, like `pub struct YoloDataset;`",
+            &strukt.generics,
+            format!("a data type cannot be generic: it is one name in `config.yaml`; declare it as `{unit}`"),
         );
     }
-    if let Err(error) = errors.finish() {
-        let error = error.to_compile_error();
-        return quote!(#strukt #error);
+    if !unit_fields {
+        errors.error_spanned(
+            strukt.fields.to_token_stream(),
+            format!("a data type is a marker and has no fields; declare it as `{unit}`"),
+        );
+    }
+    // A mistake in the arguments leaves a well-formed data type (minus the bad argument), so it
+    // is still implemented: its uses as an `input_type` or `parent` report nothing more.
+    let errors = errors.finish().err().map(|error| error.to_compile_error());
+    if generic || !unit_fields {
+        return quote!(#strukt #errors);
     }
     let p = private(krate.as_ref());
     let ident = &strukt.ident;
@@ -69,6 +74,7 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
         None => quote!(#p::core::option::Option::None),
     };
     quote! {
+        #errors
         #strukt
         impl #p::DataType for #ident {
             const INFO: #p::DataTypeInfo = #p::DataTypeInfo {

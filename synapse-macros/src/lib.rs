@@ -14,6 +14,8 @@ mod data_type;
 mod paths;
 mod plugin;
 mod schema_type;
+mod step;
+mod workflow;
 
 /// Registers an action. See `synapse::action` for the full reference.
 #[proc_macro_attribute]
@@ -43,4 +45,16 @@ pub fn data_type(args: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro]
 pub fn plugin(input: TokenStream) -> TokenStream {
     plugin::expand(input.into()).into()
+}
+
+/// Marks a workflow step. See `synapse::step`.
+#[proc_macro_attribute]
+pub fn step(args: TokenStream, item: TokenStream) -> TokenStream {
+    step::expand(args.into(), item.into()).into()
+}
+
+/// Declares a workflow: an ordered list of steps over one state type. See `synapse::workflow`.
+#[proc_macro_attribute]
+pub fn workflow(args: TokenStream, item: TokenStream) -> TokenStream {
+    workflow::expand(args.into(), item.into()).into()
 }

@@ -8,10 +8,12 @@
 
 use crate::paths::{private, private_string};
 use proc_macro2::TokenStream;
-use quote::{ToTokens, format_ident, quote};
+use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::ext::IdentExt;
-use syn::parse::{ParseStream, Parser};
+use syn::meta::ParseNestedMeta;
+use syn::parse::Parser;
 use synapse_macros_core::Errors;
+use synapse_macros_core::args::parse_args;
 use synapse_macros_core::errors::unknown_message;
 
 /// Which attribute is being expanded.
@@ -71,9 +73,15 @@ pub fn expand(role: Role, args: TokenStream, item: TokenStream) -> TokenStream {
             None
         }
     };
+    // A mistake inside a `#[param(...)]` leaves the type whole (the bad key is dropped), so it is
+    // still expanded: the errors are reported once, here, not again wherever the type is used.
     match (errors.finish(), expansion) {
         (Ok(()), Some(expansion)) => expansion,
-        (Err(error), _) => {
+        (Err(error), Some(expansion)) => {
+            let errors = error.to_compile_error();
+            quote!(#expansion #errors)
+        }
+        (Err(error), None) => {
             strip_param_attrs(&mut item);
             let errors = error.to_compile_error();
             quote!(#item #errors)
@@ -84,34 +92,12 @@ pub fn expand(role: Role, args: TokenStream, item: TokenStream) -> TokenStream {
 
 fn parse_container_args(role: Role, args: TokenStream, errors: &mut Errors) -> ContainerArgs {
     let mut parsed = ContainerArgs::default();
-    let parser = |input: ParseStream| {
-        while !input.is_empty() {
-            let key = input.call(syn::Ident::parse_any)?;
-            match key.to_string().as_str() {
-                "allow_unknown_fields" if role == Role::Params => parsed.allow_unknown_fields = true,
-                "crate" => {
-                    input.parse::<syn::Token![=]>()?;
-                    parsed.krate = Some(input.call(syn::Path::parse_mod_style)?);
-                }
-                other => {
-                    errors.error_spanned(
-                        &key,
-                        unknown_message(&format!("`{}` argument", role.attribute()), other, role.keys()),
-                    );
-                    if input.parse::<syn::Token![=]>().is_ok() {
-                        let _ = input.parse::<syn::Expr>();
-                    }
-                }
-            }
-            if !input.is_empty() {
-                input.parse::<syn::Token![,]>()?;
-            }
-        }
-        Ok(())
-    };
-    if let Err(error) = parser.parse2(args) {
-        errors.push(error);
-    }
+    let what = format!("`{}` argument", role.attribute());
+    parse_args(args, &what, role.keys(), errors, |arg, errors| match arg.key.to_string().as_str() {
+        "allow_unknown_fields" => parsed.allow_unknown_fields = arg.flag(errors),
+        "crate" => parsed.krate = arg.path(errors),
+        _ => {}
+    });
     parsed
 }
 
@@ -121,26 +107,33 @@ fn expand_struct(
     strukt: &mut syn::ItemStruct,
     errors: &mut Errors,
 ) -> Option<TokenStream> {
-    reject_generics(role, &strukt.generics, errors);
-    if !matches!(strukt.fields, syn::Fields::Named(_)) {
-        let fields_span = match &strukt.fields {
-            syn::Fields::Unit => strukt.ident.to_token_stream(),
-            other => other.to_token_stream(),
-        };
-        errors.error_spanned(
-            fields_span,
-            format!(
-                "`{}` needs named fields, because its JSON form is an object; write `struct {} {{}}` for none",
-                role.attribute(),
-                strukt.ident
-            ),
-        );
+    let generic = reject_generics(role, &strukt.generics, errors);
+    let attribute = role.attribute();
+    let ident = &strukt.ident;
+    match &strukt.fields {
+        syn::Fields::Named(_) => {}
+        syn::Fields::Unit => {
+            errors.error_spanned(
+                ident,
+                format!("`{attribute}` needs named fields, because its JSON form is an object; write `struct {ident} {{}}` for none"),
+            );
+            return None;
+        }
+        syn::Fields::Unnamed(fields) => {
+            errors.error_spanned(
+                fields,
+                format!("`{attribute}` needs named fields, because its JSON form is an object; name them, like `struct {ident} {{ field: Type }}`"),
+            );
+            return None;
+        }
+    }
+    if generic {
         return None;
     }
     let ident = strukt.ident.clone();
     let mut defaults = Vec::new();
     for field in strukt.fields.iter_mut() {
-        rewrite_field(role, container, &ident, None, field, &mut defaults, errors);
+        rewrite_field(&ident, None, field, &mut defaults, errors);
     }
     let derives = container_attrs(role, container, false, &strukt.attrs);
     strukt.attrs.splice(0..0, derives);
@@ -153,13 +146,15 @@ fn expand_enum(
     enumeration: &mut syn::ItemEnum,
     errors: &mut Errors,
 ) -> Option<TokenStream> {
-    reject_generics(role, &enumeration.generics, errors);
+    if reject_generics(role, &enumeration.generics, errors) {
+        return None;
+    }
     let ident = enumeration.ident.clone();
     let mut defaults = Vec::new();
     for variant in enumeration.variants.iter_mut() {
         let variant_ident = variant.ident.clone();
         for field in variant.fields.iter_mut() {
-            rewrite_field(role, container, &ident, Some(&variant_ident), field, &mut defaults, errors);
+            rewrite_field(&ident, Some(&variant_ident), field, &mut defaults, errors);
         }
     }
     let derives = container_attrs(role, container, true, &enumeration.attrs);
@@ -167,13 +162,16 @@ fn expand_enum(
     Some(finish(role, container, &ident, enumeration.to_token_stream(), defaults))
 }
 
-fn reject_generics(role: Role, generics: &syn::Generics, errors: &mut Errors) {
-    if !generics.params.is_empty() {
-        errors.error_spanned(
-            generics,
-            format!("`{}` types cannot be generic: each one publishes one concrete JSON Schema", role.attribute()),
-        );
+/// Records an error and returns true when the type is generic.
+fn reject_generics(role: Role, generics: &syn::Generics, errors: &mut Errors) -> bool {
+    if generics.params.is_empty() {
+        return false;
     }
+    errors.error_spanned(
+        generics,
+        format!("`{}` types cannot be generic: each one publishes one concrete JSON Schema", role.attribute()),
+    );
+    true
 }
 
 /// The derives and container attributes, placed before the user's own attributes.
@@ -224,6 +222,8 @@ fn finish(
         }
     };
     let name = ident.to_string();
+    // Spanned at the type's name, so "the trait is implemented for …" hints point at the type.
+    let role_impl = quote_spanned!(ident.span()=> impl #role_trait for #ident {});
     quote! {
         #item
         #defaults
@@ -234,15 +234,13 @@ fn finish(
                     &CELL
                 }
             }
-            impl #role_trait for #ident {}
+            #role_impl
         };
     }
 }
 
 /// Replaces the `#[param(...)]` attributes of `field` with the serde/schemars attributes they mean.
 fn rewrite_field(
-    role: Role,
-    container: &ContainerArgs,
     owner: &syn::Ident,
     variant: Option<&syn::Ident>,
     field: &mut syn::Field,
@@ -250,29 +248,35 @@ fn rewrite_field(
     errors: &mut Errors,
 ) {
     let (params, mut kept): (Vec<_>, Vec<_>) = field.attrs.drain(..).partition(|attr| attr.path().is_ident("param"));
-    let _ = role;
+    let mut seen = Vec::new();
     for attr in params {
-        let added = translate_param(container, owner, variant, field, &attr, defaults, errors);
+        let added = translate_param(owner, variant, field, &attr, defaults, &mut seen, errors);
         kept.extend(added);
     }
     field.attrs = kept;
 }
 
 fn translate_param(
-    container: &ContainerArgs,
     owner: &syn::Ident,
     variant: Option<&syn::Ident>,
     field: &syn::Field,
     attr: &syn::Attribute,
     defaults: &mut Vec<TokenStream>,
+    seen: &mut Vec<String>,
     errors: &mut Errors,
 ) -> Vec<syn::Attribute> {
     let mut out: Vec<syn::Attribute> = Vec::new();
     let field_name = field.ident.as_ref().map(|i| i.unraw().to_string()).unwrap_or_else(|| "field".into());
     let ty = &field.ty;
-    let _ = container;
     let result = attr.parse_nested_meta(|meta| {
         let key = meta.path.get_ident().map(|i| i.to_string()).unwrap_or_default();
+        if PARAM_KEYS.contains(&key.as_str()) {
+            if seen.contains(&key) {
+                errors.error_spanned(&meta.path, format!("`{key}` is specified more than once"));
+                return skip_value(&meta);
+            }
+            seen.push(key.clone());
+        }
         match key.as_str() {
             "default" => {
                 if meta.input.peek(syn::Token![=]) {
@@ -281,8 +285,11 @@ fn translate_param(
                         Some(v) => format_ident!("__synapse_default_{}_{}", v, field_name),
                         None => format_ident!("__synapse_default_{}", field_name),
                     };
+                    // `default = "fast"` fills a `String` (or any `From<&str>` type); a primitive
+                    // field keeps the literal as written, so a quoted number reads as the plain
+                    // "expected `u32`, found `&str`" rather than a missing `From` impl.
                     let body = match &value {
-                        syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(_), .. }) => {
+                        syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(_), .. }) if !is_primitive(ty) => {
                             quote!(::core::convert::From::from(#value))
                         }
                         _ => quote!(#value),
@@ -299,18 +306,9 @@ fn translate_param(
                 }
             }
             "range" => {
-                let mut bounds: Vec<(String, syn::Expr)> = Vec::new();
-                meta.parse_nested_meta(|inner| {
-                    let bound = inner.path.get_ident().map(|i| i.to_string()).unwrap_or_default();
-                    if !RANGE_KEYS.contains(&bound.as_str()) {
-                        errors.error_spanned(&inner.path, unknown_message("`range` bound", &bound, RANGE_KEYS));
-                        let _ = inner.value().and_then(|v| v.parse::<syn::Expr>());
-                        return Ok(());
-                    }
-                    let value: syn::Expr = inner.value()?.parse()?;
-                    bounds.push((bound, value));
-                    Ok(())
-                })?;
+                let Some(bounds) = parse_bounds(&meta, RANGE_KEYS, errors)? else {
+                    return Ok(());
+                };
                 check_bounds(&meta.path, &bounds, errors);
                 let min = bounds.iter().find(|(k, _)| k == "min").map(|(_, v)| quote!(min = #v));
                 let max = bounds.iter().find(|(k, _)| k == "max").map(|(_, v)| quote!(max = #v));
@@ -328,18 +326,9 @@ fn translate_param(
                 }
             }
             "length" => {
-                let mut bounds: Vec<(String, syn::Expr)> = Vec::new();
-                meta.parse_nested_meta(|inner| {
-                    let bound = inner.path.get_ident().map(|i| i.to_string()).unwrap_or_default();
-                    if !LENGTH_KEYS.contains(&bound.as_str()) {
-                        errors.error_spanned(&inner.path, unknown_message("`length` bound", &bound, LENGTH_KEYS));
-                        let _ = inner.value().and_then(|v| v.parse::<syn::Expr>());
-                        return Ok(());
-                    }
-                    let value: syn::Expr = inner.value()?.parse()?;
-                    bounds.push((bound, value));
-                    Ok(())
-                })?;
+                let Some(bounds) = parse_bounds(&meta, LENGTH_KEYS, errors)? else {
+                    return Ok(());
+                };
                 check_bounds(&meta.path, &bounds, errors);
                 let parts: Vec<_> = bounds
                     .iter()
@@ -353,15 +342,21 @@ fn translate_param(
                 }
             }
             "pattern" => {
-                let pattern: syn::LitStr = meta.value()?.parse()?;
+                let Some(pattern) = string_value(&meta, "pattern = \"^[a-z0-9_]+$\"", errors)? else {
+                    return Ok(());
+                };
                 out.push(syn::parse_quote!(#[schemars(regex(pattern = #pattern))]));
             }
             "rename" => {
-                let name: syn::LitStr = meta.value()?.parse()?;
+                let Some(name) = string_value(&meta, "rename = \"batchSize\"", errors)? else {
+                    return Ok(());
+                };
                 out.push(syn::parse_quote!(#[serde(rename = #name)]));
             }
             "description" => {
-                let text: syn::LitStr = meta.value()?.parse()?;
+                let Some(text) = string_value(&meta, "description = \"…\"", errors)? else {
+                    return Ok(());
+                };
                 out.push(syn::parse_quote!(#[schemars(description = #text)]));
             }
             "example" => {
@@ -371,16 +366,7 @@ fn translate_param(
             _ => {
                 let shown = if key.is_empty() { meta.path.to_token_stream().to_string() } else { key.clone() };
                 errors.error_spanned(&meta.path, unknown_message("`#[param]` key", &shown, PARAM_KEYS));
-                if meta.input.peek(syn::Token![=]) {
-                    let _ = meta.value()?.parse::<syn::Expr>();
-                } else if meta.input.peek(syn::token::Paren) {
-                    let _ = meta.parse_nested_meta(|inner| {
-                        if inner.input.peek(syn::Token![=]) {
-                            let _ = inner.value()?.parse::<syn::Expr>();
-                        }
-                        Ok(())
-                    });
-                }
+                skip_value(&meta)?;
             }
         }
         Ok(())
@@ -391,18 +377,117 @@ fn translate_param(
     out
 }
 
-/// Literal bounds must be ordered: `min <= max`.
+/// The bounds of `range(...)` or `length(...)`: `None` (with the problem recorded) when they
+/// are missing altogether. Unknown and repeated bounds are recorded and left out.
+fn parse_bounds(
+    meta: &ParseNestedMeta,
+    keys: &[&str],
+    errors: &mut Errors,
+) -> syn::Result<Option<Vec<(String, syn::Expr)>>> {
+    let name = meta.path.get_ident().map(|i| i.to_string()).unwrap_or_default();
+    let example = if name == "range" { "range(min = 1, max = 10)" } else { "length(min = 1, max = 64)" };
+    if !meta.input.peek(syn::token::Paren) {
+        errors.error_spanned(&meta.path, format!("`{name}` takes its bounds in parentheses, like `{example}`"));
+        if meta.input.peek(syn::Token![=]) {
+            let _ = meta.value()?.parse::<syn::Expr>()?;
+        }
+        return Ok(None);
+    }
+    let content;
+    syn::parenthesized!(content in meta.input);
+    let tokens: TokenStream = content.parse()?;
+    if tokens.is_empty() {
+        errors.error_spanned(&meta.path, format!("`{name}()` has no bounds; give at least one, like `{example}`"));
+        return Ok(None);
+    }
+    let what = format!("`{name}` bound");
+    let mut bounds: Vec<(String, syn::Expr)> = Vec::new();
+    syn::meta::parser(|inner| {
+        let bound = inner.path.get_ident().map(|i| i.to_string()).unwrap_or_default();
+        if !keys.contains(&bound.as_str()) {
+            let shown = if bound.is_empty() { inner.path.to_token_stream().to_string() } else { bound };
+            errors.error_spanned(&inner.path, unknown_message(&what, &shown, keys));
+            if inner.input.peek(syn::Token![=]) {
+                let _ = inner.value()?.parse::<syn::Expr>()?;
+            }
+            return Ok(());
+        }
+        let value: syn::Expr = inner.value()?.parse()?;
+        if bounds.iter().any(|(k, _)| *k == bound) {
+            errors.error_spanned(&inner.path, format!("`{bound}` is specified more than once"));
+        } else {
+            bounds.push((bound, value));
+        }
+        Ok(())
+    })
+    .parse2(tokens)?;
+    Ok(Some(bounds))
+}
+
+/// Literal bounds must leave room for a value: `min <= max`, and `min < max` when either is
+/// exclusive.
 fn check_bounds(path: &syn::Path, bounds: &[(String, syn::Expr)], errors: &mut Errors) {
     let number = |key: &str| bounds.iter().find(|(k, _)| k == key).and_then(|(_, value)| literal_number(value));
-    let low = number("min").or_else(|| number("exclusive_min"));
-    let high = number("max").or_else(|| number("exclusive_max"));
-    if let (Some(low), Some(high)) = (low, high)
-        && low > high
-    {
-        errors.error_spanned(path, format!("the lower bound ({low}) is greater than the upper bound ({high})"));
+    let (low, low_exclusive) = match number("min") {
+        Some(min) => (Some(min), false),
+        None => (number("exclusive_min"), true),
+    };
+    let (high, high_exclusive) = match number("max") {
+        Some(max) => (Some(max), false),
+        None => (number("exclusive_max"), true),
+    };
+    let (Some(low), Some(high)) = (low, high) else {
+        return;
+    };
+    if low > high {
+        errors.error_spanned(
+            path,
+            format!("the lower bound ({low}) is greater than the upper bound ({high}), so no value is valid"),
+        );
+    } else if low == high && (low_exclusive || high_exclusive) {
+        errors.error_spanned(
+            path,
+            format!("the bounds exclude {low}, the only value between them, so no value is valid"),
+        );
     }
-    if bounds.is_empty() {
-        errors.error_spanned(path, "give at least one bound, e.g. `(min = 1, max = 10)`");
+}
+
+/// Consumes what follows a key that is not used: `= expr` or a parenthesized list.
+fn skip_value(meta: &ParseNestedMeta) -> syn::Result<()> {
+    if meta.input.peek(syn::Token![=]) {
+        meta.value()?.parse::<syn::Expr>()?;
+    } else if meta.input.peek(syn::token::Paren) {
+        meta.input.parse::<proc_macro2::TokenTree>()?;
+    }
+    Ok(())
+}
+
+/// The string literal after `key =`, or `None` with a message showing `example`.
+fn string_value(meta: &ParseNestedMeta, example: &str, errors: &mut Errors) -> syn::Result<Option<syn::LitStr>> {
+    let value: syn::Expr = meta.value()?.parse()?;
+    match value {
+        syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(lit), .. }) => Ok(Some(lit)),
+        other => {
+            let key = meta.path.to_token_stream();
+            errors.error_spanned(other, format!("`{key}` expects a string literal, like `{example}`"));
+            Ok(None)
+        }
+    }
+}
+
+/// Whether `ty` is a primitive number, `bool` or `char`, which no string literal can fill.
+fn is_primitive(ty: &syn::Type) -> bool {
+    const PRIMITIVES: &[&str] = &[
+        "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32", "i64", "i128", "isize", "f32", "f64", "bool",
+        "char",
+    ];
+    match ty {
+        syn::Type::Path(path) if path.qself.is_none() => {
+            path.path.get_ident().is_some_and(|ident| PRIMITIVES.contains(&ident.to_string().as_str()))
+        }
+        syn::Type::Group(group) => is_primitive(&group.elem),
+        syn::Type::Paren(paren) => is_primitive(&paren.elem),
+        _ => false,
     }
 }
 

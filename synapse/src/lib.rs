@@ -65,15 +65,21 @@ pub mod events;
 pub mod executor;
 pub mod params;
 pub mod registry;
+pub mod steps;
 
 pub use action::{Action, ActionDescriptor, ActionOutput, Category, DataType, DataTypeInfo, RunMethod, types};
 pub use context::{Context, Logger, PluginEnvironment};
+pub use discovery::{DiscoveredAction, DiscoveryError, PluginDiscovery};
 pub use error::{Cancelled, Error, Result};
 pub use events::{Event, EventKind, LogLevel, Metrics};
 pub use executor::{ErrorReport, ExecutionMode, LocalExecutor, RunError, run_plugin};
 pub use params::{NoParams, Params, ParamsError, Violation, Violations};
+#[doc(no_inline)]
+pub use serde_json;
 /// JSON values, for untyped params, results and event data.
 pub use serde_json::{Value, json};
+/// The token that cancels a run (see [`Context::cancellation_token`]).
+pub use tokio_util::sync::CancellationToken;
 
 /// Registers an action: on a struct that implements [`Action`] (recommended), or on a plain or
 /// async fn taking its params (and optionally `ctx: &Context`) and returning a `Result`.
@@ -166,6 +172,19 @@ pub use synapse_macros::data_type;
 /// the package description.
 pub use synapse_macros::plugin;
 
+/// Marks a workflow step: `#[step(weight = 0.3)]`, with optional `name = "…"` (default: the
+/// snake_case of the type, minus a `Step` suffix), `retries = 3` (with exponential backoff from
+/// `backoff = "100ms"`) and `timeout = "30s"` per attempt. The weight must be a positive number
+/// literal. The type implements [`steps::Step`] for the state it works on.
+pub use synapse_macros::step;
+
+/// Declares a workflow: `#[workflow(context = MyState)] pub struct MyWorkflow(StepA, StepB);`.
+///
+/// At compile time every step must implement `Step<MyState>`, names must be unique and the
+/// weights must sum to 1.0 (±1e-6) — or write `#[workflow(context = MyState, normalize)]` to
+/// scale them. The plan is a `'static` table ([`steps::Workflow::PLAN`]); see [`steps`].
+pub use synapse_macros::workflow;
+
 /// Builds a [`Metrics`] map: `metrics! { loss: 0.05, "val/accuracy": 0.95 }`.
 ///
 /// ```
@@ -206,6 +225,7 @@ macro_rules! main {
         fn main() -> ::std::process::ExitCode {
             $crate::__private::cli_main($crate::__private::BinaryInfo {
                 package: ::core::env!("CARGO_PKG_NAME"),
+                bin: ::core::env!("CARGO_BIN_NAME"),
                 version: ::core::env!("CARGO_PKG_VERSION"),
                 description: ::core::env!("CARGO_PKG_DESCRIPTION"),
                 manifest_dir: ::core::env!("CARGO_MANIFEST_DIR"),
@@ -217,9 +237,11 @@ macro_rules! main {
 /// Everything a plugin author needs in scope.
 pub mod prelude {
     pub use crate::action::types;
+    pub use crate::steps::{Step, StepCx, Workflow};
     pub use crate::{
-        Action, Category, Context, DataType, ExecutionMode, LocalExecutor, LogLevel, Metrics, NoParams, Params,
+        Action, Category, Context, DataType, Error, ExecutionMode, LocalExecutor, LogLevel, Metrics, NoParams, Params,
         PluginEnvironment, Result, RunMethod, Value, action, data_type, json, metrics, output, params, run_plugin,
+        step, workflow,
     };
     pub use anyhow::{Context as _, bail, ensure};
 }
@@ -236,9 +258,15 @@ pub mod __private {
     pub use crate::error::Result;
     pub use crate::params::{HasSchema, NoParams, Params, SchemaCell, schema_of};
     pub use crate::registry::{BinaryInfo, PluginDescriptor, SYNAPSE_ACTIONS_V0, SYNAPSE_PLUGINS_V0};
+    pub use crate::steps::{
+        ConstructStep, PlanEntry, Step, StepHandle, StepInfo, StepSpec, Workflow, duplicate_names, plan_entries,
+        step_weights_sum,
+    };
     pub use ::core;
     pub use ::linkme;
     pub use ::schemars;
     pub use ::serde;
     pub use ::serde_json;
+    pub use ::std;
+    pub use ::std::time::Duration;
 }

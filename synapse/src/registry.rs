@@ -58,6 +58,8 @@ pub struct PluginInfo {
 pub struct BinaryInfo {
     /// `CARGO_PKG_NAME` of the binary.
     pub package: &'static str,
+    /// `CARGO_BIN_NAME`: the binary's own name.
+    pub bin: &'static str,
     /// `CARGO_PKG_VERSION` of the binary.
     pub version: &'static str,
     /// `CARGO_PKG_DESCRIPTION` of the binary.
@@ -229,14 +231,18 @@ impl Registry {
         codes
     }
 
+    /// The plugin `action` belongs to: the `plugin!` of its crate, else this registry's plugin
+    /// (the binary's, for actions defined in library crates it links).
+    pub fn plugin_of(&self, action: &ActionDescriptor) -> PluginInfo {
+        self.plugins
+            .iter()
+            .find(|p| same_code(p.code, action.meta().crate_name))
+            .map_or_else(|| self.plugin.clone(), PluginInfo::from)
+    }
+
     /// The category of `action`: its own, else its plugin's.
     pub fn category_of(&self, action: &ActionDescriptor) -> Category {
-        action.meta().category.unwrap_or_else(|| {
-            self.plugins
-                .iter()
-                .find(|p| same_code(p.code, action.meta().crate_name))
-                .map_or(self.plugin.category, |p| p.category)
-        })
+        action.meta().category.unwrap_or_else(|| self.plugin_of(action).category)
     }
 }
 

@@ -1,1 +1,97 @@
-//! support
+//! Helpers shared by the integration tests: running plugin binaries and reading their
+//! JSON-lines event streams.
+
+use serde_json::Value;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use synapse::events::Event;
+
+/// What a plugin process did.
+#[derive(Debug)]
+pub struct Ran {
+    /// Its exit code (`None` when killed by a signal).
+    pub code: Option<i32>,
+    /// Standard output.
+    pub stdout: String,
+    /// Standard error.
+    pub stderr: String,
+}
+
+impl From<Output> for Ran {
+    fn from(output: Output) -> Self {
+        Ran {
+            code: output.status.code(),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+}
+
+/// Runs the plugin binary at `bin` with `args` and waits for it.
+pub fn run(bin: &str, args: &[&str]) -> Ran {
+    run_in(bin, args, None)
+}
+
+/// Like [`run`], in the working directory `dir`.
+pub fn run_in(bin: &str, args: &[&str], dir: Option<&Path>) -> Ran {
+    let mut command = Command::new(bin);
+    command.args(args).stdin(Stdio::null()).env_remove("SYNAPSE_JOB_ID");
+    if let Some(dir) = dir {
+        command.current_dir(dir);
+    }
+    match command.output() {
+        Ok(output) => output.into(),
+        Err(error) => panic!("cannot start {bin}: {error}"),
+    }
+}
+
+/// Parses every line of a `--json` run's stdout as an event.
+pub fn events(stdout: &str) -> Vec<Event> {
+    stdout
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|error| panic!("not an event line ({error}): {line}")))
+        .collect()
+}
+
+/// The raw JSON of every stdout line.
+pub fn lines(stdout: &str) -> Vec<Value> {
+    stdout
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|error| panic!("not JSON ({error}): {line}")))
+        .collect()
+}
+
+/// The `type` tags of `events`.
+pub fn tags(events: &[Event]) -> Vec<&'static str> {
+    events.iter().map(|e| e.kind.tag()).collect()
+}
+
+/// Asserts the invariants of one run's stream: one run id, sequence numbers 0..n without gaps,
+/// `started` first, one terminal event last.
+pub fn assert_well_formed(events: &[Event]) {
+    assert!(!events.is_empty(), "no events");
+    let run = &events[0].run;
+    for (i, event) in events.iter().enumerate() {
+        assert_eq!(&event.run, run, "event {i} belongs to another run");
+        assert_eq!(event.seq, i as u64, "sequence numbers must be 0..n without gaps");
+        assert_eq!(event.version, synapse::events::EVENT_SCHEMA_VERSION);
+    }
+    assert_eq!(events[0].kind.tag(), "started");
+    let terminal: Vec<usize> =
+        events.iter().enumerate().filter(|(_, e)| e.kind.is_terminal()).map(|(i, _)| i).collect();
+    assert_eq!(terminal, [events.len() - 1], "exactly one terminal event, last");
+}
+
+/// Copies a directory tree (for editing a plugin's committed files in a test).
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap_or_else(|e| panic!("mkdir {}: {e}", to.display()));
+    let entries = std::fs::read_dir(from).unwrap_or_else(|e| panic!("read {}: {e}", from.display()));
+    for entry in entries.flatten() {
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap_or_else(|e| panic!("copy {}: {e}", entry.path().display()));
+        }
+    }
+}

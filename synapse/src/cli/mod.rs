@@ -114,9 +114,12 @@ pub fn main(info: BinaryInfo) -> ExitCode {
 /// Parses the command line, presenting the binary as the plugin (its name, version and
 /// description), not as synapse.
 fn parse(info: &BinaryInfo) -> Result<Cli, clap::Error> {
-    let mut command = Cli::command().name(info.package).bin_name(info.package).version(info.version);
-    if !info.description.is_empty() {
-        command = command.about(info.description);
+    let plugin = crate::registry::registry().ok().map(|registry| registry.plugin());
+    let version = plugin.as_ref().map_or_else(|| info.version.to_owned(), |p| p.version.clone());
+    let about = plugin.as_ref().map_or_else(|| info.description.to_owned(), |p| p.description.clone());
+    let mut command = Cli::command().name(info.bin).bin_name(info.bin).version(version);
+    if !about.is_empty() {
+        command = command.about(about);
     }
     let matches = command.try_get_matches()?;
     Cli::from_arg_matches(&matches)

@@ -10,11 +10,17 @@ use std::fmt::Display;
 pub struct Logger {
     emitter: Emitter,
     action: std::sync::Arc<str>,
+    step: Option<std::sync::Arc<str>>,
 }
 
 impl Logger {
     pub(crate) fn new(emitter: Emitter, action: std::sync::Arc<str>) -> Self {
-        Logger { emitter, action }
+        Logger { emitter, action, step: None }
+    }
+
+    pub(crate) fn in_step(mut self, step: std::sync::Arc<str>) -> Self {
+        self.step = Some(step);
+        self
     }
 
     /// Logs at `level`.
@@ -22,15 +28,18 @@ impl Logger {
         let message = message.to_string();
         let run = self.emitter.run_id().as_str();
         let action = &*self.action;
+        let step = self.step.as_deref().unwrap_or("");
         match level {
-            LogLevel::Debug => tracing::debug!(target: "synapse::action", action, run, "{message}"),
-            LogLevel::Info | LogLevel::Success => tracing::info!(target: "synapse::action", action, run, "{message}"),
-            LogLevel::Warning => tracing::warn!(target: "synapse::action", action, run, "{message}"),
+            LogLevel::Debug => tracing::debug!(target: "synapse::action", action, step, run, "{message}"),
+            LogLevel::Info | LogLevel::Success => {
+                tracing::info!(target: "synapse::action", action, step, run, "{message}")
+            }
+            LogLevel::Warning => tracing::warn!(target: "synapse::action", action, step, run, "{message}"),
             LogLevel::Danger | LogLevel::Error | LogLevel::Critical => {
-                tracing::error!(target: "synapse::action", action, run, "{message}")
+                tracing::error!(target: "synapse::action", action, step, run, "{message}")
             }
         }
-        self.emitter.emit(EventKind::LogLine { level, message });
+        self.emitter.emit_in_step(self.step.as_deref(), EventKind::LogLine { level, message });
     }
 
     /// Logs a debug line.

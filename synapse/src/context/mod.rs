@@ -35,6 +35,40 @@ use tokio_util::sync::CancellationToken;
 #[derive(Clone)]
 pub struct Context {
     inner: Arc<Inner>,
+    scope: Option<Arc<StepScope>>,
+}
+
+/// What a context knows while a workflow step runs: events are tagged with the step, and the
+/// step's own progress feeds the workflow's overall progress.
+pub(crate) struct StepScope {
+    name: Arc<str>,
+    offset: f64,
+    weight: f64,
+    overall: Arc<OverallProgress>,
+    logger: Logger,
+}
+
+/// A workflow's overall progress, in basis points; it only ever moves forward.
+pub(crate) struct OverallProgress {
+    shown: std::sync::atomic::AtomicU64,
+}
+
+/// Overall progress is reported as `current` of this many units (basis points).
+pub(crate) const OVERALL_UNITS: u64 = 10_000;
+
+impl OverallProgress {
+    pub(crate) fn new() -> Arc<Self> {
+        Arc::new(OverallProgress { shown: std::sync::atomic::AtomicU64::new(0) })
+    }
+
+    /// Moves the overall progress to `fraction` of the run, unless it is already further.
+    pub(crate) fn advance(&self, emitter: &Emitter, fraction: f64) {
+        let units = ((fraction.clamp(0.0, 1.0) * OVERALL_UNITS as f64) + 1e-9).floor() as u64;
+        let previous = self.shown.fetch_max(units, std::sync::atomic::Ordering::Relaxed);
+        if units > previous {
+            emitter.set_progress(None, units, OVERALL_UNITS);
+        }
+    }
 }
 
 struct Inner {
@@ -90,7 +124,29 @@ impl Context {
 
     /// The developer logger.
     pub fn logger(&self) -> &Logger {
-        &self.inner.logger
+        match &self.scope {
+            Some(scope) => &scope.logger,
+            None => &self.inner.logger,
+        }
+    }
+
+    /// The workflow step this context runs, if any.
+    pub fn step(&self) -> Option<&str> {
+        self.scope.as_deref().map(|scope| &*scope.name)
+    }
+
+    /// This context, scoped to a workflow step.
+    pub(crate) fn in_step(&self, name: &str, offset: f64, weight: f64, overall: Arc<OverallProgress>) -> Context {
+        let name: Arc<str> = Arc::from(name);
+        let logger = Logger::new(self.inner.emitter.clone(), self.inner.action.clone()).in_step(name.clone());
+        Context {
+            inner: self.inner.clone(),
+            scope: Some(Arc::new(StepScope { name, offset, weight, overall, logger })),
+        }
+    }
+
+    fn emit(&self, kind: EventKind) {
+        self.inner.emitter.emit_in_step(self.step(), kind);
     }
 
     /// The event emitter (for integrations that emit their own events).
@@ -106,7 +162,7 @@ impl Context {
     /// Records a structured event at `level`.
     pub fn log_at(&self, level: LogLevel, event: &str, data: impl Serialize) {
         let data = to_data(data);
-        self.inner.emitter.emit(EventKind::Log { level, event: event.to_owned(), data });
+        self.emit(EventKind::Log { level, event: event.to_owned(), data });
     }
 
     /// Reports the action's main progress: `current` of `total` items.
@@ -115,9 +171,25 @@ impl Context {
     /// see bounded traffic, every distinct value of a total up to 1,000 is delivered, and the
     /// final value always is. `current` above `total` is reported as `total`; a `total` of 0
     /// means "unknown".
+    ///
+    /// Inside a workflow step this is the step's own progress (category = the step name); the
+    /// workflow's overall progress (the main category) follows from it and the step's weight.
     #[inline]
     pub fn set_progress(&self, current: u64, total: u64) {
-        self.inner.emitter.set_progress(None, current, total);
+        match &self.scope {
+            None => self.inner.emitter.set_progress(None, current, total),
+            Some(scope) => self.set_step_progress(scope, current, total),
+        }
+    }
+
+    #[inline(never)]
+    fn set_step_progress(&self, scope: &StepScope, current: u64, total: u64) {
+        let emitter = &self.inner.emitter;
+        emitter.set_progress(Some(&scope.name), current, total);
+        if total > 0 {
+            let fraction = current.min(total) as f64 / total as f64;
+            scope.overall.advance(emitter, scope.offset + scope.weight * fraction);
+        }
     }
 
     /// Reports the progress of one category (`"train"`, `"upload"`, …).
@@ -132,17 +204,17 @@ impl Context {
 
     /// Records metric values under `category` (`train`, `validation`, `test`, or your own).
     pub fn set_metrics(&self, values: impl Into<Metrics>, category: &str) {
-        self.inner.emitter.emit(EventKind::Metrics { category: category.to_owned(), values: values.into() });
+        self.emit(EventKind::Metrics { category: category.to_owned(), values: values.into() });
     }
 
     /// Shows `text` to the user at `level` (`Success` and `Danger` included).
     pub fn log_message(&self, text: impl Into<String>, level: LogLevel) {
-        self.inner.emitter.emit(EventKind::Message { level, text: text.into() });
+        self.emit(EventKind::Message { level, text: text.into() });
     }
 
     /// Records a developer event, not shown to end users.
     pub fn log_dev_event(&self, message: impl Into<String>, data: impl Serialize) {
-        self.inner.emitter.emit(EventKind::DevEvent { message: message.into(), data: to_data(data) });
+        self.emit(EventKind::DevEvent { message: message.into(), data: to_data(data) });
     }
 
     /// The cancellation token: cancelled on Ctrl-C in the plugin CLI, or by the executor.
@@ -242,6 +314,7 @@ impl ContextBuilder {
         let emitter = Emitter::new(self.run_id.unwrap_or_else(RunId::random), self.sinks);
         let action: Arc<str> = Arc::from(self.action);
         Context {
+            scope: None,
             inner: Arc::new(Inner {
                 logger: Logger::new(emitter.clone(), action.clone()),
                 action,

@@ -102,11 +102,26 @@ impl Emitter {
     pub fn set_progress(&self, category: Option<&str>, current: u64, total: u64) {
         match category {
             None => self.record(&self.inner.default_progress, current, total),
-            Some(category) => {
-                let slot = self.slot(category);
-                self.record(&slot, current, total);
-            }
+            Some(category) => self.record_named(category, current, total),
         }
+    }
+
+    /// Records progress for a named category. The slot is recorded under the read lock, so the
+    /// common case (a known category, nothing due) costs no reference-count traffic.
+    #[inline]
+    fn record_named(&self, category: &str, current: u64, total: u64) {
+        let read = self.inner.named_progress.read().unwrap_or_else(PoisonError::into_inner);
+        if let Some(slot) = read.iter().find(|s| s.category.as_deref() == Some(category)) {
+            if slot.record(current, total) {
+                let slot = slot.clone();
+                drop(read);
+                self.emit_progress(&slot, current, total);
+            }
+            return;
+        }
+        drop(read);
+        let slot = self.slot(category);
+        self.record(&slot, current, total);
     }
 
     /// A handle for reporting one category's progress from a hot loop without looking the

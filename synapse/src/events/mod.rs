@@ -22,7 +22,7 @@ mod progress;
 pub mod sink;
 
 pub use emitter::{Emitter, ProgressHandle};
-pub use model::{EVENT_SCHEMA_VERSION, Event, EventKind, LogLevel, Metrics, RunId};
+pub use model::{EVENT_SCHEMA_VERSION, Event, EventKind, LogLevel, Metrics, PlannedStep, RunId};
 pub use sink::EventSink;
 
 /// The JSON Schema of one JSON-lines event line (version [`EVENT_SCHEMA_VERSION`]).

@@ -200,6 +200,51 @@ pub enum EventKind {
         /// Its data.
         data: Value,
     },
+    /// A workflow begins: its steps and their shares of the overall progress.
+    WorkflowStarted {
+        /// The steps, in order.
+        steps: Vec<PlannedStep>,
+        /// The sum of the declared weights, when it was not 1 and the shares were normalized.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        normalized_from: Option<f64>,
+    },
+    /// A step begins (the step is in the event's `step` field).
+    StepStarted {
+        /// Its position in the workflow, from 0.
+        index: usize,
+        /// Its share of the overall progress.
+        weight: f64,
+    },
+    /// A step finished.
+    StepCompleted {
+        /// How long it took, in milliseconds (all attempts).
+        elapsed_ms: f64,
+        /// How many attempts it took.
+        attempts: u32,
+    },
+    /// A step was skipped (its `can_skip` said so); it will not be rolled back.
+    StepSkipped {},
+    /// An attempt of a step failed.
+    StepFailed {
+        /// Which attempt, from 1.
+        attempt: u32,
+        /// Whether another attempt follows.
+        will_retry: bool,
+        /// What went wrong.
+        error: String,
+    },
+    /// A step's rollback begins.
+    RollbackStarted {},
+    /// A step's rollback finished.
+    RollbackCompleted {
+        /// How long it took, in milliseconds.
+        elapsed_ms: f64,
+    },
+    /// A step's rollback failed; the remaining rollbacks still run.
+    RollbackFailed {
+        /// What went wrong.
+        error: String,
+    },
     /// The run succeeded with this result (always the last event of a successful run).
     Result {
         /// The result.
@@ -223,6 +268,14 @@ impl EventKind {
             EventKind::Progress { .. } => "progress",
             EventKind::Metrics { .. } => "metrics",
             EventKind::DevEvent { .. } => "dev_event",
+            EventKind::WorkflowStarted { .. } => "workflow_started",
+            EventKind::StepStarted { .. } => "step_started",
+            EventKind::StepCompleted { .. } => "step_completed",
+            EventKind::StepSkipped {} => "step_skipped",
+            EventKind::StepFailed { .. } => "step_failed",
+            EventKind::RollbackStarted {} => "rollback_started",
+            EventKind::RollbackCompleted { .. } => "rollback_completed",
+            EventKind::RollbackFailed { .. } => "rollback_failed",
             EventKind::Result { .. } => "result",
             EventKind::Error { .. } => "error",
         }
@@ -232,6 +285,15 @@ impl EventKind {
     pub fn is_terminal(&self) -> bool {
         matches!(self, EventKind::Result { .. } | EventKind::Error { .. })
     }
+}
+
+/// One step of a workflow's plan, as announced by [`EventKind::WorkflowStarted`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct PlannedStep {
+    /// The step name.
+    pub name: String,
+    /// Its share of the overall progress (the shares sum to 1).
+    pub weight: f64,
 }
 
 mod rfc3339 {

@@ -5,6 +5,7 @@ use super::ExecutionMode;
 use crate::error::Error;
 use crate::params::{ParamsError, Violations};
 use crate::registry::RegistryError;
+use crate::steps::{RollbackOutcome, WorkflowError};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -60,10 +61,14 @@ pub enum RunError {
         location: Option<String>,
     },
     /// The run was cancelled.
-    #[error("action `{action}` was cancelled")]
+    #[error("action `{action}` was cancelled{}", detail.as_ref().map(|d| format!(": {d}")).unwrap_or_default())]
     Cancelled {
         /// The action.
         action: String,
+        /// What the action reported as it stopped (for a workflow: the step it stopped in and
+        /// each rollback's outcome).
+        #[source]
+        detail: Option<Error>,
     },
     /// The action's result broke its published result schema.
     #[error("action `{action}` returned a result that does not match its result schema:\n{violations}")]
@@ -156,6 +161,12 @@ pub struct ErrorReport {
     /// Where a panic happened.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location: Option<String>,
+    /// The workflow step that failed, for workflow actions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub step: Option<String>,
+    /// What each rollback did, in the order they ran, for workflow actions.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rollbacks: Vec<RollbackOutcome>,
 }
 
 impl fmt::Display for ErrorReport {
@@ -210,14 +221,21 @@ impl RunError {
             | RunError::AmbiguousAction { action, .. }
             | RunError::Failed { action, .. }
             | RunError::Panicked { action, .. }
-            | RunError::Cancelled { action }
+            | RunError::Cancelled { action, .. }
             | RunError::InvalidResult { action, .. } => Some(action.clone()),
             RunError::InvalidParams(error) => Some(error.action.clone()),
             _ => None,
         };
-        let causes = match self {
-            RunError::Failed { source, .. } => source.chain().skip(1).map(ToString::to_string).collect(),
-            _ => Vec::new(),
+        let error = match self {
+            RunError::Failed { source, .. } | RunError::Cancelled { detail: Some(source), .. } => Some(source),
+            _ => None,
+        };
+        let workflow = error.and_then(|e| e.chain().find_map(|cause| cause.downcast_ref::<WorkflowError>()));
+        // A workflow error's text already says its cause; list only what lies beneath it.
+        let causes = match (workflow, error) {
+            (Some(workflow), _) => workflow.cause.chain().skip(1).map(ToString::to_string).collect(),
+            (None, Some(error)) => error.chain().skip(1).map(ToString::to_string).collect(),
+            (None, None) => Vec::new(),
         };
         let location = match self {
             RunError::Panicked { location, .. } => location.clone(),
@@ -230,6 +248,8 @@ impl RunError {
             causes,
             violations: self.violations().cloned().unwrap_or_default(),
             location,
+            step: workflow.map(|w| w.step.clone()),
+            rollbacks: workflow.map(|w| w.rollbacks.clone()).unwrap_or_default(),
         }
     }
 }

@@ -100,7 +100,7 @@ impl LocalExecutor {
     ) -> Result<Value, RunError> {
         panic::install_panic_hook(false);
         let cancel = self.cancel.as_ref().map(CancellationToken::child_token).unwrap_or_default();
-        let plugin = registry.plugin().code;
+        let plugin = registry.plugin_of(descriptor).code;
         let ctx = Context::builder(descriptor.name())
             .plugin(plugin.clone())
             .run_id(run_id)
@@ -122,6 +122,9 @@ impl LocalExecutor {
         outcome
     }
 }
+
+/// How long a cancelled action may keep running to notice its token before it is dropped.
+pub const CANCEL_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// The action `name` of `registry`, or why there is none.
 pub(crate) fn lookup(registry: &Registry, name: &str) -> Result<&'static ActionDescriptor, RunError> {
@@ -150,11 +153,18 @@ async fn drive(
     let action = descriptor.name();
     descriptor.validate_params(&params)?;
     let run = AssertUnwindSafe(descriptor.run(params, ctx)).catch_unwind();
+    // On cancellation the action first gets a grace period to notice its token, stop and
+    // return (cleaning up as it goes); only then is it dropped at its next await point.
+    let abandon = async {
+        cancel.cancelled().await;
+        tokio::time::sleep(CANCEL_GRACE).await;
+    };
     let outcome = tokio::select! {
         biased;
         outcome = run => outcome,
-        () = cancel.cancelled() => return Err(RunError::Cancelled { action: action.to_owned() }),
+        () = abandon => return Err(RunError::Cancelled { action: action.to_owned(), detail: None }),
     };
+
     match outcome {
         Err(payload) => Err(RunError::Panicked {
             action: action.to_owned(),
@@ -164,8 +174,11 @@ async fn drive(
         Ok(Err(Failure::Params(violations))) => {
             Err(RunError::InvalidParams(crate::params::ParamsError { action: action.to_owned(), violations }))
         }
-        Ok(Err(Failure::Action(error))) if error.is::<Cancelled>() => {
-            Err(RunError::Cancelled { action: action.to_owned() })
+        Ok(Err(Failure::Action(error))) if error.chain().any(|cause| cause.is::<Cancelled>()) => {
+            // The bare marker says nothing more; anything wrapped around it (a workflow's
+            // rollbacks, the action's own context) is kept.
+            let detail = if error.is::<Cancelled>() { None } else { Some(error) };
+            Err(RunError::Cancelled { action: action.to_owned(), detail })
         }
         Ok(Err(Failure::Action(error))) => Err(RunError::Failed { action: action.to_owned(), source: error }),
         Ok(Ok(value)) => match descriptor.validate_result(&value) {

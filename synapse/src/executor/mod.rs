@@ -3,11 +3,11 @@
 
 mod error;
 mod local;
-mod panic;
+pub(crate) mod panic;
 
 pub use error::{ErrorKind, ErrorReport, RunError};
-pub use local::LocalExecutor;
 pub(crate) use local::lookup;
+pub use local::{CANCEL_GRACE, LocalExecutor};
 pub use panic::install_panic_hook;
 
 use crate::registry::registry;

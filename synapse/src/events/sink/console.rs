@@ -107,6 +107,33 @@ impl EventSink for ConsoleSink {
                 progress(&mut state.output, category, *current, *total);
                 None
             }
+            EventKind::WorkflowStarted { steps, normalized_from } => {
+                let plan: Vec<String> = steps.iter().map(|s| format!("{} {:.0}%", s.name, s.weight * 100.0)).collect();
+                let note =
+                    normalized_from.map(|sum| format!(" (weights normalized from a sum of {sum})")).unwrap_or_default();
+                Some(format!("{} {}{note}", paint(styled, Style::new().bold(), "workflow"), plan.join(" → ")))
+            }
+            EventKind::StepStarted { weight, .. } => Some(format!("started ({:.0}% of the run)", weight * 100.0)),
+            EventKind::StepCompleted { elapsed_ms, attempts } => {
+                let retried = if *attempts > 1 { format!(" after {attempts} attempts") } else { String::new() };
+                Some(paint(styled, Style::new().green(), &format!("completed in {}{retried}", human_ms(*elapsed_ms))))
+            }
+            EventKind::StepSkipped {} => Some(paint(styled, Style::new().dim(), "skipped")),
+            EventKind::StepFailed { attempt, will_retry, error } => {
+                let what = if *will_retry {
+                    format!("attempt {attempt} failed, retrying: {error}")
+                } else {
+                    format!("failed: {error}")
+                };
+                Some(paint(styled, Style::new().red(), &what))
+            }
+            EventKind::RollbackStarted {} => Some(paint(styled, Style::new().yellow(), "rolling back")),
+            EventKind::RollbackCompleted { elapsed_ms } => {
+                Some(paint(styled, Style::new().yellow(), &format!("rolled back in {}", human_ms(*elapsed_ms))))
+            }
+            EventKind::RollbackFailed { error } => {
+                Some(paint(styled, Style::new().red().bold(), &format!("rollback failed: {error}")))
+            }
             EventKind::Result { .. } => {
                 finish_bars(&mut state.output, true);
                 let elapsed = state.started.and_then(|s| event.ts.duration_since(s).ok()).unwrap_or_default();
@@ -212,6 +239,10 @@ fn finish_bars(output: &mut Output, success: bool) {
             if success { bar.finish() } else { bar.abandon() }
         }
     }
+}
+
+fn human_ms(ms: f64) -> String {
+    human_duration(std::time::Duration::from_secs_f64(ms.max(0.0) / 1e3))
 }
 
 fn human_duration(d: std::time::Duration) -> String {

@@ -1,0 +1,91 @@
+//! What a step works with: the workflow's shared state and the run's context, scoped to the
+//! step.
+
+use crate::context::{Context, Logger, PluginEnvironment};
+use crate::error::Result;
+use crate::events::{LogLevel, Metrics};
+use serde::Serialize;
+use std::ops::{Deref, DerefMut};
+
+/// A step's view of the run: the shared state `C` (through `Deref`), and the run's
+/// [`Context`] scoped to this step, so progress, logs and metrics are tagged with the step
+/// automatically and the step's progress moves the workflow's overall progress.
+pub struct StepCx<'a, C> {
+    state: &'a mut C,
+    ctx: Context,
+}
+
+impl<'a, C> StepCx<'a, C> {
+    pub(crate) fn new(state: &'a mut C, ctx: Context) -> Self {
+        StepCx { state, ctx }
+    }
+
+    /// The run's context, scoped to this step.
+    pub fn ctx(&self) -> &Context {
+        &self.ctx
+    }
+
+    /// The shared state.
+    pub fn state(&mut self) -> &mut C {
+        self.state
+    }
+
+    /// The name of the running step.
+    pub fn step(&self) -> &str {
+        self.ctx.step().unwrap_or_default()
+    }
+
+    /// The step's own progress: `current` of `total`; the overall progress follows from it.
+    #[inline]
+    pub fn set_progress(&self, current: u64, total: u64) {
+        self.ctx.set_progress(current, total);
+    }
+
+    /// Records a structured event, tagged with the step.
+    pub fn log(&self, event: &str, data: impl Serialize) {
+        self.ctx.log(event, data);
+    }
+
+    /// Records metric values, tagged with the step.
+    pub fn set_metrics(&self, values: impl Into<Metrics>, category: &str) {
+        self.ctx.set_metrics(values, category);
+    }
+
+    /// Shows a message to the user, tagged with the step.
+    pub fn log_message(&self, text: impl Into<String>, level: LogLevel) {
+        self.ctx.log_message(text, level);
+    }
+
+    /// The developer logger, tagged with the step.
+    pub fn logger(&self) -> &Logger {
+        self.ctx.logger()
+    }
+
+    /// The plugin environment.
+    pub fn env(&self) -> &PluginEnvironment {
+        self.ctx.env()
+    }
+
+    /// True once the run was asked to stop.
+    pub fn is_cancelled(&self) -> bool {
+        self.ctx.is_cancelled()
+    }
+
+    /// `Err(Cancelled)` once the run was asked to stop.
+    pub fn check_cancelled(&self) -> Result<()> {
+        self.ctx.check_cancelled()
+    }
+}
+
+impl<C> Deref for StepCx<'_, C> {
+    type Target = C;
+    fn deref(&self) -> &C {
+        self.state
+    }
+}
+
+impl<C> DerefMut for StepCx<'_, C> {
+    fn deref_mut(&mut self) -> &mut C {
+        self.state
+    }
+}

@@ -1,0 +1,354 @@
+//! Runs steps in order, reports weighted progress, and rolls back on failure.
+
+use super::erased::StepHandle;
+use super::error::{FailureKind, RollbackOutcome, StepTimedOut, WorkflowError};
+use super::plan::{Plan, PlanEntry};
+use super::{StepCx, StepSpec};
+use crate::context::{Context, OVERALL_UNITS, OverallProgress};
+use crate::error::{Cancelled, Error};
+use crate::events::{EventKind, PlannedStep};
+use crate::executor::panic;
+use futures_util::FutureExt;
+use std::any::Any;
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// What happened to one step.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StepStatus {
+    /// It ran to completion.
+    Completed,
+    /// `can_skip` said there was nothing to do.
+    Skipped,
+    /// It failed (and was rolled back).
+    Failed,
+    /// It had completed, and was rolled back because a later step failed.
+    RolledBack,
+    /// It never ran, because an earlier step failed.
+    NotRun,
+}
+
+/// One step's result.
+#[derive(Debug)]
+pub struct StepResult {
+    /// The step name.
+    pub name: &'static str,
+    /// What happened.
+    pub status: StepStatus,
+    /// Attempts made (0 when skipped or not run).
+    pub attempts: u32,
+    /// Time spent executing it (all attempts).
+    pub elapsed: Duration,
+    /// What the step recorded for undoing it, when it completed and was not rolled back.
+    rollback_data: Option<Box<dyn Any + Send>>,
+}
+
+impl StepResult {
+    /// True when the step completed.
+    pub fn success(&self) -> bool {
+        self.status == StepStatus::Completed
+    }
+
+    /// True when the step was skipped.
+    pub fn skipped(&self) -> bool {
+        self.status == StepStatus::Skipped
+    }
+
+    /// What the step recorded for undoing it (its `Step::Undo`), when it completed.
+    pub fn rollback_data<U: 'static>(&self) -> Option<&U> {
+        self.rollback_data.as_ref().and_then(|undo| undo.downcast_ref::<U>())
+    }
+}
+
+/// A completed workflow: every step's result.
+#[derive(Debug)]
+pub struct WorkflowReport {
+    /// The steps, in order.
+    pub steps: Vec<StepResult>,
+    /// The whole run's duration.
+    pub elapsed: Duration,
+}
+
+impl WorkflowReport {
+    /// The result of step `name`.
+    pub fn step(&self, name: &str) -> Option<&StepResult> {
+        self.steps.iter().find(|s| s.name == name)
+    }
+}
+
+type BeforeStep<'h, C> = Box<dyn FnMut(&PlanEntry, &mut C) + Send + 'h>;
+
+/// Runs a list of steps.
+pub struct Orchestrator<'h, C> {
+    steps: Vec<StepHandle<C>>,
+    plan: Plan,
+    before_step: Option<BeforeStep<'h, C>>,
+}
+
+impl<'h, C: Send + 'static> Orchestrator<'h, C> {
+    /// An orchestrator for `steps`, in order (weights are normalized when they do not sum to 1).
+    pub fn new(steps: Vec<StepHandle<C>>) -> Self {
+        let specs: Vec<StepSpec> = steps.iter().map(|s| *s.spec()).collect();
+        Orchestrator { plan: Plan::of(&specs), steps, before_step: None }
+    }
+
+    /// Calls `hook` before each step that is about to run (not for skipped steps), with the
+    /// step's plan entry and the shared state.
+    pub fn before_step(mut self, hook: impl FnMut(&PlanEntry, &mut C) + Send + 'h) -> Self {
+        self.before_step = Some(Box::new(hook));
+        self
+    }
+
+    /// The plan the steps run under.
+    pub fn plan(&self) -> &Plan {
+        &self.plan
+    }
+
+    /// Runs every step on `state`, reporting through `ctx`; on failure, rolls back and
+    /// returns the failing step, its cause and each rollback's outcome.
+    pub async fn run(self, ctx: &Context, state: &mut C) -> Result<WorkflowReport, WorkflowError> {
+        let Orchestrator { steps, plan, mut before_step } = self;
+        panic::install_panic_hook(false);
+        let started = Instant::now();
+        let emitter = ctx.emitter();
+        emitter.emit(EventKind::WorkflowStarted {
+            steps: plan.entries.iter().map(|e| PlannedStep { name: e.name.to_owned(), weight: e.weight }).collect(),
+            normalized_from: plan.normalized_from,
+        });
+        let run = Run { steps: &steps, plan: &plan };
+        let overall = OverallProgress::new();
+        let mut results: Vec<StepResult> = Vec::with_capacity(steps.len());
+        // Completed steps and their undo logs, for rollback in reverse order.
+        let mut done: Vec<(usize, Box<dyn Any + Send>)> = Vec::with_capacity(steps.len());
+        for (index, step) in steps.iter().enumerate() {
+            let entry = plan.entries[index];
+            let scoped = ctx.in_step(entry.name, entry.offset, entry.weight, overall.clone());
+            let mut cx = StepCx::new(&mut *state, scoped.clone());
+            if ctx.is_cancelled() {
+                drop(cx);
+                let error = Attempt::Cancelled.into_error();
+                return Err(run
+                    .fail(ctx, state, &overall, index, FailureKind::Cancelled, 0, error, None, done, results)
+                    .await);
+            }
+            if step.can_skip(&cx) {
+                emitter.emit_in_step(Some(entry.name), EventKind::StepSkipped {});
+                overall.advance(emitter, entry.offset + entry.weight);
+                results.push(StepResult::new(entry.name, StepStatus::Skipped, 0, Duration::ZERO));
+                continue;
+            }
+            if let Some(hook) = before_step.as_mut() {
+                hook(&entry, &mut cx);
+            }
+            emitter.emit_in_step(Some(entry.name), EventKind::StepStarted { index, weight: entry.weight });
+            let step_started = Instant::now();
+            let mut undo = step.new_undo();
+            let mut attempts = 0;
+            let failure = loop {
+                attempts += 1;
+                let attempt = attempt(step, &mut cx, &mut undo, ctx).await;
+                let Err(attempt_error) = attempt else { break None };
+                let retry = attempt_error.retryable() && attempts <= step.spec().retries;
+                emitter.emit_in_step(
+                    Some(entry.name),
+                    EventKind::StepFailed { attempt: attempts, will_retry: retry, error: attempt_error.describe() },
+                );
+                if !retry {
+                    break Some(attempt_error);
+                }
+                let wait = step.spec().backoff_before(attempts);
+                tokio::select! {
+                    biased;
+                    () = ctx.cancellation_token().cancelled() => break Some(Attempt::Cancelled),
+                    () = tokio::time::sleep(wait) => {}
+                }
+            };
+            let elapsed = step_started.elapsed();
+            drop(cx);
+            match failure {
+                None => {
+                    emitter.emit_in_step(
+                        Some(entry.name),
+                        EventKind::StepCompleted { elapsed_ms: millis(elapsed), attempts },
+                    );
+                    overall.advance(emitter, entry.offset + entry.weight);
+                    results.push(StepResult::new(entry.name, StepStatus::Completed, attempts, elapsed));
+                    done.push((index, undo));
+                }
+                Some(failure) => {
+                    let kind = failure.kind();
+                    let error = failure.into_error();
+                    let failing = Some((undo, elapsed));
+                    return Err(run
+                        .fail(ctx, state, &overall, index, kind, attempts, error, failing, done, results)
+                        .await);
+                }
+            }
+        }
+        emitter.set_progress(None, OVERALL_UNITS, OVERALL_UNITS);
+        for (index, undo) in done {
+            results[index].rollback_data = Some(undo);
+        }
+        Ok(WorkflowReport { steps: results, elapsed: started.elapsed() })
+    }
+}
+
+/// The steps and plan of one run (what failure handling needs; shareable across awaits).
+struct Run<'r, C> {
+    steps: &'r [StepHandle<C>],
+    plan: &'r Plan,
+}
+
+impl<C: Send + 'static> Run<'_, C> {
+    /// Rolls back the failing step (with what it recorded) and then the completed steps in
+    /// reverse order, and builds the error.
+    #[allow(clippy::too_many_arguments)]
+    async fn fail(
+        &self,
+        ctx: &Context,
+        state: &mut C,
+        overall: &Arc<OverallProgress>,
+        index: usize,
+        kind: FailureKind,
+        attempts: u32,
+        cause: Error,
+        failing: Option<(Box<dyn Any + Send>, Duration)>,
+        done: Vec<(usize, Box<dyn Any + Send>)>,
+        mut results: Vec<StepResult>,
+    ) -> WorkflowError {
+        let mut rollbacks = Vec::new();
+        let failing_undo = match failing {
+            Some((undo, elapsed)) => {
+                results.push(StepResult::new(self.steps[index].name(), StepStatus::Failed, attempts, elapsed));
+                Some((index, undo))
+            }
+            None => None,
+        };
+        for (step_index, undo) in failing_undo.into_iter().chain(done.into_iter().rev()) {
+            let entry = self.plan.entries[step_index];
+            let scoped = ctx.in_step(entry.name, entry.offset, entry.weight, overall.clone());
+            let mut cx = StepCx::new(&mut *state, scoped);
+            rollbacks.push(rollback(&self.steps[step_index], &mut cx, undo, ctx).await);
+            if step_index != index {
+                results[step_index].status = StepStatus::RolledBack;
+            }
+        }
+        WorkflowError { step: self.steps[index].name().to_owned(), index, kind, attempts, cause, rollbacks }
+    }
+}
+
+impl StepResult {
+    fn new(name: &'static str, status: StepStatus, attempts: u32, elapsed: Duration) -> Self {
+        StepResult { name, status, attempts, elapsed, rollback_data: None }
+    }
+}
+
+/// Why one attempt did not succeed.
+enum Attempt {
+    Failed(Error),
+    Panicked(String, Option<String>),
+    TimedOut(Duration),
+    Cancelled,
+}
+
+impl Attempt {
+    fn retryable(&self) -> bool {
+        matches!(self, Attempt::Failed(error) if !error.chain().any(|e| e.is::<Cancelled>()))
+            || matches!(self, Attempt::TimedOut(_))
+    }
+
+    fn kind(&self) -> FailureKind {
+        match self {
+            Attempt::Failed(error) if error.chain().any(|e| e.is::<Cancelled>()) => FailureKind::Cancelled,
+            Attempt::Failed(_) => FailureKind::Failed,
+            Attempt::Panicked(..) => FailureKind::Panicked,
+            Attempt::TimedOut(_) => FailureKind::TimedOut,
+            Attempt::Cancelled => FailureKind::Cancelled,
+        }
+    }
+
+    fn describe(&self) -> String {
+        match self {
+            Attempt::Failed(error) => format!("{error:#}"),
+            Attempt::Panicked(message, Some(location)) => format!("panicked: {message} (at {location})"),
+            Attempt::Panicked(message, None) => format!("panicked: {message}"),
+            Attempt::TimedOut(limit) => StepTimedOut(*limit).to_string(),
+            Attempt::Cancelled => Cancelled.to_string(),
+        }
+    }
+
+    fn into_error(self) -> Error {
+        match self {
+            Attempt::Failed(error) => error,
+            Attempt::Panicked(message, location) => match location {
+                Some(location) => anyhow::anyhow!("{message} (at {location})"),
+                None => anyhow::anyhow!("{message}"),
+            },
+            Attempt::TimedOut(limit) => StepTimedOut(limit).into(),
+            Attempt::Cancelled => Cancelled.into(),
+        }
+    }
+}
+
+/// One attempt of `step`: its error, panic, timeout or cancellation, whichever comes first.
+async fn attempt<C: Send + 'static>(
+    step: &StepHandle<C>,
+    cx: &mut StepCx<'_, C>,
+    undo: &mut Box<dyn Any + Send>,
+    ctx: &Context,
+) -> Result<(), Attempt> {
+    let timeout = step.spec().timeout;
+    let run = AssertUnwindSafe(step.execute(cx, undo)).catch_unwind();
+    let limited = async {
+        match timeout {
+            Some(limit) => tokio::time::timeout(limit, run).await.map_err(|_| Attempt::TimedOut(limit)),
+            None => Ok(run.await),
+        }
+    };
+    let outcome = tokio::select! {
+        biased;
+        outcome = limited => outcome?,
+        () = ctx.cancellation_token().cancelled() => return Err(Attempt::Cancelled),
+    };
+    match outcome {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(error)) => Err(Attempt::Failed(error)),
+        Err(payload) => Err(Attempt::Panicked(panic::message(payload.as_ref()), panic::take_location())),
+    }
+}
+
+/// Rolls one step back; never fails the caller (a failing rollback is an outcome).
+async fn rollback<C: Send + 'static>(
+    step: &StepHandle<C>,
+    cx: &mut StepCx<'_, C>,
+    undo: Box<dyn Any + Send>,
+    ctx: &Context,
+) -> RollbackOutcome {
+    let name = step.name();
+    let emitter = ctx.emitter();
+    emitter.emit_in_step(Some(name), EventKind::RollbackStarted {});
+    let started = Instant::now();
+    let run = AssertUnwindSafe(step.rollback(cx, undo)).catch_unwind();
+    let outcome = match step.spec().timeout {
+        Some(limit) => tokio::time::timeout(limit, run).await.map_err(|_| StepTimedOut(limit).to_string()),
+        None => Ok(run.await),
+    };
+    let error = match outcome {
+        Ok(Ok(Ok(()))) => None,
+        Ok(Ok(Err(error))) => Some(format!("{error:#}")),
+        Ok(Err(payload)) => Some(format!("panicked: {}", panic::message(payload.as_ref()))),
+        Err(timed_out) => Some(timed_out),
+    };
+    match &error {
+        None => {
+            emitter.emit_in_step(Some(name), EventKind::RollbackCompleted { elapsed_ms: millis(started.elapsed()) })
+        }
+        Some(error) => emitter.emit_in_step(Some(name), EventKind::RollbackFailed { error: error.clone() }),
+    }
+    RollbackOutcome { step: name.to_owned(), error }
+}
+
+fn millis(duration: Duration) -> f64 {
+    duration.as_secs_f64() * 1e3
+}

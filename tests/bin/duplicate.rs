@@ -1,0 +1,2 @@
+//! The plugin with a duplicate action name.
+synapse::main!(duplicate_plugin);

@@ -1,0 +1,2 @@
+//! The faulty test plugin.
+synapse::main!(faulty_plugin);

@@ -1,0 +1,2 @@
+//! The image pipeline plugin.
+synapse::main!(image_pipeline);

@@ -1,0 +1,293 @@
+//! The plugin binary, run as a user runs it: exit codes, messages, the JSON-lines stream,
+//! cancellation, panics, and the config commands.
+
+use serde_json::{Value, json};
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use synapse::EventKind;
+use synapse_tests::{assert_well_formed, copy_dir, events, lines, run, run_in, tags};
+
+const QUICKSTART: &str = env!("CARGO_BIN_EXE_quickstart-plugin");
+const FAULTY: &str = env!("CARGO_BIN_EXE_faulty-plugin");
+const DUPLICATE: &str = env!("CARGO_BIN_EXE_duplicate-plugin");
+
+const GOOD: &str = r#"{"input_path": "/data/in.csv", "output_path": "/data/out.csv"}"#;
+
+#[test]
+fn process_prints_its_typed_result() {
+    let ran = run(QUICKSTART, &["run", "process", "--params", GOOD]);
+    assert_eq!(ran.code, Some(0), "{}", ran.stderr);
+    let result: Value = serde_json::from_str(&ran.stdout).expect("the result is JSON on stdout");
+    assert_eq!(result, json!({"status": "completed", "output_path": "/data/out.csv", "items_processed": 100}));
+    assert!(ran.stderr.contains("metrics [process] items_processed=100"), "{}", ran.stderr);
+    assert!(ran.stderr.contains("progress 100% (100/100)"), "{}", ran.stderr);
+}
+
+#[test]
+fn bad_params_exit_2_naming_every_path() {
+    let params = r#"{"batch_size": 0, "output_path": "o", "bogus": true}"#;
+    let ran = run(QUICKSTART, &["run", "process", "--params", params]);
+    assert_eq!(ran.code, Some(2), "{}", ran.stderr);
+    assert!(ran.stderr.contains("invalid params for action `process`: 3 problems"), "{}", ran.stderr);
+    for expected in [
+        "$.batch_size: must be at least 1 (got 0)",
+        "$.bogus: is not a known field",
+        "$.input_path: is required but missing",
+    ] {
+        assert!(ran.stderr.contains(expected), "missing {expected:?} in:\n{}", ran.stderr);
+    }
+    for internal in ["u32", "ProcessParams", "serde", "invalid type"] {
+        assert!(!ran.stderr.contains(internal), "{internal:?} leaks into:\n{}", ran.stderr);
+    }
+
+    let ran = run(QUICKSTART, &["run", "process", "--json", "--params", params]);
+    assert_eq!(ran.code, Some(2));
+    let events = events(&ran.stdout);
+    assert_well_formed(&events);
+    let Some(EventKind::Error { error }) = events.last().map(|e| &e.kind) else { panic!("no error event") };
+    let paths: Vec<&str> = error.violations.iter().map(|v| v.path.as_str()).collect();
+    assert_eq!(paths, ["$.batch_size", "$.bogus", "$.input_path"]);
+    let constraints: Vec<&str> = error.violations.iter().map(|v| v.constraint.as_str()).collect();
+    assert_eq!(constraints, ["minimum", "additionalProperties", "required"]);
+}
+
+#[test]
+fn malformed_params_exit_2() {
+    let ran = run(QUICKSTART, &["run", "process", "--params", r#"{"input_path": "#]);
+    assert_eq!(ran.code, Some(2));
+    assert!(ran.stderr.contains("$: is not valid JSON"), "{}", ran.stderr);
+}
+
+#[test]
+fn params_come_from_a_file_too() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("params.json");
+    std::fs::write(&file, GOOD).expect("write params");
+    let arg = format!("@{}", file.display());
+    let ran = run(QUICKSTART, &["run", "process", "--params", &arg]);
+    assert_eq!(ran.code, Some(0), "{}", ran.stderr);
+
+    let ran = run(QUICKSTART, &["run", "process", "--params", "@/nonexistent/params.json"]);
+    assert_eq!(ran.code, Some(2));
+    assert!(ran.stderr.contains("cannot read params file `/nonexistent/params.json`"), "{}", ran.stderr);
+}
+
+#[test]
+fn json_mode_streams_events_that_match_the_published_schema() {
+    let schema_text = run(QUICKSTART, &["schema", "--events"]);
+    assert_eq!(schema_text.code, Some(0));
+    let schema: Value = serde_json::from_str(&schema_text.stdout).expect("schema is JSON");
+    let validator = jsonschema::validator_for(&schema).expect("the event schema compiles");
+
+    let ran = run(QUICKSTART, &["run", "process", "--json", "--params", GOOD]);
+    assert_eq!(ran.code, Some(0), "{}", ran.stderr);
+    assert!(ran.stderr.is_empty(), "--json keeps stderr quiet: {}", ran.stderr);
+    for line in lines(&ran.stdout) {
+        let errors: Vec<String> = validator.iter_errors(&line).map(|e| e.to_string()).collect();
+        assert!(errors.is_empty(), "{line} breaks the event schema: {errors:?}");
+    }
+    let events = events(&ran.stdout);
+    assert_well_formed(&events);
+    let progress: Vec<u64> = events
+        .iter()
+        .filter_map(|e| match e.kind {
+            EventKind::Progress { current, total: 100, category: None } => Some(current),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(progress, (1..=100).collect::<Vec<_>>(), "a total of 100 delivers every value");
+    assert_eq!(tags(&events)[..2], ["started", "log"]);
+    let Some(EventKind::Result { value }) = events.last().map(|e| &e.kind) else { panic!("no result") };
+    assert_eq!(value["items_processed"], 100);
+}
+
+#[test]
+fn unknown_action_suggests_the_nearest() {
+    let ran = run(QUICKSTART, &["run", "proces"]);
+    assert_eq!(ran.code, Some(2));
+    assert!(ran.stderr.contains("unknown action `proces`; did you mean `process`?"), "{}", ran.stderr);
+}
+
+#[test]
+fn a_failing_action_exits_1_with_its_cause_chain() {
+    let ran = run(FAULTY, &["run", "fail", "--params", r#"{"reason": "disk on fire"}"#]);
+    assert_eq!(ran.code, Some(1));
+    assert!(ran.stderr.contains("action `fail` failed: could not open the dataset"), "{}", ran.stderr);
+    assert!(ran.stderr.contains("caused by: disk on fire"), "{}", ran.stderr);
+
+    let ran = run(FAULTY, &["run", "fail", "--json", "--params", r#"{"reason": "disk on fire"}"#]);
+    let events = events(&ran.stdout);
+    assert_well_formed(&events);
+    let Some(EventKind::Error { error }) = events.last().map(|e| &e.kind) else { panic!("no error event") };
+    assert_eq!(error.kind, synapse::executor::ErrorKind::Failed);
+    assert_eq!(error.causes, ["disk on fire"]);
+    assert!(matches!(&events[1].kind, EventKind::Message { text, .. } if text == "about to fail"));
+}
+
+#[test]
+fn a_panic_is_an_error_event_not_a_backtrace() {
+    let ran = run(FAULTY, &["run", "explode"]);
+    assert_eq!(ran.code, Some(1));
+    assert!(ran.stderr.contains("action `explode` panicked: boom: no items (at "), "{}", ran.stderr);
+    assert!(ran.stderr.contains("faulty/src/lib.rs:"), "the location is reported: {}", ran.stderr);
+    assert!(!ran.stderr.contains("thread 'main' panicked"), "{}", ran.stderr);
+    assert!(!ran.stderr.contains("RUST_BACKTRACE"), "{}", ran.stderr);
+
+    let ran = run(FAULTY, &["run", "explode", "--json"]);
+    assert_eq!(ran.code, Some(1));
+    let events = events(&ran.stdout);
+    assert_well_formed(&events);
+    let Some(EventKind::Error { error }) = events.last().map(|e| &e.kind) else { panic!("no error event") };
+    assert_eq!(error.kind, synapse::executor::ErrorKind::Panicked);
+    assert!(error.location.as_deref().is_some_and(|l| l.contains("lib.rs")));
+    // Progress reported before the panic is still delivered.
+    assert!(events.iter().any(|e| matches!(e.kind, EventKind::Progress { current: 1, total: 2, .. })));
+}
+
+#[test]
+fn a_result_that_breaks_its_schema_fails_the_run() {
+    let ran = run(FAULTY, &["run", "overscore"]);
+    assert_eq!(ran.code, Some(1));
+    assert!(ran.stderr.contains("does not match its result schema"), "{}", ran.stderr);
+    assert!(ran.stderr.contains("$.score: must be at most 100 (got 250)"), "{}", ran.stderr);
+}
+
+#[test]
+fn ctrl_c_cancels_the_run_and_exits_130() {
+    let mut child = Command::new(FAULTY)
+        .args(["run", "wait", "--json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start the plugin");
+    let stdout = child.stdout.take().expect("piped stdout");
+    let mut reader = BufReader::new(stdout);
+    let mut seen = Vec::new();
+    loop {
+        let mut line = String::new();
+        let read = reader.read_line(&mut line).expect("read a line");
+        assert!(read > 0, "the plugin ended before it started waiting: {seen:?}");
+        let waiting = line.contains("\"event\":\"waiting\"");
+        seen.push(line);
+        if waiting {
+            break;
+        }
+    }
+    let interrupted = Command::new("kill").args(["-INT", &child.id().to_string()]).status().expect("run kill");
+    assert!(interrupted.success());
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut reader, &mut rest).expect("read the rest");
+    let status = child.wait().expect("wait for the plugin");
+    assert_eq!(status.code(), Some(130));
+    let all: String = seen.concat() + &rest;
+    let events = events(&all);
+    assert_well_formed(&events);
+    assert!(
+        events.iter().any(|e| matches!(&e.kind, EventKind::Log { event, .. } if event == "cancellation_observed")),
+        "the action saw its token: {all}"
+    );
+    let Some(EventKind::Error { error }) = events.last().map(|e| &e.kind) else { panic!("no error event") };
+    assert_eq!(error.kind, synapse::executor::ErrorKind::Cancelled);
+}
+
+#[test]
+fn duplicate_action_names_are_reported_at_startup_naming_both() {
+    let ran = run(DUPLICATE, &["list"]);
+    assert_eq!(ran.code, Some(1));
+    assert!(ran.stderr.contains("two actions are named `export`"), "{}", ran.stderr);
+    assert!(ran.stderr.contains("duplicate/src/a/mod.rs:"), "{}", ran.stderr);
+    assert!(ran.stderr.contains("duplicate/src/b/mod.rs:"), "{}", ran.stderr);
+}
+
+#[test]
+fn list_and_schema_describe_the_actions() {
+    let ran = run(QUICKSTART, &["list", "--json"]);
+    assert_eq!(ran.code, Some(0));
+    let listing: Value = serde_json::from_str(&ran.stdout).expect("list --json is JSON");
+    assert_eq!(listing["plugin"]["code"], "quickstart");
+    let names: Vec<&str> =
+        listing["actions"].as_array().into_iter().flatten().filter_map(|a| a["name"].as_str()).collect();
+    assert_eq!(names, ["process", "train"]);
+    assert_eq!(listing["actions"][1]["input_type"], "yolo_dataset");
+    assert_eq!(listing["actions"][1]["method"], "job");
+
+    let ran = run(QUICKSTART, &["schema", "process"]);
+    let schema: Value = serde_json::from_str(&ran.stdout).expect("schema is JSON");
+    assert_eq!(schema["properties"]["batch_size"]["minimum"], 1);
+    assert_eq!(schema["properties"]["batch_size"]["maximum"], 1024);
+    assert_eq!(schema["properties"]["batch_size"]["default"], 32);
+    assert_eq!(schema["properties"]["input_path"]["description"], "Path to input file");
+    assert_eq!(schema["required"], json!(["input_path", "output_path"]));
+
+    let ran = run(QUICKSTART, &["schema", "train", "--result"]);
+    let schema: Value = serde_json::from_str(&ran.stdout).expect("result schema is JSON");
+    assert_eq!(schema["title"], "TrainResult");
+
+    let ran = run(FAULTY, &["schema", "fail", "--result"]);
+    assert_eq!(ran.code, Some(2));
+    assert!(ran.stderr.contains("untyped result"), "{}", ran.stderr);
+}
+
+#[test]
+fn config_check_passes_on_the_committed_example_and_fails_with_a_diff_when_stale() {
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/quickstart");
+    let example_dir = example.to_string_lossy().into_owned();
+    let ran = run(QUICKSTART, &["config", "--check", "--dir", &example_dir]);
+    assert_eq!(ran.code, Some(0), "{}", ran.stderr);
+
+    let temp = tempfile::tempdir().expect("temp dir");
+    copy_dir(&example.join("schemas"), &temp.path().join("schemas"));
+    let committed = std::fs::read_to_string(example.join("config.yaml")).expect("read config.yaml");
+    let stale = committed.replace("description: Process files with progress tracking.", "description: Old text.");
+    std::fs::write(temp.path().join("config.yaml"), stale).expect("write config.yaml");
+    std::fs::remove_file(temp.path().join("schemas/train.result.json")).expect("remove a schema");
+    let dir = temp.path().to_string_lossy().into_owned();
+
+    let ran = run(QUICKSTART, &["config", "--check", "--dir", &dir]);
+    assert_eq!(ran.code, Some(1));
+    assert!(ran.stderr.contains("-    description: Old text."), "{}", ran.stderr);
+    assert!(ran.stderr.contains("+    description: Process files with progress tracking."), "{}", ran.stderr);
+    assert!(ran.stderr.contains("schemas/train.result.json (missing)"), "{}", ran.stderr);
+    assert!(ran.stderr.contains("2 generated file(s)"), "{}", ran.stderr);
+
+    let ran = run(QUICKSTART, &["config", "--write", "--dir", &dir]);
+    assert_eq!(ran.code, Some(0));
+    let ran = run(QUICKSTART, &["config", "--check", "--dir", &dir]);
+    assert_eq!(ran.code, Some(0), "{}", ran.stderr);
+    assert_eq!(std::fs::read_to_string(temp.path().join("config.yaml")).expect("read"), committed);
+}
+
+#[test]
+fn the_environment_and_job_id_reach_the_action() {
+    let temp = tempfile::tempdir().expect("temp dir");
+    let env_file = temp.path().join("env.toml");
+    std::fs::write(&env_file, "BATCH = 48\nTEXT = \"x\"\n").expect("write env file");
+    let env_arg = env_file.to_string_lossy().into_owned();
+    let ran = run_in(
+        FAULTY,
+        &["run", "read_env", "--params", r#"{"key": "BATCH"}"#, "--env-file", &env_arg, "--job-id", "job-7"],
+        Some(temp.path()),
+    );
+    assert_eq!(ran.code, Some(0), "{}", ran.stderr);
+    let result: Value = serde_json::from_str(&ran.stdout).expect("JSON result");
+    assert_eq!(result, json!({"value": 48, "job_id": "job-7"}));
+
+    let ran = run(FAULTY, &["run", "read_env", "--params", r#"{"key": "TEXT"}"#, "--env-file", &env_arg]);
+    assert_eq!(ran.code, Some(1));
+    assert!(ran.stderr.contains("`TEXT` (from file"), "{}", ran.stderr);
+    assert!(ran.stderr.contains("must be an integer, got \"x\""), "{}", ran.stderr);
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    assert_eq!(run(QUICKSTART, &[]).code, Some(2));
+    assert_eq!(run(QUICKSTART, &["run"]).code, Some(2));
+    assert_eq!(run(QUICKSTART, &["config", "--check", "--write"]).code, Some(2));
+    let help = run(QUICKSTART, &["--help"]);
+    assert_eq!(help.code, Some(0));
+    assert!(help.stdout.contains("Usage: quickstart-plugin <COMMAND>"), "{}", help.stdout);
+    assert!(help.stdout.starts_with("The tutorial plugin"), "the plugin's description: {}", help.stdout);
+    let version = run(QUICKSTART, &["--version"]);
+    assert_eq!(version.stdout.trim(), "quickstart-plugin 0.1.0");
+}

@@ -1,0 +1,6 @@
+use synapse::prelude::*;
+
+#[action]
+async fn process(_params: NoParams) {}
+
+fn main() {}

@@ -1,0 +1,8 @@
+use synapse::prelude::*;
+
+#[action]
+pub struct ProcessAction<T> {
+    inner: T,
+}
+
+fn main() {}

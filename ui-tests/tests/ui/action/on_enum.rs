@@ -1,0 +1,9 @@
+use synapse::prelude::*;
+
+#[action]
+pub enum Process {
+    Fast,
+    Thorough,
+}
+
+fn main() {}

@@ -1,0 +1,9 @@
+use synapse::prelude::*;
+
+#[params]
+pub struct ProcessParams {
+    #[param(default = "thirty-two")]
+    pub batch_size: u32,
+}
+
+fn main() {}

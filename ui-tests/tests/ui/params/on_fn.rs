@@ -1,0 +1,6 @@
+use synapse::prelude::*;
+
+#[params]
+pub fn process_params() {}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use synapse::prelude::*;
+
+#[output]
+pub struct ProcessResult;
+
+fn main() {}

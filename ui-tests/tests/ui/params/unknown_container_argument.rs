@@ -1,0 +1,8 @@
+use synapse::prelude::*;
+
+#[params(allow_unknown_field)]
+pub struct ProcessParams {
+    pub input_path: String,
+}
+
+fn main() {}

@@ -1,0 +1,3 @@
+synapse::plugin!(name = "Acme", category = Custom, category = NeuralNet);
+
+fn main() {}

@@ -1,0 +1,3 @@
+synapse::plugin!(name = "Acme", category = Training);
+
+fn main() {}

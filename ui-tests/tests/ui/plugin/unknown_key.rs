@@ -1,0 +1,3 @@
+synapse::plugin!(name = "Acme", categroy = Custom);
+
+fn main() {}
