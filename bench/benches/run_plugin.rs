@@ -96,7 +96,8 @@ fn validation_failure(c: &mut Criterion) {
     // Peer: success reference, process with count=1 ≈ 2,265 µs.
     group.bench_function("run_plugin_process_count1_ok", |b| {
         b.iter(|| {
-            let outcome = rt.block_on(run_plugin(CODE, "process", json!({"name": "x", "count": 1}), ExecutionMode::Local));
+            let outcome =
+                rt.block_on(run_plugin(CODE, "process", json!({"name": "x", "count": 1}), ExecutionMode::Local));
             assert!(outcome.is_ok());
             outcome
         })

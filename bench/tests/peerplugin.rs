@@ -2,10 +2,10 @@
 //! constraints, same results, same progress and metrics.
 
 use std::sync::Arc;
-use synapse::events::sink::MemorySink;
-use synapse::events::EventKind;
-use synapse::prelude::*;
 use synapse::RunError;
+use synapse::events::EventKind;
+use synapse::events::sink::MemorySink;
+use synapse::prelude::*;
 use synapse_bench::{NoopParams, ProcessParams};
 
 const CODE: &str = "synapse-bench";
@@ -80,7 +80,8 @@ fn invalid_params_are_reported_with_their_paths() {
     assert_eq!(error.violations.len(), 1);
     assert!(error.violations.at("$.name").is_some());
 
-    let out_of_range = block_on(run_plugin(CODE, "process", json!({"name": "x", "count": 100_001}), ExecutionMode::Local));
+    let out_of_range =
+        block_on(run_plugin(CODE, "process", json!({"name": "x", "count": 100_001}), ExecutionMode::Local));
     let Err(RunError::InvalidParams(error)) = out_of_range else { panic!("expected invalid params") };
     assert_eq!(error.violations.at("$.count").map(|v| v.constraint.as_str()), Some("maximum"));
 

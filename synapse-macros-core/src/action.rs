@@ -4,7 +4,7 @@
 //! #[action]
 //! #[action(name = "process", category = Custom, method = Task,
 //!          description = "…", input_type = YoloDataset, output_type = ModelWeights,
-//!          crate = ::synapse)]
+//!          workflow = MyWorkflow, crate = ::synapse)]
 //! ```
 
 pub use crate::args::SpannedTerm;
@@ -16,7 +16,8 @@ use crate::vocabulary::{CATEGORIES, METHODS, Term, default_method};
 use proc_macro2::TokenStream;
 
 /// The keys `#[action(...)]` accepts.
-pub const ACTION_KEYS: &[&str] = &["name", "category", "description", "method", "input_type", "output_type", "crate"];
+pub const ACTION_KEYS: &[&str] =
+    &["name", "category", "description", "method", "input_type", "output_type", "workflow", "crate"];
 
 /// The parsed arguments of one `#[action(...)]` attribute.
 #[derive(Default)]
@@ -33,6 +34,8 @@ pub struct ActionArgs {
     pub input_type: Option<syn::Type>,
     /// `output_type = SomeDataType`.
     pub output_type: Option<syn::Type>,
+    /// `workflow = SomeWorkflow`: the step workflow the action runs, whose plan it publishes.
+    pub workflow: Option<syn::Type>,
     /// `crate = path::to::synapse`.
     pub krate: Option<syn::Path>,
 }
@@ -53,6 +56,7 @@ impl ActionArgs {
             "method" => self.method = arg.term(METHODS, "method", errors),
             "input_type" => self.input_type = arg.ty("input_type = YoloDataset", errors),
             "output_type" => self.output_type = arg.ty("output_type = ModelWeights", errors),
+            "workflow" => self.workflow = arg.ty("workflow = MyWorkflow", errors),
             "crate" => self.krate = arg.path(errors),
             _ => {}
         }

@@ -309,6 +309,13 @@ fn descriptor(
     };
     let input_type = data_type(&args.input_type);
     let output_type = data_type(&args.output_type);
+    let steps = match &args.workflow {
+        Some(workflow) => {
+            let span = workflow.span();
+            quote_spanned!(span=> #p::core::option::Option::Some(<#workflow as #p::Workflow>::PLAN))
+        }
+        None => quote!(#p::core::option::Option::None),
+    };
     let krate = args.krate.as_ref().map(|path| quote!(#path)).unwrap_or_else(|| quote!(::synapse));
     let linkme_crate = quote!(#krate::__private::linkme);
     quote! {
@@ -321,6 +328,7 @@ fn descriptor(
             method: #p::RunMethod::#method,
             input_type: #input_type,
             output_type: #output_type,
+            steps: #steps,
             entrypoint: #p::core::concat!(#p::core::module_path!(), "::", #entrypoint),
             crate_name: #p::core::env!("CARGO_PKG_NAME"),
             file: #p::core::file!(),

@@ -259,7 +259,7 @@ impl Step<ImageJob> for GenerateReport {
 pub struct ImageWorkflow(DiscoverImages, ResizeImages, GenerateReport);
 
 /// Resize a folder of images, with a JSON report; a failed run leaves nothing behind.
-#[action(category = PreAnnotation)]
+#[action(category = PreAnnotation, workflow = ImageWorkflow)]
 pub struct ProcessImages;
 
 impl Action for ProcessImages {

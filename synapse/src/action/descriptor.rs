@@ -4,6 +4,7 @@ use super::{Action, ActionOutput, Category, ConstructAction, DataTypeInfo, RunMe
 use crate::context::Context;
 use crate::error::Error;
 use crate::params::{HasSchema, ParamsError, SchemaCell, Violations};
+use crate::steps::PlanEntry;
 use futures_util::future::BoxFuture;
 use serde_json::Value;
 use std::fmt;
@@ -23,6 +24,9 @@ pub struct ActionMeta {
     pub input_type: Option<&'static DataTypeInfo>,
     /// The semantic type it produces.
     pub output_type: Option<&'static DataTypeInfo>,
+    /// The plan of the step workflow it runs (`#[action(workflow = …)]`): step names and their
+    /// shares of the overall progress.
+    pub steps: Option<&'static [PlanEntry]>,
     /// The Rust path of the action: `quickstart::ProcessAction`.
     pub entrypoint: &'static str,
     /// The crate (package) that defines it.

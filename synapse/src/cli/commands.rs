@@ -153,6 +153,7 @@ pub(super) fn list(args: ListArgs) -> u8 {
                     "output_type": meta.output_type.map(|t| t.name),
                     "entrypoint": meta.entrypoint,
                     "typed_result": action.result_schema().is_some(),
+                    "steps": meta.steps.unwrap_or_default(),
                 })
             })
             .collect();
@@ -178,6 +179,10 @@ pub(super) fn list(args: ListArgs) -> u8 {
             meta.method.as_str(),
             meta.description
         );
+        if let Some(steps) = meta.steps {
+            let plan: Vec<String> = steps.iter().map(|s| format!("{} {:.0}%", s.name, s.weight * 100.0)).collect();
+            println!("  {:width$}  steps: {}", "", plan.join(" → "));
+        }
     }
     OK
 }
@@ -199,6 +204,14 @@ pub(super) fn schema(args: SchemaArgs) -> u8 {
             return USAGE;
         }
     };
+    if args.plan {
+        let Some(steps) = action.meta().steps else {
+            eprintln!("error: action `{}` does not run a step workflow; it has no plan", action.name());
+            return USAGE;
+        };
+        println!("{}", serde_json::to_string_pretty(steps).unwrap_or_default());
+        return OK;
+    }
     let schema = if args.result {
         match action.result_schema() {
             Some(schema) => schema,

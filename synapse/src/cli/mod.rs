@@ -3,7 +3,7 @@
 //! ```text
 //! plugin run <ACTION> [--params <JSON | @FILE | ->] [--json] [--job-id ID] [--env-file FILE] [-v]
 //! plugin list [--json]
-//! plugin schema <ACTION> [--result] | plugin schema --events
+//! plugin schema <ACTION> [--result | --plan] | plugin schema --events
 //! plugin config [--check | --write] [--dir DIR]
 //! ```
 //!
@@ -31,7 +31,7 @@ enum Command {
     Run(RunArgs),
     /// List the actions.
     List(ListArgs),
-    /// Print an action's params (or result) JSON Schema, or the event-stream schema.
+    /// Print an action's params (or result) JSON Schema, its workflow plan, or the event-stream schema.
     Schema(SchemaArgs),
     /// Print, write or check config.yaml and the schema files.
     Config(ConfigArgs),
@@ -71,10 +71,13 @@ struct SchemaArgs {
     #[arg(required_unless_present = "events")]
     action: Option<String>,
     /// The result schema instead of the params schema.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "plan")]
     result: bool,
+    /// The plan of the action's step workflow: step names and their shares of the progress.
+    #[arg(long)]
+    plan: bool,
     /// The JSON Schema of one JSON-lines event.
-    #[arg(long, conflicts_with_all = ["action", "result"])]
+    #[arg(long, conflicts_with_all = ["action", "result", "plan"])]
     events: bool,
 }
 

@@ -1,6 +1,6 @@
 //! Generating `config.yaml` and the schema files from the registry; writing and checking them.
 
-use super::model::{ActionConfig, PluginConfig};
+use super::model::{ActionConfig, PluginConfig, StepConfig};
 use super::{CONFIG_FILE, SCHEMA_DIR};
 use crate::registry::Registry;
 use std::collections::BTreeMap;
@@ -32,7 +32,7 @@ impl fmt::Display for StaleFile {
 }
 
 /// Everything `config --write` writes: `config.yaml` and the schema files.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ConfigFiles {
     /// The manifest model.
     pub config: PluginConfig,
@@ -66,6 +66,12 @@ impl ConfigFiles {
                     output_type: meta.output_type.map(|t| t.name.to_owned()),
                     params_schema: params_path,
                     result_schema,
+                    steps: meta
+                        .steps
+                        .unwrap_or_default()
+                        .iter()
+                        .map(|entry| StepConfig { name: entry.name.to_owned(), weight: entry.weight })
+                        .collect(),
                 },
             );
         }

@@ -96,7 +96,7 @@ impl fmt::Display for PluginConfig {
 /// The manifest as read from YAML: the same fields, with every value checked while it is
 /// parsed so the parser can say where a bad value is.
 mod validated {
-    use super::super::model::{ActionConfig, PluginConfig};
+    use super::super::model::{ActionConfig, PluginConfig, StepConfig};
     use crate::action::Category;
     use serde::Deserialize;
     use serde::de::{Deserializer, Error};
@@ -136,6 +136,28 @@ mod validated {
         params_schema: NonEmpty,
         #[serde(default)]
         result_schema: Option<NonEmpty>,
+        #[serde(default)]
+        steps: Vec<Step>,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Step {
+        name: Name,
+        weight: Share,
+    }
+
+    /// A step's share of the overall progress: a number in (0, 1].
+    struct Share(f64);
+
+    impl<'de> Deserialize<'de> for Share {
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            let share = f64::deserialize(deserializer)?;
+            if !(share > 0.0 && share <= 1.0) {
+                return Err(D::Error::custom(format!("a step's weight is its share of the progress, in (0, 1]; got {share}")));
+            }
+            Ok(Share(share))
+        }
     }
 
     impl From<Config> for PluginConfig {
@@ -162,6 +184,11 @@ mod validated {
                                 output_type: action.output_type.map(|n| n.0),
                                 params_schema: action.params_schema.0,
                                 result_schema: action.result_schema.map(|s| s.0),
+                                steps: action
+                                    .steps
+                                    .into_iter()
+                                    .map(|s| StepConfig { name: s.name.0, weight: s.weight.0 })
+                                    .collect(),
                             },
                         )
                     })

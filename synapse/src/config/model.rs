@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// A plugin's manifest.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PluginConfig {
     /// Display name.
@@ -33,7 +33,7 @@ fn custom() -> Category {
 }
 
 /// One action's entry in `config.yaml`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ActionConfig {
     /// What the action does.
@@ -56,4 +56,17 @@ pub struct ActionConfig {
     /// The result JSON Schema file, when the result is typed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_schema: Option<String>,
+    /// The steps of the workflow the action runs, with their shares of the overall progress.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub steps: Vec<StepConfig>,
+}
+
+/// One step of an action's workflow in `config.yaml`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StepConfig {
+    /// The step name.
+    pub name: String,
+    /// Its share of the overall progress (the shares sum to 1).
+    pub weight: f64,
 }
