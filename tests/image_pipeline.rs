@@ -201,3 +201,44 @@ fn cancelling_mid_resize_rolls_everything_back() {
     assert_eq!(report.step.as_deref(), Some("resize_images"));
     assert_eq!(report.rollbacks.len(), 2);
 }
+
+#[test]
+fn ctrl_c_mid_workflow_rolls_back_and_exits_130() {
+    use std::io::{BufRead, BufReader, Read};
+    use std::process::{Command, Stdio};
+
+    let temp = tempfile::tempdir().expect("temp dir");
+    let input = temp.path().join("in");
+    many_images(&input, 60, 256);
+    let output = temp.path().join("out");
+    let params = json!({"input_dir": input, "output_dir": output, "resize_width": 32}).to_string();
+    let mut child = Command::new(PLUGIN)
+        .args(["run", "process_images", "--json", "--params", &params])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start the plugin");
+    let mut reader = BufReader::new(child.stdout.take().expect("stdout"));
+    let mut seen = String::new();
+    loop {
+        let mut line = String::new();
+        assert!(reader.read_line(&mut line).expect("read") > 0, "ended before resizing: {seen}");
+        let resizing = line.contains(r#""category":"resize_images","current":2"#);
+        seen.push_str(&line);
+        if resizing {
+            break;
+        }
+    }
+    let kill = Command::new("kill").args(["-INT", &child.id().to_string()]).status().expect("kill");
+    assert!(kill.success());
+    reader.read_to_string(&mut seen).expect("read the rest");
+    assert_eq!(child.wait().expect("wait").code(), Some(130));
+    let events = events(&seen);
+    assert_well_formed(&events);
+    let Some(EventKind::Error { error }) = events.last().map(|e| &e.kind) else { panic!("no error event") };
+    assert_eq!(error.kind, synapse::executor::ErrorKind::Cancelled);
+    assert_eq!(error.step.as_deref(), Some("resize_images"));
+    let rolled_back: Vec<&str> = error.rollbacks.iter().map(|r| r.step.as_str()).collect();
+    assert_eq!(rolled_back, ["resize_images", "discover_images"]);
+    assert_eq!(listing(&output), ["<missing>"]);
+}

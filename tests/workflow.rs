@@ -196,6 +196,11 @@ fn every_fault_at_every_position_rolls_back_in_reverse_and_leaves_nothing() {
             let rollbacks_done =
                 outcome.events.iter().filter(|e| matches!(e.kind, EventKind::RollbackCompleted { .. })).count();
             assert_eq!(rollbacks_done, k + 1, "{what}");
+            let statuses: Vec<StepStatus> = error.steps.iter().map(|s| s.status).collect();
+            let mut expected = vec![StepStatus::RolledBack; k];
+            expected.push(StepStatus::Failed);
+            expected.resize(STEPS, StepStatus::NotRun);
+            assert_eq!(statuses, expected, "{what}");
         }
     }
 }

@@ -153,6 +153,7 @@ impl Step<ImageJob> for DiscoverImages {
         cx.set_progress(1, 2);
         cx.fail_here(StepName::DiscoverImages)?;
         cx.log("images_found", json!({ "count": images.len(), "input_dir": input }));
+        cx.set_output(json!({ "images": images.len(), "created_dirs": created.0 }));
         cx.images = images;
         cx.set_progress(2, 2);
         Ok(())
@@ -196,6 +197,7 @@ impl Step<ImageJob> for ResizeImages {
             cx.set_progress(i as u64 + 1, total);
         }
         cx.set_metrics(metrics! { images_resized: cx.resized.len() }, "resize");
+        cx.set_output(json!({ "resized": cx.resized.len(), "width": width }));
         if total == 1 {
             cx.fail_here(StepName::ResizeImages)?;
         }
@@ -240,6 +242,7 @@ impl Step<ImageJob> for GenerateReport {
         *written = Some(path.clone());
         std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
         cx.fail_here(StepName::GenerateReport)?;
+        cx.set_output(json!({ "report": path }));
         cx.report_path = Some(path);
         cx.set_progress(1, 1);
         Ok(())

@@ -215,3 +215,36 @@ impl ProgressHandle {
         self.emitter.record(&self.slot, current, total);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::events::sink::MemorySink;
+
+    fn progress(memory: &MemorySink, category: &str) -> Vec<(u64, u64)> {
+        memory
+            .kinds()
+            .into_iter()
+            .filter_map(|kind| match kind {
+                EventKind::Progress { category: Some(c), current, total } if c == category => Some((current, total)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn named_categories_are_coalesced_separately_and_finalized() {
+        let memory = Arc::new(MemorySink::new());
+        let emitter = Emitter::new(RunId::from("r"), vec![memory.clone()]);
+        for i in 1..=4 {
+            emitter.set_progress(Some("small"), i, 4);
+            emitter.set_progress(Some("large"), i, 1_000_000);
+        }
+        assert_eq!(progress(&memory, "small"), [(1, 4), (2, 4), (3, 4), (4, 4)]);
+        // Within one permille only the first value is due (unless the progress clock ticks).
+        assert_eq!(progress(&memory, "large").first(), Some(&(1, 1_000_000)));
+        emitter.finish();
+        assert_eq!(progress(&memory, "large").last(), Some(&(4, 1_000_000)), "the final value is delivered");
+        assert_eq!(progress(&memory, "small").len(), 4, "nothing pending for a category already shown");
+    }
+}

@@ -221,6 +221,9 @@ pub enum EventKind {
         elapsed_ms: f64,
         /// How many attempts it took.
         attempts: u32,
+        /// What the step reported as its output, if anything.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        output: Option<Value>,
     },
     /// A step was skipped (its `can_skip` said so); it will not be rolled back.
     StepSkipped {},

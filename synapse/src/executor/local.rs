@@ -90,6 +90,37 @@ impl LocalExecutor {
         self.run(registry, descriptor, params, RunId::random()).await
     }
 
+    /// Starts `action` in the background on the current tokio runtime and returns a handle to
+    /// cancel it or wait for it.
+    ///
+    /// ```
+    /// # use synapse::prelude::*;
+    /// # #[action]
+    /// # async fn sleepy(ctx: &Context) -> Result<Value> {
+    /// #     loop {
+    /// #         ctx.check_cancelled()?;
+    /// #         tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    /// #     }
+    /// # }
+    /// # let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    /// # rt.block_on(async {
+    /// let handle = LocalExecutor::new().start("sleepy", json!({})).unwrap();
+    /// handle.cancel();
+    /// let error = handle.wait().await.unwrap_err();
+    /// assert_eq!(error.exit_code(), 130);
+    /// # });
+    /// ```
+    pub fn start(&self, action: &str, params: Value) -> Result<RunHandle, RunError> {
+        let registry = registry()?;
+        let descriptor = lookup(registry, action)?;
+        let cancel = self.cancel.as_ref().map(CancellationToken::child_token).unwrap_or_default();
+        let executor = self.clone().with_cancellation(cancel.clone());
+        let run_id = RunId::random();
+        let id = run_id.clone();
+        let task = tokio::spawn(async move { executor.run(registry, descriptor, params, id).await });
+        Ok(RunHandle { run_id, action: descriptor.name(), cancel, task })
+    }
+
     /// Runs a resolved action under the given run id.
     pub(crate) async fn run(
         &self,
@@ -185,5 +216,42 @@ async fn drive(
             Ok(()) => Ok(value),
             Err(violations) => Err(RunError::InvalidResult { action: action.to_owned(), violations }),
         },
+    }
+}
+
+/// A run started with [`LocalExecutor::start`].
+pub struct RunHandle {
+    run_id: RunId,
+    action: &'static str,
+    cancel: CancellationToken,
+    task: tokio::task::JoinHandle<Result<Value, RunError>>,
+}
+
+impl RunHandle {
+    /// The run's id (as in its events).
+    pub fn run_id(&self) -> &RunId {
+        &self.run_id
+    }
+
+    /// Asks the run to stop: the action's token is cancelled; a workflow rolls back.
+    pub fn cancel(&self) {
+        self.cancel.cancel();
+    }
+
+    /// True once the run has ended.
+    pub fn is_finished(&self) -> bool {
+        self.task.is_finished()
+    }
+
+    /// Waits for the run's result.
+    pub async fn wait(self) -> Result<Value, RunError> {
+        match self.task.await {
+            Ok(outcome) => outcome,
+            Err(error) => Err(RunError::Panicked {
+                action: self.action.to_owned(),
+                message: format!("the run's task ended abnormally: {error}"),
+                location: None,
+            }),
+        }
     }
 }

@@ -7,7 +7,7 @@ pub(crate) mod panic;
 
 pub use error::{ErrorKind, ErrorReport, RunError};
 pub(crate) use local::lookup;
-pub use local::{CANCEL_GRACE, LocalExecutor};
+pub use local::{CANCEL_GRACE, LocalExecutor, RunHandle};
 pub use panic::install_panic_hook;
 
 use crate::registry::registry;

@@ -13,11 +13,24 @@ use std::ops::{Deref, DerefMut};
 pub struct StepCx<'a, C> {
     state: &'a mut C,
     ctx: Context,
+    output: Option<serde_json::Value>,
 }
 
 impl<'a, C> StepCx<'a, C> {
     pub(crate) fn new(state: &'a mut C, ctx: Context) -> Self {
-        StepCx { state, ctx }
+        StepCx { state, ctx, output: None }
+    }
+
+    /// Records the step's output data: it is kept in the step's [`StepResult`](super::StepResult)
+    /// (for callers of the workflow) and sent with its `step_completed` event.
+    pub fn set_output(&mut self, output: impl Serialize) {
+        self.output = Some(serde_json::to_value(output).unwrap_or_else(|error| {
+            serde_json::json!({ "unserializable": error.to_string() })
+        }));
+    }
+
+    pub(crate) fn take_output(&mut self) -> Option<serde_json::Value> {
+        self.output.take()
     }
 
     /// The run's context, scoped to this step.

@@ -7,7 +7,7 @@ use futures_util::future::BoxFuture;
 use std::any::Any;
 use std::sync::Arc;
 
-type Undo = Box<dyn Any + Send>;
+type Undo = Box<dyn Any + Send + Sync>;
 
 trait DynStep<C>: Send + Sync {
     fn new_undo(&self) -> Undo;

@@ -79,6 +79,9 @@ pub struct WorkflowError {
     pub cause: Error,
     /// What each rollback did, in the order they ran.
     pub rollbacks: Vec<RollbackOutcome>,
+    /// What happened to every step: completed ones now rolled back, the failed one, and those
+    /// that never ran.
+    pub steps: Vec<super::StepResult>,
 }
 
 impl WorkflowError {

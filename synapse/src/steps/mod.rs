@@ -97,7 +97,7 @@ use std::future::Future;
 pub trait Step<C: Send + 'static>: StepInfo + Send + Sync + 'static {
     /// What the step records so it can be undone: the files it wrote, the ids it created.
     /// It starts as `Default::default()` and the step adds to it as it makes changes.
-    type Undo: Default + Send + 'static;
+    type Undo: Default + Send + Sync + 'static;
 
     /// Does the step's work on `cx` (the shared state, plus the run's context scoped to this
     /// step), recording each change in `undo` as it makes it.

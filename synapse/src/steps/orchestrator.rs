@@ -40,8 +40,12 @@ pub struct StepResult {
     pub attempts: u32,
     /// Time spent executing it (all attempts).
     pub elapsed: Duration,
+    /// What the step reported with [`StepCx::set_output`].
+    pub output: Option<serde_json::Value>,
+    /// Why it failed (for the failed step; the workflow error keeps the original error).
+    pub error: Option<String>,
     /// What the step recorded for undoing it, when it completed and was not rolled back.
-    rollback_data: Option<Box<dyn Any + Send>>,
+    rollback_data: Option<Box<dyn Any + Send + Sync>>,
 }
 
 impl StepResult {
@@ -120,7 +124,7 @@ impl<'h, C: Send + 'static> Orchestrator<'h, C> {
         let overall = OverallProgress::new();
         let mut results: Vec<StepResult> = Vec::with_capacity(steps.len());
         // Completed steps and their undo logs, for rollback in reverse order.
-        let mut done: Vec<(usize, Box<dyn Any + Send>)> = Vec::with_capacity(steps.len());
+        let mut done: Vec<(usize, Box<dyn Any + Send + Sync>)> = Vec::with_capacity(steps.len());
         for (index, step) in steps.iter().enumerate() {
             let entry = plan.entries[index];
             let scoped = ctx.in_step(entry.name, entry.offset, entry.weight, overall.clone());
@@ -165,15 +169,18 @@ impl<'h, C: Send + 'static> Orchestrator<'h, C> {
                 }
             };
             let elapsed = step_started.elapsed();
+            let output = cx.take_output();
             drop(cx);
             match failure {
                 None => {
                     emitter.emit_in_step(
                         Some(entry.name),
-                        EventKind::StepCompleted { elapsed_ms: millis(elapsed), attempts },
+                        EventKind::StepCompleted { elapsed_ms: millis(elapsed), attempts, output: output.clone() },
                     );
                     overall.advance(emitter, entry.offset + entry.weight);
-                    results.push(StepResult::new(entry.name, StepStatus::Completed, attempts, elapsed));
+                    let mut result = StepResult::new(entry.name, StepStatus::Completed, attempts, elapsed);
+                    result.output = output;
+                    results.push(result);
                     done.push((index, undo));
                 }
                 Some(failure) => {
@@ -213,14 +220,16 @@ impl<C: Send + 'static> Run<'_, C> {
         kind: FailureKind,
         attempts: u32,
         cause: Error,
-        failing: Option<(Box<dyn Any + Send>, Duration)>,
-        done: Vec<(usize, Box<dyn Any + Send>)>,
+        failing: Option<(Box<dyn Any + Send + Sync>, Duration)>,
+        done: Vec<(usize, Box<dyn Any + Send + Sync>)>,
         mut results: Vec<StepResult>,
     ) -> WorkflowError {
         let mut rollbacks = Vec::new();
         let failing_undo = match failing {
             Some((undo, elapsed)) => {
-                results.push(StepResult::new(self.steps[index].name(), StepStatus::Failed, attempts, elapsed));
+                let mut result = StepResult::new(self.steps[index].name(), StepStatus::Failed, attempts, elapsed);
+                result.error = Some(format!("{cause:#}"));
+                results.push(result);
                 Some((index, undo))
             }
             None => None,
@@ -234,13 +243,16 @@ impl<C: Send + 'static> Run<'_, C> {
                 results[step_index].status = StepStatus::RolledBack;
             }
         }
-        WorkflowError { step: self.steps[index].name().to_owned(), index, kind, attempts, cause, rollbacks }
+        for later in &self.steps[results.len()..] {
+            results.push(StepResult::new(later.name(), StepStatus::NotRun, 0, Duration::ZERO));
+        }
+        WorkflowError { step: self.steps[index].name().to_owned(), index, kind, attempts, cause, rollbacks, steps: results }
     }
 }
 
 impl StepResult {
     fn new(name: &'static str, status: StepStatus, attempts: u32, elapsed: Duration) -> Self {
-        StepResult { name, status, attempts, elapsed, rollback_data: None }
+        StepResult { name, status, attempts, elapsed, output: None, error: None, rollback_data: None }
     }
 }
 
@@ -295,7 +307,7 @@ impl Attempt {
 async fn attempt<C: Send + 'static>(
     step: &StepHandle<C>,
     cx: &mut StepCx<'_, C>,
-    undo: &mut Box<dyn Any + Send>,
+    undo: &mut Box<dyn Any + Send + Sync>,
     ctx: &Context,
 ) -> Result<(), Attempt> {
     let timeout = step.spec().timeout;
@@ -322,7 +334,7 @@ async fn attempt<C: Send + 'static>(
 async fn rollback<C: Send + 'static>(
     step: &StepHandle<C>,
     cx: &mut StepCx<'_, C>,
-    undo: Box<dyn Any + Send>,
+    undo: Box<dyn Any + Send + Sync>,
     ctx: &Context,
 ) -> RollbackOutcome {
     let name = step.name();

@@ -114,7 +114,7 @@ impl EventSink for ConsoleSink {
                 Some(format!("{} {}{note}", paint(styled, Style::new().bold(), "workflow"), plan.join(" → ")))
             }
             EventKind::StepStarted { weight, .. } => Some(format!("started ({:.0}% of the run)", weight * 100.0)),
-            EventKind::StepCompleted { elapsed_ms, attempts } => {
+            EventKind::StepCompleted { elapsed_ms, attempts, .. } => {
                 let retried = if *attempts > 1 { format!(" after {attempts} attempts") } else { String::new() };
                 Some(paint(styled, Style::new().green(), &format!("completed in {}{retried}", human_ms(*elapsed_ms))))
             }
