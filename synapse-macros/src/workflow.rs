@@ -1,12 +1,18 @@
 //! `#[workflow(context = C)] pub struct W(StepA, StepB, …);`: an ordered list of steps over one
 //! state type, checked at compile time.
 //!
-//! The checks land on the offending step's token: a step that does not run on `C`, a step
-//! listed twice, a step whose name repeats an earlier one's, a weight that is not positive and
-//! finite; and on the workflow, weights that do not sum to 1 (±1e-6) unless it says
-//! `normalize`. The plan (names, shares, offsets) is computed at compile time.
+//! The checks land on the offending step's token: a step that is not marked `#[step]`, a step
+//! that does not run on `C`, a step listed twice, a step whose name repeats an earlier one's, a
+//! weight that is not positive and finite; and on the workflow, weights that do not sum to 1
+//! (±1e-6) unless it says `normalize`. The plan (names, shares, offsets) is computed at compile
+//! time.
+//!
+//! Each step is checked once, in one constant, so one mistake gives one error; when the
+//! attribute itself is wrong the workflow still gets a placeholder `Workflow` impl (when its
+//! context is known), so code using it does not report the same mistake again.
 
 use crate::paths::private;
+use crate::step::item_keyword;
 use proc_macro2::TokenStream;
 use quote::{ToTokens, quote, quote_spanned};
 use syn::ext::IdentExt;
@@ -28,55 +34,121 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     let mut errors = Errors::new();
     let args_tokens = args.clone();
     let parsed = parse_args(args, &mut errors);
-    let strukt: syn::ItemStruct = match syn::parse2(item.clone()) {
-        Ok(strukt) => strukt,
-        Err(_) => {
-            let error = syn::Error::new_spanned(
-                &item,
-                "`#[workflow]` goes on a tuple struct listing the steps: `pub struct MyWorkflow(StepA, StepB);`",
-            )
-            .to_compile_error();
-            return quote!(#item #error);
+    let strukt = match syn::parse2::<syn::Item>(item.clone()) {
+        Ok(syn::Item::Struct(strukt)) => strukt,
+        Ok(other) => {
+            errors.error_spanned(
+                item_keyword(&other),
+                format!(
+                    "`#[workflow]` goes on a tuple struct listing the steps, like `pub struct MyWorkflow(StepA, StepB);`, not on {}",
+                    item_kind(&other)
+                ),
+            );
+            return with_errors(item, errors);
         }
+        // rustc reports the item's own syntax error.
+        Err(_) => return with_errors(item, errors),
     };
+    let ident = &strukt.ident;
     let steps: Vec<syn::Type> = match &strukt.fields {
         syn::Fields::Unnamed(fields) if !fields.unnamed.is_empty() => {
             fields.unnamed.iter().map(|f| f.ty.clone()).collect()
         }
-        _ => {
+        syn::Fields::Unnamed(fields) => {
             errors.error_spanned(
-                &strukt.ident,
-                "list the workflow's steps as the fields of a tuple struct: `pub struct MyWorkflow(StepA, StepB);`",
+                fields,
+                format!("a workflow needs at least one step: `pub struct {ident}(StepA, StepB);`"),
+            );
+            Vec::new()
+        }
+        syn::Fields::Named(fields) => {
+            let types: Vec<String> = fields.named.iter().map(|f| type_text(&f.ty)).collect();
+            errors.error_spanned(
+                fields,
+                format!(
+                    "a workflow lists its steps as the fields of a tuple struct, without names: `pub struct {ident}({});`",
+                    types.join(", ")
+                ),
+            );
+            Vec::new()
+        }
+        syn::Fields::Unit => {
+            errors.error_spanned(
+                ident,
+                format!(
+                    "list the workflow's steps as the fields of a tuple struct: `pub struct {ident}(StepA, StepB);`"
+                ),
             );
             Vec::new()
         }
     };
     if !strukt.generics.params.is_empty() {
-        errors.error_spanned(&strukt.generics, "a `#[workflow]` cannot be generic");
+        errors.error_spanned(
+            &strukt.generics,
+            "a `#[workflow]` cannot be generic: it lists concrete steps over one context type",
+        );
     }
     if parsed.context.is_none() && errors.is_empty() {
-        let at = if args_tokens.is_empty() { strukt.ident.to_token_stream() } else { args_tokens };
-        errors.error_spanned(at, "say which state the steps share: `#[workflow(context = MyContext)]`");
+        let at = if args_tokens.is_empty() { ident.to_token_stream() } else { args_tokens };
+        errors.error_spanned(at, "a workflow needs the state its steps share: `#[workflow(context = MyState)]`");
     }
     for (i, step) in steps.iter().enumerate() {
-        let text = step.to_token_stream().to_string();
-        if steps[..i].iter().any(|earlier| earlier.to_token_stream().to_string() == text) {
+        let text = type_text(step);
+        if steps[..i].iter().any(|earlier| type_text(earlier) == text) {
             errors.error_spanned(
                 step,
                 format!("`{text}` is listed twice in this workflow; a step runs once per workflow"),
             );
         }
     }
-    match (errors.finish(), &parsed.context) {
-        (Ok(()), Some(context)) => {
-            let expansion = expand_checked(&strukt, context, &steps, &parsed);
-            quote!(#strukt #expansion)
+    let expansion = match (errors.is_empty(), &parsed.context) {
+        (true, Some(context)) => expand_checked(&strukt, context, &steps, &parsed),
+        (false, Some(context)) if strukt.generics.params.is_empty() => placeholder(&strukt, context, &parsed),
+        _ => quote!(),
+    };
+    let errors = errors.to_compile_errors();
+    quote!(#item #errors #expansion)
+}
+
+/// The user's item, followed by the errors: the item stays usable (and IDE-visible).
+fn with_errors(item: TokenStream, errors: Errors) -> TokenStream {
+    let errors = errors.to_compile_errors();
+    quote!(#item #errors)
+}
+
+fn item_kind(item: &syn::Item) -> &'static str {
+    match item {
+        syn::Item::Enum(_) => "an enum",
+        syn::Item::Union(_) => "a union",
+        syn::Item::Fn(_) => "a fn",
+        syn::Item::Impl(_) => "an impl block (put it on the struct instead)",
+        syn::Item::Trait(_) => "a trait",
+        syn::Item::Mod(_) => "a module",
+        syn::Item::Const(_) | syn::Item::Static(_) => "a constant",
+        syn::Item::Type(_) => "a type alias",
+        syn::Item::Use(_) => "an import",
+        _ => "this item",
+    }
+}
+
+/// A type as the user wrote it, without the spaces token printing adds (`a::B<C, D>`).
+fn type_text(ty: &syn::Type) -> String {
+    ty.to_token_stream().to_string().replace(' ', "").replace(',', ", ")
+}
+
+/// The `Workflow` impl of a workflow whose attribute has a mistake (already reported): no
+/// steps, so nothing more is checked and code using the workflow still compiles.
+fn placeholder(strukt: &syn::ItemStruct, context: &syn::Type, args: &WorkflowArgs) -> TokenStream {
+    let p = private(args.krate.as_ref());
+    let ident = &strukt.ident;
+    quote! {
+        impl #p::Workflow for #ident {
+            type Context = #context;
+            const PLAN: &'static [#p::PlanEntry] = &[];
+            fn steps() -> #p::std::vec::Vec<#p::StepHandle<#context>> {
+                #p::std::vec::Vec::new()
+            }
         }
-        (Err(error), _) => {
-            let error = error.to_compile_error();
-            quote!(#strukt #error)
-        }
-        (Ok(()), None) => quote!(#strukt),
     }
 }
 
@@ -90,26 +162,46 @@ fn expand_checked(
     let ident = &strukt.ident;
     let count = steps.len();
     let normalize = args.normalize;
-    let specs: Vec<TokenStream> =
-        steps.iter().map(|step| quote_spanned!(step.span()=> <#step as #p::StepInfo>::SPEC)).collect();
-    let handles: Vec<TokenStream> = steps
-        .iter()
-        .map(|step| quote_spanned!(step.span()=> #p::StepHandle::new(<#step as #p::ConstructStep>::construct())))
-        .collect();
-    let context_checks: Vec<TokenStream> =
-        steps.iter().map(|step| quote_spanned!(step.span()=> __synapse_step_runs_on::<#step>();)).collect();
     let workflow_name = ident.to_string();
+    // Every requirement on a step is checked here, once, at the step's token. Being marked
+    // `#[step]` is checked first where it reads best (without a "required by a bound" note);
+    // `workflow_step` requires it again and rustc folds that repeat into the first error.
+    let entries: Vec<TokenStream> = steps
+        .iter()
+        .map(|step| {
+            quote_spanned! {step.span()=> {
+                let _ = <#step as __SynapseMarkedStep>::__synapse_construct;
+                workflow_step::<#step>()
+            }}
+        })
+        .collect();
+    // The context bound points at the workflow's `context = …`, which a step over another state
+    // does not match.
+    let runs_on_context = respan(quote!(#p::Step<#context>), context.span());
+    let specs = (0..count).map(|i| quote!(__SYNAPSE_ENTRIES[#i].0));
+    let fields = (0..count).map(syn::Index::from);
     let per_step: Vec<TokenStream> = steps
         .iter()
         .enumerate()
         .map(|(i, step)| {
-            let duplicate = format!(
-                "this step's name is already used by an earlier step of `{workflow_name}`; give one of them another `#[step(name = \"…\")]`"
-            );
-            let weight = "this step's weight is not a positive, finite number".to_string();
+            let text = type_text(step);
+            let same_names = steps[..i].iter().enumerate().map(|(j, earlier)| {
+                let message = format!(
+                    "`{text}` has the same step name as `{}`, listed earlier in `{workflow_name}`; step names must be unique: give one of them another `#[step(name = \"…\")]`",
+                    type_text(earlier)
+                );
+                quote_spanned! {step.span()=>
+                    if __synapse_same_name(&__SYNAPSE_SPECS[#i], &__SYNAPSE_SPECS[#j]) {
+                        ::core::panic!(#message)
+                    }
+                }
+            });
+            let weight = format!("the weight of `{text}` is not a positive, finite number");
             quote_spanned! {step.span()=>
-                const _: () = if __SYNAPSE_DUPLICATES[#i] { ::core::panic!(#duplicate) };
-                const _: () = if !(__SYNAPSE_SPECS[#i].weight > 0.0 && __SYNAPSE_SPECS[#i].weight.is_finite()) {
+                const _: () = { #(#same_names)* };
+                const _: () = if __synapse_checkable(&__SYNAPSE_SPECS[#i])
+                    && !(__SYNAPSE_SPECS[#i].weight > 0.0 && __SYNAPSE_SPECS[#i].weight.is_finite())
+                {
                     ::core::panic!(#weight)
                 };
             }
@@ -123,8 +215,14 @@ fn expand_checked(
     } else {
         quote_spanned! {ident.span()=>
             const _: () = {
+                let mut checkable = true;
+                let mut i = 0;
+                while i < #count {
+                    checkable &= __synapse_checkable(&__SYNAPSE_SPECS[i]);
+                    i += 1;
+                }
                 let deviation = #p::step_weights_sum(&__SYNAPSE_SPECS) - 1.0;
-                if deviation > 1e-6 || deviation < -1e-6 {
+                if checkable && (deviation > 1e-6 || deviation < -1e-6) {
                     ::core::panic!(#sum_message)
                 }
             };
@@ -132,45 +230,146 @@ fn expand_checked(
     };
     quote! {
         const _: () = {
+            #[diagnostic::on_unimplemented(
+                message = "`{Self}` is not marked `#[step]`",
+                label = "workflow steps need `#[step(weight = …)]`",
+                note = "put `#[synapse::step(weight = 0.5)]` on the type"
+            )]
+            trait __SynapseMarkedStep {
+                fn __synapse_construct() -> Self;
+            }
+            impl<S: #p::ConstructStep> __SynapseMarkedStep for S {
+                #[inline]
+                fn __synapse_construct() -> S {
+                    <S as #p::ConstructStep>::construct()
+                }
+            }
+            type __SynapseEntry = (#p::StepSpec, fn() -> #p::StepHandle<#context>);
+            fn __synapse_handle<S: __SynapseMarkedStep + #runs_on_context>() -> #p::StepHandle<#context> {
+                #p::StepHandle::new(<S as __SynapseMarkedStep>::__synapse_construct())
+            }
+            const fn workflow_step<S: __SynapseMarkedStep + #runs_on_context>() -> __SynapseEntry {
+                (<S as #p::StepInfo>::SPEC, __synapse_handle::<S>)
+            }
+            // A step whose `#[step]` has a mistake (already reported) has a placeholder spec,
+            // left out of the checks so that the mistake is not reported again.
+            const fn __synapse_checkable(spec: &#p::StepSpec) -> bool {
+                !(spec.name.is_empty() && spec.weight.is_nan())
+            }
+            const fn __synapse_same_name(a: &#p::StepSpec, b: &#p::StepSpec) -> bool {
+                let (name_a, name_b) = (a.name.as_bytes(), b.name.as_bytes());
+                if !__synapse_checkable(a) || !__synapse_checkable(b) || name_a.len() != name_b.len() {
+                    return false;
+                }
+                let mut i = 0;
+                while i < name_a.len() {
+                    if name_a[i] != name_b[i] {
+                        return false;
+                    }
+                    i += 1;
+                }
+                true
+            }
+            const __SYNAPSE_ENTRIES: [__SynapseEntry; #count] = [#(#entries),*];
             const __SYNAPSE_SPECS: [#p::StepSpec; #count] = [#(#specs),*];
-            const __SYNAPSE_DUPLICATES: [bool; #count] = #p::duplicate_names(&__SYNAPSE_SPECS);
             #(#per_step)*
             #sum_check
+            // The fields only name the steps: read them here so that steps with fields do not
+            // make rustc warn that the workflow's fields are never read.
             #[allow(dead_code)]
-            fn __synapse_check_context() {
-                fn __synapse_step_runs_on<S: #p::Step<#context>>() {}
-                #(#context_checks)*
+            fn __synapse_read_fields(workflow: &#ident) {
+                let _ = (#(&workflow.#fields,)*);
             }
             impl #p::Workflow for #ident {
                 type Context = #context;
                 const PLAN: &'static [#p::PlanEntry] = &#p::plan_entries(__SYNAPSE_SPECS, #normalize);
                 fn steps() -> #p::std::vec::Vec<#p::StepHandle<#context>> {
-                    #p::std::vec![#(#handles),*]
+                    let mut steps = #p::std::vec::Vec::with_capacity(#count);
+                    for (_, handle) in &__SYNAPSE_ENTRIES {
+                        steps.push(handle());
+                    }
+                    steps
                 }
             }
         };
     }
 }
 
+/// `tokens` with every span set to `span`, so that rustc's notes on them point there.
+fn respan(tokens: TokenStream, span: proc_macro2::Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut token| {
+            if let proc_macro2::TokenTree::Group(group) = &token {
+                let mut respanned = proc_macro2::Group::new(group.delimiter(), respan(group.stream(), span));
+                respanned.set_span(span);
+                token = proc_macro2::TokenTree::Group(respanned);
+            } else {
+                token.set_span(span);
+            }
+            token
+        })
+        .collect()
+}
+
+/// An example of each argument, for "needs a value" messages.
+fn example(key: &str) -> &'static str {
+    match key {
+        "context" => "context = MyState",
+        _ => "crate = ::synapse",
+    }
+}
+
 fn parse_args(args: TokenStream, errors: &mut Errors) -> WorkflowArgs {
     let mut parsed = WorkflowArgs::default();
+    let mut seen: Vec<String> = Vec::new();
     let parser = |input: ParseStream| {
         while !input.is_empty() {
             let key = input.call(syn::Ident::parse_any)?;
-            match key.to_string().as_str() {
+            let key_text = key.to_string();
+            if seen.contains(&key_text) && KEYS.contains(&key_text.as_str()) {
+                errors.error_spanned(&key, format!("`{key_text}` is specified more than once"));
+            }
+            seen.push(key_text.clone());
+            match key_text.as_str() {
+                "context" | "crate" if !input.peek(syn::Token![=]) => {
+                    errors.error_spanned(&key, format!("`{key_text}` needs a value, like `{}`", example(&key_text)));
+                }
                 "context" => {
                     input.parse::<syn::Token![=]>()?;
-                    parsed.context = Some(input.parse()?);
+                    let fork = input.fork();
+                    match fork.parse::<syn::Type>() {
+                        Ok(ty) if fork.is_empty() || fork.peek(syn::Token![,]) => {
+                            syn::parse::discouraged::Speculative::advance_to(input, &fork);
+                            parsed.context.get_or_insert(ty);
+                        }
+                        _ => {
+                            let value = skip_value(input)?;
+                            errors.error_spanned(
+                                value,
+                                "`context` expects the type of the state the steps share, like `context = MyState`",
+                            );
+                        }
+                    }
                 }
-                "normalize" => parsed.normalize = true,
+                "normalize" => {
+                    parsed.normalize = true;
+                    if input.peek(syn::Token![=]) {
+                        let value = skip_value(input)?;
+                        errors.error_spanned(
+                            value,
+                            "`normalize` takes no value: write `#[workflow(context = …, normalize)]` to scale the weights",
+                        );
+                    }
+                }
                 "crate" => {
                     input.parse::<syn::Token![=]>()?;
                     parsed.krate = Some(input.call(syn::Path::parse_mod_style)?);
                 }
                 other => {
                     errors.error_spanned(&key, unknown_message("`#[workflow]` argument", other, KEYS));
-                    if input.parse::<syn::Token![=]>().is_ok() {
-                        let _ = input.parse::<syn::Type>();
+                    if input.peek(syn::Token![=]) {
+                        skip_value(input)?;
                     }
                 }
             }
@@ -184,4 +383,24 @@ fn parse_args(args: TokenStream, errors: &mut Errors) -> WorkflowArgs {
         errors.push(error);
     }
     parsed
+}
+
+/// Consumes the tokens up to the next top-level `,` (or the end) and returns them, to report
+/// a value that does not parse and go on with the next argument.
+fn skip_value(input: ParseStream) -> syn::Result<TokenStream> {
+    let mut value = TokenStream::new();
+    let mut depth = 0usize;
+    loop {
+        let at_end = input.is_empty() || (depth == 0 && input.peek(syn::Token![,]));
+        if at_end {
+            break;
+        }
+        if input.peek(syn::Token![<]) {
+            depth += 1;
+        } else if input.peek(syn::Token![>]) {
+            depth = depth.saturating_sub(1);
+        }
+        value.extend([input.parse::<proc_macro2::TokenTree>()?]);
+    }
+    Ok(value)
 }

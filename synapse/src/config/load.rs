@@ -154,7 +154,9 @@ mod validated {
         fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
             let share = f64::deserialize(deserializer)?;
             if !(share > 0.0 && share <= 1.0) {
-                return Err(D::Error::custom(format!("a step's weight is its share of the progress, in (0, 1]; got {share}")));
+                return Err(D::Error::custom(format!(
+                    "a step's weight is its share of the progress, in (0, 1]; got {share}"
+                )));
             }
             Ok(Share(share))
         }

@@ -24,9 +24,10 @@ impl<'a, C> StepCx<'a, C> {
     /// Records the step's output data: it is kept in the step's [`StepResult`](super::StepResult)
     /// (for callers of the workflow) and sent with its `step_completed` event.
     pub fn set_output(&mut self, output: impl Serialize) {
-        self.output = Some(serde_json::to_value(output).unwrap_or_else(|error| {
-            serde_json::json!({ "unserializable": error.to_string() })
-        }));
+        self.output = Some(
+            serde_json::to_value(output)
+                .unwrap_or_else(|error| serde_json::json!({ "unserializable": error.to_string() })),
+        );
     }
 
     pub(crate) fn take_output(&mut self) -> Option<serde_json::Value> {

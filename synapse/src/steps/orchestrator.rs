@@ -246,7 +246,15 @@ impl<C: Send + 'static> Run<'_, C> {
         for later in &self.steps[results.len()..] {
             results.push(StepResult::new(later.name(), StepStatus::NotRun, 0, Duration::ZERO));
         }
-        WorkflowError { step: self.steps[index].name().to_owned(), index, kind, attempts, cause, rollbacks, steps: results }
+        WorkflowError {
+            step: self.steps[index].name().to_owned(),
+            index,
+            kind,
+            attempts,
+            cause,
+            rollbacks,
+            steps: results,
+        }
     }
 }
 

@@ -1,0 +1,11 @@
+use synapse::prelude::*;
+
+#[step(weight = 0.5)]
+pub struct ResizeImages {
+    width: u32,
+    filter: Filter,
+}
+
+pub struct Filter;
+
+fn main() {}

@@ -1,0 +1,6 @@
+use synapse::prelude::*;
+
+#[step(weight)]
+pub struct ResizeImages;
+
+fn main() {}

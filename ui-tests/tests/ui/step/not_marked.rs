@@ -1,0 +1,29 @@
+use synapse::prelude::*;
+
+pub struct Job;
+
+#[step(weight = 0.5)]
+pub struct DiscoverImages;
+
+impl Step<Job> for DiscoverImages {
+    type Undo = ();
+
+    async fn execute(&self, _cx: &mut StepCx<'_, Job>, _undo: &mut ()) -> Result<()> {
+        Ok(())
+    }
+}
+
+pub struct ResizeImages;
+
+impl Step<Job> for ResizeImages {
+    type Undo = ();
+
+    async fn execute(&self, _cx: &mut StepCx<'_, Job>, _undo: &mut ()) -> Result<()> {
+        Ok(())
+    }
+}
+
+#[workflow(context = Job)]
+pub struct ImageWorkflow(DiscoverImages, ResizeImages);
+
+fn main() {}

@@ -1,0 +1,21 @@
+use synapse::prelude::*;
+
+pub struct Job;
+
+#[step(weight = 1.0)]
+pub struct DiscoverImages;
+
+impl Step<Job> for DiscoverImages {
+    type Undo = ();
+
+    async fn execute(&self, _cx: &mut StepCx<'_, Job>, _undo: &mut ()) -> Result<()> {
+        Ok(())
+    }
+}
+
+pub struct ResizeImages;
+
+#[workflow(context = Job)]
+pub struct ImageWorkflow(DiscoverImages, ResizeImages);
+
+fn main() {}

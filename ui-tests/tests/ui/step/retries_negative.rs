@@ -1,0 +1,6 @@
+use synapse::prelude::*;
+
+#[step(weight = 0.5, retries = -1)]
+pub struct ResizeImages;
+
+fn main() {}

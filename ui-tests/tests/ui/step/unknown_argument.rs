@@ -1,0 +1,6 @@
+use synapse::prelude::*;
+
+#[step(wieght = 0.5)]
+pub struct ResizeImages;
+
+fn main() {}

@@ -1,0 +1,43 @@
+use synapse::prelude::*;
+
+pub struct Job;
+
+#[step(weight = 0.4)]
+pub struct DiscoverImages;
+
+impl Step<Job> for DiscoverImages {
+    type Undo = ();
+
+    async fn execute(&self, _cx: &mut StepCx<'_, Job>, _undo: &mut ()) -> Result<()> {
+        Ok(())
+    }
+}
+
+#[step(weight = 0.6)]
+pub struct ResizeImages;
+
+impl Step<Job> for ResizeImages {
+    type Undo = ();
+
+    async fn execute(&self, _cx: &mut StepCx<'_, Job>, _undo: &mut ()) -> Result<()> {
+        Ok(())
+    }
+}
+
+pub struct ReportState;
+
+#[step(weight = 0.3)]
+pub struct GenerateReport;
+
+impl Step<ReportState> for GenerateReport {
+    type Undo = ();
+
+    async fn execute(&self, _cx: &mut StepCx<'_, ReportState>, _undo: &mut ()) -> Result<()> {
+        Ok(())
+    }
+}
+
+#[workflow(context = Job, normalize)]
+pub struct ImageWorkflow(DiscoverImages, ResizeImages, GenerateReport);
+
+fn main() {}
