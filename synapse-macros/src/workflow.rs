@@ -180,26 +180,20 @@ fn expand_checked(
     let runs_on_context = respan(quote!(#p::Step<#context>), context.span());
     let specs = (0..count).map(|i| quote!(__SYNAPSE_ENTRIES[#i].0));
     let fields = (0..count).map(syn::Index::from);
+    // One check per step (the comparison of every pair runs in one `const fn`), so a workflow of
+    // a thousand steps stays a thousand checks.
     let per_step: Vec<TokenStream> = steps
         .iter()
         .enumerate()
         .map(|(i, step)| {
             let text = type_text(step);
-            let same_names = steps[..i].iter().enumerate().map(|(j, earlier)| {
-                let message = format!(
-                    "`{text}` has the same step name as `{}`, listed earlier in `{workflow_name}`; step names must be unique: give one of them another `#[step(name = \"…\")]`",
-                    type_text(earlier)
-                );
-                quote_spanned! {step.span()=>
-                    if __synapse_same_name(&__SYNAPSE_SPECS[#i], &__SYNAPSE_SPECS[#j]) {
-                        ::core::panic!(#message)
-                    }
-                }
-            });
+            let duplicate = format!(
+                "`{text}` has the same step name as an earlier step of `{workflow_name}`; step names must be unique: give one of them another `#[step(name = \"…\")]`"
+            );
             let weight = format!("the weight of `{text}` is not a positive, finite number");
             quote_spanned! {step.span()=>
-                const _: () = { #(#same_names)* };
-                const _: () = if __synapse_checkable(&__SYNAPSE_SPECS[#i])
+                const _: () = if __SYNAPSE_REPEATED[#i] { ::core::panic!(#duplicate) };
+                const _: () = if !#p::is_placeholder(&__SYNAPSE_SPECS[#i])
                     && !(__SYNAPSE_SPECS[#i].weight > 0.0 && __SYNAPSE_SPECS[#i].weight.is_finite())
                 {
                     ::core::panic!(#weight)
@@ -218,7 +212,7 @@ fn expand_checked(
                 let mut checkable = true;
                 let mut i = 0;
                 while i < #count {
-                    checkable &= __synapse_checkable(&__SYNAPSE_SPECS[i]);
+                    checkable &= !#p::is_placeholder(&__SYNAPSE_SPECS[i]);
                     i += 1;
                 }
                 let deviation = #p::step_weights_sum(&__SYNAPSE_SPECS) - 1.0;
@@ -251,27 +245,10 @@ fn expand_checked(
             const fn workflow_step<S: __SynapseMarkedStep + #runs_on_context>() -> __SynapseEntry {
                 (<S as #p::StepInfo>::SPEC, __synapse_handle::<S>)
             }
-            // A step whose `#[step]` has a mistake (already reported) has a placeholder spec,
-            // left out of the checks so that the mistake is not reported again.
-            const fn __synapse_checkable(spec: &#p::StepSpec) -> bool {
-                !(spec.name.is_empty() && spec.weight.is_nan())
-            }
-            const fn __synapse_same_name(a: &#p::StepSpec, b: &#p::StepSpec) -> bool {
-                let (name_a, name_b) = (a.name.as_bytes(), b.name.as_bytes());
-                if !__synapse_checkable(a) || !__synapse_checkable(b) || name_a.len() != name_b.len() {
-                    return false;
-                }
-                let mut i = 0;
-                while i < name_a.len() {
-                    if name_a[i] != name_b[i] {
-                        return false;
-                    }
-                    i += 1;
-                }
-                true
-            }
             const __SYNAPSE_ENTRIES: [__SynapseEntry; #count] = [#(#entries),*];
             const __SYNAPSE_SPECS: [#p::StepSpec; #count] = [#(#specs),*];
+            // For each step, whether an earlier step has the same name.
+            const __SYNAPSE_REPEATED: [bool; #count] = #p::repeated_names(&__SYNAPSE_SPECS);
             #(#per_step)*
             #sum_check
             // The fields only name the steps: read them here so that steps with fields do not

@@ -259,8 +259,8 @@ pub mod __private {
     pub use crate::params::{HasSchema, NoParams, Params, SchemaCell, schema_of};
     pub use crate::registry::{BinaryInfo, PluginDescriptor, SYNAPSE_ACTIONS_V0, SYNAPSE_PLUGINS_V0};
     pub use crate::steps::{
-        ConstructStep, PlanEntry, Step, StepHandle, StepInfo, StepSpec, Workflow, duplicate_names, plan_entries,
-        step_weights_sum,
+        ConstructStep, PlanEntry, Step, StepHandle, StepInfo, StepSpec, Workflow, is_placeholder, plan_entries,
+        repeated_names, step_weights_sum,
     };
     pub use ::core;
     pub use ::linkme;

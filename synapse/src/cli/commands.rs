@@ -75,7 +75,7 @@ pub(super) fn run(args: RunArgs) -> u8 {
         Ok(descriptor) => descriptor,
         Err(error) => return fail(error),
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(error) => {
             eprintln!("error: cannot start the async runtime: {error}");
@@ -86,7 +86,12 @@ pub(super) fn run(args: RunArgs) -> u8 {
     let mut executor = LocalExecutor::new().with_env(env).with_sink(sink.clone()).with_cancellation(cancel.clone());
     executor.job_id = args.job_id.clone();
     let outcome = runtime.block_on(async {
-        tokio::spawn(cancel_on_ctrl_c(cancel));
+        // Registered before the action starts, so an interrupt can never find the default
+        // handler (which would kill the process without rollback or a final event).
+        match Interrupts::register() {
+            Ok(interrupts) => drop(tokio::spawn(interrupts.cancel_on_first(cancel))),
+            Err(error) => eprintln!("warning: Ctrl-C will not cancel this run gracefully: {error}"),
+        }
         executor.run(registry, descriptor, params, RunId::random()).await
     });
     runtime.shutdown_background();
@@ -101,14 +106,47 @@ pub(super) fn run(args: RunArgs) -> u8 {
     }
 }
 
-/// First Ctrl-C: cancel the run (the action sees its token; rollbacks run). Second: leave now.
-async fn cancel_on_ctrl_c(cancel: CancellationToken) {
-    if tokio::signal::ctrl_c().await.is_ok() {
+/// The signals that cancel a run: Ctrl-C (SIGINT) and, on Unix, SIGTERM (what job schedulers
+/// send to stop a job).
+struct Interrupts {
+    #[cfg(unix)]
+    interrupt: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    terminate: tokio::signal::unix::Signal,
+}
+
+impl Interrupts {
+    #[cfg(unix)]
+    fn register() -> std::io::Result<Self> {
+        use tokio::signal::unix::{SignalKind, signal};
+        Ok(Interrupts { interrupt: signal(SignalKind::interrupt())?, terminate: signal(SignalKind::terminate())? })
+    }
+
+    #[cfg(not(unix))]
+    fn register() -> std::io::Result<Self> {
+        Ok(Interrupts {})
+    }
+
+    #[cfg(unix)]
+    async fn next(&mut self) {
+        tokio::select! {
+            _ = self.interrupt.recv() => {}
+            _ = self.terminate.recv() => {}
+        }
+    }
+
+    #[cfg(not(unix))]
+    async fn next(&mut self) {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+
+    /// First signal: cancel the run (the action sees its token; rollbacks run). Second: leave.
+    async fn cancel_on_first(mut self, cancel: CancellationToken) {
+        self.next().await;
         eprintln!("\ncancelling… (press Ctrl-C again to exit immediately)");
         cancel.cancel();
-        if tokio::signal::ctrl_c().await.is_ok() {
-            std::process::exit(130);
-        }
+        self.next().await;
+        std::process::exit(130);
     }
 }
 

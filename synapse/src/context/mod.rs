@@ -46,6 +46,7 @@ pub(crate) struct StepScope {
     weight: f64,
     overall: Arc<OverallProgress>,
     logger: Logger,
+    progress: ProgressHandle,
 }
 
 /// A workflow's overall progress, in basis points; it only ever moves forward.
@@ -139,10 +140,9 @@ impl Context {
     pub(crate) fn in_step(&self, name: &str, offset: f64, weight: f64, overall: Arc<OverallProgress>) -> Context {
         let name: Arc<str> = Arc::from(name);
         let logger = Logger::new(self.inner.emitter.clone(), self.inner.action.clone()).in_step(name.clone());
-        Context {
-            inner: self.inner.clone(),
-            scope: Some(Arc::new(StepScope { name, offset, weight, overall, logger })),
-        }
+        let progress = self.inner.emitter.progress(Some(&name));
+        let scope = StepScope { name, offset, weight, overall, logger, progress };
+        Context { inner: self.inner.clone(), scope: Some(Arc::new(scope)) }
     }
 
     fn emit(&self, kind: EventKind) {
@@ -184,11 +184,10 @@ impl Context {
 
     #[inline(never)]
     fn set_step_progress(&self, scope: &StepScope, current: u64, total: u64) {
-        let emitter = &self.inner.emitter;
-        emitter.set_progress(Some(&scope.name), current, total);
+        scope.progress.set(current, total);
         if total > 0 {
             let fraction = current.min(total) as f64 / total as f64;
-            scope.overall.advance(emitter, scope.offset + scope.weight * fraction);
+            scope.overall.advance(&self.inner.emitter, scope.offset + scope.weight * fraction);
         }
     }
 

@@ -34,7 +34,36 @@ struct Inner {
     run: RunId,
     state: Mutex<State>,
     default_progress: Arc<ProgressSlot>,
-    named_progress: RwLock<Vec<Arc<ProgressSlot>>>,
+    named_progress: RwLock<NamedSlots>,
+}
+
+/// The named progress categories, in the order they first reported; indexed by name once
+/// there are more than a few (a 1,000-step workflow has 1,000 of them).
+#[derive(Default)]
+struct NamedSlots {
+    slots: Vec<Arc<ProgressSlot>>,
+    index: std::collections::HashMap<Arc<str>, usize>,
+}
+
+impl NamedSlots {
+    const SCAN: usize = 8;
+
+    #[inline]
+    fn find(&self, category: &str) -> Option<&Arc<ProgressSlot>> {
+        if self.slots.len() <= Self::SCAN {
+            self.slots.iter().find(|s| s.category.as_deref() == Some(category))
+        } else {
+            self.index.get(category).map(|&i| &self.slots[i])
+        }
+    }
+
+    fn insert(&mut self, category: &str) -> Arc<ProgressSlot> {
+        let name: Arc<str> = Arc::from(category);
+        let slot = Arc::new(ProgressSlot::new(Some(name.clone())));
+        self.index.insert(name, self.slots.len());
+        self.slots.push(slot.clone());
+        slot
+    }
 }
 
 struct State {
@@ -51,7 +80,7 @@ impl Emitter {
                 run,
                 state: Mutex::new(State { seq: 0, sinks }),
                 default_progress: Arc::new(ProgressSlot::new(None)),
-                named_progress: RwLock::new(Vec::new()),
+                named_progress: RwLock::new(NamedSlots::default()),
             }),
         }
     }
@@ -111,7 +140,7 @@ impl Emitter {
     #[inline]
     fn record_named(&self, category: &str, current: u64, total: u64) {
         let read = self.inner.named_progress.read().unwrap_or_else(PoisonError::into_inner);
-        if let Some(slot) = read.iter().find(|s| s.category.as_deref() == Some(category)) {
+        if let Some(slot) = read.find(category) {
             if slot.record(current, total) {
                 let slot = slot.clone();
                 drop(read);
@@ -152,22 +181,20 @@ impl Emitter {
 
     fn slot(&self, category: &str) -> Arc<ProgressSlot> {
         let read = self.inner.named_progress.read().unwrap_or_else(PoisonError::into_inner);
-        if let Some(slot) = read.iter().find(|s| s.category.as_deref() == Some(category)) {
+        if let Some(slot) = read.find(category) {
             return slot.clone();
         }
         drop(read);
         let mut write = self.inner.named_progress.write().unwrap_or_else(PoisonError::into_inner);
-        if let Some(slot) = write.iter().find(|s| s.category.as_deref() == Some(category)) {
+        if let Some(slot) = write.find(category) {
             return slot.clone();
         }
-        let slot = Arc::new(ProgressSlot::new(Some(Arc::from(category))));
-        write.push(slot.clone());
-        slot
+        write.insert(category)
     }
 
     /// Delivers the progress values not yet emitted (the final value of every category).
     pub fn flush_progress(&self) {
-        let named = self.inner.named_progress.read().unwrap_or_else(PoisonError::into_inner).clone();
+        let named = self.inner.named_progress.read().unwrap_or_else(PoisonError::into_inner).slots.clone();
         let mut state = self.lock();
         for slot in std::iter::once(&self.inner.default_progress).chain(named.iter()) {
             if let Some((current, total)) = slot.take_pending() {

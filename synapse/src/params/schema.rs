@@ -69,11 +69,11 @@ impl SchemaCell {
     }
 }
 
-/// The JSON Schema (draft 2020-12) of `T`, with the numeric bounds of fixed-width integers
+/// The JSON Schema (draft 07, what UI form builders support best) of `T`, with the numeric bounds of fixed-width integers
 /// made explicit (`u32` publishes `maximum: 4294967295`), so the schema rejects every value the
 /// type cannot hold and validation never falls through to a deserialization error.
 pub fn schema_of<T: JsonSchema>() -> Value {
-    let generator = schemars::generate::SchemaSettings::draft2020_12().into_generator();
+    let generator = schemars::generate::SchemaSettings::draft07().into_generator();
     let mut value = generator.into_root_schema_for::<T>().to_value();
     add_integer_bounds(&mut value);
     headline_first(value)

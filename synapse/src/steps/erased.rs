@@ -84,6 +84,13 @@ impl<C> StepHandle<C> {
         self
     }
 
+    /// This step under another name, so one step type can appear twice in a registry (say, a
+    /// validation pass before and after a conversion).
+    pub fn with_name(mut self, name: &'static str) -> Self {
+        self.spec.name = name;
+        self
+    }
+
     pub(crate) fn new_undo(&self) -> Undo {
         self.step.new_undo()
     }

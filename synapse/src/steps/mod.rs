@@ -79,7 +79,7 @@ pub use cx::StepCx;
 pub use erased::StepHandle;
 pub use error::{FailureKind, RollbackOutcome, StepTimedOut, WorkflowError};
 pub use orchestrator::{Orchestrator, StepResult, StepStatus, WorkflowReport};
-pub use plan::{Plan, PlanEntry, StepSpec, duplicate_names, plan_entries, step_weights_sum};
+pub use plan::{Plan, PlanEntry, StepSpec, is_placeholder, plan_entries, repeated_names, step_weights_sum};
 pub use registry::{StepRegistry, StepRegistryError};
 
 use crate::error::Result;

@@ -72,22 +72,54 @@ pub const fn plan_entries<const N: usize>(specs: [StepSpec; N], normalize: bool)
     entries
 }
 
-/// For each step, whether an earlier step has the same name (compile-time usable).
-pub const fn duplicate_names<const N: usize>(specs: &[StepSpec; N]) -> [bool; N] {
-    let mut duplicate = [false; N];
+/// A spec that stands in for a step whose `#[step]` attribute has a mistake (already reported):
+/// the workflow's checks leave it out, so the mistake is not reported twice.
+pub const fn is_placeholder(spec: &StepSpec) -> bool {
+    spec.name.is_empty() && spec.weight.is_nan()
+}
+
+/// For each step, whether an earlier step has the same name (placeholders left out).
+///
+/// Evaluated at compile time by `#[workflow]`, so it sorts by a hash of the names instead of
+/// comparing every pair: a thousand-step workflow stays cheap for the compiler.
+pub const fn repeated_names<const N: usize>(specs: &[StepSpec; N]) -> [bool; N] {
+    let mut hashes = [0u64; N];
+    let mut order = [0usize; N];
     let mut i = 0;
     while i < N {
-        let mut j = 0;
-        while j < i {
-            if str_eq(specs[i].name, specs[j].name) {
-                duplicate[i] = true;
-                break;
-            }
-            j += 1;
-        }
+        hashes[i] = fnv1a(specs[i].name.as_bytes());
+        order[i] = i;
         i += 1;
     }
-    duplicate
+    heapsort_by_hash(&mut order, &hashes);
+    let mut repeated = [false; N];
+    let mut start = 0;
+    while start < N {
+        let mut end = start + 1;
+        while end < N && hashes[order[end]] == hashes[order[start]] {
+            end += 1;
+        }
+        // Within a run of equal hashes (almost always one step), an index is repeated when an
+        // earlier index in the run has exactly the same name.
+        let mut a = start;
+        while a < end {
+            let mut b = start;
+            while b < end {
+                let (x, y) = (order[a], order[b]);
+                if y < x
+                    && !is_placeholder(&specs[x])
+                    && !is_placeholder(&specs[y])
+                    && str_eq(specs[x].name, specs[y].name)
+                {
+                    repeated[x] = true;
+                }
+                b += 1;
+            }
+            a += 1;
+        }
+        start = end;
+    }
+    repeated
 }
 
 const fn str_eq(a: &str, b: &str) -> bool {
@@ -103,6 +135,56 @@ const fn str_eq(a: &str, b: &str) -> bool {
         i += 1;
     }
     true
+}
+
+const fn fnv1a(bytes: &[u8]) -> u64 {
+    let mut hash = 0xcbf2_9ce4_8422_2325u64;
+    let mut i = 0;
+    while i < bytes.len() {
+        hash ^= bytes[i] as u64;
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+        i += 1;
+    }
+    hash
+}
+
+/// Sorts `order` by `hashes[order[..]]`, then by index (an in-place heapsort: no recursion,
+/// O(n log n), usable in `const fn`).
+const fn heapsort_by_hash<const N: usize>(order: &mut [usize; N], hashes: &[u64; N]) {
+    const fn less(a: usize, b: usize, hashes: &[u64]) -> bool {
+        hashes[a] < hashes[b] || (hashes[a] == hashes[b] && a < b)
+    }
+    const fn sift_down<const N: usize>(order: &mut [usize; N], hashes: &[u64; N], mut root: usize, end: usize) {
+        loop {
+            let mut child = 2 * root + 1;
+            if child >= end {
+                return;
+            }
+            if child + 1 < end && less(order[child], order[child + 1], hashes) {
+                child += 1;
+            }
+            if !less(order[root], order[child], hashes) {
+                return;
+            }
+            let swap = order[root];
+            order[root] = order[child];
+            order[child] = swap;
+            root = child;
+        }
+    }
+    let mut start = N / 2;
+    while start > 0 {
+        start -= 1;
+        sift_down(order, hashes, start, N);
+    }
+    let mut end = N;
+    while end > 1 {
+        end -= 1;
+        let swap = order[0];
+        order[0] = order[end];
+        order[end] = swap;
+        sift_down(order, hashes, 0, end);
+    }
 }
 
 /// A plan built at run time (by a [`StepRegistry`](super::StepRegistry)), normalized.
@@ -159,8 +241,23 @@ mod tests {
         const PLAN: [PlanEntry; 3] = plan_entries(SPECS, true);
         assert_eq!(PLAN.map(|e| e.weight), [0.25, 0.5, 0.25]);
         assert_eq!(PLAN.map(|e| e.offset), [0.0, 0.25, 0.75]);
-        const DUP: [bool; 3] = duplicate_names(&SPECS);
-        assert_eq!(DUP, [false, false, true]);
+    }
+
+    #[test]
+    fn repeated_names_mark_the_later_step() {
+        const REPEATED: [bool; 3] = repeated_names(&SPECS);
+        assert_eq!(REPEATED, [false, false, true]);
+        let mut many = [StepSpec::new("", 1.0); 300];
+        let names: Vec<&'static str> =
+            (0..300).map(|i| &*Box::leak(format!("s{}", i % 100).into_boxed_str())).collect();
+        for (spec, name) in many.iter_mut().zip(&names) {
+            spec.name = name;
+        }
+        let repeated = repeated_names(&many);
+        assert!(repeated[..100].iter().all(|r| !r));
+        assert!(repeated[100..].iter().all(|r| *r));
+        let placeholder = StepSpec { weight: f64::NAN, ..StepSpec::new("", 1.0) };
+        assert_eq!(repeated_names(&[placeholder, placeholder]), [false, false]);
     }
 
     #[test]
