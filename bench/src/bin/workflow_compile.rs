@@ -6,7 +6,7 @@
 //! ```
 
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
 
@@ -62,7 +62,7 @@ fn build(dir: &Path, profile: &str) -> Result<(), String> {
     if status.success() { Ok(()) } else { Err(format!("cargo build --profile {profile} failed in {}", dir.display())) }
 }
 
-fn generate(workspace: &Path, dir: &PathBuf, steps: usize) -> std::io::Result<()> {
+fn generate(workspace: &Path, dir: &Path, steps: usize) -> std::io::Result<()> {
     std::fs::create_dir_all(dir.join("src"))?;
     let synapse = workspace.join("synapse");
     let manifest = format!(
