@@ -95,3 +95,28 @@ pub fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+/// Events as JSON with what legitimately differs between two runs of the same action removed
+/// (run ids, timestamps, durations), for comparing event sequences across executors.
+pub fn normalized(events: &[Event]) -> Vec<Value> {
+    fn scrub(value: &mut Value) {
+        match value {
+            Value::Object(map) => {
+                for key in ["run", "ts", "elapsed_ms"] {
+                    map.remove(key);
+                }
+                map.values_mut().for_each(scrub);
+            }
+            Value::Array(items) => items.iter_mut().for_each(scrub),
+            _ => {}
+        }
+    }
+    events
+        .iter()
+        .map(|event| {
+            let mut value = serde_json::to_value(event).unwrap_or_else(|e| panic!("event to JSON: {e}"));
+            scrub(&mut value);
+            value
+        })
+        .collect()
+}

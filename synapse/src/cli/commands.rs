@@ -1,11 +1,11 @@
 //! The subcommands.
 
-use super::{ConfigArgs, ListArgs, RunArgs, SchemaArgs};
+use super::{ConfigArgs, ListArgs, RunArgs, SchemaArgs, WorkerArgs};
 use crate::config::ConfigFiles;
 use crate::context::PluginEnvironment;
 use crate::events::sink::{ConsoleSink, JsonLinesSink};
 use crate::events::{Emitter, EventKind, EventSink, RunId};
-use crate::executor::{LocalExecutor, RunError};
+use crate::executor::{LocalExecutor, RunError, RunOptions};
 use crate::params::{ParamsError, Violations};
 use crate::registry::{BinaryInfo, Registry, registry};
 use serde_json::Value;
@@ -40,18 +40,25 @@ pub(super) fn run(args: RunArgs) -> u8 {
         Ok(registry) => registry,
         Err(code) => return code,
     };
-    let sink: Arc<dyn EventSink> = if args.json {
+    let sink: Arc<dyn EventSink> = if args.marked {
+        Arc::new(JsonLinesSink::stdout().marked())
+    } else if args.json {
         Arc::new(JsonLinesSink::stdout())
     } else {
         Arc::new(ConsoleSink::stderr().verbose(args.verbose))
     };
+    let run_id = args.run_id.as_deref().map(RunId::from).unwrap_or_else(RunId::random);
     let fail = |error: RunError| -> u8 {
-        let emitter = Emitter::new(RunId::random(), vec![sink.clone()]);
+        let emitter = Emitter::new(run_id.clone(), vec![sink.clone()]);
         emitter.emit(EventKind::Error { error: error.report() });
         emitter.finish();
         error.exit_code()
     };
-    let params = match read_params(&args.params) {
+    let source = match &args.params_env {
+        Some(var) => ParamsSource::Env(var),
+        None => ParamsSource::Arg(&args.params),
+    };
+    let params = match read_params(source) {
         Ok(params) => params,
         Err(ParamsInputError::Unreadable(message)) => {
             eprintln!("error: {message}");
@@ -83,8 +90,15 @@ pub(super) fn run(args: RunArgs) -> u8 {
         }
     };
     let cancel = CancellationToken::new();
-    let mut executor = LocalExecutor::new().with_env(env).with_sink(sink.clone()).with_cancellation(cancel.clone());
-    executor.job_id = args.job_id.clone();
+    let options = RunOptions {
+        job_id: args.job_id.clone(),
+        run_id: Some(run_id.clone()),
+        sinks: vec![sink.clone()],
+        cancel: Some(cancel.clone()),
+        env: Some(env),
+        ray_address: args.ray_address.clone(),
+        binary: None,
+    };
     let outcome = runtime.block_on(async {
         // Registered before the action starts, so an interrupt can never find the default
         // handler (which would kill the process without rollback or a final event).
@@ -92,12 +106,13 @@ pub(super) fn run(args: RunArgs) -> u8 {
             Ok(interrupts) => drop(tokio::spawn(interrupts.cancel_on_first(cancel))),
             Err(error) => eprintln!("warning: Ctrl-C will not cancel this run gracefully: {error}"),
         }
-        executor.run(registry, descriptor, params, RunId::random()).await
+        let plugin = registry.plugin_of(descriptor).code;
+        crate::executor::run_plugin_with(&plugin, descriptor.name(), params, args.mode, options).await
     });
     runtime.shutdown_background();
     match outcome {
         Ok(result) => {
-            if !args.json {
+            if !args.json && !args.marked {
                 println!("{}", serde_json::to_string_pretty(&result).unwrap_or_else(|_| result.to_string()));
             }
             OK
@@ -150,12 +165,27 @@ impl Interrupts {
     }
 }
 
+enum ParamsSource<'a> {
+    Arg(&'a str),
+    Env(&'a str),
+}
+
 enum ParamsInputError {
     Unreadable(String),
     Malformed(Violations),
 }
 
-fn read_params(source: &str) -> Result<Value, ParamsInputError> {
+fn read_params(source: ParamsSource<'_>) -> Result<Value, ParamsInputError> {
+    let source = match source {
+        ParamsSource::Arg(source) => source,
+        ParamsSource::Env(var) => {
+            let text = std::env::var(var).map_err(|_| {
+                ParamsInputError::Unreadable(format!("the params variable `{var}` is not set (or not UTF-8)"))
+            })?;
+            return serde_json::from_str(&text)
+                .map_err(|error| ParamsInputError::Malformed(Violations::malformed_json(&error)));
+        }
+    };
     let text = if source == "-" {
         let mut text = String::new();
         std::io::stdin().read_to_string(&mut text).map_err(|error| {
@@ -312,4 +342,29 @@ pub(super) fn config(args: ConfigArgs, info: BinaryInfo) -> u8 {
     }
     print!("{}", files.yaml());
     OK
+}
+
+pub(super) fn worker(args: WorkerArgs) -> u8 {
+    if let Err(code) = load_registry() {
+        return code;
+    }
+    let var = crate::executor::ray::worker::WORKER_TOKEN_VAR;
+    let Ok(token) = std::env::var(var) else {
+        eprintln!("error: a worker needs its secret token in the environment variable {var}");
+        return USAGE;
+    };
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the async runtime: {error}");
+            return FAILED;
+        }
+    };
+    match runtime.block_on(crate::executor::ray::worker::serve(args.bind, token)) {
+        Ok(()) => OK,
+        Err(error) => {
+            eprintln!("error: {error}");
+            FAILED
+        }
+    }
 }

@@ -5,6 +5,7 @@
 //! plugin list [--json]
 //! plugin schema <ACTION> [--result | --plan] | plugin schema --events
 //! plugin config [--check | --write] [--dir DIR]
+//! plugin worker [--bind ADDR]          (token in SYNAPSE_WORKER_TOKEN)
 //! ```
 //!
 //! Exit codes: 0 success; 2 invalid params or usage; 1 the action failed; 130 cancelled
@@ -35,6 +36,15 @@ enum Command {
     Schema(SchemaArgs),
     /// Print, write or check config.yaml and the schema files.
     Config(ConfigArgs),
+    /// Serve runs over HTTP as a resident worker (what task mode starts on Ray).
+    Worker(WorkerArgs),
+}
+
+#[derive(Args, Debug)]
+struct WorkerArgs {
+    /// The address to listen on (port 0: any free port; the chosen address is printed).
+    #[arg(long, default_value = "127.0.0.1:0")]
+    bind: std::net::SocketAddr,
 }
 
 #[derive(Args, Debug)]
@@ -42,11 +52,28 @@ struct RunArgs {
     /// The action to run.
     action: String,
     /// The params: inline JSON, `@path/to/file.json`, or `-` for standard input.
-    #[arg(long, short, default_value = "{}")]
+    #[arg(long, short, default_value = "{}", conflicts_with = "params_env")]
     params: String,
+    /// Read the params (JSON) from this environment variable instead.
+    #[arg(long, value_name = "VAR")]
+    params_env: Option<String>,
     /// Write events as JSON lines on standard output (the last line is the result or error).
     #[arg(long)]
     json: bool,
+    /// Like `--json`, with every line prefixed by a marker (for output shared with other
+    /// programs, like Ray job logs).
+    #[arg(long)]
+    marked: bool,
+    /// Where to run: here (`local`), in a child process (`process`), on a resident Ray worker
+    /// (`task`) or as a Ray job (`job`).
+    #[arg(long, value_enum, default_value_t = crate::executor::ExecutionMode::Local)]
+    mode: crate::executor::ExecutionMode,
+    /// The Ray dashboard, for `task` and `job` modes.
+    #[arg(long, env = "SYNAPSE_RAY_ADDRESS", value_name = "URL")]
+    ray_address: Option<String>,
+    /// The run id (default: a fresh one).
+    #[arg(long, value_name = "ID")]
+    run_id: Option<String>,
     /// The job id to tag the run with.
     #[arg(long, env = "SYNAPSE_JOB_ID")]
     job_id: Option<String>,
@@ -110,6 +137,7 @@ pub fn main(info: BinaryInfo) -> ExitCode {
         Command::List(args) => commands::list(args),
         Command::Schema(args) => commands::schema(args),
         Command::Config(args) => commands::config(args, info),
+        Command::Worker(args) => commands::worker(args),
     };
     ExitCode::from(code)
 }

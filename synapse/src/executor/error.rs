@@ -92,6 +92,19 @@ pub enum RunError {
     /// A failure reported by a run in another process, as it reported it.
     #[error("{0}")]
     Remote(Box<ErrorReport>),
+    /// The process (or Ray job, or worker) running the action ended without reporting an outcome.
+    #[error("the {place} running action `{action}` ended without reporting a result: {reason}")]
+    Lost {
+        /// The action.
+        action: String,
+        /// Where it ran: "plugin process", "Ray job `x`", "Ray worker `x`".
+        place: String,
+        /// What is known: an exit status, a signal, the last output.
+        reason: String,
+    },
+    /// An executor could not reach or use its infrastructure (a Ray dashboard, a binary).
+    #[error("{0}")]
+    Infrastructure(String),
 }
 
 fn suggestion(action: &str, available: &[String]) -> String {
@@ -125,6 +138,10 @@ pub enum ErrorKind {
     ModeUnavailable,
     /// See [`RunError::Registry`].
     Registry,
+    /// See [`RunError::Lost`].
+    Lost,
+    /// See [`RunError::Infrastructure`].
+    Infrastructure,
 }
 
 impl ErrorKind {
@@ -192,6 +209,8 @@ impl RunError {
             RunError::InvalidResult { .. } => ErrorKind::InvalidResult,
             RunError::ModeUnavailable { .. } => ErrorKind::ModeUnavailable,
             RunError::Registry(_) => ErrorKind::Registry,
+            RunError::Lost { .. } => ErrorKind::Lost,
+            RunError::Infrastructure(_) => ErrorKind::Infrastructure,
             RunError::Remote(report) => report.kind,
         }
     }
@@ -222,7 +241,8 @@ impl RunError {
             | RunError::Failed { action, .. }
             | RunError::Panicked { action, .. }
             | RunError::Cancelled { action, .. }
-            | RunError::InvalidResult { action, .. } => Some(action.clone()),
+            | RunError::InvalidResult { action, .. }
+            | RunError::Lost { action, .. } => Some(action.clone()),
             RunError::InvalidParams(error) => Some(error.action.clone()),
             _ => None,
         };

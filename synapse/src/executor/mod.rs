@@ -4,16 +4,25 @@
 mod error;
 mod local;
 pub(crate) mod panic;
+mod process;
+pub mod ray;
+pub mod remote;
 
 pub use error::{ErrorKind, ErrorReport, RunError};
 pub(crate) use local::lookup;
 pub use local::{CANCEL_GRACE, LocalExecutor, RunHandle};
 pub use panic::install_panic_hook;
+pub use process::ProcessExecutor;
 
+use crate::context::PluginEnvironment;
+use crate::events::{EventSink, RunId};
 use crate::registry::registry;
 use serde_json::Value;
 use std::fmt;
+use std::path::PathBuf;
 use std::str::FromStr;
+use std::sync::Arc;
+use tokio_util::sync::CancellationToken;
 
 /// Where a run happens.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize, clap::ValueEnum)]
@@ -97,9 +106,82 @@ pub async fn run_plugin(
     params: Value,
     mode: ExecutionMode,
 ) -> Result<Value, RunError> {
+    run_plugin_with(plugin_code, action, params, mode, RunOptions::default()).await
+}
+
+/// What the executors behind [`run_plugin_with`] need beyond the action and its params.
+#[derive(Clone, Default)]
+pub struct RunOptions {
+    /// The plugin binary for `process`, `task` and `job` modes (default: `SYNAPSE_PLUGIN_BINARY`,
+    /// else this binary when it is a plugin binary).
+    pub binary: Option<PathBuf>,
+    /// The Ray dashboard for `task` and `job` modes (default: `SYNAPSE_RAY_ADDRESS`).
+    pub ray_address: Option<String>,
+    /// The job id runs are tagged with.
+    pub job_id: Option<String>,
+    /// The run id (default: a fresh one).
+    pub run_id: Option<RunId>,
+    /// Where the run's events go.
+    pub sinks: Vec<Arc<dyn EventSink>>,
+    /// Cancels the run.
+    pub cancel: Option<CancellationToken>,
+    /// The environment of a local run (default: this process's).
+    pub env: Option<PluginEnvironment>,
+}
+
+impl RunOptions {
+    /// Sends the run's events to `sink` too.
+    pub fn sink(mut self, sink: Arc<dyn EventSink>) -> Self {
+        self.sinks.push(sink);
+        self
+    }
+
+    /// The plugin binary for the remote modes.
+    pub fn binary(mut self, binary: impl Into<PathBuf>) -> Self {
+        self.binary = Some(binary.into());
+        self
+    }
+
+    /// The Ray dashboard address for `task` and `job` modes.
+    pub fn ray_address(mut self, address: impl Into<String>) -> Self {
+        self.ray_address = Some(address.into());
+        self
+    }
+
+    /// The plugin binary: the one given, else `SYNAPSE_PLUGIN_BINARY`, else this binary when it
+    /// is a plugin binary.
+    pub fn plugin_binary(&self) -> Result<PathBuf, RunError> {
+        if let Some(binary) = &self.binary {
+            return Ok(binary.clone());
+        }
+        if let Some(binary) = std::env::var_os("SYNAPSE_PLUGIN_BINARY") {
+            return Ok(PathBuf::from(binary));
+        }
+        if crate::registry::binary_info().is_some() {
+            return std::env::current_exe().map_err(|error| {
+                RunError::Infrastructure(format!("cannot locate the running plugin binary: {error}"))
+            });
+        }
+        Err(RunError::Infrastructure(
+            "remote modes run the plugin binary, and this is not one: pass `RunOptions::binary` or set SYNAPSE_PLUGIN_BINARY"
+                .into(),
+        ))
+    }
+}
+
+/// [`run_plugin`], with options: the plugin binary for remote modes, the Ray address, sinks,
+/// cancellation, ids.
+pub async fn run_plugin_with(
+    plugin_code: &str,
+    action: &str,
+    params: Value,
+    mode: ExecutionMode,
+    options: RunOptions,
+) -> Result<Value, RunError> {
+    let registry = registry()?;
+    let run_id = options.run_id.clone().unwrap_or_else(RunId::random);
     match mode {
         ExecutionMode::Local => {
-            let registry = registry()?;
             let Some(plugin) = registry.for_plugin(plugin_code) else {
                 return Err(RunError::PluginNotFound {
                     code: plugin_code.to_owned(),
@@ -107,11 +189,35 @@ pub async fn run_plugin(
                 });
             };
             let descriptor = local::lookup(&plugin, action)?;
-            LocalExecutor::new().run(&plugin, descriptor, params, crate::events::RunId::random()).await
+            let mut executor = LocalExecutor::new();
+            if let Some(env) = options.env {
+                executor = executor.with_env(env);
+            }
+            executor.job_id = options.job_id;
+            for sink in options.sinks {
+                executor = executor.with_sink(sink);
+            }
+            if let Some(cancel) = options.cancel {
+                executor = executor.with_cancellation(cancel);
+            }
+            executor.run(&plugin, descriptor, params, run_id).await
+        }
+        ExecutionMode::Process => {
+            let mut executor = ProcessExecutor::new(options.plugin_binary()?);
+            if let Some(job_id) = options.job_id {
+                executor = executor.with_job_id(job_id);
+            }
+            for sink in options.sinks {
+                executor = executor.with_sink(sink);
+            }
+            if let Some(cancel) = options.cancel {
+                executor = executor.with_cancellation(cancel);
+            }
+            executor.run(action, params, run_id).await
         }
         other => Err(RunError::ModeUnavailable {
             mode: other,
-            reason: "only local execution is implemented so far".to_owned(),
+            reason: "Ray execution is being added; use local or process".to_owned(),
         }),
     }
 }

@@ -1,0 +1,205 @@
+//! Process isolation: the plugin binary as a child process, speaking JSON lines.
+
+use super::RunError;
+use super::remote::RemoteStream;
+use crate::events::{EventSink, RunId};
+use serde_json::Value;
+use std::collections::VecDeque;
+use std::path::{Path, PathBuf};
+use std::process::{ExitStatus, Stdio};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio_util::sync::CancellationToken;
+
+/// Runs each action in a fresh child process of the plugin binary (`<binary> run <action>
+/// --json`): a crash, a leak or a stray global in the action cannot touch the caller. Events
+/// come back over the child's stdout and reach this executor's sinks as if the run were local.
+///
+/// Cancelling sends the child SIGTERM (the plugin cancels the run's token: the action sees it
+/// and workflows roll back), then SIGKILL after the grace period.
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), synapse::RunError> {
+/// use synapse::executor::ProcessExecutor;
+/// let result = ProcessExecutor::new("target/release/quickstart")
+///     .execute("process", serde_json::json!({"input_path": "a", "output_path": "b"}))
+///     .await?;
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct ProcessExecutor {
+    binary: PathBuf,
+    job_id: Option<String>,
+    env: Vec<(String, String)>,
+    sinks: Vec<Arc<dyn EventSink>>,
+    cancel: Option<CancellationToken>,
+    grace: Duration,
+}
+
+/// Lines of the child's stderr kept for the error of a run that died without an outcome.
+const STDERR_TAIL: usize = 20;
+
+impl ProcessExecutor {
+    /// An executor running `binary` (a plugin binary built with `synapse::main!`).
+    pub fn new(binary: impl Into<PathBuf>) -> Self {
+        ProcessExecutor {
+            binary: binary.into(),
+            job_id: None,
+            env: Vec::new(),
+            sinks: Vec::new(),
+            cancel: None,
+            grace: super::CANCEL_GRACE,
+        }
+    }
+
+    /// An executor running this very binary (when it is a plugin binary).
+    pub fn current() -> Result<Self, RunError> {
+        std::env::current_exe()
+            .map(ProcessExecutor::new)
+            .map_err(|error| RunError::Infrastructure(format!("cannot locate the running plugin binary: {error}")))
+    }
+
+    /// The binary it runs.
+    pub fn binary(&self) -> &Path {
+        &self.binary
+    }
+
+    /// Tags runs with a job id.
+    pub fn with_job_id(mut self, job_id: impl Into<String>) -> Self {
+        self.job_id = Some(job_id.into());
+        self
+    }
+
+    /// Sets an environment variable for the child (it inherits this process's environment).
+    pub fn with_env_var(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.env.push((key.into(), value.into()));
+        self
+    }
+
+    /// Sends every run's events to `sink` too.
+    pub fn with_sink(mut self, sink: Arc<dyn EventSink>) -> Self {
+        self.sinks.push(sink);
+        self
+    }
+
+    /// Runs are cancelled when `token` is.
+    pub fn with_cancellation(mut self, token: CancellationToken) -> Self {
+        self.cancel = Some(token);
+        self
+    }
+
+    /// How long a cancelled child may take to roll back and exit before it is killed.
+    pub fn with_grace(mut self, grace: Duration) -> Self {
+        self.grace = grace;
+        self
+    }
+
+    /// Runs `action` with `params` in a child process and returns its result.
+    pub async fn execute(&self, action: &str, params: Value) -> Result<Value, RunError> {
+        self.run(action, params, RunId::random()).await
+    }
+
+    /// Runs under the given run id (the child's events carry it).
+    pub async fn run(&self, action: &str, params: Value, run_id: RunId) -> Result<Value, RunError> {
+        let mut command = tokio::process::Command::new(&self.binary);
+        command.args(["run", action, "--marked", "--params", "-", "--run-id", run_id.as_str()]);
+        if let Some(job_id) = &self.job_id {
+            command.args(["--job-id", job_id]);
+        }
+        command.envs(self.env.iter().map(|(k, v)| (k, v)));
+        command.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).kill_on_drop(true);
+        let mut child = command.spawn().map_err(|error| {
+            RunError::Infrastructure(format!("cannot start the plugin binary {}: {error}", self.binary.display()))
+        })?;
+        let (Some(mut stdin), Some(stdout), Some(stderr)) =
+            (child.stdin.take(), child.stdout.take(), child.stderr.take())
+        else {
+            return Err(RunError::Infrastructure("the plugin process has no standard streams".into()));
+        };
+        let body = serde_json::to_vec(&params).unwrap_or_default();
+        // A child that exits before reading its params (a usage error) closes the pipe: its
+        // own report says why, so a write error here is not the story.
+        let _ = stdin.write_all(&body).await;
+        drop(stdin);
+        let stderr_tail = tokio::spawn(async move {
+            let mut lines = BufReader::new(stderr).lines();
+            let mut tail = VecDeque::with_capacity(STDERR_TAIL);
+            while let Ok(Some(line)) = lines.next_line().await {
+                if tail.len() == STDERR_TAIL {
+                    tail.pop_front();
+                }
+                tail.push_back(line);
+            }
+            tail
+        });
+        let mut stream = RemoteStream::new(action, Some(run_id), self.sinks.clone());
+        let mut lines = BufReader::new(stdout).lines();
+        let cancel = self.cancel.clone().unwrap_or_default();
+        let mut signalled = false;
+        loop {
+            tokio::select! {
+                line = lines.next_line() => match line {
+                    Ok(Some(line)) => {
+                        stream.push_line(&line);
+                    }
+                    Ok(None) | Err(_) => break,
+                },
+                () = cancel.cancelled(), if !signalled => {
+                    signalled = true;
+                    terminate(&child);
+                    let grace = self.grace;
+                    let pid = child.id();
+                    tokio::spawn(async move {
+                        tokio::time::sleep(grace).await;
+                        if let Some(pid) = pid {
+                            kill(pid);
+                        }
+                    });
+                }
+            }
+        }
+        let status = child.wait().await;
+        let tail = stderr_tail.await.unwrap_or_default();
+        match stream.into_result() {
+            Some(outcome) => outcome,
+            None => Err(RunError::Lost {
+                action: action.to_owned(),
+                place: format!("plugin process {}", self.binary.display()),
+                reason: describe_exit(status.ok(), &tail),
+            }),
+        }
+    }
+}
+
+/// Asks the child to stop: SIGTERM, which the plugin CLI turns into cancelling the run.
+fn terminate(child: &tokio::process::Child) {
+    if let Some(pid) = child.id().and_then(|id| rustix::process::Pid::from_raw(id as i32)) {
+        let _ = rustix::process::kill_process(pid, rustix::process::Signal::TERM);
+    }
+}
+
+fn kill(pid: u32) {
+    if let Some(pid) = rustix::process::Pid::from_raw(pid as i32) {
+        let _ = rustix::process::kill_process(pid, rustix::process::Signal::KILL);
+    }
+}
+
+fn describe_exit(status: Option<ExitStatus>, stderr: &VecDeque<String>) -> String {
+    use std::os::unix::process::ExitStatusExt;
+    let how = match status {
+        Some(status) => match (status.code(), status.signal()) {
+            (Some(code), _) => format!("it exited with status {code}"),
+            (None, Some(9)) => "it was killed (SIGKILL)".to_owned(),
+            (None, Some(signal)) => format!("it was killed by signal {signal}"),
+            (None, None) => "it ended".to_owned(),
+        },
+        None => "its exit status is unknown".to_owned(),
+    };
+    if stderr.is_empty() {
+        how
+    } else {
+        let lines: Vec<&str> = stderr.iter().map(String::as_str).collect();
+        format!("{how}; its last output:\n{}", lines.join("\n"))
+    }
+}

@@ -1,0 +1,1 @@
+//! The Ray Jobs REST API client.

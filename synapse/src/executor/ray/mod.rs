@@ -1,0 +1,9 @@
+//! Ray: the distributed engine. Job mode submits one Ray job per run over the Jobs REST API;
+//! task mode keeps the plugin binary resident as a long-running Ray job and sends it runs.
+//!
+//! Nothing here needs Python on the client: the dashboard's REST API and its package upload
+//! endpoint are enough.
+
+pub mod jobs_api;
+pub mod package;
+pub mod worker;

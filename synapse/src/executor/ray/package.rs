@@ -1,0 +1,1 @@
+//! Plugin packages for Ray: the plugin binary and its files, zipped deterministically.

@@ -1,0 +1,178 @@
+//! The resident worker: the plugin binary serving runs over HTTP, started once as a
+//! long-running Ray job (task mode) so each later run starts in milliseconds.
+//!
+//! The worker binds the address it is told (loopback in tests), announces it on stdout as a
+//! marked line ([`WORKER_LINE_MARKER`]) that the executor finds in the job's log, and refuses
+//! every request that lacks its secret token. Runs are served one at a time; each response
+//! streams the run's events as JSON lines, the last one the result or error. A client that goes
+//! away cancels its run.
+
+use crate::events::{Event, EventSink, RunId};
+use crate::executor::{LocalExecutor, RunError};
+use crate::registry::registry;
+use axum::body::Body;
+use axum::extract::{Json, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::sync::{Mutex, mpsc};
+use tokio_util::sync::CancellationToken;
+
+/// Prefix of the line a worker prints once it listens: `@synapse-worker {"addr": "…", …}`.
+pub const WORKER_LINE_MARKER: &str = "@synapse-worker ";
+
+/// The environment variable holding the worker's secret token.
+pub const WORKER_TOKEN_VAR: &str = "SYNAPSE_WORKER_TOKEN";
+
+/// What a worker announces when it listens.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WorkerAnnouncement {
+    /// The address it serves on.
+    pub addr: SocketAddr,
+    /// Its process id.
+    pub pid: u32,
+    /// The plugin it runs.
+    pub plugin: String,
+}
+
+/// A request to run an action.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RunRequest {
+    /// The action.
+    pub action: String,
+    /// Its params.
+    pub params: Value,
+    /// The run id its events carry.
+    pub run_id: String,
+    /// The job id to tag the run with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub job_id: Option<String>,
+}
+
+struct WorkerState {
+    token: String,
+    plugin: String,
+    /// Held while a run is in flight: runs are served one at a time.
+    serial: Mutex<()>,
+}
+
+/// Serves runs on `bind` until the process is stopped; prints the announcement line first.
+pub async fn serve(bind: SocketAddr, token: String) -> Result<(), RunError> {
+    let registry = registry()?;
+    let plugin = registry.plugin().code;
+    if token.len() < 16 {
+        return Err(RunError::Infrastructure(format!(
+            "the worker token (in {WORKER_TOKEN_VAR}) must be at least 16 characters long"
+        )));
+    }
+    let listener = tokio::net::TcpListener::bind(bind)
+        .await
+        .map_err(|error| RunError::Infrastructure(format!("the worker cannot listen on {bind}: {error}")))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|error| RunError::Infrastructure(format!("the worker's listening address is unknown: {error}")))?;
+    let state = Arc::new(WorkerState { token, plugin: plugin.clone(), serial: Mutex::new(()) });
+    let app = axum::Router::new().route("/health", get(health)).route("/run", post(run)).with_state(state);
+    let announcement = WorkerAnnouncement { addr, pid: std::process::id(), plugin };
+    println!("{WORKER_LINE_MARKER}{}", serde_json::to_string(&announcement).unwrap_or_default());
+    axum::serve(listener, app)
+        .await
+        .map_err(|error| RunError::Infrastructure(format!("the worker on {addr} stopped serving: {error}")))
+}
+
+fn authorized(state: &WorkerState, headers: &HeaderMap) -> bool {
+    let expected = format!("Bearer {}", state.token);
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|given| constant_time_eq(given.as_bytes(), expected.as_bytes()))
+}
+
+/// Compares without leaking, through timing, how much of a guess was right.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+fn refuse() -> Response {
+    (StatusCode::UNAUTHORIZED, "missing or wrong worker token\n").into_response()
+}
+
+async fn health(State(state): State<Arc<WorkerState>>, headers: HeaderMap) -> Response {
+    if !authorized(&state, &headers) {
+        return refuse();
+    }
+    let busy = state.serial.try_lock().is_err();
+    Json(serde_json::json!({ "plugin": state.plugin, "busy": busy, "pid": std::process::id() })).into_response()
+}
+
+/// Sends each event, as a JSON line, into the response body.
+struct ChannelSink(mpsc::UnboundedSender<Result<String, std::convert::Infallible>>);
+
+impl EventSink for ChannelSink {
+    fn emit(&self, event: &Event) {
+        if let Ok(mut line) = serde_json::to_string(event) {
+            line.push('\n');
+            let _ = self.0.send(Ok(line));
+        }
+    }
+}
+
+async fn run(State(state): State<Arc<WorkerState>>, headers: HeaderMap, body: axum::body::Bytes) -> Response {
+    if !authorized(&state, &headers) {
+        return refuse();
+    }
+    let request: RunRequest = match serde_json::from_slice(&body) {
+        Ok(request) => request,
+        Err(error) => return (StatusCode::BAD_REQUEST, format!("not a run request: {error}\n")).into_response(),
+    };
+    let (sender, receiver) = mpsc::unbounded_channel();
+    let cancel = CancellationToken::new();
+    let closed = sender.clone();
+    let watch = cancel.clone();
+    // A client that goes away (its response dropped) cancels the run; once the run is over the
+    // watcher lets go of its sender, so the response ends.
+    tokio::spawn(async move {
+        tokio::select! {
+            () = closed.closed() => watch.cancel(),
+            () = watch.cancelled() => {}
+        }
+    });
+    tokio::spawn(async move {
+        let _serial = state.serial.lock().await;
+        let sink: Arc<dyn EventSink> = Arc::new(ChannelSink(sender));
+        let run_id = RunId::from(request.run_id);
+        let resolved = registry()
+            .map_err(RunError::from)
+            .and_then(|registry| crate::executor::lookup(registry, &request.action).map(|d| (registry, d)));
+        match resolved {
+            Ok((registry, descriptor)) => {
+                let mut executor = LocalExecutor::new().with_sink(sink).with_cancellation(cancel.clone());
+                executor.job_id = request.job_id;
+                // The executor sends the terminal event itself; the outcome is not needed here.
+                let _ = executor.run(registry, descriptor, request.params, run_id).await;
+            }
+            Err(error) => {
+                let emitter = crate::events::Emitter::new(run_id, vec![sink]);
+                emitter.emit(crate::events::EventKind::Error { error: error.report() });
+                emitter.finish();
+            }
+        }
+        cancel.cancel();
+    });
+    let body = Body::from_stream(tokio_stream_from(receiver));
+    Response::builder()
+        .header(header::CONTENT_TYPE, "application/x-ndjson")
+        .body(body)
+        .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
+}
+
+/// The receiver as a stream of body chunks.
+fn tokio_stream_from(
+    mut receiver: mpsc::UnboundedReceiver<Result<String, std::convert::Infallible>>,
+) -> impl futures_util::Stream<Item = Result<String, std::convert::Infallible>> {
+    futures_util::stream::poll_fn(move |cx| receiver.poll_recv(cx))
+}
