@@ -7,3 +7,10 @@
 pub mod jobs_api;
 pub mod package;
 pub mod worker;
+pub mod worker_client;
+
+pub use jobs_api::{
+    JobDetails, JobStatus, JobSubmission, LogChunk, LogFollower, NodeInfo, RayError, RayJobsClient, RayVersion,
+    RuntimeEnv, Timeouts, check_feasible, submission_id, validate_submission_id,
+};
+pub use package::{PackageBuilder, PackageEntry, PackageError, PluginPackage};

@@ -1,0 +1,143 @@
+//! Talking to a resident worker: send a run, stream its events back.
+
+use super::worker::RunRequest;
+use crate::events::{EventSink, RunId};
+use crate::executor::RunError;
+use crate::executor::remote::RemoteStream;
+use futures_util::StreamExt;
+use serde_json::Value;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+
+/// A connection to one resident worker (see [`worker`](super::worker)).
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), synapse::RunError> {
+/// use synapse::executor::ray::worker_client::WorkerClient;
+/// let worker = WorkerClient::new("127.0.0.1:40123".parse().unwrap(), "the-secret-token-of-this-worker");
+/// let result = worker.run("noop", serde_json::json!({}), synapse::events::RunId::random(), vec![], None).await?;
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct WorkerClient {
+    addr: SocketAddr,
+    token: String,
+    http: reqwest::Client,
+}
+
+/// Why a request to a worker did not produce an outcome.
+#[derive(Debug)]
+pub enum WorkerFailure {
+    /// The worker could not be reached, or the connection broke mid-run.
+    Unreachable(String),
+    /// The worker refused the request (e.g. a wrong token).
+    Refused(String),
+}
+
+impl WorkerClient {
+    /// A client for the worker at `addr`, authenticating with `token`.
+    pub fn new(addr: SocketAddr, token: impl Into<String>) -> Self {
+        let http = reqwest::Client::builder().connect_timeout(Duration::from_secs(5)).build().unwrap_or_default();
+        WorkerClient { addr, token: token.into(), http }
+    }
+
+    /// The worker's address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Whether the worker answers (with this token).
+    pub async fn healthy(&self) -> bool {
+        let url = format!("http://{}/health", self.addr);
+        matches!(self.http.get(url).bearer_auth(&self.token).send().await, Ok(response) if response.status().is_success())
+    }
+
+    /// Runs `action` on the worker; its events go to `sinks` as they arrive. Cancelling `cancel`
+    /// drops the connection, which cancels the run on the worker.
+    pub async fn run(
+        &self,
+        action: &str,
+        params: Value,
+        run_id: RunId,
+        sinks: Vec<Arc<dyn EventSink>>,
+        cancel: Option<CancellationToken>,
+    ) -> Result<Value, RunError> {
+        match self.try_run(action, params, run_id, sinks, cancel).await {
+            Ok(outcome) => outcome,
+            Err(WorkerFailure::Refused(message)) => Err(RunError::Infrastructure(format!(
+                "the worker at {} refused the run of `{action}`: {message}",
+                self.addr
+            ))),
+            Err(WorkerFailure::Unreachable(reason)) => {
+                Err(RunError::Lost { action: action.to_owned(), place: format!("worker at {}", self.addr), reason })
+            }
+        }
+    }
+
+    /// Like [`run`](Self::run), telling apart a worker that could not be reached (so callers
+    /// can look at why, and restart it).
+    pub async fn try_run(
+        &self,
+        action: &str,
+        params: Value,
+        run_id: RunId,
+        sinks: Vec<Arc<dyn EventSink>>,
+        cancel: Option<CancellationToken>,
+    ) -> Result<Result<Value, RunError>, WorkerFailure> {
+        let request = RunRequest { action: action.to_owned(), params, run_id: run_id.to_string(), job_id: None };
+        let url = format!("http://{}/run", self.addr);
+        let response = self
+            .http
+            .post(url)
+            .bearer_auth(&self.token)
+            .json(&request)
+            .send()
+            .await
+            .map_err(|error| WorkerFailure::Unreachable(describe(&error)))?;
+        if !response.status().is_success() {
+            let status = response.status();
+            let text = response.text().await.unwrap_or_default();
+            return Err(WorkerFailure::Refused(format!("{status}: {}", text.trim())));
+        }
+        let mut stream = RemoteStream::new(action, Some(run_id), sinks);
+        let mut body = response.bytes_stream();
+        let cancel = cancel.unwrap_or_default();
+        loop {
+            tokio::select! {
+                chunk = body.next() => match chunk {
+                    Some(Ok(bytes)) => stream.push_text(&String::from_utf8_lossy(&bytes)),
+                    Some(Err(error)) => {
+                        if let Some(outcome) = stream.into_result() {
+                            return Ok(outcome);
+                        }
+                        return Err(WorkerFailure::Unreachable(format!("the connection broke mid-run: {}", describe(&error))));
+                    }
+                    None => break,
+                },
+                () = cancel.cancelled() => {
+                    // Dropping the response closes the connection: the worker cancels the run.
+                    drop(body);
+                    stream.drain();
+                    return Ok(Err(RunError::Cancelled { action: action.to_owned(), detail: None }));
+                }
+            }
+        }
+        match stream.into_result() {
+            Some(outcome) => Ok(outcome),
+            None => Err(WorkerFailure::Unreachable("the worker closed the stream before the run's outcome".into())),
+        }
+    }
+}
+
+fn describe(error: &reqwest::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
