@@ -1,10 +1,23 @@
 #!/usr/bin/env bash
 # Every test of the workspace, from a fresh clone: formatting, lints, unit, integration,
-# doc and compile-fail (trybuild) tests, and the committed config.yaml files of the examples.
+# doc and compile-fail (trybuild) tests, the committed config.yaml files of the examples,
+# and the Ray tests against a real local Ray head (scripts/ray.sh installs and starts it).
+#
+# Ray tests are the tests of tests/ray_*.rs and tests whose names start with `ray_` (the
+# nextest filter below). The ordinary test step builds them but leaves them to the Ray phase,
+# which runs them offline inside fresh network and PID namespaces with SYNAPSE_RAY_ADDRESS set.
+# Outside CI, SYNAPSE_SKIP_RAY=1 skips the Ray phase, and so does a machine where
+# `scripts/ray.sh check` fails (no unshare, ip or python3, or no namespaces); in CI (CI=true)
+# the Ray phase always runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+in_ci() { case "${CI:-}" in true | TRUE | True | 1) return 0 ;; *) return 1 ;; esac; }
+
+RAY_TESTS='binary(/^ray_/) | test(/^ray_/)'
+nextest=false
+if cargo nextest --version >/dev/null 2>&1; then nextest=true; fi
 
 step "formatting"
 cargo fmt --all -- --check
@@ -13,10 +26,12 @@ step "lints"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
 step "tests"
-if cargo nextest --version >/dev/null 2>&1; then
-  cargo nextest run --workspace --locked --no-fail-fast
+if $nextest; then
+  cargo nextest run --workspace --locked --no-fail-fast -E "not ($RAY_TESTS)"
 else
-  cargo test --workspace --locked --no-fail-fast --lib --bins --tests
+  # cargo test cannot leave the Ray tests out: without a Ray head they skip here (CI unset),
+  # and the Ray phase below runs them.
+  env -u CI cargo test --workspace --locked --no-fail-fast --lib --bins --tests
 fi
 
 step "doc tests"
@@ -27,5 +42,21 @@ for example in examples/*/; do
   name="$(basename "$example")"
   cargo run --quiet --locked -p "$name" -- config --check --dir "$example"
 done
+
+step "Ray tests, against a local Ray head in fresh network and PID namespaces"
+if ! in_ci && [ "${SYNAPSE_SKIP_RAY:-}" = 1 ]; then
+  echo "skipped: SYNAPSE_SKIP_RAY=1"
+elif ! in_ci && ! scripts/ray.sh check; then
+  echo "skipped: this machine cannot run the Ray head in namespaces (see above); CI runs these tests"
+else
+  # Build on the host, where crates can still be downloaded: the namespaces have no network.
+  if $nextest; then
+    cargo nextest run --workspace --locked --no-run
+    scripts/ray.sh run -- cargo nextest run --workspace --locked --offline --no-fail-fast -E "$RAY_TESTS"
+  else
+    cargo test --workspace --locked --no-run --test 'ray_*'
+    scripts/ray.sh run -- cargo test --workspace --locked --offline --no-fail-fast --test 'ray_*'
+  fi
+fi
 
 step "all tests passed"

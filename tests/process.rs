@@ -6,7 +6,7 @@ use std::sync::Arc;
 use synapse::events::sink::MemorySink;
 use synapse::executor::{ErrorKind, ExecutionMode, ProcessExecutor, RunOptions, run_plugin_with};
 use synapse::{CancellationToken, EventKind, RunError};
-use synapse_tests::{assert_well_formed, normalized};
+use synapse_tests::{assert_same_events, assert_well_formed};
 
 use faulty_plugin as _;
 use image_pipeline as _;
@@ -42,7 +42,7 @@ fn a_child_process_gives_the_same_result_and_events_as_a_local_run() {
     let [(local, local_events), (process, process_events)] = both("quickstart", QUICKSTART, "process", params);
     assert_eq!(local.expect("local"), process.expect("process"));
     assert_well_formed(&process_events);
-    assert_eq!(normalized(&local_events), normalized(&process_events));
+    assert_same_events(&local_events, &process_events);
     assert_eq!(process_events.len(), 1 + 101 + 100 + 1 + 1);
 }
 
@@ -57,7 +57,7 @@ fn a_failing_workflow_fails_the_same_way_in_a_child_process() {
     assert_eq!(process.kind(), ErrorKind::Failed);
     assert_eq!(process.report().step.as_deref(), Some("generate_report"));
     assert_eq!(process.report().rollbacks.len(), 3);
-    assert_eq!(normalized(&local_events), normalized(&process_events));
+    assert_same_events(&local_events, &process_events);
     assert!(!temp.path().join("out").exists());
 }
 

@@ -11,7 +11,7 @@ use synapse::executor::ray::worker::{WORKER_LINE_MARKER, WORKER_TOKEN_VAR, Worke
 use synapse::executor::ray::worker_client::WorkerClient;
 use synapse::executor::{ErrorKind, ExecutionMode, RunOptions, run_plugin_with};
 use synapse::{CancellationToken, EventKind, RunError, events::RunId};
-use synapse_tests::{assert_well_formed, normalized};
+use synapse_tests::{assert_same_events, assert_well_formed};
 
 use faulty_plugin as _;
 use quickstart as _;
@@ -84,7 +84,7 @@ fn a_worker_run_matches_a_local_run() {
         rt.block_on(run_plugin_with("quickstart", "process", params, ExecutionMode::Local, options)).expect("runs");
     assert_eq!(from_worker, from_local);
     assert_well_formed(&remote.events());
-    assert_eq!(normalized(&remote.events()), normalized(&local.events()));
+    assert_same_events(&remote.events(), &local.events());
 
     // The worker stays up: a second run works, and an invalid one reports its violations.
     let error = rt

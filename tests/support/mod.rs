@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests: running plugin binaries and reading their
 //! JSON-lines event streams.
 
+pub mod ray;
+
 use serde_json::Value;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
@@ -97,12 +99,12 @@ pub fn copy_dir(from: &Path, to: &Path) {
 }
 
 /// Events as JSON with what legitimately differs between two runs of the same action removed
-/// (run ids, timestamps, durations), for comparing event sequences across executors.
+/// (run and job ids, timestamps, durations), for comparing event sequences across executors.
 pub fn normalized(events: &[Event]) -> Vec<Value> {
     fn scrub(value: &mut Value) {
         match value {
             Value::Object(map) => {
-                for key in ["run", "ts", "elapsed_ms"] {
+                for key in ["run", "job_id", "ts", "elapsed_ms"] {
                     map.remove(key);
                 }
                 map.values_mut().for_each(scrub);
@@ -119,4 +121,14 @@ pub fn normalized(events: &[Event]) -> Vec<Value> {
             value
         })
         .collect()
+}
+
+/// Asserts that two runs produced the same event sequence (see [`normalized`]), naming the
+/// first difference instead of printing both sequences whole.
+pub fn assert_same_events(expected: &[Event], actual: &[Event]) {
+    let (expected, actual) = (normalized(expected), normalized(actual));
+    if let Some(i) = expected.iter().zip(&actual).position(|(a, b)| a != b) {
+        panic!("event {i} differs:\n  expected {}\n  actual   {}", expected[i], actual[i]);
+    }
+    assert_eq!(expected.len(), actual.len(), "the sequences differ in length (their common part is equal)");
 }

@@ -1,6 +1,6 @@
 //! The subcommands.
 
-use super::{ConfigArgs, ListArgs, RunArgs, SchemaArgs, WorkerArgs};
+use super::{ConfigArgs, JobsArgs, JobsCommand, ListArgs, RunArgs, SchemaArgs, WorkerArgs};
 use crate::config::ConfigFiles;
 use crate::context::PluginEnvironment;
 use crate::events::sink::{ConsoleSink, JsonLinesSink};
@@ -98,6 +98,7 @@ pub(super) fn run(args: RunArgs) -> u8 {
         env: Some(env),
         ray_address: args.ray_address.clone(),
         binary: None,
+        plugin_dir: None,
     };
     let outcome = runtime.block_on(async {
         // Registered before the action starts, so an interrupt can never find the default
@@ -107,7 +108,12 @@ pub(super) fn run(args: RunArgs) -> u8 {
             Err(error) => eprintln!("warning: Ctrl-C will not cancel this run gracefully: {error}"),
         }
         let plugin = registry.plugin_of(descriptor).code;
-        crate::executor::run_plugin_with(&plugin, descriptor.name(), params, args.mode, options).await
+        let outcome = crate::executor::run_plugin_with(&plugin, descriptor.name(), params, args.mode, options).await;
+        // A one-shot command has no later runs to keep a resident worker for.
+        if let Err(error) = crate::executor::shutdown_workers().await {
+            eprintln!("warning: the resident worker could not be stopped: {error}");
+        }
+        outcome
     });
     runtime.shutdown_background();
     match outcome {
@@ -362,6 +368,95 @@ pub(super) fn worker(args: WorkerArgs) -> u8 {
     };
     match runtime.block_on(crate::executor::ray::worker::serve(args.bind, token)) {
         Ok(()) => OK,
+        Err(error) => {
+            eprintln!("error: {error}");
+            FAILED
+        }
+    }
+}
+
+pub(super) fn jobs(args: JobsArgs) -> u8 {
+    use crate::executor::ray::{RayJob, RayJobExecutor, RayJobsClient};
+    let Some(address) = args.ray_address else {
+        eprintln!("error: no Ray cluster given: pass --ray-address or set SYNAPSE_RAY_ADDRESS");
+        return USAGE;
+    };
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the async runtime: {error}");
+            return FAILED;
+        }
+    };
+    let client = match RayJobsClient::new(&address) {
+        Ok(client) => client,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return USAGE;
+        }
+    };
+    let plugin = registry().ok().map(|registry| registry.plugin().code);
+    let outcome: Result<u8, RunError> = runtime.block_on(async {
+        match args.command {
+            JobsCommand::List { all } => {
+                for job in client.list().await? {
+                    let ours = job.metadata.get("synapse.plugin").map(String::as_str) == plugin.as_deref();
+                    if all || ours {
+                        let action = job.metadata.get("synapse.action").map(String::as_str).unwrap_or("-");
+                        println!(
+                            "{:<10} {:<12} {}",
+                            job.status.as_str(),
+                            action,
+                            job.submission_id.as_deref().unwrap_or("-")
+                        );
+                    }
+                }
+                Ok(OK)
+            }
+            JobsCommand::Status { id } => {
+                let details = client.status(&id).await?;
+                println!("{}", serde_json::to_string_pretty(&details).unwrap_or_default());
+                Ok(OK)
+            }
+            JobsCommand::Logs { id } => {
+                print!("{}", client.logs(&id).await?);
+                Ok(OK)
+            }
+            JobsCommand::Stop { id } => {
+                let stopped = client.stop(&id).await?;
+                eprintln!("{}", if stopped { "stopped" } else { "the job had already ended" });
+                Ok(OK)
+            }
+            JobsCommand::Wait { id, json } => {
+                let details = client.status(&id).await?;
+                let action = details.metadata.get("synapse.action").cloned().unwrap_or_default();
+                let run_id =
+                    details.metadata.get("synapse.run_id").cloned().map(RunId::from).unwrap_or_else(RunId::random);
+                let sink: Arc<dyn EventSink> =
+                    if json { Arc::new(JsonLinesSink::stdout()) } else { Arc::new(ConsoleSink::stderr()) };
+                let binary = std::env::current_exe().unwrap_or_default();
+                let executor = RayJobExecutor::new(&address, binary)?.with_sink(sink);
+                let job = RayJob { id, action, run_id };
+                match executor.wait(&job, None).await {
+                    Ok(result) => {
+                        if !json {
+                            println!("{}", serde_json::to_string_pretty(&result).unwrap_or_default());
+                        }
+                        Ok(OK)
+                    }
+                    Err(error) => {
+                        // A run's own error was already shown as its last event.
+                        if !matches!(error, RunError::Remote(_)) {
+                            eprintln!("error: {error}");
+                        }
+                        Ok(error.exit_code())
+                    }
+                }
+            }
+        }
+    });
+    match outcome {
+        Ok(code) => code,
         Err(error) => {
             eprintln!("error: {error}");
             FAILED

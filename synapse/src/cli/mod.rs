@@ -6,6 +6,7 @@
 //! plugin schema <ACTION> [--result | --plan] | plugin schema --events
 //! plugin config [--check | --write] [--dir DIR]
 //! plugin worker [--bind ADDR]          (token in SYNAPSE_WORKER_TOKEN)
+//! plugin jobs list|status|logs|wait|stop [ID] [--ray-address URL]
 //! ```
 //!
 //! Exit codes: 0 success; 2 invalid params or usage; 1 the action failed; 130 cancelled
@@ -38,6 +39,50 @@ enum Command {
     Config(ConfigArgs),
     /// Serve runs over HTTP as a resident worker (what task mode starts on Ray).
     Worker(WorkerArgs),
+    /// Look after this plugin's Ray jobs: list, status, logs, wait, stop.
+    Jobs(JobsArgs),
+}
+
+#[derive(Args, Debug)]
+struct JobsArgs {
+    /// The Ray dashboard.
+    #[arg(long, env = "SYNAPSE_RAY_ADDRESS", value_name = "URL", global = true)]
+    ray_address: Option<String>,
+    #[command(subcommand)]
+    command: JobsCommand,
+}
+
+#[derive(Subcommand, Debug)]
+enum JobsCommand {
+    /// The jobs of this plugin (newest last).
+    List {
+        /// Every job of the cluster, not only this plugin's.
+        #[arg(long)]
+        all: bool,
+    },
+    /// A job's status and details, as JSON.
+    Status {
+        /// The submission id.
+        id: String,
+    },
+    /// A job's log.
+    Logs {
+        /// The submission id.
+        id: String,
+    },
+    /// Follows a job's events until it ends; exits as the run did (0, 1, 2 or 130).
+    Wait {
+        /// The submission id.
+        id: String,
+        /// Print events as JSON lines instead of for a person.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Stops a job (its run is cancelled; a workflow rolls back).
+    Stop {
+        /// The submission id.
+        id: String,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -138,6 +183,7 @@ pub fn main(info: BinaryInfo) -> ExitCode {
         Command::Schema(args) => commands::schema(args),
         Command::Config(args) => commands::config(args, info),
         Command::Worker(args) => commands::worker(args),
+        Command::Jobs(args) => commands::jobs(args),
     };
     ExitCode::from(code)
 }

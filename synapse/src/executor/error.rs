@@ -102,9 +102,16 @@ pub enum RunError {
         /// What is known: an exit status, a signal, the last output.
         reason: String,
     },
-    /// An executor could not reach or use its infrastructure (a Ray dashboard, a binary).
+    /// An executor could not reach or use its infrastructure (a plugin binary, a worker).
     #[error("{0}")]
     Infrastructure(String),
+    /// Ray refused or could not do what was asked (an unreachable dashboard, an unknown job, a
+    /// rejected submission).
+    #[error(transparent)]
+    Ray(#[from] super::ray::RayError),
+    /// Packaging the plugin for Ray failed.
+    #[error(transparent)]
+    Package(#[from] super::ray::PackageError),
 }
 
 fn suggestion(action: &str, available: &[String]) -> String {
@@ -210,7 +217,7 @@ impl RunError {
             RunError::ModeUnavailable { .. } => ErrorKind::ModeUnavailable,
             RunError::Registry(_) => ErrorKind::Registry,
             RunError::Lost { .. } => ErrorKind::Lost,
-            RunError::Infrastructure(_) => ErrorKind::Infrastructure,
+            RunError::Infrastructure(_) | RunError::Ray(_) | RunError::Package(_) => ErrorKind::Infrastructure,
             RunError::Remote(report) => report.kind,
         }
     }

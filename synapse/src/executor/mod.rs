@@ -13,6 +13,7 @@ pub(crate) use local::lookup;
 pub use local::{CANCEL_GRACE, LocalExecutor, RunHandle};
 pub use panic::install_panic_hook;
 pub use process::ProcessExecutor;
+pub use ray::{RayActorExecutor, RayJobExecutor};
 
 use crate::context::PluginEnvironment;
 use crate::events::{EventSink, RunId};
@@ -127,6 +128,9 @@ pub struct RunOptions {
     pub cancel: Option<CancellationToken>,
     /// The environment of a local run (default: this process's).
     pub env: Option<PluginEnvironment>,
+    /// The plugin directory shipped to Ray with the binary (config.yaml, schemas, data;
+    /// default: the directory the plugin binary was built from, when it still exists).
+    pub plugin_dir: Option<PathBuf>,
 }
 
 impl RunOptions {
@@ -146,6 +150,23 @@ impl RunOptions {
     pub fn ray_address(mut self, address: impl Into<String>) -> Self {
         self.ray_address = Some(address.into());
         self
+    }
+
+    /// The Ray dashboard: the one given, else `SYNAPSE_RAY_ADDRESS`.
+    pub fn ray_dashboard(&self, mode: ExecutionMode) -> Result<String, RunError> {
+        self.ray_address.clone().or_else(|| std::env::var("SYNAPSE_RAY_ADDRESS").ok()).ok_or_else(|| {
+            RunError::ModeUnavailable {
+                mode,
+                reason: "no Ray cluster given: pass `--ray-address` (or `RunOptions::ray_address`) or set SYNAPSE_RAY_ADDRESS"
+                    .to_owned(),
+            }
+        })
+    }
+
+    fn shipped_dir(&self) -> Option<PathBuf> {
+        self.plugin_dir.clone().or_else(|| {
+            crate::registry::binary_info().map(|info| PathBuf::from(info.manifest_dir)).filter(|dir| dir.is_dir())
+        })
     }
 
     /// The plugin binary: the one given, else `SYNAPSE_PLUGIN_BINARY`, else this binary when it
@@ -215,9 +236,66 @@ pub async fn run_plugin_with(
             }
             executor.run(action, params, run_id).await
         }
-        other => Err(RunError::ModeUnavailable {
-            mode: other,
-            reason: "Ray execution is being added; use local or process".to_owned(),
-        }),
+        ExecutionMode::Job => {
+            let mut executor = ray::RayJobExecutor::new(&options.ray_dashboard(mode)?, options.plugin_binary()?)?
+                .with_plugin_code(plugin_code);
+            if let Some(dir) = options.shipped_dir() {
+                executor = executor.with_plugin_dir(dir);
+            }
+            for sink in options.sinks {
+                executor = executor.with_sink(sink);
+            }
+            if let Some(cancel) = options.cancel {
+                executor = executor.with_cancellation(cancel);
+            }
+            executor.execute_as(action, params, run_id).await
+        }
+        ExecutionMode::Task => {
+            let address = options.ray_dashboard(mode)?;
+            let binary = options.plugin_binary()?;
+            let executor = resident_worker(&address, &binary, plugin_code, options.shipped_dir())?;
+            executor.execute_as(action, params, run_id, options.sinks, options.cancel).await
+        }
     }
+}
+
+type WorkerKey = (String, PathBuf);
+
+fn workers() -> &'static std::sync::Mutex<std::collections::HashMap<WorkerKey, Arc<ray::RayActorExecutor>>> {
+    static WORKERS: std::sync::OnceLock<
+        std::sync::Mutex<std::collections::HashMap<WorkerKey, Arc<ray::RayActorExecutor>>>,
+    > = std::sync::OnceLock::new();
+    WORKERS.get_or_init(Default::default)
+}
+
+/// The resident worker `run_plugin` uses for task mode on `address` with `binary`: started on
+/// first use, kept for the process's lifetime (see [`shutdown_workers`]).
+fn resident_worker(
+    address: &str,
+    binary: &std::path::Path,
+    plugin_code: &str,
+    dir: Option<PathBuf>,
+) -> Result<Arc<ray::RayActorExecutor>, RunError> {
+    let key = (address.to_owned(), binary.to_path_buf());
+    let mut workers = workers().lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(worker) = workers.get(&key) {
+        return Ok(worker.clone());
+    }
+    let mut executor = ray::RayActorExecutor::new(address, binary)?.with_plugin_code(plugin_code);
+    if let Some(dir) = dir {
+        executor = executor.with_plugin_dir(dir);
+    }
+    let executor = Arc::new(executor);
+    workers.insert(key, executor.clone());
+    Ok(executor)
+}
+
+/// Stops every resident worker `run_plugin` started in task mode.
+pub async fn shutdown_workers() -> Result<(), RunError> {
+    let started: Vec<Arc<ray::RayActorExecutor>> =
+        workers().lock().unwrap_or_else(std::sync::PoisonError::into_inner).drain().map(|(_, w)| w).collect();
+    for worker in started {
+        worker.shutdown().await?;
+    }
+    Ok(())
 }

@@ -4,13 +4,17 @@
 //! Nothing here needs Python on the client: the dashboard's REST API and its package upload
 //! endpoint are enough.
 
+pub mod job;
 pub mod jobs_api;
 pub mod package;
+pub mod task;
 pub mod worker;
 pub mod worker_client;
 
+pub use job::{RayJob, RayJobExecutor, Resources};
 pub use jobs_api::{
     JobDetails, JobStatus, JobSubmission, LogChunk, LogFollower, NodeInfo, RayError, RayJobsClient, RayVersion,
     RuntimeEnv, Timeouts, check_feasible, submission_id, validate_submission_id,
 };
 pub use package::{PackageBuilder, PackageEntry, PackageError, PluginPackage};
+pub use task::RayActorExecutor;

@@ -79,6 +79,10 @@ pub async fn serve(bind: SocketAddr, token: String) -> Result<(), RunError> {
     let app = axum::Router::new().route("/health", get(health)).route("/run", post(run)).with_state(state);
     let announcement = WorkerAnnouncement { addr, pid: std::process::id(), plugin };
     println!("{WORKER_LINE_MARKER}{}", serde_json::to_string(&announcement).unwrap_or_default());
+    // Events are small writes streamed as they happen: no Nagle delay on them.
+    let listener = axum::serve::ListenerExt::tap_io(listener, |stream: &mut tokio::net::TcpStream| {
+        let _ = stream.set_nodelay(true);
+    });
     axum::serve(listener, app)
         .await
         .map_err(|error| RunError::Infrastructure(format!("the worker on {addr} stopped serving: {error}")))

@@ -39,7 +39,11 @@ pub enum WorkerFailure {
 impl WorkerClient {
     /// A client for the worker at `addr`, authenticating with `token`.
     pub fn new(addr: SocketAddr, token: impl Into<String>) -> Self {
-        let http = reqwest::Client::builder().connect_timeout(Duration::from_secs(5)).build().unwrap_or_default();
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .tcp_nodelay(true)
+            .build()
+            .unwrap_or_default();
         WorkerClient { addr, token: token.into(), http }
     }
 

@@ -119,7 +119,7 @@ pub enum RayError {
         status: JobStatus,
     },
     /// The job did not reach a terminal status in time.
-    #[error("Ray job `{id}` is still {status} after {}", humantime::format_duration(*after))]
+    #[error("Ray job `{id}` is still {status} after {:.1} s", after.as_secs_f64())]
     WaitTimeout {
         /// The submission id.
         id: String,
@@ -295,7 +295,14 @@ pub(crate) enum Call<'a> {
 pub const MAX_UPLOAD_BYTES: u64 = 100 * 1024 * 1024;
 
 /// The error for an HTTP error answer.
-pub(crate) fn classify(address: &str, method: &'static str, path: &str, call: Call<'_>, status: u16, body: &str) -> RayError {
+pub(crate) fn classify(
+    address: &str,
+    method: &'static str,
+    path: &str,
+    call: Call<'_>,
+    status: u16,
+    body: &str,
+) -> RayError {
     let message = ray_message(body);
     match (status, call) {
         (401, _) => return RayError::Unauthorized { address: address.to_owned(), message },
@@ -419,11 +426,19 @@ TypeError: entrypoint_num_cpus must be a number, got <class 'str'>
     #[test]
     fn plain_bodies_are_kept() {
         assert_eq!(ray_message("Job nope does not exist"), "Job nope does not exist");
-        assert_eq!(ray_message("Unauthorized: Missing authentication token"), "Unauthorized: Missing authentication token");
-        assert_eq!(ray_message("500 Internal Server Error\n\nServer got itself in trouble"), "Server got itself in trouble");
+        assert_eq!(
+            ray_message("Unauthorized: Missing authentication token"),
+            "Unauthorized: Missing authentication token"
+        );
+        assert_eq!(
+            ray_message("500 Internal Server Error\n\nServer got itself in trouble"),
+            "Server got itself in trouble"
+        );
         assert_eq!(ray_message("A file is not found at: /tmp/x.log"), "A file is not found at: /tmp/x.log");
-        assert_eq!(ray_message("TypeError: JobSubmitRequest.__init__() got an unexpected keyword argument 'bogus'"),
-            "JobSubmitRequest.__init__() got an unexpected keyword argument 'bogus'");
+        assert_eq!(
+            ray_message("TypeError: JobSubmitRequest.__init__() got an unexpected keyword argument 'bogus'"),
+            "JobSubmitRequest.__init__() got an unexpected keyword argument 'bogus'"
+        );
         assert_eq!(ray_message("<html><head><title>404 Not Found</title></head></html>"), "404 Not Found");
         assert_eq!(ray_message("404: Not Found"), "404: Not Found");
     }
@@ -445,13 +460,15 @@ TypeError: entrypoint_num_cpus must be a number, got <class 'str'>
         assert_eq!(error.to_string(), "Ray job `nope` does not exist");
         assert!(error.is_not_found());
 
-        let error = classify(address, "GET", "api/version", Call::Plain, 401, "Unauthorized: Missing authentication token");
+        let error =
+            classify(address, "GET", "api/version", Call::Plain, 401, "Unauthorized: Missing authentication token");
         assert_eq!(
             error.to_string(),
             "the Ray dashboard at http://127.0.0.1:8265 requires a token (Unauthorized: Missing authentication token); \
              pass one with `with_token`"
         );
-        let error = classify(address, "GET", "api/version", Call::Plain, 403, "Forbidden: Invalid authentication token");
+        let error =
+            classify(address, "GET", "api/version", Call::Plain, 403, "Forbidden: Invalid authentication token");
         assert!(matches!(error, RayError::Forbidden { .. }), "{error:?}");
 
         let body = "Traceback (most recent call last):\n  File \"x\"\nRuntimeError: Attempted to delete job 'long-2', \
@@ -459,7 +476,14 @@ TypeError: entrypoint_num_cpus must be a number, got <class 'str'>
         let error = classify(address, "DELETE", "api/jobs/long-2", Call::Delete("long-2"), 500, body);
         assert!(matches!(error, RayError::JobNotTerminal { status: JobStatus::Running, .. }), "{error:?}");
 
-        let error = classify(address, "PUT", "api/packages/gcs/p.zip", Call::Upload { name: "p.zip", size: 200 << 20 }, 413, "");
+        let error = classify(
+            address,
+            "PUT",
+            "api/packages/gcs/p.zip",
+            Call::Upload { name: "p.zip", size: 200 << 20 },
+            413,
+            "",
+        );
         assert_eq!(
             error.to_string(),
             "package `p.zip` is 200 MiB, more than the 100 MiB a Ray dashboard accepts in one upload; leave files out \

@@ -10,7 +10,10 @@ const EPSILON: f64 = 1e-4;
 
 /// Checks that the amounts asked for are numbers Ray accepts: finite and not negative.
 pub(crate) fn validate_request(submission: &JobSubmission) -> Result<(), RayError> {
-    let numbers = [("entrypoint_num_cpus", submission.entrypoint_num_cpus), ("entrypoint_num_gpus", submission.entrypoint_num_gpus)];
+    let numbers = [
+        ("entrypoint_num_cpus", submission.entrypoint_num_cpus),
+        ("entrypoint_num_gpus", submission.entrypoint_num_gpus),
+    ];
     for (field, value) in numbers {
         if let Some(value) = value
             && !(value.is_finite() && value >= 0.0)
@@ -42,9 +45,9 @@ pub(crate) fn validate_request(submission: &JobSubmission) -> Result<(), RayErro
 /// switch it off with [`RayJobsClient::with_resource_check`](super::RayJobsClient::with_resource_check).
 ///
 /// ```
-/// use synapse::executor::ray::{JobSubmission, RayError, check_feasible};
+/// use synapse::executor::ray::{JobSubmission, NodeInfo, check_feasible};
 ///
-/// let nodes = serde_json::from_value(serde_json::json!([
+/// let nodes: Vec<NodeInfo> = serde_json::from_value(serde_json::json!([
 ///     {"node_id": "a1", "state": "ALIVE", "resources_total": {"CPU": 2.0, "memory": 8.0e9}}
 /// ])).unwrap();
 /// let job = JobSubmission::new("exec ./bin/train").with_num_gpus(64.0);
@@ -70,12 +73,9 @@ pub fn check_feasible(submission: &JobSubmission, nodes: &[NodeInfo]) -> Result<
             });
         }
     }
-    let fits = |node: &&NodeInfo| requested.iter().all(|(resource, amount)| *amount <= node.resource(resource) + EPSILON);
-    if alive.iter().any(fits) {
-        Ok(())
-    } else {
-        Err(RayError::NoNodeFits { requested, nodes: alive.len() })
-    }
+    let fits =
+        |node: &&NodeInfo| requested.iter().all(|(resource, amount)| *amount <= node.resource(resource) + EPSILON);
+    if alive.iter().any(fits) { Ok(()) } else { Err(RayError::NoNodeFits { requested, nodes: alive.len() }) }
 }
 
 #[cfg(test)]
@@ -142,7 +142,10 @@ mod tests {
     #[test]
     fn malformed_amounts_are_refused() {
         let error = check_feasible(&JobSubmission::new("x").with_num_cpus(f64::NAN), &nodes()).unwrap_err();
-        assert_eq!(error.to_string(), "invalid resource request: entrypoint_num_cpus must be a number of at least 0 (got NaN)");
+        assert_eq!(
+            error.to_string(),
+            "invalid resource request: entrypoint_num_cpus must be a number of at least 0 (got NaN)"
+        );
         let error = check_feasible(&JobSubmission::new("x").with_resource("slot", -1.0), &nodes()).unwrap_err();
         assert!(matches!(error, RayError::InvalidResources(_)), "{error:?}");
     }

@@ -402,7 +402,8 @@ mod tests {
 
     #[test]
     fn requested_resources_use_rays_names() {
-        let job = JobSubmission::new("x").with_num_cpus(0.0).with_num_gpus(2.0).with_memory(10).with_resource("slot", 1.0);
+        let job =
+            JobSubmission::new("x").with_num_cpus(0.0).with_num_gpus(2.0).with_memory(10).with_resource("slot", 1.0);
         assert_eq!(
             job.requested_resources(),
             vec![("GPU".to_owned(), 2.0), ("memory".to_owned(), 10.0), ("slot".to_owned(), 1.0)]
@@ -440,7 +441,8 @@ mod tests {
 
     #[test]
     fn statuses_round_trip() {
-        for status in [JobStatus::Pending, JobStatus::Running, JobStatus::Stopped, JobStatus::Succeeded, JobStatus::Failed]
+        for status in
+            [JobStatus::Pending, JobStatus::Running, JobStatus::Stopped, JobStatus::Succeeded, JobStatus::Failed]
         {
             assert_eq!(status.as_str().parse::<JobStatus>(), Ok(status));
             assert_eq!(serde_json::to_value(status).unwrap(), json!(status.as_str()));

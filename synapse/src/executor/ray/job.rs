@@ -1,0 +1,358 @@
+//! Job mode: one Ray job per run, over the Jobs REST API.
+
+use super::{JobDetails, JobStatus, JobSubmission, PluginPackage, RayJobsClient, submission_id};
+use crate::events::{EventSink, RunId};
+use crate::executor::RunError;
+use crate::executor::remote::RemoteStream;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::OnceCell;
+use tokio_util::sync::CancellationToken;
+
+/// The environment variable a job's params travel in (when they fit).
+pub const PARAMS_VAR: &str = "SYNAPSE_PARAMS";
+
+/// Params larger than this travel in a file inside the job's package instead of an environment
+/// variable.
+pub const MAX_PARAMS_IN_ENV: usize = 64 * 1024;
+
+/// What a run asks the cluster for.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Resources {
+    /// Logical CPUs.
+    pub num_cpus: Option<f64>,
+    /// GPUs.
+    pub num_gpus: Option<f64>,
+    /// Memory, in bytes.
+    pub memory: Option<u64>,
+    /// Custom resources by name.
+    pub custom: BTreeMap<String, f64>,
+}
+
+impl Resources {
+    pub(crate) fn apply(&self, mut job: JobSubmission) -> JobSubmission {
+        if let Some(cpus) = self.num_cpus {
+            job = job.with_num_cpus(cpus);
+        }
+        if let Some(gpus) = self.num_gpus {
+            job = job.with_num_gpus(gpus);
+        }
+        if let Some(memory) = self.memory {
+            job = job.with_memory(memory);
+        }
+        for (name, amount) in &self.custom {
+            job = job.with_resource(name.clone(), *amount);
+        }
+        job
+    }
+}
+
+/// The package shipping a plugin binary and its directory, built once and uploaded once.
+pub(crate) struct Shipment {
+    binary: PathBuf,
+    plugin_dir: Option<PathBuf>,
+    package: OnceCell<Arc<PluginPackage>>,
+}
+
+impl Shipment {
+    pub(crate) fn new(binary: PathBuf, plugin_dir: Option<PathBuf>) -> Self {
+        Shipment { binary, plugin_dir, package: OnceCell::new() }
+    }
+
+    pub(crate) fn binary(&self) -> &std::path::Path {
+        &self.binary
+    }
+
+    /// The package (built on first use; zipping a large binary takes a while, off the runtime).
+    pub(crate) async fn package(&self) -> Result<Arc<PluginPackage>, RunError> {
+        self.package
+            .get_or_try_init(|| async {
+                let (binary, dir) = (self.binary.clone(), self.plugin_dir.clone());
+                let built = tokio::task::spawn_blocking(move || {
+                    let mut builder = PluginPackage::builder().binary(binary);
+                    if let Some(dir) = dir {
+                        builder = builder.plugin_dir(dir);
+                    }
+                    builder.build()
+                })
+                .await
+                .map_err(|error| RunError::Infrastructure(format!("packaging the plugin stopped: {error}")))??;
+                Ok(Arc::new(built))
+            })
+            .await
+            .cloned()
+    }
+}
+
+/// A run submitted as a Ray job.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RayJob {
+    /// The Ray submission id.
+    pub id: String,
+    /// The action.
+    pub action: String,
+    /// The run id its events carry.
+    pub run_id: RunId,
+}
+
+/// Runs each action as its own Ray job: the plugin binary is shipped in a content-hashed
+/// package (uploaded once), started with the action and its params, and its event stream comes
+/// back through the job's log (marked lines, put back in order), so the caller sees the same
+/// events and the same result or error as a local run.
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), synapse::RunError> {
+/// use synapse::executor::ray::RayJobExecutor;
+/// let executor = RayJobExecutor::new("http://127.0.0.1:8265", "target/release/quickstart")?
+///     .with_plugin_dir("examples/quickstart");
+/// let job = executor.submit("process", serde_json::json!({"input_path": "a", "output_path": "b"})).await?;
+/// let result = executor.wait(&job, None).await?;
+/// # Ok(()) }
+/// ```
+pub struct RayJobExecutor {
+    client: RayJobsClient,
+    shipment: Shipment,
+    plugin: Option<String>,
+    resources: Resources,
+    env: BTreeMap<String, String>,
+    sinks: Vec<Arc<dyn EventSink>>,
+    cancel: Option<CancellationToken>,
+}
+
+impl RayJobExecutor {
+    /// An executor for the Ray dashboard at `address`, running the plugin binary `binary`.
+    pub fn new(address: &str, binary: impl Into<PathBuf>) -> Result<Self, RunError> {
+        Ok(RayJobExecutor {
+            client: RayJobsClient::new(address)?,
+            shipment: Shipment::new(binary.into(), None),
+            plugin: None,
+            resources: Resources::default(),
+            env: BTreeMap::new(),
+            sinks: Vec::new(),
+            cancel: None,
+        })
+    }
+
+    /// Ships the plugin directory's files (config.yaml, schemas, data) with the binary.
+    pub fn with_plugin_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.shipment = Shipment::new(self.shipment.binary, Some(dir.into()));
+        self
+    }
+
+    /// The plugin code shown in job ids and metadata (default: the binary's file name).
+    pub fn with_plugin_code(mut self, code: impl Into<String>) -> Self {
+        self.plugin = Some(code.into());
+        self
+    }
+
+    /// Authenticates to a cluster that runs Ray's token auth.
+    pub fn with_token(mut self, token: impl Into<String>) -> Self {
+        self.client = self.client.with_token(token);
+        self
+    }
+
+    /// What each run asks the cluster for.
+    pub fn with_resources(mut self, resources: Resources) -> Self {
+        self.resources = resources;
+        self
+    }
+
+    /// Sets an environment variable for the plugin process.
+    pub fn with_env_var(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.env.insert(key.into(), value.into());
+        self
+    }
+
+    /// Sends every run's events to `sink` too.
+    pub fn with_sink(mut self, sink: Arc<dyn EventSink>) -> Self {
+        self.sinks.push(sink);
+        self
+    }
+
+    /// Runs of [`execute`](Self::execute) are stopped when `token` is cancelled.
+    pub fn with_cancellation(mut self, token: CancellationToken) -> Self {
+        self.cancel = Some(token);
+        self
+    }
+
+    /// The Jobs API client.
+    pub fn client(&self) -> &RayJobsClient {
+        &self.client
+    }
+
+    /// The package (built once per executor).
+    pub async fn package(&self) -> Result<Arc<PluginPackage>, RunError> {
+        self.shipment.package().await
+    }
+
+    fn plugin_code(&self) -> String {
+        self.plugin.clone().unwrap_or_else(|| {
+            self.shipment
+                .binary
+                .file_name()
+                .map(|name| name.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "plugin".to_owned())
+        })
+    }
+
+    /// Submits `action` with `params` as a Ray job, and returns at once.
+    pub async fn submit(&self, action: &str, params: Value) -> Result<RayJob, RunError> {
+        self.submit_as(action, params, RunId::random()).await
+    }
+
+    /// Submits under the given run id.
+    pub async fn submit_as(&self, action: &str, params: Value, run_id: RunId) -> Result<RayJob, RunError> {
+        let text = serde_json::to_string(&params).unwrap_or_else(|_| "{}".to_owned());
+        let plugin = self.plugin_code();
+        let id = submission_id(&plugin, action, run_id.as_str());
+        let run_args = ["run", action, "--marked", "--run-id", run_id.as_str(), "--job-id", id.as_str()];
+        let mut job = if text.len() <= MAX_PARAMS_IN_ENV {
+            let package = self.package().await?;
+            package.ensure_uploaded(&self.client).await?;
+            let mut args = run_args.to_vec();
+            args.extend(["--params-env", PARAMS_VAR]);
+            package.job(&args).with_env(PARAMS_VAR, text)
+        } else {
+            // Too large for an environment variable: the params ride in the package itself
+            // (its hash changes, so this run uploads its own package).
+            let base = self.package().await?;
+            let file = format!("params/{}.json", run_id);
+            let binary = self.shipment.binary.clone();
+            let dir = self.shipment.plugin_dir.clone();
+            let bytes = text.into_bytes();
+            let relative = file.clone();
+            let package = tokio::task::spawn_blocking(move || {
+                let mut builder = PluginPackage::builder().binary(binary).file(relative, bytes);
+                if let Some(dir) = dir {
+                    builder = builder.plugin_dir(dir);
+                }
+                builder.build()
+            })
+            .await
+            .map_err(|error| RunError::Infrastructure(format!("packaging the params stopped: {error}")))??;
+            drop(base);
+            package.ensure_uploaded(&self.client).await?;
+            let params_arg = format!("@{file}");
+            let mut args = run_args.to_vec();
+            args.extend(["--params", params_arg.as_str()]);
+            package.job(&args)
+        };
+        job = job
+            .with_submission_id(id.clone())
+            .with_metadata("synapse.plugin", plugin)
+            .with_metadata("synapse.action", action)
+            .with_metadata("synapse.run_id", run_id.to_string());
+        for (key, value) in &self.env {
+            job = job.with_env(key.clone(), value.clone());
+        }
+        job = self.resources.apply(job);
+        let id = self.client.submit(&job).await?;
+        Ok(RayJob { id, action: action.to_owned(), run_id })
+    }
+
+    /// The job's status in Ray.
+    pub async fn status(&self, job: &str) -> Result<JobDetails, RunError> {
+        Ok(self.client.status(job).await?)
+    }
+
+    /// The job's whole log.
+    pub async fn logs(&self, job: &str) -> Result<String, RunError> {
+        Ok(self.client.logs(job).await?)
+    }
+
+    /// Stops the job: the plugin cancels its run (rolling back a workflow) and exits.
+    pub async fn stop(&self, job: &str) -> Result<bool, RunError> {
+        Ok(self.client.stop(job).await?)
+    }
+
+    /// Follows the job's log until it ends, delivering its events to the executor's sinks, and
+    /// returns the run's result or error. `timeout` bounds the wait (the job keeps running).
+    pub async fn wait(&self, job: &RayJob, timeout: Option<Duration>) -> Result<Value, RunError> {
+        self.follow(job, timeout, None).await
+    }
+
+    async fn follow(
+        &self,
+        job: &RayJob,
+        timeout: Option<Duration>,
+        cancel: Option<&CancellationToken>,
+    ) -> Result<Value, RunError> {
+        let mut stream = RemoteStream::new(&job.action, Some(job.run_id.clone()), self.sinks.clone());
+        let mut follower = self.client.follow_logs(&job.id)?.with_poll_interval(Duration::from_millis(100));
+        let deadline = timeout.map(|t| tokio::time::Instant::now() + t);
+        let mut stopping = false;
+        loop {
+            let next = follower.next();
+            let chunk = tokio::select! {
+                chunk = next => chunk?,
+                () = async {
+                    match deadline {
+                        Some(deadline) => tokio::time::sleep_until(deadline).await,
+                        None => std::future::pending().await,
+                    }
+                } => {
+                    return Err(RunError::Infrastructure(format!(
+                        "Ray job `{}` is still running after {}; it keeps running (stop it with `jobs stop {}`)",
+                        job.id,
+                        humantime::format_duration(timeout.unwrap_or_default()),
+                        job.id
+                    )));
+                }
+                () = async {
+                    match cancel {
+                        Some(cancel) if !stopping => cancel.cancelled().await,
+                        _ => std::future::pending().await,
+                    }
+                } => {
+                    stopping = true;
+                    self.client.stop(&job.id).await?;
+                    continue;
+                }
+            };
+            match chunk {
+                Some(text) => stream.push_text(&text),
+                None => break,
+            }
+        }
+        let details = follower.details().cloned();
+        match stream.into_result() {
+            Some(outcome) => outcome,
+            None => Err(lost(job, details.as_ref())),
+        }
+    }
+
+    /// Submits `action` and waits for its result (stopping the job if the executor's
+    /// cancellation token fires).
+    pub async fn execute(&self, action: &str, params: Value) -> Result<Value, RunError> {
+        self.execute_as(action, params, RunId::random()).await
+    }
+
+    /// [`execute`](Self::execute) under the given run id.
+    pub async fn execute_as(&self, action: &str, params: Value, run_id: RunId) -> Result<Value, RunError> {
+        let job = self.submit_as(action, params, run_id).await?;
+        self.follow(&job, None, self.cancel.as_ref()).await
+    }
+}
+
+/// The error of a job that ended without reporting its run's outcome.
+fn lost(job: &RayJob, details: Option<&JobDetails>) -> RunError {
+    let reason = match details {
+        Some(details) if details.status == JobStatus::Stopped => {
+            return RunError::Cancelled {
+                action: job.action.clone(),
+                detail: Some(anyhow::anyhow!("Ray job `{}` was stopped before its plugin reported an outcome", job.id)),
+            };
+        }
+        Some(details) => {
+            let message = details.message.clone().unwrap_or_default();
+            let first = message.lines().next().unwrap_or_default();
+            let exit = details.driver_exit_code.map(|code| format!(", exit code {code}")).unwrap_or_default();
+            format!("the job ended {}{exit}: {first}", details.status)
+        }
+        None => "its status is unknown".to_owned(),
+    };
+    RunError::Lost { action: job.action.clone(), place: format!("Ray job `{}`", job.id), reason }
+}

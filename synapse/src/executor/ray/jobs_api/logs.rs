@@ -1,0 +1,387 @@
+//! Following a job's log as it is written.
+//!
+//! Ray 2.x offers three ways to read a job's log over HTTP:
+//!
+//! - `GET /api/jobs/{id}/logs`: the whole log as one JSON string, every time;
+//! - `GET /api/v0/logs/file?node_id=…&filename=job-driver-{id}.log&lines=N`: the last N lines
+//!   (`-1`: all) as plain text, again whole;
+//! - `GET /api/v0/logs/stream?…&lines=-1&interval=…`: the file from its start, then every
+//!   append as a chunk of a never-ending chunked HTTP answer (like `tail -f`).
+//!
+//! [`LogFollower`] uses the stream, so each poll costs nothing but the new bytes. The stream
+//! does not end when the job does, so the follower also checks the job's status; once it is
+//! terminal, one read of the whole file delivers whatever the stream had not yet sent, and the
+//! follower ends. Until the job has a node (PENDING) and its log file exists, it waits. If
+//! the stream endpoint is unusable (a proxy that drops it, a node whose agent is gone), it
+//! falls back to diffing the whole log from `/api/jobs/{id}/logs`.
+
+use super::{JobDetails, RayError, RayJobsClient};
+use reqwest::Response;
+use std::time::Duration;
+use tokio::time::{Instant, sleep, sleep_until};
+
+/// How often the follower checks the job's status by default.
+pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_millis(500);
+
+/// The incremental log of one job; made by [`RayJobsClient::follow_logs`].
+///
+/// Each [`next`](Self::next) returns the text written since the previous call (waiting until
+/// there is some), and `None` once the job is over and all of its log was returned. Text comes
+/// in the chunks Ray sends: not necessarily whole lines, but never a split character.
+///
+/// ```no_run
+/// # async fn run(client: synapse::executor::ray::RayJobsClient) -> Result<(), synapse::executor::ray::RayError> {
+/// let mut logs = client.follow_logs("quickstart.process.0ca5eac4")?;
+/// while let Some(text) = logs.next().await? {
+///     print!("{text}");
+/// }
+/// let details = logs.details().expect("known once the log ended");
+/// println!("\nthe job ended {}", details.status);
+/// # Ok(())
+/// # }
+/// ```
+pub struct LogFollower {
+    client: RayJobsClient,
+    id: String,
+    poll: Duration,
+    /// Bytes of the log consumed so far (returned, or waiting in `carry`).
+    consumed: usize,
+    /// The start of a character whose remaining bytes have not arrived yet.
+    carry: Vec<u8>,
+    source: Source,
+    node_id: Option<String>,
+    details: Option<JobDetails>,
+    next_check: Instant,
+    done: bool,
+}
+
+enum Source {
+    /// No stream open: the job has no node yet, its log file does not exist yet, or the
+    /// stream broke and is to be reopened.
+    Waiting,
+    /// The chunked stream; its first `skip` bytes were delivered by an earlier stream.
+    Streaming { response: Response, skip: usize },
+    /// Diffing the whole log each poll.
+    Polling,
+}
+
+impl std::fmt::Debug for LogFollower {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let source = match self.source {
+            Source::Waiting => "waiting",
+            Source::Streaming { .. } => "streaming",
+            Source::Polling => "polling",
+        };
+        f.debug_struct("LogFollower")
+            .field("id", &self.id)
+            .field("offset", &self.consumed)
+            .field("source", &source)
+            .field("done", &self.done)
+            .finish()
+    }
+}
+
+impl LogFollower {
+    pub(super) fn new(client: RayJobsClient, id: String) -> Self {
+        LogFollower {
+            client,
+            id,
+            poll: DEFAULT_POLL_INTERVAL,
+            consumed: 0,
+            carry: Vec::new(),
+            source: Source::Waiting,
+            node_id: None,
+            details: None,
+            next_check: Instant::now(),
+            done: false,
+        }
+    }
+
+    /// Sets how often the job's status is checked (and how often Ray looks for new log text);
+    /// default 500 ms.
+    pub fn with_poll_interval(mut self, interval: Duration) -> Self {
+        self.poll = interval.max(Duration::from_millis(50));
+        self
+    }
+
+    /// The submission id followed.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// How many bytes of the log were consumed so far.
+    pub fn offset(&self) -> usize {
+        self.consumed
+    }
+
+    /// The job's details as last seen: after [`next`](Self::next) returned `None`, its
+    /// terminal status.
+    pub fn details(&self) -> Option<&JobDetails> {
+        self.details.as_ref()
+    }
+
+    /// Whether the whole log was returned.
+    pub fn is_done(&self) -> bool {
+        self.done
+    }
+
+    /// Whether new text currently comes from Ray's log stream: `false` before the log file
+    /// exists, after the end, and when following fell back to polling the whole log.
+    pub fn is_streaming(&self) -> bool {
+        matches!(self.source, Source::Streaming { .. })
+    }
+
+    /// The next new text, or `None` once the job is over and its whole log was returned.
+    pub async fn next(&mut self) -> Result<Option<String>, RayError> {
+        loop {
+            if self.done {
+                return Ok(None);
+            }
+            match &mut self.source {
+                Source::Waiting => {
+                    if let Some(text) = self.open().await? {
+                        return Ok(Some(text));
+                    }
+                }
+                Source::Streaming { response, skip } => {
+                    tokio::select! {
+                        chunk = response.chunk() => match chunk {
+                            Ok(Some(bytes)) => {
+                                let fresh = if *skip >= bytes.len() {
+                                    *skip -= bytes.len();
+                                    &[][..]
+                                } else {
+                                    let from = std::mem::take(skip);
+                                    &bytes[from..]
+                                };
+                                if let Some(text) = self.take(fresh) {
+                                    return Ok(Some(text));
+                                }
+                            }
+                            // The server closed the stream or the connection broke: reopen it.
+                            Ok(None) | Err(_) => {
+                                self.source = Source::Waiting;
+                                sleep(self.poll).await;
+                            }
+                        },
+                        _ = sleep_until(self.next_check) => {
+                            let details = self.check().await?;
+                            if details.status.is_terminal() {
+                                return self.finish().await;
+                            }
+                        }
+                    }
+                }
+                Source::Polling => {
+                    sleep_until(self.next_check).await;
+                    let terminal = self.check().await?.status.is_terminal();
+                    let logs = self.client.logs(&self.id).await?;
+                    let text = self.rest_of(logs.as_bytes());
+                    if terminal {
+                        self.done = true;
+                        return Ok(text);
+                    }
+                    if text.is_some() {
+                        return Ok(text);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Tries to open the stream; returns text only when the job turned out to be over.
+    async fn open(&mut self) -> Result<Option<String>, RayError> {
+        sleep_until(self.next_check).await;
+        let details = self.check().await?;
+        let terminal = details.status.is_terminal();
+        self.node_id = details.driver_node_id.clone().or(self.node_id.take());
+        let Some(node_id) = self.node_id.clone() else {
+            // Not scheduled yet; a job that ended without a node still has its log.
+            return if terminal { self.finish().await } else { Ok(None) };
+        };
+        if terminal {
+            return self.finish().await;
+        }
+        match self.client.log_stream(&node_id, &self.filename(), self.poll.min(Duration::from_millis(500))).await {
+            Ok(response) => {
+                self.source = Source::Streaming { response, skip: self.consumed };
+                Ok(None)
+            }
+            // "A file is not found at: …": not written yet, the entrypoint is still starting.
+            Err(RayError::Api { message, .. }) if message.contains("is not found") => Ok(None),
+            Err(
+                error @ (RayError::Unreachable { .. } | RayError::Unauthorized { .. } | RayError::Forbidden { .. }),
+            ) => Err(error),
+            Err(error) => {
+                tracing::debug!("following the log of Ray job `{}` by polling: {error}", self.id);
+                self.source = Source::Polling;
+                Ok(None)
+            }
+        }
+    }
+
+    /// Fetches the status and schedules the next check.
+    async fn check(&mut self) -> Result<&JobDetails, RayError> {
+        let details = self.client.status(&self.id).await?;
+        self.next_check = Instant::now() + self.poll;
+        Ok(self.details.insert(details))
+    }
+
+    /// The job is over: return whatever of the whole log has not been returned yet. On an
+    /// error the follower is not done: the next call tries again.
+    async fn finish(&mut self) -> Result<Option<String>, RayError> {
+        self.source = Source::Waiting;
+        let whole = match &self.node_id {
+            Some(node_id) => match self.client.log_file(node_id, &self.filename()).await {
+                Ok(bytes) => Some(bytes),
+                Err(error @ RayError::Unreachable { .. }) => return Err(error),
+                Err(_) => None,
+            },
+            None => None,
+        };
+        let whole = match whole {
+            Some(bytes) => bytes,
+            None => match self.client.logs(&self.id).await {
+                Ok(logs) => logs.into_bytes(),
+                Err(RayError::JobNotFound { .. }) => Vec::new(),
+                Err(error) => return Err(error),
+            },
+        };
+        self.done = true;
+        let mut text = self.rest_of(&whole).unwrap_or_default();
+        if !self.carry.is_empty() {
+            text.push_str(&String::from_utf8_lossy(&std::mem::take(&mut self.carry)));
+        }
+        Ok(Some(text).filter(|t| !t.is_empty()))
+    }
+
+    fn filename(&self) -> String {
+        format!("job-driver-{}.log", self.id)
+    }
+
+    /// The part of the whole log not consumed yet, as text.
+    fn rest_of(&mut self, whole: &[u8]) -> Option<String> {
+        let fresh = whole.get(self.consumed..).unwrap_or_default();
+        self.take(fresh)
+    }
+
+    /// Consumes bytes of the log: returns the complete characters, keeps a split one.
+    fn take(&mut self, fresh: &[u8]) -> Option<String> {
+        if fresh.is_empty() {
+            return None;
+        }
+        self.consumed += fresh.len();
+        self.carry.extend_from_slice(fresh);
+        let keep = incomplete_tail(&self.carry);
+        let complete: Vec<u8> = self.carry.drain(..self.carry.len() - keep).collect();
+        let text =
+            String::from_utf8(complete).unwrap_or_else(|error| String::from_utf8_lossy(error.as_bytes()).into_owned());
+        Some(text).filter(|t| !t.is_empty())
+    }
+}
+
+/// How many bytes at the end of `bytes` start a UTF-8 character that is not complete yet.
+fn incomplete_tail(bytes: &[u8]) -> usize {
+    for back in 1..=bytes.len().min(3) {
+        let byte = bytes[bytes.len() - back];
+        if byte & 0xC0 == 0x80 {
+            continue; // a continuation byte: look further back for the lead byte
+        }
+        let needed = match byte {
+            0xF0.. => 4,
+            0xE0.. => 3,
+            0xC0.. => 2,
+            _ => 1,
+        };
+        return if needed > back { back } else { 0 };
+    }
+    0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::extract::{Path, State};
+    use axum::http::StatusCode;
+    use axum::routing::get;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// A dashboard without the log stream (a proxy that drops it): status RUNNING three times, then
+    /// SUCCEEDED; the job's log grows by one line per read.
+    async fn dashboard_without_log_stream() -> String {
+        #[derive(Default)]
+        struct Calls {
+            status: AtomicUsize,
+            logs: AtomicUsize,
+        }
+        async fn status(State(calls): State<Arc<Calls>>, Path(id): Path<String>) -> axum::Json<serde_json::Value> {
+            let n = calls.status.fetch_add(1, Ordering::SeqCst);
+            let status = if n < 3 { "RUNNING" } else { "SUCCEEDED" };
+            axum::Json(serde_json::json!({"submission_id": id, "status": status, "driver_node_id": "n1"}))
+        }
+        async fn logs(State(calls): State<Arc<Calls>>) -> axum::Json<serde_json::Value> {
+            let n = calls.logs.fetch_add(1, Ordering::SeqCst).min(2) + 1;
+            let text: String = (1..=n).map(|i| format!("line-{i}\n")).collect();
+            axum::Json(serde_json::json!({ "logs": text }))
+        }
+        async fn missing() -> (StatusCode, &'static str) {
+            (StatusCode::NOT_FOUND, "404: Not Found")
+        }
+        let app = axum::Router::new()
+            .route("/api/jobs/{id}", get(status))
+            .route("/api/jobs/{id}/logs", get(logs))
+            .route("/api/v0/logs/stream", get(missing))
+            .route("/api/v0/logs/file", get(missing))
+            .with_state(Arc::new(Calls::default()));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        address
+    }
+
+    #[tokio::test]
+    async fn without_the_stream_the_whole_log_is_diffed() {
+        let address = dashboard_without_log_stream().await;
+        let client = RayJobsClient::new(&address).unwrap();
+        let mut follower = client.follow_logs("j").unwrap().with_poll_interval(Duration::from_millis(50));
+        let mut chunks = Vec::new();
+        while let Some(text) = follower.next().await.unwrap() {
+            assert!(!follower.is_streaming());
+            chunks.push(text);
+        }
+        assert_eq!(chunks.concat(), "line-1\nline-2\nline-3\n");
+        assert!(chunks.len() >= 2, "{chunks:?}");
+        assert_eq!(follower.details().map(|d| d.status), Some(super::super::JobStatus::Succeeded));
+        assert_eq!(follower.next().await.unwrap(), None);
+    }
+
+    #[test]
+    fn split_characters_wait_for_their_rest() {
+        assert_eq!(incomplete_tail(b"abc"), 0);
+        let euro = "€".as_bytes(); // 3 bytes
+        assert_eq!(incomplete_tail(&euro[..1]), 1);
+        assert_eq!(incomplete_tail(&euro[..2]), 2);
+        assert_eq!(incomplete_tail(euro), 0);
+        assert_eq!(incomplete_tail(&[b'a', 0xF0, 0x9F, 0x98]), 3);
+    }
+
+    #[test]
+    fn text_is_returned_in_whole_characters() {
+        let client = RayJobsClient::new("http://127.0.0.1:9").unwrap();
+        let mut follower = client.follow_logs("j").unwrap();
+        let text = "tick-1 € ✓\n".as_bytes();
+        let mut out = String::new();
+        for chunk in text.chunks(2) {
+            if let Some(piece) = follower.take(chunk) {
+                out.push_str(&piece);
+            }
+        }
+        assert_eq!(out, "tick-1 € ✓\n");
+        assert_eq!(follower.offset(), text.len());
+        // A whole-log read after the stream returns only what is new.
+        let whole = "tick-1 € ✓\ntick-2\n";
+        assert_eq!(follower.rest_of(whole.as_bytes()).as_deref(), Some("tick-2\n"));
+        assert_eq!(follower.rest_of(whole.as_bytes()), None);
+    }
+}

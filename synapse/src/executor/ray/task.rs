@@ -1,0 +1,246 @@
+//! Task mode: the plugin binary resident on Ray as a long-running job, serving runs.
+
+use super::job::{Resources, Shipment};
+use super::worker::{WORKER_LINE_MARKER, WORKER_TOKEN_VAR, WorkerAnnouncement};
+use super::worker_client::{WorkerClient, WorkerFailure};
+use super::{JobStatus, RayJobsClient, submission_id};
+use crate::events::{EventSink, RunId};
+use crate::executor::RunError;
+use serde_json::Value;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::Mutex;
+use tokio_util::sync::CancellationToken;
+
+/// How long a starting worker may take to announce its address.
+const START_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// Runs actions on a resident worker: the plugin binary, started once as a long-running Ray job
+/// that holds its CPUs/GPUs like an actor and serves runs one at a time over HTTP, so each run
+/// after the first starts in milliseconds. Requests carry a per-worker secret token.
+///
+/// A worker that crashes is reported as an error for the run in flight and started again for
+/// the next run. [`shutdown`](Self::shutdown) stops its job.
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), synapse::RunError> {
+/// use synapse::executor::ray::RayActorExecutor;
+/// let executor = RayActorExecutor::new("http://127.0.0.1:8265", "target/release/quickstart")?;
+/// let result = executor.execute("process", serde_json::json!({"input_path": "a", "output_path": "b"})).await?;
+/// executor.shutdown().await?;
+/// # Ok(()) }
+/// ```
+pub struct RayActorExecutor {
+    client: RayJobsClient,
+    shipment: Shipment,
+    plugin: Option<String>,
+    resources: Resources,
+    bind: SocketAddr,
+    sinks: Vec<Arc<dyn EventSink>>,
+    worker: Mutex<Option<Resident>>,
+}
+
+/// A started worker: its job, where it listens, and its connection.
+struct Resident {
+    job: String,
+    announcement: WorkerAnnouncement,
+    client: WorkerClient,
+}
+
+impl RayActorExecutor {
+    /// An executor for the Ray dashboard at `address`, running the plugin binary `binary`.
+    pub fn new(address: &str, binary: impl Into<PathBuf>) -> Result<Self, RunError> {
+        Ok(RayActorExecutor {
+            client: RayJobsClient::new(address)?,
+            shipment: Shipment::new(binary.into(), None),
+            plugin: None,
+            resources: Resources::default(),
+            bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+            sinks: Vec::new(),
+            worker: Mutex::new(None),
+        })
+    }
+
+    /// Ships the plugin directory's files with the binary.
+    pub fn with_plugin_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.shipment = Shipment::new(self.shipment.binary().to_path_buf(), Some(dir.into()));
+        self
+    }
+
+    /// The plugin code shown in job ids and metadata (default: the binary's file name).
+    pub fn with_plugin_code(mut self, code: impl Into<String>) -> Self {
+        self.plugin = Some(code.into());
+        self
+    }
+
+    /// Authenticates to a cluster that runs Ray's token auth.
+    pub fn with_token(mut self, token: impl Into<String>) -> Self {
+        self.client = self.client.with_token(token);
+        self
+    }
+
+    /// What the worker holds while it lives (its CPUs, GPUs, memory, custom resources).
+    pub fn with_resources(mut self, resources: Resources) -> Self {
+        self.resources = resources;
+        self
+    }
+
+    /// The address the worker listens on, on its node (default `127.0.0.1:0`: a free port on
+    /// loopback, for a client on the same node).
+    pub fn with_bind(mut self, bind: SocketAddr) -> Self {
+        self.bind = bind;
+        self
+    }
+
+    /// Sends every run's events to `sink` too.
+    pub fn with_sink(mut self, sink: Arc<dyn EventSink>) -> Self {
+        self.sinks.push(sink);
+        self
+    }
+
+    /// The worker's Ray job, once started.
+    pub async fn job_id(&self) -> Option<String> {
+        self.worker.lock().await.as_ref().map(|resident| resident.job.clone())
+    }
+
+    /// Where the worker listens and its process id, once started.
+    pub async fn worker(&self) -> Option<WorkerAnnouncement> {
+        self.worker.lock().await.as_ref().map(|resident| resident.announcement.clone())
+    }
+
+    /// Starts the worker if it is not running (a run does this too).
+    pub async fn start(&self) -> Result<(), RunError> {
+        let mut worker = self.worker.lock().await;
+        if worker.is_none() {
+            *worker = Some(self.launch().await?);
+        }
+        Ok(())
+    }
+
+    async fn launch(&self) -> Result<Resident, RunError> {
+        let package = self.shipment.package().await?;
+        package.ensure_uploaded(&self.client).await?;
+        let plugin = self.plugin.clone().unwrap_or_else(|| {
+            self.shipment.binary().file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+        });
+        let token = RunId::random().to_string() + RunId::random().as_str();
+        let id = submission_id(&plugin, "worker", RunId::random().as_str());
+        let bind = self.bind.to_string();
+        let mut job = package
+            .job(&["worker", "--bind", bind.as_str()])
+            .with_submission_id(id.clone())
+            .with_env(WORKER_TOKEN_VAR, token.clone())
+            .with_metadata("synapse.plugin", plugin)
+            .with_metadata("synapse.role", "worker");
+        job = self.resources.apply(job);
+        let id = self.client.submit(&job).await?;
+        let announcement = self.await_announcement(&id).await?;
+        let client = WorkerClient::new(announcement.addr, token);
+        Ok(Resident { job: id, announcement, client })
+    }
+
+    /// Reads the worker job's log until the worker says where it listens.
+    async fn await_announcement(&self, id: &str) -> Result<WorkerAnnouncement, RunError> {
+        let mut follower = self.client.follow_logs(id)?.with_poll_interval(Duration::from_millis(50));
+        let mut text = String::new();
+        let waited = tokio::time::timeout(START_TIMEOUT, async {
+            while let Some(chunk) = follower.next().await? {
+                text.push_str(&chunk);
+                for line in text.lines() {
+                    if let Some(at) = line.find(WORKER_LINE_MARKER)
+                        && let Ok(announcement) =
+                            serde_json::from_str::<WorkerAnnouncement>(&line[at + WORKER_LINE_MARKER.len()..])
+                    {
+                        return Ok(Some(announcement));
+                    }
+                }
+            }
+            Ok::<_, RunError>(None)
+        })
+        .await;
+        match waited {
+            Ok(Ok(Some(announcement))) => Ok(announcement),
+            Ok(Ok(None)) => {
+                let details = self.client.status(id).await?;
+                let message = details.message.unwrap_or_default();
+                Err(RunError::Infrastructure(format!(
+                    "the worker job `{id}` ended ({}) before it served: {}",
+                    details.status,
+                    message.lines().next().unwrap_or_default()
+                )))
+            }
+            Ok(Err(error)) => Err(error),
+            Err(_) => {
+                let _ = self.client.stop(id).await;
+                Err(RunError::Infrastructure(format!(
+                    "the worker job `{id}` did not start serving within {}s; it was stopped",
+                    START_TIMEOUT.as_secs()
+                )))
+            }
+        }
+    }
+
+    /// Runs `action` on the worker (starting it first if needed).
+    pub async fn execute(&self, action: &str, params: Value) -> Result<Value, RunError> {
+        self.execute_as(action, params, RunId::random(), Vec::new(), None).await
+    }
+
+    /// [`execute`](Self::execute) under the given run id, with more sinks for this run;
+    /// `cancel` cancels the run on the worker.
+    pub async fn execute_as(
+        &self,
+        action: &str,
+        params: Value,
+        run_id: RunId,
+        sinks: Vec<Arc<dyn EventSink>>,
+        cancel: Option<CancellationToken>,
+    ) -> Result<Value, RunError> {
+        let sinks: Vec<Arc<dyn EventSink>> = self.sinks.iter().cloned().chain(sinks).collect();
+        let mut worker = self.worker.lock().await;
+        if worker.is_none() {
+            *worker = Some(self.launch().await?);
+        }
+        let Some(resident) = worker.as_ref() else {
+            return Err(RunError::Infrastructure("the worker did not start".into()));
+        };
+        match resident.client.try_run(action, params, run_id, sinks, cancel).await {
+            Ok(outcome) => outcome,
+            Err(failure) => {
+                // The worker is gone or broken: say what Ray knows, and start a new one next time.
+                let job = resident.job.clone();
+                let reason = match failure {
+                    WorkerFailure::Unreachable(reason) | WorkerFailure::Refused(reason) => reason,
+                };
+                let status = match self.client.status(&job).await {
+                    Ok(details) if details.status.is_terminal() => {
+                        let message = details.message.unwrap_or_default();
+                        format!("; its Ray job is {}: {}", details.status, message.lines().next().unwrap_or_default())
+                    }
+                    Ok(details) => format!("; its Ray job is still {}", details.status),
+                    Err(error) => format!("; its Ray job cannot be checked: {error}"),
+                };
+                if let Ok(details) = self.client.status(&job).await
+                    && details.status == JobStatus::Running
+                {
+                    let _ = self.client.stop(&job).await;
+                }
+                *worker = None;
+                Err(RunError::Lost {
+                    action: action.to_owned(),
+                    place: format!("Ray worker `{job}`"),
+                    reason: format!("{reason}{status}"),
+                })
+            }
+        }
+    }
+
+    /// Stops the worker's job (no-op when none is running).
+    pub async fn shutdown(&self) -> Result<(), RunError> {
+        if let Some(resident) = self.worker.lock().await.take() {
+            self.client.stop(&resident.job).await?;
+        }
+        Ok(())
+    }
+}
