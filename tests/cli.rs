@@ -273,6 +273,15 @@ fn the_environment_and_job_id_reach_the_action() {
     let result: Value = serde_json::from_str(&ran.stdout).expect("JSON result");
     assert_eq!(result, json!({"value": 48, "job_id": "job-7"}));
 
+    // In a child process too: the file's values (and only those) are forwarded.
+    let ran = run(
+        FAULTY,
+        &["run", "read_env", "--params", r#"{"key": "BATCH"}"#, "--env-file", &env_arg, "--mode", "process"],
+    );
+    assert_eq!(ran.code, Some(0), "{}", ran.stderr);
+    let result: Value = serde_json::from_str(&ran.stdout).expect("JSON result");
+    assert_eq!(result, json!({"value": 48, "job_id": null}));
+
     let ran = run(FAULTY, &["run", "read_env", "--params", r#"{"key": "TEXT"}"#, "--env-file", &env_arg]);
     assert_eq!(ran.code, Some(1));
     assert!(ran.stderr.contains("`TEXT` (from file"), "{}", ran.stderr);

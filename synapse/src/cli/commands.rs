@@ -5,7 +5,7 @@ use crate::config::ConfigFiles;
 use crate::context::PluginEnvironment;
 use crate::events::sink::{ConsoleSink, JsonLinesSink};
 use crate::events::{Emitter, EventKind, EventSink, RunId};
-use crate::executor::{LocalExecutor, RunError, RunOptions};
+use crate::executor::{ExecutionMode, LocalExecutor, RunError, RunOptions};
 use crate::params::{ParamsError, Violations};
 use crate::registry::{BinaryInfo, Registry, registry};
 use serde_json::Value;
@@ -69,9 +69,15 @@ pub(super) fn run(args: RunArgs) -> u8 {
         }
     };
     let mut env = LocalExecutor::new().env;
+    // A remote run gets the file's values as environment variables (and never this process's
+    // whole environment, which may hold credentials).
+    let mut env_vars = Vec::new();
     if let Some(path) = &args.env_file {
         match PluginEnvironment::from_file(path) {
-            Ok(file_env) => env = env.merge(&file_env),
+            Ok(file_env) => {
+                env = env.merge(&file_env);
+                env_vars = file_env.to_vars();
+            }
             Err(error) => {
                 eprintln!("error: {error}");
                 return USAGE;
@@ -89,6 +95,30 @@ pub(super) fn run(args: RunArgs) -> u8 {
             return FAILED;
         }
     };
+    if args.detach {
+        if args.mode != ExecutionMode::Job {
+            eprintln!("error: --detach is for `--mode job` (a run in `{}` mode ends with this command)", args.mode);
+            return USAGE;
+        }
+        let options = RunOptions {
+            job_id: args.job_id.clone(),
+            run_id: Some(run_id.clone()),
+            env: Some(env),
+            env_vars,
+            ray_address: args.ray_address.clone(),
+            plugin_dir: args.plugin_dir.clone(),
+            ..RunOptions::default()
+        };
+        let plugin = registry.plugin_of(descriptor).code;
+        return match runtime.block_on(crate::executor::submit_plugin(&plugin, descriptor.name(), params, options)) {
+            Ok(job) => {
+                println!("{}", job.id);
+                eprintln!("submitted; follow it with `jobs wait {}`, stop it with `jobs stop {}`", job.id, job.id);
+                OK
+            }
+            Err(error) => fail(error),
+        };
+    }
     let cancel = CancellationToken::new();
     let options = RunOptions {
         job_id: args.job_id.clone(),
@@ -96,9 +126,10 @@ pub(super) fn run(args: RunArgs) -> u8 {
         sinks: vec![sink.clone()],
         cancel: Some(cancel.clone()),
         env: Some(env),
+        env_vars,
         ray_address: args.ray_address.clone(),
         binary: None,
-        plugin_dir: None,
+        plugin_dir: args.plugin_dir.clone(),
     };
     let outcome = runtime.block_on(async {
         // Registered before the action starts, so an interrupt can never find the default

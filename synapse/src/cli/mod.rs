@@ -116,6 +116,14 @@ struct RunArgs {
     /// The Ray dashboard, for `task` and `job` modes.
     #[arg(long, env = "SYNAPSE_RAY_ADDRESS", value_name = "URL")]
     ray_address: Option<String>,
+    /// The plugin directory shipped to Ray with the binary in `task` and `job` modes
+    /// (config.yaml, data; default: the crate directory the binary was built from).
+    #[arg(long, value_name = "DIR")]
+    plugin_dir: Option<PathBuf>,
+    /// With `--mode job`: validate the params, submit the job, print its id and return; follow
+    /// it later with `jobs wait <ID>`.
+    #[arg(long, conflicts_with_all = ["json", "marked"])]
+    detach: bool,
     /// The run id (default: a fresh one).
     #[arg(long, value_name = "ID")]
     run_id: Option<String>,

@@ -252,26 +252,46 @@ impl PluginEnvironment {
         }
     }
 
-    /// `key` as a list: a TOML array of scalars, or a comma-separated string (items trimmed,
-    /// empty items dropped); `default` when unset.
+    /// `key` as a list: a TOML array of scalars (in a file, or as the text of an environment
+    /// variable: `TAGS='["a", "b"]'`), or a comma-separated string (items trimmed, empty items
+    /// dropped); `default` when unset.
     pub fn get_list(&self, key: &str, default: &[&str]) -> Result<Vec<String>, EnvError> {
         match self.get(key) {
             None => Ok(default.iter().map(|s| (*s).to_owned()).collect()),
+            Some(toml::Value::String(s)) if s.trim_start().starts_with('[') => {
+                // An array written as TOML in an environment variable (or forwarded by `to_vars`).
+                let parsed = toml::from_str::<toml::Table>(&format!("list = {s}"))
+                    .ok()
+                    .and_then(|mut table| table.remove("list"));
+                match parsed {
+                    Some(array @ toml::Value::Array(_)) => self.list_of(key, &array),
+                    _ => Err(self.wrong(
+                        key,
+                        "a list (a TOML array or comma-separated text)",
+                        &toml::Value::String(s.clone()),
+                    )),
+                }
+            }
             Some(toml::Value::String(s)) => {
                 Ok(s.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect())
             }
-            Some(value @ toml::Value::Array(items)) => items
-                .iter()
-                .map(|item| match item {
-                    toml::Value::String(s) => Ok(s.clone()),
-                    toml::Value::Integer(i) => Ok(i.to_string()),
-                    toml::Value::Float(f) => Ok(f.to_string()),
-                    toml::Value::Boolean(b) => Ok(b.to_string()),
-                    _ => Err(self.wrong(key, "a list of scalars", value)),
-                })
-                .collect(),
+            Some(value @ toml::Value::Array(_)) => self.list_of(key, value),
             Some(other) => Err(self.wrong(key, "a list (a TOML array or comma-separated text)", other)),
         }
+    }
+
+    fn list_of(&self, key: &str, value: &toml::Value) -> Result<Vec<String>, EnvError> {
+        let items = value.as_array().map(Vec::as_slice).unwrap_or_default();
+        items
+            .iter()
+            .map(|item| match item {
+                toml::Value::String(s) => Ok(s.clone()),
+                toml::Value::Integer(i) => Ok(i.to_string()),
+                toml::Value::Float(f) => Ok(f.to_string()),
+                toml::Value::Boolean(b) => Ok(b.to_string()),
+                _ => Err(self.wrong(key, "a list of scalars", value)),
+            })
+            .collect()
     }
 }
 
@@ -330,6 +350,19 @@ mod tests {
             error.to_string(),
             "`N` (from file `c.toml`) must be a list (a TOML array or comma-separated text), got a table"
         );
+    }
+
+    #[test]
+    fn forwarded_values_read_back_the_same() {
+        let file =
+            PluginEnvironment::from_toml("T = [\"x, y\", 2]\nN = 3\nB = true\nS = \"s\"", Path::new("c.toml")).unwrap();
+        let forwarded = PluginEnvironment::from_vars(file.to_vars(), "");
+        assert_eq!(forwarded.get_list("T", &[]).unwrap(), ["x, y", "2"]);
+        assert_eq!(forwarded.get_int("N", 0).unwrap(), 3);
+        assert!(forwarded.get_bool("B", false).unwrap());
+        assert_eq!(forwarded.get_str("S", "").unwrap(), "s");
+        let error = env(&[("T", "[1, ")]).get_list("T", &[]).unwrap_err();
+        assert!(error.to_string().contains("must be a list"), "{error}");
     }
 
     #[test]

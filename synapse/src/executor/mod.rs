@@ -128,12 +128,23 @@ pub struct RunOptions {
     pub cancel: Option<CancellationToken>,
     /// The environment of a local run (default: this process's).
     pub env: Option<PluginEnvironment>,
+    /// Variables added to the environment of a remote run (`process`: the child's; `job`: the
+    /// job's `runtime_env`; `task`: the resident worker's, so a different set starts another
+    /// worker). The plugin reads them as usual, with [`PluginEnvironment::from_environ`]. A
+    /// local run ignores them: give it [`env`](Self::env).
+    pub env_vars: Vec<(String, String)>,
     /// The plugin directory shipped to Ray with the binary (config.yaml, schemas, data;
     /// default: the directory the plugin binary was built from, when it still exists).
     pub plugin_dir: Option<PathBuf>,
 }
 
 impl RunOptions {
+    /// Adds a variable to the environment of a remote run (see [`env_vars`](Self::env_vars)).
+    pub fn env_var(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.env_vars.push((key.into(), value.into()));
+        self
+    }
+
     /// Sends the run's events to `sink` too.
     pub fn sink(mut self, sink: Arc<dyn EventSink>) -> Self {
         self.sinks.push(sink);
@@ -225,6 +236,9 @@ pub async fn run_plugin_with(
         }
         ExecutionMode::Process => {
             let mut executor = ProcessExecutor::new(options.plugin_binary()?);
+            for (key, value) in options.env_vars {
+                executor = executor.with_env_var(key, value);
+            }
             if let Some(job_id) = options.job_id {
                 executor = executor.with_job_id(job_id);
             }
@@ -236,30 +250,64 @@ pub async fn run_plugin_with(
             }
             executor.run(action, params, run_id).await
         }
-        ExecutionMode::Job => {
-            let mut executor = ray::RayJobExecutor::new(&options.ray_dashboard(mode)?, options.plugin_binary()?)?
-                .with_plugin_code(plugin_code);
-            if let Some(dir) = options.shipped_dir() {
-                executor = executor.with_plugin_dir(dir);
-            }
-            for sink in options.sinks {
-                executor = executor.with_sink(sink);
-            }
-            if let Some(cancel) = options.cancel {
-                executor = executor.with_cancellation(cancel);
-            }
-            executor.execute_as(action, params, run_id).await
-        }
+        ExecutionMode::Job => job_executor(plugin_code, options)?.execute_as(action, params, run_id).await,
         ExecutionMode::Task => {
             let address = options.ray_dashboard(mode)?;
             let binary = options.plugin_binary()?;
-            let executor = resident_worker(&address, &binary, plugin_code, options.shipped_dir())?;
-            executor.execute_as(action, params, run_id, options.sinks, options.cancel).await
+            let executor = resident_worker(&address, &binary, plugin_code, options.shipped_dir(), options.env_vars)?;
+            let tags = ray::worker_client::RunTags::from(run_id).with_job_id(options.job_id);
+            executor.execute_as(action, params, tags, options.sinks, options.cancel).await
         }
     }
 }
 
-type WorkerKey = (String, PathBuf);
+/// Submits `action` of plugin `plugin_code` as a Ray job and returns at once, with the job to
+/// follow later ([`ray::RayJobExecutor::wait`], or the CLI's `jobs wait`). The params are
+/// validated here first: nobody watches a detached job's events, so bad params must not cost a
+/// job.
+///
+/// The options are those of [`run_plugin_with`]; sinks and cancellation play no part.
+pub async fn submit_plugin(
+    plugin_code: &str,
+    action: &str,
+    params: Value,
+    options: RunOptions,
+) -> Result<ray::RayJob, RunError> {
+    let registry = registry()?;
+    let Some(plugin) = registry.for_plugin(plugin_code) else {
+        return Err(RunError::PluginNotFound { code: plugin_code.to_owned(), available: registry.plugin_codes() });
+    };
+    local::lookup(&plugin, action)?.validate_params(&params)?;
+    let run_id = options.run_id.clone().unwrap_or_else(RunId::random);
+    job_executor(plugin_code, RunOptions { sinks: Vec::new(), cancel: None, ..options })?
+        .submit_as(action, params, run_id)
+        .await
+}
+
+/// The job-mode executor for `options`.
+fn job_executor(plugin_code: &str, options: RunOptions) -> Result<ray::RayJobExecutor, RunError> {
+    let mut executor = ray::RayJobExecutor::new(&options.ray_dashboard(ExecutionMode::Job)?, options.plugin_binary()?)?
+        .with_plugin_code(plugin_code);
+    if let Some(dir) = options.shipped_dir() {
+        executor = executor.with_plugin_dir(dir);
+    }
+    for (key, value) in options.env_vars {
+        executor = executor.with_env_var(key, value);
+    }
+    if let Some(job_id) = options.job_id {
+        executor = executor.with_job_id(job_id);
+    }
+    for sink in options.sinks {
+        executor = executor.with_sink(sink);
+    }
+    if let Some(cancel) = options.cancel {
+        executor = executor.with_cancellation(cancel);
+    }
+    Ok(executor)
+}
+
+/// A resident worker serves one cluster, binary and environment.
+type WorkerKey = (String, PathBuf, Vec<(String, String)>);
 
 fn workers() -> &'static std::sync::Mutex<std::collections::HashMap<WorkerKey, Arc<ray::RayActorExecutor>>> {
     static WORKERS: std::sync::OnceLock<
@@ -275,8 +323,9 @@ fn resident_worker(
     binary: &std::path::Path,
     plugin_code: &str,
     dir: Option<PathBuf>,
+    env_vars: Vec<(String, String)>,
 ) -> Result<Arc<ray::RayActorExecutor>, RunError> {
-    let key = (address.to_owned(), binary.to_path_buf());
+    let key = (address.to_owned(), binary.to_path_buf(), env_vars.clone());
     let mut workers = workers().lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     if let Some(worker) = workers.get(&key) {
         return Ok(worker.clone());
@@ -284,6 +333,9 @@ fn resident_worker(
     let mut executor = ray::RayActorExecutor::new(address, binary)?.with_plugin_code(plugin_code);
     if let Some(dir) = dir {
         executor = executor.with_plugin_dir(dir);
+    }
+    for (key, value) in env_vars {
+        executor = executor.with_env_var(key, value);
     }
     let executor = Arc::new(executor);
     workers.insert(key, executor.clone());

@@ -146,6 +146,11 @@ impl RemoteStream {
         }
     }
 
+    /// Whether the run's outcome (its last line) has arrived.
+    pub fn has_outcome(&self) -> bool {
+        self.outcome.is_some()
+    }
+
     /// The outcome as a result: `None` when the stream ended without one.
     pub fn into_result(mut self) -> Option<Result<Value, RunError>> {
         self.drain();

@@ -118,6 +118,7 @@ pub struct RayJobExecutor {
     plugin: Option<String>,
     resources: Resources,
     env: BTreeMap<String, String>,
+    job_id: Option<String>,
     sinks: Vec<Arc<dyn EventSink>>,
     cancel: Option<CancellationToken>,
 }
@@ -131,6 +132,7 @@ impl RayJobExecutor {
             plugin: None,
             resources: Resources::default(),
             env: BTreeMap::new(),
+            job_id: None,
             sinks: Vec::new(),
             cancel: None,
         })
@@ -163,6 +165,12 @@ impl RayJobExecutor {
     /// Sets an environment variable for the plugin process.
     pub fn with_env_var(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
         self.env.insert(key.into(), value.into());
+        self
+    }
+
+    /// The job id the actions see (`Context::job_id`; default: the Ray submission id).
+    pub fn with_job_id(mut self, job_id: impl Into<String>) -> Self {
+        self.job_id = Some(job_id.into());
         self
     }
 
@@ -208,7 +216,8 @@ impl RayJobExecutor {
         let text = serde_json::to_string(&params).unwrap_or_else(|_| "{}".to_owned());
         let plugin = self.plugin_code();
         let id = submission_id(&plugin, action, run_id.as_str());
-        let run_args = ["run", action, "--marked", "--run-id", run_id.as_str(), "--job-id", id.as_str()];
+        let job_id = self.job_id.as_deref().unwrap_or(&id);
+        let run_args = ["run", action, "--marked", "--run-id", run_id.as_str(), "--job-id", job_id];
         let mut job = if text.len() <= MAX_PARAMS_IN_ENV {
             let package = self.package().await?;
             package.ensure_uploaded(&self.client).await?;
@@ -281,7 +290,7 @@ impl RayJobExecutor {
         cancel: Option<&CancellationToken>,
     ) -> Result<Value, RunError> {
         let mut stream = RemoteStream::new(&job.action, Some(job.run_id.clone()), self.sinks.clone());
-        let mut follower = self.client.follow_logs(&job.id)?.with_poll_interval(Duration::from_millis(100));
+        let mut follower = self.client.follow_logs(&job.id)?.with_poll_interval(Duration::from_millis(50));
         let deadline = timeout.map(|t| tokio::time::Instant::now() + t);
         let mut stopping = false;
         loop {
@@ -313,7 +322,13 @@ impl RayJobExecutor {
                 }
             };
             match chunk {
-                Some(text) => stream.push_text(&text),
+                Some(text) => {
+                    stream.push_text(&text);
+                    if stream.has_outcome() {
+                        // The plugin printed its last line and is exiting.
+                        follower.expect_end();
+                    }
+                }
                 None => break,
             }
         }

@@ -2,7 +2,7 @@
 
 use super::job::{Resources, Shipment};
 use super::worker::{WORKER_LINE_MARKER, WORKER_TOKEN_VAR, WorkerAnnouncement};
-use super::worker_client::{WorkerClient, WorkerFailure};
+use super::worker_client::{RunTags, WorkerClient, WorkerFailure};
 use super::{JobStatus, RayJobsClient, submission_id};
 use crate::events::{EventSink, RunId};
 use crate::executor::RunError;
@@ -39,6 +39,7 @@ pub struct RayActorExecutor {
     resources: Resources,
     bind: SocketAddr,
     sinks: Vec<Arc<dyn EventSink>>,
+    env: Vec<(String, String)>,
     worker: Mutex<Option<Resident>>,
 }
 
@@ -59,6 +60,7 @@ impl RayActorExecutor {
             resources: Resources::default(),
             bind: SocketAddr::from(([127, 0, 0, 1], 0)),
             sinks: Vec::new(),
+            env: Vec::new(),
             worker: Mutex::new(None),
         })
     }
@@ -91,6 +93,12 @@ impl RayActorExecutor {
     /// loopback, for a client on the same node).
     pub fn with_bind(mut self, bind: SocketAddr) -> Self {
         self.bind = bind;
+        self
+    }
+
+    /// Sets an environment variable of the worker (and so of every run it serves).
+    pub fn with_env_var(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.env.push((key.into(), value.into()));
         self
     }
 
@@ -134,6 +142,9 @@ impl RayActorExecutor {
             .with_env(WORKER_TOKEN_VAR, token.clone())
             .with_metadata("synapse.plugin", plugin)
             .with_metadata("synapse.role", "worker");
+        for (key, value) in &self.env {
+            job = job.with_env(key.clone(), value.clone());
+        }
         job = self.resources.apply(job);
         let id = self.client.submit(&job).await?;
         let announcement = self.await_announcement(&id).await?;
@@ -187,13 +198,13 @@ impl RayActorExecutor {
         self.execute_as(action, params, RunId::random(), Vec::new(), None).await
     }
 
-    /// [`execute`](Self::execute) under the given run id, with more sinks for this run;
-    /// `cancel` cancels the run on the worker.
+    /// [`execute`](Self::execute) under the given run id (and job id, with [`RunTags`]), with
+    /// more sinks for this run; `cancel` cancels the run on the worker.
     pub async fn execute_as(
         &self,
         action: &str,
         params: Value,
-        run_id: RunId,
+        run: impl Into<RunTags>,
         sinks: Vec<Arc<dyn EventSink>>,
         cancel: Option<CancellationToken>,
     ) -> Result<Value, RunError> {
@@ -205,7 +216,7 @@ impl RayActorExecutor {
         let Some(resident) = worker.as_ref() else {
             return Err(RunError::Infrastructure("the worker did not start".into()));
         };
-        match resident.client.try_run(action, params, run_id, sinks, cancel).await {
+        match resident.client.try_run(action, params, run, sinks, cancel).await {
             Ok(outcome) => outcome,
             Err(failure) => {
                 // The worker is gone or broken: say what Ray knows, and start a new one next time.

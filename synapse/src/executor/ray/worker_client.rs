@@ -27,6 +27,37 @@ pub struct WorkerClient {
     http: reqwest::Client,
 }
 
+/// What a run is tagged with: its run id (its events carry it) and, optionally, the job id the
+/// action sees (`Context::job_id`).
+///
+/// ```
+/// use synapse::events::RunId;
+/// use synapse::executor::ray::worker_client::RunTags;
+/// let tags = RunTags::from(RunId::from("r-1")).with_job_id(Some("job-7".to_owned()));
+/// assert_eq!(tags.job_id.as_deref(), Some("job-7"));
+/// ```
+#[derive(Clone, Debug)]
+pub struct RunTags {
+    /// The run id.
+    pub run_id: RunId,
+    /// The job id.
+    pub job_id: Option<String>,
+}
+
+impl RunTags {
+    /// Tags with the given job id.
+    pub fn with_job_id(mut self, job_id: Option<String>) -> Self {
+        self.job_id = job_id;
+        self
+    }
+}
+
+impl From<RunId> for RunTags {
+    fn from(run_id: RunId) -> Self {
+        RunTags { run_id, job_id: None }
+    }
+}
+
 /// Why a request to a worker did not produce an outcome.
 #[derive(Debug)]
 pub enum WorkerFailure {
@@ -64,11 +95,11 @@ impl WorkerClient {
         &self,
         action: &str,
         params: Value,
-        run_id: RunId,
+        run: impl Into<RunTags>,
         sinks: Vec<Arc<dyn EventSink>>,
         cancel: Option<CancellationToken>,
     ) -> Result<Value, RunError> {
-        match self.try_run(action, params, run_id, sinks, cancel).await {
+        match self.try_run(action, params, run, sinks, cancel).await {
             Ok(outcome) => outcome,
             Err(WorkerFailure::Refused(message)) => Err(RunError::Infrastructure(format!(
                 "the worker at {} refused the run of `{action}`: {message}",
@@ -86,11 +117,12 @@ impl WorkerClient {
         &self,
         action: &str,
         params: Value,
-        run_id: RunId,
+        run: impl Into<RunTags>,
         sinks: Vec<Arc<dyn EventSink>>,
         cancel: Option<CancellationToken>,
     ) -> Result<Result<Value, RunError>, WorkerFailure> {
-        let request = RunRequest { action: action.to_owned(), params, run_id: run_id.to_string(), job_id: None };
+        let RunTags { run_id, job_id } = run.into();
+        let request = RunRequest { action: action.to_owned(), params, run_id: run_id.to_string(), job_id };
         let url = format!("http://{}/run", self.addr);
         let response = self
             .http

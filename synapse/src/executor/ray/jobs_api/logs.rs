@@ -23,6 +23,9 @@ use tokio::time::{Instant, sleep, sleep_until};
 /// How often the follower checks the job's status by default.
 pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_millis(500);
 
+/// The status-check interval once the job's end is expected ([`LogFollower::expect_end`]).
+const END_POLL_INTERVAL: Duration = Duration::from_millis(20);
+
 /// The incremental log of one job; made by [`RayJobsClient::follow_logs`].
 ///
 /// Each [`next`](Self::next) returns the text written since the previous call (waiting until
@@ -102,6 +105,15 @@ impl LogFollower {
     pub fn with_poll_interval(mut self, interval: Duration) -> Self {
         self.poll = interval.max(Duration::from_millis(50));
         self
+    }
+
+    /// Tells the follower the job is about to end (the caller saw its last line): from now
+    /// on the status is checked every 20 ms, so the end is noticed as soon as Ray reports it.
+    pub fn expect_end(&mut self) {
+        if self.poll > END_POLL_INTERVAL {
+            self.poll = END_POLL_INTERVAL;
+            self.next_check = self.next_check.min(Instant::now() + END_POLL_INTERVAL);
+        }
     }
 
     /// The submission id followed.
