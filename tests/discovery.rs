@@ -18,6 +18,7 @@ macro_rules! examples {
 }
 
 examples! {
+    dataset_pipeline => "examples/dataset_pipeline",
     image_pipeline => "examples/image_pipeline",
     quickstart => "examples/quickstart",
 }

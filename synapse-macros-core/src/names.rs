@@ -30,6 +30,19 @@ pub fn default_step_name(ident: &str) -> String {
     trimmed.to_snake_case()
 }
 
+/// The default pipeline name for a pipeline type: its snake_case, with a trailing `Pipeline`
+/// dropped (`DatasetPipeline` → `dataset`, `TrainChain` → `train_chain`).
+///
+/// ```
+/// use synapse_macros_core::names::default_pipeline_name;
+/// assert_eq!(default_pipeline_name("DatasetPipeline"), "dataset");
+/// assert_eq!(default_pipeline_name("TrainChain"), "train_chain");
+/// ```
+pub fn default_pipeline_name(ident: &str) -> String {
+    let trimmed = ident.strip_suffix("Pipeline").filter(|rest| !rest.is_empty()).unwrap_or(ident);
+    trimmed.to_snake_case()
+}
+
 /// The name of a semantic data type: the snake_case of its type name
 /// (`YoloDataset` → `yolo_dataset`, `ONNXModel` → `onnx_model`).
 ///

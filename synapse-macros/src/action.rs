@@ -101,11 +101,26 @@ fn expand_struct(args: &ActionArgs, strukt: &syn::ItemStruct, errors: &mut Error
     let descriptor =
         descriptor(args, &resolved, &p, &quote_spanned!(ident.span()=> #ident), &TokenStream::new(), &entrypoint);
     let marker = name_marker(args, &resolved, ident.span());
+    let name = &resolved.name;
+    let data_type = |ty: &Option<syn::Type>| match ty {
+        Some(ty) => quote!(#p::core::option::Option::Some(&<#ty as #p::DataType>::INFO)),
+        None => quote!(#p::core::option::Option::None),
+    };
+    let (input_type, output_type) = (data_type(&args.input_type), data_type(&args.output_type));
     Some(quote! {
         #marker
         const _: () = {
             #construct_impl
             #descriptor
+            impl #p::RegisteredAction for #ident {
+                const NAME: &'static str = #name;
+                const INPUT_TYPE: #p::core::option::Option<&'static #p::DataTypeInfo> = #input_type;
+                const OUTPUT_TYPE: #p::core::option::Option<&'static #p::DataTypeInfo> = #output_type;
+                #[inline]
+                fn descriptor() -> &'static #p::ActionDescriptor {
+                    &ACTION
+                }
+            }
         };
     })
 }
@@ -331,6 +346,7 @@ fn descriptor(
             steps: #steps,
             entrypoint: #p::core::concat!(#p::core::module_path!(), "::", #entrypoint),
             crate_name: #p::core::env!("CARGO_PKG_NAME"),
+            crate_version: #p::core::env!("CARGO_PKG_VERSION"),
             file: #p::core::file!(),
             line: #p::core::line!(),
         }) };

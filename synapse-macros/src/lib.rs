@@ -12,6 +12,7 @@ use proc_macro::TokenStream;
 mod action;
 mod data_type;
 mod paths;
+mod pipeline;
 mod plugin;
 mod schema_type;
 mod step;
@@ -51,6 +52,12 @@ pub fn plugin(input: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn step(args: TokenStream, item: TokenStream) -> TokenStream {
     step::expand(args.into(), item.into()).into()
+}
+
+/// Declares a pipeline: an ordered chain of actions. See `synapse::pipeline`.
+#[proc_macro_attribute]
+pub fn pipeline(args: TokenStream, item: TokenStream) -> TokenStream {
+    pipeline::expand(args.into(), item.into()).into()
 }
 
 /// Declares a workflow: an ordered list of steps over one state type. See `synapse::workflow`.

@@ -111,12 +111,12 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
 }
 
 /// The user's item, followed by the errors: the item stays usable (and IDE-visible).
-fn with_errors(item: TokenStream, errors: Errors) -> TokenStream {
+pub(crate) fn with_errors(item: TokenStream, errors: Errors) -> TokenStream {
     let errors = errors.to_compile_errors();
     quote!(#item #errors)
 }
 
-fn item_kind(item: &syn::Item) -> &'static str {
+pub(crate) fn item_kind(item: &syn::Item) -> &'static str {
     match item {
         syn::Item::Enum(_) => "an enum",
         syn::Item::Union(_) => "a union",
@@ -132,7 +132,7 @@ fn item_kind(item: &syn::Item) -> &'static str {
 }
 
 /// A type as the user wrote it, without the spaces token printing adds (`a::B<C, D>`).
-fn type_text(ty: &syn::Type) -> String {
+pub(crate) fn type_text(ty: &syn::Type) -> String {
     ty.to_token_stream().to_string().replace(' ', "").replace(',', ", ")
 }
 

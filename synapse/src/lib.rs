@@ -64,6 +64,7 @@ pub mod error;
 pub mod events;
 pub mod executor;
 pub mod params;
+pub mod pipeline;
 pub mod registry;
 pub mod steps;
 
@@ -185,6 +186,15 @@ pub use synapse_macros::step;
 /// scale them. The plan is a `'static` table ([`steps::Workflow::PLAN`]); see [`steps`].
 pub use synapse_macros::workflow;
 
+/// Declares a pipeline: `#[pipeline] pub struct DatasetPipeline(Fetch, Convert, Train);` over
+/// `#[action]` structs, run in order, each result merged into the next action's params.
+///
+/// Arguments: `name = "…"` (default: the snake_case of the type, minus a `Pipeline` suffix) and
+/// `description = "…"` (default: the doc comment). At compile time each action must accept
+/// the previous action's `output_type` as its `input_type` (the same data type, or one
+/// specializing the other); see [`pipeline`](mod@pipeline) for running and resuming.
+pub use synapse_macros::pipeline;
+
 /// Builds a [`Metrics`] map: `metrics! { loss: 0.05, "val/accuracy": 0.95 }`.
 ///
 /// ```
@@ -237,11 +247,12 @@ macro_rules! main {
 /// Everything a plugin author needs in scope.
 pub mod prelude {
     pub use crate::action::types;
+    pub use crate::pipeline::Pipeline;
     pub use crate::steps::{Step, StepCx, Workflow};
     pub use crate::{
         Action, Category, Context, DataType, Error, ExecutionMode, LocalExecutor, LogLevel, Metrics, NoParams, Params,
-        PluginEnvironment, Result, RunMethod, Value, action, data_type, json, metrics, output, params, run_plugin,
-        step, workflow,
+        PluginEnvironment, Result, RunMethod, Value, action, data_type, json, metrics, output, params, pipeline,
+        run_plugin, step, workflow,
     };
     pub use anyhow::{Context as _, bail, ensure};
 }
@@ -251,13 +262,16 @@ pub mod prelude {
 pub mod __private {
     pub use crate::action::{
         Action, ActionDescriptor, ActionMeta, ActionOutput, Category, ConstructAction, DataType, DataTypeInfo,
-        FnReturn, RunMethod,
+        FnReturn, RegisteredAction, RunMethod,
     };
     pub use crate::cli::main as cli_main;
     pub use crate::context::Context;
     pub use crate::error::Result;
     pub use crate::params::{HasSchema, NoParams, Params, SchemaCell, schema_of};
-    pub use crate::registry::{BinaryInfo, PluginDescriptor, SYNAPSE_ACTIONS_V0, SYNAPSE_PLUGINS_V0};
+    pub use crate::pipeline::{Pipeline, PipelineDescriptor, pipeline_params_schema};
+    pub use crate::registry::{
+        BinaryInfo, PluginDescriptor, SYNAPSE_ACTIONS_V0, SYNAPSE_PIPELINES_V0, SYNAPSE_PLUGINS_V0,
+    };
     pub use crate::steps::{
         ConstructStep, PlanEntry, Step, StepHandle, StepInfo, StepSpec, Workflow, is_placeholder, plan_entries,
         repeated_names, step_weights_sum,

@@ -6,6 +6,7 @@
 //! crates (`synapse::main!(my_actions)`).
 
 use crate::action::{ActionDescriptor, Category, SourceLocation};
+use crate::pipeline::PipelineDescriptor;
 use linkme::distributed_slice;
 use std::fmt;
 use std::sync::OnceLock;
@@ -17,6 +18,10 @@ pub static SYNAPSE_ACTIONS_V0: [ActionDescriptor];
 /// Every `plugin!` linked into the binary (at most one is valid).
 #[distributed_slice]
 pub static SYNAPSE_PLUGINS_V0: [PluginDescriptor];
+
+/// Every `#[pipeline]` linked into the binary.
+#[distributed_slice]
+pub static SYNAPSE_PIPELINES_V0: [PipelineDescriptor];
 
 /// What `synapse::plugin!` declares.
 #[derive(Debug)]
@@ -94,6 +99,18 @@ pub enum RegistryError {
         /// The other.
         second: SourceLocation,
     },
+    /// Two pipelines of one plugin share a name.
+    #[error(
+        "two pipelines are named `{name}`: one at {first}, one at {second}; give one of them another `name = \"…\"`"
+    )]
+    DuplicatePipeline {
+        /// The shared name.
+        name: String,
+        /// One definition.
+        first: SourceLocation,
+        /// The other.
+        second: SourceLocation,
+    },
     /// Two `plugin!` declarations with one code.
     #[error("`synapse::plugin!` is declared twice for `{code}`: at {first_at} and at {second_at}")]
     DuplicatePlugin {
@@ -115,6 +132,7 @@ pub enum RegistryError {
 pub struct Registry {
     plugin: PluginInfo,
     actions: Vec<&'static ActionDescriptor>,
+    pipelines: Vec<&'static PipelineDescriptor>,
     plugins: &'static [PluginDescriptor],
 }
 
@@ -126,6 +144,7 @@ fn same_code(a: &str, b: &str) -> bool {
 impl Registry {
     fn build(
         actions: &'static [ActionDescriptor],
+        pipelines: &'static [PipelineDescriptor],
         plugins: &'static [PluginDescriptor],
         binary: Option<&BinaryInfo>,
     ) -> Result<Self, RegistryError> {
@@ -152,6 +171,19 @@ impl Registry {
                 });
             }
         }
+        let mut sorted_pipelines: Vec<&'static PipelineDescriptor> = pipelines.iter().collect();
+        sorted_pipelines.sort_by_key(|p| (p.name, p.crate_name, p.file, p.line));
+        for pair in sorted_pipelines.windows(2) {
+            let (first, second) = (pair[0], pair[1]);
+            let clash = binary.is_some() || first.crate_name == second.crate_name;
+            if first.name == second.name && clash {
+                return Err(RegistryError::DuplicatePipeline {
+                    name: first.name.to_owned(),
+                    first: first.location(),
+                    second: second.location(),
+                });
+            }
+        }
         let plugin = match binary {
             Some(binary) => plugins
                 .iter()
@@ -170,7 +202,7 @@ impl Registry {
                 _ => synthesized(sorted.first().map_or("plugin", |a| a.meta().crate_name)),
             },
         };
-        Ok(Registry { plugin, actions: sorted, plugins })
+        Ok(Registry { plugin, actions: sorted, pipelines: sorted_pipelines, plugins })
     }
 
     /// The actions of the plugin `code` (its `plugin!` code or the package name of the crate
@@ -180,12 +212,27 @@ impl Registry {
             return Some(self.clone());
         }
         let actions: Vec<_> = self.actions.iter().copied().filter(|a| same_code(a.meta().crate_name, code)).collect();
+        let pipelines: Vec<_> = self.pipelines.iter().copied().filter(|p| same_code(p.crate_name, code)).collect();
         let declared = self.plugins.iter().find(|p| same_code(p.code, code));
-        if actions.is_empty() && declared.is_none() {
+        if actions.is_empty() && pipelines.is_empty() && declared.is_none() {
             return None;
         }
         let plugin = declared.map(PluginInfo::from).unwrap_or_else(|| synthesized(code));
-        Some(Registry { plugin, actions, plugins: self.plugins })
+        Some(Registry { plugin, actions, pipelines, plugins: self.plugins })
+    }
+
+    /// The pipelines, sorted by name.
+    pub fn pipelines(&self) -> impl ExactSizeIterator<Item = &'static PipelineDescriptor> + '_ {
+        self.pipelines.iter().copied()
+    }
+
+    /// The pipeline named `name`, if exactly one has that name.
+    pub fn pipeline(&self, name: &str) -> Option<&'static PipelineDescriptor> {
+        let mut matches = self.pipelines.iter().filter(|p| p.name == name);
+        match (matches.next(), matches.next()) {
+            (Some(pipeline), None) => Some(*pipeline),
+            _ => None,
+        }
     }
 
     /// The action named `name`, if exactly one has that name.
@@ -278,7 +325,7 @@ impl fmt::Display for Registry {
 pub fn registry() -> Result<&'static Registry, RegistryError> {
     static REGISTRY: OnceLock<Result<Registry, RegistryError>> = OnceLock::new();
     REGISTRY
-        .get_or_init(|| Registry::build(&SYNAPSE_ACTIONS_V0, &SYNAPSE_PLUGINS_V0, binary_info()))
+        .get_or_init(|| Registry::build(&SYNAPSE_ACTIONS_V0, &SYNAPSE_PIPELINES_V0, &SYNAPSE_PLUGINS_V0, binary_info()))
         .as_ref()
         .map_err(Clone::clone)
 }

@@ -43,15 +43,17 @@ pub struct DataTypeInfo {
 
 impl DataTypeInfo {
     /// True when `self` is `other` or specializes it.
-    pub fn is_a(&self, other: &DataTypeInfo) -> bool {
-        let mut current = Some(self);
-        while let Some(info) = current {
-            if info.name == other.name {
+    pub const fn is_a(&self, other: &DataTypeInfo) -> bool {
+        let mut current = self;
+        loop {
+            if same_name(current.name, other.name) {
                 return true;
             }
-            current = info.parent;
+            match current.parent {
+                Some(parent) => current = parent,
+                None => return false,
+            }
         }
-        false
     }
 
     /// True when either type specializes the other (the original's compatibility rule).
@@ -62,8 +64,26 @@ impl DataTypeInfo {
     /// assert!(yolo.is_compatible_with(&<Dataset as DataType>::INFO));
     /// assert!(!yolo.is_compatible_with(&<ModelWeights as DataType>::INFO));
     /// ```
-    pub fn is_compatible_with(&self, other: &DataTypeInfo) -> bool {
+    pub const fn is_compatible_with(&self, other: &DataTypeInfo) -> bool {
         self.is_a(other) || other.is_a(self)
+    }
+
+    /// Whether an action whose input type is `input` can take the output of one whose output
+    /// type is `output`: compatible types, or either undeclared (nothing to check). Pipelines
+    /// check every adjacent pair with this at compile time.
+    ///
+    /// ```
+    /// use synapse::{DataType, DataTypeInfo, types::{Dataset, YoloDataset, ModelWeights}};
+    /// const YOLO: &DataTypeInfo = &<YoloDataset as DataType>::INFO;
+    /// const _: () = assert!(DataTypeInfo::feeds(Some(YOLO), Some(&<Dataset as DataType>::INFO)));
+    /// assert!(!DataTypeInfo::feeds(Some(YOLO), Some(&<ModelWeights as DataType>::INFO)));
+    /// assert!(DataTypeInfo::feeds(None, Some(YOLO)));
+    /// ```
+    pub const fn feeds(output: Option<&DataTypeInfo>, input: Option<&DataTypeInfo>) -> bool {
+        match (output, input) {
+            (Some(output), Some(input)) => output.is_compatible_with(input),
+            _ => true,
+        }
     }
 
     /// The names from this type up to its root: `["yolo_dataset", "dataset"]`.
@@ -76,6 +96,22 @@ impl DataTypeInfo {
         }
         names
     }
+}
+
+/// `a == b`, in a `const fn`.
+const fn same_name(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
 }
 
 impl PartialEq for DataTypeInfo {

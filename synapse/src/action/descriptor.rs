@@ -31,6 +31,8 @@ pub struct ActionMeta {
     pub entrypoint: &'static str,
     /// The crate (package) that defines it.
     pub crate_name: &'static str,
+    /// That crate's version.
+    pub crate_version: &'static str,
     /// The source file of the definition.
     pub file: &'static str,
     /// The line of the definition.

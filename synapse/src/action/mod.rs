@@ -75,6 +75,25 @@ pub trait Action: Send + Sync + 'static {
     fn execute(&self, params: Self::Params, ctx: &Context) -> impl Future<Output = Result<Self::Output>> + Send;
 }
 
+/// An `#[action]` struct, as a type: what a pipeline needs to check and run it. Implemented by
+/// `#[action]` on a struct.
+#[doc(hidden)]
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not an `#[action]` struct",
+    label = "a pipeline lists `#[action]` structs",
+    note = "put `#[synapse::action]` on the struct; an `#[action]` fn has no type a pipeline can name, so write that action as a struct with `impl Action`"
+)]
+pub trait RegisteredAction {
+    /// The action's name.
+    const NAME: &'static str;
+    /// Its semantic input type.
+    const INPUT_TYPE: Option<&'static crate::DataTypeInfo>;
+    /// Its semantic output type.
+    const OUTPUT_TYPE: Option<&'static crate::DataTypeInfo>;
+    /// Its registry entry.
+    fn descriptor() -> &'static ActionDescriptor;
+}
+
 /// How the registry builds an action value for a run. Implemented by `#[action]`.
 #[doc(hidden)]
 pub trait ConstructAction {

@@ -14,11 +14,11 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 
-const OK: u8 = 0;
-const FAILED: u8 = 1;
-const USAGE: u8 = 2;
+pub(super) const OK: u8 = 0;
+pub(super) const FAILED: u8 = 1;
+pub(super) const USAGE: u8 = 2;
 
-fn load_registry() -> Result<&'static Registry, u8> {
+pub(super) fn load_registry() -> Result<&'static Registry, u8> {
     match registry() {
         Ok(registry) if registry.actions().len() == 0 => {
             eprintln!(
@@ -160,7 +160,7 @@ pub(super) fn run(args: RunArgs) -> u8 {
 
 /// The signals that cancel a run: Ctrl-C (SIGINT) and, on Unix, SIGTERM (what job schedulers
 /// send to stop a job).
-struct Interrupts {
+pub(super) struct Interrupts {
     #[cfg(unix)]
     interrupt: tokio::signal::unix::Signal,
     #[cfg(unix)]
@@ -169,13 +169,13 @@ struct Interrupts {
 
 impl Interrupts {
     #[cfg(unix)]
-    fn register() -> std::io::Result<Self> {
+    pub(super) fn register() -> std::io::Result<Self> {
         use tokio::signal::unix::{SignalKind, signal};
         Ok(Interrupts { interrupt: signal(SignalKind::interrupt())?, terminate: signal(SignalKind::terminate())? })
     }
 
     #[cfg(not(unix))]
-    fn register() -> std::io::Result<Self> {
+    pub(super) fn register() -> std::io::Result<Self> {
         Ok(Interrupts {})
     }
 
@@ -193,7 +193,7 @@ impl Interrupts {
     }
 
     /// First signal: cancel the run (the action sees its token; rollbacks run). Second: leave.
-    async fn cancel_on_first(mut self, cancel: CancellationToken) {
+    pub(super) async fn cancel_on_first(mut self, cancel: CancellationToken) {
         self.next().await;
         eprintln!("\ncancelling… (press Ctrl-C again to exit immediately)");
         cancel.cancel();
@@ -202,17 +202,17 @@ impl Interrupts {
     }
 }
 
-enum ParamsSource<'a> {
+pub(super) enum ParamsSource<'a> {
     Arg(&'a str),
     Env(&'a str),
 }
 
-enum ParamsInputError {
+pub(super) enum ParamsInputError {
     Unreadable(String),
     Malformed(Violations),
 }
 
-fn read_params(source: ParamsSource<'_>) -> Result<Value, ParamsInputError> {
+pub(super) fn read_params(source: ParamsSource<'_>) -> Result<Value, ParamsInputError> {
     let source = match source {
         ParamsSource::Arg(source) => source,
         ParamsSource::Env(var) => {
@@ -265,6 +265,11 @@ pub(super) fn list(args: ListArgs) -> u8 {
         let listing = serde_json::json!({
             "plugin": { "name": plugin.name, "code": plugin.code, "version": plugin.version, "category": plugin.category },
             "actions": actions,
+            "pipelines": registry.pipelines().map(|p| serde_json::json!({
+                "name": p.name,
+                "description": p.description,
+                "actions": p.action_names(),
+            })).collect::<Vec<_>>(),
         });
         println!("{}", serde_json::to_string_pretty(&listing).unwrap_or_default());
         return OK;
@@ -289,6 +294,12 @@ pub(super) fn list(args: ListArgs) -> u8 {
             println!("  {:width$}  steps: {}", "", plan.join(" → "));
         }
     }
+    if registry.pipelines().len() > 0 {
+        println!("pipelines:");
+        for pipeline in registry.pipelines() {
+            println!("  {}  {}  {}", pipeline.name, pipeline.action_names().join(" → "), pipeline.description);
+        }
+    }
     OK
 }
 
@@ -304,6 +315,12 @@ pub(super) fn schema(args: SchemaArgs) -> u8 {
     let name = args.action.unwrap_or_default();
     let action = match crate::executor::lookup(registry, &name) {
         Ok(action) => action,
+        // A pipeline's schema is that of the params its runs start with.
+        Err(_) if !args.result && !args.plan && registry.pipeline(&name).is_some() => {
+            let schema = registry.pipeline(&name).map(|p| p.params_schema());
+            println!("{}", serde_json::to_string_pretty(&schema).unwrap_or_default());
+            return OK;
+        }
         Err(error) => {
             eprintln!("error: {error}");
             return USAGE;

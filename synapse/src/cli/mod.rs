@@ -7,12 +7,14 @@
 //! plugin config [--check | --write] [--dir DIR]
 //! plugin worker [--bind ADDR]          (token in SYNAPSE_WORKER_TOKEN)
 //! plugin jobs list|status|logs|wait|stop [ID] [--ray-address URL]
+//! plugin pipeline list|run|resume|status|runs [--store PATH]
 //! ```
 //!
 //! Exit codes: 0 success; 2 invalid params or usage; 1 the action failed; 130 cancelled
 //! (Ctrl-C cancels the run's token; a second Ctrl-C exits at once).
 
 mod commands;
+mod pipeline;
 
 use crate::registry::{BinaryInfo, set_binary_info};
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
@@ -33,7 +35,8 @@ enum Command {
     Run(RunArgs),
     /// List the actions.
     List(ListArgs),
-    /// Print an action's params (or result) JSON Schema, its workflow plan, or the event-stream schema.
+    /// Print an action's params (or result) JSON Schema, its workflow plan, a pipeline's params
+    /// schema, or the event-stream schema.
     Schema(SchemaArgs),
     /// Print, write or check config.yaml and the schema files.
     Config(ConfigArgs),
@@ -41,6 +44,8 @@ enum Command {
     Worker(WorkerArgs),
     /// Look after this plugin's Ray jobs: list, status, logs, wait, stop.
     Jobs(JobsArgs),
+    /// Run, resume and inspect pipelines (chains of actions) and their recorded runs.
+    Pipeline(pipeline::PipelineArgs),
 }
 
 #[derive(Args, Debug)]
@@ -192,6 +197,7 @@ pub fn main(info: BinaryInfo) -> ExitCode {
         Command::Config(args) => commands::config(args, info),
         Command::Worker(args) => commands::worker(args),
         Command::Jobs(args) => commands::jobs(args),
+        Command::Pipeline(args) => pipeline::command(args),
     };
     ExitCode::from(code)
 }

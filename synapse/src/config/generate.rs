@@ -1,6 +1,6 @@
 //! Generating `config.yaml` and the schema files from the registry; writing and checking them.
 
-use super::model::{ActionConfig, PluginConfig, StepConfig};
+use super::model::{ActionConfig, PipelineConfig, PluginConfig, StepConfig};
 use super::{CONFIG_FILE, SCHEMA_DIR};
 use crate::registry::Registry;
 use std::collections::BTreeMap;
@@ -75,6 +75,20 @@ impl ConfigFiles {
                 },
             );
         }
+        let mut pipelines = BTreeMap::new();
+        for pipeline in registry.pipelines() {
+            let params_path = format!("{SCHEMA_DIR}/{}.pipeline.json", pipeline.name);
+            schemas
+                .push(GeneratedFile { path: params_path.clone().into(), contents: pretty(pipeline.params_schema()) });
+            pipelines.insert(
+                pipeline.name.to_owned(),
+                PipelineConfig {
+                    description: pipeline.description.to_owned(),
+                    actions: pipeline.action_names().into_iter().map(str::to_owned).collect(),
+                    params_schema: params_path,
+                },
+            );
+        }
         let config = PluginConfig {
             name: plugin.name,
             code: plugin.code,
@@ -83,6 +97,7 @@ impl ConfigFiles {
             category: plugin.category,
             tags: Vec::new(),
             actions,
+            pipelines,
         };
         let mut files = vec![GeneratedFile { path: CONFIG_FILE.into(), contents: render_yaml(&config) }];
         files.extend(schemas);

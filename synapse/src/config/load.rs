@@ -96,7 +96,7 @@ impl fmt::Display for PluginConfig {
 /// The manifest as read from YAML: the same fields, with every value checked while it is
 /// parsed so the parser can say where a bad value is.
 mod validated {
-    use super::super::model::{ActionConfig, PluginConfig, StepConfig};
+    use super::super::model::{ActionConfig, PipelineConfig, PluginConfig, StepConfig};
     use crate::action::Category;
     use serde::Deserialize;
     use serde::de::{Deserializer, Error};
@@ -115,6 +115,17 @@ mod validated {
         #[serde(default)]
         tags: Vec<String>,
         actions: BTreeMap<Name, Action>,
+        #[serde(default)]
+        pipelines: BTreeMap<Name, Pipeline>,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Pipeline {
+        #[serde(default)]
+        description: String,
+        actions: Vec<Name>,
+        params_schema: NonEmpty,
     }
 
     fn custom() -> Category {
@@ -191,6 +202,20 @@ mod validated {
                                     .into_iter()
                                     .map(|s| StepConfig { name: s.name.0, weight: s.weight.0 })
                                     .collect(),
+                            },
+                        )
+                    })
+                    .collect(),
+                pipelines: config
+                    .pipelines
+                    .into_iter()
+                    .map(|(name, pipeline)| {
+                        (
+                            name.0,
+                            PipelineConfig {
+                                description: pipeline.description,
+                                actions: pipeline.actions.into_iter().map(|n| n.0).collect(),
+                                params_schema: pipeline.params_schema.0,
                             },
                         )
                     })

@@ -26,6 +26,22 @@ pub struct PluginConfig {
     pub tags: Vec<String>,
     /// The actions, by name.
     pub actions: BTreeMap<String, ActionConfig>,
+    /// The pipelines (chains of actions), by name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub pipelines: BTreeMap<String, PipelineConfig>,
+}
+
+/// One pipeline's entry in `config.yaml`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PipelineConfig {
+    /// What the pipeline does.
+    #[serde(default)]
+    pub description: String,
+    /// Its actions, in the order they run (each a key of `actions`).
+    pub actions: Vec<String>,
+    /// The JSON Schema file of the params a run starts with, relative to the plugin directory.
+    pub params_schema: String,
 }
 
 fn custom() -> Category {

@@ -248,6 +248,49 @@ pub enum EventKind {
         /// What went wrong.
         error: String,
     },
+    /// A pipeline run begins (or resumes): its actions in order.
+    PipelineStarted {
+        /// The pipeline.
+        pipeline: String,
+        /// Its actions, in order.
+        actions: Vec<String>,
+        /// Whether this continues an earlier, interrupted run.
+        resumed: bool,
+    },
+    /// An action of a pipeline run begins; its own events carry `action_run` as their run.
+    PipelineActionStarted {
+        /// Its position in the pipeline, from 0.
+        index: usize,
+        /// The action.
+        action: String,
+        /// The run id of the action's own events.
+        action_run: RunId,
+    },
+    /// An action of a pipeline run finished, and its checkpoint is committed.
+    PipelineActionCompleted {
+        /// Its position, from 0.
+        index: usize,
+        /// The action.
+        action: String,
+        /// How long it took, in milliseconds.
+        elapsed_ms: f64,
+    },
+    /// An action of a resumed pipeline run is skipped: it completed in an earlier attempt.
+    PipelineActionSkipped {
+        /// Its position, from 0.
+        index: usize,
+        /// The action.
+        action: String,
+    },
+    /// An action of a pipeline run failed; the run stops there and can be resumed.
+    PipelineActionFailed {
+        /// Its position, from 0.
+        index: usize,
+        /// The action.
+        action: String,
+        /// What went wrong.
+        error: String,
+    },
     /// The run succeeded with this result (always the last event of a successful run).
     Result {
         /// The result.
@@ -279,6 +322,11 @@ impl EventKind {
             EventKind::RollbackStarted {} => "rollback_started",
             EventKind::RollbackCompleted { .. } => "rollback_completed",
             EventKind::RollbackFailed { .. } => "rollback_failed",
+            EventKind::PipelineStarted { .. } => "pipeline_started",
+            EventKind::PipelineActionStarted { .. } => "pipeline_action_started",
+            EventKind::PipelineActionCompleted { .. } => "pipeline_action_completed",
+            EventKind::PipelineActionSkipped { .. } => "pipeline_action_skipped",
+            EventKind::PipelineActionFailed { .. } => "pipeline_action_failed",
             EventKind::Result { .. } => "result",
             EventKind::Error { .. } => "error",
         }

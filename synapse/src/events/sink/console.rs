@@ -2,7 +2,7 @@
 //! output is a terminal (plain progress lines at every 10 % otherwise).
 
 use super::EventSink;
-use crate::events::{Event, EventKind, LogLevel};
+use crate::events::{Event, EventKind, LogLevel, RunId};
 use console::{Style, Term};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::collections::HashMap;
@@ -35,13 +35,19 @@ pub struct ConsoleSink {
 
 struct State {
     output: Output,
-    started: Option<SystemTime>,
-    action: String,
+    /// What each run is (an action or a pipeline) and when it started.
+    runs: HashMap<RunId, (String, SystemTime)>,
+    /// The runs of a pipeline's actions, and the pipeline runs, whose main progress is labelled
+    /// with the action's name and "overall" (one bar per action plus the overall bar).
+    labels: HashMap<RunId, String>,
 }
 
+/// A progress bar's key: the run and the category.
+type BarKey = (RunId, Option<String>);
+
 enum Output {
-    Bars { multi: MultiProgress, bars: HashMap<Option<String>, ProgressBar> },
-    Plain { out: Box<dyn Write + Send>, styled: bool, shown_decile: HashMap<Option<String>, u64> },
+    Bars { multi: MultiProgress, bars: HashMap<BarKey, ProgressBar> },
+    Plain { out: Box<dyn Write + Send>, styled: bool, shown_decile: HashMap<BarKey, u64> },
 }
 
 impl ConsoleSink {
@@ -64,7 +70,10 @@ impl ConsoleSink {
     }
 
     fn with_output(output: Output) -> Self {
-        ConsoleSink { state: Mutex::new(State { output, started: None, action: String::new() }), verbose: false }
+        ConsoleSink {
+            state: Mutex::new(State { output, runs: HashMap::new(), labels: HashMap::new() }),
+            verbose: false,
+        }
     }
 
     /// Also shows developer events and debug lines.
@@ -81,8 +90,7 @@ impl EventSink for ConsoleSink {
             matches!(state.output, Output::Bars { .. }) || matches!(state.output, Output::Plain { styled: true, .. });
         let line = match &event.kind {
             EventKind::Started { action, .. } => {
-                state.started = Some(event.ts);
-                state.action.clone_from(action);
+                state.runs.insert(event.run.clone(), (action.clone(), event.ts));
                 let short = event.run.as_str().get(..8).unwrap_or(event.run.as_str());
                 Some(paint(styled, Style::new().bold(), &format!("▶ {action}  (run {short})")))
             }
@@ -104,8 +112,40 @@ impl EventSink for ConsoleSink {
                 Some(format!("{} [{category}] {}", paint(styled, Style::new().magenta(), "metrics"), pairs.join(", ")))
             }
             EventKind::Progress { category, current, total } => {
-                progress(&mut state.output, category, *current, *total);
+                let label = match category {
+                    Some(category) => category.clone(),
+                    None => state.labels.get(&event.run).cloned().unwrap_or_else(|| "progress".into()),
+                };
+                progress(&mut state.output, (event.run.clone(), category.clone()), &label, *current, *total);
                 None
+            }
+            EventKind::PipelineStarted { pipeline, actions, resumed } => {
+                state.runs.insert(event.run.clone(), (format!("pipeline {pipeline}"), event.ts));
+                state.labels.insert(event.run.clone(), "overall".into());
+                let how = if *resumed { "resuming" } else { "pipeline" };
+                let short = event.run.as_str().get(..8).unwrap_or(event.run.as_str());
+                Some(paint(
+                    styled,
+                    Style::new().bold(),
+                    &format!("▶ {how} {pipeline}: {}  (run {short})", actions.join(" → ")),
+                ))
+            }
+            EventKind::PipelineActionStarted { index, action, action_run } => {
+                state.labels.insert(action_run.clone(), action.clone());
+                Some(format!("{} {action}", paint(styled, Style::new().bold(), &format!("[{}]", index + 1))))
+            }
+            EventKind::PipelineActionCompleted { index, action, elapsed_ms } => Some(paint(
+                styled,
+                Style::new().green(),
+                &format!("[{}] {action} completed in {} (checkpoint saved)", index + 1, human_ms(*elapsed_ms)),
+            )),
+            EventKind::PipelineActionSkipped { index, action } => Some(paint(
+                styled,
+                Style::new().dim(),
+                &format!("[{}] {action} skipped: completed in an earlier attempt", index + 1),
+            )),
+            EventKind::PipelineActionFailed { index, action, .. } => {
+                Some(paint(styled, Style::new().red(), &format!("[{}] {action} failed", index + 1)))
             }
             EventKind::WorkflowStarted { steps, normalized_from } => {
                 let plan: Vec<String> = steps.iter().map(|s| format!("{} {:.0}%", s.name, s.weight * 100.0)).collect();
@@ -135,16 +175,18 @@ impl EventSink for ConsoleSink {
                 Some(paint(styled, Style::new().red().bold(), &format!("rollback failed: {error}")))
             }
             EventKind::Result { .. } => {
-                finish_bars(&mut state.output, true);
-                let elapsed = state.started.and_then(|s| event.ts.duration_since(s).ok()).unwrap_or_default();
+                finish_bars(&mut state.output, &event.run, true);
+                let (name, started) = state.runs.remove(&event.run).unwrap_or_else(|| (String::new(), event.ts));
+                let elapsed = event.ts.duration_since(started).unwrap_or_default();
                 Some(paint(
                     styled,
                     Style::new().green().bold(),
-                    &format!("✔ {} finished in {}", state.action, human_duration(elapsed)),
+                    &format!("✔ {name} finished in {}", human_duration(elapsed)),
                 ))
             }
             EventKind::Error { error } => {
-                finish_bars(&mut state.output, false);
+                finish_bars(&mut state.output, &event.run, false);
+                state.runs.remove(&event.run);
                 Some(paint(styled, Style::new().red().bold(), &format!("✖ {error}")))
             }
         };
@@ -203,11 +245,11 @@ fn percent(current: u64, total: u64) -> u64 {
     if total == 0 { 0 } else { (u128::from(current) * 100 / u128::from(total)) as u64 }
 }
 
-fn progress(output: &mut Output, category: &Option<String>, current: u64, total: u64) {
-    let label = category.clone().unwrap_or_else(|| "progress".into());
+fn progress(output: &mut Output, key: BarKey, label: &str, current: u64, total: u64) {
+    let label = label.to_owned();
     match output {
         Output::Bars { multi, bars } => {
-            let bar = bars.entry(category.clone()).or_insert_with(|| {
+            let bar = bars.entry(key).or_insert_with(|| {
                 let bar = multi.add(ProgressBar::new(total));
                 let style = ProgressStyle::with_template(
                     "{prefix:>12.bold} [{bar:30.cyan/blue}] {pos}/{len} {percent:>3}% eta {eta}",
@@ -223,21 +265,28 @@ fn progress(output: &mut Output, category: &Option<String>, current: u64, total:
         }
         Output::Plain { out, shown_decile, .. } => {
             let decile = percent(current, total) / 10;
-            let last = shown_decile.get(category).copied();
+            let last = shown_decile.get(&key).copied();
             let restarted = last.is_some_and(|last| decile < last);
             if last.is_none_or(|last| decile > last) || restarted {
-                shown_decile.insert(category.clone(), decile);
+                shown_decile.insert(key, decile);
                 let _ = writeln!(out, "{label} {:>3}% ({current}/{total})", percent(current, total));
             }
         }
     }
 }
 
-fn finish_bars(output: &mut Output, success: bool) {
-    if let Output::Bars { bars, .. } = output {
-        for (_, bar) in bars.drain() {
-            if success { bar.finish() } else { bar.abandon() }
+/// Ends the bars of one run (a pipeline's overall bar outlives its actions' bars).
+fn finish_bars(output: &mut Output, run: &RunId, success: bool) {
+    match output {
+        Output::Bars { bars, .. } => {
+            let done: Vec<BarKey> = bars.keys().filter(|(r, _)| r == run).cloned().collect();
+            for key in done {
+                if let Some(bar) = bars.remove(&key) {
+                    if success { bar.finish() } else { bar.abandon() }
+                }
+            }
         }
+        Output::Plain { shown_decile, .. } => shown_decile.retain(|(r, _), _| r != run),
     }
 }
 

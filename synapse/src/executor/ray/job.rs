@@ -196,7 +196,7 @@ impl RayJobExecutor {
         self.shipment.package().await
     }
 
-    fn plugin_code(&self) -> String {
+    pub(crate) fn plugin_code(&self) -> String {
         self.plugin.clone().unwrap_or_else(|| {
             self.shipment
                 .binary
@@ -213,53 +213,75 @@ impl RayJobExecutor {
 
     /// Submits under the given run id.
     pub async fn submit_as(&self, action: &str, params: Value, run_id: RunId) -> Result<RayJob, RunError> {
-        let text = serde_json::to_string(&params).unwrap_or_else(|_| "{}".to_owned());
         let plugin = self.plugin_code();
         let id = submission_id(&plugin, action, run_id.as_str());
-        let job_id = self.job_id.as_deref().unwrap_or(&id);
-        let run_args = ["run", action, "--marked", "--run-id", run_id.as_str(), "--job-id", job_id];
-        let mut job = if text.len() <= MAX_PARAMS_IN_ENV {
-            let package = self.package().await?;
-            package.ensure_uploaded(&self.client).await?;
-            let mut args = run_args.to_vec();
-            args.extend(["--params-env", PARAMS_VAR]);
-            package.job(&args).with_env(PARAMS_VAR, text)
-        } else {
-            // Too large for an environment variable: the params ride in the package itself
-            // (its hash changes, so this run uploads its own package).
-            let base = self.package().await?;
-            let file = format!("params/{}.json", run_id);
-            let binary = self.shipment.binary.clone();
-            let dir = self.shipment.plugin_dir.clone();
-            let bytes = text.into_bytes();
-            let relative = file.clone();
-            let package = tokio::task::spawn_blocking(move || {
-                let mut builder = PluginPackage::builder().binary(binary).file(relative, bytes);
-                if let Some(dir) = dir {
-                    builder = builder.plugin_dir(dir);
-                }
-                builder.build()
-            })
-            .await
-            .map_err(|error| RunError::Infrastructure(format!("packaging the params stopped: {error}")))??;
-            drop(base);
-            package.ensure_uploaded(&self.client).await?;
-            let params_arg = format!("@{file}");
-            let mut args = run_args.to_vec();
-            args.extend(["--params", params_arg.as_str()]);
-            package.job(&args)
+        let job_id = self.job_id.clone().unwrap_or_else(|| id.clone());
+        let run = run_id.to_string();
+        let args = ["run", action, "--marked", "--run-id", run.as_str(), "--job-id", job_id.as_str()];
+        self.submit_command(&id, &args, Some(&params), &[("synapse.action", action)], action, run_id).await
+    }
+
+    /// Submits the plugin binary with `args` (plus the params, in an environment variable or,
+    /// when too large, in a file of the package) as the Ray job `id`, tagged with `metadata`;
+    /// the returned job's events are those of run `run_id` of `what`.
+    pub(crate) async fn submit_command(
+        &self,
+        id: &str,
+        args: &[&str],
+        params: Option<&Value>,
+        metadata: &[(&str, &str)],
+        what: &str,
+        run_id: RunId,
+    ) -> Result<RayJob, RunError> {
+        let text = params.map(|params| serde_json::to_string(params).unwrap_or_else(|_| "{}".to_owned()));
+        let mut job = match text {
+            None => {
+                let package = self.package().await?;
+                package.ensure_uploaded(&self.client).await?;
+                package.job(args)
+            }
+            Some(text) if text.len() <= MAX_PARAMS_IN_ENV => {
+                let package = self.package().await?;
+                package.ensure_uploaded(&self.client).await?;
+                let mut args = args.to_vec();
+                args.extend(["--params-env", PARAMS_VAR]);
+                package.job(&args).with_env(PARAMS_VAR, text)
+            }
+            Some(text) => {
+                // Too large for an environment variable: the params ride in the package itself
+                // (its hash changes, so this run uploads its own package).
+                let file = format!("params/{run_id}.json");
+                let binary = self.shipment.binary.clone();
+                let dir = self.shipment.plugin_dir.clone();
+                let bytes = text.into_bytes();
+                let relative = file.clone();
+                let package = tokio::task::spawn_blocking(move || {
+                    let mut builder = PluginPackage::builder().binary(binary).file(relative, bytes);
+                    if let Some(dir) = dir {
+                        builder = builder.plugin_dir(dir);
+                    }
+                    builder.build()
+                })
+                .await
+                .map_err(|error| RunError::Infrastructure(format!("packaging the params stopped: {error}")))??;
+                package.ensure_uploaded(&self.client).await?;
+                let params_arg = format!("@{file}");
+                let mut args = args.to_vec();
+                args.extend(["--params", params_arg.as_str()]);
+                package.job(&args)
+            }
         };
-        job = job
-            .with_submission_id(id.clone())
-            .with_metadata("synapse.plugin", plugin)
-            .with_metadata("synapse.action", action)
-            .with_metadata("synapse.run_id", run_id.to_string());
+        job = job.with_submission_id(id.to_owned()).with_metadata("synapse.plugin", self.plugin_code());
+        for (key, value) in metadata {
+            job = job.with_metadata(*key, *value);
+        }
+        job = job.with_metadata("synapse.run_id", run_id.to_string());
         for (key, value) in &self.env {
             job = job.with_env(key.clone(), value.clone());
         }
         job = self.resources.apply(job);
         let id = self.client.submit(&job).await?;
-        Ok(RayJob { id, action: action.to_owned(), run_id })
+        Ok(RayJob { id, action: what.to_owned(), run_id })
     }
 
     /// The job's status in Ray.
@@ -348,7 +370,12 @@ impl RayJobExecutor {
     /// [`execute`](Self::execute) under the given run id.
     pub async fn execute_as(&self, action: &str, params: Value, run_id: RunId) -> Result<Value, RunError> {
         let job = self.submit_as(action, params, run_id).await?;
-        self.follow(&job, None, self.cancel.as_ref()).await
+        self.follow_cancellable(&job).await
+    }
+
+    /// Follows `job` to its end, stopping it if the executor's cancellation token fires.
+    pub(crate) async fn follow_cancellable(&self, job: &RayJob) -> Result<Value, RunError> {
+        self.follow(job, None, self.cancel.as_ref()).await
     }
 }
 

@@ -1,0 +1,2 @@
+//! The dataset pipeline plugin binary: `dataset_pipeline pipeline run dataset --params '{…}'`.
+synapse::main!(dataset_pipeline);

@@ -1,0 +1,279 @@
+//! `plugin pipeline list|run|resume|status|runs`: pipelines and their recorded runs.
+
+use super::commands::{FAILED, Interrupts, OK, ParamsInputError, ParamsSource, USAGE, load_registry, read_params};
+use crate::context::PluginEnvironment;
+use crate::events::sink::{ConsoleSink, JsonLinesSink};
+use crate::events::{EventSink, RunId};
+use crate::pipeline::store::{RunStore, StoreError};
+use crate::pipeline::{PipelineError, PipelineOutcome, PipelineRunner};
+use clap::{Args, Subcommand};
+use std::path::PathBuf;
+use std::sync::Arc;
+use tokio_util::sync::CancellationToken;
+
+#[derive(Args, Debug)]
+pub(super) struct PipelineArgs {
+    /// The run store (SQLite) [default: .synapse/runs.db].
+    #[arg(long, env = "SYNAPSE_RUN_STORE", value_name = "PATH", global = true)]
+    store: Option<PathBuf>,
+    #[command(subcommand)]
+    command: PipelineCommand,
+}
+
+#[derive(Subcommand, Debug)]
+enum PipelineCommand {
+    /// The pipelines: their actions in order, and the params a run starts with.
+    List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Start a run of a pipeline.
+    Run {
+        /// The pipeline.
+        pipeline: String,
+        /// The initial params: inline JSON, `@path/to/file.json`, or `-` for standard input.
+        #[arg(long, short, default_value = "{}", conflicts_with = "params_env")]
+        params: String,
+        /// Read the params (JSON) from this environment variable instead.
+        #[arg(long, value_name = "VAR")]
+        params_env: Option<String>,
+        /// The run id (default: a fresh one).
+        #[arg(long, value_name = "ID")]
+        run_id: Option<String>,
+        /// A TOML file whose values are added to the actions' environment.
+        #[arg(long)]
+        env_file: Option<PathBuf>,
+        #[command(flatten)]
+        output: OutputArgs,
+    },
+    /// Continue an interrupted run from its last checkpoint (completed actions are skipped).
+    Resume {
+        /// The run id.
+        run_id: String,
+        #[command(flatten)]
+        output: OutputArgs,
+    },
+    /// A run's state: its status and each action's, with results, as JSON.
+    Status {
+        /// The run id.
+        run_id: String,
+        /// Also print the run's recorded events.
+        #[arg(long)]
+        events: bool,
+    },
+    /// The recorded runs, newest first.
+    Runs {
+        /// Only this pipeline's runs.
+        #[arg(long)]
+        pipeline: Option<String>,
+        /// At most this many.
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Args, Debug)]
+struct OutputArgs {
+    /// Write events as JSON lines on standard output (the last line is the result or error).
+    #[arg(long)]
+    json: bool,
+    /// Like `--json`, with every line prefixed by a marker (for output shared with other
+    /// programs, like Ray job logs).
+    #[arg(long)]
+    marked: bool,
+    /// Also show debug lines and developer events.
+    #[arg(long, short)]
+    verbose: bool,
+}
+
+impl OutputArgs {
+    fn sink(&self) -> Arc<dyn EventSink> {
+        if self.marked {
+            Arc::new(JsonLinesSink::stdout().marked())
+        } else if self.json {
+            Arc::new(JsonLinesSink::stdout())
+        } else {
+            Arc::new(ConsoleSink::stderr().verbose(self.verbose))
+        }
+    }
+}
+
+pub(super) fn command(args: PipelineArgs) -> u8 {
+    let registry = match load_registry() {
+        Ok(registry) => registry,
+        Err(code) => return code,
+    };
+    if let PipelineCommand::List { json } = &args.command {
+        return list(registry, *json);
+    }
+    let opened = match &args.store {
+        Some(path) => RunStore::open(path),
+        None => RunStore::open_default(),
+    };
+    let store = match opened {
+        Ok(store) => Arc::new(store),
+        Err(error) => {
+            eprintln!("error: {error}");
+            return FAILED;
+        }
+    };
+    match args.command {
+        PipelineCommand::List { .. } => OK,
+        PipelineCommand::Run { pipeline, params, params_env, run_id, env_file, output } => {
+            let Some(descriptor) = registry.pipeline(&pipeline) else {
+                let names: Vec<&str> = registry.pipelines().map(|p| p.name).collect();
+                eprintln!(
+                    "error: {}",
+                    PipelineError::UnknownPipeline {
+                        name: pipeline,
+                        available: names.into_iter().map(str::to_owned).collect()
+                    }
+                );
+                return USAGE;
+            };
+            let source = match &params_env {
+                Some(var) => ParamsSource::Env(var),
+                None => ParamsSource::Arg(&params),
+            };
+            let params = match read_params(source) {
+                Ok(params) => params,
+                Err(ParamsInputError::Unreadable(message)) => {
+                    eprintln!("error: {message}");
+                    return USAGE;
+                }
+                Err(ParamsInputError::Malformed(violations)) => {
+                    eprintln!("error: the params are not JSON: {violations}");
+                    return USAGE;
+                }
+            };
+            let mut runner = PipelineRunner::new(store).with_sink(output.sink());
+            if let Some(path) = env_file {
+                match PluginEnvironment::from_file(&path) {
+                    Ok(file_env) => {
+                        runner = runner.with_env(crate::executor::LocalExecutor::new().env.merge(&file_env));
+                    }
+                    Err(error) => {
+                        eprintln!("error: {error}");
+                        return USAGE;
+                    }
+                }
+            }
+            let run_id = run_id.map(RunId::from).unwrap_or_else(RunId::random);
+            drive(runner, output.json || output.marked, move |runner| async move {
+                runner.run_as(descriptor, params, run_id).await
+            })
+        }
+        PipelineCommand::Resume { run_id, output } => {
+            let runner = PipelineRunner::new(store).with_sink(output.sink());
+            drive(runner, output.json || output.marked, move |runner| async move { runner.resume(&run_id).await })
+        }
+        PipelineCommand::Status { run_id, events } => match store.run(&run_id) {
+            Ok(Some(record)) => {
+                let mut value = serde_json::to_value(&record).unwrap_or_default();
+                if events {
+                    value["events"] =
+                        serde_json::to_value(store.events(&run_id).unwrap_or_default()).unwrap_or_default();
+                }
+                println!("{}", serde_json::to_string_pretty(&value).unwrap_or_default());
+                OK
+            }
+            Ok(None) => {
+                eprintln!("error: {}", StoreError::UnknownRun { run_id, store: store.path().map(Into::into) });
+                FAILED
+            }
+            Err(error) => {
+                eprintln!("error: {error}");
+                FAILED
+            }
+        },
+        PipelineCommand::Runs { pipeline, limit, json } => match store.runs(pipeline.as_deref(), limit) {
+            Ok(runs) if json => {
+                println!("{}", serde_json::to_string_pretty(&runs).unwrap_or_default());
+                OK
+            }
+            Ok(runs) => {
+                for run in runs {
+                    let when = humantime::format_rfc3339_seconds(run.created_at);
+                    println!(
+                        "{:<10} {:<20} {}/{} actions  {when}  {}",
+                        run.status.as_str(),
+                        run.pipeline,
+                        run.completed_actions,
+                        run.total_actions,
+                        run.run_id
+                    );
+                }
+                OK
+            }
+            Err(error) => {
+                eprintln!("error: {error}");
+                FAILED
+            }
+        },
+    }
+}
+
+/// Runs `start` on a current-thread runtime with Ctrl-C/SIGTERM cancelling the action in
+/// flight, and prints the outcome.
+fn drive<F, Fut>(runner: PipelineRunner, json: bool, start: F) -> u8
+where
+    F: FnOnce(PipelineRunner) -> Fut,
+    Fut: Future<Output = Result<PipelineOutcome, PipelineError>>,
+{
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the async runtime: {error}");
+            return FAILED;
+        }
+    };
+    let cancel = CancellationToken::new();
+    let runner = runner.with_cancellation(cancel.clone());
+    let outcome = runtime.block_on(async {
+        match Interrupts::register() {
+            Ok(interrupts) => drop(tokio::spawn(interrupts.cancel_on_first(cancel))),
+            Err(error) => eprintln!("warning: Ctrl-C will not cancel this run gracefully: {error}"),
+        }
+        start(runner).await
+    });
+    runtime.shutdown_background();
+    match outcome {
+        Ok(outcome) => {
+            if !json {
+                println!("{}", serde_json::to_string_pretty(&outcome.result).unwrap_or_default());
+            }
+            OK
+        }
+        // The error is the run's last event, already shown.
+        Err(error) => error.exit_code(),
+    }
+}
+
+fn list(registry: &crate::registry::Registry, json: bool) -> u8 {
+    if json {
+        let pipelines: Vec<serde_json::Value> = registry
+            .pipelines()
+            .map(|p| {
+                serde_json::json!({
+                    "name": p.name,
+                    "description": p.description,
+                    "actions": p.action_names(),
+                    "params": p.params_schema(),
+                })
+            })
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&pipelines).unwrap_or_default());
+        return OK;
+    }
+    if registry.pipelines().len() == 0 {
+        println!("no pipelines in {}", registry.plugin().code);
+    }
+    for pipeline in registry.pipelines() {
+        println!("  {}  {}  {}", pipeline.name, pipeline.action_names().join(" → "), pipeline.description);
+    }
+    OK
+}

@@ -1,0 +1,156 @@
+//! Pipeline mode: a whole pipeline as one Ray job. The job is the plugin binary's
+//! `pipeline run` (or `pipeline resume`), recording its checkpoints in a run store at a path the
+//! cluster shares, so a later job — or this machine — can resume the run; the pipeline's events
+//! (its overall progress, each action's start and end, its result) come back through the log.
+
+use super::job::{RayJob, RayJobExecutor, Resources};
+use super::jobs_api::{JobDetails, RayJobsClient, submission_id};
+use crate::events::{EventSink, RunId};
+use crate::executor::RunError;
+use crate::pipeline::store::RunStore;
+use serde_json::Value;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+
+/// Runs pipelines as Ray jobs, one job per run (or resume).
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), synapse::RunError> {
+/// use synapse::executor::ray::RayPipelineExecutor;
+/// let executor = RayPipelineExecutor::new("http://127.0.0.1:8265", "target/release/dataset_pipeline")?
+///     .with_store("/shared/runs.db");
+/// let job = executor.submit("dataset", serde_json::json!({"work_dir": "/shared/run-1"})).await?;
+/// match executor.wait(&job, None).await {
+///     Ok(result) => println!("{result}"),
+///     // Continue where it stopped, in a new job.
+///     Err(_) => { executor.wait(&executor.resume_from(job.run_id.as_str()).await?, None).await?; }
+/// }
+/// # Ok(()) }
+/// ```
+pub struct RayPipelineExecutor {
+    jobs: RayJobExecutor,
+    store: PathBuf,
+}
+
+impl RayPipelineExecutor {
+    /// An executor for the Ray dashboard at `address`, running the plugin binary `binary`, with
+    /// the run store at [`RunStore::default_path`] made absolute (right for a head on this
+    /// machine; give a path the cluster's nodes share otherwise, with
+    /// [`with_store`](Self::with_store)).
+    pub fn new(address: &str, binary: impl Into<PathBuf>) -> Result<Self, RunError> {
+        let store = std::path::absolute(RunStore::default_path())
+            .map_err(|error| RunError::Infrastructure(format!("cannot resolve the run store path: {error}")))?;
+        Ok(RayPipelineExecutor { jobs: RayJobExecutor::new(address, binary)?, store })
+    }
+
+    /// The run store the jobs record into, as the cluster sees it.
+    pub fn with_store(mut self, path: impl Into<PathBuf>) -> Self {
+        self.store = path.into();
+        self
+    }
+
+    /// Ships the plugin directory's files with the binary.
+    pub fn with_plugin_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.jobs = self.jobs.with_plugin_dir(dir);
+        self
+    }
+
+    /// The plugin code used in submission ids and metadata.
+    pub fn with_plugin_code(mut self, code: impl Into<String>) -> Self {
+        self.jobs = self.jobs.with_plugin_code(code);
+        self
+    }
+
+    /// What each job reserves.
+    pub fn with_resources(mut self, resources: Resources) -> Self {
+        self.jobs = self.jobs.with_resources(resources);
+        self
+    }
+
+    /// Sets an environment variable of the jobs.
+    pub fn with_env_var(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.jobs = self.jobs.with_env_var(key, value);
+        self
+    }
+
+    /// Sends every run's pipeline events to `sink` too.
+    pub fn with_sink(mut self, sink: Arc<dyn EventSink>) -> Self {
+        self.jobs = self.jobs.with_sink(sink);
+        self
+    }
+
+    /// Stops the job in flight when `token` fires (the run stays resumable).
+    pub fn with_cancellation(mut self, token: CancellationToken) -> Self {
+        self.jobs = self.jobs.with_cancellation(token);
+        self
+    }
+
+    /// The Jobs API client.
+    pub fn client(&self) -> &RayJobsClient {
+        self.jobs.client()
+    }
+
+    /// The run store path the jobs use.
+    pub fn store(&self) -> &std::path::Path {
+        &self.store
+    }
+
+    /// Submits a new run of `pipeline` with `params`, and returns at once.
+    pub async fn submit(&self, pipeline: &str, params: Value) -> Result<RayJob, RunError> {
+        let run_id = RunId::random();
+        let id = submission_id(&self.plugin(), pipeline, run_id.as_str());
+        let store = self.store.to_string_lossy().into_owned();
+        let run = run_id.to_string();
+        let args = ["pipeline", "run", pipeline, "--marked", "--run-id", run.as_str(), "--store", store.as_str()];
+        let metadata = [("synapse.pipeline", pipeline)];
+        self.jobs.submit_command(&id, &args, Some(&params), &metadata, pipeline, run_id).await
+    }
+
+    /// Submits a job that resumes the run `run_id` from its last checkpoint in the store.
+    pub async fn resume_from(&self, run_id: &str) -> Result<RayJob, RunError> {
+        let store = RunStore::open(&self.store)
+            .and_then(|store| store.run(run_id))
+            .map_err(|error| RunError::Infrastructure(error.to_string()))?;
+        let Some(record) = store else {
+            return Err(RunError::Infrastructure(format!(
+                "no run `{run_id}` in the run store `{}`",
+                self.store.display()
+            )));
+        };
+        let attempt = RunId::random();
+        let id = submission_id(&self.plugin(), &record.pipeline, &format!("{run_id}-{}", &attempt.as_str()[..8]));
+        let store = self.store.to_string_lossy().into_owned();
+        let args = ["pipeline", "resume", run_id, "--marked", "--store", store.as_str()];
+        let metadata = [("synapse.pipeline", record.pipeline.as_str()), ("synapse.resumes", run_id)];
+        self.jobs.submit_command(&id, &args, None, &metadata, &record.pipeline, RunId::from(run_id)).await
+    }
+
+    /// The job's status in Ray.
+    pub async fn status(&self, job: &str) -> Result<JobDetails, RunError> {
+        self.jobs.status(job).await
+    }
+
+    /// Follows the job's log until it ends, delivering the pipeline's events to the sinks, and
+    /// returns the last action's result or the run's error (the action that failed, and the
+    /// run id to resume).
+    pub async fn wait(&self, job: &RayJob, timeout: Option<Duration>) -> Result<Value, RunError> {
+        self.jobs.wait(job, timeout).await
+    }
+
+    /// Stops the job (the action in flight is cancelled; the run stays resumable).
+    pub async fn stop(&self, job: &str) -> Result<bool, RunError> {
+        self.jobs.stop(job).await
+    }
+
+    /// Submits `pipeline` and waits for its result.
+    pub async fn execute(&self, pipeline: &str, params: Value) -> Result<Value, RunError> {
+        let job = self.submit(pipeline, params).await?;
+        self.jobs.follow_cancellable(&job).await
+    }
+
+    fn plugin(&self) -> String {
+        self.jobs.plugin_code()
+    }
+}

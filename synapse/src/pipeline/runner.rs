@@ -1,0 +1,506 @@
+//! Running a pipeline in this process: each action in turn, its result merged into the params
+//! of the next, a checkpoint committed to the run store after each, and `resume` to continue
+//! an interrupted run where it stopped.
+
+use super::PipelineDescriptor;
+use super::chain::{self, Fingerprint};
+use super::store::{Checkpoint, NewRun, RunStatus, RunStore, StoreError};
+use crate::context::PluginEnvironment;
+use crate::events::{Emitter, Event, EventKind, EventSink, RunId};
+use crate::executor::{ErrorReport, LocalExecutor, RunError};
+use crate::params::ParamsError;
+use crate::registry::{Registry, RegistryError, registry};
+use serde_json::{Map, Value};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Instant, SystemTime};
+use tokio_util::sync::CancellationToken;
+
+/// Why a pipeline run did not complete.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PipelineError {
+    /// No pipeline of that name.
+    #[error("no pipeline `{name}` in this plugin; {}", if available.is_empty() { "it has none".to_owned() } else { format!("it has: {}", available.join(", ")) })]
+    UnknownPipeline {
+        /// The name asked for.
+        name: String,
+        /// The pipelines there are.
+        available: Vec<String>,
+    },
+    /// The initial params do not fit the pipeline (`action` in the error is the pipeline).
+    #[error("invalid params for pipeline `{}`: {} {}\n{}", .0.action, .0.violations.len(), if .0.violations.len() == 1 { "problem" } else { "problems" }, .0.violations)]
+    InvalidParams(ParamsError),
+    /// A typed result feeds a later action a field of another type.
+    #[error("pipeline `{pipeline}` does not chain: {}", problems.join("; "))]
+    Chain {
+        /// The pipeline.
+        pipeline: String,
+        /// What does not fit.
+        problems: Vec<String>,
+    },
+    /// An action failed (or was cancelled); the run can be resumed from it.
+    #[error("pipeline `{pipeline}` stopped at action {} `{action}` (run `{run_id}`; resume it with `pipeline resume {run_id}`): {source}", index + 1)]
+    ActionFailed {
+        /// The pipeline.
+        pipeline: String,
+        /// The run.
+        run_id: String,
+        /// The action's position, from 0.
+        index: usize,
+        /// The action.
+        action: String,
+        /// What went wrong.
+        #[source]
+        source: Box<RunError>,
+    },
+    /// The pipeline changed since the run started: its checkpoints no longer fit.
+    #[error("run `{run_id}` cannot resume: pipeline `{pipeline}` changed since it started: {}", changes.join("; "))]
+    Changed {
+        /// The run.
+        run_id: String,
+        /// The pipeline.
+        pipeline: String,
+        /// What changed.
+        changes: Vec<String>,
+    },
+    /// The run completed already.
+    #[error("run `{run_id}` of pipeline `{pipeline}` already completed; nothing to resume")]
+    AlreadyCompleted {
+        /// The run.
+        run_id: String,
+        /// The pipeline.
+        pipeline: String,
+    },
+    /// The run store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The binary's registry is inconsistent.
+    #[error(transparent)]
+    Registry(#[from] RegistryError),
+}
+
+impl PipelineError {
+    /// The plugin binary's exit code for this error: 2 for bad input, 130 for a cancelled
+    /// action, 1 otherwise.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            PipelineError::InvalidParams(_) | PipelineError::UnknownPipeline { .. } => 2,
+            PipelineError::ActionFailed { source, .. } => source.exit_code(),
+            _ => 1,
+        }
+    }
+
+    /// As the `error` event of the pipeline run.
+    pub fn report(&self) -> ErrorReport {
+        match self {
+            // The action's own report (its step, its rollbacks), under the pipeline's headline.
+            PipelineError::ActionFailed { source, action, .. } => {
+                let mut report = source.report();
+                report.message = self.to_string().lines().next().unwrap_or_default().to_owned();
+                report.action = Some(action.clone());
+                report
+            }
+            PipelineError::InvalidParams(error) => {
+                let mut report = RunError::InvalidParams(error.clone()).report();
+                report.action = None;
+                report.message = self.to_string();
+                report
+            }
+            other => {
+                let mut report = RunError::Infrastructure(other.to_string()).report();
+                report.message = other.to_string();
+                report.causes.clear();
+                report
+            }
+        }
+    }
+}
+
+/// A completed pipeline run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PipelineOutcome {
+    /// The run.
+    pub run_id: RunId,
+    /// The last action's result.
+    pub result: Value,
+    /// Every action's result, in order (those of skipped actions from their checkpoints).
+    pub results: Vec<Value>,
+    /// The actions skipped because an earlier attempt completed them.
+    pub skipped: Vec<usize>,
+}
+
+/// Runs pipelines in this process, recording every run in a [`RunStore`].
+///
+/// ```
+/// use synapse::pipeline::{PipelineRunner, store::RunStore};
+/// use std::sync::Arc;
+/// let runner = PipelineRunner::new(Arc::new(RunStore::in_memory().unwrap()));
+/// # let _ = runner;
+/// ```
+#[derive(Clone)]
+pub struct PipelineRunner {
+    store: Arc<RunStore>,
+    sinks: Vec<Arc<dyn EventSink>>,
+    env: Option<PluginEnvironment>,
+    job_id: Option<String>,
+    cancel: Option<CancellationToken>,
+}
+
+impl PipelineRunner {
+    /// A runner recording into `store`.
+    pub fn new(store: Arc<RunStore>) -> Self {
+        PipelineRunner { store, sinks: Vec::new(), env: None, job_id: None, cancel: None }
+    }
+
+    /// The run store.
+    pub fn store(&self) -> &Arc<RunStore> {
+        &self.store
+    }
+
+    /// Sends the pipeline's events (and its actions') to `sink` too.
+    pub fn with_sink(mut self, sink: Arc<dyn EventSink>) -> Self {
+        self.sinks.push(sink);
+        self
+    }
+
+    /// The actions' environment (default: this process's variables).
+    pub fn with_env(mut self, env: PluginEnvironment) -> Self {
+        self.env = Some(env);
+        self
+    }
+
+    /// Tags the actions' runs with a job id.
+    pub fn with_job_id(mut self, job_id: impl Into<String>) -> Self {
+        self.job_id = Some(job_id.into());
+        self
+    }
+
+    /// Cancels the action in flight (the run stops there, resumable) when `token` fires.
+    pub fn with_cancellation(mut self, token: CancellationToken) -> Self {
+        self.cancel = Some(token);
+        self
+    }
+
+    /// Starts a new run of `pipeline` with `params`.
+    pub async fn run(
+        &self,
+        pipeline: &'static PipelineDescriptor,
+        params: Value,
+    ) -> Result<PipelineOutcome, PipelineError> {
+        self.run_as(pipeline, params, RunId::random()).await
+    }
+
+    /// [`run`](Self::run) under the given run id.
+    pub async fn run_as(
+        &self,
+        pipeline: &'static PipelineDescriptor,
+        params: Value,
+        run_id: RunId,
+    ) -> Result<PipelineOutcome, PipelineError> {
+        let emitter = self.emitter(&run_id);
+        let checked = (|| {
+            let problems = chain::chain_problems(&pipeline.actions());
+            if !problems.is_empty() {
+                return Err(PipelineError::Chain { pipeline: pipeline.name.to_owned(), problems });
+            }
+            pipeline.validate_params(&params).map_err(PipelineError::InvalidParams)?;
+            self.store.create_run(&NewRun {
+                run_id: run_id.to_string(),
+                pipeline: pipeline.name.to_owned(),
+                fingerprint: pipeline.fingerprint().to_text(),
+                actions: pipeline.action_names().into_iter().map(str::to_owned).collect(),
+                params: params.clone(),
+            })?;
+            Ok(())
+        })();
+        if let Err(error) = checked {
+            return Err(finish_with(&emitter, error));
+        }
+        let accumulated = params.as_object().cloned().unwrap_or_default();
+        self.drive(pipeline, &emitter, Progress::new(pipeline.actions.len()), accumulated, 0, Vec::new(), false).await
+    }
+
+    /// Continues the run `run_id` from its last checkpoint: completed actions are skipped (and
+    /// reported so), the accumulated params are restored, and the rest runs. Refused when the
+    /// pipeline changed since the run started, naming what changed.
+    pub async fn resume(&self, run_id: &str) -> Result<PipelineOutcome, PipelineError> {
+        let record = self.store.run(run_id)?.ok_or_else(|| StoreError::UnknownRun {
+            run_id: run_id.to_owned(),
+            store: self.store.path().map(Into::into),
+        })?;
+        let emitter = self.emitter(&RunId::from(run_id));
+        let plugin = registry()?;
+        let Some(pipeline) = plugin.pipeline(&record.pipeline) else {
+            return Err(finish_with(
+                &emitter,
+                PipelineError::UnknownPipeline { name: record.pipeline.clone(), available: pipeline_names(plugin) },
+            ));
+        };
+        if record.status == RunStatus::Completed {
+            return Err(finish_with(
+                &emitter,
+                PipelineError::AlreadyCompleted { run_id: run_id.to_owned(), pipeline: record.pipeline },
+            ));
+        }
+        let now = pipeline.fingerprint();
+        let changes = match Fingerprint::from_text(&record.fingerprint) {
+            Some(stored) => stored.changes_to(&now),
+            None => vec!["the run's fingerprint is unreadable".to_owned()],
+        };
+        if !changes.is_empty() {
+            return Err(finish_with(
+                &emitter,
+                PipelineError::Changed { run_id: run_id.to_owned(), pipeline: record.pipeline, changes },
+            ));
+        }
+        let next = record.next_action().unwrap_or(record.actions.len());
+        let accumulated = match self.store.latest_checkpoint(run_id)? {
+            Some(checkpoint) => checkpoint.params_snapshot.as_object().cloned().unwrap_or_default(),
+            None => record.params.as_object().cloned().unwrap_or_default(),
+        };
+        let results: Vec<Value> =
+            record.actions[..next].iter().map(|a| a.result.clone().unwrap_or(Value::Null)).collect();
+        let progress = Progress::new(pipeline.actions.len());
+        self.drive(pipeline, &emitter, progress, accumulated, next, results, true).await
+    }
+
+    fn emitter(&self, run_id: &RunId) -> Emitter {
+        let mut sinks = self.sinks.clone();
+        sinks.push(Arc::new(StoreSink::new(self.store.clone(), run_id.to_string())));
+        Emitter::new(run_id.clone(), sinks)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn drive(
+        &self,
+        pipeline: &'static PipelineDescriptor,
+        emitter: &Emitter,
+        progress: Progress,
+        mut accumulated: Map<String, Value>,
+        start: usize,
+        mut results: Vec<Value>,
+        resumed: bool,
+    ) -> Result<PipelineOutcome, PipelineError> {
+        let run_id = emitter.run_id().clone();
+        let run = run_id.to_string();
+        let actions = pipeline.actions();
+        emitter.emit(EventKind::PipelineStarted {
+            pipeline: pipeline.name.to_owned(),
+            actions: actions.iter().map(|a| a.name().to_owned()).collect(),
+            resumed,
+        });
+        let progress = Arc::new(Mutex::new(progress));
+        let skipped: Vec<usize> = (0..start).collect();
+        for (index, action) in actions.iter().enumerate().take(start) {
+            emitter.emit(EventKind::PipelineActionSkipped { index, action: action.name().to_owned() });
+            set_overall(emitter, &progress, index, 1.0);
+        }
+        if let Err(error) = self.store.set_run_status(&run, RunStatus::Running, None) {
+            return Err(finish_with(emitter, error.into()));
+        }
+        let plugin = match registry() {
+            Ok(plugin) => plugin,
+            Err(error) => return Err(finish_with(emitter, error.into())),
+        };
+        for (index, action) in actions.iter().enumerate().skip(start) {
+            let action_run = RunId::from(format!("{run}-{}", index + 1));
+            emitter.emit(EventKind::PipelineActionStarted {
+                index,
+                action: action.name().to_owned(),
+                action_run: action_run.clone(),
+            });
+            if let Err(error) = self.store.start_action(&run, index) {
+                return Err(finish_with(emitter, error.into()));
+            }
+            let started = Instant::now();
+            let params = chain::params_for(action, &accumulated);
+            let mut executor = LocalExecutor::new();
+            if let Some(env) = &self.env {
+                executor = executor.with_env(env.clone());
+            }
+            if let Some(job_id) = &self.job_id {
+                executor = executor.with_job_id(job_id.clone());
+            }
+            if let Some(cancel) = &self.cancel {
+                executor = executor.with_cancellation(cancel.clone());
+            }
+            for sink in &self.sinks {
+                executor = executor.with_sink(sink.clone());
+            }
+            let watcher =
+                ActionProgress { emitter: emitter.clone(), progress: progress.clone(), index, run: action_run.clone() };
+            executor = executor.with_sink(Arc::new(watcher));
+            executor = executor.with_sink(Arc::new(StoreSink::new(self.store.clone(), run.clone())));
+            let outcome = executor.run(&action_scope(plugin, action), action, params, action_run).await;
+            match outcome {
+                Ok(result) => {
+                    chain::merge_result(&mut accumulated, &result);
+                    let checkpoint = Checkpoint {
+                        run_id: run.clone(),
+                        action_index: index,
+                        action_name: action.name().to_owned(),
+                        params_snapshot: Value::Object(accumulated.clone()),
+                        result: result.clone(),
+                        created_at: SystemTime::now(),
+                    };
+                    if let Err(error) = self.store.checkpoint(&checkpoint) {
+                        return Err(finish_with(emitter, error.into()));
+                    }
+                    results.push(result);
+                    set_overall(emitter, &progress, index, 1.0);
+                    emitter.emit(EventKind::PipelineActionCompleted {
+                        index,
+                        action: action.name().to_owned(),
+                        elapsed_ms: started.elapsed().as_secs_f64() * 1e3,
+                    });
+                }
+                Err(source) => {
+                    let message = source.to_string();
+                    let status = if source.exit_code() == 130 { RunStatus::Cancelled } else { RunStatus::Failed };
+                    emitter.emit(EventKind::PipelineActionFailed {
+                        index,
+                        action: action.name().to_owned(),
+                        error: message.clone(),
+                    });
+                    let error = PipelineError::ActionFailed {
+                        pipeline: pipeline.name.to_owned(),
+                        run_id: run.clone(),
+                        index,
+                        action: action.name().to_owned(),
+                        source: Box::new(source),
+                    };
+                    // The failure is what the caller must hear about; a store error here is
+                    // secondary (the run stays resumable from its last checkpoint).
+                    let _ = self.store.fail_action(&run, index, &message);
+                    let _ = self.store.set_run_status(&run, status, Some(&error.to_string()));
+                    return Err(finish_with(emitter, error));
+                }
+            }
+        }
+        let result = results.last().cloned().unwrap_or(Value::Null);
+        if let Err(error) = self.store.set_run_status(&run, RunStatus::Completed, None) {
+            return Err(finish_with(emitter, error.into()));
+        }
+        emitter.emit(EventKind::Result { value: result.clone() });
+        emitter.finish();
+        Ok(PipelineOutcome { run_id, result, results, skipped })
+    }
+}
+
+/// The registry an action of a pipeline runs under (its plugin's, for a binary linking several).
+fn action_scope(plugin: &Registry, action: &crate::action::ActionDescriptor) -> Registry {
+    plugin.for_plugin(action.meta().crate_name).unwrap_or_else(|| plugin.clone())
+}
+
+fn pipeline_names(registry: &Registry) -> Vec<String> {
+    registry.pipelines().map(|p| p.name.to_owned()).collect()
+}
+
+/// Emits `error` as the run's last event and returns it.
+fn finish_with(emitter: &Emitter, error: PipelineError) -> PipelineError {
+    emitter.flush_progress();
+    emitter.emit(EventKind::Error { error: error.report() });
+    emitter.finish();
+    error
+}
+
+/// The overall progress: each action an equal share, the running action's own progress inside
+/// it; never goes back.
+struct Progress {
+    actions: usize,
+    reported: u64,
+}
+
+/// The overall progress is reported in permille.
+const OVERALL_UNITS: u64 = 1000;
+
+impl Progress {
+    fn new(actions: usize) -> Self {
+        Progress { actions: actions.max(1), reported: 0 }
+    }
+
+    /// The overall permille with action `index` at `fraction`, if it moved forward.
+    fn advance(&mut self, index: usize, fraction: f64) -> Option<u64> {
+        let overall = (index as f64 + fraction.clamp(0.0, 1.0)) / self.actions as f64;
+        let units = ((overall * OVERALL_UNITS as f64).floor() as u64).min(OVERALL_UNITS);
+        (units > self.reported).then(|| {
+            self.reported = units;
+            units
+        })
+    }
+}
+
+fn set_overall(emitter: &Emitter, progress: &Mutex<Progress>, index: usize, fraction: f64) {
+    let advanced = progress.lock().unwrap_or_else(PoisonError::into_inner).advance(index, fraction);
+    if let Some(units) = advanced {
+        emitter.set_progress(None, units, OVERALL_UNITS);
+    }
+}
+
+/// Watches an action's main progress and moves the pipeline's overall progress with it.
+struct ActionProgress {
+    emitter: Emitter,
+    progress: Arc<Mutex<Progress>>,
+    index: usize,
+    run: RunId,
+}
+
+impl EventSink for ActionProgress {
+    fn emit(&self, event: &Event) {
+        if let EventKind::Progress { category: None, current, total } = &event.kind
+            && event.run == self.run
+            && *total > 0
+        {
+            set_overall(&self.emitter, &self.progress, self.index, *current as f64 / *total as f64);
+        }
+    }
+}
+
+/// Keeps a pipeline run's events (its own and its actions') in the run store.
+/// Events are written in batches: when one ends an action or the run, and every 256 events.
+struct StoreSink {
+    store: Arc<RunStore>,
+    run_id: String,
+    pending: Mutex<Vec<Value>>,
+}
+
+impl StoreSink {
+    fn new(store: Arc<RunStore>, run_id: String) -> Self {
+        StoreSink { store, run_id, pending: Mutex::new(Vec::new()) }
+    }
+
+    fn write(&self, pending: &mut Vec<Value>) {
+        if pending.is_empty() {
+            return;
+        }
+        if let Err(error) = self.store.append_events(&self.run_id, pending) {
+            tracing::warn!("the events of pipeline run `{}` could not be stored: {error}", self.run_id);
+        }
+        pending.clear();
+    }
+}
+
+impl EventSink for StoreSink {
+    fn emit(&self, event: &Event) {
+        let mut pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Ok(value) = serde_json::to_value(event) {
+            pending.push(value);
+        }
+        let boundary = matches!(
+            event.kind,
+            EventKind::PipelineStarted { .. }
+                | EventKind::PipelineActionCompleted { .. }
+                | EventKind::PipelineActionFailed { .. }
+                | EventKind::Result { .. }
+                | EventKind::Error { .. }
+        );
+        if boundary || pending.len() >= 256 {
+            self.write(&mut pending);
+        }
+    }
+
+    fn flush(&self) {
+        let mut pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
+        self.write(&mut pending);
+    }
+}

@@ -1,0 +1,2 @@
+//! The dataset pipeline example plugin.
+synapse::main!(dataset_pipeline);

@@ -1,0 +1,2 @@
+//! The stages test plugin.
+synapse::main!(stages_plugin);

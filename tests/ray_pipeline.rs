@@ -1,0 +1,95 @@
+//! Pipeline mode on a real Ray head: a whole pipeline as one Ray job, checkpointing into a run
+//! store the head shares with this machine. The example gives the result it gives locally; a
+//! run that failed in a job resumes from its checkpoint in a new job, without repeating the
+//! completed actions.
+
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use synapse::events::EventKind;
+use synapse::events::sink::MemorySink;
+use synapse::executor::ray::{JobStatus, RayPipelineExecutor};
+use synapse::pipeline::store::{RunStatus, RunStore};
+use synapse::pipeline::{Pipeline, PipelineRunner};
+use synapse_tests::require_ray;
+
+const DATASET: &str = env!("CARGO_BIN_EXE_dataset-pipeline-plugin");
+const STAGES: &str = env!("CARGO_BIN_EXE_stages-plugin");
+
+fn repo(path: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ray_pipeline_gives_the_local_result() {
+    let address = require_ray!();
+    let temp = tempfile::tempdir().expect("temp dir");
+    let params = |dir: &str| json!({"work_dir": temp.path().join(dir), "rows": 500, "epochs": 100});
+
+    let local_store = Arc::new(RunStore::open(temp.path().join("local.db")).expect("store"));
+    let local = PipelineRunner::new(local_store)
+        .run(dataset_pipeline::DatasetPipeline::descriptor(), params("local"))
+        .await
+        .expect("local run");
+
+    let events = Arc::new(MemorySink::new());
+    let executor = RayPipelineExecutor::new(&address, DATASET)
+        .expect("executor")
+        .with_plugin_code("dataset-pipeline")
+        .with_plugin_dir(repo("examples/dataset_pipeline"))
+        .with_store(temp.path().join("ray.db"))
+        .with_sink(events.clone());
+    let job = executor.submit("dataset", params("ray")).await.expect("submitted");
+    let remote = executor.wait(&job, None).await.expect("the Ray run succeeds");
+    let strip = |mut v: Value| {
+        v.as_object_mut().map(|o| o.remove("model_path"));
+        v
+    };
+    assert_eq!(strip(remote.clone()), strip(local.result.clone()), "the same model, fitted on Ray");
+    assert!(temp.path().join("ray/model.json").exists(), "the job wrote into the shared directory");
+    assert_eq!(executor.status(&job.id).await.expect("status").status, JobStatus::Succeeded);
+
+    let kinds: Vec<EventKind> = events.events().into_iter().map(|e| e.kind).collect();
+    let completed = kinds.iter().filter(|k| matches!(k, EventKind::PipelineActionCompleted { .. })).count();
+    assert_eq!(completed, 3, "each action's end came back through the job log");
+    assert!(kinds.iter().any(|k| matches!(k, EventKind::Progress { category: None, current: 1000, total: 1000 })));
+    let record = RunStore::open(temp.path().join("ray.db")).expect("store").run(job.run_id.as_str()).expect("read");
+    assert_eq!(record.expect("recorded by the job").status, RunStatus::Completed);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ray_pipeline_failed_run_resumes_in_a_new_job() {
+    let address = require_ray!();
+    let temp = tempfile::tempdir().expect("temp dir");
+    let journal = temp.path().join("journal");
+    let fault = PathBuf::from(format!("{}.fail-4", journal.display()));
+    std::fs::write(&fault, "").expect("fault");
+    let events = Arc::new(MemorySink::new());
+    let executor = RayPipelineExecutor::new(&address, STAGES)
+        .expect("executor")
+        .with_plugin_code("stages-plugin")
+        .with_plugin_dir(repo("tests/fixtures/stages"))
+        .with_store(temp.path().join("runs.db"))
+        .with_sink(events.clone());
+    let job = executor.submit("stages", json!({"journal": journal})).await.expect("submitted");
+    let error = executor.wait(&job, None).await.expect_err("stage 4 fails");
+    let text = error.to_string();
+    assert!(text.contains("pipeline `stages` stopped at action 4 `stage4`"), "{text}");
+    assert!(text.contains(&format!("pipeline resume {}", job.run_id)), "{text}");
+    assert_eq!(executor.status(&job.id).await.expect("status").status, JobStatus::Failed);
+
+    std::fs::remove_file(&fault).expect("clear the fault");
+    let resumed = executor.resume_from(job.run_id.as_str()).await.expect("resume submitted");
+    assert_ne!(resumed.id, job.id, "a new job");
+    let result = executor.wait(&resumed, None).await.expect("the resumed run completes");
+    assert_eq!(result, json!({"total": 55, "last": 10}));
+    let text = std::fs::read_to_string(&journal).expect("journal");
+    for number in 1..=10 {
+        let starts = text.lines().filter(|l| *l == format!("start {number}")).count();
+        assert_eq!(starts, if number == 4 { 2 } else { 1 }, "action {number}: {text}");
+    }
+    let skipped = events.events().iter().filter(|e| matches!(e.kind, EventKind::PipelineActionSkipped { .. })).count();
+    assert_eq!(skipped, 3, "the completed actions were skipped, not run again");
+    let missing = executor.resume_from("no-such-run").await.expect_err("unknown run");
+    assert!(missing.to_string().contains("no run `no-such-run` in the run store"), "{missing}");
+}
