@@ -93,3 +93,24 @@ async fn ray_pipeline_failed_run_resumes_in_a_new_job() {
     let missing = executor.resume_from("no-such-run").await.expect_err("unknown run");
     assert!(missing.to_string().contains("no run `no-such-run` in the run store"), "{missing}");
 }
+
+#[test]
+fn ray_pipeline_cli_runs_on_ray_and_records_the_run() {
+    let address = require_ray!();
+    let temp = tempfile::tempdir().expect("temp dir");
+    let store = temp.path().join("cli.db").to_string_lossy().into_owned();
+    let params = json!({"work_dir": temp.path().join("cli"), "rows": 200, "epochs": 50}).to_string();
+    let dir = repo("examples/dataset_pipeline").to_string_lossy().into_owned();
+    let args = ["pipeline", "run", "dataset", "--mode", "job", "--ray-address", &address];
+    let ran = synapse_tests::run(
+        DATASET,
+        &[&args[..], &["--params", &params, "--store", &store, "--plugin-dir", &dir]].concat(),
+    );
+    assert_eq!(ran.code, Some(0), "{}", ran.stderr);
+    let result: Value = serde_json::from_str(&ran.stdout).expect("JSON result");
+    assert!(result["slope"].as_f64().is_some_and(|slope| (slope - 3.0).abs() < 0.1), "{result}");
+    let run_id = ran.stderr.split("run `").nth(1).and_then(|rest| rest.split('`').next()).expect("the run id is shown");
+    let status = synapse_tests::run(DATASET, &["pipeline", "status", run_id, "--store", &store]);
+    let record: Value = serde_json::from_str(&status.stdout).expect("JSON record");
+    assert_eq!(record["status"], "completed", "the job recorded the run in the given store");
+}

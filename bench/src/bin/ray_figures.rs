@@ -7,10 +7,12 @@
 //!   is seen ended one supervisor poll (100 ms) later. The second floor is the one a real
 //!   entrypoint can reach;
 //! - task mode: the first run (worker cold) and warm runs;
-//! - a second submit of an unchanged plugin uploads 0 bytes.
+//! - a second submit of an unchanged plugin uploads 0 bytes;
+//! - pipeline mode: the `dataset` pipeline of `examples/dataset_pipeline` as one Ray job,
+//!   submit → result, next to running it locally (`pipeline run` as a process).
 //!
 //! ```text
-//! cargo build --release -p synapse-bench
+//! cargo build --release -p synapse-bench -p dataset_pipeline
 //! ./scripts/ray.sh run -- target/release/ray_figures [--runs 15]
 //! ```
 
@@ -166,4 +168,45 @@ async fn main() {
     let fastest = warm.iter().min().copied().unwrap_or_default();
     println!("ray.task.warm_round_trip: {} (median of {count}; fastest {})", ms(median(warm)), ms(fastest));
     task.shutdown().await.unwrap_or_else(|e| fail("task shutdown", e));
+
+    pipeline_figures(&address, &binary, runs.min(10)).await;
+}
+
+/// The example pipeline on Ray (one job) and locally (a process), same params.
+async fn pipeline_figures(address: &str, peer: &std::path::Path, runs: usize) {
+    let Some(binary) = peer.parent().map(|dir| dir.join("dataset_pipeline")).filter(|path| path.exists()) else {
+        println!("ray.pipeline: skipped (build it: cargo build --release -p dataset_pipeline)");
+        return;
+    };
+    let example = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/dataset_pipeline");
+    let dir = std::env::temp_dir().join(format!("ray-figures-{}", std::process::id()));
+    let params = |name: &str| json!({"work_dir": dir.join(name), "rows": 2000});
+    let executor = synapse::executor::ray::RayPipelineExecutor::new(address, &binary)
+        .unwrap_or_else(|e| fail("pipeline executor", e))
+        .with_plugin_dir(&example)
+        .with_store(dir.join("ray.db"));
+    // The first job uploads the package.
+    executor.execute("dataset", params("warm")).await.unwrap_or_else(|e| fail("pipeline warm-up", e));
+    let (mut local, mut ray) = (Vec::new(), Vec::new());
+    for i in 0..runs {
+        let started = Instant::now();
+        let ran = std::process::Command::new(&binary)
+            .args(["pipeline", "run", "dataset", "--json", "--params"])
+            .arg(params(&format!("local-{i}")).to_string())
+            .arg("--store")
+            .arg(dir.join("local.db"))
+            .output()
+            .unwrap_or_else(|e| fail("local pipeline", e));
+        if !ran.status.success() {
+            fail("local pipeline", String::from_utf8_lossy(&ran.stderr));
+        }
+        local.push(started.elapsed());
+
+        let started = Instant::now();
+        executor.execute("dataset", params(&format!("ray-{i}"))).await.unwrap_or_else(|e| fail("Ray pipeline", e));
+        ray.push(started.elapsed());
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    println!("ray.pipeline.local_process: {} (median of {runs})", ms(median(local)));
+    println!("ray.pipeline.ray_job_submit_to_result: {} (median of {runs})", ms(median(ray)));
 }

@@ -76,8 +76,27 @@ enum PipelineCommand {
     },
 }
 
+/// Where a pipeline run happens.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum PipelineMode {
+    /// In this process.
+    Local,
+    /// As one Ray job (the run store must be at a path the cluster shares).
+    Job,
+}
+
 #[derive(Args, Debug)]
 struct OutputArgs {
+    /// Where to run: here (`local`) or as one Ray job (`job`).
+    #[arg(long, value_enum, default_value_t = PipelineMode::Local)]
+    mode: PipelineMode,
+    /// The Ray dashboard, for `--mode job`.
+    #[arg(long, env = "SYNAPSE_RAY_ADDRESS", value_name = "URL")]
+    ray_address: Option<String>,
+    /// The plugin directory shipped to Ray with the binary (default: the crate directory the
+    /// binary was built from).
+    #[arg(long, value_name = "DIR")]
+    plugin_dir: Option<PathBuf>,
     /// Write events as JSON lines on standard output (the last line is the result or error).
     #[arg(long)]
     json: bool,
@@ -162,12 +181,18 @@ pub(super) fn command(args: PipelineArgs) -> u8 {
                     }
                 }
             }
+            if output.mode == PipelineMode::Job {
+                return on_ray(&output, args.store.as_deref(), Submit::Run { pipeline: descriptor.name, params });
+            }
             let run_id = run_id.map(RunId::from).unwrap_or_else(RunId::random);
             drive(runner, output.json || output.marked, move |runner| async move {
                 runner.run_as(descriptor, params, run_id).await
             })
         }
         PipelineCommand::Resume { run_id, output } => {
+            if output.mode == PipelineMode::Job {
+                return on_ray(&output, args.store.as_deref(), Submit::Resume { run_id });
+            }
             let runner = PipelineRunner::new(store).with_sink(output.sink());
             drive(runner, output.json || output.marked, move |runner| async move { runner.resume(&run_id).await })
         }
@@ -214,6 +239,89 @@ pub(super) fn command(args: PipelineArgs) -> u8 {
                 FAILED
             }
         },
+    }
+}
+
+/// What to submit to Ray.
+enum Submit {
+    Run { pipeline: &'static str, params: serde_json::Value },
+    Resume { run_id: String },
+}
+
+/// Runs or resumes a pipeline as one Ray job, following its events until it ends.
+fn on_ray(output: &OutputArgs, store: Option<&std::path::Path>, submit: Submit) -> u8 {
+    use crate::executor::ray::RayPipelineExecutor;
+    let Some(address) = output.ray_address.as_deref() else {
+        eprintln!("error: no Ray cluster given: pass --ray-address or set SYNAPSE_RAY_ADDRESS");
+        return USAGE;
+    };
+    let binary = match std::env::current_exe() {
+        Ok(binary) => binary,
+        Err(error) => {
+            eprintln!("error: cannot locate the running plugin binary: {error}");
+            return FAILED;
+        }
+    };
+    let mut executor = match RayPipelineExecutor::new(address, binary) {
+        Ok(executor) => executor,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return USAGE;
+        }
+    };
+    if let Some(store) = store {
+        match std::path::absolute(store) {
+            Ok(store) => executor = executor.with_store(store),
+            Err(error) => {
+                eprintln!("error: cannot resolve the run store path `{}`: {error}", store.display());
+                return USAGE;
+            }
+        }
+    }
+    let dir = output.plugin_dir.clone().or_else(|| {
+        crate::registry::binary_info().map(|info| PathBuf::from(info.manifest_dir)).filter(|dir| dir.is_dir())
+    });
+    if let Some(dir) = dir {
+        executor = executor.with_plugin_dir(dir);
+    }
+    if let Ok(registry) = crate::registry::registry() {
+        executor = executor.with_plugin_code(registry.plugin().code);
+    }
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the async runtime: {error}");
+            return FAILED;
+        }
+    };
+    let cancel = CancellationToken::new();
+    let executor = executor.with_sink(output.sink()).with_cancellation(cancel.clone());
+    let outcome = runtime.block_on(async {
+        if let Ok(interrupts) = Interrupts::register() {
+            drop(tokio::spawn(interrupts.cancel_on_first(cancel)));
+        }
+        let job = match submit {
+            Submit::Run { pipeline, params } => executor.submit(pipeline, params).await?,
+            Submit::Resume { run_id } => executor.resume_from(&run_id).await?,
+        };
+        eprintln!("Ray job `{}`, run `{}`, run store `{}`", job.id, job.run_id, executor.store().display());
+        executor.follow(&job).await
+    });
+    runtime.shutdown_background();
+    match outcome {
+        Ok(result) => {
+            if !output.json && !output.marked {
+                println!("{}", serde_json::to_string_pretty(&result).unwrap_or_default());
+            }
+            OK
+        }
+        Err(error) => {
+            // A run's own error was already shown as its last event.
+            if !matches!(error, crate::executor::RunError::Remote(_)) {
+                eprintln!("error: {error}");
+            }
+            error.exit_code()
+        }
     }
 }
 

@@ -139,6 +139,12 @@ impl RayPipelineExecutor {
         self.jobs.wait(job, timeout).await
     }
 
+    /// Like [`wait`](Self::wait) without a timeout, stopping the job when the executor's
+    /// cancellation token fires (the run stays resumable).
+    pub async fn follow(&self, job: &RayJob) -> Result<Value, RunError> {
+        self.jobs.follow_cancellable(job).await
+    }
+
     /// Stops the job (the action in flight is cancelled; the run stays resumable).
     pub async fn stop(&self, job: &str) -> Result<bool, RunError> {
         self.jobs.stop(job).await
@@ -147,7 +153,7 @@ impl RayPipelineExecutor {
     /// Submits `pipeline` and waits for its result.
     pub async fn execute(&self, pipeline: &str, params: Value) -> Result<Value, RunError> {
         let job = self.submit(pipeline, params).await?;
-        self.jobs.follow_cancellable(&job).await
+        self.follow(&job).await
     }
 
     fn plugin(&self) -> String {
