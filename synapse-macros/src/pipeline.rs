@@ -9,7 +9,7 @@
 
 use crate::paths::private;
 use crate::step::item_keyword;
-use crate::workflow::{item_kind, type_text, with_errors};
+use crate::workflow::{Listing, item_kind, listed_types, type_text, with_errors};
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
@@ -45,38 +45,8 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
         Err(_) => return with_errors(item, errors),
     };
     let ident = &strukt.ident;
-    let actions: Vec<syn::Type> = match &strukt.fields {
-        syn::Fields::Unnamed(fields) if !fields.unnamed.is_empty() => {
-            fields.unnamed.iter().map(|f| f.ty.clone()).collect()
-        }
-        syn::Fields::Unnamed(fields) => {
-            errors.error_spanned(
-                fields,
-                format!("a pipeline needs at least one action: `pub struct {ident}(Download, Train);`"),
-            );
-            Vec::new()
-        }
-        syn::Fields::Named(fields) => {
-            let types: Vec<String> = fields.named.iter().map(|f| type_text(&f.ty)).collect();
-            errors.error_spanned(
-                fields,
-                format!(
-                    "a pipeline lists its actions as the fields of a tuple struct, without names: `pub struct {ident}({});`",
-                    types.join(", ")
-                ),
-            );
-            Vec::new()
-        }
-        syn::Fields::Unit => {
-            errors.error_spanned(
-                ident,
-                format!(
-                    "list the pipeline's actions as the fields of a tuple struct: `pub struct {ident}(Download, Train);`"
-                ),
-            );
-            Vec::new()
-        }
-    };
+    let actions =
+        listed_types(&strukt, Listing { kind: "pipeline", member: "action", example: "Download, Train" }, &mut errors);
     if !strukt.generics.params.is_empty() {
         errors.error_spanned(&strukt.generics, "a `#[pipeline]` cannot be generic: it lists concrete actions");
     }

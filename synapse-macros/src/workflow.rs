@@ -50,38 +50,8 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
         Err(_) => return with_errors(item, errors),
     };
     let ident = &strukt.ident;
-    let steps: Vec<syn::Type> = match &strukt.fields {
-        syn::Fields::Unnamed(fields) if !fields.unnamed.is_empty() => {
-            fields.unnamed.iter().map(|f| f.ty.clone()).collect()
-        }
-        syn::Fields::Unnamed(fields) => {
-            errors.error_spanned(
-                fields,
-                format!("a workflow needs at least one step: `pub struct {ident}(StepA, StepB);`"),
-            );
-            Vec::new()
-        }
-        syn::Fields::Named(fields) => {
-            let types: Vec<String> = fields.named.iter().map(|f| type_text(&f.ty)).collect();
-            errors.error_spanned(
-                fields,
-                format!(
-                    "a workflow lists its steps as the fields of a tuple struct, without names: `pub struct {ident}({});`",
-                    types.join(", ")
-                ),
-            );
-            Vec::new()
-        }
-        syn::Fields::Unit => {
-            errors.error_spanned(
-                ident,
-                format!(
-                    "list the workflow's steps as the fields of a tuple struct: `pub struct {ident}(StepA, StepB);`"
-                ),
-            );
-            Vec::new()
-        }
-    };
+    let steps =
+        listed_types(&strukt, Listing { kind: "workflow", member: "step", example: "StepA, StepB" }, &mut errors);
     if !strukt.generics.params.is_empty() {
         errors.error_spanned(
             &strukt.generics,
@@ -108,6 +78,54 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     };
     let errors = errors.to_compile_errors();
     quote!(#item #errors #expansion)
+}
+
+/// What a tuple struct lists: `#[workflow]` its steps, `#[pipeline]` its actions.
+pub(crate) struct Listing {
+    /// `workflow`.
+    pub kind: &'static str,
+    /// `step`.
+    pub member: &'static str,
+    /// `StepA, StepB`.
+    pub example: &'static str,
+}
+
+/// The types a tuple struct lists as its fields, with an error for any other shape.
+pub(crate) fn listed_types(strukt: &syn::ItemStruct, listing: Listing, errors: &mut Errors) -> Vec<syn::Type> {
+    let Listing { kind, member, example } = listing;
+    let ident = &strukt.ident;
+    match &strukt.fields {
+        syn::Fields::Unnamed(fields) if !fields.unnamed.is_empty() => {
+            fields.unnamed.iter().map(|f| f.ty.clone()).collect()
+        }
+        syn::Fields::Unnamed(fields) => {
+            errors.error_spanned(
+                fields,
+                format!("a {kind} needs at least one {member}: `pub struct {ident}({example});`"),
+            );
+            Vec::new()
+        }
+        syn::Fields::Named(fields) => {
+            let types: Vec<String> = fields.named.iter().map(|f| type_text(&f.ty)).collect();
+            errors.error_spanned(
+                fields,
+                format!(
+                    "a {kind} lists its {member}s as the fields of a tuple struct, without names: `pub struct {ident}({});`",
+                    types.join(", ")
+                ),
+            );
+            Vec::new()
+        }
+        syn::Fields::Unit => {
+            errors.error_spanned(
+                ident,
+                format!(
+                    "list the {kind}'s {member}s as the fields of a tuple struct: `pub struct {ident}({example});`"
+                ),
+            );
+            Vec::new()
+        }
+    }
 }
 
 /// The user's item, followed by the errors: the item stays usable (and IDE-visible).

@@ -46,7 +46,7 @@ impl DataTypeInfo {
     pub const fn is_a(&self, other: &DataTypeInfo) -> bool {
         let mut current = self;
         loop {
-            if same_name(current.name, other.name) {
+            if crate::steps::plan::str_eq(current.name, other.name) {
                 return true;
             }
             match current.parent {
@@ -96,22 +96,6 @@ impl DataTypeInfo {
         }
         names
     }
-}
-
-/// `a == b`, in a `const fn`.
-const fn same_name(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    if a.len() != b.len() {
-        return false;
-    }
-    let mut i = 0;
-    while i < a.len() {
-        if a[i] != b[i] {
-            return false;
-        }
-        i += 1;
-    }
-    true
 }
 
 impl PartialEq for DataTypeInfo {

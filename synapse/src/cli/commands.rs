@@ -18,6 +18,14 @@ pub(super) const OK: u8 = 0;
 pub(super) const FAILED: u8 = 1;
 pub(super) const USAGE: u8 = 2;
 
+/// The single-threaded runtime a command runs on, or the exit code saying it could not start.
+pub(super) fn runtime() -> Result<tokio::runtime::Runtime, u8> {
+    tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|error| {
+        eprintln!("error: cannot start the async runtime: {error}");
+        FAILED
+    })
+}
+
 pub(super) fn load_registry() -> Result<&'static Registry, u8> {
     match registry() {
         Ok(registry) if registry.actions().len() == 0 => {
@@ -88,12 +96,9 @@ pub(super) fn run(args: RunArgs) -> u8 {
         Ok(descriptor) => descriptor,
         Err(error) => return fail(error),
     };
-    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+    let runtime = match runtime() {
         Ok(runtime) => runtime,
-        Err(error) => {
-            eprintln!("error: cannot start the async runtime: {error}");
-            return FAILED;
-        }
+        Err(code) => return code,
     };
     if args.detach {
         if args.mode != ExecutionMode::Job {
@@ -407,12 +412,9 @@ pub(super) fn worker(args: WorkerArgs) -> u8 {
         eprintln!("error: a worker needs its secret token in the environment variable {var}");
         return USAGE;
     };
-    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+    let runtime = match runtime() {
         Ok(runtime) => runtime,
-        Err(error) => {
-            eprintln!("error: cannot start the async runtime: {error}");
-            return FAILED;
-        }
+        Err(code) => return code,
     };
     match runtime.block_on(crate::executor::ray::worker::serve(args.bind, token)) {
         Ok(()) => OK,
@@ -429,12 +431,9 @@ pub(super) fn jobs(args: JobsArgs) -> u8 {
         eprintln!("error: no Ray cluster given: pass --ray-address or set SYNAPSE_RAY_ADDRESS");
         return USAGE;
     };
-    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+    let runtime = match runtime() {
         Ok(runtime) => runtime,
-        Err(error) => {
-            eprintln!("error: cannot start the async runtime: {error}");
-            return FAILED;
-        }
+        Err(code) => return code,
     };
     let client = match RayJobsClient::new(&address) {
         Ok(client) => client,

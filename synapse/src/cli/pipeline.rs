@@ -1,6 +1,8 @@
 //! `plugin pipeline list|run|resume|status|runs`: pipelines and their recorded runs.
 
-use super::commands::{FAILED, Interrupts, OK, ParamsInputError, ParamsSource, USAGE, load_registry, read_params};
+use super::commands::{
+    FAILED, Interrupts, OK, ParamsInputError, ParamsSource, USAGE, load_registry, read_params, runtime,
+};
 use crate::context::PluginEnvironment;
 use crate::events::sink::{ConsoleSink, JsonLinesSink};
 use crate::events::{EventSink, RunId};
@@ -287,12 +289,9 @@ fn on_ray(output: &OutputArgs, store: Option<&std::path::Path>, submit: Submit) 
     if let Ok(registry) = crate::registry::registry() {
         executor = executor.with_plugin_code(registry.plugin().code);
     }
-    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+    let runtime = match runtime() {
         Ok(runtime) => runtime,
-        Err(error) => {
-            eprintln!("error: cannot start the async runtime: {error}");
-            return FAILED;
-        }
+        Err(code) => return code,
     };
     let cancel = CancellationToken::new();
     let executor = executor.with_sink(output.sink()).with_cancellation(cancel.clone());
@@ -332,12 +331,9 @@ where
     F: FnOnce(PipelineRunner) -> Fut,
     Fut: Future<Output = Result<PipelineOutcome, PipelineError>>,
 {
-    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+    let runtime = match runtime() {
         Ok(runtime) => runtime,
-        Err(error) => {
-            eprintln!("error: cannot start the async runtime: {error}");
-            return FAILED;
-        }
+        Err(code) => return code,
     };
     let cancel = CancellationToken::new();
     let runner = runner.with_cancellation(cancel.clone());

@@ -72,7 +72,7 @@ mod cx;
 mod erased;
 mod error;
 mod orchestrator;
-mod plan;
+pub(crate) mod plan;
 mod registry;
 
 pub use cx::StepCx;

@@ -122,7 +122,8 @@ pub const fn repeated_names<const N: usize>(specs: &[StepSpec; N]) -> [bool; N] 
     repeated
 }
 
-const fn str_eq(a: &str, b: &str) -> bool {
+/// `a == b`, in a `const fn`.
+pub(crate) const fn str_eq(a: &str, b: &str) -> bool {
     let (a, b) = (a.as_bytes(), b.as_bytes());
     if a.len() != b.len() {
         return false;
