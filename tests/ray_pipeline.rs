@@ -102,15 +102,19 @@ fn ray_pipeline_cli_runs_on_ray_and_records_the_run() {
     let params = json!({"work_dir": temp.path().join("cli"), "rows": 200, "epochs": 50}).to_string();
     let dir = repo("examples/dataset_pipeline").to_string_lossy().into_owned();
     let args = ["pipeline", "run", "dataset", "--mode", "job", "--ray-address", &address];
-    let ran = synapse_tests::run(
-        DATASET,
-        &[&args[..], &["--params", &params, "--store", &store, "--plugin-dir", &dir]].concat(),
-    );
+    let extra = ["--params", &params, "--store", &store, "--plugin-dir", &dir, "--run-id", "cli-run"];
+    let ran = synapse_tests::run(DATASET, &[&args[..], &extra[..]].concat());
     assert_eq!(ran.code, Some(0), "{}", ran.stderr);
     let result: Value = serde_json::from_str(&ran.stdout).expect("JSON result");
     assert!(result["slope"].as_f64().is_some_and(|slope| (slope - 3.0).abs() < 0.1), "{result}");
-    let run_id = ran.stderr.split("run `").nth(1).and_then(|rest| rest.split('`').next()).expect("the run id is shown");
-    let status = synapse_tests::run(DATASET, &["pipeline", "status", run_id, "--store", &store]);
+    assert!(ran.stderr.contains("run `cli-run`"), "the run id given is the run's: {}", ran.stderr);
+    let status = synapse_tests::run(DATASET, &["pipeline", "status", "cli-run", "--store", &store]);
     let record: Value = serde_json::from_str(&status.stdout).expect("JSON record");
     assert_eq!(record["status"], "completed", "the job recorded the run in the given store");
+
+    let bad = synapse_tests::run(DATASET, &[&args[..], &["--params", r#"{"rows": 1}"#, "--store", &store]].concat());
+    assert_eq!(bad.code, Some(2), "{}", bad.stderr);
+    assert!(bad.stderr.contains("$.work_dir: is required but missing"), "checked before submitting: {}", bad.stderr);
+    assert!(bad.stderr.contains("$.rows: must be at least 10"), "{}", bad.stderr);
+    assert!(!bad.stderr.contains("Ray job"), "nothing was submitted: {}", bad.stderr);
 }

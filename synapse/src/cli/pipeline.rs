@@ -171,22 +171,28 @@ pub(super) fn command(args: PipelineArgs) -> u8 {
                     return USAGE;
                 }
             };
-            let mut runner = PipelineRunner::new(store).with_sink(output.sink());
-            if let Some(path) = env_file {
-                match PluginEnvironment::from_file(&path) {
-                    Ok(file_env) => {
-                        runner = runner.with_env(crate::executor::LocalExecutor::new().env.merge(&file_env));
-                    }
-                    Err(error) => {
-                        eprintln!("error: {error}");
-                        return USAGE;
-                    }
+            let file_env = match env_file.map(PluginEnvironment::from_file).transpose() {
+                Ok(file_env) => file_env,
+                Err(error) => {
+                    eprintln!("error: {error}");
+                    return USAGE;
                 }
-            }
-            if output.mode == PipelineMode::Job {
-                return on_ray(&output, args.store.as_deref(), Submit::Run { pipeline: descriptor.name, params });
-            }
+            };
             let run_id = run_id.map(RunId::from).unwrap_or_else(RunId::random);
+            if output.mode == PipelineMode::Job {
+                // Checked here: a typo must not cost a Ray job.
+                if let Err(error) = descriptor.validate_params(&params) {
+                    eprintln!("✖ {}", PipelineError::InvalidParams(error));
+                    return USAGE;
+                }
+                let env_vars = file_env.map(|env| env.to_vars()).unwrap_or_default();
+                let submit = Submit::Run { pipeline: descriptor.name, params, run_id, env_vars };
+                return on_ray(&output, args.store.as_deref(), submit);
+            }
+            let mut runner = PipelineRunner::new(store).with_sink(output.sink());
+            if let Some(file_env) = file_env {
+                runner = runner.with_env(crate::executor::LocalExecutor::new().env.merge(&file_env));
+            }
             drive(runner, output.json || output.marked, move |runner| async move {
                 runner.run_as(descriptor, params, run_id).await
             })
@@ -246,7 +252,7 @@ pub(super) fn command(args: PipelineArgs) -> u8 {
 
 /// What to submit to Ray.
 enum Submit {
-    Run { pipeline: &'static str, params: serde_json::Value },
+    Run { pipeline: &'static str, params: serde_json::Value, run_id: RunId, env_vars: Vec<(String, String)> },
     Resume { run_id: String },
 }
 
@@ -293,6 +299,11 @@ fn on_ray(output: &OutputArgs, store: Option<&std::path::Path>, submit: Submit) 
         Ok(runtime) => runtime,
         Err(code) => return code,
     };
+    if let Submit::Run { env_vars, .. } = &submit {
+        for (key, value) in env_vars {
+            executor = executor.with_env_var(key.clone(), value.clone());
+        }
+    }
     let cancel = CancellationToken::new();
     let executor = executor.with_sink(output.sink()).with_cancellation(cancel.clone());
     let outcome = runtime.block_on(async {
@@ -300,7 +311,7 @@ fn on_ray(output: &OutputArgs, store: Option<&std::path::Path>, submit: Submit) 
             drop(tokio::spawn(interrupts.cancel_on_first(cancel)));
         }
         let job = match submit {
-            Submit::Run { pipeline, params } => executor.submit(pipeline, params).await?,
+            Submit::Run { pipeline, params, run_id, .. } => executor.submit_as(pipeline, params, run_id).await?,
             Submit::Resume { run_id } => executor.resume_from(&run_id).await?,
         };
         eprintln!("Ray job `{}`, run `{}`, run store `{}`", job.id, job.run_id, executor.store().display());

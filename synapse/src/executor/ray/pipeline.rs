@@ -99,7 +99,11 @@ impl RayPipelineExecutor {
 
     /// Submits a new run of `pipeline` with `params`, and returns at once.
     pub async fn submit(&self, pipeline: &str, params: Value) -> Result<RayJob, RunError> {
-        let run_id = RunId::random();
+        self.submit_as(pipeline, params, RunId::random()).await
+    }
+
+    /// [`submit`](Self::submit) under the given run id.
+    pub async fn submit_as(&self, pipeline: &str, params: Value, run_id: RunId) -> Result<RayJob, RunError> {
         let id = submission_id(&self.plugin(), pipeline, run_id.as_str());
         let store = self.store.to_string_lossy().into_owned();
         let run = run_id.to_string();
