@@ -8,8 +8,7 @@
 //! so `list`, `schema`, `config.yaml` and `pipeline run` find it.
 
 use crate::paths::private;
-use crate::step::item_keyword;
-use crate::workflow::{Listing, item_kind, listed_types, type_text, with_errors};
+use crate::workflow::{Listing, listed_struct, type_text, with_errors};
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
@@ -30,23 +29,16 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
         "crate" => krate = arg.path(errors),
         _ => {}
     });
-    let strukt = match syn::parse2::<syn::Item>(item.clone()) {
-        Ok(syn::Item::Struct(strukt)) => strukt,
-        Ok(other) => {
-            errors.error_spanned(
-                item_keyword(&other),
-                format!(
-                    "`#[pipeline]` goes on a tuple struct listing the actions in order, like `pub struct MyPipeline(Download, Convert, Train);`, not on {}",
-                    item_kind(&other)
-                ),
-            );
-            return with_errors(item, errors);
-        }
-        Err(_) => return with_errors(item, errors),
+    let listing = Listing {
+        kind: "pipeline",
+        member: "action",
+        example: "Download, Train",
+        shape: "listing the actions in order, like `pub struct MyPipeline(Download, Convert, Train);`",
+    };
+    let Some((strukt, actions)) = listed_struct(&item, listing, &mut errors) else {
+        return with_errors(item, errors);
     };
     let ident = &strukt.ident;
-    let actions =
-        listed_types(&strukt, Listing { kind: "pipeline", member: "action", example: "Download, Train" }, &mut errors);
     if !strukt.generics.params.is_empty() {
         errors.error_spanned(&strukt.generics, "a `#[pipeline]` cannot be generic: it lists concrete actions");
     }

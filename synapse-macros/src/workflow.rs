@@ -34,24 +34,16 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     let mut errors = Errors::new();
     let args_tokens = args.clone();
     let parsed = parse_args(args, &mut errors);
-    let strukt = match syn::parse2::<syn::Item>(item.clone()) {
-        Ok(syn::Item::Struct(strukt)) => strukt,
-        Ok(other) => {
-            errors.error_spanned(
-                item_keyword(&other),
-                format!(
-                    "`#[workflow]` goes on a tuple struct listing the steps, like `pub struct MyWorkflow(StepA, StepB);`, not on {}",
-                    item_kind(&other)
-                ),
-            );
-            return with_errors(item, errors);
-        }
-        // rustc reports the item's own syntax error.
-        Err(_) => return with_errors(item, errors),
+    let listing = Listing {
+        kind: "workflow",
+        member: "step",
+        example: "StepA, StepB",
+        shape: "listing the steps, like `pub struct MyWorkflow(StepA, StepB);`",
+    };
+    let Some((strukt, steps)) = listed_struct(&item, listing, &mut errors) else {
+        return with_errors(item, errors);
     };
     let ident = &strukt.ident;
-    let steps =
-        listed_types(&strukt, Listing { kind: "workflow", member: "step", example: "StepA, StepB" }, &mut errors);
     if !strukt.generics.params.is_empty() {
         errors.error_spanned(
             &strukt.generics,
@@ -88,13 +80,32 @@ pub(crate) struct Listing {
     pub member: &'static str,
     /// `StepA, StepB`.
     pub example: &'static str,
+    /// What the struct looks like, for an attribute put on another item:
+    /// "listing the steps, like `pub struct MyWorkflow(StepA, StepB);`".
+    pub shape: &'static str,
 }
 
-/// The types a tuple struct lists as its fields, with an error for any other shape.
-pub(crate) fn listed_types(strukt: &syn::ItemStruct, listing: Listing, errors: &mut Errors) -> Vec<syn::Type> {
-    let Listing { kind, member, example } = listing;
+/// The tuple struct `item` and the types it lists as its fields, with an error for any other
+/// item or shape; `None` when `item` is not a struct (rustc reports a syntax error itself).
+pub(crate) fn listed_struct(
+    item: &TokenStream,
+    listing: Listing,
+    errors: &mut Errors,
+) -> Option<(syn::ItemStruct, Vec<syn::Type>)> {
+    let Listing { kind, member, example, shape } = listing;
+    let strukt = match syn::parse2::<syn::Item>(item.clone()) {
+        Ok(syn::Item::Struct(strukt)) => strukt,
+        Ok(other) => {
+            errors.error_spanned(
+                item_keyword(&other),
+                format!("`#[{kind}]` goes on a tuple struct {shape}, not on {}", item_kind(&other)),
+            );
+            return None;
+        }
+        Err(_) => return None,
+    };
     let ident = &strukt.ident;
-    match &strukt.fields {
+    let types = match &strukt.fields {
         syn::Fields::Unnamed(fields) if !fields.unnamed.is_empty() => {
             fields.unnamed.iter().map(|f| f.ty.clone()).collect()
         }
@@ -125,7 +136,8 @@ pub(crate) fn listed_types(strukt: &syn::ItemStruct, listing: Listing, errors: &
             );
             Vec::new()
         }
-    }
+    };
+    Some((strukt, types))
 }
 
 /// The user's item, followed by the errors: the item stays usable (and IDE-visible).

@@ -318,14 +318,15 @@ pub(super) fn schema(args: SchemaArgs) -> u8 {
         Err(code) => return code,
     };
     let name = args.action.unwrap_or_default();
+    // A pipeline's schema is that of the params its runs start with.
+    if let Some(pipeline) = registry.pipeline(&name).filter(|_| !args.result && !args.plan)
+        && registry.action(&name).is_none()
+    {
+        println!("{}", serde_json::to_string_pretty(pipeline.params_schema()).unwrap_or_default());
+        return OK;
+    }
     let action = match crate::executor::lookup(registry, &name) {
         Ok(action) => action,
-        // A pipeline's schema is that of the params its runs start with.
-        Err(_) if !args.result && !args.plan && registry.pipeline(&name).is_some() => {
-            let schema = registry.pipeline(&name).map(|p| p.params_schema());
-            println!("{}", serde_json::to_string_pretty(&schema).unwrap_or_default());
-            return OK;
-        }
         Err(error) => {
             eprintln!("error: {error}");
             return USAGE;

@@ -128,22 +128,16 @@ pub(super) fn command(args: PipelineArgs) -> u8 {
         Ok(registry) => registry,
         Err(code) => return code,
     };
-    if let PipelineCommand::List { json } = &args.command {
-        return list(registry, *json);
-    }
-    let opened = match &args.store {
-        Some(path) => RunStore::open(path),
-        None => RunStore::open_default(),
-    };
-    let store = match opened {
-        Ok(store) => Arc::new(store),
+    // Opened only by the commands that read or write it here (a Ray job opens its own).
+    let store = || match args.store.as_deref().map_or_else(RunStore::open_default, RunStore::open) {
+        Ok(store) => Ok(Arc::new(store)),
         Err(error) => {
             eprintln!("error: {error}");
-            return FAILED;
+            Err(FAILED)
         }
     };
     match args.command {
-        PipelineCommand::List { .. } => OK,
+        PipelineCommand::List { json } => list(registry, json),
         PipelineCommand::Run { pipeline, params, params_env, run_id, env_file, output } => {
             let Some(descriptor) = registry.pipeline(&pipeline) else {
                 let names: Vec<&str> = registry.pipelines().map(|p| p.name).collect();
@@ -189,6 +183,10 @@ pub(super) fn command(args: PipelineArgs) -> u8 {
                 let submit = Submit::Run { pipeline: descriptor.name, params, run_id, env_vars };
                 return on_ray(&output, args.store.as_deref(), submit);
             }
+            let store = match store() {
+                Ok(store) => store,
+                Err(code) => return code,
+            };
             let mut runner = PipelineRunner::new(store).with_sink(output.sink());
             if let Some(file_env) = file_env {
                 runner = runner.with_env(crate::executor::LocalExecutor::new().env.merge(&file_env));
@@ -201,52 +199,77 @@ pub(super) fn command(args: PipelineArgs) -> u8 {
             if output.mode == PipelineMode::Job {
                 return on_ray(&output, args.store.as_deref(), Submit::Resume { run_id });
             }
+            let store = match store() {
+                Ok(store) => store,
+                Err(code) => return code,
+            };
             let runner = PipelineRunner::new(store).with_sink(output.sink());
             drive(runner, output.json || output.marked, move |runner| async move { runner.resume(&run_id).await })
         }
-        PipelineCommand::Status { run_id, events } => match store.run(&run_id) {
-            Ok(Some(record)) => {
-                let mut value = serde_json::to_value(&record).unwrap_or_default();
-                if events {
-                    value["events"] =
-                        serde_json::to_value(store.events(&run_id).unwrap_or_default()).unwrap_or_default();
-                }
-                println!("{}", serde_json::to_string_pretty(&value).unwrap_or_default());
-                OK
+        PipelineCommand::Status { run_id, events } => {
+            let store = match store() {
+                Ok(store) => store,
+                Err(code) => return code,
+            };
+            status(&store, run_id, events)
+        }
+        PipelineCommand::Runs { pipeline, limit, json } => {
+            let store = match store() {
+                Ok(store) => store,
+                Err(code) => return code,
+            };
+            runs(&store, pipeline.as_deref(), limit, json)
+        }
+    }
+}
+
+/// `pipeline status`.
+fn status(store: &RunStore, run_id: String, events: bool) -> u8 {
+    match store.run(&run_id) {
+        Ok(Some(record)) => {
+            let mut value = serde_json::to_value(&record).unwrap_or_default();
+            if events {
+                value["events"] = serde_json::to_value(store.events(&run_id).unwrap_or_default()).unwrap_or_default();
             }
-            Ok(None) => {
-                eprintln!("error: {}", StoreError::UnknownRun { run_id, store: store.path().map(Into::into) });
-                FAILED
+            println!("{}", serde_json::to_string_pretty(&value).unwrap_or_default());
+            OK
+        }
+        Ok(None) => {
+            eprintln!("error: {}", StoreError::UnknownRun { run_id, store: store.path().map(Into::into) });
+            FAILED
+        }
+        Err(error) => {
+            eprintln!("error: {error}");
+            FAILED
+        }
+    }
+}
+
+/// `pipeline runs`.
+fn runs(store: &RunStore, pipeline: Option<&str>, limit: usize, json: bool) -> u8 {
+    match store.runs(pipeline, limit) {
+        Ok(runs) if json => {
+            println!("{}", serde_json::to_string_pretty(&runs).unwrap_or_default());
+            OK
+        }
+        Ok(runs) => {
+            for run in runs {
+                let when = humantime::format_rfc3339_seconds(run.created_at);
+                println!(
+                    "{:<10} {:<20} {}/{} actions  {when}  {}",
+                    run.status.as_str(),
+                    run.pipeline,
+                    run.completed_actions,
+                    run.total_actions,
+                    run.run_id
+                );
             }
-            Err(error) => {
-                eprintln!("error: {error}");
-                FAILED
-            }
-        },
-        PipelineCommand::Runs { pipeline, limit, json } => match store.runs(pipeline.as_deref(), limit) {
-            Ok(runs) if json => {
-                println!("{}", serde_json::to_string_pretty(&runs).unwrap_or_default());
-                OK
-            }
-            Ok(runs) => {
-                for run in runs {
-                    let when = humantime::format_rfc3339_seconds(run.created_at);
-                    println!(
-                        "{:<10} {:<20} {}/{} actions  {when}  {}",
-                        run.status.as_str(),
-                        run.pipeline,
-                        run.completed_actions,
-                        run.total_actions,
-                        run.run_id
-                    );
-                }
-                OK
-            }
-            Err(error) => {
-                eprintln!("error: {error}");
-                FAILED
-            }
-        },
+            OK
+        }
+        Err(error) => {
+            eprintln!("error: {error}");
+            FAILED
+        }
     }
 }
 

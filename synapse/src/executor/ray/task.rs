@@ -229,14 +229,15 @@ impl RayActorExecutor {
                         let message = details.message.unwrap_or_default();
                         format!("; its Ray job is {}: {}", details.status, message.lines().next().unwrap_or_default())
                     }
-                    Ok(details) => format!("; its Ray job is still {}", details.status),
+                    Ok(details) => {
+                        // Alive but not answering: stop it; a new worker serves the next run.
+                        if details.status == JobStatus::Running {
+                            let _ = self.client.stop(&job).await;
+                        }
+                        format!("; its Ray job is still {}", details.status)
+                    }
                     Err(error) => format!("; its Ray job cannot be checked: {error}"),
                 };
-                if let Ok(details) = self.client.status(&job).await
-                    && details.status == JobStatus::Running
-                {
-                    let _ = self.client.stop(&job).await;
-                }
                 *worker = None;
                 Err(RunError::Lost {
                     action: action.to_owned(),
