@@ -212,6 +212,8 @@ fn kill_and_resume(at: u32) {
 
     let record = RunStore::open(&fixture.store_path).expect("store").run(&run_id).expect("read").expect("recorded");
     assert_eq!(record.status, RunStatus::Running, "a killed run is left running");
+    let claim = record.claim.as_ref().expect("the dead process's claim is left behind");
+    assert!(claim.owner.ends_with(&format!(":{}", child.id())), "{claim:?}");
     assert_eq!(record.next_action(), Some(at as usize - 1), "every action before {at} is checkpointed");
 
     std::fs::remove_file(hang).expect("clear the fault");
@@ -226,6 +228,45 @@ fn kill_and_resume(at: u32) {
         assert_eq!(ends[number - 1], 1, "action {number} completed once (killed at {at}): {ends:?}");
     }
     assert!(resumed.stderr.contains(&format!("[{at}] stage{at} completed")), "{}", resumed.stderr);
+    let record = RunStore::open(&fixture.store_path).expect("store").run(&run_id).expect("read").expect("recorded");
+    assert_eq!(record.claim, None, "the resumed run released its claim when it ended");
+}
+
+/// Two processes never drive one run: a resume while the run's process lives is refused,
+/// naming that process, and runs nothing; the run finishes in its own process.
+#[test]
+fn a_run_driven_by_a_live_process_cannot_be_resumed_elsewhere() {
+    let fixture = Fixture::new();
+    let hang = fixture.fault("hang", 5);
+    let store = fixture.store_path.to_string_lossy().into_owned();
+    let params = fixture.params(0).to_string();
+    let child = Command::new(STAGES)
+        .args(["pipeline", "run", "stages", "--params", &params, "--run-id", "busy", "--store", &store])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while journal(&fixture.journal).0[4] == 0 {
+        assert!(Instant::now() < deadline, "action 5 never started");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+
+    let refused = run(STAGES, &["pipeline", "resume", "busy", "--store", &store]);
+    assert_eq!(refused.code, Some(1), "{}", refused.stderr);
+    let holder = format!(":{}`", child.id());
+    assert!(refused.stderr.contains("run `busy` is being run by `"), "{}", refused.stderr);
+    assert!(refused.stderr.contains(&holder), "names the process {holder}: {}", refused.stderr);
+    assert_eq!(journal(&fixture.journal).0, [1, 1, 1, 1, 1, 0, 0, 0, 0, 0], "the refused resume ran nothing");
+
+    std::fs::remove_file(hang).expect("let action 5 finish");
+    let output = child.wait_with_output().expect("the run ends");
+    assert!(output.status.success(), "the run finishes in its own process");
+    let result: Value = serde_json::from_slice(&output.stdout).expect("JSON result");
+    assert_eq!(result, json!({"total": 55, "last": 10}));
+    assert_eq!(journal(&fixture.journal), (vec![1; 10], vec![1; 10]), "every action ran once");
+    let record = RunStore::open(&fixture.store_path).expect("store").run("busy").expect("read").expect("recorded");
+    assert_eq!((record.status, record.claim), (RunStatus::Completed, None));
 }
 
 #[test]

@@ -53,6 +53,17 @@ async fn ray_pipeline_gives_the_local_result() {
     let completed = kinds.iter().filter(|k| matches!(k, EventKind::PipelineActionCompleted { .. })).count();
     assert_eq!(completed, 3, "each action's end came back through the job log");
     assert!(kinds.iter().any(|k| matches!(k, EventKind::Progress { category: None, current: 1000, total: 1000 })));
+    // Each action's own events came back too, under its run, for one bar per action.
+    for (index, action) in ["fetch_dataset", "convert_dataset", "train_model"].into_iter().enumerate() {
+        let run = job.run_id.action_run(index);
+        let own: Vec<EventKind> = events.events().into_iter().filter(|e| e.run == run).map(|e| e.kind).collect();
+        assert!(
+            matches!(own.first(), Some(EventKind::Started { action: started, .. }) if started == action),
+            "action {action} started under run {run}: {own:?}"
+        );
+        assert!(own.iter().any(|k| matches!(k, EventKind::Progress { .. })), "{action}'s progress: {own:?}");
+        assert!(matches!(own.last(), Some(EventKind::Result { .. })), "{action}'s result: {own:?}");
+    }
     let record = RunStore::open(temp.path().join("ray.db")).expect("store").run(job.run_id.as_str()).expect("read");
     assert_eq!(record.expect("recorded by the job").status, RunStatus::Completed);
 }

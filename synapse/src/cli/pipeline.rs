@@ -53,6 +53,11 @@ enum PipelineCommand {
     Resume {
         /// The run id.
         run_id: String,
+        /// Take the run over even though another process claims it. A holder on this host that
+        /// died is taken over without this, and one on another host 30 s after its last
+        /// heartbeat; use this only when you know the holder is dead.
+        #[arg(long)]
+        take_over: bool,
         #[command(flatten)]
         output: OutputArgs,
     },
@@ -195,15 +200,18 @@ pub(super) fn command(args: PipelineArgs) -> u8 {
                 runner.run_as(descriptor, params, run_id).await
             })
         }
-        PipelineCommand::Resume { run_id, output } => {
+        PipelineCommand::Resume { run_id, take_over, output } => {
             if output.mode == PipelineMode::Job {
-                return on_ray(&output, args.store.as_deref(), Submit::Resume { run_id });
+                return on_ray(&output, args.store.as_deref(), Submit::Resume { run_id, take_over });
             }
             let store = match store() {
                 Ok(store) => store,
                 Err(code) => return code,
             };
-            let runner = PipelineRunner::new(store).with_sink(output.sink());
+            let mut runner = PipelineRunner::new(store).with_sink(output.sink());
+            if take_over {
+                runner = runner.with_take_over();
+            }
             drive(runner, output.json || output.marked, move |runner| async move { runner.resume(&run_id).await })
         }
         PipelineCommand::Status { run_id, events } => {
@@ -276,7 +284,7 @@ fn runs(store: &RunStore, pipeline: Option<&str>, limit: usize, json: bool) -> u
 /// What to submit to Ray.
 enum Submit {
     Run { pipeline: &'static str, params: serde_json::Value, run_id: RunId, env_vars: Vec<(String, String)> },
-    Resume { run_id: String },
+    Resume { run_id: String, take_over: bool },
 }
 
 /// Runs or resumes a pipeline as one Ray job, following its events until it ends.
@@ -322,10 +330,14 @@ fn on_ray(output: &OutputArgs, store: Option<&std::path::Path>, submit: Submit) 
         Ok(runtime) => runtime,
         Err(code) => return code,
     };
-    if let Submit::Run { env_vars, .. } = &submit {
-        for (key, value) in env_vars {
-            executor = executor.with_env_var(key.clone(), value.clone());
+    match &submit {
+        Submit::Run { env_vars, .. } => {
+            for (key, value) in env_vars {
+                executor = executor.with_env_var(key.clone(), value.clone());
+            }
         }
+        Submit::Resume { take_over: true, .. } => executor = executor.with_take_over(),
+        Submit::Resume { take_over: false, .. } => {}
     }
     let cancel = CancellationToken::new();
     let executor = executor.with_sink(output.sink()).with_cancellation(cancel.clone());
@@ -335,7 +347,7 @@ fn on_ray(output: &OutputArgs, store: Option<&std::path::Path>, submit: Submit) 
         }
         let job = match submit {
             Submit::Run { pipeline, params, run_id, .. } => executor.submit_as(pipeline, params, run_id).await?,
-            Submit::Resume { run_id } => executor.resume_from(&run_id).await?,
+            Submit::Resume { run_id, .. } => executor.resume_from(&run_id).await?,
         };
         eprintln!("Ray job `{}`, run `{}`, run store `{}`", job.id, job.run_id, executor.store().display());
         executor.follow(&job).await

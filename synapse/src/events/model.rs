@@ -30,6 +30,32 @@ impl RunId {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// The id of the run of a pipeline's action `index` (from 0) in this pipeline run:
+    /// `<pipeline run>-<index + 1>`.
+    ///
+    /// ```
+    /// use synapse::events::RunId;
+    /// let pipeline = RunId::from("7f3a");
+    /// let action = pipeline.action_run(1);
+    /// assert_eq!(action.as_str(), "7f3a-2");
+    /// assert_eq!(action.action_index_in(&pipeline), Some(1));
+    /// assert_eq!(pipeline.action_index_in(&pipeline), None);
+    /// assert_eq!(RunId::from("7f3a-x").action_index_in(&pipeline), None);
+    /// ```
+    pub fn action_run(&self, index: usize) -> RunId {
+        RunId::from(format!("{self}-{}", index + 1))
+    }
+
+    /// If this is the run of an action of the pipeline run `pipeline`
+    /// ([`action_run`](Self::action_run)), that action's index.
+    pub fn action_index_in(&self, pipeline: &RunId) -> Option<usize> {
+        let position = self.0.strip_prefix(pipeline.as_str())?.strip_prefix('-')?;
+        if position.is_empty() || !position.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        position.parse::<usize>().ok()?.checked_sub(1)
+    }
 }
 
 impl From<&str> for RunId {

@@ -3,8 +3,9 @@
 //! A plugin process writes its events as JSON lines (marked with [`EVENT_LINE_MARKER`] when the
 //! stream is shared with other output, as in Ray job logs). On the way back, lines may arrive
 //! mixed with foreign lines, out of order, or more than once (when a log is re-read). This
-//! reader keeps the run's own events, puts them back in sequence order, drops repeats, hands
-//! them to the local sinks, and recognizes the run's outcome.
+//! reader keeps the run's own events (and, for a pipeline run, those of its actions' runs),
+//! puts each run's back in sequence order, drops repeats, hands them to the local sinks, and
+//! recognizes the run's outcome.
 
 use super::{ErrorReport, RunError};
 use crate::events::sink::EVENT_LINE_MARKER;
@@ -34,22 +35,56 @@ pub struct RemoteStream {
     action: String,
     run: Option<RunId>,
     sinks: Vec<Arc<dyn EventSink>>,
-    next_seq: u64,
-    pending: BTreeMap<u64, Event>,
+    own: Sequence,
+    /// The runs of a pipeline run's actions ([`RunId::action_run`]), each in its own sequence.
+    actions: BTreeMap<RunId, Sequence>,
     partial: String,
     outcome: Option<Result<Value, ErrorReport>>,
     skipped: Vec<String>,
 }
 
+/// One run's events on their way back into sequence order.
+#[derive(Default)]
+struct Sequence {
+    next: u64,
+    pending: BTreeMap<u64, Event>,
+}
+
+impl Sequence {
+    /// Takes `event` unless it is a repeat, and returns the events now ready, in order.
+    fn take(&mut self, event: Event) -> Vec<Event> {
+        if event.seq < self.next || self.pending.contains_key(&event.seq) {
+            return Vec::new();
+        }
+        self.pending.insert(event.seq, event);
+        let mut ready = Vec::new();
+        while let Some(event) = self.pending.remove(&self.next) {
+            self.next = event.seq + 1;
+            ready.push(event);
+        }
+        ready
+    }
+
+    /// Everything still waiting, in order across gaps.
+    fn drain(&mut self) -> Vec<Event> {
+        let pending = std::mem::take(&mut self.pending);
+        if let Some(last) = pending.keys().next_back() {
+            self.next = last + 1;
+        }
+        pending.into_values().collect()
+    }
+}
+
 impl RemoteStream {
-    /// A reader for a run of `action`; `run`, when known, filters out events of other runs.
+    /// A reader for a run of `action`; `run`, when known, filters out events of other runs
+    /// (except those of the runs of its actions, when it is a pipeline run).
     pub fn new(action: &str, run: Option<RunId>, sinks: Vec<Arc<dyn EventSink>>) -> Self {
         RemoteStream {
             action: action.to_owned(),
             run,
             sinks,
-            next_seq: 0,
-            pending: BTreeMap::new(),
+            own: Sequence::default(),
+            actions: BTreeMap::new(),
             partial: String::new(),
             outcome: None,
             skipped: Vec::new(),
@@ -87,32 +122,38 @@ impl RemoteStream {
         }
     }
 
-    /// Takes one event: delivers it (and any that were waiting for it) in sequence order.
+    /// Takes one event: delivers it (and any that were waiting for it) in its run's sequence
+    /// order. Returns whether it belongs to this run (or to one of its actions' runs).
     pub fn push_event(&mut self, event: Event) -> bool {
-        match &self.run {
-            Some(run) if *run != event.run => return false,
-            None => self.run = Some(event.run.clone()),
-            _ => {}
-        }
-        if event.seq < self.next_seq || self.pending.contains_key(&event.seq) {
-            return true;
-        }
-        self.pending.insert(event.seq, event);
-        while let Some(event) = self.pending.remove(&self.next_seq) {
-            self.deliver(event);
+        let own = match &self.run {
+            Some(run) if *run == event.run => true,
+            Some(run) if event.run.action_index_in(run).is_some() => false,
+            Some(_) => return false,
+            None => {
+                self.run = Some(event.run.clone());
+                true
+            }
+        };
+        let ready =
+            if own { self.own.take(event) } else { self.actions.entry(event.run.clone()).or_default().take(event) };
+        for event in ready {
+            self.deliver(&event, own);
         }
         true
     }
 
-    fn deliver(&mut self, event: Event) {
-        self.next_seq = event.seq + 1;
-        match &event.kind {
-            EventKind::Result { value } => self.outcome = Some(Ok(value.clone())),
-            EventKind::Error { error } => self.outcome = Some(Err(error.clone())),
-            _ => {}
+    /// Hands `event` to the sinks; an `own` terminal event is the run's outcome (an action's
+    /// result or error inside a pipeline is not).
+    fn deliver(&mut self, event: &Event, own: bool) {
+        if own {
+            match &event.kind {
+                EventKind::Result { value } => self.outcome = Some(Ok(value.clone())),
+                EventKind::Error { error } => self.outcome = Some(Err(error.clone())),
+                _ => {}
+            }
         }
         for sink in &self.sinks {
-            sink.emit(&event);
+            sink.emit(event);
         }
     }
 
@@ -126,9 +167,9 @@ impl RemoteStream {
         self.run.as_ref()
     }
 
-    /// How many events were delivered.
+    /// How many of the run's own events were delivered.
     pub fn delivered(&self) -> u64 {
-        self.next_seq
+        self.own.next
     }
 
     /// Delivers whatever is still waiting (in order, across gaps): for when the stream ended.
@@ -137,9 +178,12 @@ impl RemoteStream {
             let line = std::mem::take(&mut self.partial);
             self.push_line(&line);
         }
-        let pending = std::mem::take(&mut self.pending);
-        for (_, event) in pending {
-            self.deliver(event);
+        let actions: Vec<Event> = self.actions.values_mut().flat_map(Sequence::drain).collect();
+        for event in actions {
+            self.deliver(&event, false);
+        }
+        for event in self.own.drain() {
+            self.deliver(&event, true);
         }
         for sink in &self.sinks {
             sink.flush();
@@ -162,4 +206,54 @@ impl RemoteStream {
 /// The error a remote run reported, as a [`RunError`].
 pub(crate) fn remote_error(_action: &str, report: ErrorReport) -> RunError {
     RunError::Remote(Box::new(report))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::events::sink::MemorySink;
+
+    fn line(run: &str, seq: u64, body: &str) -> String {
+        format!(r#"@synapse-event {{"v":1,"run":"{run}","seq":{seq},"ts":"2026-11-24T10:00:00Z",{body}}}"#)
+    }
+
+    #[test]
+    fn a_pipeline_stream_keeps_its_actions_runs_each_in_order_and_only_its_own_outcome() {
+        let memory = Arc::new(MemorySink::new());
+        let mut stream = RemoteStream::new("etl", Some(RunId::from("p")), vec![memory.clone()]);
+        let started = r#""type":"started","action":"fetch","plugin":"x""#;
+        let lines = [
+            line("p", 0, r#""type":"log_line","level":"info","message":"pipeline""#),
+            // The action's events arrive out of order and one of them twice.
+            line("p-1", 1, r#""type":"result","value":{"rows":3}"#),
+            line("p-1", 0, started),
+            line("p-1", 0, started),
+            // Another run's events, and a run whose id only looks like an action's.
+            line("q-1", 0, started),
+            line("p-x", 0, started),
+            line("p-10", 0, started),
+        ];
+        stream.push_text(&(lines.join("\n") + "\n"));
+        let runs: Vec<String> = memory.events().iter().map(|e| format!("{}#{}", e.run, e.seq)).collect();
+        assert_eq!(runs, ["p#0", "p-1#0", "p-1#1", "p-10#0"]);
+        assert!(stream.outcome().is_none(), "an action's result is not the pipeline's");
+        assert_eq!(stream.delivered(), 1);
+
+        stream.push_text(&format!("{}\n", line("p", 1, r#""type":"result","value":{"model":"m"}"#)));
+        assert_eq!(stream.into_result().map(|r| r.ok()), Some(Some(serde_json::json!({"model": "m"}))));
+    }
+
+    #[test]
+    fn draining_delivers_every_runs_waiting_events_across_gaps() {
+        let memory = Arc::new(MemorySink::new());
+        let mut stream = RemoteStream::new("etl", Some(RunId::from("p")), vec![memory.clone()]);
+        stream.push_text(&format!("{}\n", line("p-2", 3, r#""type":"log_line","level":"info","message":"late""#)));
+        stream
+            .push_text(&format!("{}\n", line("p", 2, r#""type":"error","error":{"kind":"failed","message":"boom"}"#)));
+        assert!(memory.events().is_empty());
+        stream.drain();
+        let runs: Vec<String> = memory.events().iter().map(|e| format!("{}#{}", e.run, e.seq)).collect();
+        assert_eq!(runs, ["p-2#3", "p#2"]);
+        assert!(matches!(stream.outcome(), Some(Err(report)) if report.message == "boom"));
+    }
 }

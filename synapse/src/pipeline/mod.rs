@@ -10,7 +10,8 @@
 //! `.synapse/runs.db`), with a checkpoint committed after each action; an interrupted run —
 //! a failure, a cancellation, a killed process — continues with
 //! [`PipelineRunner::resume`], which skips the completed actions and refuses a pipeline that
-//! changed since the run started.
+//! changed since the run started. The process driving a run claims it in the store, so two
+//! resumes of one run never run its actions twice.
 //!
 //! ```
 //! use synapse::prelude::*;
@@ -54,6 +55,7 @@
 //! ```
 
 mod chain;
+mod claim;
 mod descriptor;
 mod runner;
 pub mod store;

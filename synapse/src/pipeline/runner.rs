@@ -4,6 +4,7 @@
 
 use super::PipelineDescriptor;
 use super::chain::{self, Fingerprint};
+use super::claim::HeldClaim;
 use super::store::{Checkpoint, NewRun, RunStatus, RunStore, StoreError};
 use crate::context::PluginEnvironment;
 use crate::events::{Emitter, Event, EventKind, EventSink, RunId};
@@ -144,12 +145,13 @@ pub struct PipelineRunner {
     env: Option<PluginEnvironment>,
     job_id: Option<String>,
     cancel: Option<CancellationToken>,
+    take_over: bool,
 }
 
 impl PipelineRunner {
     /// A runner recording into `store`.
     pub fn new(store: Arc<RunStore>) -> Self {
-        PipelineRunner { store, sinks: Vec::new(), env: None, job_id: None, cancel: None }
+        PipelineRunner { store, sinks: Vec::new(), env: None, job_id: None, cancel: None, take_over: false }
     }
 
     /// The run store.
@@ -181,6 +183,19 @@ impl PipelineRunner {
         self
     }
 
+    /// Lets [`resume`](Self::resume) take a run over from another process that claims it.
+    ///
+    /// A process driving a run claims it in the run store and renews the claim every few
+    /// seconds. Resuming a claimed run is refused while its holder lives, and allowed at once
+    /// when the holder is a process of this host that died. A holder on another host cannot be
+    /// checked: its claim lapses 30 s after its last heartbeat. Take over sooner only when you
+    /// know the holder is dead (its machine is gone), or both processes will run the same
+    /// actions.
+    pub fn with_take_over(mut self) -> Self {
+        self.take_over = true;
+        self
+    }
+
     /// Starts a new run of `pipeline` with `params`.
     pub async fn run(
         &self,
@@ -197,7 +212,7 @@ impl PipelineRunner {
         params: Value,
         run_id: RunId,
     ) -> Result<PipelineOutcome, PipelineError> {
-        let emitter = self.emitter(&run_id);
+        let emitter = self.emitter(&run_id, true);
         let checked = (|| {
             let problems = chain::chain_problems(&pipeline.actions());
             if !problems.is_empty() {
@@ -211,24 +226,36 @@ impl PipelineRunner {
                 actions: pipeline.action_names().into_iter().map(str::to_owned).collect(),
                 params: params.clone(),
             })?;
-            Ok(())
+            Ok(HeldClaim::take(&self.store, run_id.as_str(), false)?)
         })();
-        if let Err(error) = checked {
-            return Err(finish_with(&emitter, error));
-        }
+        let claim = match checked {
+            Ok(claim) => claim,
+            Err(error) => return Err(finish_with(&emitter, error)),
+        };
         let accumulated = params.as_object().cloned().unwrap_or_default();
-        self.drive(pipeline, &emitter, Progress::new(pipeline.actions.len()), accumulated, 0, Vec::new(), false).await
+        let progress = Progress::new(pipeline.actions.len());
+        self.drive(pipeline, &emitter, &claim, progress, accumulated, 0, Vec::new(), false).await
     }
 
     /// Continues the run `run_id` from its last checkpoint: completed actions are skipped (and
     /// reported so), the accumulated params are restored, and the rest runs. Refused when the
-    /// pipeline changed since the run started, naming what changed.
+    /// pipeline changed since the run started, naming what changed, and while another live
+    /// process drives the run (see [`with_take_over`](Self::with_take_over)).
     pub async fn resume(&self, run_id: &str) -> Result<PipelineOutcome, PipelineError> {
+        // Claim the run before reading it: what it holds cannot change under this process.
+        let claim = match HeldClaim::take(&self.store, run_id, self.take_over) {
+            Ok(claim) => claim,
+            // The run's own event log belongs to its holder: tell only this caller's sinks.
+            Err(error @ StoreError::RunClaimed { .. }) => {
+                return Err(finish_with(&self.emitter(&RunId::from(run_id), false), error.into()));
+            }
+            Err(error) => return Err(error.into()),
+        };
         let record = self.store.run(run_id)?.ok_or_else(|| StoreError::UnknownRun {
             run_id: run_id.to_owned(),
             store: self.store.path().map(Into::into),
         })?;
-        let emitter = self.emitter(&RunId::from(run_id));
+        let emitter = self.emitter(&RunId::from(run_id), true);
         let plugin = registry()?;
         let Some(pipeline) = plugin.pipeline(&record.pipeline) else {
             return Err(finish_with(
@@ -261,12 +288,16 @@ impl PipelineRunner {
         let results: Vec<Value> =
             record.actions[..next].iter().map(|a| a.result.clone().unwrap_or(Value::Null)).collect();
         let progress = Progress::new(pipeline.actions.len());
-        self.drive(pipeline, &emitter, progress, accumulated, next, results, true).await
+        self.drive(pipeline, &emitter, &claim, progress, accumulated, next, results, true).await
     }
 
-    fn emitter(&self, run_id: &RunId) -> Emitter {
+    /// The run's emitter: to the caller's sinks, and to the run's event log in the store if
+    /// `store`.
+    fn emitter(&self, run_id: &RunId, store: bool) -> Emitter {
         let mut sinks = self.sinks.clone();
-        sinks.push(Arc::new(StoreSink::new(self.store.clone(), run_id.to_string())));
+        if store {
+            sinks.push(Arc::new(StoreSink::new(self.store.clone(), run_id.to_string())));
+        }
         Emitter::new(run_id.clone(), sinks)
     }
 
@@ -275,6 +306,7 @@ impl PipelineRunner {
         &self,
         pipeline: &'static PipelineDescriptor,
         emitter: &Emitter,
+        claim: &HeldClaim,
         progress: Progress,
         mut accumulated: Map<String, Value>,
         start: usize,
@@ -303,7 +335,10 @@ impl PipelineRunner {
             Err(error) => return Err(finish_with(emitter, error.into())),
         };
         for (index, action) in actions.iter().enumerate().skip(start) {
-            let action_run = RunId::from(format!("{run}-{}", index + 1));
+            if let Err(error) = claim.renew() {
+                return Err(finish_with(emitter, error.into()));
+            }
+            let action_run = run_id.action_run(index);
             emitter.emit(EventKind::PipelineActionStarted {
                 index,
                 action: action.name().to_owned(),

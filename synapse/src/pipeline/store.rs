@@ -48,7 +48,7 @@
 //!
 //! | table | key | columns |
 //! |---|---|---|
-//! | `runs` | `run_id` | `pipeline`, `fingerprint`, `status`, `params` (the initial params, JSON), `error`, `created_at`, `updated_at`, `finished_at` (set when the status is terminal) |
+//! | `runs` | `run_id` | `pipeline`, `fingerprint`, `status`, `params` (the initial params, JSON), `error`, `created_at`, `updated_at`, `finished_at` (set when the status is terminal), `owner` and `heartbeat_at` (the claim of the process driving it) |
 //! | `actions` | `(run_id, idx)` | `name`, `status`, `attempts`, `started_at`, `finished_at`, `result` (JSON), `error` |
 //! | `checkpoints` | `id` (insertion order) | `run_id`, `action_index`, `action_name`, `params_snapshot` (JSON), `result` (JSON), `created_at` |
 //! | `events` | `id` (insertion order) | `run_id`, `seq`, `event` (the event, JSON) |
@@ -66,7 +66,12 @@
 //! and a power loss. Other processes may use the same file; a writer waits up to 5 s for
 //! another's lock. Within a process a [`RunStore`] is `Send + Sync`: its methods take `&self`
 //! and share one connection behind a mutex.
+//!
+//! Two processes never drive one run at once: a process claims the run first
+//! ([`RunStore::claim_run`]), renews the claim as it goes, and releases it when it stops; a
+//! claim whose holder died is taken over (see the claims methods).
 
+mod claims;
 mod error;
 mod records;
 mod rows;
@@ -77,7 +82,7 @@ mod timestamp;
 mod tests;
 
 pub use error::StoreError;
-pub use records::{ActionRecord, ActionStatus, Checkpoint, NewRun, RunRecord, RunStatus, RunSummary};
+pub use records::{ActionRecord, ActionStatus, Checkpoint, NewRun, RunClaim, RunRecord, RunStatus, RunSummary};
 
 use rows::{RawAction, RawRun, RawSummary, decode_index, decode_json, decode_time};
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
@@ -355,8 +360,8 @@ impl RunStore {
         self.read(|tx| {
             let run = tx
                 .prepare_cached(
-                    "SELECT run_id, pipeline, fingerprint, status, params, error, created_at, updated_at, finished_at
-                     FROM runs WHERE run_id = ?1",
+                    "SELECT run_id, pipeline, fingerprint, status, params, error, created_at, updated_at, finished_at,
+                     owner, heartbeat_at FROM runs WHERE run_id = ?1",
                 )?
                 .query_row([run_id], RawRun::from_row)
                 .optional()?;

@@ -32,6 +32,7 @@ use tokio_util::sync::CancellationToken;
 pub struct RayPipelineExecutor {
     jobs: RayJobExecutor,
     store: PathBuf,
+    take_over: bool,
 }
 
 impl RayPipelineExecutor {
@@ -42,7 +43,7 @@ impl RayPipelineExecutor {
     pub fn new(address: &str, binary: impl Into<PathBuf>) -> Result<Self, RunError> {
         let store = std::path::absolute(RunStore::default_path())
             .map_err(|error| RunError::Infrastructure(format!("cannot resolve the run store path: {error}")))?;
-        Ok(RayPipelineExecutor { jobs: RayJobExecutor::new(address, binary)?, store })
+        Ok(RayPipelineExecutor { jobs: RayJobExecutor::new(address, binary)?, store, take_over: false })
     }
 
     /// The run store the jobs record into, as the cluster sees it.
@@ -75,7 +76,14 @@ impl RayPipelineExecutor {
         self
     }
 
-    /// Sends every run's pipeline events to `sink` too.
+    /// Lets [`resume_from`](Self::resume_from) take the run over from a process that still
+    /// claims it (see [`PipelineRunner::with_take_over`](crate::pipeline::PipelineRunner::with_take_over)).
+    pub fn with_take_over(mut self) -> Self {
+        self.take_over = true;
+        self
+    }
+
+    /// Sends every run's pipeline events, and those of its actions, to `sink` too.
     pub fn with_sink(mut self, sink: Arc<dyn EventSink>) -> Self {
         self.jobs = self.jobs.with_sink(sink);
         self
@@ -126,7 +134,10 @@ impl RayPipelineExecutor {
         let attempt = RunId::random();
         let id = submission_id(&self.plugin(), &record.pipeline, &format!("{run_id}-{}", &attempt.as_str()[..8]));
         let store = self.store.to_string_lossy().into_owned();
-        let args = ["pipeline", "resume", run_id, "--marked", "--store", store.as_str()];
+        let mut args = vec!["pipeline", "resume", run_id, "--marked", "--store", store.as_str()];
+        if self.take_over {
+            args.push("--take-over");
+        }
         let metadata = [("synapse.pipeline", record.pipeline.as_str()), ("synapse.resumes", run_id)];
         self.jobs.submit_command(&id, &args, None, &metadata, &record.pipeline, RunId::from(run_id)).await
     }

@@ -1,6 +1,7 @@
 //! The run store's errors.
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 /// Why a run store operation failed. Every message names the store (its path, or "in-memory").
 ///
@@ -70,6 +71,24 @@ pub enum StoreError {
         /// The store's path.
         store: Option<PathBuf>,
     },
+    /// Another process drives the run: its claim is alive (see
+    /// [`RunStore::claim_run`](super::RunStore::claim_run)).
+    #[error(
+        "run `{run_id}` is being run by `{owner}` (last heartbeat {} ago) in the {}; \
+         it can be resumed once that process ends",
+        humantime::format_duration(Duration::from_secs(heartbeat_age.as_secs())),
+        name(store)
+    )]
+    RunClaimed {
+        /// The run.
+        run_id: String,
+        /// Who holds it: `host:pid`.
+        owner: String,
+        /// How long ago the holder last renewed its claim.
+        heartbeat_age: Duration,
+        /// The store's path.
+        store: Option<PathBuf>,
+    },
     /// A row holds something this build cannot read: invalid JSON, an unknown status, an
     /// out-of-range number.
     #[error("the {} is corrupt: {what}", name(store))]
@@ -102,6 +121,7 @@ impl StoreError {
             | Self::UnknownRun { store, .. }
             | Self::UnknownAction { store, .. }
             | Self::ActionMismatch { store, .. }
+            | Self::RunClaimed { store, .. }
             | Self::Corrupt { store, .. } => {
                 if store.is_none() {
                     *store = path.map(Path::to_path_buf);

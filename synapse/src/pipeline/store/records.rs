@@ -170,8 +170,22 @@ pub struct RunRecord {
     /// When the run reached a terminal status, if it is in one.
     #[serde(with = "rfc3339_opt")]
     pub finished_at: Option<SystemTime>,
+    /// The process driving the run, if one claims it (see
+    /// [`RunStore::claim_run`](super::RunStore::claim_run)); a run whose process was killed keeps
+    /// the dead process's claim until another takes it over.
+    pub claim: Option<RunClaim>,
     /// The run's actions, in order.
     pub actions: Vec<ActionRecord>,
+}
+
+/// Who drives a run, and since when they last said so.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunClaim {
+    /// The holder: `host:pid`.
+    pub owner: String,
+    /// When the holder last renewed its claim.
+    #[serde(with = "rfc3339")]
+    pub heartbeat_at: SystemTime,
 }
 
 impl RunRecord {

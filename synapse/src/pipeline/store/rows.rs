@@ -2,7 +2,7 @@
 //! anything unreadable reported as [`StoreError::Corrupt`] naming the run, row and column.
 
 use super::StoreError;
-use super::records::{ActionRecord, ActionStatus, RunRecord, RunStatus, RunSummary};
+use super::records::{ActionRecord, ActionStatus, RunClaim, RunRecord, RunStatus, RunSummary};
 use super::timestamp::from_micros;
 use rusqlite::Row;
 use serde_json::Value;
@@ -49,6 +49,8 @@ pub(super) struct RawRun {
     created_at: i64,
     updated_at: i64,
     finished_at: Option<i64>,
+    owner: Option<String>,
+    heartbeat_at: Option<i64>,
 }
 
 impl RawRun {
@@ -63,6 +65,8 @@ impl RawRun {
             created_at: row.get(6)?,
             updated_at: row.get(7)?,
             finished_at: row.get(8)?,
+            owner: row.get(9)?,
+            heartbeat_at: row.get(10)?,
         })
     }
 
@@ -74,6 +78,13 @@ impl RawRun {
             created_at: decode_time(self.created_at, "created_at", at)?,
             updated_at: decode_time(self.updated_at, "updated_at", at)?,
             finished_at: decode_opt_time(self.finished_at, "finished_at", at)?,
+            claim: match self.owner {
+                Some(owner) => Some(RunClaim {
+                    owner,
+                    heartbeat_at: decode_time(self.heartbeat_at.unwrap_or(0), "heartbeat_at", at)?,
+                }),
+                None => None,
+            },
             run_id: self.run_id,
             pipeline: self.pipeline,
             fingerprint: self.fingerprint,

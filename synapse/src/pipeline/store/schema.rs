@@ -5,7 +5,7 @@ use std::time::Duration;
 
 /// The migrations, in order: migration `i` takes the schema from version `i` to `i + 1`. Append
 /// new ones; never edit a published one.
-const MIGRATIONS: &[&str] = &[
+pub(super) const MIGRATIONS: &[&str] = &[
     // 1: runs, their actions, checkpoints and events.
     "CREATE TABLE runs (
         run_id      TEXT PRIMARY KEY NOT NULL,
@@ -52,6 +52,9 @@ const MIGRATIONS: &[&str] = &[
         event  TEXT NOT NULL
     );
     CREATE INDEX events_by_run ON events (run_id, id);",
+    // 2: which process drives a run (`host:pid`), and when it last said so.
+    "ALTER TABLE runs ADD COLUMN owner TEXT;
+    ALTER TABLE runs ADD COLUMN heartbeat_at INTEGER;",
 ];
 
 /// The schema version this build writes.

@@ -535,3 +535,70 @@ fn committed_checkpoints_survive_sigkill() {
         assert_eq!(checkpoint.params_snapshot.as_object().unwrap().len(), resume_at);
     }
 }
+
+#[test]
+fn a_claim_is_refused_while_its_holder_lives_and_taken_over_when_it_is_gone_or_stale() {
+    let store = RunStore::in_memory().unwrap();
+    store.create_run(&new_run("r", "p", &["a"])).unwrap();
+    let minute = Duration::from_secs(60);
+    let alive = |_: &str| false;
+    assert_eq!(store.run("r").unwrap().unwrap().claim, None);
+
+    store.claim_run("r", "a:1", minute, alive).unwrap();
+    store.claim_run("r", "a:1", minute, alive).expect("the holder claims again");
+    let claim = store.run("r").unwrap().unwrap().claim.unwrap();
+    assert_eq!(claim.owner, "a:1");
+    assert!(claim.heartbeat_at.elapsed().unwrap_or_default() < minute);
+
+    let refused = store.claim_run("r", "b:2", minute, alive).unwrap_err();
+    let message = refused.to_string();
+    assert!(
+        message.starts_with("run `r` is being run by `a:1` (last heartbeat 0s ago) in the in-memory run store"),
+        "{message}"
+    );
+    let mut asked = Vec::new();
+    store
+        .claim_run("r", "b:2", minute, |holder| {
+            asked.push(holder.to_owned());
+            true
+        })
+        .expect("a gone holder is taken over");
+    assert_eq!(asked, ["a:1"]);
+
+    // The old holder finds out at its next renewal, and cannot release what it lost.
+    let lost = store.renew_claim("r", "a:1").unwrap_err();
+    assert!(matches!(&lost, StoreError::RunClaimed { owner, .. } if owner == "b:2"), "{lost}");
+    assert!(!store.release_run("r", "a:1").unwrap());
+    store.renew_claim("r", "b:2").unwrap();
+
+    // A claim older than the caller allows lapses, whoever holds it.
+    store.claim_run("r", "c:3", Duration::ZERO, alive).expect("stale");
+    assert!(store.release_run("r", "c:3").unwrap());
+    assert_eq!(store.run("r").unwrap().unwrap().claim, None);
+    assert!(
+        matches!(store.renew_claim("r", "c:3").unwrap_err(), StoreError::RunClaimed { owner, .. } if owner == "nobody")
+    );
+    assert!(matches!(store.claim_run("nope", "a:1", minute, alive).unwrap_err(), StoreError::UnknownRun { .. }));
+}
+
+#[test]
+fn a_version_1_store_gains_claims_and_keeps_its_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("runs.db");
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch(schema::MIGRATIONS[0]).unwrap();
+        conn.pragma_update(None, "user_version", 1).unwrap();
+        conn.execute(
+            "INSERT INTO runs (run_id, pipeline, fingerprint, status, params, created_at, updated_at)
+             VALUES ('old', 'p', 'f', 'failed', '{}', 1, 1)",
+            [],
+        )
+        .unwrap();
+    }
+    let store = RunStore::open(&path).unwrap();
+    let old = store.run("old").unwrap().expect("kept");
+    assert_eq!((old.status, old.claim), (RunStatus::Failed, None));
+    store.claim_run("old", "a:1", Duration::from_secs(1), |_| false).unwrap();
+    assert_eq!(store.run("old").unwrap().unwrap().claim.unwrap().owner, "a:1");
+}
