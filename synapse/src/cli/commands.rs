@@ -62,11 +62,7 @@ pub(super) fn run(args: RunArgs) -> u8 {
         emitter.finish();
         error.exit_code()
     };
-    let source = match &args.params_env {
-        Some(var) => ParamsSource::Env(var),
-        None => ParamsSource::Arg(&args.params),
-    };
-    let params = match read_params(source) {
+    let params = match read_params(ParamsSource::of(args.params_env.as_deref(), &args.params)) {
         Ok(params) => params,
         Err(ParamsInputError::Unreadable(message)) => {
             eprintln!("error: {message}");
@@ -210,6 +206,13 @@ impl Interrupts {
 pub(super) enum ParamsSource<'a> {
     Arg(&'a str),
     Env(&'a str),
+}
+
+impl<'a> ParamsSource<'a> {
+    /// The params as the command line gives them: `--params-env VAR` if set, else `--params`.
+    pub(super) fn of(params_env: Option<&'a str>, params: &'a str) -> Self {
+        params_env.map_or(ParamsSource::Arg(params), ParamsSource::Env)
+    }
 }
 
 pub(super) enum ParamsInputError {

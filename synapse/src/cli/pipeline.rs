@@ -155,11 +155,7 @@ pub(super) fn command(args: PipelineArgs) -> u8 {
                 );
                 return USAGE;
             };
-            let source = match &params_env {
-                Some(var) => ParamsSource::Env(var),
-                None => ParamsSource::Arg(&params),
-            };
-            let params = match read_params(source) {
+            let params = match read_params(ParamsSource::of(params_env.as_deref(), &params)) {
                 Ok(params) => params,
                 Err(ParamsInputError::Unreadable(message)) => {
                     eprintln!("error: {message}");
