@@ -51,18 +51,20 @@ struct Sequence {
 }
 
 impl Sequence {
-    /// Takes `event` unless it is a repeat, and returns the events now ready, in order.
-    fn take(&mut self, event: Event) -> Vec<Event> {
+    /// Keeps `event` until its turn; `false` if it is a repeat.
+    fn insert(&mut self, event: Event) -> bool {
         if event.seq < self.next || self.pending.contains_key(&event.seq) {
-            return Vec::new();
+            return false;
         }
         self.pending.insert(event.seq, event);
-        let mut ready = Vec::new();
-        while let Some(event) = self.pending.remove(&self.next) {
-            self.next = event.seq + 1;
-            ready.push(event);
-        }
-        ready
+        true
+    }
+
+    /// The next event in order, if it has arrived.
+    fn pop_ready(&mut self) -> Option<Event> {
+        let event = self.pending.remove(&self.next)?;
+        self.next = event.seq + 1;
+        Some(event)
     }
 
     /// Everything still waiting, in order across gaps.
@@ -134,27 +136,13 @@ impl RemoteStream {
                 true
             }
         };
-        let ready =
-            if own { self.own.take(event) } else { self.actions.entry(event.run.clone()).or_default().take(event) };
-        for event in ready {
-            self.deliver(&event, own);
-        }
-        true
-    }
-
-    /// Hands `event` to the sinks; an `own` terminal event is the run's outcome (an action's
-    /// result or error inside a pipeline is not).
-    fn deliver(&mut self, event: &Event, own: bool) {
-        if own {
-            match &event.kind {
-                EventKind::Result { value } => self.outcome = Some(Ok(value.clone())),
-                EventKind::Error { error } => self.outcome = Some(Err(error.clone())),
-                _ => {}
+        let sequence = if own { &mut self.own } else { self.actions.entry(event.run.clone()).or_default() };
+        if sequence.insert(event) {
+            while let Some(event) = sequence.pop_ready() {
+                deliver(&self.sinks, &mut self.outcome, &event, own);
             }
         }
-        for sink in &self.sinks {
-            sink.emit(event);
-        }
+        true
     }
 
     /// The run's outcome, once its terminal event and every event before it arrived.
@@ -178,12 +166,11 @@ impl RemoteStream {
             let line = std::mem::take(&mut self.partial);
             self.push_line(&line);
         }
-        let actions: Vec<Event> = self.actions.values_mut().flat_map(Sequence::drain).collect();
-        for event in actions {
-            self.deliver(&event, false);
+        for event in self.actions.values_mut().flat_map(Sequence::drain) {
+            deliver(&self.sinks, &mut self.outcome, &event, false);
         }
         for event in self.own.drain() {
-            self.deliver(&event, true);
+            deliver(&self.sinks, &mut self.outcome, &event, true);
         }
         for sink in &self.sinks {
             sink.flush();
@@ -200,6 +187,21 @@ impl RemoteStream {
         self.drain();
         let action = self.action;
         self.outcome.map(|outcome| outcome.map_err(|report| remote_error(&action, report)))
+    }
+}
+
+/// Hands `event` to the sinks; an `own` terminal event is the run's outcome (an action's result
+/// or error inside a pipeline is not).
+fn deliver(sinks: &[Arc<dyn EventSink>], outcome: &mut Option<Result<Value, ErrorReport>>, event: &Event, own: bool) {
+    if own {
+        match &event.kind {
+            EventKind::Result { value } => *outcome = Some(Ok(value.clone())),
+            EventKind::Error { error } => *outcome = Some(Err(error.clone())),
+            _ => {}
+        }
+    }
+    for sink in sinks {
+        sink.emit(event);
     }
 }
 
