@@ -249,21 +249,14 @@ impl RayJobExecutor {
             }
             Some(text) => {
                 // Too large for an environment variable: the params ride in the package itself
-                // (its hash changes, so this run uploads its own package).
+                // (its hash changes, so this run uploads its own package: the plugin's, with
+                // the params file added, its entries copied as they are).
                 let file = format!("params/{run_id}.json");
-                let binary = self.shipment.binary.clone();
-                let dir = self.shipment.plugin_dir.clone();
-                let bytes = text.into_bytes();
+                let base = self.package().await?;
                 let relative = file.clone();
-                let package = tokio::task::spawn_blocking(move || {
-                    let mut builder = PluginPackage::builder().binary(binary).file(relative, bytes);
-                    if let Some(dir) = dir {
-                        builder = builder.plugin_dir(dir);
-                    }
-                    builder.build()
-                })
-                .await
-                .map_err(|error| RunError::Infrastructure(format!("packaging the params stopped: {error}")))??;
+                let package = tokio::task::spawn_blocking(move || base.with_file(&relative, text.into_bytes()))
+                    .await
+                    .map_err(|error| RunError::Infrastructure(format!("packaging the params stopped: {error}")))??;
                 package.ensure_uploaded(&self.client).await?;
                 let params_arg = format!("@{file}");
                 let mut args = args.to_vec();

@@ -376,13 +376,18 @@ impl RayJobsClient {
     /// without it and never used stays in the cluster's memory until the cluster restarts.
     /// [`PluginPackage::ensure_uploaded`](super::package::PluginPackage::ensure_uploaded) does both.
     pub async fn upload_package(&self, name: &str, bytes: &[u8]) -> Result<(), RayError> {
+        self.upload_package_bytes(name, bytes.to_vec()).await
+    }
+
+    /// [`upload_package`](Self::upload_package) of bytes the caller owns (no copy).
+    pub(crate) async fn upload_package_bytes(&self, name: &str, bytes: Vec<u8>) -> Result<(), RayError> {
         validate_package_name(name)?;
         let size = bytes.len() as u64;
         if size > MAX_UPLOAD_BYTES {
             return Err(RayError::PackageTooLarge { name: name.to_owned(), size, limit: MAX_UPLOAD_BYTES });
         }
         let path = format!("/api/packages/gcs/{name}");
-        let request = self.request(Method::PUT, &path)?.timeout(self.timeouts.upload).body(bytes.to_vec());
+        let request = self.request(Method::PUT, &path)?.timeout(self.timeouts.upload).body(bytes);
         self.send(request, "PUT", &path, Call::Upload { name, size }).await?;
         Ok(())
     }

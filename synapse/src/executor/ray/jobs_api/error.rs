@@ -142,6 +142,10 @@ pub enum RayError {
         /// The limit in bytes.
         limit: u64,
     },
+    /// The package to upload could not be read back from its file, or no longer matches its
+    /// name.
+    #[error(transparent)]
+    Package(Box<crate::executor::ray::PackageError>),
     /// A package name Ray's package store cannot hold.
     #[error("invalid Ray package name `{name}`: {reason}")]
     InvalidPackageName {
