@@ -16,17 +16,19 @@
 //!
 //! Stored, because deflating costs more than it saves on a loopback or LAN upload: where
 //! synapse is built without optimizations (a plugin crate's default dev profile), deflate
-//! takes 8 s for the 45 MB a new plugin's debug binary ships, to save 32 MB, a third of a second
-//! on a gigabit link. BLAKE3, because its SIMD kernels are assembly, as fast unoptimized as
-//! optimized (about 4 GB/s here, where unoptimized SHA-256 does 54 MB/s). CRC-32, which zip
-//! readers require, costs 0.05 s for those 45 MB. See `bench/RESULTS.md`.
+//! takes about 7 s for the 45 MB a new plugin's debug binary ships, to save 32 MB, which a Ray
+//! dashboard takes in about 1 s on loopback. BLAKE3, because its SIMD kernels are assembly, as
+//! fast unoptimized as optimized (about 4 GB/s here, where unoptimized SHA-256 does 50 MB/s).
+//! CRC-32, which zip readers require, costs 0.05 s for those 45 MB. See `bench/RESULTS.md`.
 //!
 //! # The binary
 //!
 //! An ELF binary is shipped without its DWARF debug info, its unloaded `.debug_*` sections: a
-//! job does not read them, and they are most of a debug build (162 of that plugin's 207 MB).
-//! What runs is unchanged, and the symbol table stays, so panics and backtraces still name
-//! functions (without file and line). [`PackageBuilder::strip_debug`] keeps them.
+//! job does not read them, and they are most of a debug build (168 of that plugin's 216 MB).
+//! What runs is unchanged, byte for byte, and the symbol table stays, so panics and backtraces
+//! still name functions (without file and line). Only the kept bytes are read: the sections
+//! are cut out of the file, their headers left empty. [`PackageBuilder::strip_debug`] keeps
+//! them.
 //!
 //! # The cache
 //!
@@ -598,8 +600,21 @@ impl PackageBuilder {
             content: Content::File { path: binary.clone(), stamp: Stamp::of(&metadata) },
             executable: true,
         }];
-        if let Some(dir) = &self.plugin_dir {
-            sources.extend(walk::walk(dir, self.default_ignores, &self.ignores)?);
+        let cache_dir = match self.cache {
+            CacheChoice::Default => default_cache_dir(),
+            CacheChoice::Dir(dir) => Some(dir),
+            CacheChoice::Off => None,
+        };
+        let cache = cache_dir.as_deref().and_then(Cache::open);
+        let canonical = |path: &Path| std::fs::canonicalize(path).unwrap_or_else(|_| path.to_owned());
+        let canonical_dir = self.plugin_dir.as_deref().map(canonical);
+        if let (Some(dir), Some(canonical_dir)) = (&self.plugin_dir, &canonical_dir) {
+            // A cache inside the plugin directory is never packaged (it would grow each build).
+            let cache_inside = cache_dir
+                .as_deref()
+                .map(canonical)
+                .and_then(|cache| cache.strip_prefix(canonical_dir).ok().map(|inside| dir.join(inside)));
+            sources.extend(walk::walk(dir, self.default_ignores, &self.ignores, cache_inside.as_deref())?);
         }
         for (path, contents, executable) in self.files {
             let path = clean_path(&path)?;
@@ -610,20 +625,12 @@ impl PackageBuilder {
             return Err(PackageError::Duplicate { path: pair[0].path.clone() });
         }
 
-        let cache_dir = match self.cache {
-            CacheChoice::Default => default_cache_dir(),
-            CacheChoice::Dir(dir) => Some(dir),
-            CacheChoice::Off => None,
-        };
-        let cache = cache_dir.as_deref().and_then(Cache::open);
         let key = cache.as_ref().and_then(|_| {
-            let canonical = |path: &Path| std::fs::canonicalize(path).unwrap_or_else(|_| path.to_owned());
             let binary = canonical(&binary);
-            let plugin_dir = self.plugin_dir.as_deref().map(canonical);
             let settings = Settings {
                 binary: &binary,
                 binary_name: &binary_name,
-                plugin_dir: plugin_dir.as_deref(),
+                plugin_dir: canonical_dir.as_deref(),
                 default_ignores: self.default_ignores,
                 ignores: &self.ignores,
                 size_limit: self.size_limit,
@@ -677,9 +684,21 @@ impl PackageBuilder {
 /// The binary as shipped: without its debug info when it is an ELF file that has some.
 fn shipped_binary(path: &Path) -> Result<Vec<u8>, PackageError> {
     let mut file = walk::open_regular(path)?;
+    let read_error = |source| PackageError::Read { path: path.to_owned(), source };
+    let strip = match strip::cut_debug_info(&file) {
+        Ok(strip::Cut::Stripped(stripped)) => return Ok(stripped),
+        Ok(strip::Cut::Nothing) => false,
+        Ok(strip::Cut::Unsupported) => true,
+        // Not an ELF file that can be read: the builder will say why.
+        Err(error) if error.kind() == io::ErrorKind::InvalidData => true,
+        Err(error) => return Err(read_error(error)),
+    };
     let size = file.metadata().map(|metadata| metadata.len()).unwrap_or(0);
     let mut data = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
-    file.read_to_end(&mut data).map_err(|source| PackageError::Read { path: path.to_owned(), source })?;
+    file.seek(SeekFrom::Start(0)).and_then(|_| file.read_to_end(&mut data)).map_err(read_error)?;
+    if !strip {
+        return Ok(data);
+    }
     match strip::strip_debug(&data) {
         Ok(Some(stripped)) => Ok(stripped),
         Ok(None) => Ok(data),

@@ -92,9 +92,15 @@ impl Stamp {
     }
 }
 
-/// The plugin directory's files, with their package paths. Only directories and ignore files
-/// are opened; what an ignore rule leaves out is never opened.
-pub(super) fn walk(dir: &Path, default_ignores: bool, extra: &[String]) -> Result<Vec<Source>, PackageError> {
+/// The plugin directory's files, with their package paths, leaving out `exclude` (a directory
+/// within it). Only directories and ignore files are opened; what an ignore rule leaves out is
+/// never opened.
+pub(super) fn walk(
+    dir: &Path,
+    default_ignores: bool,
+    extra: &[String],
+    exclude: Option<&Path>,
+) -> Result<Vec<Source>, PackageError> {
     let walk_error = |source: BoxError| PackageError::Walk { dir: dir.to_owned(), source };
     let metadata = std::fs::metadata(dir).map_err(|source| walk_error(Box::new(source)))?;
     if !metadata.is_dir() {
@@ -109,6 +115,7 @@ pub(super) fn walk(dir: &Path, default_ignores: bool, extra: &[String]) -> Resul
 
     let mut walker = WalkBuilder::new(dir);
     let filter_rules = rules.clone();
+    let exclude = exclude.map(Path::to_owned);
     walker
         .standard_filters(false)
         .hidden(false)
@@ -123,7 +130,9 @@ pub(super) fn walk(dir: &Path, default_ignores: bool, extra: &[String]) -> Resul
         .filter_entry(move |entry| {
             let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
             entry.depth() == 0
-                || (entry.file_name() != IGNORE_FILE && !filter_rules.matched(entry.path(), is_dir).is_ignore())
+                || (entry.file_name() != IGNORE_FILE
+                    && exclude.as_deref() != Some(entry.path())
+                    && !filter_rules.matched(entry.path(), is_dir).is_ignore())
         });
     let mut sources = Vec::new();
     for entry in walker.build() {
