@@ -142,6 +142,26 @@ async fn ray_job_second_submit_uploads_nothing() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ray_job_with_params_too_large_for_the_environment_ships_them_in_its_package() {
+    let address = require_ray!();
+    let long = "x".repeat(synapse::executor::ray::job::MAX_PARAMS_IN_ENV + 1);
+    let params = json!({"input_path": long, "output_path": "out.csv"});
+    let local = run_plugin_with("quickstart", "process", params.clone(), ExecutionMode::Local, RunOptions::default())
+        .await
+        .expect("local");
+    let executor = RayJobExecutor::new(&address, QUICKSTART).expect("executor").with_plugin_code("quickstart");
+    let job = executor.submit("process", params).await.expect("submitted");
+    assert_eq!(executor.wait(&job, None).await.expect("runs"), local);
+    // The job ran the plugin's package with the params file added.
+    let details = executor.status(&job.id).await.expect("status");
+    let entrypoint = details.entrypoint.unwrap_or_default();
+    assert!(entrypoint.ends_with(&format!("--params @params/{}.json", job.run_id)), "{entrypoint}");
+    let working_dir = details.runtime_env.as_ref().and_then(|env| env["working_dir"].as_str()).map(str::to_owned);
+    let plugin = executor.package().await.expect("package");
+    assert!(working_dir.is_some_and(|dir| dir != plugin.uri()), "its own package");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ray_job_with_an_unknown_id_or_a_dead_head_is_a_typed_error() {
     let address = require_ray!();
     let executor = RayJobExecutor::new(&address, QUICKSTART).expect("executor");
