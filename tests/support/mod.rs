@@ -1,6 +1,7 @@
 //! Helpers shared by the integration tests: running plugin binaries and reading their
 //! JSON-lines event streams.
 
+pub mod env_file;
 pub mod ray;
 
 use serde_json::Value;

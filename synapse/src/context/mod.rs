@@ -3,7 +3,7 @@
 mod env;
 mod logger;
 
-pub use env::{EnvError, Origin, PluginEnvironment};
+pub use env::{EnvError, FORWARDED_VAR, Origin, PluginEnvironment};
 pub use logger::Logger;
 
 use crate::error::{Cancelled, Result};

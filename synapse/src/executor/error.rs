@@ -78,8 +78,8 @@ pub enum RunError {
         /// How the result is wrong.
         violations: Violations,
     },
-    /// The execution mode cannot run here.
-    #[error("{mode} mode is not available in this build: {reason}")]
+    /// The execution mode cannot run here (no Ray cluster given, no plugin binary to run).
+    #[error("{mode} mode cannot run: {reason}")]
     ModeUnavailable {
         /// The mode asked for.
         mode: ExecutionMode,
@@ -105,6 +105,21 @@ pub enum RunError {
     /// An executor could not reach or use its infrastructure (a plugin binary, a worker).
     #[error("{0}")]
     Infrastructure(String),
+    /// The command line asked for something that cannot be done (an unreadable params or
+    /// environment file, an option that does not fit the mode); nothing ran.
+    #[error("{0}")]
+    Usage(String),
+    /// Contact with the place running the action was lost before its outcome arrived: the run
+    /// may still be going on there.
+    #[error("lost contact with {place} running action `{action}`: {reason}")]
+    Disconnected {
+        /// The action.
+        action: String,
+        /// Where it runs: "Ray job `x` (last seen RUNNING)", "the worker at 10.0.0.7:4000".
+        place: String,
+        /// What happened, and what the user can do about the run.
+        reason: String,
+    },
     /// Ray refused or could not do what was asked (an unreachable dashboard, an unknown job, a
     /// rejected submission).
     #[error(transparent)]
@@ -147,8 +162,10 @@ pub enum ErrorKind {
     Registry,
     /// See [`RunError::Lost`].
     Lost,
-    /// See [`RunError::Infrastructure`].
+    /// See [`RunError::Infrastructure`] and [`RunError::Disconnected`].
     Infrastructure,
+    /// See [`RunError::Usage`].
+    Usage,
 }
 
 impl ErrorKind {
@@ -159,7 +176,8 @@ impl ErrorKind {
             ErrorKind::InvalidParams
             | ErrorKind::ActionNotFound
             | ErrorKind::PluginNotFound
-            | ErrorKind::ModeUnavailable => 2,
+            | ErrorKind::ModeUnavailable
+            | ErrorKind::Usage => 2,
             ErrorKind::Cancelled => 130,
             _ => 1,
         }
@@ -217,7 +235,10 @@ impl RunError {
             RunError::ModeUnavailable { .. } => ErrorKind::ModeUnavailable,
             RunError::Registry(_) => ErrorKind::Registry,
             RunError::Lost { .. } => ErrorKind::Lost,
-            RunError::Infrastructure(_) | RunError::Ray(_) | RunError::Package(_) => ErrorKind::Infrastructure,
+            RunError::Infrastructure(_) | RunError::Disconnected { .. } | RunError::Ray(_) | RunError::Package(_) => {
+                ErrorKind::Infrastructure
+            }
+            RunError::Usage(_) => ErrorKind::Usage,
             RunError::Remote(report) => report.kind,
         }
     }
@@ -249,7 +270,8 @@ impl RunError {
             | RunError::Panicked { action, .. }
             | RunError::Cancelled { action, .. }
             | RunError::InvalidResult { action, .. }
-            | RunError::Lost { action, .. } => Some(action.clone()),
+            | RunError::Lost { action, .. }
+            | RunError::Disconnected { action, .. } => Some(action.clone()),
             RunError::InvalidParams(error) => Some(error.action.clone()),
             _ => None,
         };

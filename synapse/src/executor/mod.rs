@@ -16,7 +16,7 @@ pub use process::ProcessExecutor;
 pub use ray::{RayActorExecutor, RayJobExecutor};
 
 use crate::context::PluginEnvironment;
-use crate::events::{EventSink, RunId};
+use crate::events::{EventSink, RunId, TerminalGuard};
 use crate::registry::registry;
 use serde_json::Value;
 use std::fmt;
@@ -203,17 +203,38 @@ impl RunOptions {
 
 /// [`run_plugin`], with options: the plugin binary for remote modes, the Ray address, sinks,
 /// cancellation, ids.
+///
+/// The sinks see the run's events as a local run emits them, in every mode, and the stream
+/// always ends with exactly one `result` or `error` event: when the run fails where no event
+/// can come from (no Ray address, a dashboard that does not answer, a child process that
+/// died), the `error` event is emitted here, naming what failed and where.
 pub async fn run_plugin_with(
     plugin_code: &str,
     action: &str,
     params: Value,
     mode: ExecutionMode,
-    options: RunOptions,
+    mut options: RunOptions,
 ) -> Result<Value, RunError> {
-    let registry = registry()?;
     let run_id = options.run_id.clone().unwrap_or_else(RunId::random);
+    // Whatever fails, and wherever, the run's stream ends with exactly one terminal event.
+    let guard = TerminalGuard::new(run_id.clone(), std::mem::take(&mut options.sinks));
+    options.sinks = vec![guard.sink()];
+    let outcome = run_in_mode(plugin_code, action, params, mode, options, run_id).await;
+    guard.close(&outcome);
+    outcome
+}
+
+async fn run_in_mode(
+    plugin_code: &str,
+    action: &str,
+    params: Value,
+    mode: ExecutionMode,
+    options: RunOptions,
+    run_id: RunId,
+) -> Result<Value, RunError> {
     match mode {
         ExecutionMode::Local => {
+            let registry = registry()?;
             let Some(plugin) = registry.for_plugin(plugin_code) else {
                 return Err(RunError::PluginNotFound {
                     code: plugin_code.to_owned(),

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::{ExitStatus, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio_util::sync::CancellationToken;
 
 /// Runs each action in a fresh child process of the plugin binary (`<binary> run <action>
@@ -122,28 +122,33 @@ impl ProcessExecutor {
         // own report says why, so a write error here is not the story.
         let _ = stdin.write_all(&body).await;
         drop(stdin);
+        // Both pipes are read to their end whatever they carry (a child that prints binary
+        // data must not stall on a full pipe nobody reads).
         let stderr_tail = tokio::spawn(async move {
-            let mut lines = BufReader::new(stderr).lines();
+            let mut reader = BufReader::new(stderr);
             let mut tail = VecDeque::with_capacity(STDERR_TAIL);
-            while let Ok(Some(line)) = lines.next_line().await {
+            let mut line = Vec::new();
+            // A line is cut at 4 KiB (its rest reads as the next line): a tail, bounded.
+            while matches!((&mut reader).take(4096).read_until(b'\n', &mut line).await, Ok(n) if n > 0) {
                 if tail.len() == STDERR_TAIL {
                     tail.pop_front();
                 }
-                tail.push_back(line);
+                let text = String::from_utf8_lossy(&line);
+                tail.push_back(text.trim_end_matches(['\n', '\r']).to_owned());
+                line.clear();
             }
             tail
         });
         let mut stream = RemoteStream::new(action, Some(run_id), self.sinks.clone());
-        let mut lines = BufReader::new(stdout).lines();
+        let mut stdout = stdout;
+        let mut chunk = vec![0u8; 64 * 1024];
         let cancel = self.cancel.clone().unwrap_or_default();
         let mut signalled = false;
         loop {
             tokio::select! {
-                line = lines.next_line() => match line {
-                    Ok(Some(line)) => {
-                        stream.push_line(&line);
-                    }
-                    Ok(None) | Err(_) => break,
+                read = stdout.read(&mut chunk) => match read {
+                    Ok(n) if n > 0 => stream.push_bytes(&chunk[..n]),
+                    _ => break,
                 },
                 () = cancel.cancelled(), if !signalled => {
                     signalled = true;

@@ -38,7 +38,9 @@ pub struct RemoteStream {
     own: Sequence,
     /// The runs of a pipeline run's actions ([`RunId::action_run`]), each in its own sequence.
     actions: BTreeMap<RunId, Sequence>,
-    partial: String,
+    /// The start of a line whose end has not arrived yet (bytes: a chunk may end inside a
+    /// character, and a foreign line need not be UTF-8 at all).
+    partial: Vec<u8>,
     outcome: Option<Result<Value, ErrorReport>>,
     skipped: Vec<String>,
 }
@@ -87,7 +89,7 @@ impl RemoteStream {
             sinks,
             own: Sequence::default(),
             actions: BTreeMap::new(),
-            partial: String::new(),
+            partial: Vec::new(),
             outcome: None,
             skipped: Vec::new(),
         }
@@ -96,11 +98,43 @@ impl RemoteStream {
     /// Feeds a chunk of output; complete lines are read, a trailing partial line is kept for
     /// the next chunk.
     pub fn push_text(&mut self, chunk: &str) {
-        self.partial.push_str(chunk);
-        while let Some(end) = self.partial.find('\n') {
-            let line: String = self.partial.drain(..=end).collect();
-            self.push_line(line.trim_end_matches(['\n', '\r']));
+        self.push_bytes(chunk.as_bytes());
+    }
+
+    /// Feeds a chunk of raw output, as it comes from a pipe or a socket: split anywhere, even
+    /// inside a character, and not necessarily UTF-8. Complete lines are read (a line that is
+    /// not UTF-8 is decoded lossily, so it can never stop the stream); a trailing partial line
+    /// is kept for the next chunk.
+    ///
+    /// ```
+    /// use synapse::executor::remote::RemoteStream;
+    /// let mut stream = RemoteStream::new("noop", None, vec![]);
+    /// let line = r#"{"v":1,"run":"r1","seq":0,"ts":"2026-11-24T10:00:00Z","type":"result","value":"é"}"#;
+    /// let bytes = [b"\xff\xfe binary noise\n".as_slice(), line.as_bytes(), b"\n"].concat();
+    /// for chunk in bytes.chunks(3) {
+    ///     stream.push_bytes(chunk); // splits "é" in two, among others
+    /// }
+    /// assert_eq!(stream.into_result().unwrap().unwrap(), serde_json::json!("é"));
+    /// ```
+    pub fn push_bytes(&mut self, chunk: &[u8]) {
+        let mut rest = chunk;
+        while let Some(end) = rest.iter().position(|&b| b == b'\n') {
+            if self.partial.is_empty() {
+                self.push_raw_line(&rest[..end]);
+            } else {
+                let mut line = std::mem::take(&mut self.partial);
+                line.extend_from_slice(&rest[..end]);
+                self.push_raw_line(&line);
+            }
+            rest = &rest[end + 1..];
         }
+        self.partial.extend_from_slice(rest);
+    }
+
+    fn push_raw_line(&mut self, line: &[u8]) {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        let text = String::from_utf8_lossy(line);
+        self.push_line(&text);
     }
 
     /// Feeds one line: an event line (marked or plain JSON) is taken, anything else ignored.
@@ -164,7 +198,7 @@ impl RemoteStream {
     pub fn drain(&mut self) {
         if !self.partial.is_empty() {
             let line = std::mem::take(&mut self.partial);
-            self.push_line(&line);
+            self.push_raw_line(&line);
         }
         for event in self.actions.values_mut().flat_map(Sequence::drain) {
             deliver(&self.sinks, &mut self.outcome, &event, false);

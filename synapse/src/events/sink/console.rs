@@ -235,10 +235,17 @@ fn print_line(output: &mut Output, line: &str) {
         Output::Bars { multi, .. } => {
             let _ = multi.println(line);
         }
-        Output::Plain { out, .. } => {
-            let _ = writeln!(out, "{line}");
-        }
+        Output::Plain { out, .. } => write_line(out, line),
     }
+}
+
+/// Writes `line` and its newline in one call, so that a writer locking per call (stderr) never
+/// has another thread's output land inside it.
+fn write_line(out: &mut Box<dyn Write + Send>, line: &str) {
+    let mut whole = String::with_capacity(line.len() + 1);
+    whole.push_str(line);
+    whole.push('\n');
+    let _ = out.write_all(whole.as_bytes());
 }
 
 fn percent(current: u64, total: u64) -> u64 {
@@ -269,7 +276,7 @@ fn progress(output: &mut Output, key: BarKey, label: &str, current: u64, total: 
             let restarted = last.is_some_and(|last| decile < last);
             if last.is_none_or(|last| decile > last) || restarted {
                 shown_decile.insert(key, decile);
-                let _ = writeln!(out, "{label} {:>3}% ({current}/{total})", percent(current, total));
+                write_line(out, &format!("{label} {:>3}% ({current}/{total})", percent(current, total)));
             }
         }
     }

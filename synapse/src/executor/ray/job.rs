@@ -316,9 +316,8 @@ impl RayJobExecutor {
         let deadline = timeout.map(|t| tokio::time::Instant::now() + t);
         let mut stopping = false;
         loop {
-            let next = follower.next();
             let chunk = tokio::select! {
-                chunk = next => chunk?,
+                chunk = follower.next() => chunk,
                 () = async {
                     match deadline {
                         Some(deadline) => tokio::time::sleep_until(deadline).await,
@@ -341,6 +340,13 @@ impl RayJobExecutor {
                     stopping = true;
                     self.client.stop(&job.id).await?;
                     continue;
+                }
+            };
+            let chunk = match chunk {
+                Ok(chunk) => chunk,
+                Err(error) => {
+                    stream.drain();
+                    return Err(disconnected(job, follower.details(), &error));
                 }
             };
             match chunk {
@@ -376,6 +382,19 @@ impl RayJobExecutor {
     /// Follows `job` to its end, stopping it if the executor's cancellation token fires.
     pub(crate) async fn follow_cancellable(&self, job: &RayJob) -> Result<Value, RunError> {
         self.follow(job, None, self.cancel.as_ref()).await
+    }
+}
+
+/// The error of a job whose log or status could no longer be read before its outcome arrived.
+fn disconnected(job: &RayJob, details: Option<&JobDetails>, error: &super::RayError) -> RunError {
+    let seen = details.map(|d| format!(", last seen {}", d.status)).unwrap_or_default();
+    RunError::Disconnected {
+        action: job.action.clone(),
+        place: format!("Ray job `{}`{seen}", job.id),
+        reason: format!(
+            "{error}; the job may still be running (`jobs status {id}` tells, `jobs stop {id}` stops it)",
+            id = job.id
+        ),
     }
 }
 
