@@ -36,7 +36,7 @@ use std::time::SystemTime;
 /// assert_eq!(events.iter().map(|e| e.seq).collect::<Vec<_>>(), [0, 1, 2]);
 /// assert!(matches!(&events[2].kind, EventKind::Error { error } if error.message.contains("did not answer")));
 /// // A second close, or a late terminal event, adds nothing.
-/// guard.close(&Ok(serde_json::json!(1)));
+/// guard.close(&Ok::<_, RunError>(serde_json::json!(1)));
 /// assert_eq!(memory.events().len(), 3);
 /// ```
 pub struct TerminalGuard {
