@@ -300,3 +300,86 @@ fn usage_errors_exit_2() {
     let version = run(QUICKSTART, &["--version"]);
     assert_eq!(version.stdout.trim(), "quickstart-plugin 0.1.0");
 }
+
+/// Starts `faulty-plugin run block` with `params`, waits until it blocks, sends `signal`, and
+/// returns its exit code, everything it printed on stdout, and how long it took to end after
+/// the signal.
+fn signal_a_blocked_action(params: &str, signal: &str) -> (Option<i32>, String, std::time::Duration) {
+    let mut child = Command::new(FAULTY)
+        .args(["run", "block", "--json", "--params", params])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start the plugin");
+    let mut reader = BufReader::new(child.stdout.take().expect("piped stdout"));
+    let mut seen = String::new();
+    loop {
+        let mut line = String::new();
+        assert!(reader.read_line(&mut line).expect("read a line") > 0, "ended before blocking: {seen}");
+        let blocking = line.contains("\"event\":\"blocking\"");
+        seen.push_str(&line);
+        if blocking {
+            break;
+        }
+    }
+    let signalled = std::time::Instant::now();
+    let sent = Command::new("kill").args([signal, &child.id().to_string()]).status().expect("run kill");
+    assert!(sent.success());
+    std::io::Read::read_to_string(&mut reader, &mut seen).expect("read the rest");
+    let status = child.wait().expect("wait for the plugin");
+    (status.code(), seen, signalled.elapsed())
+}
+
+#[test]
+fn a_blocking_sync_action_is_cancelled_by_ctrl_c_and_sigterm() {
+    // The action blocks for a minute (sleeping, or spinning on the CPU) and never looks at its
+    // token: the run still ends cancelled, once the grace is over, with its error event.
+    let cases = [
+        (r#"{"millis": 60000}"#, "-INT"),
+        (r#"{"millis": 60000}"#, "-TERM"),
+        (r#"{"millis": 60000, "spin": true}"#, "-INT"),
+    ];
+    let outcomes: Vec<_> = std::thread::scope(|scope| {
+        let running: Vec<_> =
+            cases.iter().map(|(params, signal)| scope.spawn(|| signal_a_blocked_action(params, signal))).collect();
+        running.into_iter().map(|run| run.join().expect("the case ran")).collect()
+    });
+    for ((params, signal), (code, stdout, took)) in cases.iter().zip(outcomes) {
+        assert_eq!(code, Some(130), "{params} {signal}: {stdout}");
+        assert!(took < std::time::Duration::from_secs(30), "{params} {signal}: ended after {took:?}");
+        let events = events(&stdout);
+        assert_well_formed(&events);
+        let Some(EventKind::Error { error }) = events.last().map(|e| &e.kind) else { panic!("no error event") };
+        assert_eq!(error.kind, synapse::executor::ErrorKind::Cancelled);
+        assert!(
+            error.message.contains("action `block` was cancelled: it did not stop within 5s of being cancelled"),
+            "{}",
+            error.message
+        );
+    }
+}
+
+#[test]
+fn remote_failures_are_shown_and_emitted_naming_what_and_where() {
+    let params = r#"{"input_path": "a", "output_path": "b"}"#;
+    // No Ray cluster given: a usage problem, exit 2, said on the console and in --json.
+    let args = ["run", "process", "--params", params, "--mode", "job"];
+    let mut command = Command::new(QUICKSTART);
+    command.args(args).env_remove("SYNAPSE_RAY_ADDRESS").stdin(Stdio::null());
+    let ran: synapse_tests::Ran = command.output().expect("run").into();
+    assert_eq!(ran.code, Some(2));
+    assert!(ran.stderr.contains("✖ job mode cannot run: no Ray cluster given"), "{}", ran.stderr);
+    // Nothing listens at the address: exit 1, the address named, one error event with --json.
+    for mode in ["task", "job"] {
+        let ran = run(
+            QUICKSTART,
+            &["run", "process", "--params", params, "--mode", mode, "--ray-address", "http://127.0.0.1:9", "--json"],
+        );
+        assert_eq!(ran.code, Some(1), "{mode}: {}", ran.stderr);
+        let events = events(&ran.stdout);
+        assert_eq!(events.len(), 1, "{mode}: {}", ran.stdout);
+        let EventKind::Error { error } = &events[0].kind else { panic!("{mode}: not an error: {}", ran.stdout) };
+        assert_eq!(error.kind, synapse::executor::ErrorKind::Infrastructure);
+        assert_eq!(error.message, "Ray dashboard unreachable at http://127.0.0.1:9: connection refused", "{mode}");
+    }
+}

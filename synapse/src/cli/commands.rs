@@ -128,6 +128,7 @@ fn run_command(args: RunArgs, guard: &Arc<TerminalGuard>, run_id: RunId) -> Resu
         ray_address: args.ray_address.clone(),
         binary: None,
         plugin_dir: args.plugin_dir.clone(),
+        action_thread: true,
     };
     let outcome = runtime.block_on(async {
         // Registered before the action starts, so an interrupt can never find the default

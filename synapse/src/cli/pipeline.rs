@@ -177,7 +177,7 @@ pub(super) fn command(args: PipelineArgs) -> u8 {
                 Ok(store) => store,
                 Err(error) => return fail_pipeline(&guard, error.into()),
             };
-            let mut runner = PipelineRunner::new(store).with_sink(guard.sink());
+            let mut runner = PipelineRunner::new(store).with_sink(guard.sink()).with_action_thread(true);
             if let Some(file_env) = file_env {
                 runner = runner.with_env(crate::executor::LocalExecutor::new().env.merge(&file_env));
             }
@@ -194,7 +194,7 @@ pub(super) fn command(args: PipelineArgs) -> u8 {
                 Ok(store) => store,
                 Err(error) => return fail_pipeline(&guard, error.into()),
             };
-            let mut runner = PipelineRunner::new(store).with_sink(guard.sink());
+            let mut runner = PipelineRunner::new(store).with_sink(guard.sink()).with_action_thread(true);
             if take_over {
                 runner = runner.with_take_over();
             }

@@ -1,10 +1,14 @@
 //! The runtime context every action receives, and its environment.
 
+mod control;
 mod env;
 mod logger;
 
 pub use env::{EnvError, FORWARDED_VAR, Origin, PluginEnvironment};
 pub use logger::Logger;
+
+pub use control::CANCEL_GRACE;
+pub(crate) use control::RunControl;
 
 use crate::error::{Cancelled, Result};
 use crate::events::{Emitter, EventKind, EventSink, LogLevel, Metrics, ProgressHandle, RunId};
@@ -81,6 +85,7 @@ struct Inner {
     cancel: CancellationToken,
     client: Option<Arc<dyn Any + Send + Sync>>,
     logger: Logger,
+    control: RunControl,
 }
 
 impl Context {
@@ -232,6 +237,44 @@ impl Context {
         if self.is_cancelled() { Err(Cancelled.into()) } else { Ok(()) }
     }
 
+    /// Runs blocking work (file I/O, decoding, a CPU-heavy loop) on tokio's blocking thread
+    /// pool, as `tokio::task::spawn_blocking` does, and keeps track of it for the run: a
+    /// workflow waits for it to end before it rolls back, and the run does not end while it
+    /// goes on, so nothing of a failed or cancelled run is still writing after it returns.
+    /// Blocking work started any other way is not waited for.
+    ///
+    /// ```
+    /// # use synapse::prelude::*;
+    /// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    /// # rt.block_on(async {
+    /// let ctx = Context::builder("resize").build();
+    /// let pixels = ctx.spawn_blocking(|| (0..1_000u64).sum::<u64>()).await?;
+    /// assert_eq!(pixels, 499_500);
+    /// # Ok::<(), Error>(())
+    /// # }).unwrap();
+    /// ```
+    pub fn spawn_blocking<F, R>(&self, work: F) -> tokio::task::JoinHandle<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        self.inner.control.spawn_blocking(work)
+    }
+
+    /// Spawns a task on the current tokio runtime, as `tokio::spawn` does, and keeps track of
+    /// it for the run like [`spawn_blocking`](Self::spawn_blocking).
+    pub fn spawn<F>(&self, task: F) -> tokio::task::JoinHandle<F::Output>
+    where
+        F: std::future::Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.inner.control.spawn(task)
+    }
+
+    pub(crate) fn control(&self) -> &RunControl {
+        &self.inner.control
+    }
+
     /// The backend client of type `C`, when the executor was given one.
     pub fn client<C: Any + Send + Sync>(&self) -> Option<&C> {
         self.inner.client.as_deref().and_then(|client| client.downcast_ref::<C>())
@@ -323,6 +366,7 @@ impl ContextBuilder {
                 emitter,
                 cancel: self.cancel.unwrap_or_default(),
                 client: self.client,
+                control: RunControl::default(),
             }),
         }
     }

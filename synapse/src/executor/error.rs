@@ -248,6 +248,13 @@ impl RunError {
         self.kind().exit_code()
     }
 
+    /// Whether the run was cancelled and its action, not stopping within the grace, was
+    /// abandoned while still running (on a thread of its own: see
+    /// [`LocalExecutor::with_action_thread`](super::LocalExecutor::with_action_thread)).
+    pub fn was_abandoned(&self) -> bool {
+        matches!(self, RunError::Cancelled { detail: Some(detail), .. } if detail.is::<super::local::Abandoned>())
+    }
+
     /// The violations, for invalid params or results.
     pub fn violations(&self) -> Option<&Violations> {
         match self {

@@ -8,9 +8,10 @@ mod process;
 pub mod ray;
 pub mod remote;
 
+pub use crate::context::CANCEL_GRACE;
 pub use error::{ErrorKind, ErrorReport, RunError};
 pub(crate) use local::lookup;
-pub use local::{CANCEL_GRACE, LocalExecutor, RunHandle};
+pub use local::{LocalExecutor, RunHandle};
 pub use panic::install_panic_hook;
 pub use process::ProcessExecutor;
 pub use ray::{RayActorExecutor, RayJobExecutor};
@@ -136,6 +137,10 @@ pub struct RunOptions {
     /// The plugin directory shipped to Ray with the binary (config.yaml, schemas, data;
     /// default: the directory the plugin binary was built from, when it still exists).
     pub plugin_dir: Option<PathBuf>,
+    /// Runs a local action on a thread of its own, so that code blocking its thread cannot
+    /// keep cancellation and timeouts from working (see [`LocalExecutor::with_action_thread`];
+    /// the plugin CLI sets it).
+    pub action_thread: bool,
 }
 
 impl RunOptions {
@@ -253,6 +258,7 @@ async fn run_in_mode(
             if let Some(cancel) = options.cancel {
                 executor = executor.with_cancellation(cancel);
             }
+            executor = executor.with_action_thread(options.action_thread);
             executor.run(&plugin, descriptor, params, run_id).await
         }
         ExecutionMode::Process => {

@@ -144,23 +144,35 @@ impl ProcessExecutor {
         let mut chunk = vec![0u8; 64 * 1024];
         let cancel = self.cancel.clone().unwrap_or_default();
         let mut signalled = false;
+        // Once signalled: when to kill the child unless it has ended; and when it last said
+        // anything (a child rolling back after its grace is given time while it moves on).
+        let mut kill_at: Option<tokio::time::Instant> = None;
+        let mut last_heard = tokio::time::Instant::now();
         loop {
             tokio::select! {
                 read = stdout.read(&mut chunk) => match read {
-                    Ok(n) if n > 0 => stream.push_bytes(&chunk[..n]),
+                    Ok(n) if n > 0 => {
+                        stream.push_bytes(&chunk[..n]);
+                        last_heard = tokio::time::Instant::now();
+                    }
                     _ => break,
                 },
                 () = cancel.cancelled(), if !signalled => {
                     signalled = true;
                     terminate(&child);
-                    let grace = self.grace;
-                    let pid = child.id();
-                    tokio::spawn(async move {
-                        tokio::time::sleep(grace).await;
-                        if let Some(pid) = pid {
+                    kill_at = Some(tokio::time::Instant::now() + self.grace);
+                }
+                () = sleep_until_some(kill_at) => {
+                    // The grace covers the action, never its rollbacks: a child unwinding is
+                    // killed only when it has said nothing for a whole rollback limit.
+                    if stream.is_unwinding() && last_heard.elapsed() < crate::steps::ROLLBACK_LIMIT {
+                        kill_at = Some(tokio::time::Instant::now() + std::time::Duration::from_millis(100));
+                    } else {
+                        kill_at = None;
+                        if let Some(pid) = child.id() {
                             kill(pid);
                         }
-                    });
+                    }
                 }
             }
         }
@@ -174,6 +186,14 @@ impl ProcessExecutor {
                 reason: describe_exit(status.ok(), &tail),
             }),
         }
+    }
+}
+
+/// Sleeps until `at`, or forever when there is no `at`.
+async fn sleep_until_some(at: Option<tokio::time::Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
     }
 }
 

@@ -43,6 +43,30 @@ pub struct RemoteStream {
     partial: Vec<u8>,
     outcome: Option<Result<Value, ErrorReport>>,
     skipped: Vec<String>,
+    unwinding: Unwinding,
+}
+
+/// Whether the run's workflow is stopping a step or rolling back, as its events tell.
+#[derive(Default)]
+struct Unwinding {
+    /// A step failed for good (the workflow rolls back from there to the run's end).
+    failed: bool,
+    /// Rollbacks begun and not yet ended (a retried attempt's, too).
+    open: u32,
+}
+
+impl Unwinding {
+    fn see(&mut self, kind: &EventKind) {
+        match kind {
+            EventKind::StepFailed { will_retry: false, .. } => self.failed = true,
+            EventKind::RollbackStarted {} => self.open += 1,
+            EventKind::RollbackCompleted { .. } | EventKind::RollbackFailed { .. } => {
+                self.open = self.open.saturating_sub(1)
+            }
+            EventKind::Result { .. } | EventKind::Error { .. } => *self = Unwinding::default(),
+            _ => {}
+        }
+    }
 }
 
 /// One run's events on their way back into sequence order.
@@ -92,6 +116,7 @@ impl RemoteStream {
             partial: Vec::new(),
             outcome: None,
             skipped: Vec::new(),
+            unwinding: Unwinding::default(),
         }
     }
 
@@ -173,6 +198,9 @@ impl RemoteStream {
         let sequence = if own { &mut self.own } else { self.actions.entry(event.run.clone()).or_default() };
         if sequence.insert(event) {
             while let Some(event) = sequence.pop_ready() {
+                if own {
+                    self.unwinding.see(&event.kind);
+                }
                 deliver(&self.sinks, &mut self.outcome, &event, own);
             }
         }
@@ -209,6 +237,13 @@ impl RemoteStream {
         for sink in &self.sinks {
             sink.flush();
         }
+    }
+
+    /// Whether the run's workflow is unwinding (a step failed, or was cancelled, and the
+    /// rollbacks have not finished), as far as its events have arrived: a remote run's own
+    /// cancellation grace never cuts its rollbacks short, and neither may its caller's.
+    pub fn is_unwinding(&self) -> bool {
+        self.unwinding.failed || self.unwinding.open > 0
     }
 
     /// Whether the run's outcome (its last line) has arrived.

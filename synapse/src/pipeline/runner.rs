@@ -158,12 +158,21 @@ pub struct PipelineRunner {
     job_id: Option<String>,
     cancel: Option<CancellationToken>,
     take_over: bool,
+    action_thread: bool,
 }
 
 impl PipelineRunner {
     /// A runner recording into `store`.
     pub fn new(store: Arc<RunStore>) -> Self {
-        PipelineRunner { store, sinks: Vec::new(), env: None, job_id: None, cancel: None, take_over: false }
+        PipelineRunner {
+            store,
+            sinks: Vec::new(),
+            env: None,
+            job_id: None,
+            cancel: None,
+            take_over: false,
+            action_thread: false,
+        }
     }
 
     /// The run store.
@@ -192,6 +201,14 @@ impl PipelineRunner {
     /// Cancels the action in flight (the run stops there, resumable) when `token` fires.
     pub fn with_cancellation(mut self, token: CancellationToken) -> Self {
         self.cancel = Some(token);
+        self
+    }
+
+    /// Runs each action on a thread of its own (see
+    /// [`LocalExecutor::with_action_thread`](crate::LocalExecutor::with_action_thread); the
+    /// plugin CLI does).
+    pub fn with_action_thread(mut self, yes: bool) -> Self {
+        self.action_thread = yes;
         self
     }
 
@@ -362,7 +379,7 @@ impl PipelineRunner {
             }
             let started = Instant::now();
             let params = chain::params_for(action, &accumulated);
-            let mut executor = LocalExecutor::new();
+            let mut executor = LocalExecutor::new().with_action_thread(self.action_thread);
             if let Some(env) = &self.env {
                 executor = executor.with_env(env.clone());
             }

@@ -154,10 +154,22 @@ async fn run(State(state): State<Arc<WorkerState>>, headers: HeaderMap, body: ax
             .and_then(|registry| crate::executor::lookup(registry, &request.action).map(|d| (registry, d)));
         match resolved {
             Ok((registry, descriptor)) => {
-                let mut executor = LocalExecutor::new().with_sink(sink).with_cancellation(cancel.clone());
+                let mut executor =
+                    LocalExecutor::new().with_sink(sink).with_cancellation(cancel.clone()).with_action_thread(true);
                 executor.job_id = request.job_id;
-                // The executor sends the terminal event itself; the outcome is not needed here.
-                let _ = executor.run(registry, descriptor, request.params, run_id).await;
+                // The executor sends the terminal event itself.
+                let outcome = executor.run(registry, descriptor, request.params, run_id).await;
+                if let Err(error) = outcome
+                    && error.was_abandoned()
+                {
+                    // The action's thread ignores its cancellation and still runs: nothing of a
+                    // run may outlive it, so this worker ends (once the response is out) and
+                    // the next run starts a new one.
+                    drop(executor);
+                    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+                    eprintln!("the worker exits: run `{}` could not be stopped", request.action);
+                    std::process::exit(1);
+                }
             }
             Err(error) => {
                 let emitter = crate::events::Emitter::new(run_id, vec![sink]);
