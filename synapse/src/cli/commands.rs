@@ -93,6 +93,12 @@ fn run_command(args: RunArgs, guard: &Arc<TerminalGuard>, run_id: RunId) -> Resu
         env = env.merge(&file_env);
         env_vars = file_env.to_vars();
     }
+    // A run elsewhere captures what this one would.
+    if args.mode != ExecutionMode::Local
+        && let Some(filter) = crate::events::capture::installed_filter()
+    {
+        env_vars.push(("RUST_LOG".to_owned(), filter.to_owned()));
+    }
     let descriptor = crate::executor::lookup(registry, &args.action)?;
     let runtime = runtime().map_err(|_| RunError::Infrastructure("cannot start the async runtime".into()))?;
     let plugin = registry.plugin_of(descriptor).code;

@@ -25,6 +25,11 @@ use std::process::ExitCode;
 #[derive(Parser, Debug)]
 #[command(version, about, propagate_version = true)]
 pub struct Cli {
+    /// What Rust code logs with `tracing` or `log` (the plugin's and its libraries') becomes
+    /// `log_line` events of the run: this level or more, or `target=level` pairs like
+    /// `my_plugin=debug,info` [default: RUST_LOG, else info].
+    #[arg(long, value_name = "FILTER", global = true)]
+    log_level: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -190,6 +195,10 @@ pub fn main(info: BinaryInfo) -> ExitCode {
             return ExitCode::from(if error.use_stderr() { 2 } else { 0 });
         }
     };
+    if let Err(error) = crate::events::capture::install(cli.log_level.as_deref()) {
+        eprintln!("error: {error}");
+        return ExitCode::from(commands::USAGE);
+    }
     let code = match cli.command {
         Command::Run(args) => commands::run(args),
         Command::List(args) => commands::list(args),

@@ -37,7 +37,9 @@ impl RunControl {
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
-        self.tasks.spawn_blocking(work)
+        // The work belongs to the run whose span is current: what it logs joins the run.
+        let span = tracing::Span::current();
+        self.tasks.spawn_blocking(move || span.in_scope(work))
     }
 
     pub(crate) fn spawn<F>(&self, task: F) -> JoinHandle<F::Output>
@@ -45,7 +47,7 @@ impl RunControl {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        self.tasks.spawn(task)
+        self.tasks.spawn(tracing::Instrument::instrument(task, tracing::Span::current()))
     }
 
     /// How many tracked tasks are still running.

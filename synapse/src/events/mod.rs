@@ -16,12 +16,14 @@
 //! assert_eq!(serde_json::to_string(&event).unwrap(), line);
 //! ```
 
+pub mod capture;
 mod emitter;
 mod model;
 mod progress;
 pub mod sink;
 mod terminal;
 
+pub use capture::LogCapture;
 pub use emitter::{Emitter, ProgressHandle};
 pub use model::{EVENT_SCHEMA_VERSION, Event, EventKind, LogLevel, Metrics, PlannedStep, RunId};
 pub use sink::EventSink;

@@ -14,6 +14,7 @@ use std::any::Any;
 use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, OnceLock};
 use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
 
 /// Runs actions in this process.
 ///
@@ -173,6 +174,8 @@ impl LocalExecutor {
             .client(self.client.clone())
             .build();
         let emitter = ctx.emitter().clone();
+        // What the action's code logs with `tracing` or `log` joins this run's events.
+        let _captured = crate::events::capture::register(&emitter);
         emitter.emit(EventKind::Started { action: descriptor.name().to_owned(), plugin, job_id: self.job_id.clone() });
         let outcome = drive(descriptor, params, ctx, &cancel, self.action_thread, self.grace).await;
         emitter.flush_progress();
@@ -214,7 +217,8 @@ async fn drive(
     let action = descriptor.name();
     descriptor.validate_params(&params)?;
     let control = ctx.control().clone();
-    let body = descriptor.run(params, ctx);
+    let span = crate::events::capture::run_span(ctx.run_id(), action);
+    let body: BoxFuture<'static, Result<Value, Failure>> = Box::pin(descriptor.run(params, ctx).instrument(span));
     let run = if action_thread { on_action_thread(body).boxed() } else { catch(body).boxed() };
     // On cancellation the action first gets a grace period to notice its token, stop and
     // return (cleaning up as it goes); only then is it dropped at its next await point. A

@@ -233,6 +233,7 @@ async fn fence(ctx: &Context, step: &str) {
             EventKind::LogLine {
                 level: crate::events::LogLevel::Debug,
                 message: format!("waiting for {running} background task(s) of the run to end before rolling back"),
+                target: None,
             },
         );
     }
@@ -362,7 +363,8 @@ async fn attempt<C: Send + 'static>(
 ) -> Result<(), Attempt> {
     let timeout = step.spec().timeout;
     let started = Instant::now();
-    let run = AssertUnwindSafe(step.execute(cx, undo)).catch_unwind();
+    let body = tracing::Instrument::instrument(step.execute(cx, undo), crate::events::capture::step_span(step.name()));
+    let run = AssertUnwindSafe(body).catch_unwind();
     let limited = async {
         match timeout {
             Some(limit) => tokio::time::timeout(limit, run).await.map_err(|_| Attempt::TimedOut(limit)),
@@ -400,7 +402,8 @@ async fn rollback<C: Send + 'static>(
     ctx.control().rollback_began();
     emitter.emit_in_step(Some(name), EventKind::RollbackStarted {});
     let started = Instant::now();
-    let run = AssertUnwindSafe(step.rollback(cx, undo)).catch_unwind();
+    let body = tracing::Instrument::instrument(step.rollback(cx, undo), crate::events::capture::step_span(name));
+    let run = AssertUnwindSafe(body).catch_unwind();
     let limit = step.spec().timeout.unwrap_or(super::ROLLBACK_LIMIT);
     let outcome = tokio::time::timeout(limit, run).await.map_err(|_| StepTimedOut(limit).to_string());
     let outcome = match outcome {

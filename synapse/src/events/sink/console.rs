@@ -94,8 +94,15 @@ impl EventSink for ConsoleSink {
                 let short = event.run.as_str().get(..8).unwrap_or(event.run.as_str());
                 Some(paint(styled, Style::new().bold(), &format!("▶ {action}  (run {short})")))
             }
-            EventKind::LogLine { level, message } => {
-                (self.verbose || *level != LogLevel::Debug).then(|| format!("{} {message}", level_tag(styled, *level)))
+            // A captured record passed the run's log filter already: it shows at any level.
+            EventKind::LogLine { level, message, target } => {
+                (self.verbose || *level != LogLevel::Debug || target.is_some()).then(|| {
+                    let source = target
+                        .as_deref()
+                        .map(|target| format!("{} ", paint(styled, Style::new().dim(), &format!("[{target}]"))))
+                        .unwrap_or_default();
+                    format!("{} {source}{message}", level_tag(styled, *level))
+                })
             }
             EventKind::Log { level, event: name, data } => Some(format!(
                 "{} {}{}",
