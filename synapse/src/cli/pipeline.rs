@@ -162,7 +162,7 @@ pub(super) fn command(args: PipelineArgs) -> u8 {
                     return USAGE;
                 }
                 Err(ParamsInputError::Malformed(violations)) => {
-                    eprintln!("error: the params are not JSON: {violations}");
+                    eprintln!("error: the params of pipeline `{}` cannot be read:\n{violations}", descriptor.name);
                     return USAGE;
                 }
             };

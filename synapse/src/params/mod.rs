@@ -27,10 +27,12 @@
 //! ```
 
 mod schema;
+mod text;
 mod violation;
 
 pub(crate) use schema::deserialize;
 pub use schema::{HasSchema, SchemaCell, schema_of};
+pub use text::from_text;
 pub use violation::{ParamsError, Violation, Violations};
 
 use serde::Serialize;

@@ -15,7 +15,8 @@ pub struct Violation {
     /// Where: a JSONPath into the input, like `$.batch_size` or `$.items[2].name`.
     pub path: String,
     /// Which constraint, named by its JSON Schema keyword (`minimum`, `required`,
-    /// `additionalProperties`, `type`, …), or `json` for input that is not JSON at all.
+    /// `additionalProperties`, `type`, …), or `json` for input that is not JSON at all, or
+    /// `duplicate` for a key given twice in params text.
     pub constraint: String,
     /// What is wrong, in words: `must be at least 1 (got 0)`.
     pub message: String,
@@ -359,7 +360,7 @@ pub(crate) fn render_location(location: &Location, instance: &Value) -> String {
 }
 
 /// `$.name`, or `$['odd key']` for keys that are not plain identifiers.
-fn join_property(parent: &str, name: &str) -> String {
+pub(crate) fn join_property(parent: &str, name: &str) -> String {
     let plain = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
     if plain {
