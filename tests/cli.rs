@@ -149,8 +149,55 @@ fn a_panic_is_an_error_event_not_a_backtrace() {
 fn a_result_that_breaks_its_schema_fails_the_run() {
     let ran = run(FAULTY, &["run", "overscore"]);
     assert_eq!(ran.code, Some(1));
-    assert!(ran.stderr.contains("does not match its result schema"), "{}", ran.stderr);
-    assert!(ran.stderr.contains("$.score: must be at most 100 (got 250)"), "{}", ran.stderr);
+    assert!(
+        ran.stderr.contains("action `overscore` failed: its result field `$.score` must be at most 100 (got 250)"),
+        "{}",
+        ran.stderr
+    );
+}
+
+#[test]
+fn a_nan_in_a_result_or_a_metric_is_named_not_lost() {
+    let ran = run(FAULTY, &["run", "diverge"]);
+    assert_eq!(ran.code, Some(1));
+    assert!(
+        ran.stderr.contains("action `diverge` failed: its result field `$.loss` is NaN, which JSON cannot carry"),
+        "{}",
+        ran.stderr
+    );
+    assert!(!ran.stderr.contains("got null"), "the cause is named, not the null it became:\n{}", ran.stderr);
+
+    // Every line is an event the reader takes; the metric is kept (as null) with a warning,
+    // and the infinite `best` (an `Option`, which may be null) is returned as null with one.
+    let ran = run(FAULTY, &["run", "diverge", "--json"]);
+    assert_eq!(ran.code, Some(1));
+    let events = events(&ran.stdout);
+    assert_well_formed(&events);
+    let metrics = events.iter().find_map(|e| match &e.kind {
+        EventKind::Metrics { category, values } => Some((category.as_str(), values.clone())),
+        _ => None,
+    });
+    let (category, values) = metrics.expect("a metrics event");
+    assert_eq!((category, values["loss"].clone(), values["epoch"].clone()), ("train", Value::Null, json!(1)));
+    let warnings: Vec<&str> = events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::LogLine { level: synapse::LogLevel::Warning, message } => Some(message.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        warnings,
+        [
+            "metric `loss` of `train` is null: a NaN or infinite number has no JSON form",
+            "result field `$.best` is infinity, which JSON cannot carry; it is returned as null",
+        ]
+    );
+    let Some(EventKind::Error { error }) = events.last().map(|e| &e.kind) else { panic!("no error event") };
+    assert_eq!(error.kind, synapse::executor::ErrorKind::InvalidResult);
+    let violations: Vec<(&str, &str)> =
+        error.violations.iter().map(|v| (v.path.as_str(), v.constraint.as_str())).collect();
+    assert_eq!(violations, [("$.loss", "finite")]);
 }
 
 #[test]

@@ -41,6 +41,7 @@
 mod category;
 mod data_type;
 mod descriptor;
+mod non_finite;
 mod output;
 
 pub use category::{Category, RunMethod};

@@ -183,6 +183,7 @@ async fn drive(
 ) -> Result<Value, RunError> {
     let action = descriptor.name();
     descriptor.validate_params(&params)?;
+    let logger = ctx.logger().clone();
     let run = AssertUnwindSafe(descriptor.run(params, ctx)).catch_unwind();
     // On cancellation the action first gets a grace period to notice its token, stop and
     // return (cleaning up as it goes); only then is it dropped at its next await point.
@@ -212,10 +213,9 @@ async fn drive(
             Err(RunError::Cancelled { action: action.to_owned(), detail })
         }
         Ok(Err(Failure::Action(error))) => Err(RunError::Failed { action: action.to_owned(), source: error }),
-        Ok(Ok(value)) => match descriptor.validate_result(&value) {
-            Ok(()) => Ok(value),
-            Err(violations) => Err(RunError::InvalidResult { action: action.to_owned(), violations }),
-        },
+        Ok(Ok(produced)) => descriptor
+            .check_result(produced, &logger)
+            .map_err(|violations| RunError::InvalidResult { action: action.to_owned(), violations }),
     }
 }
 

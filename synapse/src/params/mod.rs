@@ -34,6 +34,7 @@ mod whole_numbers;
 pub(crate) use schema::deserialize;
 pub use schema::{HasSchema, SchemaCell, schema_of};
 pub use text::from_text;
+pub(crate) use violation::join_property;
 pub use violation::{ParamsError, Violation, Violations};
 
 use serde::Serialize;

@@ -15,8 +15,9 @@ pub struct Violation {
     /// Where: a JSONPath into the input, like `$.batch_size` or `$.items[2].name`.
     pub path: String,
     /// Which constraint, named by its JSON Schema keyword (`minimum`, `required`,
-    /// `additionalProperties`, `type`, …), or `json` for input that is not JSON at all, or
-    /// `duplicate` for a key given twice in params text.
+    /// `additionalProperties`, `type`, …), or `json` for input that is not JSON at all,
+    /// `duplicate` for a key given twice in params text, `finite` for a NaN or infinite float
+    /// in a result.
     pub constraint: String,
     /// What is wrong, in words: `must be at least 1 (got 0)`.
     pub message: String,
