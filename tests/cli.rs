@@ -6,7 +6,7 @@ use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use synapse::EventKind;
-use synapse_tests::{assert_well_formed, copy_dir, events, lines, run, run_in, tags};
+use synapse_tests::{Ran, assert_well_formed, copy_dir, events, lines, run, run_in, run_with_stdin, tags};
 
 const QUICKSTART: &str = env!("CARGO_BIN_EXE_quickstart-plugin");
 const FAULTY: &str = env!("CARGO_BIN_EXE_faulty-plugin");
@@ -71,6 +71,50 @@ fn params_come_from_a_file_too() {
     let ran = run(QUICKSTART, &["run", "process", "--params", "@/nonexistent/params.json"]);
     assert_eq!(ran.code, Some(2));
     assert!(ran.stderr.contains("cannot read params file `/nonexistent/params.json`"), "{}", ran.stderr);
+}
+
+#[test]
+fn params_text_with_a_byte_order_mark_or_whole_floats_is_read_from_every_source() {
+    let params = "\u{feff}{\"input_path\": \"/data/in.csv\", \"output_path\": \"/data/out.csv\", \"batch_size\": 32.0}";
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("params.json");
+    std::fs::write(&file, params).expect("write params");
+    let arg = format!("@{}", file.display());
+    let ran = run(QUICKSTART, &["run", "process", "--params", &arg]);
+    assert_eq!(ran.code, Some(0), "from a file: {}", ran.stderr);
+
+    let ran = run_with_stdin(QUICKSTART, &["run", "process", "--params", "-"], params);
+    assert_eq!(ran.code, Some(0), "from standard input: {}", ran.stderr);
+
+    let ran: Ran = Command::new(QUICKSTART)
+        .args(["run", "process", "--params-env", "PROCESS_PARAMS"])
+        .env("PROCESS_PARAMS", params)
+        .stdin(Stdio::null())
+        .output()
+        .expect("runs")
+        .into();
+    assert_eq!(ran.code, Some(0), "from an environment variable: {}", ran.stderr);
+}
+
+#[test]
+fn params_that_give_a_key_twice_or_a_fraction_for_an_integer_are_refused_by_path() {
+    let twice = r#"{"input_path": "a", "output_path": "b", "batch_size": 0, "batch_size": 32}"#;
+    let ran = run(QUICKSTART, &["run", "process", "--params", twice]);
+    assert_eq!(ran.code, Some(2), "{}", ran.stderr);
+    assert!(ran.stderr.contains("$.batch_size: is given twice"), "{}", ran.stderr);
+
+    let ran = run(QUICKSTART, &["run", "process", "--json", "--params", twice]);
+    let events = events(&ran.stdout);
+    let Some(EventKind::Error { error }) = events.last().map(|e| &e.kind) else { panic!("no error event") };
+    assert_eq!(error.violations.iter().next().map(|v| v.constraint.as_str()), Some("duplicate"));
+
+    let fraction = r#"{"input_path": "a", "output_path": "b", "batch_size": 32.5}"#;
+    let ran = run(QUICKSTART, &["run", "process", "--params", fraction]);
+    assert_eq!(ran.code, Some(2), "{}", ran.stderr);
+    assert!(ran.stderr.contains("$.batch_size: must be an integer (got number 32.5)"), "{}", ran.stderr);
+    for internal in ["u32", "floating point", "invalid type"] {
+        assert!(!ran.stderr.contains(internal), "{internal:?} leaks into:\n{}", ran.stderr);
+    }
 }
 
 #[test]
