@@ -6,7 +6,7 @@ use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use synapse::EventKind;
-use synapse_tests::{assert_well_formed, copy_dir, events, lines, run, run_in, tags};
+use synapse_tests::{Ran, assert_well_formed, copy_dir, events, lines, run, run_in, run_with_stdin, tags};
 
 const QUICKSTART: &str = env!("CARGO_BIN_EXE_quickstart-plugin");
 const FAULTY: &str = env!("CARGO_BIN_EXE_faulty-plugin");
@@ -71,6 +71,50 @@ fn params_come_from_a_file_too() {
     let ran = run(QUICKSTART, &["run", "process", "--params", "@/nonexistent/params.json"]);
     assert_eq!(ran.code, Some(2));
     assert!(ran.stderr.contains("cannot read params file `/nonexistent/params.json`"), "{}", ran.stderr);
+}
+
+#[test]
+fn params_text_with_a_byte_order_mark_or_whole_floats_is_read_from_every_source() {
+    let params = "\u{feff}{\"input_path\": \"/data/in.csv\", \"output_path\": \"/data/out.csv\", \"batch_size\": 32.0}";
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("params.json");
+    std::fs::write(&file, params).expect("write params");
+    let arg = format!("@{}", file.display());
+    let ran = run(QUICKSTART, &["run", "process", "--params", &arg]);
+    assert_eq!(ran.code, Some(0), "from a file: {}", ran.stderr);
+
+    let ran = run_with_stdin(QUICKSTART, &["run", "process", "--params", "-"], params);
+    assert_eq!(ran.code, Some(0), "from standard input: {}", ran.stderr);
+
+    let ran: Ran = Command::new(QUICKSTART)
+        .args(["run", "process", "--params-env", "PROCESS_PARAMS"])
+        .env("PROCESS_PARAMS", params)
+        .stdin(Stdio::null())
+        .output()
+        .expect("runs")
+        .into();
+    assert_eq!(ran.code, Some(0), "from an environment variable: {}", ran.stderr);
+}
+
+#[test]
+fn params_that_give_a_key_twice_or_a_fraction_for_an_integer_are_refused_by_path() {
+    let twice = r#"{"input_path": "a", "output_path": "b", "batch_size": 0, "batch_size": 32}"#;
+    let ran = run(QUICKSTART, &["run", "process", "--params", twice]);
+    assert_eq!(ran.code, Some(2), "{}", ran.stderr);
+    assert!(ran.stderr.contains("$.batch_size: is given twice"), "{}", ran.stderr);
+
+    let ran = run(QUICKSTART, &["run", "process", "--json", "--params", twice]);
+    let events = events(&ran.stdout);
+    let Some(EventKind::Error { error }) = events.last().map(|e| &e.kind) else { panic!("no error event") };
+    assert_eq!(error.violations.iter().next().map(|v| v.constraint.as_str()), Some("duplicate"));
+
+    let fraction = r#"{"input_path": "a", "output_path": "b", "batch_size": 32.5}"#;
+    let ran = run(QUICKSTART, &["run", "process", "--params", fraction]);
+    assert_eq!(ran.code, Some(2), "{}", ran.stderr);
+    assert!(ran.stderr.contains("$.batch_size: must be an integer (got number 32.5)"), "{}", ran.stderr);
+    for internal in ["u32", "floating point", "invalid type"] {
+        assert!(!ran.stderr.contains(internal), "{internal:?} leaks into:\n{}", ran.stderr);
+    }
 }
 
 #[test]
@@ -149,8 +193,55 @@ fn a_panic_is_an_error_event_not_a_backtrace() {
 fn a_result_that_breaks_its_schema_fails_the_run() {
     let ran = run(FAULTY, &["run", "overscore"]);
     assert_eq!(ran.code, Some(1));
-    assert!(ran.stderr.contains("does not match its result schema"), "{}", ran.stderr);
-    assert!(ran.stderr.contains("$.score: must be at most 100 (got 250)"), "{}", ran.stderr);
+    assert!(
+        ran.stderr.contains("action `overscore` failed: its result field `$.score` must be at most 100 (got 250)"),
+        "{}",
+        ran.stderr
+    );
+}
+
+#[test]
+fn a_nan_in_a_result_or_a_metric_is_named_not_lost() {
+    let ran = run(FAULTY, &["run", "diverge"]);
+    assert_eq!(ran.code, Some(1));
+    assert!(
+        ran.stderr.contains("action `diverge` failed: its result field `$.loss` is NaN, which JSON cannot carry"),
+        "{}",
+        ran.stderr
+    );
+    assert!(!ran.stderr.contains("got null"), "the cause is named, not the null it became:\n{}", ran.stderr);
+
+    // Every line is an event the reader takes; the metric is kept (as null) with a warning,
+    // and the infinite `best` (an `Option`, which may be null) is returned as null with one.
+    let ran = run(FAULTY, &["run", "diverge", "--json"]);
+    assert_eq!(ran.code, Some(1));
+    let events = events(&ran.stdout);
+    assert_well_formed(&events);
+    let metrics = events.iter().find_map(|e| match &e.kind {
+        EventKind::Metrics { category, values } => Some((category.as_str(), values.clone())),
+        _ => None,
+    });
+    let (category, values) = metrics.expect("a metrics event");
+    assert_eq!((category, values["loss"].clone(), values["epoch"].clone()), ("train", Value::Null, json!(1)));
+    let warnings: Vec<&str> = events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::LogLine { level: synapse::LogLevel::Warning, message, .. } => Some(message.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        warnings,
+        [
+            "metric `loss` of `train` is null: a NaN or infinite number has no JSON form",
+            "result field `$.best` is infinity, which JSON cannot carry; it is returned as null",
+        ]
+    );
+    let Some(EventKind::Error { error }) = events.last().map(|e| &e.kind) else { panic!("no error event") };
+    assert_eq!(error.kind, synapse::executor::ErrorKind::InvalidResult);
+    let violations: Vec<(&str, &str)> =
+        error.violations.iter().map(|v| (v.path.as_str(), v.constraint.as_str())).collect();
+    assert_eq!(violations, [("$.loss", "finite")]);
 }
 
 #[test]
@@ -295,7 +386,8 @@ fn usage_errors_exit_2() {
     assert_eq!(run(QUICKSTART, &["config", "--check", "--write"]).code, Some(2));
     let help = run(QUICKSTART, &["--help"]);
     assert_eq!(help.code, Some(0));
-    assert!(help.stdout.contains("Usage: quickstart-plugin <COMMAND>"), "{}", help.stdout);
+    assert!(help.stdout.contains("Usage: quickstart-plugin [OPTIONS] <COMMAND>"), "{}", help.stdout);
+    assert!(help.stdout.contains("--log-level <FILTER>"), "{}", help.stdout);
     assert!(help.stdout.starts_with("The tutorial plugin"), "the plugin's description: {}", help.stdout);
     let version = run(QUICKSTART, &["--version"]);
     assert_eq!(version.stdout.trim(), "quickstart-plugin 0.1.0");

@@ -48,6 +48,23 @@ pub fn run_in(bin: &str, args: &[&str], dir: Option<&Path>) -> Ran {
     }
 }
 
+/// Like [`run`], with `input` on standard input.
+pub fn run_with_stdin(bin: &str, args: &[&str], input: &str) -> Ran {
+    use std::io::Write;
+    let mut child = Command::new(bin)
+        .args(args)
+        .env_remove("SYNAPSE_JOB_ID")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|error| panic!("cannot start {bin}: {error}"));
+    if let Some(mut stdin) = child.stdin.take() {
+        stdin.write_all(input.as_bytes()).expect("write standard input");
+    }
+    child.wait_with_output().expect("wait for the plugin").into()
+}
+
 /// Parses every line of a `--json` run's stdout as an event.
 pub fn events(stdout: &str) -> Vec<Event> {
     stdout

@@ -219,30 +219,27 @@ pub(super) enum ParamsInputError {
     Malformed(Violations),
 }
 
+/// The params the command line gives, read with [`crate::params::from_text`] wherever they
+/// come from: inline, a file (`@path`), standard input (`-`) or an environment variable.
 pub(super) fn read_params(source: ParamsSource<'_>) -> Result<Value, ParamsInputError> {
-    let source = match source {
-        ParamsSource::Arg(source) => source,
-        ParamsSource::Env(var) => {
-            let text = std::env::var(var).map_err(|_| {
-                ParamsInputError::Unreadable(format!("the params variable `{var}` is not set (or not UTF-8)"))
+    let text = match source {
+        ParamsSource::Env(var) => std::env::var(var).map_err(|_| {
+            ParamsInputError::Unreadable(format!("the params variable `{var}` is not set (or not UTF-8)"))
+        })?,
+        ParamsSource::Arg("-") => {
+            let mut text = String::new();
+            std::io::stdin().read_to_string(&mut text).map_err(|error| {
+                ParamsInputError::Unreadable(format!("cannot read params from standard input: {error}"))
             })?;
-            return serde_json::from_str(&text)
-                .map_err(|error| ParamsInputError::Malformed(Violations::malformed_json(&error)));
+            text
         }
+        ParamsSource::Arg(source) => match source.strip_prefix('@') {
+            Some(path) => std::fs::read_to_string(path)
+                .map_err(|error| ParamsInputError::Unreadable(format!("cannot read params file `{path}`: {error}")))?,
+            None => source.to_owned(),
+        },
     };
-    let text = if source == "-" {
-        let mut text = String::new();
-        std::io::stdin().read_to_string(&mut text).map_err(|error| {
-            ParamsInputError::Unreadable(format!("cannot read params from standard input: {error}"))
-        })?;
-        text
-    } else if let Some(path) = source.strip_prefix('@') {
-        std::fs::read_to_string(path)
-            .map_err(|error| ParamsInputError::Unreadable(format!("cannot read params file `{path}`: {error}")))?
-    } else {
-        source.to_owned()
-    };
-    serde_json::from_str(&text).map_err(|error| ParamsInputError::Malformed(Violations::malformed_json(&error)))
+    crate::params::from_text(&text).map_err(ParamsInputError::Malformed)
 }
 
 pub(super) fn list(args: ListArgs) -> u8 {

@@ -70,8 +70,10 @@ pub enum RunError {
         #[source]
         detail: Option<Error>,
     },
-    /// The action's result broke its published result schema.
-    #[error("action `{action}` returned a result that does not match its result schema:\n{violations}")]
+    /// The action's result broke its own published result schema: the action's fault, named
+    /// at the field ("action `train` failed: its result field `$.loss` is NaN, which JSON cannot
+    /// carry"). A NaN or infinite float where a number must be is the constraint `finite`.
+    #[error("action `{action}` failed: {}", result_problems(violations))]
     InvalidResult {
         /// The action.
         action: String,
@@ -127,6 +129,17 @@ pub enum RunError {
     /// Packaging the plugin for Ray failed.
     #[error(transparent)]
     Package(#[from] super::ray::PackageError),
+}
+
+/// What is wrong with a result: "its result field `$.loss` is NaN, which JSON cannot carry", or
+/// every problem, one a line.
+fn result_problems(violations: &Violations) -> String {
+    let mut each = violations.iter();
+    match (each.next(), each.next()) {
+        (Some(only), None) if only.path == "$" => format!("its result {}", only.message),
+        (Some(only), None) => format!("its result field `{}` {}", only.path, only.message),
+        _ => format!("its result breaks its own result schema in {} places:\n{violations}", violations.len()),
+    }
 }
 
 fn suggestion(action: &str, available: &[String]) -> String {
@@ -307,5 +320,45 @@ impl RunError {
             step: workflow.map(|w| w.step.clone()),
             rollbacks: workflow.map(|w| w.rollbacks.clone()).unwrap_or_default(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::params::Violation;
+
+    fn invalid_result(violations: &[(&str, &str, &str)]) -> String {
+        let violations: Vec<Violation> = violations
+            .iter()
+            .map(|(path, constraint, message)| Violation {
+                path: (*path).into(),
+                constraint: (*constraint).into(),
+                message: (*message).into(),
+            })
+            .collect();
+        let error = RunError::InvalidResult { action: "train".into(), violations: Violations::from(violations) };
+        assert_eq!(error.kind(), ErrorKind::InvalidResult);
+        error.to_string()
+    }
+
+    #[test]
+    fn a_result_that_breaks_its_schema_is_the_action_failing_at_a_field() {
+        assert_eq!(
+            invalid_result(&[("$.loss", "finite", "is NaN, which JSON cannot carry")]),
+            "action `train` failed: its result field `$.loss` is NaN, which JSON cannot carry"
+        );
+        assert_eq!(
+            invalid_result(&[("$", "type", "must be an object (got null)")]),
+            "action `train` failed: its result must be an object (got null)"
+        );
+        assert_eq!(
+            invalid_result(&[
+                ("$.score", "maximum", "must be at most 100 (got 250)"),
+                ("$.loss", "finite", "is infinity, which JSON cannot carry"),
+            ]),
+            "action `train` failed: its result breaks its own result schema in 2 places:\n  \
+             - $.loss: is infinity, which JSON cannot carry\n  - $.score: must be at most 100 (got 250)"
+        );
     }
 }

@@ -1,7 +1,7 @@
 //! Local execution: in this process, on the caller's runtime.
 
 use super::{RunError, panic};
-use crate::action::{ActionDescriptor, Failure};
+use crate::action::{ActionDescriptor, Failure, Produced};
 use crate::context::CANCEL_GRACE;
 use crate::context::{Context, PluginEnvironment};
 use crate::error::{Cancelled, Error};
@@ -217,8 +217,9 @@ async fn drive(
     let action = descriptor.name();
     descriptor.validate_params(&params)?;
     let control = ctx.control().clone();
+    let logger = ctx.logger().clone();
     let span = crate::events::capture::run_span(ctx.run_id(), action);
-    let body: BoxFuture<'static, Result<Value, Failure>> = Box::pin(descriptor.run(params, ctx).instrument(span));
+    let body: BoxFuture<'static, Result<Produced, Failure>> = Box::pin(descriptor.run(params, ctx).instrument(span));
     let run = if action_thread { on_action_thread(body).boxed() } else { catch(body).boxed() };
     // On cancellation the action first gets a grace period to notice its token, stop and
     // return (cleaning up as it goes); only then is it dropped at its next await point. A
@@ -262,10 +263,9 @@ async fn drive(
         Finished::Returned(Err(Failure::Action(error))) => {
             Err(RunError::Failed { action: action.to_owned(), source: error })
         }
-        Finished::Returned(Ok(value)) => match descriptor.validate_result(&value) {
-            Ok(()) => Ok(value),
-            Err(violations) => Err(RunError::InvalidResult { action: action.to_owned(), violations }),
-        },
+        Finished::Returned(Ok(produced)) => descriptor
+            .check_result(produced, &logger)
+            .map_err(|violations| RunError::InvalidResult { action: action.to_owned(), violations }),
     }
 }
 
@@ -280,12 +280,12 @@ pub(crate) struct Abandoned(pub(crate) std::time::Duration);
 
 /// How an action's body ended.
 enum Finished {
-    Returned(Result<Value, Failure>),
+    Returned(Result<Produced, Failure>),
     Panicked { message: String, location: Option<String> },
 }
 
 /// Runs the body here, turning a panic into [`Finished::Panicked`].
-async fn catch(body: BoxFuture<'static, Result<Value, Failure>>) -> Finished {
+async fn catch(body: BoxFuture<'static, Result<Produced, Failure>>) -> Finished {
     match AssertUnwindSafe(body).catch_unwind().await {
         Ok(returned) => Finished::Returned(returned),
         // The location is recorded on the thread that panicked: this one.
@@ -300,7 +300,7 @@ async fn catch(body: BoxFuture<'static, Result<Value, Failure>>) -> Finished {
 /// code) cannot stop the caller's runtime from noticing signals, cancellation and timeouts.
 /// The body's runtime is shut down before its outcome is delivered: tasks it spawned end with
 /// it, and blocking work it started gets the cancellation grace to finish.
-fn on_action_thread(body: BoxFuture<'static, Result<Value, Failure>>) -> impl Future<Output = Finished> {
+fn on_action_thread(body: BoxFuture<'static, Result<Produced, Failure>>) -> impl Future<Output = Finished> {
     let (sender, receiver) = tokio::sync::oneshot::channel();
     let spawned = std::thread::Builder::new().name("synapse-action".to_owned()).spawn(move || {
         let finished = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
