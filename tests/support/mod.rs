@@ -2,6 +2,7 @@
 //! JSON-lines event streams.
 
 pub mod env_file;
+pub mod fake_ray;
 pub mod ray;
 
 use serde_json::Value;

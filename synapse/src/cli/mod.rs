@@ -10,8 +10,13 @@
 //! plugin pipeline list|run|resume|status|runs [--store PATH]
 //! ```
 //!
-//! Exit codes: 0 success; 2 invalid params or usage; 1 the action failed; 130 cancelled
-//! (Ctrl-C cancels the run's token; a second Ctrl-C exits at once).
+//! Every run (`run`, `pipeline run|resume`, `jobs wait`) ends with exactly one `result` or
+//! `error` event, whatever failed and wherever: the last line with `--json`, a `✖` line on the
+//! console. Exit codes: 0 success; 2 nothing ran (invalid params, an unknown action, a mode that
+//! cannot run, a bad option or file); 1 the action failed, or what runs it did; 130 cancelled
+//! (Ctrl-C or SIGTERM cancels the run's token; an action that does not stop within the grace is
+//! abandoned; a second Ctrl-C exits at once). `--log-level` (or `RUST_LOG`) sets which
+//! `tracing`/`log` records become the run's `log_line` events.
 
 mod commands;
 mod pipeline;

@@ -182,7 +182,10 @@ impl RayActorExecutor {
                     message.lines().next().unwrap_or_default()
                 )))
             }
-            Ok(Err(error)) => Err(error),
+            Ok(Err(error)) => Err(RunError::Infrastructure(format!(
+                "lost contact with the Ray dashboard while the worker job `{id}` was starting: {error}; the job may \
+                 still be running (`jobs stop {id}` stops it)"
+            ))),
             Err(_) => {
                 let _ = self.client.stop(id).await;
                 Err(RunError::Infrastructure(format!(
