@@ -9,10 +9,11 @@ use std::process::{Command, Stdio};
 use synapse::EventKind;
 use synapse::executor::{ErrorKind, ErrorReport};
 use synapse_tests::fake_ray::{Failure, FakeDashboard};
-use synapse_tests::{Ran, events};
+use synapse_tests::{Ran, events, finish, signal, start_waiting};
 
 const QUICKSTART: &str = env!("CARGO_BIN_EXE_quickstart-plugin");
 const DATASET: &str = env!("CARGO_BIN_EXE_dataset-pipeline-plugin");
+const FAULTY: &str = env!("CARGO_BIN_EXE_faulty-plugin");
 const PARAMS: &str = r#"{"input_path": "a", "output_path": "b"}"#;
 
 /// A mode a remote run can take from the command line.
@@ -151,4 +152,24 @@ fn a_dashboard_going_away_mid_run_names_the_job_and_its_last_status() {
             }
         }
     }
+}
+
+#[test]
+fn a_child_process_that_dies_or_is_stopped_from_outside_is_reported() {
+    // The process running the action dies: the run is lost, saying how.
+    let (child, reader, seen, pid) = start_waiting(FAULTY, &["--mode", "process"]);
+    assert_ne!(pid, u64::from(child.id()), "the action runs in a child of the CLI");
+    signal(pid, "-KILL");
+    let (code, error) = finish(child, reader, seen);
+    assert_eq!(code, Some(1));
+    assert_eq!(error.kind, ErrorKind::Lost);
+    assert!(error.message.starts_with("the plugin process "), "{}", error.message);
+    assert!(error.message.contains("running action `wait` ended without reporting a result: it was killed (SIGKILL)"));
+
+    // Something outside stops it (SIGTERM, as a scheduler does): the run is cancelled.
+    let (child, reader, seen, pid) = start_waiting(FAULTY, &["--mode", "process"]);
+    signal(pid, "-TERM");
+    let (code, error) = finish(child, reader, seen);
+    assert_eq!(code, Some(130));
+    assert_eq!(error.kind, ErrorKind::Cancelled, "{}", error.message);
 }

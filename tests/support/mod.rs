@@ -151,3 +151,56 @@ pub fn assert_same_events(expected: &[Event], actual: &[Event]) {
     }
     assert_eq!(expected.len(), actual.len(), "the sequences differ in length (their common part is equal)");
 }
+
+/// Starts `<faulty> run wait --json` (the faulty plugin's binary) with `args`, reads its events
+/// until the action says it waits, and returns the child, its reader, what it printed so far,
+/// and the pid of the process running the action.
+pub fn start_waiting(
+    faulty: &str,
+    args: &[&str],
+) -> (std::process::Child, std::io::BufReader<std::process::ChildStdout>, String, u64) {
+    use std::io::BufRead;
+    let mut child = Command::new(faulty)
+        .args(["run", "wait", "--json"])
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start the plugin");
+    let mut reader = std::io::BufReader::new(child.stdout.take().expect("stdout"));
+    let mut seen = String::new();
+    loop {
+        let mut line = String::new();
+        assert!(reader.read_line(&mut line).expect("read") > 0, "ended before waiting: {seen}");
+        seen.push_str(&line);
+        let event: synapse::Event = serde_json::from_str(&line).expect("an event");
+        if let synapse::EventKind::Log { event, data, .. } = &event.kind
+            && event == "waiting"
+        {
+            return (child, reader, seen, data["pid"].as_u64().expect("its pid"));
+        }
+    }
+}
+
+/// Reads the rest of a run started with [`start_waiting`]: its exit code and its error, after
+/// checking that its events are well formed.
+pub fn finish(
+    mut child: std::process::Child,
+    mut reader: std::io::BufReader<std::process::ChildStdout>,
+    mut seen: String,
+) -> (Option<i32>, synapse::executor::ErrorReport) {
+    std::io::Read::read_to_string(&mut reader, &mut seen).expect("read the rest");
+    let code = child.wait().expect("wait").code();
+    let events = events(&seen);
+    assert_well_formed(&events);
+    let Some(synapse::EventKind::Error { error }) = events.last().map(|e| &e.kind) else {
+        panic!("no error event: {seen}")
+    };
+    (code, error.clone())
+}
+
+/// Sends `signal` (`-KILL`, `-TERM`, …) to process `pid`.
+pub fn signal(pid: u64, signal: &str) {
+    let sent = Command::new("kill").args([signal, &pid.to_string()]).status().expect("run kill");
+    assert!(sent.success(), "kill {signal} {pid}");
+}

@@ -416,7 +416,17 @@ pub(super) fn worker(args: WorkerArgs) -> u8 {
         Ok(runtime) => runtime,
         Err(code) => return code,
     };
-    match runtime.block_on(crate::executor::ray::worker::serve(args.bind, token)) {
+    let stop = CancellationToken::new();
+    let serving = runtime.block_on(async {
+        // Ray stops the worker's job with SIGTERM: the run in flight is cancelled (and rolled
+        // back) and its outcome sent before the worker exits.
+        match Interrupts::register() {
+            Ok(interrupts) => drop(tokio::spawn(interrupts.cancel_on_first(stop.clone()))),
+            Err(error) => eprintln!("warning: stopping will not cancel runs gracefully: {error}"),
+        }
+        crate::executor::ray::worker::serve(args.bind, token, stop).await
+    });
+    match serving {
         Ok(()) => OK,
         Err(error) => {
             eprintln!("error: {error}");

@@ -87,6 +87,17 @@ impl Shipment {
     }
 }
 
+/// The variable of a job's environment that says how long Ray waits, after it sent SIGTERM to
+/// stop the job, before it kills it (Ray's own default: 3 s).
+pub const STOP_WAIT_VAR: &str = "RAY_JOB_STOP_WAIT_TIME_S";
+
+/// How long Ray waits for a stopped job before killing it: the cancellation grace and a
+/// rollback's limit, so that a workflow stopped from outside rolls back to its end. (The
+/// plugin exits as soon as it has; a job's own environment may set another wait.)
+pub(crate) fn stop_wait_secs() -> String {
+    (crate::context::CANCEL_GRACE + crate::steps::ROLLBACK_LIMIT).as_secs().to_string()
+}
+
 /// A run submitted as a Ray job.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RayJob {
@@ -276,6 +287,7 @@ impl RayJobExecutor {
             job = job.with_metadata(*key, *value);
         }
         job = job.with_metadata("synapse.run_id", run_id.to_string());
+        job = job.with_env(STOP_WAIT_VAR, stop_wait_secs());
         for (key, value) in &self.env {
             job = job.with_env(key.clone(), value.clone());
         }
