@@ -167,17 +167,33 @@ pub fn start_waiting(
         .stderr(Stdio::null())
         .spawn()
         .expect("start the plugin");
-    let mut reader = std::io::BufReader::new(child.stdout.take().expect("stdout"));
+    let Some(stdout) = child.stdout.take() else {
+        let _ = child.kill();
+        let _ = child.wait();
+        panic!("the plugin has no stdout");
+    };
+    let mut reader = std::io::BufReader::new(stdout);
     let mut seen = String::new();
-    loop {
+    let pid = loop {
         let mut line = String::new();
-        assert!(reader.read_line(&mut line).expect("read") > 0, "ended before waiting: {seen}");
+        if reader.read_line(&mut line).unwrap_or(0) == 0 {
+            break None;
+        }
         seen.push_str(&line);
-        let event: synapse::Event = serde_json::from_str(&line).expect("an event");
-        if let synapse::EventKind::Log { event, data, .. } = &event.kind
-            && event == "waiting"
-        {
-            return (child, reader, seen, data["pid"].as_u64().expect("its pid"));
+        let waiting = serde_json::from_str::<synapse::Event>(&line).ok().and_then(|event| match event.kind {
+            synapse::EventKind::Log { event, data, .. } if event == "waiting" => data["pid"].as_u64(),
+            _ => None,
+        });
+        if waiting.is_some() {
+            break waiting;
+        }
+    };
+    match pid {
+        Some(pid) => (child, reader, seen, pid),
+        None => {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("the plugin ended before its action waited: {seen}");
         }
     }
 }
