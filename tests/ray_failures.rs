@@ -28,7 +28,7 @@ fn worker_job(address: &str, tag: &str) -> String {
     let found = jobs.as_array().into_iter().flatten().find(|job| {
         job["status"] == "RUNNING"
             && job["metadata"]["synapse.role"] == "worker"
-            && job["runtime_env"]["env_vars"]["WORKER_TAG"] == Value::from(tag)
+            && job["runtime_env"]["env_vars"]["WORKER_TAG"] == tag
     });
     found.and_then(|job| job["submission_id"].as_str()).map(str::to_owned).expect("the worker's job is running")
 }
