@@ -4,17 +4,19 @@
 //! covers the action, never its rollback).
 
 use std::future::Future;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tokio_util::task::TaskTracker;
 
-/// A run's background work and unwinding state; shared by every clone of its context.
-#[derive(Clone)]
+/// A run's background work and unwinding state, kept in its context (shared by every clone).
+/// Both parts are made on first use: a run that starts no background work and runs no
+/// workflow pays nothing for them.
+#[derive(Default)]
 pub(crate) struct RunControl {
-    tasks: TaskTracker,
-    unwinding: Arc<watch::Sender<Unwound>>,
+    tasks: OnceLock<TaskTracker>,
+    unwinding: OnceLock<Arc<watch::Sender<Unwound>>>,
 }
 
 /// How many workflows of the run are unwinding right now, and how many rollbacks they began
@@ -25,13 +27,15 @@ struct Unwound {
     rollbacks: u64,
 }
 
-impl Default for RunControl {
-    fn default() -> Self {
-        RunControl { tasks: TaskTracker::new(), unwinding: Arc::new(watch::Sender::new(Unwound::default())) }
-    }
-}
-
 impl RunControl {
+    fn tracker(&self) -> &TaskTracker {
+        self.tasks.get_or_init(TaskTracker::new)
+    }
+
+    fn unwound(&self) -> &Arc<watch::Sender<Unwound>> {
+        self.unwinding.get_or_init(|| Arc::new(watch::Sender::new(Unwound::default())))
+    }
+
     pub(crate) fn spawn_blocking<F, R>(&self, work: F) -> JoinHandle<R>
     where
         F: FnOnce() -> R + Send + 'static,
@@ -39,7 +43,7 @@ impl RunControl {
     {
         // The work belongs to the run whose span is current: what it logs joins the run.
         let span = tracing::Span::current();
-        self.tasks.spawn_blocking(move || span.in_scope(work))
+        self.tracker().spawn_blocking(move || span.in_scope(work))
     }
 
     pub(crate) fn spawn<F>(&self, task: F) -> JoinHandle<F::Output>
@@ -47,36 +51,40 @@ impl RunControl {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        self.tasks.spawn(tracing::Instrument::instrument(task, tracing::Span::current()))
+        self.tracker().spawn(tracing::Instrument::instrument(task, tracing::Span::current()))
     }
 
     /// How many tracked tasks are still running.
     pub(crate) fn running_tasks(&self) -> usize {
-        self.tasks.len()
+        self.tasks.get().map_or(0, TaskTracker::len)
     }
 
     /// Waits until every tracked task has ended (tasks started meanwhile included).
     pub(crate) async fn tasks_finished(&self) {
-        self.tasks.close();
-        self.tasks.wait().await;
-        self.tasks.reopen();
+        if let Some(tasks) = self.tasks.get() {
+            tasks.close();
+            tasks.wait().await;
+            tasks.reopen();
+        }
     }
 
     /// Marks the run as unwinding until the returned guard is dropped.
     pub(crate) fn unwinding(&self) -> Unwinding {
-        self.unwinding.send_modify(|u| u.workflows += 1);
-        Unwinding { unwinding: self.unwinding.clone() }
+        let unwound = self.unwound();
+        unwound.send_modify(|u| u.workflows += 1);
+        Unwinding { unwinding: unwound.clone() }
     }
 
     /// Records that an unwinding workflow began another rollback.
     pub(crate) fn rollback_began(&self) {
-        self.unwinding.send_modify(|u| u.rollbacks += 1);
+        self.unwound().send_modify(|u| u.rollbacks += 1);
     }
 
     /// Waits until no workflow of the run is unwinding, or until one has made no progress (began
     /// no rollback) for `stalled`; returns whether it settled.
     pub(crate) async fn settled(&self, stalled: Duration) -> bool {
-        let mut receiver = self.unwinding.subscribe();
+        let Some(unwound) = self.unwinding.get() else { return true };
+        let mut receiver = unwound.subscribe();
         loop {
             if receiver.borrow_and_update().workflows == 0 {
                 return true;

@@ -8,7 +8,7 @@ use crate::error::{Cancelled, Error};
 use crate::events::{EventKind, EventSink, RunId};
 use crate::registry::{Registry, registry};
 use futures_util::FutureExt;
-use futures_util::future::BoxFuture;
+use futures_util::future::Either;
 use serde_json::Value;
 use std::any::Any;
 use std::panic::AssertUnwindSafe;
@@ -216,11 +216,14 @@ async fn drive(
 ) -> Result<Value, RunError> {
     let action = descriptor.name();
     descriptor.validate_params(&params)?;
-    let control = ctx.control().clone();
+    // The run's control (its background work, whether it unwinds), kept after the body took
+    // the context.
+    let run_ctx = ctx.clone();
+    let control = run_ctx.control();
     let logger = ctx.logger().clone();
     let span = crate::events::capture::run_span(ctx.run_id(), action);
-    let body: BoxFuture<'static, Result<Produced, Failure>> = Box::pin(descriptor.run(params, ctx).instrument(span));
-    let run = if action_thread { on_action_thread(body).boxed() } else { catch(body).boxed() };
+    let body = descriptor.run(params, ctx).instrument(span);
+    let run = if action_thread { Either::Left(on_action_thread(body)) } else { Either::Right(catch(body)) };
     // On cancellation the action first gets a grace period to notice its token, stop and
     // return (cleaning up as it goes); only then is it dropped at its next await point. A
     // workflow's rollbacks are never cut short: the grace waits for them.
@@ -285,7 +288,7 @@ enum Finished {
 }
 
 /// Runs the body here, turning a panic into [`Finished::Panicked`].
-async fn catch(body: BoxFuture<'static, Result<Produced, Failure>>) -> Finished {
+async fn catch(body: impl Future<Output = Result<Produced, Failure>>) -> Finished {
     match AssertUnwindSafe(body).catch_unwind().await {
         Ok(returned) => Finished::Returned(returned),
         // The location is recorded on the thread that panicked: this one.
@@ -300,7 +303,9 @@ async fn catch(body: BoxFuture<'static, Result<Produced, Failure>>) -> Finished 
 /// code) cannot stop the caller's runtime from noticing signals, cancellation and timeouts.
 /// The body's runtime is shut down before its outcome is delivered: tasks it spawned end with
 /// it, and blocking work it started gets the cancellation grace to finish.
-fn on_action_thread(body: BoxFuture<'static, Result<Produced, Failure>>) -> impl Future<Output = Finished> {
+fn on_action_thread(
+    body: impl Future<Output = Result<Produced, Failure>> + Send + 'static,
+) -> impl Future<Output = Finished> {
     let (sender, receiver) = tokio::sync::oneshot::channel();
     let spawned = std::thread::Builder::new().name("synapse-action".to_owned()).spawn(move || {
         let finished = match tokio::runtime::Builder::new_current_thread().enable_all().build() {

@@ -221,6 +221,10 @@ pub async fn run_plugin_with(
     mut options: RunOptions,
 ) -> Result<Value, RunError> {
     let run_id = options.run_id.clone().unwrap_or_else(RunId::random);
+    if options.sinks.is_empty() {
+        // Nobody to tell: the outcome is all there is.
+        return run_in_mode(plugin_code, action, params, mode, options, run_id).await;
+    }
     // Whatever fails, and wherever, the run's stream ends with exactly one terminal event.
     let guard = TerminalGuard::new(run_id.clone(), std::mem::take(&mut options.sinks));
     options.sinks = vec![guard.sink()];
