@@ -6,7 +6,7 @@ use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use synapse::EventKind;
-use synapse_tests::{assert_well_formed, copy_dir, events, lines, run, run_in, tags};
+use synapse_tests::{Ran, assert_well_formed, copy_dir, events, lines, run, run_in, run_with_stdin, tags};
 
 const QUICKSTART: &str = env!("CARGO_BIN_EXE_quickstart-plugin");
 const FAULTY: &str = env!("CARGO_BIN_EXE_faulty-plugin");
@@ -71,6 +71,50 @@ fn params_come_from_a_file_too() {
     let ran = run(QUICKSTART, &["run", "process", "--params", "@/nonexistent/params.json"]);
     assert_eq!(ran.code, Some(2));
     assert!(ran.stderr.contains("cannot read params file `/nonexistent/params.json`"), "{}", ran.stderr);
+}
+
+#[test]
+fn params_text_with_a_byte_order_mark_or_whole_floats_is_read_from_every_source() {
+    let params = "\u{feff}{\"input_path\": \"/data/in.csv\", \"output_path\": \"/data/out.csv\", \"batch_size\": 32.0}";
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("params.json");
+    std::fs::write(&file, params).expect("write params");
+    let arg = format!("@{}", file.display());
+    let ran = run(QUICKSTART, &["run", "process", "--params", &arg]);
+    assert_eq!(ran.code, Some(0), "from a file: {}", ran.stderr);
+
+    let ran = run_with_stdin(QUICKSTART, &["run", "process", "--params", "-"], params);
+    assert_eq!(ran.code, Some(0), "from standard input: {}", ran.stderr);
+
+    let ran: Ran = Command::new(QUICKSTART)
+        .args(["run", "process", "--params-env", "PROCESS_PARAMS"])
+        .env("PROCESS_PARAMS", params)
+        .stdin(Stdio::null())
+        .output()
+        .expect("runs")
+        .into();
+    assert_eq!(ran.code, Some(0), "from an environment variable: {}", ran.stderr);
+}
+
+#[test]
+fn params_that_give_a_key_twice_or_a_fraction_for_an_integer_are_refused_by_path() {
+    let twice = r#"{"input_path": "a", "output_path": "b", "batch_size": 0, "batch_size": 32}"#;
+    let ran = run(QUICKSTART, &["run", "process", "--params", twice]);
+    assert_eq!(ran.code, Some(2), "{}", ran.stderr);
+    assert!(ran.stderr.contains("$.batch_size: is given twice"), "{}", ran.stderr);
+
+    let ran = run(QUICKSTART, &["run", "process", "--json", "--params", twice]);
+    let events = events(&ran.stdout);
+    let Some(EventKind::Error { error }) = events.last().map(|e| &e.kind) else { panic!("no error event") };
+    assert_eq!(error.violations.iter().next().map(|v| v.constraint.as_str()), Some("duplicate"));
+
+    let fraction = r#"{"input_path": "a", "output_path": "b", "batch_size": 32.5}"#;
+    let ran = run(QUICKSTART, &["run", "process", "--params", fraction]);
+    assert_eq!(ran.code, Some(2), "{}", ran.stderr);
+    assert!(ran.stderr.contains("$.batch_size: must be an integer (got number 32.5)"), "{}", ran.stderr);
+    for internal in ["u32", "floating point", "invalid type"] {
+        assert!(!ran.stderr.contains(internal), "{internal:?} leaks into:\n{}", ran.stderr);
+    }
 }
 
 #[test]
@@ -149,8 +193,55 @@ fn a_panic_is_an_error_event_not_a_backtrace() {
 fn a_result_that_breaks_its_schema_fails_the_run() {
     let ran = run(FAULTY, &["run", "overscore"]);
     assert_eq!(ran.code, Some(1));
-    assert!(ran.stderr.contains("does not match its result schema"), "{}", ran.stderr);
-    assert!(ran.stderr.contains("$.score: must be at most 100 (got 250)"), "{}", ran.stderr);
+    assert!(
+        ran.stderr.contains("action `overscore` failed: its result field `$.score` must be at most 100 (got 250)"),
+        "{}",
+        ran.stderr
+    );
+}
+
+#[test]
+fn a_nan_in_a_result_or_a_metric_is_named_not_lost() {
+    let ran = run(FAULTY, &["run", "diverge"]);
+    assert_eq!(ran.code, Some(1));
+    assert!(
+        ran.stderr.contains("action `diverge` failed: its result field `$.loss` is NaN, which JSON cannot carry"),
+        "{}",
+        ran.stderr
+    );
+    assert!(!ran.stderr.contains("got null"), "the cause is named, not the null it became:\n{}", ran.stderr);
+
+    // Every line is an event the reader takes; the metric is kept (as null) with a warning,
+    // and the infinite `best` (an `Option`, which may be null) is returned as null with one.
+    let ran = run(FAULTY, &["run", "diverge", "--json"]);
+    assert_eq!(ran.code, Some(1));
+    let events = events(&ran.stdout);
+    assert_well_formed(&events);
+    let metrics = events.iter().find_map(|e| match &e.kind {
+        EventKind::Metrics { category, values } => Some((category.as_str(), values.clone())),
+        _ => None,
+    });
+    let (category, values) = metrics.expect("a metrics event");
+    assert_eq!((category, values["loss"].clone(), values["epoch"].clone()), ("train", Value::Null, json!(1)));
+    let warnings: Vec<&str> = events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::LogLine { level: synapse::LogLevel::Warning, message, .. } => Some(message.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        warnings,
+        [
+            "metric `loss` of `train` is null: a NaN or infinite number has no JSON form",
+            "result field `$.best` is infinity, which JSON cannot carry; it is returned as null",
+        ]
+    );
+    let Some(EventKind::Error { error }) = events.last().map(|e| &e.kind) else { panic!("no error event") };
+    assert_eq!(error.kind, synapse::executor::ErrorKind::InvalidResult);
+    let violations: Vec<(&str, &str)> =
+        error.violations.iter().map(|v| (v.path.as_str(), v.constraint.as_str())).collect();
+    assert_eq!(violations, [("$.loss", "finite")]);
 }
 
 #[test]
@@ -295,8 +386,92 @@ fn usage_errors_exit_2() {
     assert_eq!(run(QUICKSTART, &["config", "--check", "--write"]).code, Some(2));
     let help = run(QUICKSTART, &["--help"]);
     assert_eq!(help.code, Some(0));
-    assert!(help.stdout.contains("Usage: quickstart-plugin <COMMAND>"), "{}", help.stdout);
+    assert!(help.stdout.contains("Usage: quickstart-plugin [OPTIONS] <COMMAND>"), "{}", help.stdout);
+    assert!(help.stdout.contains("--log-level <FILTER>"), "{}", help.stdout);
     assert!(help.stdout.starts_with("The tutorial plugin"), "the plugin's description: {}", help.stdout);
     let version = run(QUICKSTART, &["--version"]);
     assert_eq!(version.stdout.trim(), "quickstart-plugin 0.1.0");
+}
+
+/// Starts `faulty-plugin run block` with `params`, waits until it blocks, sends `signal`, and
+/// returns its exit code, everything it printed on stdout, and how long it took to end after
+/// the signal.
+fn signal_a_blocked_action(params: &str, signal: &str) -> (Option<i32>, String, std::time::Duration) {
+    let mut child = Command::new(FAULTY)
+        .args(["run", "block", "--json", "--params", params])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start the plugin");
+    let mut reader = BufReader::new(child.stdout.take().expect("piped stdout"));
+    let mut seen = String::new();
+    loop {
+        let mut line = String::new();
+        assert!(reader.read_line(&mut line).expect("read a line") > 0, "ended before blocking: {seen}");
+        let blocking = line.contains("\"event\":\"blocking\"");
+        seen.push_str(&line);
+        if blocking {
+            break;
+        }
+    }
+    let signalled = std::time::Instant::now();
+    let sent = Command::new("kill").args([signal, &child.id().to_string()]).status().expect("run kill");
+    assert!(sent.success());
+    std::io::Read::read_to_string(&mut reader, &mut seen).expect("read the rest");
+    let status = child.wait().expect("wait for the plugin");
+    (status.code(), seen, signalled.elapsed())
+}
+
+#[test]
+fn a_blocking_sync_action_is_cancelled_by_ctrl_c_and_sigterm() {
+    // The action blocks for a minute (sleeping, or spinning on the CPU) and never looks at its
+    // token: the run still ends cancelled, once the grace is over, with its error event.
+    let cases = [
+        (r#"{"millis": 60000}"#, "-INT"),
+        (r#"{"millis": 60000}"#, "-TERM"),
+        (r#"{"millis": 60000, "spin": true}"#, "-INT"),
+    ];
+    let outcomes: Vec<_> = std::thread::scope(|scope| {
+        let running: Vec<_> =
+            cases.iter().map(|(params, signal)| scope.spawn(|| signal_a_blocked_action(params, signal))).collect();
+        running.into_iter().map(|run| run.join().expect("the case ran")).collect()
+    });
+    for ((params, signal), (code, stdout, took)) in cases.iter().zip(outcomes) {
+        assert_eq!(code, Some(130), "{params} {signal}: {stdout}");
+        assert!(took < std::time::Duration::from_secs(30), "{params} {signal}: ended after {took:?}");
+        let events = events(&stdout);
+        assert_well_formed(&events);
+        let Some(EventKind::Error { error }) = events.last().map(|e| &e.kind) else { panic!("no error event") };
+        assert_eq!(error.kind, synapse::executor::ErrorKind::Cancelled);
+        assert!(
+            error.message.contains("action `block` was cancelled: it did not stop within 5s of being cancelled"),
+            "{}",
+            error.message
+        );
+    }
+}
+
+#[test]
+fn remote_failures_are_shown_and_emitted_naming_what_and_where() {
+    let params = r#"{"input_path": "a", "output_path": "b"}"#;
+    // No Ray cluster given: a usage problem, exit 2, said on the console and in --json.
+    let args = ["run", "process", "--params", params, "--mode", "job"];
+    let mut command = Command::new(QUICKSTART);
+    command.args(args).env_remove("SYNAPSE_RAY_ADDRESS").stdin(Stdio::null());
+    let ran: synapse_tests::Ran = command.output().expect("run").into();
+    assert_eq!(ran.code, Some(2));
+    assert!(ran.stderr.contains("✖ job mode cannot run: no Ray cluster given"), "{}", ran.stderr);
+    // Nothing listens at the address: exit 1, the address named, one error event with --json.
+    for mode in ["task", "job"] {
+        let ran = run(
+            QUICKSTART,
+            &["run", "process", "--params", params, "--mode", mode, "--ray-address", "http://127.0.0.1:9", "--json"],
+        );
+        assert_eq!(ran.code, Some(1), "{mode}: {}", ran.stderr);
+        let events = events(&ran.stdout);
+        assert_eq!(events.len(), 1, "{mode}: {}", ran.stdout);
+        let EventKind::Error { error } = &events[0].kind else { panic!("{mode}: not an error: {}", ran.stdout) };
+        assert_eq!(error.kind, synapse::executor::ErrorKind::Infrastructure);
+        assert_eq!(error.message, "Ray dashboard unreachable at http://127.0.0.1:9: connection refused", "{mode}");
+    }
 }

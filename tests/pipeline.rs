@@ -285,6 +285,23 @@ fn a_run_killed_in_its_last_action_resumes() {
 }
 
 #[test]
+fn the_cli_reads_pipeline_params_with_a_byte_order_mark_and_refuses_a_key_given_twice() {
+    let fixture = Fixture::new();
+    let store = fixture.store_path.to_string_lossy().into_owned();
+    let file = fixture.journal.with_extension("params.json");
+    let params = json!({"journal": fixture.journal.to_string_lossy(), "delay_ms": 0.0});
+    std::fs::write(&file, format!("\u{feff}{params}")).expect("write params");
+    let arg = format!("@{}", file.display());
+    let ran = run(STAGES, &["pipeline", "run", "stages", "--params", &arg, "--store", &store]);
+    assert_eq!(ran.code, Some(0), "{}", ran.stderr);
+
+    let twice = format!(r#"{{"journal": {}, "delay_ms": 0, "delay_ms": 1}}"#, json!(fixture.journal.to_string_lossy()));
+    let ran = run(STAGES, &["pipeline", "run", "stages", "--params", &twice, "--store", &store]);
+    assert_eq!(ran.code, Some(2), "{}", ran.stderr);
+    assert!(ran.stderr.contains("$.delay_ms: is given twice"), "{}", ran.stderr);
+}
+
+#[test]
 fn the_cli_lists_runs_and_shows_a_run() {
     let fixture = Fixture::new();
     let store = fixture.store_path.to_string_lossy().into_owned();

@@ -127,3 +127,50 @@ fn a_missing_binary_is_a_clear_error() {
         rt.block_on(ProcessExecutor::new("/nonexistent/plugin").execute("process", json!({}))).expect_err("no binary");
     assert!(error.to_string().starts_with("cannot start the plugin binary /nonexistent/plugin: "), "{error}");
 }
+
+#[test]
+fn a_child_rolling_back_after_the_grace_is_not_killed() {
+    let rt = runtime();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let memory = Arc::new(MemorySink::new());
+    let token = CancellationToken::new();
+    // The child's rollback takes 800 ms, far past this executor's 100 ms grace.
+    let executor = ProcessExecutor::new(FAULTY)
+        .with_sink(memory.clone())
+        .with_cancellation(token.clone())
+        .with_grace(std::time::Duration::from_millis(100));
+    let params = json!({"dir": dir.path(), "undo_millis": 800});
+    let error = rt.block_on(async {
+        let run = tokio::spawn(async move { executor.execute("undo_slowly", params).await });
+        while !memory.events().iter().any(|e| matches!(&e.kind, EventKind::Log { event, .. } if event == "marked")) {
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        token.cancel();
+        run.await.expect("join").expect_err("cancelled")
+    });
+    assert_eq!(error.kind(), ErrorKind::Cancelled, "{error}");
+    let report = error.report();
+    let rollbacks: Vec<(&str, bool)> = report.rollbacks.iter().map(|r| (r.step.as_str(), r.error.is_none())).collect();
+    assert_eq!(rollbacks, [("mark_and_wait", true)], "{error}");
+    assert!(!dir.path().join("mark.txt").exists(), "the rollback ran to its end");
+    assert_well_formed(&memory.events());
+}
+
+#[test]
+fn a_child_writing_anything_to_its_pipes_never_stops_the_stream() {
+    let rt = runtime();
+    let memory = Arc::new(MemorySink::new());
+    let executor = ProcessExecutor::new(FAULTY).with_sink(memory.clone());
+    let params = json!({"log_bytes": 1 << 20, "noise_lines": 2000});
+    let result = rt.block_on(executor.execute("noisy", params)).expect("the run ends with its result");
+    assert_eq!(result, json!({"logged": 1 << 20}));
+    let events = memory.events();
+    assert_well_formed(&events);
+    let logged = events.iter().find_map(|e| match &e.kind {
+        EventKind::LogLine { message, .. } if message.len() > 1000 => Some(message.clone()),
+        _ => None,
+    });
+    let logged = logged.expect("the 1 MiB log line arrived");
+    assert_eq!(logged.len(), 1 << 20);
+    assert!(logged.bytes().all(|b| b == b'x'), "nothing landed inside it");
+}

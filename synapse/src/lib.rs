@@ -197,10 +197,14 @@ pub use synapse_macros::pipeline;
 
 /// Builds a [`Metrics`] map: `metrics! { loss: 0.05, "val/accuracy": 0.95 }`.
 ///
+/// Each value becomes JSON. JSON has no NaN or infinity, so such a float becomes `null`;
+/// [`Context::set_metrics`] records it as `null` and warns, naming the metric and its category.
+///
 /// ```
-/// let m = synapse::metrics! { items: 3, "rate/s": 1.5 };
+/// let m = synapse::metrics! { items: 3, "rate/s": 1.5, loss: f64::NAN };
 /// assert_eq!(m["items"], 3);
 /// assert_eq!(m["rate/s"], 1.5);
+/// assert!(m["loss"].is_null());
 /// ```
 #[macro_export]
 macro_rules! metrics {

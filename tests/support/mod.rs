@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests: running plugin binaries and reading their
 //! JSON-lines event streams.
 
+pub mod env_file;
+pub mod fake_ray;
 pub mod ray;
 
 use serde_json::Value;
@@ -45,6 +47,23 @@ pub fn run_in(bin: &str, args: &[&str], dir: Option<&Path>) -> Ran {
         Ok(output) => output.into(),
         Err(error) => panic!("cannot start {bin}: {error}"),
     }
+}
+
+/// Like [`run`], with `input` on standard input.
+pub fn run_with_stdin(bin: &str, args: &[&str], input: &str) -> Ran {
+    use std::io::Write;
+    let mut child = Command::new(bin)
+        .args(args)
+        .env_remove("SYNAPSE_JOB_ID")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|error| panic!("cannot start {bin}: {error}"));
+    if let Some(mut stdin) = child.stdin.take() {
+        stdin.write_all(input.as_bytes()).expect("write standard input");
+    }
+    child.wait_with_output().expect("wait for the plugin").into()
 }
 
 /// Parses every line of a `--json` run's stdout as an event.
@@ -131,4 +150,73 @@ pub fn assert_same_events(expected: &[Event], actual: &[Event]) {
         panic!("event {i} differs:\n  expected {}\n  actual   {}", expected[i], actual[i]);
     }
     assert_eq!(expected.len(), actual.len(), "the sequences differ in length (their common part is equal)");
+}
+
+/// Starts `<faulty> run wait --json` (the faulty plugin's binary) with `args`, reads its events
+/// until the action says it waits, and returns the child, its reader, what it printed so far,
+/// and the pid of the process running the action.
+pub fn start_waiting(
+    faulty: &str,
+    args: &[&str],
+) -> (std::process::Child, std::io::BufReader<std::process::ChildStdout>, String, u64) {
+    use std::io::BufRead;
+    let mut child = Command::new(faulty)
+        .args(["run", "wait", "--json"])
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start the plugin");
+    let Some(stdout) = child.stdout.take() else {
+        let _ = child.kill();
+        let _ = child.wait();
+        panic!("the plugin has no stdout");
+    };
+    let mut reader = std::io::BufReader::new(stdout);
+    let mut seen = String::new();
+    let pid = loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).unwrap_or(0) == 0 {
+            break None;
+        }
+        seen.push_str(&line);
+        let waiting = serde_json::from_str::<synapse::Event>(&line).ok().and_then(|event| match event.kind {
+            synapse::EventKind::Log { event, data, .. } if event == "waiting" => data["pid"].as_u64(),
+            _ => None,
+        });
+        if waiting.is_some() {
+            break waiting;
+        }
+    };
+    match pid {
+        Some(pid) => (child, reader, seen, pid),
+        None => {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("the plugin ended before its action waited: {seen}");
+        }
+    }
+}
+
+/// Reads the rest of a run started with [`start_waiting`]: its exit code and its error, after
+/// checking that its events are well formed.
+pub fn finish(
+    mut child: std::process::Child,
+    mut reader: std::io::BufReader<std::process::ChildStdout>,
+    mut seen: String,
+) -> (Option<i32>, synapse::executor::ErrorReport) {
+    std::io::Read::read_to_string(&mut reader, &mut seen).expect("read the rest");
+    let code = child.wait().expect("wait").code();
+    let events = events(&seen);
+    assert_well_formed(&events);
+    let Some(synapse::EventKind::Error { error }) = events.last().map(|e| &e.kind) else {
+        panic!("no error event: {seen}")
+    };
+    (code, error.clone())
+}
+
+/// Sends `signal` (`-KILL`, `-TERM`, …) to process `pid`.
+pub fn signal(pid: u64, signal: &str) {
+    let sent = Command::new("kill").args([signal, &pid.to_string()]).status().expect("run kill");
+    assert!(sent.success(), "kill {signal} {pid}");
 }

@@ -190,9 +190,10 @@ impl Step<ImageJob> for ResizeImages {
             ensure!(!output.exists(), "{} already exists; choose an empty output folder", output.display());
             written.push(output.clone());
             let job = (source.clone(), output.clone());
-            let (out_width, out_height) = tokio::task::spawn_blocking(move || resize(&job.0, &job.1, width))
-                .await
-                .context("the resize task stopped")??;
+            // Tracked for the run: if the run fails or is cancelled meanwhile, the rollback waits
+            // for this write to end before it deletes what was written.
+            let (out_width, out_height) =
+                cx.spawn_blocking(move || resize(&job.0, &job.1, width)).await.context("the resize task stopped")??;
             cx.resized.push(ResizedImage { source, output, width: out_width, height: out_height });
             cx.set_progress(i as u64 + 1, total);
         }

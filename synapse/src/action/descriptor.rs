@@ -1,9 +1,10 @@
 //! The `'static` registry entry every `#[action]` emits.
 
+use super::non_finite::{NonFinite, non_finite_floats};
 use super::{Action, ActionOutput, Category, ConstructAction, DataTypeInfo, RunMethod};
-use crate::context::Context;
+use crate::context::{Context, Logger};
 use crate::error::Error;
-use crate::params::{HasSchema, ParamsError, SchemaCell, Violations};
+use crate::params::{HasSchema, ParamsError, SchemaCell, Violation, Violations};
 use crate::steps::PlanEntry;
 use futures_util::future::BoxFuture;
 use serde_json::Value;
@@ -56,7 +57,7 @@ impl fmt::Display for SourceLocation {
     }
 }
 
-type RunFn = fn(Value, Context) -> BoxFuture<'static, Result<Value, Failure>>;
+type RunFn = fn(Value, Context) -> BoxFuture<'static, Result<Produced, Failure>>;
 
 /// A registered action: its metadata plus type-erased entry points for its schemas,
 /// validation and execution. Built at compile time by `#[action]`.
@@ -73,6 +74,13 @@ pub struct ActionDescriptor {
 pub(crate) enum Failure {
     Params(Violations),
     Action(Error),
+}
+
+/// What an action returned: its result as JSON, and the NaN or infinite floats the typed
+/// result held (JSON has no form for them: they became `null`).
+pub(crate) struct Produced {
+    pub(crate) value: Value,
+    pub(crate) non_finite: Vec<NonFinite>,
 }
 
 impl ActionDescriptor {
@@ -125,8 +133,29 @@ impl ActionDescriptor {
     }
 
     /// Deserializes the (validated) params and runs the action on `ctx`.
-    pub(crate) fn run(&self, params: Value, ctx: Context) -> BoxFuture<'static, Result<Value, Failure>> {
+    pub(crate) fn run(&self, params: Value, ctx: Context) -> BoxFuture<'static, Result<Produced, Failure>> {
         (self.run)(params, ctx)
+    }
+
+    /// Checks what the action produced against its own result schema. A NaN or infinite float
+    /// where the schema refuses the `null` it became is reported as just that, at its field; one
+    /// where the schema allows `null` (an `Option<f64>`) is returned as `null`, with a warning
+    /// on `logger`.
+    pub(crate) fn check_result(&self, produced: Produced, logger: &Logger) -> Result<Value, Violations> {
+        let Produced { value, non_finite } = produced;
+        let mut violations: Vec<Violation> =
+            self.validate_result(&value).err().map(|v| v.iter().cloned().collect()).unwrap_or_default();
+        for found in non_finite {
+            let refused = violations.iter().any(|v| v.path == found.path);
+            let message = format!("is {}, which JSON cannot carry", found.what());
+            if refused {
+                violations.retain(|v| v.path != found.path);
+                violations.push(Violation { path: found.path, constraint: "finite".into(), message });
+            } else {
+                logger.warn(format!("result field `{}` {message}; it is returned as null", found.path));
+            }
+        }
+        if violations.is_empty() { Ok(value) } else { Err(Violations::from(violations)) }
     }
 }
 
@@ -136,12 +165,28 @@ impl fmt::Debug for ActionDescriptor {
     }
 }
 
-fn run_erased<A: Action + ConstructAction>(params: Value, ctx: Context) -> BoxFuture<'static, Result<Value, Failure>> {
+fn run_erased<A: Action + ConstructAction>(
+    params: Value,
+    ctx: Context,
+) -> BoxFuture<'static, Result<Produced, Failure>> {
     Box::pin(async move {
         let params: A::Params = crate::params::deserialize(params).map_err(Failure::Params)?;
         let action = A::construct();
         let output = action.execute(params, &ctx).await.map_err(Failure::Action)?;
-        serde_json::to_value(&output)
-            .map_err(|error| Failure::Action(Error::new(error).context("the result could not be serialized to JSON")))
+        let value = serde_json::to_value(&output).map_err(|error| {
+            Failure::Action(Error::new(error).context("the result could not be serialized to JSON"))
+        })?;
+        // A NaN or infinity became `null`: only a result with a `null` needs looking through.
+        let non_finite = if holds_null(&value) { non_finite_floats(&output) } else { Vec::new() };
+        Ok(Produced { value, non_finite })
     })
+}
+
+fn holds_null(value: &Value) -> bool {
+    match value {
+        Value::Null => true,
+        Value::Array(items) => items.iter().any(holds_null),
+        Value::Object(map) => map.values().any(holds_null),
+        _ => false,
+    }
 }

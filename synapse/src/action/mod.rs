@@ -41,6 +41,7 @@
 mod category;
 mod data_type;
 mod descriptor;
+mod non_finite;
 mod output;
 
 pub use category::{Category, RunMethod};
@@ -48,7 +49,7 @@ pub use data_type::{DataType, DataTypeInfo, types};
 pub use descriptor::{ActionDescriptor, ActionMeta, SourceLocation};
 pub use output::ActionOutput;
 
-pub(crate) use descriptor::Failure;
+pub(crate) use descriptor::{Failure, Produced};
 
 use crate::context::Context;
 use crate::error::Result;

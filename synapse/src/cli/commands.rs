@@ -4,7 +4,7 @@ use super::{ConfigArgs, JobsArgs, JobsCommand, ListArgs, RunArgs, SchemaArgs, Wo
 use crate::config::ConfigFiles;
 use crate::context::PluginEnvironment;
 use crate::events::sink::{ConsoleSink, JsonLinesSink};
-use crate::events::{Emitter, EventKind, EventSink, RunId};
+use crate::events::{EventSink, RunId, TerminalGuard};
 use crate::executor::{ExecutionMode, LocalExecutor, RunError, RunOptions};
 use crate::params::{ParamsError, Violations};
 use crate::registry::{BinaryInfo, Registry, registry};
@@ -27,110 +27,114 @@ pub(super) fn runtime() -> Result<tokio::runtime::Runtime, u8> {
 }
 
 pub(super) fn load_registry() -> Result<&'static Registry, u8> {
+    registry_or_error().map_err(|error| {
+        eprintln!("error: {error}");
+        FAILED
+    })
+}
+
+/// The registry, or why this binary cannot run anything.
+pub(super) fn registry_or_error() -> Result<&'static Registry, RunError> {
     match registry() {
-        Ok(registry) if registry.actions().len() == 0 => {
-            eprintln!(
-                "error: this plugin binary registers no actions. If they live in a library crate, \
-                 name it in `synapse::main!(that_crate)` so it is linked in."
-            );
-            Err(FAILED)
-        }
+        Ok(registry) if registry.actions().len() == 0 => Err(RunError::Usage(
+            "this plugin binary registers no actions. If they live in a library crate, name it in \
+             `synapse::main!(that_crate)` so it is linked in."
+                .to_owned(),
+        )),
         Ok(registry) => Ok(registry),
-        Err(error) => {
-            eprintln!("error: {error}");
-            Err(FAILED)
-        }
+        Err(error) => Err(error.into()),
     }
 }
 
-pub(super) fn run(args: RunArgs) -> u8 {
-    let registry = match load_registry() {
-        Ok(registry) => registry,
-        Err(code) => return code,
-    };
-    let sink: Arc<dyn EventSink> = if args.marked {
+/// Where a run command's events go: JSON lines on stdout (`--json`, `--marked`), or the
+/// console on stderr.
+pub(super) fn output_sink(json: bool, marked: bool, verbose: bool) -> Arc<dyn EventSink> {
+    if marked {
         Arc::new(JsonLinesSink::stdout().marked())
-    } else if args.json {
+    } else if json {
         Arc::new(JsonLinesSink::stdout())
     } else {
-        Arc::new(ConsoleSink::stderr().verbose(args.verbose))
-    };
+        Arc::new(ConsoleSink::stderr().verbose(verbose))
+    }
+}
+
+/// Ends the run's stream with `error` (unless its terminal event already passed: then it was
+/// shown) and returns the exit code it calls for.
+pub(super) fn fail(guard: &TerminalGuard, error: RunError) -> u8 {
+    guard.close(&Err::<Value, _>(&error));
+    error.exit_code()
+}
+
+pub(super) fn run(args: RunArgs) -> u8 {
+    let sink = output_sink(args.json, args.marked, args.verbose);
     let run_id = args.run_id.as_deref().map(RunId::from).unwrap_or_else(RunId::random);
-    let fail = |error: RunError| -> u8 {
-        let emitter = Emitter::new(run_id.clone(), vec![sink.clone()]);
-        emitter.emit(EventKind::Error { error: error.report() });
-        emitter.finish();
-        error.exit_code()
-    };
-    let params = match read_params(ParamsSource::of(args.params_env.as_deref(), &args.params)) {
-        Ok(params) => params,
-        Err(ParamsInputError::Unreadable(message)) => {
-            eprintln!("error: {message}");
-            return USAGE;
-        }
-        Err(ParamsInputError::Malformed(violations)) => {
-            return fail(RunError::InvalidParams(ParamsError { action: args.action.clone(), violations }));
-        }
-    };
+    let guard = TerminalGuard::new(run_id.clone(), vec![sink]);
+    match run_command(args, &guard, run_id) {
+        Ok(code) => code,
+        Err(error) => fail(&guard, error),
+    }
+}
+
+fn run_command(args: RunArgs, guard: &Arc<TerminalGuard>, run_id: RunId) -> Result<u8, RunError> {
+    let registry = registry_or_error()?;
+    let params =
+        read_params(ParamsSource::of(args.params_env.as_deref(), &args.params)).map_err(|error| match error {
+            ParamsInputError::Unreadable(message) => RunError::Usage(message),
+            ParamsInputError::Malformed(violations) => {
+                RunError::InvalidParams(ParamsError { action: args.action.clone(), violations })
+            }
+        })?;
     let mut env = LocalExecutor::new().env;
     // A remote run gets the file's values as environment variables (and never this process's
     // whole environment, which may hold credentials).
     let mut env_vars = Vec::new();
     if let Some(path) = &args.env_file {
-        match PluginEnvironment::from_file(path) {
-            Ok(file_env) => {
-                env = env.merge(&file_env);
-                env_vars = file_env.to_vars();
-            }
-            Err(error) => {
-                eprintln!("error: {error}");
-                return USAGE;
-            }
-        }
+        let file_env = PluginEnvironment::from_file(path).map_err(|error| RunError::Usage(error.to_string()))?;
+        env = env.merge(&file_env);
+        env_vars = file_env.to_vars();
     }
-    let descriptor = match crate::executor::lookup(registry, &args.action) {
-        Ok(descriptor) => descriptor,
-        Err(error) => return fail(error),
-    };
-    let runtime = match runtime() {
-        Ok(runtime) => runtime,
-        Err(code) => return code,
-    };
+    // A run elsewhere captures what this one would.
+    if args.mode != ExecutionMode::Local
+        && let Some(filter) = crate::events::capture::installed_filter()
+    {
+        env_vars.push(("RUST_LOG".to_owned(), filter.to_owned()));
+    }
+    let descriptor = crate::executor::lookup(registry, &args.action)?;
+    let runtime = runtime().map_err(|_| RunError::Infrastructure("cannot start the async runtime".into()))?;
+    let plugin = registry.plugin_of(descriptor).code;
     if args.detach {
         if args.mode != ExecutionMode::Job {
-            eprintln!("error: --detach is for `--mode job` (a run in `{}` mode ends with this command)", args.mode);
-            return USAGE;
+            return Err(RunError::Usage(format!(
+                "--detach is for `--mode job` (a run in `{}` mode ends with this command)",
+                args.mode
+            )));
         }
         let options = RunOptions {
             job_id: args.job_id.clone(),
-            run_id: Some(run_id.clone()),
+            run_id: Some(run_id),
             env: Some(env),
             env_vars,
             ray_address: args.ray_address.clone(),
             plugin_dir: args.plugin_dir.clone(),
             ..RunOptions::default()
         };
-        let plugin = registry.plugin_of(descriptor).code;
-        return match runtime.block_on(crate::executor::submit_plugin(&plugin, descriptor.name(), params, options)) {
-            Ok(job) => {
-                println!("{}", job.id);
-                eprintln!("submitted; follow it with `jobs wait {}`, stop it with `jobs stop {}`", job.id, job.id);
-                OK
-            }
-            Err(error) => fail(error),
-        };
+        let job = runtime.block_on(crate::executor::submit_plugin(&plugin, descriptor.name(), params, options))?;
+        println!("{}", job.id);
+        eprintln!("submitted; follow it with `jobs wait {}`, stop it with `jobs stop {}`", job.id, job.id);
+        return Ok(OK);
     }
     let cancel = CancellationToken::new();
     let options = RunOptions {
         job_id: args.job_id.clone(),
-        run_id: Some(run_id.clone()),
-        sinks: vec![sink.clone()],
+        run_id: Some(run_id),
+        sinks: vec![guard.sink()],
         cancel: Some(cancel.clone()),
         env: Some(env),
         env_vars,
         ray_address: args.ray_address.clone(),
         binary: None,
         plugin_dir: args.plugin_dir.clone(),
+        action_thread: true,
     };
     let outcome = runtime.block_on(async {
         // Registered before the action starts, so an interrupt can never find the default
@@ -139,7 +143,6 @@ pub(super) fn run(args: RunArgs) -> u8 {
             Ok(interrupts) => drop(tokio::spawn(interrupts.cancel_on_first(cancel))),
             Err(error) => eprintln!("warning: Ctrl-C will not cancel this run gracefully: {error}"),
         }
-        let plugin = registry.plugin_of(descriptor).code;
         let outcome = crate::executor::run_plugin_with(&plugin, descriptor.name(), params, args.mode, options).await;
         // A one-shot command has no later runs to keep a resident worker for.
         if let Err(error) = crate::executor::shutdown_workers().await {
@@ -148,15 +151,11 @@ pub(super) fn run(args: RunArgs) -> u8 {
         outcome
     });
     runtime.shutdown_background();
-    match outcome {
-        Ok(result) => {
-            if !args.json && !args.marked {
-                println!("{}", serde_json::to_string_pretty(&result).unwrap_or_else(|_| result.to_string()));
-            }
-            OK
-        }
-        Err(error) => error.exit_code(),
+    let result = outcome?;
+    if !args.json && !args.marked {
+        println!("{}", serde_json::to_string_pretty(&result).unwrap_or_else(|_| result.to_string()));
     }
+    Ok(OK)
 }
 
 /// The signals that cancel a run: Ctrl-C (SIGINT) and, on Unix, SIGTERM (what job schedulers
@@ -220,30 +219,27 @@ pub(super) enum ParamsInputError {
     Malformed(Violations),
 }
 
+/// The params the command line gives, read with [`crate::params::from_text`] wherever they
+/// come from: inline, a file (`@path`), standard input (`-`) or an environment variable.
 pub(super) fn read_params(source: ParamsSource<'_>) -> Result<Value, ParamsInputError> {
-    let source = match source {
-        ParamsSource::Arg(source) => source,
-        ParamsSource::Env(var) => {
-            let text = std::env::var(var).map_err(|_| {
-                ParamsInputError::Unreadable(format!("the params variable `{var}` is not set (or not UTF-8)"))
+    let text = match source {
+        ParamsSource::Env(var) => std::env::var(var).map_err(|_| {
+            ParamsInputError::Unreadable(format!("the params variable `{var}` is not set (or not UTF-8)"))
+        })?,
+        ParamsSource::Arg("-") => {
+            let mut text = String::new();
+            std::io::stdin().read_to_string(&mut text).map_err(|error| {
+                ParamsInputError::Unreadable(format!("cannot read params from standard input: {error}"))
             })?;
-            return serde_json::from_str(&text)
-                .map_err(|error| ParamsInputError::Malformed(Violations::malformed_json(&error)));
+            text
         }
+        ParamsSource::Arg(source) => match source.strip_prefix('@') {
+            Some(path) => std::fs::read_to_string(path)
+                .map_err(|error| ParamsInputError::Unreadable(format!("cannot read params file `{path}`: {error}")))?,
+            None => source.to_owned(),
+        },
     };
-    let text = if source == "-" {
-        let mut text = String::new();
-        std::io::stdin().read_to_string(&mut text).map_err(|error| {
-            ParamsInputError::Unreadable(format!("cannot read params from standard input: {error}"))
-        })?;
-        text
-    } else if let Some(path) = source.strip_prefix('@') {
-        std::fs::read_to_string(path)
-            .map_err(|error| ParamsInputError::Unreadable(format!("cannot read params file `{path}`: {error}")))?
-    } else {
-        source.to_owned()
-    };
-    serde_json::from_str(&text).map_err(|error| ParamsInputError::Malformed(Violations::malformed_json(&error)))
+    crate::params::from_text(&text).map_err(ParamsInputError::Malformed)
 }
 
 pub(super) fn list(args: ListArgs) -> u8 {
@@ -420,7 +416,17 @@ pub(super) fn worker(args: WorkerArgs) -> u8 {
         Ok(runtime) => runtime,
         Err(code) => return code,
     };
-    match runtime.block_on(crate::executor::ray::worker::serve(args.bind, token)) {
+    let stop = CancellationToken::new();
+    let serving = runtime.block_on(async {
+        // Ray stops the worker's job with SIGTERM: the run in flight is cancelled (and rolled
+        // back) and its outcome sent before the worker exits.
+        match Interrupts::register() {
+            Ok(interrupts) => drop(tokio::spawn(interrupts.cancel_on_first(stop.clone()))),
+            Err(error) => eprintln!("warning: stopping will not cancel runs gracefully: {error}"),
+        }
+        crate::executor::ray::worker::serve(args.bind, token, stop).await
+    });
+    match serving {
         Ok(()) => OK,
         Err(error) => {
             eprintln!("error: {error}");
@@ -483,10 +489,9 @@ pub(super) fn jobs(args: JobsArgs) -> u8 {
                 let action = details.metadata.get("synapse.action").cloned().unwrap_or_default();
                 let run_id =
                     details.metadata.get("synapse.run_id").cloned().map(RunId::from).unwrap_or_else(RunId::random);
-                let sink: Arc<dyn EventSink> =
-                    if json { Arc::new(JsonLinesSink::stdout()) } else { Arc::new(ConsoleSink::stderr()) };
+                let guard = TerminalGuard::new(run_id.clone(), vec![output_sink(json, false, false)]);
                 let binary = std::env::current_exe().unwrap_or_default();
-                let executor = RayJobExecutor::new(&address, binary)?.with_sink(sink);
+                let executor = RayJobExecutor::new(&address, binary)?.with_sink(guard.sink());
                 let job = RayJob { id, action, run_id };
                 match executor.wait(&job, None).await {
                     Ok(result) => {
@@ -495,13 +500,7 @@ pub(super) fn jobs(args: JobsArgs) -> u8 {
                         }
                         Ok(OK)
                     }
-                    Err(error) => {
-                        // A run's own error was already shown as its last event.
-                        if !matches!(error, RunError::Remote(_)) {
-                            eprintln!("error: {error}");
-                        }
-                        Ok(error.exit_code())
-                    }
+                    Err(error) => Ok(fail(&guard, error)),
                 }
             }
         }

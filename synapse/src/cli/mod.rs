@@ -10,8 +10,13 @@
 //! plugin pipeline list|run|resume|status|runs [--store PATH]
 //! ```
 //!
-//! Exit codes: 0 success; 2 invalid params or usage; 1 the action failed; 130 cancelled
-//! (Ctrl-C cancels the run's token; a second Ctrl-C exits at once).
+//! Every run (`run`, `pipeline run|resume`, `jobs wait`) ends with exactly one `result` or
+//! `error` event, whatever failed and wherever: the last line with `--json`, a `✖` line on the
+//! console. Exit codes: 0 success; 2 nothing ran (invalid params, an unknown action, a mode that
+//! cannot run, a bad option or file); 1 the action failed, or what runs it did; 130 cancelled
+//! (Ctrl-C or SIGTERM cancels the run's token; an action that does not stop within the grace is
+//! abandoned; a second Ctrl-C exits at once). `--log-level` (or `RUST_LOG`) sets which
+//! `tracing`/`log` records become the run's `log_line` events.
 
 mod commands;
 mod pipeline;
@@ -25,6 +30,11 @@ use std::process::ExitCode;
 #[derive(Parser, Debug)]
 #[command(version, about, propagate_version = true)]
 pub struct Cli {
+    /// What Rust code logs with `tracing` or `log` (the plugin's and its libraries') becomes
+    /// `log_line` events of the run: this level or more, or `target=level` pairs like
+    /// `my_plugin=debug,info` [default: RUST_LOG, else info].
+    #[arg(long, value_name = "FILTER", global = true)]
+    log_level: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -190,6 +200,10 @@ pub fn main(info: BinaryInfo) -> ExitCode {
             return ExitCode::from(if error.use_stderr() { 2 } else { 0 });
         }
     };
+    if let Err(error) = crate::events::capture::install(cli.log_level.as_deref()) {
+        eprintln!("error: {error}");
+        return ExitCode::from(commands::USAGE);
+    }
     let code = match cli.command {
         Command::Run(args) => commands::run(args),
         Command::List(args) => commands::list(args),

@@ -1,11 +1,13 @@
 //! `plugin pipeline list|run|resume|status|runs`: pipelines and their recorded runs.
 
 use super::commands::{
-    FAILED, Interrupts, OK, ParamsInputError, ParamsSource, USAGE, load_registry, read_params, runtime,
+    FAILED, Interrupts, OK, ParamsInputError, ParamsSource, fail, load_registry, read_params, runtime,
 };
 use crate::context::PluginEnvironment;
 use crate::events::sink::{ConsoleSink, JsonLinesSink};
-use crate::events::{EventSink, RunId};
+use crate::events::{EventSink, RunId, TerminalGuard};
+use crate::executor::RunError;
+use crate::params::ParamsError;
 use crate::pipeline::store::{RunStore, StoreError};
 use crate::pipeline::{PipelineError, PipelineOutcome, PipelineRunner};
 use clap::{Args, Subcommand};
@@ -134,81 +136,74 @@ pub(super) fn command(args: PipelineArgs) -> u8 {
         Err(code) => return code,
     };
     // Opened only by the commands that read or write it here (a Ray job opens its own).
-    let store = || match args.store.as_deref().map_or_else(RunStore::open_default, RunStore::open) {
-        Ok(store) => Ok(Arc::new(store)),
-        Err(error) => {
+    let open_store = || args.store.as_deref().map_or_else(RunStore::open_default, RunStore::open).map(Arc::new);
+    let store = || {
+        open_store().map_err(|error| {
             eprintln!("error: {error}");
-            Err(FAILED)
-        }
+            FAILED
+        })
     };
     match args.command {
         PipelineCommand::List { json } => list(registry, json),
         PipelineCommand::Run { pipeline, params, params_env, run_id, env_file, output } => {
+            let run_id = run_id.map(RunId::from).unwrap_or_else(RunId::random);
+            let guard = TerminalGuard::new(run_id.clone(), vec![output.sink()]);
             let Some(descriptor) = registry.pipeline(&pipeline) else {
-                let names: Vec<&str> = registry.pipelines().map(|p| p.name).collect();
-                eprintln!(
-                    "error: {}",
-                    PipelineError::UnknownPipeline {
-                        name: pipeline,
-                        available: names.into_iter().map(str::to_owned).collect()
-                    }
-                );
-                return USAGE;
+                let available = registry.pipelines().map(|p| p.name.to_owned()).collect();
+                return fail_pipeline(&guard, PipelineError::UnknownPipeline { name: pipeline, available });
             };
             let params = match read_params(ParamsSource::of(params_env.as_deref(), &params)) {
                 Ok(params) => params,
-                Err(ParamsInputError::Unreadable(message)) => {
-                    eprintln!("error: {message}");
-                    return USAGE;
-                }
+                Err(ParamsInputError::Unreadable(message)) => return fail(&guard, RunError::Usage(message)),
                 Err(ParamsInputError::Malformed(violations)) => {
-                    eprintln!("error: the params are not JSON: {violations}");
-                    return USAGE;
+                    let error = ParamsError { action: descriptor.name.to_owned(), violations };
+                    return fail_pipeline(&guard, PipelineError::InvalidParams(error));
                 }
             };
             let file_env = match env_file.map(PluginEnvironment::from_file).transpose() {
                 Ok(file_env) => file_env,
-                Err(error) => {
-                    eprintln!("error: {error}");
-                    return USAGE;
-                }
+                Err(error) => return fail(&guard, RunError::Usage(error.to_string())),
             };
-            let run_id = run_id.map(RunId::from).unwrap_or_else(RunId::random);
             if output.mode == PipelineMode::Job {
                 // Checked here: a typo must not cost a Ray job.
                 if let Err(error) = descriptor.validate_params(&params) {
-                    eprintln!("✖ {}", PipelineError::InvalidParams(error));
-                    return USAGE;
+                    return fail_pipeline(&guard, PipelineError::InvalidParams(error));
                 }
                 let env_vars = file_env.map(|env| env.to_vars()).unwrap_or_default();
                 let submit = Submit::Run { pipeline: descriptor.name, params, run_id, env_vars };
-                return on_ray(&output, args.store.as_deref(), submit);
+                return on_ray(&output, args.store.as_deref(), submit, &guard);
             }
-            let store = match store() {
+            let store = match open_store() {
                 Ok(store) => store,
-                Err(code) => return code,
+                Err(error) => return fail_pipeline(&guard, error.into()),
             };
-            let mut runner = PipelineRunner::new(store).with_sink(output.sink());
+            let mut runner = PipelineRunner::new(store).with_sink(guard.sink()).with_action_thread(true);
             if let Some(file_env) = file_env {
                 runner = runner.with_env(crate::executor::LocalExecutor::new().env.merge(&file_env));
             }
-            drive(runner, output.json || output.marked, move |runner| async move {
+            drive(runner, &guard, output.json || output.marked, move |runner| async move {
                 runner.run_as(descriptor, params, run_id).await
             })
         }
         PipelineCommand::Resume { run_id, take_over, output } => {
+            let guard = TerminalGuard::new(RunId::from(run_id.as_str()), vec![output.sink()]);
             if output.mode == PipelineMode::Job {
-                return on_ray(&output, args.store.as_deref(), Submit::Resume { run_id, take_over });
+                return on_ray(&output, args.store.as_deref(), Submit::Resume { run_id, take_over }, &guard);
             }
-            let store = match store() {
+            let store = match open_store() {
                 Ok(store) => store,
-                Err(code) => return code,
+                Err(error) => return fail_pipeline(&guard, error.into()),
             };
-            let mut runner = PipelineRunner::new(store).with_sink(output.sink());
+            let mut runner = PipelineRunner::new(store).with_sink(guard.sink()).with_action_thread(true);
             if take_over {
                 runner = runner.with_take_over();
             }
-            drive(runner, output.json || output.marked, move |runner| async move { runner.resume(&run_id).await })
+            drive(
+                runner,
+                &guard,
+                output.json || output.marked,
+                move |runner| async move { runner.resume(&run_id).await },
+            )
         }
         PipelineCommand::Status { run_id, events } => {
             let store = match store() {
@@ -284,32 +279,33 @@ enum Submit {
 }
 
 /// Runs or resumes a pipeline as one Ray job, following its events until it ends.
-fn on_ray(output: &OutputArgs, store: Option<&std::path::Path>, submit: Submit) -> u8 {
+fn on_ray(output: &OutputArgs, store: Option<&std::path::Path>, submit: Submit, guard: &Arc<TerminalGuard>) -> u8 {
     use crate::executor::ray::RayPipelineExecutor;
     let Some(address) = output.ray_address.as_deref() else {
-        eprintln!("error: no Ray cluster given: pass --ray-address or set SYNAPSE_RAY_ADDRESS");
-        return USAGE;
+        return fail(
+            guard,
+            RunError::ModeUnavailable {
+                mode: crate::executor::ExecutionMode::Job,
+                reason: "no Ray cluster given: pass `--ray-address URL` or set SYNAPSE_RAY_ADDRESS".to_owned(),
+            },
+        );
     };
     let binary = match std::env::current_exe() {
         Ok(binary) => binary,
         Err(error) => {
-            eprintln!("error: cannot locate the running plugin binary: {error}");
-            return FAILED;
+            return fail(guard, RunError::Infrastructure(format!("cannot locate the running plugin binary: {error}")));
         }
     };
     let mut executor = match RayPipelineExecutor::new(address, binary) {
         Ok(executor) => executor,
-        Err(error) => {
-            eprintln!("error: {error}");
-            return USAGE;
-        }
+        Err(error) => return fail(guard, error),
     };
     if let Some(store) = store {
         match std::path::absolute(store) {
             Ok(store) => executor = executor.with_store(store),
             Err(error) => {
-                eprintln!("error: cannot resolve the run store path `{}`: {error}", store.display());
-                return USAGE;
+                let message = format!("cannot resolve the run store path `{}`: {error}", store.display());
+                return fail(guard, RunError::Usage(message));
             }
         }
     }
@@ -336,7 +332,7 @@ fn on_ray(output: &OutputArgs, store: Option<&std::path::Path>, submit: Submit) 
         Submit::Resume { take_over: false, .. } => {}
     }
     let cancel = CancellationToken::new();
-    let executor = executor.with_sink(output.sink()).with_cancellation(cancel.clone());
+    let executor = executor.with_sink(guard.sink()).with_cancellation(cancel.clone());
     let outcome = runtime.block_on(async {
         if let Ok(interrupts) = Interrupts::register() {
             drop(tokio::spawn(interrupts.cancel_on_first(cancel)));
@@ -356,19 +352,20 @@ fn on_ray(output: &OutputArgs, store: Option<&std::path::Path>, submit: Submit) 
             }
             OK
         }
-        Err(error) => {
-            // A run's own error was already shown as its last event.
-            if !matches!(error, crate::executor::RunError::Remote(_)) {
-                eprintln!("error: {error}");
-            }
-            error.exit_code()
-        }
+        Err(error) => fail(guard, error),
     }
+}
+
+/// Ends the pipeline run's stream with `error` (unless it already ended: then it was shown)
+/// and returns its exit code.
+fn fail_pipeline(guard: &TerminalGuard, error: PipelineError) -> u8 {
+    guard.fail(error.report());
+    error.exit_code()
 }
 
 /// Runs `start` on a current-thread runtime with Ctrl-C/SIGTERM cancelling the action in
 /// flight, and prints the outcome.
-fn drive<F, Fut>(runner: PipelineRunner, json: bool, start: F) -> u8
+fn drive<F, Fut>(runner: PipelineRunner, guard: &TerminalGuard, json: bool, start: F) -> u8
 where
     F: FnOnce(PipelineRunner) -> Fut,
     Fut: Future<Output = Result<PipelineOutcome, PipelineError>>,
@@ -394,8 +391,8 @@ where
             }
             OK
         }
-        // The error is the run's last event, already shown.
-        Err(error) => error.exit_code(),
+        // The runner ends the run's stream itself; the guard covers what it could not.
+        Err(error) => fail_pipeline(guard, error),
     }
 }
 

@@ -1,10 +1,14 @@
 //! The runtime context every action receives, and its environment.
 
+mod control;
 mod env;
 mod logger;
 
-pub use env::{EnvError, Origin, PluginEnvironment};
+pub use env::{EnvError, FORWARDED_VAR, Origin, PluginEnvironment};
 pub use logger::Logger;
+
+pub use control::CANCEL_GRACE;
+pub(crate) use control::RunControl;
 
 use crate::error::{Cancelled, Result};
 use crate::events::{Emitter, EventKind, EventSink, LogLevel, Metrics, ProgressHandle, RunId};
@@ -81,6 +85,7 @@ struct Inner {
     cancel: CancellationToken,
     client: Option<Arc<dyn Any + Send + Sync>>,
     logger: Logger,
+    control: RunControl,
 }
 
 impl Context {
@@ -202,8 +207,38 @@ impl Context {
     }
 
     /// Records metric values under `category` (`train`, `validation`, `test`, or your own).
+    ///
+    /// JSON has no NaN or infinity: [`metrics!`](crate::metrics) turns such a value into
+    /// `null`. A metric that is `null` (anywhere in its value) is still recorded, and a warning
+    /// naming it and its category follows in the developer log, so it is not lost silently.
+    ///
+    /// ```
+    /// use synapse::prelude::*;
+    /// use synapse::EventKind;
+    /// use synapse::events::sink::MemorySink;
+    /// use std::sync::Arc;
+    ///
+    /// let memory = Arc::new(MemorySink::new());
+    /// let ctx = Context::builder("train").sink(memory.clone()).build();
+    /// ctx.set_metrics(metrics! { loss: f64::NAN, epoch: 3 }, "train");
+    /// let events = memory.events();
+    /// let EventKind::Metrics { values, .. } = &events[0].kind else { panic!() };
+    /// assert!(values["loss"].is_null());
+    /// let EventKind::LogLine { level, message, .. } = &events[1].kind else { panic!() };
+    /// assert_eq!(*level, LogLevel::Warning);
+    /// assert_eq!(message, "metric `loss` of `train` is null: a NaN or infinite number has no JSON form");
+    /// ```
     pub fn set_metrics(&self, values: impl Into<Metrics>, category: &str) {
-        self.emit(EventKind::Metrics { category: category.to_owned(), values: values.into() });
+        let values = values.into();
+        let mut nulls = Vec::new();
+        for (name, value) in &values {
+            null_paths(value, name.clone(), &mut nulls);
+        }
+        self.emit(EventKind::Metrics { category: category.to_owned(), values });
+        for name in nulls {
+            self.logger()
+                .warn(format!("metric `{name}` of `{category}` is null: a NaN or infinite number has no JSON form"));
+        }
     }
 
     /// Shows `text` to the user at `level` (`Success` and `Danger` included).
@@ -232,6 +267,44 @@ impl Context {
         if self.is_cancelled() { Err(Cancelled.into()) } else { Ok(()) }
     }
 
+    /// Runs blocking work (file I/O, decoding, a CPU-heavy loop) on tokio's blocking thread
+    /// pool, as `tokio::task::spawn_blocking` does, and keeps track of it for the run: a
+    /// workflow waits for it to end before it rolls back, and the run does not end while it
+    /// goes on, so nothing of a failed or cancelled run is still writing after it returns.
+    /// Blocking work started any other way is not waited for.
+    ///
+    /// ```
+    /// # use synapse::prelude::*;
+    /// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    /// # rt.block_on(async {
+    /// let ctx = Context::builder("resize").build();
+    /// let pixels = ctx.spawn_blocking(|| (0..1_000u64).sum::<u64>()).await?;
+    /// assert_eq!(pixels, 499_500);
+    /// # Ok::<(), Error>(())
+    /// # }).unwrap();
+    /// ```
+    pub fn spawn_blocking<F, R>(&self, work: F) -> tokio::task::JoinHandle<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        self.inner.control.spawn_blocking(work)
+    }
+
+    /// Spawns a task on the current tokio runtime, as `tokio::spawn` does, and keeps track of
+    /// it for the run like [`spawn_blocking`](Self::spawn_blocking).
+    pub fn spawn<F>(&self, task: F) -> tokio::task::JoinHandle<F::Output>
+    where
+        F: std::future::Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.inner.control.spawn(task)
+    }
+
+    pub(crate) fn control(&self) -> &RunControl {
+        &self.inner.control
+    }
+
     /// The backend client of type `C`, when the executor was given one.
     pub fn client<C: Any + Send + Sync>(&self) -> Option<&C> {
         self.inner.client.as_deref().and_then(|client| client.downcast_ref::<C>())
@@ -240,6 +313,24 @@ impl Context {
     /// Emits pending progress and flushes the sinks (executors call this when a run ends).
     pub fn finish(&self) {
         self.inner.emitter.finish();
+    }
+}
+
+/// The names of the `null`s in the metric `name`: `loss`, `losses[2]`, `per_class.cat`.
+fn null_paths(value: &serde_json::Value, name: String, out: &mut Vec<String>) {
+    match value {
+        serde_json::Value::Null => out.push(name),
+        serde_json::Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                null_paths(item, format!("{name}[{i}]"), out);
+            }
+        }
+        serde_json::Value::Object(map) => {
+            for (key, item) in map {
+                null_paths(item, format!("{name}.{key}"), out);
+            }
+        }
+        _ => {}
     }
 }
 
@@ -323,7 +414,42 @@ impl ContextBuilder {
                 emitter,
                 cancel: self.cancel.unwrap_or_default(),
                 client: self.client,
+                control: RunControl::default(),
             }),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::events::sink::MemorySink;
+
+    #[test]
+    fn every_null_in_a_metric_is_warned_about_by_name_and_the_metric_is_kept() {
+        let memory = Arc::new(MemorySink::new());
+        let ctx = Context::builder("train").sink(memory.clone()).build();
+        let losses = vec![0.5, f64::INFINITY];
+        let per_class = serde_json::json!({"cat": f64::NAN, "dog": 0.1});
+        ctx.set_metrics(crate::metrics! { losses: losses, per_class: per_class, epoch: 2 }, "validation");
+        ctx.set_metrics(crate::metrics! { loss: 0.25 }, "train");
+        let events = memory.events();
+        let EventKind::Metrics { values, .. } = &events[0].kind else { panic!("{:?}", events[0]) };
+        assert_eq!(values["losses"], serde_json::json!([0.5, null]));
+        let warnings: Vec<&str> = events
+            .iter()
+            .filter_map(|e| match &e.kind {
+                EventKind::LogLine { level: LogLevel::Warning, message, .. } => Some(message.as_str()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            warnings,
+            [
+                "metric `losses[1]` of `validation` is null: a NaN or infinite number has no JSON form",
+                "metric `per_class.cat` of `validation` is null: a NaN or infinite number has no JSON form",
+            ]
+        );
+        assert_eq!(events.len(), 4, "two metrics events and two warnings");
     }
 }

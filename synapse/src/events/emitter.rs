@@ -107,6 +107,7 @@ impl Emitter {
     }
 
     fn deliver(&self, state: &mut State, step: Option<&str>, kind: EventKind) {
+        let _delivering = Delivering::start();
         let event = Event {
             version: EVENT_SCHEMA_VERSION,
             run: self.inner.run.clone(),
@@ -216,6 +217,34 @@ impl Emitter {
     /// How many events were emitted so far.
     pub fn emitted(&self) -> u64 {
         self.lock().seq
+    }
+}
+
+thread_local! {
+    /// Set while this thread hands an event to sinks.
+    static DELIVERING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether this thread is handing an event to sinks right now: what it logs then must not be
+/// turned into another event of a stream whose lock it holds.
+pub(crate) fn delivering() -> bool {
+    DELIVERING.get()
+}
+
+/// Marks this thread as delivering while it lives (nested deliveries keep the mark).
+struct Delivering {
+    outer: bool,
+}
+
+impl Delivering {
+    fn start() -> Self {
+        Delivering { outer: DELIVERING.replace(true) }
+    }
+}
+
+impl Drop for Delivering {
+    fn drop(&mut self) {
+        DELIVERING.set(self.outer);
     }
 }
 

@@ -16,14 +16,18 @@
 //! assert_eq!(serde_json::to_string(&event).unwrap(), line);
 //! ```
 
+pub mod capture;
 mod emitter;
 mod model;
 mod progress;
 pub mod sink;
+mod terminal;
 
+pub use capture::LogCapture;
 pub use emitter::{Emitter, ProgressHandle};
 pub use model::{EVENT_SCHEMA_VERSION, Event, EventKind, LogLevel, Metrics, PlannedStep, RunId};
 pub use sink::EventSink;
+pub use terminal::{Reportable, TerminalGuard};
 
 /// The JSON Schema of one JSON-lines event line (version [`EVENT_SCHEMA_VERSION`]).
 ///

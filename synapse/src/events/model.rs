@@ -180,12 +180,17 @@ pub enum EventKind {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         job_id: Option<String>,
     },
-    /// A developer log line ([`Context::logger`](crate::Context::logger)).
+    /// A developer log line ([`Context::logger`](crate::Context::logger)), or a record logged
+    /// with `tracing` or `log` during the run ([`LogCapture`](crate::events::LogCapture)).
     LogLine {
         /// Severity.
         level: LogLevel,
         /// The text.
         message: String,
+        /// Where a captured record came from (its `tracing`/`log` target, usually the module
+        /// path: `my_plugin::train`); absent for the logger's own lines.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        target: Option<String>,
     },
     /// A structured event ([`Context::log`](crate::Context::log)).
     Log {

@@ -70,16 +70,18 @@ pub enum RunError {
         #[source]
         detail: Option<Error>,
     },
-    /// The action's result broke its published result schema.
-    #[error("action `{action}` returned a result that does not match its result schema:\n{violations}")]
+    /// The action's result broke its own published result schema: the action's fault, named
+    /// at the field ("action `train` failed: its result field `$.loss` is NaN, which JSON cannot
+    /// carry"). A NaN or infinite float where a number must be is the constraint `finite`.
+    #[error("action `{action}` failed: {}", result_problems(violations))]
     InvalidResult {
         /// The action.
         action: String,
         /// How the result is wrong.
         violations: Violations,
     },
-    /// The execution mode cannot run here.
-    #[error("{mode} mode is not available in this build: {reason}")]
+    /// The execution mode cannot run here (no Ray cluster given, no plugin binary to run).
+    #[error("{mode} mode cannot run: {reason}")]
     ModeUnavailable {
         /// The mode asked for.
         mode: ExecutionMode,
@@ -105,6 +107,21 @@ pub enum RunError {
     /// An executor could not reach or use its infrastructure (a plugin binary, a worker).
     #[error("{0}")]
     Infrastructure(String),
+    /// The command line asked for something that cannot be done (an unreadable params or
+    /// environment file, an option that does not fit the mode); nothing ran.
+    #[error("{0}")]
+    Usage(String),
+    /// Contact with the place running the action was lost before its outcome arrived: the run
+    /// may still be going on there.
+    #[error("lost contact with {place} running action `{action}`: {reason}")]
+    Disconnected {
+        /// The action.
+        action: String,
+        /// Where it runs: "Ray job `x` (last seen RUNNING)", "the worker at 10.0.0.7:4000".
+        place: String,
+        /// What happened, and what the user can do about the run.
+        reason: String,
+    },
     /// Ray refused or could not do what was asked (an unreachable dashboard, an unknown job, a
     /// rejected submission).
     #[error(transparent)]
@@ -112,6 +129,17 @@ pub enum RunError {
     /// Packaging the plugin for Ray failed.
     #[error(transparent)]
     Package(#[from] super::ray::PackageError),
+}
+
+/// What is wrong with a result: "its result field `$.loss` is NaN, which JSON cannot carry", or
+/// every problem, one a line.
+fn result_problems(violations: &Violations) -> String {
+    let mut each = violations.iter();
+    match (each.next(), each.next()) {
+        (Some(only), None) if only.path == "$" => format!("its result {}", only.message),
+        (Some(only), None) => format!("its result field `{}` {}", only.path, only.message),
+        _ => format!("its result breaks its own result schema in {} places:\n{violations}", violations.len()),
+    }
 }
 
 fn suggestion(action: &str, available: &[String]) -> String {
@@ -147,8 +175,10 @@ pub enum ErrorKind {
     Registry,
     /// See [`RunError::Lost`].
     Lost,
-    /// See [`RunError::Infrastructure`].
+    /// See [`RunError::Infrastructure`] and [`RunError::Disconnected`].
     Infrastructure,
+    /// See [`RunError::Usage`].
+    Usage,
 }
 
 impl ErrorKind {
@@ -159,7 +189,8 @@ impl ErrorKind {
             ErrorKind::InvalidParams
             | ErrorKind::ActionNotFound
             | ErrorKind::PluginNotFound
-            | ErrorKind::ModeUnavailable => 2,
+            | ErrorKind::ModeUnavailable
+            | ErrorKind::Usage => 2,
             ErrorKind::Cancelled => 130,
             _ => 1,
         }
@@ -217,7 +248,10 @@ impl RunError {
             RunError::ModeUnavailable { .. } => ErrorKind::ModeUnavailable,
             RunError::Registry(_) => ErrorKind::Registry,
             RunError::Lost { .. } => ErrorKind::Lost,
-            RunError::Infrastructure(_) | RunError::Ray(_) | RunError::Package(_) => ErrorKind::Infrastructure,
+            RunError::Infrastructure(_) | RunError::Disconnected { .. } | RunError::Ray(_) | RunError::Package(_) => {
+                ErrorKind::Infrastructure
+            }
+            RunError::Usage(_) => ErrorKind::Usage,
             RunError::Remote(report) => report.kind,
         }
     }
@@ -225,6 +259,13 @@ impl RunError {
     /// The exit code of a plugin process that ended with this error.
     pub fn exit_code(&self) -> u8 {
         self.kind().exit_code()
+    }
+
+    /// Whether the run was cancelled and its action, not stopping within the grace, was
+    /// abandoned while still running (on a thread of its own: see
+    /// [`LocalExecutor::with_action_thread`](super::LocalExecutor::with_action_thread)).
+    pub fn was_abandoned(&self) -> bool {
+        matches!(self, RunError::Cancelled { detail: Some(detail), .. } if detail.is::<super::local::Abandoned>())
     }
 
     /// The violations, for invalid params or results.
@@ -249,7 +290,8 @@ impl RunError {
             | RunError::Panicked { action, .. }
             | RunError::Cancelled { action, .. }
             | RunError::InvalidResult { action, .. }
-            | RunError::Lost { action, .. } => Some(action.clone()),
+            | RunError::Lost { action, .. }
+            | RunError::Disconnected { action, .. } => Some(action.clone()),
             RunError::InvalidParams(error) => Some(error.action.clone()),
             _ => None,
         };
@@ -278,5 +320,45 @@ impl RunError {
             step: workflow.map(|w| w.step.clone()),
             rollbacks: workflow.map(|w| w.rollbacks.clone()).unwrap_or_default(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::params::Violation;
+
+    fn invalid_result(violations: &[(&str, &str, &str)]) -> String {
+        let violations: Vec<Violation> = violations
+            .iter()
+            .map(|(path, constraint, message)| Violation {
+                path: (*path).into(),
+                constraint: (*constraint).into(),
+                message: (*message).into(),
+            })
+            .collect();
+        let error = RunError::InvalidResult { action: "train".into(), violations: Violations::from(violations) };
+        assert_eq!(error.kind(), ErrorKind::InvalidResult);
+        error.to_string()
+    }
+
+    #[test]
+    fn a_result_that_breaks_its_schema_is_the_action_failing_at_a_field() {
+        assert_eq!(
+            invalid_result(&[("$.loss", "finite", "is NaN, which JSON cannot carry")]),
+            "action `train` failed: its result field `$.loss` is NaN, which JSON cannot carry"
+        );
+        assert_eq!(
+            invalid_result(&[("$", "type", "must be an object (got null)")]),
+            "action `train` failed: its result must be an object (got null)"
+        );
+        assert_eq!(
+            invalid_result(&[
+                ("$.score", "maximum", "must be at most 100 (got 250)"),
+                ("$.loss", "finite", "is infinity, which JSON cannot carry"),
+            ]),
+            "action `train` failed: its result breaks its own result schema in 2 places:\n  \
+             - $.loss: is infinity, which JSON cannot carry\n  - $.score: must be at most 100 (got 250)"
+        );
     }
 }

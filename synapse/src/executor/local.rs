@@ -1,17 +1,20 @@
 //! Local execution: in this process, on the caller's runtime.
 
 use super::{RunError, panic};
-use crate::action::{ActionDescriptor, Failure};
+use crate::action::{ActionDescriptor, Failure, Produced};
+use crate::context::CANCEL_GRACE;
 use crate::context::{Context, PluginEnvironment};
-use crate::error::Cancelled;
+use crate::error::{Cancelled, Error};
 use crate::events::{EventKind, EventSink, RunId};
 use crate::registry::{Registry, registry};
 use futures_util::FutureExt;
+use futures_util::future::Either;
 use serde_json::Value;
 use std::any::Any;
 use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, OnceLock};
 use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
 
 /// Runs actions in this process.
 ///
@@ -33,6 +36,8 @@ pub struct LocalExecutor {
     sinks: Vec<Arc<dyn EventSink>>,
     client: Option<Arc<dyn Any + Send + Sync>>,
     cancel: Option<CancellationToken>,
+    action_thread: bool,
+    grace: std::time::Duration,
 }
 
 impl Default for LocalExecutor {
@@ -50,7 +55,15 @@ fn process_env() -> &'static PluginEnvironment {
 impl LocalExecutor {
     /// An executor whose actions see this process's environment variables.
     pub fn new() -> Self {
-        LocalExecutor { env: process_env().clone(), job_id: None, sinks: Vec::new(), client: None, cancel: None }
+        LocalExecutor {
+            env: process_env().clone(),
+            job_id: None,
+            sinks: Vec::new(),
+            client: None,
+            cancel: None,
+            action_thread: false,
+            grace: CANCEL_GRACE,
+        }
     }
 
     /// Replaces the environment.
@@ -80,6 +93,25 @@ impl LocalExecutor {
     /// Runs are cancelled when `token` is.
     pub fn with_cancellation(mut self, token: CancellationToken) -> Self {
         self.cancel = Some(token);
+        self
+    }
+
+    /// How long a cancelled action may take to stop before it is abandoned (default
+    /// [`CANCEL_GRACE`]); a workflow's rollbacks after that are never cut short.
+    pub fn with_grace(mut self, grace: std::time::Duration) -> Self {
+        self.grace = grace;
+        self
+    }
+
+    /// Runs each action on a thread of its own (with a single-threaded tokio runtime of its
+    /// own) instead of on the caller's task. An action whose code blocks its thread (a sync
+    /// action that sleeps or spins, a step calling blocking code) then cannot stop the
+    /// caller's runtime from seeing signals, cancellation and timers: a cancelled run that
+    /// does not stop within [`CANCEL_GRACE`] returns cancelled, and its thread is abandoned
+    /// (the plugin CLI then exits, which ends it). Costs a thread start per run (tens of
+    /// microseconds); the plugin CLI and the resident worker run every action this way.
+    pub fn with_action_thread(mut self, yes: bool) -> Self {
+        self.action_thread = yes;
         self
     }
 
@@ -142,8 +174,10 @@ impl LocalExecutor {
             .client(self.client.clone())
             .build();
         let emitter = ctx.emitter().clone();
+        // What the action's code logs with `tracing` or `log` joins this run's events.
+        let _captured = crate::events::capture::register(&emitter);
         emitter.emit(EventKind::Started { action: descriptor.name().to_owned(), plugin, job_id: self.job_id.clone() });
-        let outcome = drive(descriptor, params, ctx, &cancel).await;
+        let outcome = drive(descriptor, params, ctx, &cancel, self.action_thread, self.grace).await;
         emitter.flush_progress();
         match &outcome {
             Ok(value) => emitter.emit(EventKind::Result { value: value.clone() }),
@@ -153,9 +187,6 @@ impl LocalExecutor {
         outcome
     }
 }
-
-/// How long a cancelled action may keep running to notice its token before it is dropped.
-pub const CANCEL_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// The action `name` of `registry`, or why there is none.
 pub(crate) fn lookup(registry: &Registry, name: &str) -> Result<&'static ActionDescriptor, RunError> {
@@ -180,42 +211,125 @@ async fn drive(
     params: Value,
     ctx: Context,
     cancel: &CancellationToken,
+    action_thread: bool,
+    grace: std::time::Duration,
 ) -> Result<Value, RunError> {
     let action = descriptor.name();
     descriptor.validate_params(&params)?;
-    let run = AssertUnwindSafe(descriptor.run(params, ctx)).catch_unwind();
+    // The run's control (its background work, whether it unwinds), kept after the body took
+    // the context.
+    let run_ctx = ctx.clone();
+    let control = run_ctx.control();
+    let logger = ctx.logger().clone();
+    let span = crate::events::capture::run_span(ctx.run_id(), action);
+    let body = descriptor.run(params, ctx).instrument(span);
+    let run = if action_thread { Either::Left(on_action_thread(body)) } else { Either::Right(catch(body)) };
     // On cancellation the action first gets a grace period to notice its token, stop and
-    // return (cleaning up as it goes); only then is it dropped at its next await point.
+    // return (cleaning up as it goes); only then is it dropped at its next await point. A
+    // workflow's rollbacks are never cut short: the grace waits for them.
     let abandon = async {
         cancel.cancelled().await;
-        tokio::time::sleep(CANCEL_GRACE).await;
+        tokio::time::sleep(grace).await;
+        // Each rollback is bounded by its own limit; only one that makes no progress at all
+        // for that long (code blocking its thread) is given up on.
+        control.settled(crate::steps::ROLLBACK_LIMIT).await;
     };
-    let outcome = tokio::select! {
+    let finished = tokio::select! {
         biased;
-        outcome = run => outcome,
-        () = abandon => return Err(RunError::Cancelled { action: action.to_owned(), detail: None }),
+        finished = run => finished,
+        () = abandon => {
+            let detail = Some(Error::new(Abandoned(grace)));
+            return Err(RunError::Cancelled { action: action.to_owned(), detail });
+        }
     };
+    // Nothing of the run is still writing when it returns: its tracked background work ends
+    // first (a cancelled run's within the grace).
+    if cancel.is_cancelled() {
+        let _ = tokio::time::timeout(grace, control.tasks_finished()).await;
+    } else {
+        control.tasks_finished().await;
+    }
 
-    match outcome {
-        Err(payload) => Err(RunError::Panicked {
-            action: action.to_owned(),
-            message: panic::message(payload.as_ref()),
-            location: panic::take_location(),
-        }),
-        Ok(Err(Failure::Params(violations))) => {
+    match finished {
+        Finished::Panicked { message, location } => {
+            Err(RunError::Panicked { action: action.to_owned(), message, location })
+        }
+        Finished::Returned(Err(Failure::Params(violations))) => {
             Err(RunError::InvalidParams(crate::params::ParamsError { action: action.to_owned(), violations }))
         }
-        Ok(Err(Failure::Action(error))) if error.chain().any(|cause| cause.is::<Cancelled>()) => {
+        Finished::Returned(Err(Failure::Action(error))) if error.chain().any(|cause| cause.is::<Cancelled>()) => {
             // The bare marker says nothing more; anything wrapped around it (a workflow's
             // rollbacks, the action's own context) is kept.
             let detail = if error.is::<Cancelled>() { None } else { Some(error) };
             Err(RunError::Cancelled { action: action.to_owned(), detail })
         }
-        Ok(Err(Failure::Action(error))) => Err(RunError::Failed { action: action.to_owned(), source: error }),
-        Ok(Ok(value)) => match descriptor.validate_result(&value) {
-            Ok(()) => Ok(value),
-            Err(violations) => Err(RunError::InvalidResult { action: action.to_owned(), violations }),
-        },
+        Finished::Returned(Err(Failure::Action(error))) => {
+            Err(RunError::Failed { action: action.to_owned(), source: error })
+        }
+        Finished::Returned(Ok(produced)) => descriptor
+            .check_result(produced, &logger)
+            .map_err(|violations| RunError::InvalidResult { action: action.to_owned(), violations }),
+    }
+}
+
+/// Why a cancelled run returned without its action's own outcome.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "it did not stop within {} of being cancelled and was abandoned (a blocking call does not see the \
+     cancellation token: check `ctx.is_cancelled()` in long loops, or run blocking work with `ctx.spawn_blocking`)",
+    humantime::format_duration(*.0)
+)]
+pub(crate) struct Abandoned(pub(crate) std::time::Duration);
+
+/// How an action's body ended.
+enum Finished {
+    Returned(Result<Produced, Failure>),
+    Panicked { message: String, location: Option<String> },
+}
+
+/// Runs the body here, turning a panic into [`Finished::Panicked`].
+async fn catch(body: impl Future<Output = Result<Produced, Failure>>) -> Finished {
+    match AssertUnwindSafe(body).catch_unwind().await {
+        Ok(returned) => Finished::Returned(returned),
+        // The location is recorded on the thread that panicked: this one.
+        Err(payload) => {
+            Finished::Panicked { message: panic::message(payload.as_ref()), location: panic::take_location() }
+        }
+    }
+}
+
+/// Runs the body on a thread of its own, with a single-threaded runtime of its own, so that a
+/// body that blocks its thread (a sync action sleeping or spinning, a step calling blocking
+/// code) cannot stop the caller's runtime from noticing signals, cancellation and timeouts.
+/// The body's runtime is shut down before its outcome is delivered: tasks it spawned end with
+/// it, and blocking work it started gets the cancellation grace to finish.
+fn on_action_thread(
+    body: impl Future<Output = Result<Produced, Failure>> + Send + 'static,
+) -> impl Future<Output = Finished> {
+    let (sender, receiver) = tokio::sync::oneshot::channel();
+    let spawned = std::thread::Builder::new().name("synapse-action".to_owned()).spawn(move || {
+        let finished = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+            Ok(runtime) => {
+                let finished = runtime.block_on(catch(body));
+                runtime.shutdown_timeout(CANCEL_GRACE);
+                finished
+            }
+            Err(error) => {
+                Finished::Returned(Err(Failure::Action(Error::new(error).context("cannot start the action's runtime"))))
+            }
+        };
+        let _ = sender.send(finished);
+    });
+    async move {
+        match spawned {
+            Ok(_) => receiver.await.unwrap_or_else(|_| Finished::Panicked {
+                message: "the action's thread ended without an outcome".to_owned(),
+                location: None,
+            }),
+            Err(error) => Finished::Returned(Err(Failure::Action(
+                Error::new(error).context("cannot start a thread for the action"),
+            ))),
+        }
     }
 }
 

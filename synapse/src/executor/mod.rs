@@ -8,15 +8,16 @@ mod process;
 pub mod ray;
 pub mod remote;
 
+pub use crate::context::CANCEL_GRACE;
 pub use error::{ErrorKind, ErrorReport, RunError};
 pub(crate) use local::lookup;
-pub use local::{CANCEL_GRACE, LocalExecutor, RunHandle};
+pub use local::{LocalExecutor, RunHandle};
 pub use panic::install_panic_hook;
 pub use process::ProcessExecutor;
 pub use ray::{RayActorExecutor, RayJobExecutor};
 
 use crate::context::PluginEnvironment;
-use crate::events::{EventSink, RunId};
+use crate::events::{EventSink, RunId, TerminalGuard};
 use crate::registry::registry;
 use serde_json::Value;
 use std::fmt;
@@ -136,6 +137,10 @@ pub struct RunOptions {
     /// The plugin directory shipped to Ray with the binary (config.yaml, schemas, data;
     /// default: the directory the plugin binary was built from, when it still exists).
     pub plugin_dir: Option<PathBuf>,
+    /// Runs a local action on a thread of its own, so that code blocking its thread cannot
+    /// keep cancellation and timeouts from working (see [`LocalExecutor::with_action_thread`];
+    /// the plugin CLI sets it).
+    pub action_thread: bool,
 }
 
 impl RunOptions {
@@ -203,17 +208,42 @@ impl RunOptions {
 
 /// [`run_plugin`], with options: the plugin binary for remote modes, the Ray address, sinks,
 /// cancellation, ids.
+///
+/// The sinks see the run's events as a local run emits them, in every mode, and the stream
+/// always ends with exactly one `result` or `error` event: when the run fails where no event
+/// can come from (no Ray address, a dashboard that does not answer, a child process that
+/// died), the `error` event is emitted here, naming what failed and where.
 pub async fn run_plugin_with(
     plugin_code: &str,
     action: &str,
     params: Value,
     mode: ExecutionMode,
-    options: RunOptions,
+    mut options: RunOptions,
 ) -> Result<Value, RunError> {
-    let registry = registry()?;
     let run_id = options.run_id.clone().unwrap_or_else(RunId::random);
+    if options.sinks.is_empty() {
+        // Nobody to tell: the outcome is all there is.
+        return run_in_mode(plugin_code, action, params, mode, options, run_id).await;
+    }
+    // Whatever fails, and wherever, the run's stream ends with exactly one terminal event.
+    let guard = TerminalGuard::new(run_id.clone(), std::mem::take(&mut options.sinks));
+    options.sinks = vec![guard.sink()];
+    let outcome = run_in_mode(plugin_code, action, params, mode, options, run_id).await;
+    guard.close(&outcome);
+    outcome
+}
+
+async fn run_in_mode(
+    plugin_code: &str,
+    action: &str,
+    params: Value,
+    mode: ExecutionMode,
+    options: RunOptions,
+    run_id: RunId,
+) -> Result<Value, RunError> {
     match mode {
         ExecutionMode::Local => {
+            let registry = registry()?;
             let Some(plugin) = registry.for_plugin(plugin_code) else {
                 return Err(RunError::PluginNotFound {
                     code: plugin_code.to_owned(),
@@ -232,6 +262,7 @@ pub async fn run_plugin_with(
             if let Some(cancel) = options.cancel {
                 executor = executor.with_cancellation(cancel);
             }
+            executor = executor.with_action_thread(options.action_thread);
             executor.run(&plugin, descriptor, params, run_id).await
         }
         ExecutionMode::Process => {

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::{ExitStatus, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio_util::sync::CancellationToken;
 
 /// Runs each action in a fresh child process of the plugin binary (`<binary> run <action>
@@ -122,40 +122,57 @@ impl ProcessExecutor {
         // own report says why, so a write error here is not the story.
         let _ = stdin.write_all(&body).await;
         drop(stdin);
+        // Both pipes are read to their end whatever they carry (a child that prints binary
+        // data must not stall on a full pipe nobody reads).
         let stderr_tail = tokio::spawn(async move {
-            let mut lines = BufReader::new(stderr).lines();
+            let mut reader = BufReader::new(stderr);
             let mut tail = VecDeque::with_capacity(STDERR_TAIL);
-            while let Ok(Some(line)) = lines.next_line().await {
+            let mut line = Vec::new();
+            // A line is cut at 4 KiB (its rest reads as the next line): a tail, bounded.
+            while matches!((&mut reader).take(4096).read_until(b'\n', &mut line).await, Ok(n) if n > 0) {
                 if tail.len() == STDERR_TAIL {
                     tail.pop_front();
                 }
-                tail.push_back(line);
+                let text = String::from_utf8_lossy(&line);
+                tail.push_back(text.trim_end_matches(['\n', '\r']).to_owned());
+                line.clear();
             }
             tail
         });
         let mut stream = RemoteStream::new(action, Some(run_id), self.sinks.clone());
-        let mut lines = BufReader::new(stdout).lines();
+        let mut stdout = stdout;
+        let mut chunk = vec![0u8; 64 * 1024];
         let cancel = self.cancel.clone().unwrap_or_default();
         let mut signalled = false;
+        // Once signalled: when to kill the child unless it has ended; and when it last said
+        // anything (a child rolling back after its grace is given time while it moves on).
+        let mut kill_at: Option<tokio::time::Instant> = None;
+        let mut last_heard = tokio::time::Instant::now();
         loop {
             tokio::select! {
-                line = lines.next_line() => match line {
-                    Ok(Some(line)) => {
-                        stream.push_line(&line);
+                read = stdout.read(&mut chunk) => match read {
+                    Ok(n) if n > 0 => {
+                        stream.push_bytes(&chunk[..n]);
+                        last_heard = tokio::time::Instant::now();
                     }
-                    Ok(None) | Err(_) => break,
+                    _ => break,
                 },
                 () = cancel.cancelled(), if !signalled => {
                     signalled = true;
                     terminate(&child);
-                    let grace = self.grace;
-                    let pid = child.id();
-                    tokio::spawn(async move {
-                        tokio::time::sleep(grace).await;
-                        if let Some(pid) = pid {
+                    kill_at = Some(tokio::time::Instant::now() + self.grace);
+                }
+                () = sleep_until_some(kill_at) => {
+                    // The grace covers the action, never its rollbacks: a child unwinding is
+                    // killed only when it has said nothing for a whole rollback limit.
+                    if stream.is_unwinding() && last_heard.elapsed() < crate::steps::ROLLBACK_LIMIT {
+                        kill_at = Some(tokio::time::Instant::now() + std::time::Duration::from_millis(100));
+                    } else {
+                        kill_at = None;
+                        if let Some(pid) = child.id() {
                             kill(pid);
                         }
-                    });
+                    }
                 }
             }
         }
@@ -169,6 +186,14 @@ impl ProcessExecutor {
                 reason: describe_exit(status.ok(), &tail),
             }),
         }
+    }
+}
+
+/// Sleeps until `at`, or forever when there is no `at`.
+async fn sleep_until_some(at: Option<tokio::time::Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
     }
 }
 

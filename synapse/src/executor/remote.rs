@@ -38,9 +38,35 @@ pub struct RemoteStream {
     own: Sequence,
     /// The runs of a pipeline run's actions ([`RunId::action_run`]), each in its own sequence.
     actions: BTreeMap<RunId, Sequence>,
-    partial: String,
+    /// The start of a line whose end has not arrived yet (bytes: a chunk may end inside a
+    /// character, and a foreign line need not be UTF-8 at all).
+    partial: Vec<u8>,
     outcome: Option<Result<Value, ErrorReport>>,
     skipped: Vec<String>,
+    unwinding: Unwinding,
+}
+
+/// Whether the run's workflow is stopping a step or rolling back, as its events tell.
+#[derive(Default)]
+struct Unwinding {
+    /// A step failed for good (the workflow rolls back from there to the run's end).
+    failed: bool,
+    /// Rollbacks begun and not yet ended (a retried attempt's, too).
+    open: u32,
+}
+
+impl Unwinding {
+    fn see(&mut self, kind: &EventKind) {
+        match kind {
+            EventKind::StepFailed { will_retry: false, .. } => self.failed = true,
+            EventKind::RollbackStarted {} => self.open += 1,
+            EventKind::RollbackCompleted { .. } | EventKind::RollbackFailed { .. } => {
+                self.open = self.open.saturating_sub(1)
+            }
+            EventKind::Result { .. } | EventKind::Error { .. } => *self = Unwinding::default(),
+            _ => {}
+        }
+    }
 }
 
 /// One run's events on their way back into sequence order.
@@ -87,20 +113,53 @@ impl RemoteStream {
             sinks,
             own: Sequence::default(),
             actions: BTreeMap::new(),
-            partial: String::new(),
+            partial: Vec::new(),
             outcome: None,
             skipped: Vec::new(),
+            unwinding: Unwinding::default(),
         }
     }
 
     /// Feeds a chunk of output; complete lines are read, a trailing partial line is kept for
     /// the next chunk.
     pub fn push_text(&mut self, chunk: &str) {
-        self.partial.push_str(chunk);
-        while let Some(end) = self.partial.find('\n') {
-            let line: String = self.partial.drain(..=end).collect();
-            self.push_line(line.trim_end_matches(['\n', '\r']));
+        self.push_bytes(chunk.as_bytes());
+    }
+
+    /// Feeds a chunk of raw output, as it comes from a pipe or a socket: split anywhere, even
+    /// inside a character, and not necessarily UTF-8. Complete lines are read (a line that is
+    /// not UTF-8 is decoded lossily, so it can never stop the stream); a trailing partial line
+    /// is kept for the next chunk.
+    ///
+    /// ```
+    /// use synapse::executor::remote::RemoteStream;
+    /// let mut stream = RemoteStream::new("noop", None, vec![]);
+    /// let line = r#"{"v":1,"run":"r1","seq":0,"ts":"2026-11-24T10:00:00Z","type":"result","value":"é"}"#;
+    /// let bytes = [b"\xff\xfe binary noise\n".as_slice(), line.as_bytes(), b"\n"].concat();
+    /// for chunk in bytes.chunks(3) {
+    ///     stream.push_bytes(chunk); // splits "é" in two, among others
+    /// }
+    /// assert_eq!(stream.into_result().unwrap().unwrap(), serde_json::json!("é"));
+    /// ```
+    pub fn push_bytes(&mut self, chunk: &[u8]) {
+        let mut rest = chunk;
+        while let Some(end) = rest.iter().position(|&b| b == b'\n') {
+            if self.partial.is_empty() {
+                self.push_raw_line(&rest[..end]);
+            } else {
+                let mut line = std::mem::take(&mut self.partial);
+                line.extend_from_slice(&rest[..end]);
+                self.push_raw_line(&line);
+            }
+            rest = &rest[end + 1..];
         }
+        self.partial.extend_from_slice(rest);
+    }
+
+    fn push_raw_line(&mut self, line: &[u8]) {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        let text = String::from_utf8_lossy(line);
+        self.push_line(&text);
     }
 
     /// Feeds one line: an event line (marked or plain JSON) is taken, anything else ignored.
@@ -139,6 +198,9 @@ impl RemoteStream {
         let sequence = if own { &mut self.own } else { self.actions.entry(event.run.clone()).or_default() };
         if sequence.insert(event) {
             while let Some(event) = sequence.pop_ready() {
+                if own {
+                    self.unwinding.see(&event.kind);
+                }
                 deliver(&self.sinks, &mut self.outcome, &event, own);
             }
         }
@@ -164,7 +226,7 @@ impl RemoteStream {
     pub fn drain(&mut self) {
         if !self.partial.is_empty() {
             let line = std::mem::take(&mut self.partial);
-            self.push_line(&line);
+            self.push_raw_line(&line);
         }
         for event in self.actions.values_mut().flat_map(Sequence::drain) {
             deliver(&self.sinks, &mut self.outcome, &event, false);
@@ -175,6 +237,13 @@ impl RemoteStream {
         for sink in &self.sinks {
             sink.flush();
         }
+    }
+
+    /// Whether the run's workflow is unwinding (a step failed, or was cancelled, and the
+    /// rollbacks have not finished), as far as its events have arrived: a remote run's own
+    /// cancellation grace never cuts its rollbacks short, and neither may its caller's.
+    pub fn is_unwinding(&self) -> bool {
+        self.unwinding.failed || self.unwinding.open > 0
     }
 
     /// Whether the run's outcome (its last line) has arrived.

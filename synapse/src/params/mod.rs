@@ -27,10 +27,14 @@
 //! ```
 
 mod schema;
+mod text;
 mod violation;
+mod whole_numbers;
 
 pub(crate) use schema::deserialize;
 pub use schema::{HasSchema, SchemaCell, schema_of};
+pub use text::from_text;
+pub(crate) use violation::join_property;
 pub use violation::{ParamsError, Violation, Violations};
 
 use serde::Serialize;
@@ -39,6 +43,40 @@ use serde_json::Value;
 
 /// An action's params type. Implemented by [`#[params]`](crate::params); not meant to be
 /// implemented by hand.
+///
+/// The published schema and the check never disagree: whatever [`validate`](Self::validate)
+/// accepts, [`parse`](Self::parse) turns into the type, and the other way round.
+///
+/// - **Whole floats are integers.** JSON Schema counts `32.0` as an integer, and so does the
+///   Python SDK; so `"batch_size": 32.0` fills a `u32` with 32, for every integer width, inside
+///   `Option`s, `Vec`s, maps, nested structs and enums. The float is turned into an integer only
+///   where the Rust type asks for one: a `serde_json::Value` field keeps `32.0` as it was given.
+///   `32.5` is refused as a `type` violation at its path (`must be an integer (got number 32.5)`).
+/// - **Ranges are the type's.** The schema publishes the range of every fixed-width number
+///   (`u8` has `maximum: 255`, `i64` has `maximum: 9223372036854775807`, `f32` is bounded by
+///   `f32::MAX`), compared exactly: `9.223372036854775807e18` (2^63 as a float) is refused for an
+///   `i64` by the schema, not later by deserialization. A `#[param(range(...))]` wider than its
+///   type is narrowed to the type.
+/// - **Text is read once, strictly.** [`from_text`] reads params text (a leading byte-order
+///   mark skipped, a key given twice refused at its path).
+///
+/// ```
+/// use synapse::prelude::*;
+///
+/// #[params]
+/// #[derive(Debug)]
+/// pub struct TrainParams {
+///     pub epochs: u32,
+///     pub extra: Option<serde_json::Value>,
+/// }
+///
+/// let params = TrainParams::parse(json!({"epochs": 32.0, "extra": {"lr": 1.0}})).unwrap();
+/// assert_eq!(params.epochs, 32);
+/// assert!(params.extra.unwrap()["lr"].is_f64(), "untyped values keep their floats");
+///
+/// let error = TrainParams::parse(json!({"epochs": 32.5})).unwrap_err();
+/// assert_eq!(error.to_string(), "  - $.epochs: must be an integer (got number 32.5)");
+/// ```
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be used as action params",
     label = "not a `#[params]` type",

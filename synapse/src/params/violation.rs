@@ -15,7 +15,9 @@ pub struct Violation {
     /// Where: a JSONPath into the input, like `$.batch_size` or `$.items[2].name`.
     pub path: String,
     /// Which constraint, named by its JSON Schema keyword (`minimum`, `required`,
-    /// `additionalProperties`, `type`, …), or `json` for input that is not JSON at all.
+    /// `additionalProperties`, `type`, …), or `json` for input that is not JSON at all,
+    /// `duplicate` for a key given twice in params text, `finite` for a NaN or infinite float
+    /// in a result.
     pub constraint: String,
     /// What is wrong, in words: `must be at least 1 (got 0)`.
     pub message: String,
@@ -184,7 +186,7 @@ fn message(kind: &ValidationErrorKind, value: &Value) -> String {
                     names.join(" or ")
                 }
             };
-            format!("must be {expected} (got {} {got})", json_type(value))
+            format!("must be {expected} (got {})", typed_preview(value))
         }
         ValidationErrorKind::Minimum { limit } => format!("must be at least {limit} (got {got})"),
         ValidationErrorKind::Maximum { limit } => format!("must be at most {limit} (got {got})"),
@@ -235,6 +237,15 @@ fn article(type_name: &str) -> String {
         "object" => "an object".into(),
         "null" => "null".into(),
         other => format!("a {other}"),
+    }
+}
+
+/// A value with its JSON type, for type violations: `string "2"`, `number 32.5`, `null`,
+/// `an array of 0 items` (where the preview already names the type, it is not said twice).
+fn typed_preview(value: &Value) -> String {
+    match value {
+        Value::Null | Value::Array(_) | Value::Object(_) => preview(value),
+        other => format!("{} {}", json_type(other), preview(other)),
     }
 }
 
@@ -359,7 +370,7 @@ pub(crate) fn render_location(location: &Location, instance: &Value) -> String {
 }
 
 /// `$.name`, or `$['odd key']` for keys that are not plain identifiers.
-fn join_property(parent: &str, name: &str) -> String {
+pub(crate) fn join_property(parent: &str, name: &str) -> String {
     let plain = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
     if plain {
@@ -392,6 +403,19 @@ mod tests {
         let instance = serde_json::json!({"items": [{"0": {"odd key": 1}}]});
         let location = Location::new().join("items").join(0usize).join("0").join("odd key");
         assert_eq!(render_location(&location, &instance), "$.items[0]['0']['odd key']");
+    }
+
+    #[test]
+    fn type_violations_name_the_type_once() {
+        use jsonschema::JsonType::{Integer, Object};
+        use serde_json::json;
+        let must_be = |t, value: Value| message(&ValidationErrorKind::Type { kind: TypeKind::Single(t) }, &value);
+        assert_eq!(must_be(Object, Value::Null), "must be an object (got null)");
+        assert_eq!(must_be(Object, json!([])), "must be an object (got an array of 0 items)");
+        assert_eq!(must_be(Object, json!({"a": 1})), "must be an object (got an object with 1 field)");
+        assert_eq!(must_be(Integer, json!("2")), "must be an integer (got string \"2\")");
+        assert_eq!(must_be(Integer, json!(32.5)), "must be an integer (got number 32.5)");
+        assert_eq!(must_be(Integer, json!(true)), "must be an integer (got boolean true)");
     }
 
     #[test]

@@ -8,7 +8,7 @@ use super::claim::HeldClaim;
 use super::store::{Checkpoint, NewRun, RunStatus, RunStore, StoreError};
 use crate::context::PluginEnvironment;
 use crate::events::{Emitter, Event, EventKind, EventSink, RunId};
-use crate::executor::{ErrorReport, LocalExecutor, RunError};
+use crate::executor::{ErrorKind, ErrorReport, LocalExecutor, RunError};
 use crate::params::ParamsError;
 use crate::registry::{Registry, RegistryError, registry};
 use serde_json::{Map, Value};
@@ -81,14 +81,26 @@ pub enum PipelineError {
 }
 
 impl PipelineError {
-    /// The plugin binary's exit code for this error: 2 for bad input, 130 for a cancelled
-    /// action, 1 otherwise.
-    pub fn exit_code(&self) -> u8 {
+    /// The kind of failure, as the run's `error` event and the exit code tell it: the
+    /// action's own kind when an action failed; `usage` for a request that cannot be served
+    /// (an unknown pipeline, resuming a run that completed or whose pipeline changed);
+    /// `registry` for a pipeline that does not chain (a build problem of the plugin).
+    pub fn kind(&self) -> ErrorKind {
         match self {
-            PipelineError::InvalidParams(_) | PipelineError::UnknownPipeline { .. } => 2,
-            PipelineError::ActionFailed { source, .. } => source.exit_code(),
-            _ => 1,
+            PipelineError::ActionFailed { source, .. } => source.kind(),
+            PipelineError::InvalidParams(_) => ErrorKind::InvalidParams,
+            PipelineError::UnknownPipeline { .. }
+            | PipelineError::Changed { .. }
+            | PipelineError::AlreadyCompleted { .. } => ErrorKind::Usage,
+            PipelineError::Chain { .. } | PipelineError::Registry(_) => ErrorKind::Registry,
+            PipelineError::Store(_) => ErrorKind::Infrastructure,
         }
+    }
+
+    /// The plugin binary's exit code for this error (see [`ErrorKind::exit_code`]): 2 for bad
+    /// input or a request that cannot be served, 130 for a cancelled action, 1 otherwise.
+    pub fn exit_code(&self) -> u8 {
+        self.kind().exit_code()
     }
 
     /// As the `error` event of the pipeline run.
@@ -109,7 +121,7 @@ impl PipelineError {
             }
             other => {
                 let mut report = RunError::Infrastructure(other.to_string()).report();
-                report.message = other.to_string();
+                report.kind = other.kind();
                 report.causes.clear();
                 report
             }
@@ -146,12 +158,21 @@ pub struct PipelineRunner {
     job_id: Option<String>,
     cancel: Option<CancellationToken>,
     take_over: bool,
+    action_thread: bool,
 }
 
 impl PipelineRunner {
     /// A runner recording into `store`.
     pub fn new(store: Arc<RunStore>) -> Self {
-        PipelineRunner { store, sinks: Vec::new(), env: None, job_id: None, cancel: None, take_over: false }
+        PipelineRunner {
+            store,
+            sinks: Vec::new(),
+            env: None,
+            job_id: None,
+            cancel: None,
+            take_over: false,
+            action_thread: false,
+        }
     }
 
     /// The run store.
@@ -180,6 +201,14 @@ impl PipelineRunner {
     /// Cancels the action in flight (the run stops there, resumable) when `token` fires.
     pub fn with_cancellation(mut self, token: CancellationToken) -> Self {
         self.cancel = Some(token);
+        self
+    }
+
+    /// Runs each action on a thread of its own (see
+    /// [`LocalExecutor::with_action_thread`](crate::LocalExecutor::with_action_thread); the
+    /// plugin CLI does).
+    pub fn with_action_thread(mut self, yes: bool) -> Self {
+        self.action_thread = yes;
         self
     }
 
@@ -243,20 +272,20 @@ impl PipelineRunner {
     /// process drives the run (see [`with_take_over`](Self::with_take_over)).
     pub async fn resume(&self, run_id: &str) -> Result<PipelineOutcome, PipelineError> {
         // Claim the run before reading it: what it holds cannot change under this process.
-        let claim = match HeldClaim::take(&self.store, run_id, self.take_over) {
-            Ok(claim) => claim,
-            // The run's own event log belongs to its holder: tell only this caller's sinks.
-            Err(error @ StoreError::RunClaimed { .. }) => {
-                return Err(finish_with(&self.emitter(&RunId::from(run_id), false), error.into()));
+        // Until the run is known to be this process's, failures are told only to this caller's
+        // sinks (a claimed run's event log belongs to its holder; an unknown run has none).
+        let untold = |error: PipelineError| finish_with(&self.emitter(&RunId::from(run_id), false), error);
+        let claim = HeldClaim::take(&self.store, run_id, self.take_over).map_err(|error| untold(error.into()))?;
+        let record = match self.store.run(run_id) {
+            Ok(Some(record)) => record,
+            Ok(None) => {
+                let store = self.store.path().map(Into::into);
+                return Err(untold(StoreError::UnknownRun { run_id: run_id.to_owned(), store }.into()));
             }
-            Err(error) => return Err(error.into()),
+            Err(error) => return Err(untold(error.into())),
         };
-        let record = self.store.run(run_id)?.ok_or_else(|| StoreError::UnknownRun {
-            run_id: run_id.to_owned(),
-            store: self.store.path().map(Into::into),
-        })?;
         let emitter = self.emitter(&RunId::from(run_id), true);
-        let plugin = registry()?;
+        let plugin = registry().map_err(|error| finish_with(&emitter, error.into()))?;
         let Some(pipeline) = plugin.pipeline(&record.pipeline) else {
             return Err(finish_with(
                 &emitter,
@@ -281,9 +310,10 @@ impl PipelineRunner {
             ));
         }
         let next = record.next_action().unwrap_or(record.actions.len());
-        let accumulated = match self.store.latest_checkpoint(run_id)? {
-            Some(checkpoint) => checkpoint.params_snapshot.as_object().cloned().unwrap_or_default(),
-            None => record.params.as_object().cloned().unwrap_or_default(),
+        let accumulated = match self.store.latest_checkpoint(run_id) {
+            Ok(Some(checkpoint)) => checkpoint.params_snapshot.as_object().cloned().unwrap_or_default(),
+            Ok(None) => record.params.as_object().cloned().unwrap_or_default(),
+            Err(error) => return Err(finish_with(&emitter, error.into())),
         };
         let results: Vec<Value> =
             record.actions[..next].iter().map(|a| a.result.clone().unwrap_or(Value::Null)).collect();
@@ -349,7 +379,7 @@ impl PipelineRunner {
             }
             let started = Instant::now();
             let params = chain::params_for(action, &accumulated);
-            let mut executor = LocalExecutor::new();
+            let mut executor = LocalExecutor::new().with_action_thread(self.action_thread);
             if let Some(env) = &self.env {
                 executor = executor.with_env(env.clone());
             }

@@ -89,6 +89,16 @@ impl<'a, C> StepCx<'a, C> {
     pub fn check_cancelled(&self) -> Result<()> {
         self.ctx.check_cancelled()
     }
+
+    /// Runs blocking work on tokio's blocking pool, tracked for the run: before this step is
+    /// rolled back, the workflow waits for it to end (see [`Context::spawn_blocking`]).
+    pub fn spawn_blocking<F, R>(&self, work: F) -> tokio::task::JoinHandle<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        self.ctx.spawn_blocking(work)
+    }
 }
 
 impl<C> Deref for StepCx<'_, C> {

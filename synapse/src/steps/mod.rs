@@ -15,6 +15,18 @@
 //! rolled back; a rollback that fails is recorded and the others still run. The error names the
 //! failing step, keeps its original cause, and lists the outcome of every rollback.
 //!
+//! What holds for real code, blocking code included:
+//! - **Retries** start each attempt from a fresh undo record: the failed attempt's partial
+//!   effects are rolled back first (reported like any rollback), so nothing is recorded twice.
+//! - **Background work** started with [`StepCx::spawn_blocking`] (or
+//!   [`Context::spawn_blocking`](crate::Context::spawn_blocking)) has ended before any rollback
+//!   runs, so a rollback never races a write it is meant to undo.
+//! - **Timeouts**: a step body that blocks its thread keeps the timer from firing, but if it
+//!   returns past its `timeout` the attempt counts as timed out all the same.
+//! - **Cancellation** gives the action [`CANCEL_GRACE`](crate::context::CANCEL_GRACE) to stop;
+//!   the rollbacks that follow are not cut short by it: each runs to completion, bounded by its
+//!   step's `timeout`, or by [`ROLLBACK_LIMIT`] for a step without one.
+//!
 //! ```
 //! use synapse::prelude::*;
 //! use synapse::steps::{Step, StepCx, Workflow};
@@ -84,6 +96,12 @@ pub use registry::{StepRegistry, StepRegistryError};
 
 use crate::error::Result;
 use std::future::Future;
+use std::time::Duration;
+
+/// How long one step's rollback may take when the step sets no `timeout` (with one, the
+/// timeout bounds its rollback too); past it the rollback is reported as timed out and the
+/// next one runs.
+pub const ROLLBACK_LIMIT: Duration = Duration::from_secs(300);
 
 /// A workflow step over the shared state `C`.
 ///
@@ -109,8 +127,11 @@ pub trait Step<C: Send + 'static>: StepInfo + Send + Sync + 'static {
         false
     }
 
-    /// Undoes what `undo` records. Called for a completed step when a later one fails, and for
-    /// the failing step itself (with what it recorded before failing).
+    /// Undoes what `undo` records. Called for a completed step when a later one fails, for the
+    /// failing step itself (with what it recorded before failing), and for each attempt that
+    /// is retried (before the next attempt, which starts from a fresh record). It runs to
+    /// completion even when the run was cancelled, bounded by the step's `timeout` or by
+    /// [`ROLLBACK_LIMIT`].
     fn rollback(&self, cx: &mut StepCx<'_, C>, undo: Self::Undo) -> impl Future<Output = Result<()>> + Send {
         let _ = (cx, undo);
         async { Ok(()) }

@@ -147,11 +147,15 @@ impl<'h, C: Send + 'static> Orchestrator<'h, C> {
             }
             emitter.emit_in_step(Some(entry.name), EventKind::StepStarted { index, weight: entry.weight });
             let step_started = Instant::now();
-            let mut undo = step.new_undo();
+            let mut undo = Some(step.new_undo());
             let mut attempts = 0;
+            // A retried attempt's partial effects are undone before the next attempt, which
+            // starts from a fresh undo record; a failing undo ends the retries.
+            let mut retry_rollbacks = Vec::new();
             let failure = loop {
                 attempts += 1;
-                let attempt = attempt(step, &mut cx, &mut undo, ctx).await;
+                let record = undo.get_or_insert_with(|| step.new_undo());
+                let attempt = attempt(step, &mut cx, record, ctx).await;
                 let Err(attempt_error) = attempt else { break None };
                 let retry = attempt_error.retryable() && attempts <= step.spec().retries;
                 emitter.emit_in_step(
@@ -160,6 +164,16 @@ impl<'h, C: Send + 'static> Orchestrator<'h, C> {
                 );
                 if !retry {
                     break Some(attempt_error);
+                }
+                if let Some(partial) = undo.take() {
+                    let _unwinding = ctx.control().unwinding();
+                    fence(ctx, entry.name).await;
+                    let outcome = rollback(step, &mut cx, partial, ctx).await;
+                    let failed = outcome.error.is_some();
+                    retry_rollbacks.push(outcome);
+                    if failed {
+                        break Some(attempt_error);
+                    }
                 }
                 let wait = step.spec().backoff_before(attempts);
                 tokio::select! {
@@ -181,12 +195,12 @@ impl<'h, C: Send + 'static> Orchestrator<'h, C> {
                     let mut result = StepResult::new(entry.name, StepStatus::Completed, attempts, elapsed);
                     result.output = output;
                     results.push(result);
-                    done.push((index, undo));
+                    done.push((index, undo.unwrap_or_else(|| step.new_undo())));
                 }
                 Some(failure) => {
                     let kind = failure.kind();
                     let error = failure.into_error();
-                    let failing = Some((undo, elapsed));
+                    let failing = Some(Failing { undo, elapsed, rolled_back: retry_rollbacks });
                     return Err(run
                         .fail(ctx, state, &overall, index, kind, attempts, error, failing, done, results)
                         .await);
@@ -199,6 +213,31 @@ impl<'h, C: Send + 'static> Orchestrator<'h, C> {
         }
         Ok(WorkflowReport { steps: results, elapsed: started.elapsed() })
     }
+}
+
+/// The failing step: what its last attempt recorded (none when a failed undo of an earlier
+/// attempt ended the retries), how long it ran, and the undos of its retried attempts.
+struct Failing {
+    undo: Option<Box<dyn Any + Send + Sync>>,
+    elapsed: Duration,
+    rolled_back: Vec<RollbackOutcome>,
+}
+
+/// Waits until the background work the run started with [`Context::spawn_blocking`] (or
+/// [`Context::spawn`]) has ended, so a rollback never races a write it is meant to undo.
+async fn fence(ctx: &Context, step: &str) {
+    let running = ctx.control().running_tasks();
+    if running > 0 {
+        ctx.emitter().emit_in_step(
+            Some(step),
+            EventKind::LogLine {
+                level: crate::events::LogLevel::Debug,
+                message: format!("waiting for {running} background task(s) of the run to end before rolling back"),
+                target: None,
+            },
+        );
+    }
+    ctx.control().tasks_finished().await;
 }
 
 /// The steps and plan of one run (what failure handling needs; shareable across awaits).
@@ -220,17 +259,21 @@ impl<C: Send + 'static> Run<'_, C> {
         kind: FailureKind,
         attempts: u32,
         cause: Error,
-        failing: Option<(Box<dyn Any + Send + Sync>, Duration)>,
+        failing: Option<Failing>,
         done: Vec<(usize, Box<dyn Any + Send + Sync>)>,
         mut results: Vec<StepResult>,
     ) -> WorkflowError {
+        // Stopping and rolling back: the executor's cancellation grace waits for this.
+        let _unwinding = ctx.control().unwinding();
+        fence(ctx, self.steps[index].name()).await;
         let mut rollbacks = Vec::new();
         let failing_undo = match failing {
-            Some((undo, elapsed)) => {
+            Some(Failing { undo, elapsed, rolled_back }) => {
                 let mut result = StepResult::new(self.steps[index].name(), StepStatus::Failed, attempts, elapsed);
                 result.error = Some(format!("{cause:#}"));
                 results.push(result);
-                Some((index, undo))
+                rollbacks.extend(rolled_back);
+                undo.map(|undo| (index, undo))
             }
             None => None,
         };
@@ -319,7 +362,9 @@ async fn attempt<C: Send + 'static>(
     ctx: &Context,
 ) -> Result<(), Attempt> {
     let timeout = step.spec().timeout;
-    let run = AssertUnwindSafe(step.execute(cx, undo)).catch_unwind();
+    let started = Instant::now();
+    let body = tracing::Instrument::instrument(step.execute(cx, undo), crate::events::capture::step_span(step.name()));
+    let run = AssertUnwindSafe(body).catch_unwind();
     let limited = async {
         match timeout {
             Some(limit) => tokio::time::timeout(limit, run).await.map_err(|_| Attempt::TimedOut(limit)),
@@ -331,6 +376,13 @@ async fn attempt<C: Send + 'static>(
         outcome = limited => outcome?,
         () = ctx.cancellation_token().cancelled() => return Err(Attempt::Cancelled),
     };
+    // A body that blocks its thread keeps the timer from firing; if it succeeds past its
+    // limit, it timed out all the same (a failure keeps its own cause).
+    if let (Some(limit), Ok(Ok(()))) = (timeout, &outcome)
+        && started.elapsed() > limit
+    {
+        return Err(Attempt::TimedOut(limit));
+    }
     match outcome {
         Ok(Ok(())) => Ok(()),
         Ok(Err(error)) => Err(Attempt::Failed(error)),
@@ -347,12 +399,16 @@ async fn rollback<C: Send + 'static>(
 ) -> RollbackOutcome {
     let name = step.name();
     let emitter = ctx.emitter();
+    ctx.control().rollback_began();
     emitter.emit_in_step(Some(name), EventKind::RollbackStarted {});
     let started = Instant::now();
-    let run = AssertUnwindSafe(step.rollback(cx, undo)).catch_unwind();
-    let outcome = match step.spec().timeout {
-        Some(limit) => tokio::time::timeout(limit, run).await.map_err(|_| StepTimedOut(limit).to_string()),
-        None => Ok(run.await),
+    let body = tracing::Instrument::instrument(step.rollback(cx, undo), crate::events::capture::step_span(name));
+    let run = AssertUnwindSafe(body).catch_unwind();
+    let limit = step.spec().timeout.unwrap_or(super::ROLLBACK_LIMIT);
+    let outcome = tokio::time::timeout(limit, run).await.map_err(|_| StepTimedOut(limit).to_string());
+    let outcome = match outcome {
+        Ok(_) if started.elapsed() > limit => Err(StepTimedOut(limit).to_string()),
+        other => other,
     };
     let error = match outcome {
         Ok(Ok(Ok(()))) => None,

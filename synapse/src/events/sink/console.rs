@@ -94,8 +94,15 @@ impl EventSink for ConsoleSink {
                 let short = event.run.as_str().get(..8).unwrap_or(event.run.as_str());
                 Some(paint(styled, Style::new().bold(), &format!("▶ {action}  (run {short})")))
             }
-            EventKind::LogLine { level, message } => {
-                (self.verbose || *level != LogLevel::Debug).then(|| format!("{} {message}", level_tag(styled, *level)))
+            // A captured record passed the run's log filter already: it shows at any level.
+            EventKind::LogLine { level, message, target } => {
+                (self.verbose || *level != LogLevel::Debug || target.is_some()).then(|| {
+                    let source = target
+                        .as_deref()
+                        .map(|target| format!("{} ", paint(styled, Style::new().dim(), &format!("[{target}]"))))
+                        .unwrap_or_default();
+                    format!("{} {source}{message}", level_tag(styled, *level))
+                })
             }
             EventKind::Log { level, event: name, data } => Some(format!(
                 "{} {}{}",
@@ -235,10 +242,17 @@ fn print_line(output: &mut Output, line: &str) {
         Output::Bars { multi, .. } => {
             let _ = multi.println(line);
         }
-        Output::Plain { out, .. } => {
-            let _ = writeln!(out, "{line}");
-        }
+        Output::Plain { out, .. } => write_line(out, line),
     }
+}
+
+/// Writes `line` and its newline in one call, so that a writer locking per call (stderr) never
+/// has another thread's output land inside it.
+fn write_line(out: &mut Box<dyn Write + Send>, line: &str) {
+    let mut whole = String::with_capacity(line.len() + 1);
+    whole.push_str(line);
+    whole.push('\n');
+    let _ = out.write_all(whole.as_bytes());
 }
 
 fn percent(current: u64, total: u64) -> u64 {
@@ -269,7 +283,7 @@ fn progress(output: &mut Output, key: BarKey, label: &str, current: u64, total: 
             let restarted = last.is_some_and(|last| decile < last);
             if last.is_none_or(|last| decile > last) || restarted {
                 shown_decile.insert(key, decile);
-                let _ = writeln!(out, "{label} {:>3}% ({current}/{total})", percent(current, total));
+                write_line(out, &format!("{label} {:>3}% ({current}/{total})", percent(current, total)));
             }
         }
     }

@@ -87,6 +87,17 @@ impl Shipment {
     }
 }
 
+/// The variable of a job's environment that says how long Ray waits, after it sent SIGTERM to
+/// stop the job, before it kills it (Ray's own default: 3 s).
+pub const STOP_WAIT_VAR: &str = "RAY_JOB_STOP_WAIT_TIME_S";
+
+/// How long Ray waits for a stopped job before killing it: the cancellation grace and a
+/// rollback's limit, so that a workflow stopped from outside rolls back to its end. (The
+/// plugin exits as soon as it has; a job's own environment may set another wait.)
+pub(crate) fn stop_wait_secs() -> String {
+    (crate::context::CANCEL_GRACE + crate::steps::ROLLBACK_LIMIT).as_secs().to_string()
+}
+
 /// A run submitted as a Ray job.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RayJob {
@@ -269,6 +280,7 @@ impl RayJobExecutor {
             job = job.with_metadata(*key, *value);
         }
         job = job.with_metadata("synapse.run_id", run_id.to_string());
+        job = job.with_env(STOP_WAIT_VAR, stop_wait_secs());
         for (key, value) in &self.env {
             job = job.with_env(key.clone(), value.clone());
         }
@@ -309,9 +321,8 @@ impl RayJobExecutor {
         let deadline = timeout.map(|t| tokio::time::Instant::now() + t);
         let mut stopping = false;
         loop {
-            let next = follower.next();
             let chunk = tokio::select! {
-                chunk = next => chunk?,
+                chunk = follower.next() => chunk,
                 () = async {
                     match deadline {
                         Some(deadline) => tokio::time::sleep_until(deadline).await,
@@ -334,6 +345,13 @@ impl RayJobExecutor {
                     stopping = true;
                     self.client.stop(&job.id).await?;
                     continue;
+                }
+            };
+            let chunk = match chunk {
+                Ok(chunk) => chunk,
+                Err(error) => {
+                    stream.drain();
+                    return Err(disconnected(job, follower.details(), &error));
                 }
             };
             match chunk {
@@ -369,6 +387,19 @@ impl RayJobExecutor {
     /// Follows `job` to its end, stopping it if the executor's cancellation token fires.
     pub(crate) async fn follow_cancellable(&self, job: &RayJob) -> Result<Value, RunError> {
         self.follow(job, None, self.cancel.as_ref()).await
+    }
+}
+
+/// The error of a job whose log or status could no longer be read before its outcome arrived.
+fn disconnected(job: &RayJob, details: Option<&JobDetails>, error: &super::RayError) -> RunError {
+    let seen = details.map(|d| format!(", last seen {}", d.status)).unwrap_or_default();
+    RunError::Disconnected {
+        action: job.action.clone(),
+        place: format!("Ray job `{}`{seen}", job.id),
+        reason: format!(
+            "{error}; the job may still be running (`jobs status {id}` tells, `jobs stop {id}` stops it)",
+            id = job.id
+        ),
     }
 }
 

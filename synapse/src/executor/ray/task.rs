@@ -141,7 +141,8 @@ impl RayActorExecutor {
             .with_submission_id(id.clone())
             .with_env(WORKER_TOKEN_VAR, token.clone())
             .with_metadata("synapse.plugin", plugin)
-            .with_metadata("synapse.role", "worker");
+            .with_metadata("synapse.role", "worker")
+            .with_env(super::job::STOP_WAIT_VAR, super::job::stop_wait_secs());
         for (key, value) in &self.env {
             job = job.with_env(key.clone(), value.clone());
         }
@@ -182,7 +183,10 @@ impl RayActorExecutor {
                     message.lines().next().unwrap_or_default()
                 )))
             }
-            Ok(Err(error)) => Err(error),
+            Ok(Err(error)) => Err(RunError::Infrastructure(format!(
+                "lost contact with the Ray dashboard while the worker job `{id}` was starting: {error}; the job may \
+                 still be running (`jobs stop {id}` stops it)"
+            ))),
             Err(_) => {
                 let _ = self.client.stop(id).await;
                 Err(RunError::Infrastructure(format!(
@@ -224,7 +228,7 @@ impl RayActorExecutor {
                 let reason = match failure {
                     WorkerFailure::Unreachable(reason) | WorkerFailure::Refused(reason) => reason,
                 };
-                let status = match self.client.status(&job).await {
+                let status = match self.settled_status(&job).await {
                     Ok(details) if details.status.is_terminal() => {
                         let message = details.message.unwrap_or_default();
                         format!("; its Ray job is {}: {}", details.status, message.lines().next().unwrap_or_default())
@@ -245,6 +249,20 @@ impl RayActorExecutor {
                     reason: format!("{reason}{status}"),
                 })
             }
+        }
+    }
+
+    /// The status of the worker job `job`, once Ray has noticed what happened to it: a worker
+    /// that just died is still RUNNING for Ray until its supervisor's next look (a tenth of a
+    /// second), so a status that is not terminal is asked again for up to two seconds.
+    async fn settled_status(&self, job: &str) -> Result<super::JobDetails, super::RayError> {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(2);
+        loop {
+            let details = self.client.status(job).await?;
+            if details.status.is_terminal() || tokio::time::Instant::now() >= deadline {
+                return Ok(details);
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
 

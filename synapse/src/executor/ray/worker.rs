@@ -58,10 +58,14 @@ struct WorkerState {
     plugin: String,
     /// Held while a run is in flight: runs are served one at a time.
     serial: Mutex<()>,
+    /// Cancelled when the worker is told to stop: every run in flight is cancelled with it.
+    stopping: CancellationToken,
 }
 
-/// Serves runs on `bind` until the process is stopped; prints the announcement line first.
-pub async fn serve(bind: SocketAddr, token: String) -> Result<(), RunError> {
+/// Serves runs on `bind` until `stop` is cancelled (the plugin CLI cancels it on SIGTERM, which
+/// is how Ray stops the worker's job); prints the announcement line first. Stopping cancels the
+/// run in flight (its workflow rolls back) and ends once its outcome has been sent.
+pub async fn serve(bind: SocketAddr, token: String, stop: CancellationToken) -> Result<(), RunError> {
     let registry = registry()?;
     let plugin = registry.plugin().code;
     if token.len() < 16 {
@@ -75,7 +79,7 @@ pub async fn serve(bind: SocketAddr, token: String) -> Result<(), RunError> {
     let addr = listener
         .local_addr()
         .map_err(|error| RunError::Infrastructure(format!("the worker's listening address is unknown: {error}")))?;
-    let state = Arc::new(WorkerState { token, plugin: plugin.clone(), serial: Mutex::new(()) });
+    let state = Arc::new(WorkerState { token, plugin: plugin.clone(), serial: Mutex::new(()), stopping: stop.clone() });
     let app = axum::Router::new().route("/health", get(health)).route("/run", post(run)).with_state(state);
     let announcement = WorkerAnnouncement { addr, pid: std::process::id(), plugin };
     println!("{WORKER_LINE_MARKER}{}", serde_json::to_string(&announcement).unwrap_or_default());
@@ -84,6 +88,7 @@ pub async fn serve(bind: SocketAddr, token: String) -> Result<(), RunError> {
         let _ = stream.set_nodelay(true);
     });
     axum::serve(listener, app)
+        .with_graceful_shutdown(async move { stop.cancelled().await })
         .await
         .map_err(|error| RunError::Infrastructure(format!("the worker on {addr} stopped serving: {error}")))
 }
@@ -134,7 +139,10 @@ async fn run(State(state): State<Arc<WorkerState>>, headers: HeaderMap, body: ax
         Err(error) => return (StatusCode::BAD_REQUEST, format!("not a run request: {error}\n")).into_response(),
     };
     let (sender, receiver) = mpsc::unbounded_channel();
-    let cancel = CancellationToken::new();
+    if state.stopping.is_cancelled() {
+        return (StatusCode::SERVICE_UNAVAILABLE, "the worker is stopping\n").into_response();
+    }
+    let cancel = state.stopping.child_token();
     let closed = sender.clone();
     let watch = cancel.clone();
     // A client that goes away (its response dropped) cancels the run; once the run is over the
@@ -154,10 +162,22 @@ async fn run(State(state): State<Arc<WorkerState>>, headers: HeaderMap, body: ax
             .and_then(|registry| crate::executor::lookup(registry, &request.action).map(|d| (registry, d)));
         match resolved {
             Ok((registry, descriptor)) => {
-                let mut executor = LocalExecutor::new().with_sink(sink).with_cancellation(cancel.clone());
+                let mut executor =
+                    LocalExecutor::new().with_sink(sink).with_cancellation(cancel.clone()).with_action_thread(true);
                 executor.job_id = request.job_id;
-                // The executor sends the terminal event itself; the outcome is not needed here.
-                let _ = executor.run(registry, descriptor, request.params, run_id).await;
+                // The executor sends the terminal event itself.
+                let outcome = executor.run(registry, descriptor, request.params, run_id).await;
+                if let Err(error) = outcome
+                    && error.was_abandoned()
+                {
+                    // The action's thread ignores its cancellation and still runs: nothing of a
+                    // run may outlive it, so this worker ends (once the response is out) and
+                    // the next run starts a new one.
+                    drop(executor);
+                    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+                    eprintln!("the worker exits: run `{}` could not be stopped", request.action);
+                    std::process::exit(1);
+                }
             }
             Err(error) => {
                 let emitter = crate::events::Emitter::new(run_id, vec![sink]);

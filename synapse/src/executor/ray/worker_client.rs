@@ -143,7 +143,7 @@ impl WorkerClient {
         loop {
             tokio::select! {
                 chunk = body.next() => match chunk {
-                    Some(Ok(bytes)) => stream.push_text(&String::from_utf8_lossy(&bytes)),
+                    Some(Ok(bytes)) => stream.push_bytes(&bytes),
                     Some(Err(error)) => {
                         if let Some(outcome) = stream.into_result() {
                             return Ok(outcome);

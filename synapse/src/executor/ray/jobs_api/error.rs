@@ -155,8 +155,10 @@ pub enum RayError {
         reason: String,
     },
     /// The dashboard answered with an error status.
-    #[error("the Ray dashboard answered {method} {path} with HTTP {status}: {message}")]
+    #[error("the Ray dashboard at {address} answered {method} {path} with HTTP {status}: {message}")]
     Api {
+        /// The dashboard address.
+        address: String,
         /// The HTTP method.
         method: &'static str,
         /// The path asked for.
@@ -221,7 +223,7 @@ pub(crate) fn bytes(n: u64) -> String {
 pub(crate) fn ray_message(body: &str) -> String {
     let body = body.trim();
     if body.starts_with('<') {
-        return html_title(body).unwrap_or_else(|| body.chars().take(200).collect());
+        return html_text(body);
     }
     let lines: Vec<&str> = body.lines().collect();
     const MARKER: &str = "Traceback (most recent call last):";
@@ -273,11 +275,65 @@ fn strip_exception_name(line: &str) -> &str {
     if plain && exception { message.trim() } else { line }
 }
 
-fn html_title(body: &str) -> Option<String> {
+/// What an HTML error page says: its title, and the first line of its text that is not the
+/// title again (a proxy's or server's error page: "502 Bad Gateway", "Server got itself in
+/// trouble"); never its markup.
+fn html_text(body: &str) -> String {
     let lower = body.to_ascii_lowercase();
-    let start = lower.find("<title>")? + "<title>".len();
-    let end = lower[start..].find("</title>")? + start;
-    Some(body[start..end].trim().to_owned())
+    let title = (|| {
+        let start = lower.find("<title>")? + "<title>".len();
+        let end = lower[start..].find("</title>")? + start;
+        Some(collapse(&body[start..end]))
+    })()
+    .filter(|title| !title.is_empty());
+    // The text outside tags (and outside <head>, <script> and <style>), one line per block.
+    let mut text = String::new();
+    let mut rest = body;
+    let mut skip_until: Option<&str> = None;
+    while let Some(open) = rest.find('<') {
+        if skip_until.is_none() {
+            text.push_str(&rest[..open]);
+        }
+        let Some(close) = rest[open..].find('>') else { break };
+        let tag = rest[open + 1..open + close].trim().to_ascii_lowercase();
+        let name = tag.trim_start_matches('/').split([' ', '\t', '\n', '/']).next().unwrap_or_default().to_owned();
+        match skip_until {
+            Some(end) if tag.starts_with('/') && name == end => skip_until = None,
+            Some(_) => {}
+            None if matches!(name.as_str(), "head" | "script" | "style") && !tag.starts_with('/') => {
+                skip_until = Some(match name.as_str() {
+                    "head" => "head",
+                    "script" => "script",
+                    _ => "style",
+                });
+            }
+            None => text.push('\n'),
+        }
+        rest = &rest[open + close + 1..];
+    }
+    if skip_until.is_none() {
+        text.push_str(rest);
+    }
+    let detail = text.lines().map(collapse).find(|line| !line.is_empty() && Some(line) != title.as_ref());
+    let message = match (title, detail) {
+        (Some(title), Some(detail)) => format!("{title}: {detail}"),
+        (Some(title), None) => title,
+        (None, Some(detail)) => detail,
+        (None, None) => "an HTML page without text".to_owned(),
+    };
+    message.chars().take(300).collect()
+}
+
+/// `text` with entities for the common characters decoded and whitespace runs collapsed.
+fn collapse(text: &str) -> String {
+    let decoded = text
+        .replace("&nbsp;", " ")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&");
+    decoded.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// What a request was for: decides how an error status is read.
@@ -317,7 +373,8 @@ pub(crate) fn classify(
         (413, Call::Upload { name, size }) => {
             return RayError::PackageTooLarge { name: name.to_owned(), size, limit: MAX_UPLOAD_BYTES };
         }
-        (400..=599, Call::Submit(id)) => {
+        // An HTML page is not Ray speaking (a proxy, a web server in Ray's place): say where.
+        (400..=599, Call::Submit(id)) if !body.trim_start().starts_with('<') => {
             return match id {
                 Some(id) if message.contains("already exists") => {
                     RayError::AlreadyExists { id: id.to_owned(), message }
@@ -333,7 +390,7 @@ pub(crate) fn classify(
         }
         _ => {}
     }
-    RayError::Api { method, path: path.to_owned(), status, message }
+    RayError::Api { address: address.to_owned(), method, path: path.to_owned(), status, message }
 }
 
 /// A short reason for a transport error: the innermost I/O error's kind when there is one.
@@ -444,6 +501,12 @@ TypeError: entrypoint_num_cpus must be a number, got <class 'str'>
             "JobSubmitRequest.__init__() got an unexpected keyword argument 'bogus'"
         );
         assert_eq!(ray_message("<html><head><title>404 Not Found</title></head></html>"), "404 Not Found");
+        let page = "<!DOCTYPE html>\n<html><head><title>500 Internal Server Error</title>\n<style>body { color: red }</style></head>\n\
+                    <body><h1>500 Internal Server Error</h1>\n<p>Server got itself in&nbsp;trouble &amp; gave up</p>\n\
+                    <script>var x = '<b>';</script></body></html>";
+        assert_eq!(ray_message(page), "500 Internal Server Error: Server got itself in trouble & gave up");
+        assert_eq!(ray_message("<p>bad gateway</p>"), "bad gateway");
+        assert_eq!(ray_message("<html></html>"), "an HTML page without text");
         assert_eq!(ray_message("404: Not Found"), "404: Not Found");
     }
 
@@ -455,6 +518,13 @@ TypeError: entrypoint_num_cpus must be a number, got <class 'str'>
         assert_eq!(
             error.to_string(),
             "Ray rejected the job submission: Job with submission_id probe-2 already exists. Please use a different submission_id."
+        );
+
+        let page = "<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>";
+        let error = classify(address, "POST", "/api/jobs/", Call::Submit(Some("probe-3")), 502, page);
+        assert_eq!(
+            error.to_string(),
+            "the Ray dashboard at http://127.0.0.1:8265 answered POST /api/jobs/ with HTTP 502: 502 Bad Gateway"
         );
 
         let error = classify(address, "POST", "api/jobs/", Call::Submit(None), 400, BAD_TYPE);
@@ -495,7 +565,10 @@ TypeError: entrypoint_num_cpus must be a number, got <class 'str'>
         );
 
         let error = classify(address, "GET", "api/nothing", Call::Plain, 404, "404: Not Found");
-        assert_eq!(error.to_string(), "the Ray dashboard answered GET api/nothing with HTTP 404: 404: Not Found");
+        assert_eq!(
+            error.to_string(),
+            "the Ray dashboard at http://127.0.0.1:8265 answered GET api/nothing with HTTP 404: 404: Not Found"
+        );
     }
 
     #[test]

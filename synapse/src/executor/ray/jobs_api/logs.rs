@@ -379,6 +379,19 @@ mod tests {
     }
 
     #[test]
+    fn bytes_that_are_not_utf8_never_stop_the_log() {
+        let client = RayJobsClient::new("http://127.0.0.1:9").unwrap();
+        let mut follower = client.follow_logs("j").unwrap();
+        let mut out = String::new();
+        for chunk in [&b"a\xff\xfe"[..], b"\xf0", b"\n\xc3", b"(b\n", b"tail"] {
+            if let Some(piece) = follower.take(chunk) {
+                out.push_str(&piece);
+            }
+        }
+        assert_eq!(out, "a\u{fffd}\u{fffd}\u{fffd}\n\u{fffd}(b\ntail");
+    }
+
+    #[test]
     fn text_is_returned_in_whole_characters() {
         let client = RayJobsClient::new("http://127.0.0.1:9").unwrap();
         let mut follower = client.follow_logs("j").unwrap();
