@@ -16,7 +16,8 @@ use serde_json::Value;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::SystemTime;
 
-/// Guards the end of one run's stream on its way to the sinks (see the [module](self) docs).
+/// Guards the end of one run's stream on its way to the sinks: it passes every event through,
+/// and makes sure the run ends with exactly one terminal event.
 ///
 /// ```
 /// use synapse::events::{Emitter, EventKind, RunId, TerminalGuard, sink::MemorySink};
