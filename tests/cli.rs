@@ -397,12 +397,14 @@ fn usage_errors_exit_2() {
 /// returns its exit code, everything it printed on stdout, and how long it took to end after
 /// the signal.
 fn signal_a_blocked_action(params: &str, signal: &str) -> (Option<i32>, String, std::time::Duration) {
-    let mut child = Command::new(FAULTY)
-        .args(["run", "block", "--json", "--params", params])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start the plugin");
+    signal_when_blocking(&["run", "block", "--json", "--params", params], signal)
+}
+
+/// Starts `faulty-plugin` with `args` (a `--json` run), waits for its `blocking` event, sends
+/// `signal`, and returns its exit code, its stdout, and how long it took to end after it.
+fn signal_when_blocking(args: &[&str], signal: &str) -> (Option<i32>, String, std::time::Duration) {
+    let mut child =
+        Command::new(FAULTY).args(args).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().expect("start the plugin");
     let mut reader = BufReader::new(child.stdout.take().expect("piped stdout"));
     let mut seen = String::new();
     loop {
@@ -474,4 +476,41 @@ fn remote_failures_are_shown_and_emitted_naming_what_and_where() {
         assert_eq!(error.kind, synapse::executor::ErrorKind::Infrastructure);
         assert_eq!(error.message, "Ray dashboard unreachable at http://127.0.0.1:9: connection refused", "{mode}");
     }
+}
+
+#[test]
+fn a_workflow_whose_step_blocks_past_the_grace_still_rolls_back_in_every_local_mode() {
+    for mode in ["local", "process"] {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let params = json!({"dir": dir.path(), "block_ms": 2000}).to_string();
+        let args =
+            ["run", "block_in_workflow", "--json", "--mode", mode, "--cancel-grace", "300ms", "--params", &params];
+        let (code, stdout, _) = signal_when_blocking(&args, "-TERM");
+        assert_eq!(code, Some(130), "{mode}: {stdout}");
+        let events = events(&stdout);
+        assert_well_formed(&events);
+        let waited = events.iter().any(|e| {
+            matches!(&e.kind, EventKind::LogLine { message, .. } if message.contains("waiting for it so that it can roll back"))
+        });
+        assert!(waited, "{mode}: the run said it waits for its workflow: {stdout}");
+        let Some(EventKind::Error { error }) = events.last().map(|e| &e.kind) else { panic!("{mode}: no error") };
+        assert_eq!(error.kind, synapse::executor::ErrorKind::Cancelled, "{mode}: {}", error.message);
+        let rolled_back: Vec<(&str, bool)> =
+            error.rollbacks.iter().map(|r| (r.step.as_str(), r.error.is_none())).collect();
+        assert_eq!(rolled_back, [("block_thread", true), ("mark", true)], "{mode}: {}", error.message);
+        assert!(!dir.path().join("mark.txt").exists(), "{mode}: the workflow rolled back");
+    }
+}
+
+#[test]
+fn a_blocking_sync_action_in_a_child_process_is_cancelled_not_lost() {
+    let args =
+        ["run", "block", "--json", "--mode", "process", "--cancel-grace", "300ms", "--params", r#"{"millis": 60000}"#];
+    let (code, stdout, took) = signal_when_blocking(&args, "-INT");
+    assert_eq!(code, Some(130), "{stdout}");
+    assert!(took < std::time::Duration::from_secs(30), "ended after {took:?}");
+    let events = events(&stdout);
+    let Some(EventKind::Error { error }) = events.last().map(|e| &e.kind) else { panic!("no error event") };
+    assert_eq!(error.kind, synapse::executor::ErrorKind::Cancelled, "{}", error.message);
+    assert!(error.message.contains("did not stop within 300ms"), "{}", error.message);
 }

@@ -14,13 +14,14 @@ use tracing_subscriber::layer::SubscriberExt;
 
 const FAULTY: &str = env!("CARGO_BIN_EXE_faulty-plugin");
 
-/// The captured records of a run: (level, target, step, message).
+/// The captured records of a run: (level, target, step, message and ` field=value` pairs).
 fn captured(events: &[Event]) -> Vec<(LogLevel, String, Option<String>, String)> {
     events
         .iter()
         .filter_map(|e| match &e.kind {
-            EventKind::LogLine { level, message, target: Some(target) } => {
-                Some((*level, target.clone(), e.step.clone(), message.clone()))
+            EventKind::LogLine { level, message, target: Some(target), fields } => {
+                let fields: String = fields.iter().map(|(key, value)| format!(" {key}={value}")).collect();
+                Some((*level, target.clone(), e.step.clone(), format!("{message}{fields}")))
             }
             _ => None,
         })
@@ -51,6 +52,12 @@ fn what_the_action_logs_becomes_events_of_its_run_in_every_process() {
         let events = events(&ran.stdout);
         assert_well_formed(&events);
         assert_eq!(captured(&events), expected, "{mode}");
+        // The fields of a record stay fields, with their JSON types.
+        let training = events.iter().find_map(|e| match &e.kind {
+            EventKind::LogLine { message, fields, .. } if message == "training" => Some(fields.clone()),
+            _ => None,
+        });
+        assert_eq!(training.map(serde_json::Value::Object), Some(json!({"epoch": 1, "loss": 0.25})), "{mode}");
         // The level: --log-level (forwarded to the child), else RUST_LOG.
         let ran = run(FAULTY, &["run", "logs", "--json", "--mode", mode, "--log-level", "debug"]);
         let debug = captured(&events_of(&ran.stdout));

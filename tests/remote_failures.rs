@@ -33,8 +33,14 @@ fn example(name: &str) -> String {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("examples").join(name).to_string_lossy().into_owned()
 }
 
-/// Runs `mode` against `address` (none: no address at all), with `--json` or for a person.
+/// Runs `mode` against `address` (none: no address at all), with `--json` or for a person,
+/// shipping the example's own directory.
 fn run(mode: Mode, address: Option<&str>, json: bool) -> Ran {
+    run_shipping(mode, address, json, None)
+}
+
+/// [`run`], shipping `plugin_dir` instead of the example's directory.
+fn run_shipping(mode: Mode, address: Option<&str>, json: bool, plugin_dir: Option<&Path>) -> Ran {
     let store = tempfile::tempdir().expect("temp dir");
     let store_path = store.path().join("runs.db").to_string_lossy().into_owned();
     let mut command = match mode {
@@ -42,13 +48,14 @@ fn run(mode: Mode, address: Option<&str>, json: bool) -> Ran {
             let mut command = Command::new(QUICKSTART);
             let mode = if matches!(mode, Mode::Task) { "task" } else { "job" };
             command.args(["run", "process", "--params", PARAMS, "--mode", mode, "--plugin-dir"]);
-            command.arg(example("quickstart"));
+            command.arg(plugin_dir.map_or_else(|| example("quickstart"), |dir| dir.to_string_lossy().into_owned()));
             command
         }
         Mode::PipelineJob => {
             let mut command = Command::new(DATASET);
             command.args(["pipeline", "run", "dataset", "--params", r#"{"work_dir": "/tmp/w"}"#, "--mode", "job"]);
-            command.args(["--store", &store_path, "--plugin-dir"]).arg(example("dataset_pipeline"));
+            let dir = plugin_dir.map_or_else(|| example("dataset_pipeline"), |dir| dir.to_string_lossy().into_owned());
+            command.args(["--store", &store_path, "--plugin-dir", &dir]);
             command
         }
     };
@@ -113,6 +120,44 @@ fn an_html_error_page_is_read_for_its_words_and_names_the_dashboard() {
             error.message
         );
         assert!(!error.message.contains('<'), "no markup: {}", error.message);
+    }
+}
+
+#[test]
+fn a_package_that_cannot_be_built_names_the_file() {
+    let temp = tempfile::tempdir().expect("temp dir");
+    // A named pipe (reading it would wait forever) and a link to nothing, each in a plugin
+    // directory of its own.
+    let fifo_dir = temp.path().join("with-fifo");
+    std::fs::create_dir_all(fifo_dir.join("data")).expect("mkdir");
+    let made = Command::new("mkfifo").arg(fifo_dir.join("data/feed")).status().expect("run mkfifo");
+    assert!(made.success());
+    let link_dir = temp.path().join("with-link");
+    std::fs::create_dir_all(&link_dir).expect("mkdir");
+    std::os::unix::fs::symlink(temp.path().join("gone.csv"), link_dir.join("samples.csv")).expect("symlink");
+    let cases = [
+        (fifo_dir.join("data/feed"), "is a FIFO (named pipe), not a file", &fifo_dir),
+        (link_dir.join("samples.csv"), "is a symbolic link to", &link_dir),
+    ];
+    for (path, says, dir) in cases {
+        for mode in MODES {
+            for json in [false, true] {
+                let ran = run_shipping(mode, Some("http://127.0.0.1:9"), json, Some(dir));
+                assert_eq!(ran.code, Some(1), "{mode:?}: {}", ran.stderr);
+                let message = if json {
+                    let events = events(&ran.stdout);
+                    assert_eq!(events.len(), 1, "{mode:?}: exactly the error event: {}", ran.stdout);
+                    let EventKind::Error { error } = &events[0].kind else { panic!("{mode:?}: {}", ran.stdout) };
+                    assert_eq!(error.kind, ErrorKind::Infrastructure);
+                    error.message.clone()
+                } else {
+                    let line = ran.stderr.lines().find(|l| l.starts_with('✖')).map(str::to_owned);
+                    line.unwrap_or_else(|| panic!("{mode:?}: no ✖ line:\n{}", ran.stderr))
+                };
+                assert!(message.contains(&format!("`{}`", path.display())), "{mode:?}: {message}");
+                assert!(message.contains(says), "{mode:?}: {message}");
+            }
+        }
     }
 }
 

@@ -10,7 +10,7 @@ use synapse::events::sink::MemorySink;
 use synapse::executor::ray::worker::{WORKER_LINE_MARKER, WORKER_TOKEN_VAR, WorkerAnnouncement};
 use synapse::executor::ray::worker_client::WorkerClient;
 use synapse::executor::{ErrorKind, ExecutionMode, RunOptions, run_plugin_with};
-use synapse::{CancellationToken, EventKind, RunError, events::RunId};
+use synapse::{CancellationToken, EventKind, events::RunId};
 use synapse_tests::{assert_same_events, assert_well_formed};
 
 use faulty_plugin as _;
@@ -116,10 +116,30 @@ fn a_client_that_goes_away_cancels_its_run() {
         cancel.cancel();
         run.await.expect("join").expect_err("cancelled")
     });
-    assert!(matches!(error, RunError::Cancelled { .. }), "{error}");
-    // The worker noticed and is free again: the next run is served.
+    // Cancelling asks the worker to cancel the run, which ends as locally, with its own error
+    // event (the action saw its token).
+    assert_eq!(error.kind(), synapse::executor::ErrorKind::Cancelled, "{error}");
+    let events = memory.events();
+    assert!(events.iter().any(|e| matches!(&e.kind, EventKind::Log { event, .. } if event == "cancellation_observed")));
+    assert!(matches!(events.last().map(|e| &e.kind), Some(EventKind::Error { .. })), "the run's own error ends it");
+    // The worker is free again: the next run is served.
     let result = rt
         .block_on(client.run("read_env", json!({"key": "NOTHING"}), RunId::random(), vec![], None))
         .expect("the worker serves the next run");
+    assert_eq!(result["value"], -1);
+
+    // A client that goes away (its connection dropped) cancels its run too.
+    let gone = client.clone();
+    rt.block_on(async move {
+        let run =
+            tokio::spawn(
+                async move { gone.run("wait", json!({"millis": 60_000}), RunId::random(), vec![], None).await },
+            );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        run.abort();
+    });
+    let result = rt
+        .block_on(client.run("read_env", json!({"key": "NOTHING"}), RunId::random(), vec![], None))
+        .expect("the worker serves the next run once the abandoned one stopped");
     assert_eq!(result["value"], -1);
 }

@@ -208,8 +208,14 @@ impl Registry {
     /// The actions of the plugin `code` (its `plugin!` code or the package name of the crate
     /// defining the actions), with that plugin's identity; `None` when nothing matches.
     pub fn for_plugin(&self, code: &str) -> Option<Registry> {
+        self.plugin_view(code).map(std::borrow::Cow::into_owned)
+    }
+
+    /// Like [`for_plugin`](Self::for_plugin), borrowing this registry when it is that plugin's
+    /// already (a binary of one plugin: the usual case, and then nothing is copied).
+    pub fn plugin_view(&self, code: &str) -> Option<std::borrow::Cow<'_, Registry>> {
         if same_code(code, &self.plugin.code) && self.plugins.iter().all(|p| same_code(p.code, code)) {
-            return Some(self.clone());
+            return Some(std::borrow::Cow::Borrowed(self));
         }
         let actions: Vec<_> = self.actions.iter().copied().filter(|a| same_code(a.meta().crate_name, code)).collect();
         let pipelines: Vec<_> = self.pipelines.iter().copied().filter(|p| same_code(p.crate_name, code)).collect();
@@ -218,7 +224,7 @@ impl Registry {
             return None;
         }
         let plugin = declared.map(PluginInfo::from).unwrap_or_else(|| synthesized(code));
-        Some(Registry { plugin, actions, pipelines, plugins: self.plugins })
+        Some(std::borrow::Cow::Owned(Registry { plugin, actions, pipelines, plugins: self.plugins }))
     }
 
     /// The pipelines, sorted by name.
@@ -276,6 +282,15 @@ impl Registry {
             }
         }
         codes
+    }
+
+    /// The code of the plugin `action` belongs to (see [`plugin_of`](Self::plugin_of)), without
+    /// copying the plugin's identity.
+    pub fn plugin_code_of(&self, action: &ActionDescriptor) -> &str {
+        self.plugins
+            .iter()
+            .find(|p| same_code(p.code, action.meta().crate_name))
+            .map_or(self.plugin.code.as_str(), |p| p.code)
     }
 
     /// The plugin `action` belongs to: the `plugin!` of its crate, else this registry's plugin

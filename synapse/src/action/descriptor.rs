@@ -141,8 +141,12 @@ impl ActionDescriptor {
     /// where the schema refuses the `null` it became is reported as just that, at its field; one
     /// where the schema allows `null` (an `Option<f64>`) is returned as `null`, with a warning
     /// on `logger`.
+    #[inline]
     pub(crate) fn check_result(&self, produced: Produced, logger: &Logger) -> Result<Value, Violations> {
         let Produced { value, non_finite } = produced;
+        if non_finite.is_empty() {
+            return self.validate_result(&value).map(|()| value);
+        }
         let mut violations: Vec<Violation> =
             self.validate_result(&value).err().map(|v| v.iter().cloned().collect()).unwrap_or_default();
         for found in non_finite {
@@ -176,8 +180,10 @@ fn run_erased<A: Action + ConstructAction>(
         let value = serde_json::to_value(&output).map_err(|error| {
             Failure::Action(Error::new(error).context("the result could not be serialized to JSON"))
         })?;
-        // A NaN or infinity became `null`: only a result with a `null` needs looking through.
-        let non_finite = if holds_null(&value) { non_finite_floats(&output) } else { Vec::new() };
+        // A NaN or infinity became `null`: only a result that can hold floats, and holds a
+        // `null`, needs looking through.
+        let floats = <A::Output as HasSchema>::schema_cell().holds_floats();
+        let non_finite = if floats && holds_null(&value) { non_finite_floats(&output) } else { Vec::new() };
         Ok(Produced { value, non_finite })
     })
 }

@@ -100,8 +100,14 @@ fn run_command(args: RunArgs, guard: &Arc<TerminalGuard>, run_id: RunId) -> Resu
         env_vars.push(("RUST_LOG".to_owned(), filter.to_owned()));
     }
     let descriptor = crate::executor::lookup(registry, &args.action)?;
+    if let Some(dir) = args.plugin_dir.as_deref().filter(|dir| !dir.is_dir()) {
+        return Err(RunError::Usage(format!(
+            "the plugin directory `{}` given with --plugin-dir is not a directory",
+            dir.display()
+        )));
+    }
     let runtime = runtime().map_err(|_| RunError::Infrastructure("cannot start the async runtime".into()))?;
-    let plugin = registry.plugin_of(descriptor).code;
+    let plugin = registry.plugin_code_of(descriptor).to_owned();
     if args.detach {
         if args.mode != ExecutionMode::Job {
             return Err(RunError::Usage(format!(
@@ -135,12 +141,13 @@ fn run_command(args: RunArgs, guard: &Arc<TerminalGuard>, run_id: RunId) -> Resu
         binary: None,
         plugin_dir: args.plugin_dir.clone(),
         action_thread: true,
+        grace: Some(args.cancel_grace),
     };
     let outcome = runtime.block_on(async {
         // Registered before the action starts, so an interrupt can never find the default
         // handler (which would kill the process without rollback or a final event).
         match Interrupts::register() {
-            Ok(interrupts) => drop(tokio::spawn(interrupts.cancel_on_first(cancel))),
+            Ok(interrupts) => drop(tokio::spawn(interrupts.cancel_on_first_ending(cancel, Some(guard.clone())))),
             Err(error) => eprintln!("warning: Ctrl-C will not cancel this run gracefully: {error}"),
         }
         let outcome = crate::executor::run_plugin_with(&plugin, descriptor.name(), params, args.mode, options).await;
@@ -193,11 +200,31 @@ impl Interrupts {
     }
 
     /// First signal: cancel the run (the action sees its token; rollbacks run). Second: leave.
-    pub(super) async fn cancel_on_first(mut self, cancel: CancellationToken) {
+    pub(super) async fn cancel_on_first(self, cancel: CancellationToken) {
+        self.cancel_on_first_ending(cancel, None).await;
+    }
+
+    /// [`cancel_on_first`](Self::cancel_on_first), ending the run's stream (with `guard`) before
+    /// leaving on the second signal: the run did not end by itself, and says so.
+    pub(super) async fn cancel_on_first_ending(mut self, cancel: CancellationToken, guard: Option<Arc<TerminalGuard>>) {
         self.next().await;
-        eprintln!("\ncancelling… (press Ctrl-C again to exit immediately)");
+        eprintln!("\ncancelling… (interrupt again to exit at once, without waiting for the action or its rollbacks)");
         cancel.cancel();
         self.next().await;
+        if let Some(guard) = guard {
+            let error = RunError::Cancelled {
+                action: String::new(),
+                detail: Some(crate::error::Error::msg(
+                    "interrupted twice: exited at once, without waiting for the action or its rollbacks",
+                )),
+            };
+            let mut report = error.report();
+            report.message = "the run was interrupted twice and exited at once, without waiting for the action \
+                              or its rollbacks"
+                .to_owned();
+            report.action = None;
+            guard.fail(report);
+        }
         std::process::exit(130);
     }
 }

@@ -151,6 +151,10 @@ struct RunArgs {
     /// Also show debug lines and developer events.
     #[arg(long, short)]
     verbose: bool,
+    /// How long a cancelled action (Ctrl-C, SIGTERM, a stopped job) may take to stop before it
+    /// is abandoned; a workflow's rollbacks are never cut short by it.
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration, default_value = "5s")]
+    cancel_grace: std::time::Duration,
 }
 
 #[derive(Args, Debug)]
@@ -197,11 +201,20 @@ pub fn main(info: BinaryInfo) -> ExitCode {
         Ok(cli) => cli,
         Err(error) => {
             let _ = error.print();
-            return ExitCode::from(if error.use_stderr() { 2 } else { 0 });
+            if !error.use_stderr() {
+                return ExitCode::SUCCESS; // --help, --version
+            }
+            // A run asked for its events on stdout ends with its error event even when its
+            // command line could not be read.
+            let text = error.render().to_string();
+            let message = text.lines().next().unwrap_or("invalid command line").trim_start_matches("error: ");
+            usage_event(message);
+            return ExitCode::from(commands::USAGE);
         }
     };
     if let Err(error) = crate::events::capture::install(cli.log_level.as_deref()) {
         eprintln!("error: {error}");
+        usage_event(&error.to_string());
         return ExitCode::from(commands::USAGE);
     }
     let code = match cli.command {
@@ -214,6 +227,26 @@ pub fn main(info: BinaryInfo) -> ExitCode {
         Command::Pipeline(args) => pipeline::command(args),
     };
     ExitCode::from(code)
+}
+
+/// When the command line asks for events on stdout (`--json`, `--marked`), writes a run's one
+/// `error` event there, of kind `usage`, saying `message`: a run that could not even start
+/// still ends its stream.
+fn usage_event(message: &str) {
+    let args: Vec<String> = std::env::args().collect();
+    let marked = args.iter().any(|a| a == "--marked");
+    if !marked && !args.iter().any(|a| a == "--json") {
+        return;
+    }
+    let run_id = args
+        .iter()
+        .position(|a| a == "--run-id")
+        .and_then(|at| args.get(at + 1))
+        .map(|id| crate::events::RunId::from(id.as_str()))
+        .unwrap_or_else(crate::events::RunId::random);
+    let sink = commands::output_sink(true, marked, false);
+    let guard = crate::events::TerminalGuard::new(run_id, vec![sink]);
+    guard.fail(crate::executor::RunError::Usage(message.to_owned()).report());
 }
 
 /// Parses the command line, presenting the binary as the plugin (its name, version and

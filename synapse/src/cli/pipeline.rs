@@ -335,7 +335,7 @@ fn on_ray(output: &OutputArgs, store: Option<&std::path::Path>, submit: Submit, 
     let executor = executor.with_sink(guard.sink()).with_cancellation(cancel.clone());
     let outcome = runtime.block_on(async {
         if let Ok(interrupts) = Interrupts::register() {
-            drop(tokio::spawn(interrupts.cancel_on_first(cancel)));
+            drop(tokio::spawn(interrupts.cancel_on_first_ending(cancel, Some(guard.clone()))));
         }
         let job = match submit {
             Submit::Run { pipeline, params, run_id, .. } => executor.submit_as(pipeline, params, run_id).await?,
@@ -365,7 +365,7 @@ fn fail_pipeline(guard: &TerminalGuard, error: PipelineError) -> u8 {
 
 /// Runs `start` on a current-thread runtime with Ctrl-C/SIGTERM cancelling the action in
 /// flight, and prints the outcome.
-fn drive<F, Fut>(runner: PipelineRunner, guard: &TerminalGuard, json: bool, start: F) -> u8
+fn drive<F, Fut>(runner: PipelineRunner, guard: &Arc<TerminalGuard>, json: bool, start: F) -> u8
 where
     F: FnOnce(PipelineRunner) -> Fut,
     Fut: Future<Output = Result<PipelineOutcome, PipelineError>>,
@@ -378,7 +378,7 @@ where
     let runner = runner.with_cancellation(cancel.clone());
     let outcome = runtime.block_on(async {
         match Interrupts::register() {
-            Ok(interrupts) => drop(tokio::spawn(interrupts.cancel_on_first(cancel))),
+            Ok(interrupts) => drop(tokio::spawn(interrupts.cancel_on_first_ending(cancel, Some(guard.clone())))),
             Err(error) => eprintln!("warning: Ctrl-C will not cancel this run gracefully: {error}"),
         }
         start(runner).await

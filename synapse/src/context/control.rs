@@ -1,30 +1,32 @@
 //! What an executor and a workflow share about a run beyond its events: the background work
 //! the action started (so nothing of a run is still writing when it is rolled back or ends),
-//! and whether the run is unwinding (stopping a step and rolling back: the cancellation grace
-//! covers the action, never its rollback).
+//! and whether a workflow of the run is going on, and moving on (a cancelled run is not
+//! abandoned while its workflow can still roll back: the cancellation grace covers the action,
+//! never its rollback).
 
 use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tokio_util::task::TaskTracker;
 
-/// A run's background work and unwinding state, kept in its context (shared by every clone).
+/// A run's background work and workflows, kept in its context (shared by every clone).
 /// Both parts are made on first use: a run that starts no background work and runs no
 /// workflow pays nothing for them.
 #[derive(Default)]
 pub(crate) struct RunControl {
     tasks: OnceLock<TaskTracker>,
-    unwinding: OnceLock<Arc<watch::Sender<Unwound>>>,
+    workflows: OnceLock<Arc<Workflows>>,
 }
 
-/// How many workflows of the run are unwinding right now, and how many rollbacks they began
-/// (each one is progress: an unwinding that moves on is not stuck).
-#[derive(Clone, Copy, Default)]
-struct Unwound {
-    workflows: u32,
-    rollbacks: u64,
+/// How many workflows of the run are going on right now, and how many times they moved on (a
+/// step began or ended, a rollback began): a workflow that moves on is not stuck.
+#[derive(Default)]
+struct Workflows {
+    running: watch::Sender<u32>,
+    moves: AtomicU64,
 }
 
 impl RunControl {
@@ -32,8 +34,8 @@ impl RunControl {
         self.tasks.get_or_init(TaskTracker::new)
     }
 
-    fn unwound(&self) -> &Arc<watch::Sender<Unwound>> {
-        self.unwinding.get_or_init(|| Arc::new(watch::Sender::new(Unwound::default())))
+    fn workflows(&self) -> &Arc<Workflows> {
+        self.workflows.get_or_init(Default::default)
     }
 
     pub(crate) fn spawn_blocking<F, R>(&self, work: F) -> JoinHandle<R>
@@ -68,47 +70,58 @@ impl RunControl {
         }
     }
 
-    /// Marks the run as unwinding until the returned guard is dropped.
-    pub(crate) fn unwinding(&self) -> Unwinding {
-        let unwound = self.unwound();
-        unwound.send_modify(|u| u.workflows += 1);
-        Unwinding { unwinding: unwound.clone() }
+    /// Marks a workflow of the run as going on until the returned guard is dropped.
+    pub(crate) fn workflow(&self) -> WorkflowGoingOn {
+        let workflows = self.workflows();
+        workflows.running.send_modify(|n| *n += 1);
+        WorkflowGoingOn { workflows: workflows.clone() }
     }
 
-    /// Records that an unwinding workflow began another rollback.
-    pub(crate) fn rollback_began(&self) {
-        self.unwound().send_modify(|u| u.rollbacks += 1);
+    /// Records that a workflow of the run moved on (a step began or ended, a rollback began).
+    #[inline]
+    pub(crate) fn moved_on(&self) {
+        if let Some(workflows) = self.workflows.get() {
+            workflows.moves.fetch_add(1, Ordering::Relaxed);
+        }
     }
 
-    /// Waits until no workflow of the run is unwinding, or until one has made no progress (began
-    /// no rollback) for `stalled`; returns whether it settled.
-    pub(crate) async fn settled(&self, stalled: Duration) -> bool {
-        let Some(unwound) = self.unwinding.get() else { return true };
-        let mut receiver = unwound.subscribe();
+    /// Whether a workflow of the run is going on.
+    pub(crate) fn in_workflow(&self) -> bool {
+        self.workflows.get().is_some_and(|workflows| *workflows.running.borrow() > 0)
+    }
+
+    /// Waits until no workflow of the run is going on, or until they have not moved on for
+    /// `stalled`; returns whether they ended.
+    pub(crate) async fn workflows_ended(&self, stalled: Duration) -> bool {
+        let Some(workflows) = self.workflows.get() else { return true };
+        let mut running = workflows.running.subscribe();
         loop {
-            if receiver.borrow_and_update().workflows == 0 {
+            let moves = workflows.moves.load(Ordering::Relaxed);
+            // The sender lives in `self`, so the channel cannot close while this waits.
+            if tokio::time::timeout(stalled, running.wait_for(|n| *n == 0)).await.is_ok() {
                 return true;
             }
-            // The sender lives in `self`, so the channel cannot close while this waits.
-            if tokio::time::timeout(stalled, receiver.changed()).await.is_err() {
+            if workflows.moves.load(Ordering::Relaxed) == moves {
                 return false;
             }
         }
     }
 }
 
-/// The run is unwinding while this lives.
-pub(crate) struct Unwinding {
-    unwinding: Arc<watch::Sender<Unwound>>,
+/// A workflow of the run is going on while this lives.
+pub(crate) struct WorkflowGoingOn {
+    workflows: Arc<Workflows>,
 }
 
-impl Drop for Unwinding {
+impl Drop for WorkflowGoingOn {
     fn drop(&mut self) {
-        self.unwinding.send_modify(|u| u.workflows = u.workflows.saturating_sub(1));
+        self.workflows.running.send_modify(|n| *n = n.saturating_sub(1));
     }
 }
 
-/// How long a cancelled action may keep running to notice its token (and a workflow to stop
-/// its step) before it is dropped. The rollbacks a workflow runs after that are not counted:
-/// each is bounded by its own limit (see [`ROLLBACK_LIMIT`](crate::steps::ROLLBACK_LIMIT)).
+/// How long a cancelled action may keep running to notice its token before it is abandoned.
+/// A workflow is not abandoned while it moves on: a step that blocks its thread is waited for
+/// so that the workflow can roll back, and its rollbacks run to completion, each bounded by its
+/// own limit (see [`ROLLBACK_LIMIT`](crate::steps::ROLLBACK_LIMIT)); only a workflow that does
+/// not move on for that long is abandoned.
 pub const CANCEL_GRACE: Duration = Duration::from_secs(5);

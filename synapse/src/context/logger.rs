@@ -39,7 +39,7 @@ impl Logger {
                 tracing::error!(target: "synapse::action", action, step, run, "{message}")
             }
         }
-        self.emitter.emit_in_step(self.step.as_deref(), EventKind::LogLine { level, message, target: None });
+        self.emitter.emit_in_step(self.step.as_deref(), EventKind::log_line(level, message));
     }
 
     /// Logs a debug line.

@@ -85,9 +85,14 @@ pub(crate) struct Registered {
     run: Option<RunId>,
 }
 
+/// Whether a [`LogCapture`] exists in this process (runs are then spans, and registered).
+pub(crate) fn is_on() -> bool {
+    CAPTURING.load(Ordering::Relaxed)
+}
+
 /// Registers the run of `emitter` for the records logged outside its span, when capture is on.
 pub(crate) fn register(emitter: &Emitter) -> Registered {
-    if !CAPTURING.load(Ordering::Relaxed) {
+    if !is_on() {
         return Registered { run: None };
     }
     let run = emitter.run_id().clone();
@@ -146,27 +151,54 @@ impl Visit for FieldOf<'_> {
     }
 }
 
-/// The message of a record and its other fields, as one line: `message key=value …`.
+/// The message of a record, and its other fields as JSON values.
 #[derive(Default)]
 struct Line {
     message: String,
-    fields: String,
+    fields: serde_json::Map<String, serde_json::Value>,
+}
+
+impl Line {
+    fn field(&mut self, field: &Field, value: serde_json::Value) {
+        // `log` records come with their metadata as `log.*` fields: the target and level say it.
+        if !field.name().starts_with("log.") {
+            self.fields.insert(field.name().to_owned(), value);
+        }
+    }
 }
 
 impl Visit for Line {
     fn record_str(&mut self, field: &Field, value: &str) {
         if field.name() == "message" {
             self.message.push_str(value);
-        } else if !field.name().starts_with("log.") {
-            let _ = write!(self.fields, " {}={value:?}", field.name());
+        } else {
+            self.field(field, value.into());
         }
+    }
+
+    fn record_i64(&mut self, field: &Field, value: i64) {
+        self.field(field, value.into());
+    }
+
+    fn record_u64(&mut self, field: &Field, value: u64) {
+        self.field(field, value.into());
+    }
+
+    fn record_f64(&mut self, field: &Field, value: f64) {
+        // NaN and the infinities have no JSON number: their text says what they are.
+        let value = serde_json::Number::from_f64(value).map_or_else(|| value.to_string().into(), Into::into);
+        self.field(field, value);
+    }
+
+    fn record_bool(&mut self, field: &Field, value: bool) {
+        self.field(field, value.into());
     }
 
     fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
         if field.name() == "message" {
             let _ = write!(self.message, "{value:?}");
-        } else if !field.name().starts_with("log.") {
-            let _ = write!(self.fields, " {}={value:?}", field.name());
+        } else {
+            self.field(field, format!("{value:?}").into());
         }
     }
 }
@@ -203,13 +235,13 @@ where
         }
         let mut line = Line::default();
         event.record(&mut line);
-        let message = line.message + &line.fields;
+        let Line { message, fields } = line;
         let level = level_of(metadata.level());
         let target = metadata.target().to_owned();
         // Logged by a sink while it handles an event (a store that cannot write, say): into
         // the stream it came from it cannot go.
         if super::emitter::delivering() {
-            return to_stderr(level, &target, &message);
+            return to_stderr(level, &target, &message, &fields);
         }
         let mut step = None;
         let mut emitter = None;
@@ -233,9 +265,13 @@ where
         });
         match emitter {
             Some(emitter) => {
-                emitter.emit_in_step(step.as_deref(), EventKind::LogLine { level, message, target: Some(target) })
+                let line = EventKind::LogLine { level, message, target: Some(target), fields };
+                emitter.emit_in_step(step.as_deref(), line)
             }
-            None => to_stderr(level, &target, &message),
+            // Records of no run (the command's own machinery: HTTP clients, packaging) are
+            // shown from warnings up, whatever the level asked for the runs.
+            None if level >= LogLevel::Warning => to_stderr(level, &target, &message, &fields),
+            None => {}
         }
     }
 }
@@ -250,8 +286,9 @@ fn level_of(level: &Level) -> LogLevel {
 }
 
 /// A record that belongs to no run: one line on standard error, written whole.
-fn to_stderr(level: LogLevel, target: &str, message: &str) {
-    let line = format!("{level} [{target}] {message}\n");
+fn to_stderr(level: LogLevel, target: &str, message: &str, fields: &serde_json::Map<String, serde_json::Value>) {
+    let fields: String = fields.iter().map(|(key, value)| format!(" {key}={value}")).collect();
+    let line = format!("{level} [{target}] {message}{fields}\n");
     let _ = std::io::stderr().lock().write_all(line.as_bytes());
 }
 
@@ -293,19 +330,28 @@ pub enum InstallError {
 /// this; a host application adds [`LogCapture`] to its own subscriber instead.
 pub fn install(level: Option<&str>) -> Result<(), InstallError> {
     use tracing_subscriber::layer::SubscriberExt;
-    let (filter, origin) = match level {
-        Some(level) => (level.to_owned(), "--log-level"),
-        None => match std::env::var("RUST_LOG") {
-            Ok(value) if !value.trim().is_empty() => (value, "RUST_LOG"),
-            _ => ("info".to_owned(), "the default"),
-        },
-    };
-    let targets: tracing_subscriber::filter::Targets =
-        filter.parse().map_err(|error: tracing_subscriber::filter::ParseError| InstallError::Filter {
-            filter: filter.clone(),
+    let parse = |filter: &str, origin: &'static str| {
+        filter.parse::<tracing_subscriber::filter::Targets>().map_err(|error| InstallError::Filter {
+            filter: filter.to_owned(),
             origin,
             reason: error.to_string(),
-        })?;
+        })
+    };
+    let (filter, targets) = match level {
+        Some(level) => (level.to_owned(), parse(level, "--log-level")?),
+        None => match std::env::var("RUST_LOG").ok().filter(|value| !value.trim().is_empty()) {
+            // RUST_LOG is often set for other programs, in a syntax of theirs: one this cannot
+            // read does not stop the command, it falls back to the default.
+            Some(value) => match parse(&value, "RUST_LOG") {
+                Ok(targets) => (value, targets),
+                Err(error) => {
+                    eprintln!("warning: {error}; capturing at `info` instead");
+                    ("info".to_owned(), parse("info", "the default")?)
+                }
+            },
+            None => ("info".to_owned(), parse("info", "the default")?),
+        },
+    };
     let max = tracing_subscriber::layer::Filter::<tracing_subscriber::Registry>::max_level_hint(&targets)
         .unwrap_or(tracing_subscriber::filter::LevelFilter::TRACE);
     // The run and step spans are always on, whatever the level: they say which run a record

@@ -191,6 +191,10 @@ pub enum EventKind {
         /// path: `my_plugin::train`); absent for the logger's own lines.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         target: Option<String>,
+        /// The fields of a captured `tracing` record besides its message
+        /// (`tracing::info!(epoch = 1, loss = 0.25, "training")` gives `{"epoch": 1, "loss": 0.25}`).
+        #[serde(default, skip_serializing_if = "serde_json::Map::is_empty")]
+        fields: serde_json::Map<String, Value>,
     },
     /// A structured event ([`Context::log`](crate::Context::log)).
     Log {
@@ -335,6 +339,11 @@ pub enum EventKind {
 }
 
 impl EventKind {
+    /// A developer log line at `level` (no target, no fields: the logger's and the runtime's own).
+    pub fn log_line(level: LogLevel, message: impl Into<String>) -> Self {
+        EventKind::LogLine { level, message: message.into(), target: None, fields: serde_json::Map::new() }
+    }
+
     /// The `type` tag of this kind on the wire.
     pub fn tag(&self) -> &'static str {
         match self {

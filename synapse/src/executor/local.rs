@@ -5,10 +5,10 @@ use crate::action::{ActionDescriptor, Failure, Produced};
 use crate::context::CANCEL_GRACE;
 use crate::context::{Context, PluginEnvironment};
 use crate::error::{Cancelled, Error};
-use crate::events::{EventKind, EventSink, RunId};
+use crate::events::{EventKind, EventSink, LogLevel, RunId};
 use crate::registry::{Registry, registry};
 use futures_util::FutureExt;
-use futures_util::future::Either;
+use futures_util::future::{BoxFuture, Either};
 use serde_json::Value;
 use std::any::Any;
 use std::panic::AssertUnwindSafe;
@@ -163,7 +163,7 @@ impl LocalExecutor {
     ) -> Result<Value, RunError> {
         panic::install_panic_hook(false);
         let cancel = self.cancel.as_ref().map(CancellationToken::child_token).unwrap_or_default();
-        let plugin = registry.plugin_of(descriptor).code;
+        let plugin = registry.plugin_code_of(descriptor).to_owned();
         let ctx = Context::builder(descriptor.name())
             .plugin(plugin.clone())
             .run_id(run_id)
@@ -220,25 +220,49 @@ async fn drive(
     // the context.
     let run_ctx = ctx.clone();
     let control = run_ctx.control();
-    let logger = ctx.logger().clone();
-    let span = crate::events::capture::run_span(ctx.run_id(), action);
-    let body = descriptor.run(params, ctx).instrument(span);
-    let run = if action_thread { Either::Left(on_action_thread(body)) } else { Either::Right(catch(body)) };
+    let mut body = descriptor.run(params, ctx);
+    if crate::events::capture::is_on() {
+        // What the action logs with `tracing` or `log` belongs to this run.
+        body = Box::pin(body.instrument(crate::events::capture::run_span(run_ctx.run_id(), action)));
+    }
+    let run = if action_thread {
+        Either::Left(on_action_thread(body))
+    } else {
+        Either::Right(AssertUnwindSafe(body).catch_unwind())
+    };
     // On cancellation the action first gets a grace period to notice its token, stop and
     // return (cleaning up as it goes); only then is it dropped at its next await point. A
     // workflow's rollbacks are never cut short: the grace waits for them.
     let abandon = async {
         cancel.cancelled().await;
         tokio::time::sleep(grace).await;
-        // Each rollback is bounded by its own limit; only one that makes no progress at all
-        // for that long (code blocking its thread) is given up on.
-        control.settled(crate::steps::ROLLBACK_LIMIT).await;
+        if !control.in_workflow() {
+            return Abandoned::Action(grace);
+        }
+        // A workflow is not abandoned while it moves on: a step still running (blocking code
+        // does not see the token) is waited for so that the workflow can roll back, and its
+        // rollbacks run to their end, each bounded by its own limit.
+        run_ctx.emitter().emit(EventKind::log_line(
+            LogLevel::Warning,
+            format!(
+                "the action did not stop within {} of being cancelled: its workflow goes on (a step's blocking \
+                 code does not see the cancellation); waiting for it so that it can roll back",
+                humantime::format_duration(grace)
+            ),
+        ));
+        let limit = crate::steps::ROLLBACK_LIMIT;
+        if !control.workflows_ended(limit).await {
+            return Abandoned::Workflow(limit);
+        }
+        // The workflow has rolled back: the action returns with its error at once.
+        tokio::time::sleep(grace).await;
+        Abandoned::Action(grace)
     };
     let finished = tokio::select! {
         biased;
         finished = run => finished,
-        () = abandon => {
-            let detail = Some(Error::new(Abandoned(grace)));
+        abandoned = abandon => {
+            let detail = Some(Error::new(abandoned));
             return Err(RunError::Cancelled { action: action.to_owned(), detail });
         }
     };
@@ -251,49 +275,61 @@ async fn drive(
     }
 
     match finished {
-        Finished::Panicked { message, location } => {
+        Err(payload) => {
+            let Panic { message, location } = Panic::of(payload);
             Err(RunError::Panicked { action: action.to_owned(), message, location })
         }
-        Finished::Returned(Err(Failure::Params(violations))) => {
+        Ok(Err(Failure::Params(violations))) => {
             Err(RunError::InvalidParams(crate::params::ParamsError { action: action.to_owned(), violations }))
         }
-        Finished::Returned(Err(Failure::Action(error))) if error.chain().any(|cause| cause.is::<Cancelled>()) => {
+        Ok(Err(Failure::Action(error))) if error.chain().any(|cause| cause.is::<Cancelled>()) => {
             // The bare marker says nothing more; anything wrapped around it (a workflow's
             // rollbacks, the action's own context) is kept.
             let detail = if error.is::<Cancelled>() { None } else { Some(error) };
             Err(RunError::Cancelled { action: action.to_owned(), detail })
         }
-        Finished::Returned(Err(Failure::Action(error))) => {
-            Err(RunError::Failed { action: action.to_owned(), source: error })
-        }
-        Finished::Returned(Ok(produced)) => descriptor
-            .check_result(produced, &logger)
+        Ok(Err(Failure::Action(error))) => Err(RunError::Failed { action: action.to_owned(), source: error }),
+        Ok(Ok(produced)) => descriptor
+            .check_result(produced, run_ctx.logger())
             .map_err(|violations| RunError::InvalidResult { action: action.to_owned(), violations }),
     }
 }
 
-/// Why a cancelled run returned without its action's own outcome.
+/// Why a cancelled run returned without its action's own outcome: the action was abandoned.
 #[derive(Debug, thiserror::Error)]
-#[error(
-    "it did not stop within {} of being cancelled and was abandoned (a blocking call does not see the \
-     cancellation token: check `ctx.is_cancelled()` in long loops, or run blocking work with `ctx.spawn_blocking`)",
-    humantime::format_duration(*.0)
-)]
-pub(crate) struct Abandoned(pub(crate) std::time::Duration);
-
-/// How an action's body ended.
-enum Finished {
-    Returned(Result<Produced, Failure>),
-    Panicked { message: String, location: Option<String> },
+pub(crate) enum Abandoned {
+    /// The action did not stop within the grace.
+    #[error(
+        "it did not stop within {} of being cancelled and was abandoned (a blocking call does not see the \
+         cancellation token: check `ctx.is_cancelled()` in long loops, or run blocking work with `ctx.spawn_blocking`)",
+        humantime::format_duration(*.0)
+    )]
+    Action(std::time::Duration),
+    /// Its workflow did not move on (no step ended, no rollback began) for this long.
+    #[error(
+        "its workflow did not move on for {} after the run was cancelled (a step or a rollback blocks its thread) \
+         and was abandoned without rolling back",
+        humantime::format_duration(*.0)
+    )]
+    Workflow(std::time::Duration),
 }
 
-/// Runs the body here, turning a panic into [`Finished::Panicked`].
-async fn catch(body: impl Future<Output = Result<Produced, Failure>>) -> Finished {
-    match AssertUnwindSafe(body).catch_unwind().await {
-        Ok(returned) => Finished::Returned(returned),
-        // The location is recorded on the thread that panicked: this one.
-        Err(payload) => {
-            Finished::Panicked { message: panic::message(payload.as_ref()), location: panic::take_location() }
+/// How an action's body ended: what it returned, or the payload of its panic.
+type Finished = std::thread::Result<Result<Produced, Failure>>;
+
+/// A panic of an action, as the thread it happened on saw it (where it happened is recorded
+/// per thread: see [`panic::take_location`]).
+struct Panic {
+    message: String,
+    location: Option<String>,
+}
+
+impl Panic {
+    /// The panic `payload` carries: one caught on the action's own thread, or one caught here.
+    fn of(payload: Box<dyn Any + Send>) -> Self {
+        match payload.downcast::<Panic>() {
+            Ok(panic) => *panic,
+            Err(payload) => Panic { message: panic::message(payload.as_ref()), location: panic::take_location() },
         }
     }
 }
@@ -303,32 +339,27 @@ async fn catch(body: impl Future<Output = Result<Produced, Failure>>) -> Finishe
 /// code) cannot stop the caller's runtime from noticing signals, cancellation and timeouts.
 /// The body's runtime is shut down before its outcome is delivered: tasks it spawned end with
 /// it, and blocking work it started gets the cancellation grace to finish.
-fn on_action_thread(
-    body: impl Future<Output = Result<Produced, Failure>> + Send + 'static,
-) -> impl Future<Output = Finished> {
-    let (sender, receiver) = tokio::sync::oneshot::channel();
+fn on_action_thread(body: BoxFuture<'static, Result<Produced, Failure>>) -> impl Future<Output = Finished> {
+    let (sender, receiver) = tokio::sync::oneshot::channel::<Finished>();
     let spawned = std::thread::Builder::new().name("synapse-action".to_owned()).spawn(move || {
         let finished = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
             Ok(runtime) => {
-                let finished = runtime.block_on(catch(body));
+                let finished = runtime.block_on(AssertUnwindSafe(body).catch_unwind());
                 runtime.shutdown_timeout(CANCEL_GRACE);
-                finished
+                // Where it panicked is known on this thread only: say it now.
+                finished.map_err(|payload| Box::new(Panic::of(payload)) as Box<dyn Any + Send>)
             }
-            Err(error) => {
-                Finished::Returned(Err(Failure::Action(Error::new(error).context("cannot start the action's runtime"))))
-            }
+            Err(error) => Ok(Err(Failure::Action(Error::new(error).context("cannot start the action's runtime")))),
         };
         let _ = sender.send(finished);
     });
     async move {
         match spawned {
-            Ok(_) => receiver.await.unwrap_or_else(|_| Finished::Panicked {
-                message: "the action's thread ended without an outcome".to_owned(),
-                location: None,
+            Ok(_) => receiver.await.unwrap_or_else(|_| {
+                let message = "the action's thread ended without an outcome".to_owned();
+                Err(Box::new(Panic { message, location: None }))
             }),
-            Err(error) => Finished::Returned(Err(Failure::Action(
-                Error::new(error).context("cannot start a thread for the action"),
-            ))),
+            Err(error) => Ok(Err(Failure::Action(Error::new(error).context("cannot start a thread for the action")))),
         }
     }
 }

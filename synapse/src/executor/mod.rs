@@ -141,6 +141,9 @@ pub struct RunOptions {
     /// keep cancellation and timeouts from working (see [`LocalExecutor::with_action_thread`];
     /// the plugin CLI sets it).
     pub action_thread: bool,
+    /// How long a cancelled run's action may take to stop before it is abandoned (default
+    /// [`CANCEL_GRACE`]), in every mode; a workflow's rollbacks are never cut short by it.
+    pub grace: Option<std::time::Duration>,
 }
 
 impl RunOptions {
@@ -170,7 +173,9 @@ impl RunOptions {
 
     /// The Ray dashboard: the one given, else `SYNAPSE_RAY_ADDRESS`.
     pub fn ray_dashboard(&self, mode: ExecutionMode) -> Result<String, RunError> {
-        self.ray_address.clone().or_else(|| std::env::var("SYNAPSE_RAY_ADDRESS").ok()).ok_or_else(|| {
+        let given = |address: &String| !address.trim().is_empty();
+        let address = self.ray_address.clone().filter(given);
+        address.or_else(|| std::env::var("SYNAPSE_RAY_ADDRESS").ok().filter(given)).ok_or_else(|| {
             RunError::ModeUnavailable {
                 mode,
                 reason: "no Ray cluster given: pass `--ray-address` (or `RunOptions::ray_address`) or set SYNAPSE_RAY_ADDRESS"
@@ -233,6 +238,8 @@ pub async fn run_plugin_with(
     outcome
 }
 
+/// Runs in `mode`. A local run is awaited in place; a remote one is boxed, so that the state
+/// of its executor (large, and rare next to local runs) does not make every run's future large.
 async fn run_in_mode(
     plugin_code: &str,
     action: &str,
@@ -242,29 +249,51 @@ async fn run_in_mode(
     run_id: RunId,
 ) -> Result<Value, RunError> {
     match mode {
-        ExecutionMode::Local => {
-            let registry = registry()?;
-            let Some(plugin) = registry.for_plugin(plugin_code) else {
-                return Err(RunError::PluginNotFound {
-                    code: plugin_code.to_owned(),
-                    available: registry.plugin_codes(),
-                });
-            };
-            let descriptor = local::lookup(&plugin, action)?;
-            let mut executor = LocalExecutor::new();
-            if let Some(env) = options.env {
-                executor = executor.with_env(env);
-            }
-            executor.job_id = options.job_id;
-            for sink in options.sinks {
-                executor = executor.with_sink(sink);
-            }
-            if let Some(cancel) = options.cancel {
-                executor = executor.with_cancellation(cancel);
-            }
-            executor = executor.with_action_thread(options.action_thread);
-            executor.run(&plugin, descriptor, params, run_id).await
-        }
+        ExecutionMode::Local => run_locally(plugin_code, action, params, options, run_id).await,
+        remote => Box::pin(run_remotely(plugin_code, action, params, remote, options, run_id)).await,
+    }
+}
+
+async fn run_locally(
+    plugin_code: &str,
+    action: &str,
+    params: Value,
+    options: RunOptions,
+    run_id: RunId,
+) -> Result<Value, RunError> {
+    let registry = registry()?;
+    let Some(plugin) = registry.plugin_view(plugin_code) else {
+        return Err(RunError::PluginNotFound { code: plugin_code.to_owned(), available: registry.plugin_codes() });
+    };
+    let descriptor = local::lookup(&plugin, action)?;
+    let mut executor = LocalExecutor::new();
+    if let Some(env) = options.env {
+        executor = executor.with_env(env);
+    }
+    executor.job_id = options.job_id;
+    for sink in options.sinks {
+        executor = executor.with_sink(sink);
+    }
+    if let Some(cancel) = options.cancel {
+        executor = executor.with_cancellation(cancel);
+    }
+    executor = executor.with_action_thread(options.action_thread);
+    if let Some(grace) = options.grace {
+        executor = executor.with_grace(grace);
+    }
+    executor.run(&plugin, descriptor, params, run_id).await
+}
+
+async fn run_remotely(
+    plugin_code: &str,
+    action: &str,
+    params: Value,
+    mode: ExecutionMode,
+    options: RunOptions,
+    run_id: RunId,
+) -> Result<Value, RunError> {
+    match mode {
+        ExecutionMode::Local => run_locally(plugin_code, action, params, options, run_id).await,
         ExecutionMode::Process => {
             let mut executor = ProcessExecutor::new(options.plugin_binary()?);
             for (key, value) in options.env_vars {
@@ -279,6 +308,9 @@ async fn run_in_mode(
             if let Some(cancel) = options.cancel {
                 executor = executor.with_cancellation(cancel);
             }
+            if let Some(grace) = options.grace {
+                executor = executor.with_grace(grace);
+            }
             executor.run(action, params, run_id).await
         }
         ExecutionMode::Job => job_executor(plugin_code, options)?.execute_as(action, params, run_id).await,
@@ -286,7 +318,7 @@ async fn run_in_mode(
             let address = options.ray_dashboard(mode)?;
             let binary = options.plugin_binary()?;
             let executor = resident_worker(&address, &binary, plugin_code, options.shipped_dir(), options.env_vars)?;
-            let tags = ray::worker_client::RunTags::from(run_id).with_job_id(options.job_id);
+            let tags = ray::worker_client::RunTags::from(run_id).with_job_id(options.job_id).with_grace(options.grace);
             executor.execute_as(action, params, tags, options.sinks, options.cancel).await
         }
     }
@@ -333,6 +365,9 @@ fn job_executor(plugin_code: &str, options: RunOptions) -> Result<ray::RayJobExe
     }
     if let Some(cancel) = options.cancel {
         executor = executor.with_cancellation(cancel);
+    }
+    if let Some(grace) = options.grace {
+        executor = executor.with_grace(grace);
     }
     Ok(executor)
 }

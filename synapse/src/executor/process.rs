@@ -1,7 +1,7 @@
 //! Process isolation: the plugin binary as a child process, speaking JSON lines.
 
 use super::RunError;
-use super::remote::RemoteStream;
+use super::remote::{RemoteStream, Stopping};
 use crate::events::{EventSink, RunId};
 use serde_json::Value;
 use std::collections::VecDeque;
@@ -89,7 +89,9 @@ impl ProcessExecutor {
         self
     }
 
-    /// How long a cancelled child may take to roll back and exit before it is killed.
+    /// How long a cancelled child's action may take to stop (the child is given the same grace,
+    /// and a little more to report and exit, before it is killed; while its workflow rolls back
+    /// it is not killed).
     pub fn with_grace(mut self, grace: Duration) -> Self {
         self.grace = grace;
         self
@@ -106,6 +108,9 @@ impl ProcessExecutor {
         command.args(["run", action, "--marked", "--params", "-", "--run-id", run_id.as_str()]);
         if let Some(job_id) = &self.job_id {
             command.args(["--job-id", job_id]);
+        }
+        if self.grace != super::CANCEL_GRACE {
+            command.arg("--cancel-grace").arg(humantime::format_duration(self.grace).to_string());
         }
         command.envs(self.env.iter().map(|(k, v)| (k, v)));
         command.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).kill_on_drop(true);
@@ -144,9 +149,8 @@ impl ProcessExecutor {
         let mut chunk = vec![0u8; 64 * 1024];
         let cancel = self.cancel.clone().unwrap_or_default();
         let mut signalled = false;
-        // Once signalled: when to kill the child unless it has ended; and when it last said
-        // anything (a child rolling back after its grace is given time while it moves on).
-        let mut kill_at: Option<tokio::time::Instant> = None;
+        // Once signalled: how long the child may take to stop, and when it last said anything.
+        let mut stopping: Option<Stopping> = None;
         let mut last_heard = tokio::time::Instant::now();
         loop {
             tokio::select! {
@@ -160,18 +164,13 @@ impl ProcessExecutor {
                 () = cancel.cancelled(), if !signalled => {
                     signalled = true;
                     terminate(&child);
-                    kill_at = Some(tokio::time::Instant::now() + self.grace);
+                    stopping = Some(Stopping::now(self.grace));
                 }
-                () = sleep_until_some(kill_at) => {
-                    // The grace covers the action, never its rollbacks: a child unwinding is
-                    // killed only when it has said nothing for a whole rollback limit.
-                    if stream.is_unwinding() && last_heard.elapsed() < crate::steps::ROLLBACK_LIMIT {
-                        kill_at = Some(tokio::time::Instant::now() + std::time::Duration::from_millis(100));
-                    } else {
-                        kill_at = None;
-                        if let Some(pid) = child.id() {
-                            kill(pid);
-                        }
+                () = sleep_until_some(stopping.as_ref().map(|s| s.give_up_at(&stream, last_heard))) => {
+                    // The child did not stop by itself (see `Stopping` for how long it may take).
+                    stopping = None;
+                    if let Some(pid) = child.id() {
+                        kill(pid);
                     }
                 }
             }

@@ -43,28 +43,69 @@ pub struct RemoteStream {
     partial: Vec<u8>,
     outcome: Option<Result<Value, ErrorReport>>,
     skipped: Vec<String>,
-    unwinding: Unwinding,
+    workflow: Workflow,
 }
 
-/// Whether the run's workflow is stopping a step or rolling back, as its events tell.
+/// Whether a workflow of the run is going on, as its events tell: from `workflow_started`
+/// until its last step ended, or, once a step failed for good, until the run's end; a
+/// rollback in progress counts too.
 #[derive(Default)]
-struct Unwinding {
+struct Workflow {
+    /// Steps announced and not yet ended.
+    remaining: usize,
     /// A step failed for good (the workflow rolls back from there to the run's end).
     failed: bool,
     /// Rollbacks begun and not yet ended (a retried attempt's, too).
-    open: u32,
+    rolling_back: u32,
 }
 
-impl Unwinding {
+impl Workflow {
     fn see(&mut self, kind: &EventKind) {
         match kind {
-            EventKind::StepFailed { will_retry: false, .. } => self.failed = true,
-            EventKind::RollbackStarted {} => self.open += 1,
-            EventKind::RollbackCompleted { .. } | EventKind::RollbackFailed { .. } => {
-                self.open = self.open.saturating_sub(1)
+            EventKind::WorkflowStarted { steps, .. } => self.remaining += steps.len(),
+            EventKind::StepCompleted { .. } | EventKind::StepSkipped {} => {
+                self.remaining = self.remaining.saturating_sub(1)
             }
-            EventKind::Result { .. } | EventKind::Error { .. } => *self = Unwinding::default(),
+            EventKind::StepFailed { will_retry: false, .. } => self.failed = true,
+            EventKind::RollbackStarted {} => self.rolling_back += 1,
+            EventKind::RollbackCompleted { .. } | EventKind::RollbackFailed { .. } => {
+                self.rolling_back = self.rolling_back.saturating_sub(1)
+            }
+            EventKind::Result { .. } | EventKind::Error { .. } => *self = Workflow::default(),
             _ => {}
+        }
+    }
+
+    fn going_on(&self) -> bool {
+        self.remaining > 0 || self.failed || self.rolling_back > 0
+    }
+}
+
+/// How long a caller that asked a remote run to stop waits for it before it gives up on it
+/// (kills the child, drops the worker's connection): the run's own grace and a margin for it
+/// to report and exit; or, while a workflow of the run goes on (a step still running, a
+/// rollback), as long as the run says something at least once per rollback limit, as the run
+/// itself waits for its workflow to roll back (see [`CANCEL_GRACE`](crate::context::CANCEL_GRACE)).
+pub(crate) struct Stopping {
+    asked: tokio::time::Instant,
+    grace: std::time::Duration,
+}
+
+/// The time a stopped run gets past its grace to report its outcome and exit.
+pub(crate) const STOP_MARGIN: std::time::Duration = std::time::Duration::from_secs(2);
+
+impl Stopping {
+    /// The run was asked to stop now; it has `grace` to do so.
+    pub(crate) fn now(grace: std::time::Duration) -> Self {
+        Stopping { asked: tokio::time::Instant::now(), grace }
+    }
+
+    /// When to give up on the run, which last said something at `last_heard`.
+    pub(crate) fn give_up_at(&self, stream: &RemoteStream, last_heard: tokio::time::Instant) -> tokio::time::Instant {
+        if stream.in_workflow() {
+            (last_heard + crate::steps::ROLLBACK_LIMIT + STOP_MARGIN).max(self.asked + self.grace + STOP_MARGIN)
+        } else {
+            self.asked + self.grace + STOP_MARGIN
         }
     }
 }
@@ -116,7 +157,7 @@ impl RemoteStream {
             partial: Vec::new(),
             outcome: None,
             skipped: Vec::new(),
-            unwinding: Unwinding::default(),
+            workflow: Workflow::default(),
         }
     }
 
@@ -199,7 +240,7 @@ impl RemoteStream {
         if sequence.insert(event) {
             while let Some(event) = sequence.pop_ready() {
                 if own {
-                    self.unwinding.see(&event.kind);
+                    self.workflow.see(&event.kind);
                 }
                 deliver(&self.sinks, &mut self.outcome, &event, own);
             }
@@ -239,11 +280,11 @@ impl RemoteStream {
         }
     }
 
-    /// Whether the run's workflow is unwinding (a step failed, or was cancelled, and the
-    /// rollbacks have not finished), as far as its events have arrived: a remote run's own
-    /// cancellation grace never cuts its rollbacks short, and neither may its caller's.
-    pub fn is_unwinding(&self) -> bool {
-        self.unwinding.failed || self.unwinding.open > 0
+    /// Whether a workflow of the run is going on (a step still running, or rolling back), as
+    /// far as its events have arrived: a stopped run waits for its workflow to roll back, and
+    /// so must its caller.
+    pub fn in_workflow(&self) -> bool {
+        self.workflow.going_on()
     }
 
     /// Whether the run's outcome (its last line) has arrived.

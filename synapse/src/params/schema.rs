@@ -26,6 +26,9 @@ pub struct SchemaCell {
 struct Compiled {
     schema: Value,
     validator: Result<jsonschema::Validator, String>,
+    /// Whether a value of the type can hold a float (the schema names the type `number`):
+    /// only such a value can hold a NaN or an infinity, which JSON cannot carry.
+    floats: bool,
 }
 
 impl SchemaCell {
@@ -38,8 +41,15 @@ impl SchemaCell {
         self.compiled.get_or_init(|| {
             let schema = (self.generate)();
             let validator = jsonschema::validator_for(&schema).map_err(|error| error.to_string());
-            Compiled { schema, validator }
+            let floats = names_number(&schema);
+            Compiled { schema, validator, floats }
         })
+    }
+
+    /// Whether a value of the type can hold a float (its schema names the type `number`
+    /// somewhere): only then can it hold a NaN or an infinity.
+    pub(crate) fn holds_floats(&self) -> bool {
+        self.compiled().floats
     }
 
     /// The Rust type this schema describes (for messages about the plugin, never about input).
@@ -68,6 +78,23 @@ impl SchemaCell {
                 message: format!("the schema of `{}` does not compile: {problem}", self.type_name),
             }])),
         }
+    }
+}
+
+/// Whether `schema` names the JSON type `number` anywhere (`"type": "number"`, or in a list
+/// of types).
+fn names_number(schema: &Value) -> bool {
+    match schema {
+        Value::Object(map) => {
+            let named = match map.get("type") {
+                Some(Value::String(name)) => name == "number",
+                Some(Value::Array(names)) => names.iter().any(|name| name == "number"),
+                _ => false,
+            };
+            named || map.values().any(names_number)
+        }
+        Value::Array(items) => items.iter().any(names_number),
+        _ => false,
     }
 }
 
@@ -231,26 +258,32 @@ fn decimal_up_to(max: u64) -> String {
 /// [`whole_numbers`](super::whole_numbers)); if the value is refused while it holds whole floats
 /// (serde buffered one before knowing its type), it is read once more with every whole float
 /// as an integer.
+#[inline(always)]
 pub(crate) fn deserialize<T: DeserializeOwned>(value: Value) -> Result<T, Violations> {
-    let second_reading = has_whole_float(&value).then(|| value.clone());
-    let first = serde_path_to_error::deserialize(WholeNumbers(value));
-    let error = match (first, second_reading) {
-        (Ok(params), _) => return Ok(params),
-        (Err(error), None) => error,
-        (Err(error), Some(mut value)) => {
-            integers_for_whole_floats(&mut value);
-            match serde_path_to_error::deserialize(value) {
-                Ok(params) => return Ok(params),
-                Err(_) => error,
-            }
-        }
+    if has_whole_float(&value) {
+        return deserialize_whole_floats(value);
+    }
+    // Nothing to read as an integer: the value as it is (the common case, and the fastest).
+    serde_path_to_error::deserialize(value).map_err(|error| deserialize_violation(&error))
+}
+
+/// [`deserialize`] of a value holding whole floats.
+#[cold]
+#[inline(never)]
+fn deserialize_whole_floats<T: DeserializeOwned>(value: Value) -> Result<T, Violations> {
+    let mut second_reading = value.clone();
+    let error = match serde_path_to_error::deserialize(WholeNumbers(value)) {
+        Ok(params) => return Ok(params),
+        Err(error) => error,
     };
+    integers_for_whole_floats(&mut second_reading);
+    serde_path_to_error::deserialize(second_reading).map_err(|_| deserialize_violation(&error))
+}
+
+/// A deserialization error as the violation at its path.
+fn deserialize_violation<E: std::fmt::Display>(error: &serde_path_to_error::Error<E>) -> Violations {
     let path = super::violation::render_serde_path(error.path());
-    Err(Violations::from(vec![Violation {
-        path,
-        constraint: "deserialize".into(),
-        message: error.inner().to_string(),
-    }]))
+    Violations::from(vec![Violation { path, constraint: "deserialize".into(), message: error.inner().to_string() }])
 }
 
 #[cfg(test)]

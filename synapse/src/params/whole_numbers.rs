@@ -268,13 +268,23 @@ impl<'de, A: VariantAccess<'de>> VariantAccess<'de> for Variant<A> {
 }
 
 /// Whether `value` holds a whole float (`32.0`) anywhere.
+#[inline(always)]
 pub(crate) fn has_whole_float(value: &Value) -> bool {
     match value {
-        Value::Number(n) => n.is_f64() && n.as_f64().is_some_and(|f| f.fract() == 0.0),
-        Value::Array(items) => items.iter().any(has_whole_float),
-        Value::Object(map) => map.values().any(has_whole_float),
+        Value::Number(n) => is_whole_float(n),
+        Value::Array(items) => items.iter().any(holds_whole_float),
+        Value::Object(map) => map.values().any(holds_whole_float),
         _ => false,
     }
+}
+
+/// [`has_whole_float`], below the top level.
+fn holds_whole_float(value: &Value) -> bool {
+    has_whole_float(value)
+}
+
+fn is_whole_float(n: &serde_json::Number) -> bool {
+    n.is_f64() && n.as_f64().is_some_and(|f| f.fract() == 0.0)
 }
 
 /// Rewrites every whole float in `value` that fits 64 bits as the integer it is.

@@ -9,6 +9,7 @@ use crate::error::{Cancelled, Error};
 use crate::events::{EventKind, PlannedStep};
 use crate::executor::panic;
 use futures_util::FutureExt;
+use futures_util::future::BoxFuture;
 use std::any::Any;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
@@ -114,6 +115,8 @@ impl<'h, C: Send + 'static> Orchestrator<'h, C> {
     pub async fn run(self, ctx: &Context, state: &mut C) -> Result<WorkflowReport, WorkflowError> {
         let Orchestrator { steps, plan, mut before_step } = self;
         panic::install_panic_hook(false);
+        // While this workflow goes on, a cancelled run waits for it (so that it can roll back).
+        let _going_on = ctx.control().workflow();
         let started = Instant::now();
         let emitter = ctx.emitter();
         emitter.emit(EventKind::WorkflowStarted {
@@ -145,6 +148,7 @@ impl<'h, C: Send + 'static> Orchestrator<'h, C> {
             if let Some(hook) = before_step.as_mut() {
                 hook(&entry, &mut cx);
             }
+            ctx.control().moved_on();
             emitter.emit_in_step(Some(entry.name), EventKind::StepStarted { index, weight: entry.weight });
             let step_started = Instant::now();
             let mut undo = Some(step.new_undo());
@@ -166,7 +170,6 @@ impl<'h, C: Send + 'static> Orchestrator<'h, C> {
                     break Some(attempt_error);
                 }
                 if let Some(partial) = undo.take() {
-                    let _unwinding = ctx.control().unwinding();
                     fence(ctx, entry.name).await;
                     let outcome = rollback(step, &mut cx, partial, ctx).await;
                     let failed = outcome.error.is_some();
@@ -182,6 +185,7 @@ impl<'h, C: Send + 'static> Orchestrator<'h, C> {
                     () = tokio::time::sleep(wait) => {}
                 }
             };
+            ctx.control().moved_on();
             let elapsed = step_started.elapsed();
             let output = cx.take_output();
             drop(cx);
@@ -196,6 +200,25 @@ impl<'h, C: Send + 'static> Orchestrator<'h, C> {
                     result.output = output;
                     results.push(result);
                     done.push((index, undo.unwrap_or_else(|| step.new_undo())));
+                    if ctx.is_cancelled() {
+                        // Cancelled while the step ran (code that blocks does not see it): the
+                        // run stops here, and what completed is rolled back, this step included.
+                        let error = Attempt::Cancelled.into_error();
+                        return Err(run
+                            .fail(
+                                ctx,
+                                state,
+                                &overall,
+                                index,
+                                FailureKind::Cancelled,
+                                attempts,
+                                error,
+                                None,
+                                done,
+                                results,
+                            )
+                            .await);
+                    }
                 }
                 Some(failure) => {
                     let kind = failure.kind();
@@ -230,11 +253,10 @@ async fn fence(ctx: &Context, step: &str) {
     if running > 0 {
         ctx.emitter().emit_in_step(
             Some(step),
-            EventKind::LogLine {
-                level: crate::events::LogLevel::Debug,
-                message: format!("waiting for {running} background task(s) of the run to end before rolling back"),
-                target: None,
-            },
+            EventKind::log_line(
+                crate::events::LogLevel::Debug,
+                format!("waiting for {running} background task(s) of the run to end before rolling back"),
+            ),
         );
     }
     ctx.control().tasks_finished().await;
@@ -263,9 +285,9 @@ impl<C: Send + 'static> Run<'_, C> {
         done: Vec<(usize, Box<dyn Any + Send + Sync>)>,
         mut results: Vec<StepResult>,
     ) -> WorkflowError {
-        // Stopping and rolling back: the executor's cancellation grace waits for this.
-        let _unwinding = ctx.control().unwinding();
         fence(ctx, self.steps[index].name()).await;
+        // Whether step `index` failed itself (rather than completing before the run stopped).
+        let failed_itself = failing.is_some();
         let mut rollbacks = Vec::new();
         let failing_undo = match failing {
             Some(Failing { undo, elapsed, rolled_back }) => {
@@ -282,7 +304,7 @@ impl<C: Send + 'static> Run<'_, C> {
             let scoped = ctx.in_step(entry.name, entry.offset, entry.weight, overall.clone());
             let mut cx = StepCx::new(&mut *state, scoped);
             rollbacks.push(rollback(&self.steps[step_index], &mut cx, undo, ctx).await);
-            if step_index != index {
+            if step_index != index || !failed_itself {
                 results[step_index].status = StepStatus::RolledBack;
             }
         }
@@ -362,9 +384,8 @@ async fn attempt<C: Send + 'static>(
     ctx: &Context,
 ) -> Result<(), Attempt> {
     let timeout = step.spec().timeout;
-    let started = Instant::now();
-    let body = tracing::Instrument::instrument(step.execute(cx, undo), crate::events::capture::step_span(step.name()));
-    let run = AssertUnwindSafe(body).catch_unwind();
+    let started = timeout.map(|_| Instant::now());
+    let run = AssertUnwindSafe(in_step_span(step.name(), step.execute(cx, undo))).catch_unwind();
     let limited = async {
         match timeout {
             Some(limit) => tokio::time::timeout(limit, run).await.map_err(|_| Attempt::TimedOut(limit)),
@@ -378,7 +399,7 @@ async fn attempt<C: Send + 'static>(
     };
     // A body that blocks its thread keeps the timer from firing; if it succeeds past its
     // limit, it timed out all the same (a failure keeps its own cause).
-    if let (Some(limit), Ok(Ok(()))) = (timeout, &outcome)
+    if let (Some(limit), Some(started), Ok(Ok(()))) = (timeout, started, &outcome)
         && started.elapsed() > limit
     {
         return Err(Attempt::TimedOut(limit));
@@ -399,11 +420,10 @@ async fn rollback<C: Send + 'static>(
 ) -> RollbackOutcome {
     let name = step.name();
     let emitter = ctx.emitter();
-    ctx.control().rollback_began();
+    ctx.control().moved_on();
     emitter.emit_in_step(Some(name), EventKind::RollbackStarted {});
     let started = Instant::now();
-    let body = tracing::Instrument::instrument(step.rollback(cx, undo), crate::events::capture::step_span(name));
-    let run = AssertUnwindSafe(body).catch_unwind();
+    let run = AssertUnwindSafe(in_step_span(name, step.rollback(cx, undo))).catch_unwind();
     let limit = step.spec().timeout.unwrap_or(super::ROLLBACK_LIMIT);
     let outcome = tokio::time::timeout(limit, run).await.map_err(|_| StepTimedOut(limit).to_string());
     let outcome = match outcome {
@@ -423,6 +443,16 @@ async fn rollback<C: Send + 'static>(
         Some(error) => emitter.emit_in_step(Some(name), EventKind::RollbackFailed { error: error.clone() }),
     }
     RollbackOutcome { step: name.to_owned(), error }
+}
+
+/// `body` in the span of step `name` when Rust logs are captured (so what it logs is tagged with
+/// the step), as it is otherwise.
+fn in_step_span<'a, T: 'a>(name: &str, body: BoxFuture<'a, T>) -> BoxFuture<'a, T> {
+    if crate::events::capture::is_on() {
+        Box::pin(tracing::Instrument::instrument(body, crate::events::capture::step_span(name)))
+    } else {
+        body
+    }
 }
 
 fn millis(duration: Duration) -> f64 {

@@ -95,13 +95,14 @@ impl EventSink for ConsoleSink {
                 Some(paint(styled, Style::new().bold(), &format!("▶ {action}  (run {short})")))
             }
             // A captured record passed the run's log filter already: it shows at any level.
-            EventKind::LogLine { level, message, target } => {
+            EventKind::LogLine { level, message, target, fields } => {
                 (self.verbose || *level != LogLevel::Debug || target.is_some()).then(|| {
                     let source = target
                         .as_deref()
                         .map(|target| format!("{} ", paint(styled, Style::new().dim(), &format!("[{target}]"))))
                         .unwrap_or_default();
-                    format!("{} {source}{message}", level_tag(styled, *level))
+                    let fields: String = fields.iter().map(|(key, value)| format!(" {key}={value}")).collect();
+                    format!("{} {source}{message}{fields}", level_tag(styled, *level))
                 })
             }
             EventKind::Log { level, event: name, data } => Some(format!(

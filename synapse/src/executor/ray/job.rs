@@ -91,11 +91,11 @@ impl Shipment {
 /// stop the job, before it kills it (Ray's own default: 3 s).
 pub const STOP_WAIT_VAR: &str = "RAY_JOB_STOP_WAIT_TIME_S";
 
-/// How long Ray waits for a stopped job before killing it: the cancellation grace and a
+/// How long Ray waits for a stopped job before killing it: the cancellation `grace` and a
 /// rollback's limit, so that a workflow stopped from outside rolls back to its end. (The
 /// plugin exits as soon as it has; a job's own environment may set another wait.)
-pub(crate) fn stop_wait_secs() -> String {
-    (crate::context::CANCEL_GRACE + crate::steps::ROLLBACK_LIMIT).as_secs().to_string()
+pub(crate) fn stop_wait_secs(grace: Duration) -> String {
+    (grace + crate::steps::ROLLBACK_LIMIT).as_secs().to_string()
 }
 
 /// A run submitted as a Ray job.
@@ -132,6 +132,7 @@ pub struct RayJobExecutor {
     job_id: Option<String>,
     sinks: Vec<Arc<dyn EventSink>>,
     cancel: Option<CancellationToken>,
+    grace: Option<Duration>,
 }
 
 impl RayJobExecutor {
@@ -146,7 +147,16 @@ impl RayJobExecutor {
             job_id: None,
             sinks: Vec::new(),
             cancel: None,
+            grace: None,
         })
+    }
+
+    /// How long a stopped run's action may take to stop before it is abandoned (default
+    /// [`CANCEL_GRACE`](crate::context::CANCEL_GRACE)); Ray waits that long and a rollback's
+    /// limit before it kills a stopped job.
+    pub fn with_grace(mut self, grace: Duration) -> Self {
+        self.grace = Some(grace);
+        self
     }
 
     /// Ships the plugin directory's files (config.yaml, schemas, data) with the binary.
@@ -228,7 +238,11 @@ impl RayJobExecutor {
         let id = submission_id(&plugin, action, run_id.as_str());
         let job_id = self.job_id.clone().unwrap_or_else(|| id.clone());
         let run = run_id.to_string();
-        let args = ["run", action, "--marked", "--run-id", run.as_str(), "--job-id", job_id.as_str()];
+        let mut args = vec!["run", action, "--marked", "--run-id", run.as_str(), "--job-id", job_id.as_str()];
+        let grace = self.grace.map(|grace| humantime::format_duration(grace).to_string());
+        if let Some(grace) = &grace {
+            args.extend(["--cancel-grace", grace.as_str()]);
+        }
         self.submit_command(&id, &args, Some(&params), &[("synapse.action", action)], action, run_id).await
     }
 
@@ -280,7 +294,7 @@ impl RayJobExecutor {
             job = job.with_metadata(*key, *value);
         }
         job = job.with_metadata("synapse.run_id", run_id.to_string());
-        job = job.with_env(STOP_WAIT_VAR, stop_wait_secs());
+        job = job.with_env(STOP_WAIT_VAR, stop_wait_secs(self.grace.unwrap_or(crate::context::CANCEL_GRACE)));
         for (key, value) in &self.env {
             job = job.with_env(key.clone(), value.clone());
         }
@@ -414,7 +428,10 @@ fn lost(job: &RayJob, details: Option<&JobDetails>) -> RunError {
         }
         Some(details) => {
             let message = details.message.clone().unwrap_or_default();
+            // Ray ends its first line with an announcement of the logs it appends (the plugin's
+            // own lines, already shown as its events).
             let first = message.lines().next().unwrap_or_default();
+            let first = first.split(", last available logs").next().unwrap_or(first).trim_end_matches(':');
             let exit = details.driver_exit_code.map(|code| format!(", exit code {code}")).unwrap_or_default();
             format!("the job ended {}{exit}: {first}", details.status)
         }

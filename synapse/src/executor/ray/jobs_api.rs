@@ -419,8 +419,14 @@ impl RayJobsClient {
             format!("could not connect within {}", humantime::format_duration(self.timeouts.connect))
         } else if error.is_timeout() {
             format!("no answer within {}", humantime::format_duration(timeout))
-        } else {
+        } else if error.is_connect() {
             transport_reason(&error, None)
+        } else {
+            // Something accepted the connection and then broke it: not the answer of a dashboard.
+            format!(
+                "the connection broke before an answer ({}); is a Ray dashboard listening there?",
+                transport_reason(&error, None)
+            )
         };
         RayError::Unreachable { address: self.address.to_string(), reason, source: Some(Box::new(error)) }
     }

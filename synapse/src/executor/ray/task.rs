@@ -142,7 +142,7 @@ impl RayActorExecutor {
             .with_env(WORKER_TOKEN_VAR, token.clone())
             .with_metadata("synapse.plugin", plugin)
             .with_metadata("synapse.role", "worker")
-            .with_env(super::job::STOP_WAIT_VAR, super::job::stop_wait_secs());
+            .with_env(super::job::STOP_WAIT_VAR, super::job::stop_wait_secs(crate::context::CANCEL_GRACE));
         for (key, value) in &self.env {
             job = job.with_env(key.clone(), value.clone());
         }

@@ -51,6 +51,10 @@ pub struct RunRequest {
     /// The job id to tag the run with.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub job_id: Option<String>,
+    /// How long the action may take to stop once cancelled, in milliseconds (default: the
+    /// worker's, [`CANCEL_GRACE`](crate::context::CANCEL_GRACE)).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grace_ms: Option<u64>,
 }
 
 struct WorkerState {
@@ -60,6 +64,16 @@ struct WorkerState {
     serial: Mutex<()>,
     /// Cancelled when the worker is told to stop: every run in flight is cancelled with it.
     stopping: CancellationToken,
+    /// The runs accepted and not yet ended, by run id, with their cancellation tokens.
+    runs: std::sync::Mutex<std::collections::HashMap<String, CancellationToken>>,
+}
+
+/// A request to cancel a run: `POST /cancel`. The run stops as it would locally (a workflow
+/// rolls back), and its response streams its events to their end.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CancelRequest {
+    /// The run to cancel.
+    pub run_id: String,
 }
 
 /// Serves runs on `bind` until `stop` is cancelled (the plugin CLI cancels it on SIGTERM, which
@@ -79,8 +93,18 @@ pub async fn serve(bind: SocketAddr, token: String, stop: CancellationToken) -> 
     let addr = listener
         .local_addr()
         .map_err(|error| RunError::Infrastructure(format!("the worker's listening address is unknown: {error}")))?;
-    let state = Arc::new(WorkerState { token, plugin: plugin.clone(), serial: Mutex::new(()), stopping: stop.clone() });
-    let app = axum::Router::new().route("/health", get(health)).route("/run", post(run)).with_state(state);
+    let state = Arc::new(WorkerState {
+        token,
+        plugin: plugin.clone(),
+        serial: Mutex::new(()),
+        stopping: stop.clone(),
+        runs: Default::default(),
+    });
+    let app = axum::Router::new()
+        .route("/health", get(health))
+        .route("/run", post(run))
+        .route("/cancel", post(cancel_run))
+        .with_state(state);
     let announcement = WorkerAnnouncement { addr, pid: std::process::id(), plugin };
     println!("{WORKER_LINE_MARKER}{}", serde_json::to_string(&announcement).unwrap_or_default());
     // Events are small writes streamed as they happen: no Nagle delay on them.
@@ -143,6 +167,7 @@ async fn run(State(state): State<Arc<WorkerState>>, headers: HeaderMap, body: ax
         return (StatusCode::SERVICE_UNAVAILABLE, "the worker is stopping\n").into_response();
     }
     let cancel = state.stopping.child_token();
+    state.lock_runs().insert(request.run_id.clone(), cancel.clone());
     let closed = sender.clone();
     let watch = cancel.clone();
     // A client that goes away (its response dropped) cancels the run; once the run is over the
@@ -156,6 +181,7 @@ async fn run(State(state): State<Arc<WorkerState>>, headers: HeaderMap, body: ax
     tokio::spawn(async move {
         let _serial = state.serial.lock().await;
         let sink: Arc<dyn EventSink> = Arc::new(ChannelSink(sender));
+        let _listed = Listed { state: state.clone(), run_id: request.run_id.clone() };
         let run_id = RunId::from(request.run_id);
         let resolved = registry()
             .map_err(RunError::from)
@@ -164,6 +190,9 @@ async fn run(State(state): State<Arc<WorkerState>>, headers: HeaderMap, body: ax
             Ok((registry, descriptor)) => {
                 let mut executor =
                     LocalExecutor::new().with_sink(sink).with_cancellation(cancel.clone()).with_action_thread(true);
+                if let Some(grace) = request.grace_ms {
+                    executor = executor.with_grace(std::time::Duration::from_millis(grace));
+                }
                 executor.job_id = request.job_id;
                 // The executor sends the terminal event itself.
                 let outcome = executor.run(registry, descriptor, request.params, run_id).await;
@@ -192,6 +221,41 @@ async fn run(State(state): State<Arc<WorkerState>>, headers: HeaderMap, body: ax
         .header(header::CONTENT_TYPE, "application/x-ndjson")
         .body(body)
         .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
+}
+
+impl WorkerState {
+    fn lock_runs(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<String, CancellationToken>> {
+        self.runs.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// A run listed as cancellable while this lives.
+struct Listed {
+    state: Arc<WorkerState>,
+    run_id: String,
+}
+
+impl Drop for Listed {
+    fn drop(&mut self) {
+        self.state.lock_runs().remove(&self.run_id);
+    }
+}
+
+async fn cancel_run(State(state): State<Arc<WorkerState>>, headers: HeaderMap, body: axum::body::Bytes) -> Response {
+    if !authorized(&state, &headers) {
+        return refuse();
+    }
+    let request: CancelRequest = match serde_json::from_slice(&body) {
+        Ok(request) => request,
+        Err(error) => return (StatusCode::BAD_REQUEST, format!("not a cancel request: {error}\n")).into_response(),
+    };
+    match state.lock_runs().get(&request.run_id) {
+        Some(cancel) => {
+            cancel.cancel();
+            StatusCode::ACCEPTED.into_response()
+        }
+        None => (StatusCode::NOT_FOUND, format!("no run `{}` here\n", request.run_id)).into_response(),
+    }
 }
 
 /// The receiver as a stream of body chunks.

@@ -1,9 +1,9 @@
 //! Talking to a resident worker: send a run, stream its events back.
 
-use super::worker::RunRequest;
+use super::worker::{CancelRequest, RunRequest};
 use crate::events::{EventSink, RunId};
 use crate::executor::RunError;
-use crate::executor::remote::RemoteStream;
+use crate::executor::remote::{RemoteStream, Stopping};
 use futures_util::StreamExt;
 use serde_json::Value;
 use std::net::SocketAddr;
@@ -42,6 +42,8 @@ pub struct RunTags {
     pub run_id: RunId,
     /// The job id.
     pub job_id: Option<String>,
+    /// How long the action may take to stop once cancelled (default: the worker's).
+    pub grace: Option<Duration>,
 }
 
 impl RunTags {
@@ -50,11 +52,17 @@ impl RunTags {
         self.job_id = job_id;
         self
     }
+
+    /// The cancellation grace of the run (see [`RunOptions::grace`](crate::executor::RunOptions::grace)).
+    pub fn with_grace(mut self, grace: Option<Duration>) -> Self {
+        self.grace = grace;
+        self
+    }
 }
 
 impl From<RunId> for RunTags {
     fn from(run_id: RunId) -> Self {
-        RunTags { run_id, job_id: None }
+        RunTags { run_id, job_id: None, grace: None }
     }
 }
 
@@ -121,8 +129,9 @@ impl WorkerClient {
         sinks: Vec<Arc<dyn EventSink>>,
         cancel: Option<CancellationToken>,
     ) -> Result<Result<Value, RunError>, WorkerFailure> {
-        let RunTags { run_id, job_id } = run.into();
-        let request = RunRequest { action: action.to_owned(), params, run_id: run_id.to_string(), job_id };
+        let RunTags { run_id, job_id, grace } = run.into();
+        let grace_ms = grace.map(|grace| u64::try_from(grace.as_millis()).unwrap_or(u64::MAX));
+        let request = RunRequest { action: action.to_owned(), params, run_id: run_id.to_string(), job_id, grace_ms };
         let url = format!("http://{}/run", self.addr);
         let response = self
             .http
@@ -137,13 +146,22 @@ impl WorkerClient {
             let text = response.text().await.unwrap_or_default();
             return Err(WorkerFailure::Refused(format!("{status}: {}", text.trim())));
         }
-        let mut stream = RemoteStream::new(action, Some(run_id), sinks);
+        let mut stream = RemoteStream::new(action, Some(run_id.clone()), sinks);
         let mut body = response.bytes_stream();
         let cancel = cancel.unwrap_or_default();
+        // Once cancelled: the worker is asked to cancel the run, which then ends as it would
+        // locally (a workflow rolls back) and streams its events to their end; it is given up
+        // on (the connection dropped, which also cancels it) only if it does not stop in time.
+        let mut stopping: Option<Stopping> = None;
+        let mut last_heard = tokio::time::Instant::now();
         loop {
+            let give_up = stopping.as_ref().map(|s| s.give_up_at(&stream, last_heard));
             tokio::select! {
                 chunk = body.next() => match chunk {
-                    Some(Ok(bytes)) => stream.push_bytes(&bytes),
+                    Some(Ok(bytes)) => {
+                        stream.push_bytes(&bytes);
+                        last_heard = tokio::time::Instant::now();
+                    }
                     Some(Err(error)) => {
                         if let Some(outcome) = stream.into_result() {
                             return Ok(outcome);
@@ -152,13 +170,28 @@ impl WorkerClient {
                     }
                     None => break,
                 },
-                () = cancel.cancelled() => {
-                    // Dropping the response closes the connection: the worker cancels the run.
-                    drop(body);
-                    stream.drain();
-                    return Ok(Err(RunError::Cancelled { action: action.to_owned(), detail: None }));
+                () = cancel.cancelled(), if stopping.is_none() => {
+                    stopping = Some(Stopping::now(grace.unwrap_or(crate::context::CANCEL_GRACE)));
+                    let request = CancelRequest { run_id: run_id.to_string() };
+                    let url = format!("http://{}/cancel", self.addr);
+                    let sent = self.http.post(url).bearer_auth(&self.token).json(&request).send().await;
+                    if !matches!(sent, Ok(answer) if answer.status().is_success()) {
+                        // The worker cannot be asked: dropping the connection cancels the run.
+                        break;
+                    }
                 }
+                () = async {
+                    match give_up {
+                        Some(at) => tokio::time::sleep_until(at).await,
+                        None => std::future::pending().await,
+                    }
+                } => break,
             }
+        }
+        if stopping.is_some() && !stream.has_outcome() {
+            drop(body);
+            stream.drain();
+            return Ok(Err(RunError::Cancelled { action: action.to_owned(), detail: None }));
         }
         match stream.into_result() {
             Some(outcome) => Ok(outcome),

@@ -222,6 +222,9 @@ pub(crate) fn bytes(n: u64) -> String {
 /// submission_id.". HTML bodies give their title.
 pub(crate) fn ray_message(body: &str) -> String {
     let body = body.trim();
+    if body.is_empty() {
+        return "an empty answer (is a Ray dashboard listening there?)".to_owned();
+    }
     if body.starts_with('<') {
         return html_text(body);
     }
