@@ -514,3 +514,46 @@ fn a_blocking_sync_action_in_a_child_process_is_cancelled_not_lost() {
     assert_eq!(error.kind, synapse::executor::ErrorKind::Cancelled, "{}", error.message);
     assert!(error.message.contains("did not stop within 300ms"), "{}", error.message);
 }
+
+#[test]
+fn a_second_interrupt_exits_at_once_and_still_ends_the_stream() {
+    let mut child = Command::new(FAULTY)
+        .args(["run", "block", "--json", "--params", r#"{"millis": 60000}"#])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start the plugin");
+    let mut reader = BufReader::new(child.stdout.take().expect("piped stdout"));
+    let mut seen = String::new();
+    while !seen.contains("\"event\":\"blocking\"") {
+        let mut line = String::new();
+        assert!(reader.read_line(&mut line).expect("read a line") > 0, "ended before blocking: {seen}");
+        seen.push_str(&line);
+    }
+    for _ in 0..2 {
+        let sent = Command::new("kill").args(["-INT", &child.id().to_string()]).status().expect("run kill");
+        assert!(sent.success());
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    std::io::Read::read_to_string(&mut reader, &mut seen).expect("read the rest");
+    assert_eq!(child.wait().expect("wait").code(), Some(130));
+    let events = events(&seen);
+    assert_well_formed(&events);
+    let Some(EventKind::Error { error }) = events.last().map(|e| &e.kind) else { panic!("no error event: {seen}") };
+    assert_eq!(error.kind, synapse::executor::ErrorKind::Cancelled);
+    assert!(error.message.contains("interrupted twice and exited at once"), "{}", error.message);
+}
+
+#[test]
+fn a_default_that_breaks_its_own_schema_is_refused_naming_the_field() {
+    let ran = run(FAULTY, &["run", "bad_default"]);
+    assert_eq!(ran.code, Some(1), "{}", ran.stderr);
+    assert!(ran.stderr.contains("the params of action `bad_default` (`BadDefaultParams`, "), "{}", ran.stderr);
+    assert!(
+        ran.stderr.contains("$.epochs: its default 500 breaks its own schema: it must be at most 100 (got 500)"),
+        "{}",
+        ran.stderr
+    );
+    let config = run(FAULTY, &["config"]);
+    assert_eq!(config.code, Some(1), "config refuses to publish it: {}", config.stderr);
+}

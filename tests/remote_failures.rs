@@ -111,7 +111,7 @@ fn a_dashboard_that_refuses_connections_is_named() {
 #[test]
 fn an_html_error_page_is_read_for_its_words_and_names_the_dashboard() {
     let dashboard = FakeDashboard::start(Failure::Html500);
-    let expected = format!("the Ray dashboard at {} answered GET /api/packages/gcs/", dashboard.address);
+    let expected = format!("the Ray dashboard at {} answered GET /api/version with HTTP 500", dashboard.address);
     for mode in MODES {
         let error = assert_fails(mode, Some(&dashboard.address), 1, ErrorKind::Infrastructure, &expected);
         assert!(
@@ -139,10 +139,12 @@ fn a_package_that_cannot_be_built_names_the_file() {
         (fifo_dir.join("data/feed"), "is a FIFO (named pipe), not a file", &fifo_dir),
         (link_dir.join("samples.csv"), "is a symbolic link to", &link_dir),
     ];
+    // A dashboard that answers, so that the run gets as far as packaging.
+    let dashboard = FakeDashboard::start(Failure::VanishesMidRun { after_status: usize::MAX });
     for (path, says, dir) in cases {
         for mode in MODES {
             for json in [false, true] {
-                let ran = run_shipping(mode, Some("http://127.0.0.1:9"), json, Some(dir));
+                let ran = run_shipping(mode, Some(&dashboard.address), json, Some(dir));
                 assert_eq!(ran.code, Some(1), "{mode:?}: {}", ran.stderr);
                 let message = if json {
                     let events = events(&ran.stdout);
@@ -217,4 +219,53 @@ fn a_child_process_that_dies_or_is_stopped_from_outside_is_reported() {
     let (code, error) = finish(child, reader, seen);
     assert_eq!(code, Some(130));
     assert_eq!(error.kind, ErrorKind::Cancelled, "{}", error.message);
+}
+
+#[test]
+fn a_command_line_that_cannot_be_used_is_a_usage_error_with_its_event() {
+    let cases: [(&[&str], &str); 5] = [
+        (&["run", "process", "--json", "--bogus"], "unexpected argument '--bogus'"),
+        (&["run", "process", "--json", "--log-level", "x=loud"], "invalid log filter `x=loud` (from --log-level)"),
+        (
+            &["run", "process", "--json", "--params", PARAMS, "--mode", "job", "--ray-address", "not a url"],
+            "invalid Ray dashboard address `not a url`",
+        ),
+        (
+            &[
+                "run",
+                "process",
+                "--json",
+                "--params",
+                PARAMS,
+                "--mode",
+                "job",
+                "--ray-address",
+                "http://127.0.0.1:9",
+                "--plugin-dir",
+                "/nonexistent/dir",
+            ],
+            "the plugin directory `/nonexistent/dir` given with --plugin-dir is not a directory",
+        ),
+        (
+            &["run", "process", "--json", "--params", PARAMS, "--mode", "job", "--ray-address", ""],
+            "job mode cannot run: no Ray cluster given",
+        ),
+    ];
+    for (args, says) in cases {
+        let mut command = Command::new(QUICKSTART);
+        command.args(args).env_remove("SYNAPSE_RAY_ADDRESS").stdin(Stdio::null());
+        let ran: Ran = command.output().expect("run").into();
+        assert_eq!(ran.code, Some(2), "{args:?}: {}", ran.stderr);
+        let events = events(&ran.stdout);
+        assert_eq!(events.len(), 1, "{args:?}: exactly the error event: {}", ran.stdout);
+        let EventKind::Error { error } = &events[0].kind else { panic!("{args:?}: {}", ran.stdout) };
+        assert!(matches!(error.kind, ErrorKind::Usage | ErrorKind::ModeUnavailable), "{args:?}: {:?}", error.kind);
+        assert!(error.message.contains(says), "{args:?}: {:?} does not say {says:?}", error.message);
+    }
+    // RUST_LOG is often meant for other programs: one that cannot be read only warns.
+    let mut command = Command::new(QUICKSTART);
+    command.args(["run", "process", "--params", PARAMS]).env("RUST_LOG", "=[").stdin(Stdio::null());
+    let ran: Ran = command.output().expect("run").into();
+    assert_eq!(ran.code, Some(0), "{}", ran.stderr);
+    assert!(ran.stderr.contains("warning: invalid log filter `=[` (from RUST_LOG)"), "{}", ran.stderr);
 }

@@ -111,6 +111,22 @@ pub enum RegistryError {
         /// The other.
         second: SourceLocation,
     },
+    /// An action's params publish a default that their own schema refuses
+    /// (`#[param(default = 500, range(max = 100))]`): a bug of the plugin, so its runs are refused.
+    #[error(
+        "the params of action `{action}` (`{type_name}`, {at}) have a default their own schema refuses:\n{}",
+        problems.iter().map(|v| format!("  - {v}")).collect::<Vec<_>>().join("\n")
+    )]
+    BrokenDefault {
+        /// The action.
+        action: String,
+        /// Its params type.
+        type_name: String,
+        /// Where the action is defined.
+        at: SourceLocation,
+        /// Each default that breaks its schema, at its field.
+        problems: Vec<crate::params::Violation>,
+    },
     /// Two `plugin!` declarations with one code.
     #[error("`synapse::plugin!` is declared twice for `{code}`: at {first_at} and at {second_at}")]
     DuplicatePlugin {

@@ -59,6 +59,7 @@ impl FakeDashboard {
                 let app = match shared.failure {
                     Failure::Html500 => Router::new().fallback(any(html_500)),
                     Failure::VanishesMidRun { .. } => Router::new()
+                        .route("/api/version", get(version))
                         .route("/api/packages/gcs/{name}", get(ok).put(ok))
                         .route("/api/jobs/", axum::routing::post(submit))
                         .route("/api/jobs/{id}", get(status))
@@ -84,6 +85,10 @@ impl Drop for FakeDashboard {
 
 async fn html_500() -> Response {
     (StatusCode::INTERNAL_SERVER_ERROR, [(header::CONTENT_TYPE, "text/html")], ERROR_PAGE).into_response()
+}
+
+async fn version() -> axum::Json<Value> {
+    axum::Json(json!({ "version": "4", "ray_version": "2.60.0" }))
 }
 
 async fn ok() -> StatusCode {

@@ -120,6 +120,22 @@ impl ActionDescriptor {
         self.typed_output.then(|| (self.output)().schema())
     }
 
+    /// The defaults the action's params publish that their own schema refuses (see
+    /// [`SchemaCell::broken_defaults`]): the action cannot run until they are fixed.
+    pub fn check_defaults(&self) -> Result<(), crate::registry::RegistryError> {
+        let cell = (self.params)();
+        let problems = cell.broken_defaults();
+        if problems.is_empty() {
+            return Ok(());
+        }
+        Err(crate::registry::RegistryError::BrokenDefault {
+            action: self.meta.name.to_owned(),
+            type_name: cell.type_name().to_owned(),
+            at: self.location(),
+            problems: problems.to_vec(),
+        })
+    }
+
     /// Checks params against the published schema.
     pub fn validate_params(&self, params: &Value) -> Result<(), ParamsError> {
         (self.params)()

@@ -389,6 +389,14 @@ pub(super) fn config(args: ConfigArgs, info: BinaryInfo) -> u8 {
         Ok(registry) => registry,
         Err(code) => return code,
     };
+    // A default the schema refuses would be published as the form's default: refuse it here.
+    let broken: Vec<_> = registry.actions().filter_map(|action| action.check_defaults().err()).collect();
+    if !broken.is_empty() {
+        for error in &broken {
+            eprintln!("error: {error}");
+        }
+        return FAILED;
+    }
     let files = ConfigFiles::generate(registry);
     let dir = args.dir.unwrap_or_else(|| PathBuf::from(info.manifest_dir));
     if args.check {
@@ -483,7 +491,10 @@ pub(super) fn jobs(args: JobsArgs) -> u8 {
     let outcome: Result<u8, RunError> = runtime.block_on(async {
         match args.command {
             JobsCommand::List { all } => {
-                for job in client.list().await? {
+                let mut jobs = client.list().await?;
+                // Newest last: by start time, jobs not started yet after all of them.
+                jobs.sort_by_key(|job| (job.start_time.is_none(), job.start_time));
+                for job in jobs {
                     let ours = job.metadata.get("synapse.plugin").map(String::as_str) == plugin.as_deref();
                     if all || ours {
                         let action = job.metadata.get("synapse.action").map(String::as_str).unwrap_or("-");

@@ -248,6 +248,8 @@ impl RunError {
             RunError::ModeUnavailable { .. } => ErrorKind::ModeUnavailable,
             RunError::Registry(_) => ErrorKind::Registry,
             RunError::Lost { .. } => ErrorKind::Lost,
+            // An address that is not a dashboard's URL at all is the caller's to fix.
+            RunError::Ray(super::ray::RayError::InvalidAddress { .. }) => ErrorKind::Usage,
             RunError::Infrastructure(_) | RunError::Disconnected { .. } | RunError::Ray(_) | RunError::Package(_) => {
                 ErrorKind::Infrastructure
             }

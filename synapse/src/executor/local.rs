@@ -215,6 +215,7 @@ async fn drive(
     grace: std::time::Duration,
 ) -> Result<Value, RunError> {
     let action = descriptor.name();
+    descriptor.check_defaults()?;
     descriptor.validate_params(&params)?;
     // The run's control (its background work, whether it unwinds), kept after the body took
     // the context.

@@ -29,6 +29,8 @@ struct Compiled {
     /// Whether a value of the type can hold a float (the schema names the type `number`):
     /// only such a value can hold a NaN or an infinity, which JSON cannot carry.
     floats: bool,
+    /// The defaults the schema publishes that its own constraints refuse.
+    broken_defaults: Vec<Violation>,
 }
 
 impl SchemaCell {
@@ -42,7 +44,8 @@ impl SchemaCell {
             let schema = (self.generate)();
             let validator = jsonschema::validator_for(&schema).map_err(|error| error.to_string());
             let floats = names_number(&schema);
-            Compiled { schema, validator, floats }
+            let broken_defaults = broken_defaults(&schema);
+            Compiled { schema, validator, floats, broken_defaults }
         })
     }
 
@@ -50,6 +53,14 @@ impl SchemaCell {
     /// somewhere): only then can it hold a NaN or an infinity.
     pub(crate) fn holds_floats(&self) -> bool {
         self.compiled().floats
+    }
+
+    /// The defaults the schema publishes that its own constraints refuse
+    /// (`#[param(default = 500, range(max = 100))]`), each at the field it is the default of:
+    /// `$.epochs` for a field of the type itself, `Inner.epochs` for one of a type it holds.
+    /// Such a type is a bug of the plugin: a run of its action is refused, naming them.
+    pub fn broken_defaults(&self) -> &[Violation] {
+        &self.compiled().broken_defaults
     }
 
     /// The Rust type this schema describes (for messages about the plugin, never about input).
@@ -79,6 +90,43 @@ impl SchemaCell {
             }])),
         }
     }
+}
+
+/// Every `default` of a property of `root` (its own, and those of the types in its
+/// `definitions`) checked against that property's schema.
+fn broken_defaults(root: &Value) -> Vec<Violation> {
+    let definitions = root.get("definitions").cloned();
+    let mut objects: Vec<(String, &Value)> = vec![("$".to_owned(), root)];
+    if let Some(Value::Object(defined)) = root.get("definitions") {
+        objects.extend(defined.iter().map(|(name, schema)| (name.clone(), schema)));
+    }
+    let mut broken = Vec::new();
+    for (owner, object) in objects {
+        let Some(Value::Object(properties)) = object.get("properties") else { continue };
+        for (name, property) in properties {
+            let (Some(default), Value::Object(map)) = (property.get("default"), property) else { continue };
+            // The property's schema, able to reach the root's definitions.
+            let mut alone = map.clone();
+            alone.remove("default");
+            if let Some(definitions) = &definitions {
+                alone.insert("definitions".to_owned(), definitions.clone());
+            }
+            let alone = Value::Object(alone);
+            let Ok(validator) = jsonschema::validator_for(&alone) else { continue };
+            if validator.is_valid(default) {
+                continue;
+            }
+            let refused = violations_from(validator.iter_errors(default), default, &alone);
+            let why = refused.iter().map(|v| v.message.as_str()).collect::<Vec<_>>().join("; ");
+            let at = if owner == "$" { format!("$.{name}") } else { format!("{owner}.{name}") };
+            broken.push(Violation {
+                path: at,
+                constraint: "default".into(),
+                message: format!("its default {default} breaks its own schema: it {why}"),
+            });
+        }
+    }
+    broken
 }
 
 /// Whether `schema` names the JSON type `number` anywhere (`"type": "number"`, or in a list

@@ -66,6 +66,16 @@ impl Shipment {
         &self.binary
     }
 
+    /// The package for `client`'s cluster: before a package is built for the first time, the
+    /// dashboard is asked whether it is there at all, so that an address where nothing (or
+    /// something else) answers is said at once, not after the packaging.
+    pub(crate) async fn package_for(&self, client: &RayJobsClient) -> Result<Arc<PluginPackage>, RunError> {
+        if self.package.get().is_none() {
+            client.version().await?;
+        }
+        self.package().await
+    }
+
     /// The package (built on first use; zipping a large binary takes a while, off the runtime).
     pub(crate) async fn package(&self) -> Result<Arc<PluginPackage>, RunError> {
         self.package
@@ -261,12 +271,12 @@ impl RayJobExecutor {
         let text = params.map(|params| serde_json::to_string(params).unwrap_or_else(|_| "{}".to_owned()));
         let mut job = match text {
             None => {
-                let package = self.package().await?;
+                let package = self.shipment.package_for(&self.client).await?;
                 package.ensure_uploaded(&self.client).await?;
                 package.job(args)
             }
             Some(text) if text.len() <= MAX_PARAMS_IN_ENV => {
-                let package = self.package().await?;
+                let package = self.shipment.package_for(&self.client).await?;
                 package.ensure_uploaded(&self.client).await?;
                 let mut args = args.to_vec();
                 args.extend(["--params-env", PARAMS_VAR]);
@@ -277,7 +287,7 @@ impl RayJobExecutor {
                 // (its hash changes, so this run uploads its own package: the plugin's, with
                 // the params file added, its entries copied as they are).
                 let file = format!("params/{run_id}.json");
-                let base = self.package().await?;
+                let base = self.shipment.package_for(&self.client).await?;
                 let relative = file.clone();
                 let package = tokio::task::spawn_blocking(move || base.with_file(&relative, text.into_bytes()))
                     .await

@@ -128,7 +128,7 @@ impl RayActorExecutor {
     }
 
     async fn launch(&self) -> Result<Resident, RunError> {
-        let package = self.shipment.package().await?;
+        let package = self.shipment.package_for(&self.client).await?;
         package.ensure_uploaded(&self.client).await?;
         let plugin = self.plugin.clone().unwrap_or_else(|| {
             self.shipment.binary().file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
