@@ -49,7 +49,7 @@
 //! A plugin binary is one line: `synapse::main!();` gives it `run`, `list`, `schema` and
 //! `config` subcommands (see [`cli`]).
 //!
-//! The pieces: [`action`] (actions, categories, data types), [`params`] (params and their
+//! The pieces: [`action`](mod@action) (actions, categories, data types), [`params`](mod@params) (params and their
 //! validation), [`context`] (what an action sees), [`events`] (the event stream and its sinks),
 //! [`registry`] (the link-time registry), [`executor`] (running actions).
 
@@ -79,6 +79,9 @@ pub use params::{NoParams, Params, ParamsError, Violation, Violations};
 pub use serde_json;
 /// JSON values, for untyped params, results and event data.
 pub use serde_json::{Value, json};
+/// The tokio that runs actions: `synapse::tokio::time::sleep`, `synapse::tokio::fs`, without a
+/// dependency (and a version to keep in step) of the plugin's own.
+pub use tokio;
 /// The token that cancels a run (see [`Context::cancellation_token`]).
 pub use tokio_util::sync::CancellationToken;
 

@@ -1,6 +1,6 @@
 //! Actions: the units of work a plugin offers.
 //!
-//! The recommended form is a struct marked [`#[action]`](crate::action) that implements
+//! The recommended form is a struct marked [`#[action]`](macro@crate::action) that implements
 //! [`Action`]; a plain or async fn marked `#[action]` is sugar for the same thing. Either way the
 //! action lands in the link-time registry with its params schema, result schema, category,
 //! run method and semantic input/output types, and runs unchanged through every executor.
@@ -59,14 +59,14 @@ use std::future::Future;
 /// An action: typed params in, a typed result out, with a [`Context`] for progress, logs,
 /// metrics, environment and cancellation.
 ///
-/// Put [`#[action]`](crate::action) on the implementing struct to register it.
+/// Put [`#[action]`](macro@crate::action) on the implementing struct to register it.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is marked `#[action]` but does not implement `synapse::Action`",
     label = "this type needs `impl Action for {Self}`",
     note = "add `impl synapse::Action for {Self} {{ type Params = …; type Output = …; async fn execute(&self, params: Self::Params, ctx: &Context) -> Result<Self::Output> {{ … }} }}`"
 )]
 pub trait Action: Send + Sync + 'static {
-    /// The validated input, a [`#[params]`](crate::params) type ([`NoParams`](crate::NoParams) for none).
+    /// The validated input, a [`#[params]`](macro@crate::params) type ([`NoParams`](crate::NoParams) for none).
     type Params: Params;
     /// The result, an [`#[output]`](crate::output) type, or `serde_json::Value` / `()` for an
     /// untyped one.

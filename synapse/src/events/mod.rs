@@ -34,7 +34,50 @@ pub use terminal::{Reportable, TerminalGuard};
 /// ```
 /// let schema = synapse::events::event_schema();
 /// assert_eq!(schema["title"], "Event");
+/// assert!(!schema.to_string().contains("](crate::"), "no rustdoc links in its descriptions");
 /// ```
 pub fn event_schema() -> serde_json::Value {
-    crate::params::schema_of::<Event>()
+    let mut schema = crate::params::schema_of::<Event>();
+    plain_descriptions(&mut schema);
+    schema
+}
+
+/// The descriptions come from the rustdoc of the event types: their intra-doc links
+/// (`` [`Context::logger`](crate::Context::logger) ``, `` [`EVENT_SCHEMA_VERSION`] ``) are
+/// written as the plain names a reader of the schema knows them by.
+fn plain_descriptions(schema: &mut serde_json::Value) {
+    match schema {
+        serde_json::Value::Object(map) => {
+            for (key, value) in map.iter_mut() {
+                match value {
+                    serde_json::Value::String(text) if key == "description" => *text = without_links(text),
+                    other => plain_descriptions(other),
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(plain_descriptions),
+        _ => {}
+    }
+}
+
+/// `text` with every markdown link `[label](target)` and reference `[label]` as its label.
+fn without_links(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(open) = rest.find('[') {
+        out.push_str(&rest[..open]);
+        let Some(close) = rest[open..].find(']') else {
+            out.push_str(&rest[open..]);
+            return out;
+        };
+        out.push_str(&rest[open + 1..open + close]);
+        rest = &rest[open + close + 1..];
+        if rest.starts_with('(')
+            && let Some(end) = rest.find(')')
+        {
+            rest = &rest[end + 1..];
+        }
+    }
+    out.push_str(rest);
+    out
 }

@@ -1,6 +1,6 @@
 //! Params: an action's typed input, validated against the JSON Schema it publishes.
 //!
-//! Put [`#[params]`](crate::params) on a struct: it derives the schema (doc comments become
+//! Put [`#[params]`](macro@crate::params) on a struct: it derives the schema (doc comments become
 //! descriptions; defaults, ranges, lengths, patterns, enums and nested types appear in it),
 //! deserialization and serialization from that one definition. Input is checked against the
 //! published schema before `execute` runs, and every violation is reported at once:
@@ -41,7 +41,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-/// An action's params type. Implemented by [`#[params]`](crate::params); not meant to be
+/// An action's params type. Implemented by [`#[params]`](macro@crate::params); not meant to be
 /// implemented by hand.
 ///
 /// The published schema and the check never disagree: whatever [`validate`](Self::validate)

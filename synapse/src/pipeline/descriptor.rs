@@ -6,7 +6,7 @@ use crate::action::{ActionDescriptor, SourceLocation};
 use crate::params::{ParamsError, SchemaCell};
 use serde_json::Value;
 
-/// A pipeline type. Implemented by [`#[pipeline]`](crate::pipeline).
+/// A pipeline type. Implemented by [`#[pipeline]`](macro@crate::pipeline).
 ///
 /// ```
 /// use synapse::prelude::*;

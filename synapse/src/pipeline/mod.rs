@@ -1,6 +1,6 @@
 //! Pipelines: ordered chains of actions (download → convert → train) run as one unit.
 //!
-//! Declare one with [`#[pipeline]`](crate::pipeline) over `#[action]` structs. At compile time
+//! Declare one with [`#[pipeline]`](macro@crate::pipeline) over `#[action]` structs. At compile time
 //! each action must accept the previous one's semantic output type. At run time each action's
 //! result is merged into the accumulated params, from which the next action takes the fields
 //! its params schema declares; the initial params are validated up front against what the

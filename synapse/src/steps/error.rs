@@ -39,6 +39,10 @@ pub struct RollbackOutcome {
     /// Why the rollback failed; `None` when it succeeded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// The attempt whose partial effects were rolled back, for an attempt that was retried;
+    /// `None` for the rollback of a step's last attempt, or of a completed step.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attempt: Option<u32>,
 }
 
 impl RollbackOutcome {
@@ -50,9 +54,13 @@ impl RollbackOutcome {
 
 impl fmt::Display for RollbackOutcome {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let what = match self.attempt {
+            Some(attempt) => format!("{} (attempt {attempt})", self.step),
+            None => self.step.clone(),
+        };
         match &self.error {
-            None => write!(f, "{} rolled back", self.step),
-            Some(error) => write!(f, "{} NOT rolled back ({error})", self.step),
+            None => write!(f, "{what} rolled back"),
+            Some(error) => write!(f, "{what} NOT rolled back ({error})"),
         }
     }
 }

@@ -171,7 +171,8 @@ impl<'h, C: Send + 'static> Orchestrator<'h, C> {
                 }
                 if let Some(partial) = undo.take() {
                     fence(ctx, entry.name).await;
-                    let outcome = rollback(step, &mut cx, partial, ctx).await;
+                    let mut outcome = rollback(step, &mut cx, partial, ctx).await;
+                    outcome.attempt = Some(attempts);
                     let failed = outcome.error.is_some();
                     retry_rollbacks.push(outcome);
                     if failed {
@@ -442,7 +443,7 @@ async fn rollback<C: Send + 'static>(
         }
         Some(error) => emitter.emit_in_step(Some(name), EventKind::RollbackFailed { error: error.clone() }),
     }
-    RollbackOutcome { step: name.to_owned(), error }
+    RollbackOutcome { step: name.to_owned(), error, attempt: None }
 }
 
 /// `body` in the span of step `name` when Rust logs are captured (so what it logs is tagged with
