@@ -292,7 +292,7 @@ impl Walker<'_> {
     /// Turns the errors the macro front end recorded into one error, at the first problem
     /// (or at `fallback` when the problem has no place of its own, like a missing value).
     fn problems(&self, errors: Errors, fallback: Span) -> Result<(), DiscoveryError> {
-        let Err(error) = errors.finish() else {
+        let Err(error) = errors.check() else {
             return Ok(());
         };
         let fallback = self.at(fallback);
@@ -321,8 +321,8 @@ impl Walker<'_> {
         attrs: &[syn::Attribute],
         module: &[String],
     ) -> Result<(), DiscoveryError> {
-        let mut errors = Errors::new();
-        let args = ActionArgs::from_attribute(attr, &mut errors);
+        let errors = Errors::new();
+        let args = ActionArgs::from_attribute(&errors, attr);
         self.problems(errors, attr.span())?;
         let ResolvedAction { name, category, description, method, input_type, output_type } =
             args.resolve(&ident.to_string(), &doc_lines(attrs));
@@ -346,8 +346,8 @@ impl Walker<'_> {
     }
 
     fn plugin(&mut self, item: &syn::ItemMacro) -> Result<(), DiscoveryError> {
-        let mut errors = Errors::new();
-        let args = PluginArgs::parse(item.mac.tokens.clone(), &mut errors);
+        let errors = Errors::new();
+        let args = PluginArgs::parse(&errors, item.mac.tokens.clone());
         let span = item.mac.path.span();
         self.problems(errors, span)?;
         let category = match args.category {
