@@ -11,7 +11,7 @@
 //! `pipeline run` find it. On a mistake it still gets a placeholder `Pipeline` impl, so code
 //! calling `descriptor()` reports nothing more.
 
-use crate::emit::{attribute, finish, with_errors};
+use crate::emit::{attribute, finish, respan, with_errors};
 use crate::paths::{linkme_crate, private};
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
@@ -62,9 +62,11 @@ fn expand_checked(pipeline: &Pipeline) -> TokenStream {
         let message = format!(
             "`{after}` cannot follow `{before}` in pipeline `{name}`: the `input_type` of `{after}` does not accept the `output_type` of `{before}` (they must be the same data type, or one must specialize the other)"
         );
+        // The panic is reported where its path says: at the later action.
+        let panic = respan(quote!(#p::core::panic), types[1].span());
         quote_spanned! {types[1].span()=>
             const _: () = if !#p::DataTypeInfo::feeds(#source::OUTPUT_TYPE, #target::INPUT_TYPE) {
-                ::core::panic!(#message)
+                #panic!(#message)
             };
         }
     });

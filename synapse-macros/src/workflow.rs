@@ -89,12 +89,14 @@ fn expand_checked(workflow: &Workflow) -> TokenStream {
                 "`{text}` has the same step name as an earlier step of `{workflow_name}`; step names must be unique: give one of them another `#[step(name = \"…\")]`"
             );
             let weight = format!("the weight of `{text}` is not a positive, finite number");
+            // The panic is reported where its path says: at the step.
+            let panic = respan(quote!(#p::core::panic), step.span());
             quote_spanned! {step.span()=>
-                const _: () = if __SYNAPSE_REPEATED[#i] { ::core::panic!(#duplicate) };
+                const _: () = if __SYNAPSE_REPEATED[#i] { #panic!(#duplicate) };
                 const _: () = if !#p::is_placeholder(&__SYNAPSE_SPECS[#i])
                     && !(__SYNAPSE_SPECS[#i].weight > 0.0 && __SYNAPSE_SPECS[#i].weight.is_finite())
                 {
-                    ::core::panic!(#weight)
+                    #panic!(#weight)
                 };
             }
         })
@@ -105,6 +107,7 @@ fn expand_checked(workflow: &Workflow) -> TokenStream {
     let sum_check = if normalize {
         quote!()
     } else {
+        let panic = respan(quote!(#p::core::panic), ident.span());
         quote_spanned! {ident.span()=>
             const _: () = {
                 let mut checkable = true;
@@ -115,7 +118,7 @@ fn expand_checked(workflow: &Workflow) -> TokenStream {
                 }
                 let deviation = #p::step_weights_sum(&__SYNAPSE_SPECS) - 1.0;
                 if checkable && (deviation > 1e-6 || deviation < -1e-6) {
-                    ::core::panic!(#sum_message)
+                    #panic!(#sum_message)
                 }
             };
         }

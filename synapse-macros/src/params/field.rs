@@ -8,14 +8,19 @@ use synapse_macros_core::params::{Field, Param};
 use synapse_macros_core::symbol::{EXCLUSIVE_MAX, EXCLUSIVE_MIN, MAX, MIN};
 
 /// The attributes replacing `#[param(...)]` on `field` of the type `owner`; the fns giving
-/// default values are added to `defaults`.
-pub fn attrs(owner: &syn::Ident, field: &Field, defaults: &mut Vec<TokenStream>) -> Vec<syn::Attribute> {
+/// default values are added to `defaults`. `p` is the `__private` path.
+pub fn attrs(
+    p: &TokenStream,
+    owner: &syn::Ident,
+    field: &Field,
+    defaults: &mut Vec<TokenStream>,
+) -> Vec<syn::Attribute> {
     let mut out: Vec<syn::Attribute> = Vec::new();
     for param in &field.params {
         match param {
             Param::Default(None) => out.push(syn::parse_quote!(#[serde(default)])),
             Param::Default(Some(value)) => {
-                let fn_name = default_fn(field, value, defaults);
+                let fn_name = default_fn(p, field, value, defaults);
                 let path = format!("{owner}::{fn_name}");
                 out.push(syn::parse_quote!(#[serde(default = #path)]));
             }
@@ -58,7 +63,7 @@ pub fn attrs(owner: &syn::Ident, field: &Field, defaults: &mut Vec<TokenStream>)
 }
 
 /// Adds the fn that gives `field` its default `value` and returns its name.
-fn default_fn(field: &Field, value: &syn::Expr, defaults: &mut Vec<TokenStream>) -> syn::Ident {
+fn default_fn(p: &TokenStream, field: &Field, value: &syn::Expr, defaults: &mut Vec<TokenStream>) -> syn::Ident {
     let field_name = field.field.ident.as_ref().map(|i| i.unraw().to_string()).unwrap_or_else(|| "field".into());
     let fn_name = match field.variant {
         Some(v) => format_ident!("__synapse_default_{}_{}", v, field_name),
@@ -70,7 +75,7 @@ fn default_fn(field: &Field, value: &syn::Expr, defaults: &mut Vec<TokenStream>)
     // rather than a missing `From` impl.
     let body = match value {
         syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(_), .. }) if !is_primitive(ty) => {
-            quote!(::core::convert::From::from(#value))
+            quote!(#p::core::convert::From::from(#value))
         }
         _ => quote!(#value),
     };

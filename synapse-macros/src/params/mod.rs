@@ -53,10 +53,11 @@ fn fields_mut(item: &mut syn::Item) -> Vec<&mut syn::Field> {
 fn expand_type(params: &Params) -> TokenStream {
     let mut item = params.item.clone();
     let (ident, _) = params.ty().expect("an expandable type is a struct or an enum");
+    let p = private(params.args.krate.as_ref());
     let mut defaults = Vec::new();
     for (field, model) in fields_mut(&mut item).into_iter().zip(&params.fields) {
         field.attrs.retain(|attr| attr.path() != &PARAM);
-        field.attrs.extend(field::attrs(ident, model, &mut defaults));
+        field.attrs.extend(field::attrs(&p, ident, model, &mut defaults));
     }
     let is_enum = matches!(item, syn::Item::Enum(_));
     let attrs = match &mut item {
@@ -66,7 +67,6 @@ fn expand_type(params: &Params) -> TokenStream {
     };
     let derives = container_attrs(params, is_enum, attrs);
     attrs.splice(0..0, derives);
-    let p = private(params.args.krate.as_ref());
     let role_trait = role_trait(&p, params.role);
     let defaults = if defaults.is_empty() {
         quote!()
