@@ -1,4 +1,4 @@
-//! The model of `synapse::plugin!(...)`: a plugin's display name, category and description
+//! Layer: model (reader → **model** → check → expand). The model of `synapse::plugin!(...)`: a plugin's display name, category and description
 //! (its code and version come from `Cargo.toml`). It has no rules beyond its arguments.
 //!
 //! ```text
@@ -25,6 +25,14 @@ pub struct PluginArgs {
 
 impl PluginArgs {
     /// Parses `key = value, …`, recording every problem in `errors`.
+    ///
+    /// ```
+    /// use synapse_macros_core::{Errors, plugin::PluginArgs};
+    /// let errors = Errors::new();
+    /// let args = PluginArgs::parse(&errors, quote::quote!(name = "Acme", category = SmartTool));
+    /// errors.check().unwrap();
+    /// assert_eq!(args.category.map(|term| term.value), Some("smart_tool"));
+    /// ```
     pub fn parse(errors: &Errors, tokens: TokenStream) -> Self {
         let mut args = PluginArgs::default();
         PLUGIN_ARGS.read(errors, tokens, |arg| match arg.symbol {

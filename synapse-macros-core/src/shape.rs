@@ -1,5 +1,8 @@
 //! What kind of item an attribute was put on, and the tuple-struct listings of `#[workflow]`
 //! and `#[pipeline]`: the helpers every model uses to describe the item in its messages.
+//!
+//! Used by every layer of the front end (reader → model → check) to name the item in messages;
+//! the expansion reads the same models and never describes items itself.
 
 use crate::errors::Errors;
 use quote::ToTokens;

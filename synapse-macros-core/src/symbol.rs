@@ -7,7 +7,14 @@
 use crate::args::Grammar;
 use std::fmt;
 
-/// An attribute or key name.
+/// An attribute or key name; an identifier or a path compares equal to it when it is that name.
+///
+/// ```
+/// use synapse_macros_core::symbol::{ACTION, NAME};
+/// let path: syn::Path = syn::parse_quote!(action);
+/// assert!(path == ACTION);
+/// assert!(syn::Ident::new("name", proc_macro2::Span::call_site()) == NAME);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Symbol(pub &'static str);
 

@@ -3,9 +3,9 @@
 //!
 //! The attribute and item are read into `synapse_macros_core::data_type::DataType` and checked
 //! there; this module only expands. A mistake in the arguments leaves a well-formed data type
-//! (minus the bad argument), which is still implemented; a mistake in the item (generics,
-//! fields, an enum) still gets a placeholder impl when it is a type without generics. Either way its uses as an `input_type` or
-//! `parent` report nothing more.
+//! (minus the bad argument), which is still implemented; a mistake in the item (fields, an
+//! enum) still gets a placeholder impl when the item is a type without generics. Either way
+//! its uses as an `input_type` or `parent` report nothing more.
 
 use crate::emit::{attribute, with_errors};
 use crate::paths::private;

@@ -4,10 +4,11 @@
 //! depends on `synapse` alone.
 //!
 //! The front end lives in `synapse-macros-core` (shared with source discovery): each macro reads
-//! its attribute and item into a model there and checks it. The modules here are the back end:
-//! each one only expands a checked model. On a mistake a macro reports every problem at once, on
-//! the offending tokens, and still emits the user's item and placeholder impls (see the `emit` module), so
-//! that the rest of the crate (and the IDE) keeps working.
+//! its attribute and item into a model there and checks it (reader → model → check). The
+//! modules here are the back end (expand): each one only expands a checked model. On a mistake
+//! a macro reports every problem at once, on the offending tokens, and still emits the user's
+//! item and placeholder impls (the `emit` module), so that the rest of the crate (and the IDE)
+//! keeps working.
 
 use proc_macro::TokenStream;
 use synapse_macros_core::params::Role;

@@ -1,6 +1,9 @@
 //! The one door generated code goes through: `::synapse::__private` (or `<crate>::__private`
 //! when a user renamed the dependency and says `crate = path`). Every expansion names the
 //! runtime, `core` and `std` only through it.
+//!
+//! A helper of the expansion (reader → model → check → **expand**): every path an expansion
+//! writes comes from here.
 
 use proc_macro2::TokenStream;
 use quote::quote;

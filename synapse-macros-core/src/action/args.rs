@@ -1,5 +1,9 @@
 //! The `#[action(...)]` argument grammar, and what the arguments say once defaults apply.
 //!
+//! Layer: model (reader → **model** → check → expand). The grammar of the attribute, read with
+//! [`crate::args`]; the rules relating several parts are in the sibling `check`, and the
+//! expansion in `synapse-macros` reads the model only once the check has passed.
+//!
 //! ```text
 //! #[action]
 //! #[action(name = "process", category = Custom, method = Task,

@@ -1,6 +1,10 @@
 //! The rules of an `#[action]` beyond its arguments: what it may be put on, the signature of
 //! an action fn, and a name derived from the item (one given with `name = "…"` is checked when
 //! read).
+//!
+//! Layer: check (reader → model → **check** → expand). It runs on a model once it is read, and
+//! records every broken rule; the expansion in `synapse-macros` and source discovery read the
+//! model only when it passed.
 
 use super::{Action, Form, Input, Surplus};
 use crate::errors::Errors;

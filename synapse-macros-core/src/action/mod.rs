@@ -1,8 +1,8 @@
-//! The model of `#[action]`: its arguments ([`ActionArgs`]) and the item they sit on, a struct
+//! Layer: model (reader → **model** → check → expand). The model of `#[action]`: its arguments ([`ActionArgs`]) and the item they sit on, a struct
 //! or a fn whose arguments are sorted into params, run context and surplus by how they are
 //! written.
 //!
-//! The macro and source discovery both build an [`Action`] from the item, run [`check`] on it
+//! The macro and source discovery both build an [`Action`] from the item, run [`check()`] on it
 //! (the rules of [`check`](mod@check)) and only then read it: the macro to expand it, discovery
 //! to list it. They cannot disagree on what is a valid action.
 
@@ -86,6 +86,12 @@ impl<'a> Action<'a> {
     }
 
     /// The name of the struct or fn.
+    ///
+    /// ```
+    /// use synapse_macros_core::action::{Action, ActionArgs};
+    /// let item: syn::Item = syn::parse_quote!(pub enum Wrong { A });
+    /// assert!(Action::new(ActionArgs::default(), &item).ident().is_none());
+    /// ```
     pub fn ident(&self) -> Option<&'a syn::Ident> {
         match &self.form {
             Form::Struct(strukt) => Some(&strukt.ident),
@@ -95,6 +101,17 @@ impl<'a> Action<'a> {
     }
 
     /// What the action is, once defaults apply (`None` on an item that cannot be an action).
+    ///
+    /// ```
+    /// use synapse_macros_core::action::{Action, ActionArgs};
+    /// let item: syn::Item = syn::parse_quote! {
+    ///     /// Trains a model.
+    ///     pub struct TrainAction;
+    /// };
+    /// let resolved = Action::new(ActionArgs::default(), &item).resolve().unwrap();
+    /// assert_eq!((resolved.name.as_str(), resolved.method.value), ("train", "job"));
+    /// assert_eq!(resolved.description, "Trains a model.");
+    /// ```
     pub fn resolve(&self) -> Option<ResolvedAction> {
         let (ident, attrs) = match &self.form {
             Form::Struct(strukt) => (&strukt.ident, &strukt.attrs),

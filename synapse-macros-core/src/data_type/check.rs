@@ -1,5 +1,9 @@
 //! The rules of a `#[data_type]` beyond its arguments: a data type is a unit struct without
 //! generics, one name in `config.yaml`.
+//!
+//! Layer: check (reader → model → **check** → expand). It runs on a model once it is read, and
+//! records every broken rule; the expansion in `synapse-macros` and source discovery read the
+//! model only when it passed.
 
 use super::DataType;
 use crate::errors::Errors;

@@ -1,4 +1,4 @@
-//! The model of `#[data_type]`: its arguments and the unit struct they sit on.
+//! Layer: model (reader → **model** → check → expand). The model of `#[data_type]`: its arguments and the unit struct they sit on.
 //!
 //! ```text
 //! #[data_type(parent = Dataset, description = "…", crate = ::synapse)]

@@ -1,6 +1,10 @@
 //! The rules of a `#[params]` or `#[output]` type beyond its settings: a concrete struct with
 //! named fields or an enum (its JSON form is an object), and literal bounds that leave room for
 //! a value.
+//!
+//! Layer: check (reader → model → **check** → expand). It runs on a model once it is read, and
+//! records every broken rule; the expansion in `synapse-macros` and source discovery read the
+//! model only when it passed.
 
 use super::{Param, Params};
 use crate::errors::Errors;

@@ -1,6 +1,10 @@
 //! The `#[param(...)]` grammar of one field: a default, numeric or length bounds, a pattern, a
 //! wire name, a description and an example, read in the order written (which is the order the
 //! expansion turns them into serde and schemars attributes).
+//!
+//! Layer: model (reader → **model** → check → expand). The grammar of the attribute, read with
+//! [`crate::args`]; the rules relating several parts are in the sibling `check`, and the
+//! expansion in `synapse-macros` reads the model only once the check has passed.
 
 use super::Field;
 use crate::args::{Arg, ArgValue, Grammar};

@@ -1,4 +1,4 @@
-//! The model of `#[params]` and `#[output]`: the container's arguments, the struct or enum,
+//! Layer: model (reader → **model** → check → expand). The model of `#[params]` and `#[output]`: the container's arguments, the struct or enum,
 //! and each field with its `#[param(...)]` settings.
 //!
 //! ```text

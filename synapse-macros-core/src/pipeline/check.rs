@@ -1,6 +1,10 @@
 //! The rules of a `#[pipeline]` that can be checked from its tokens: concrete, each action
 //! listed once. That each listed type is an `#[action]` struct and that each action accepts
 //! the previous one's output are compile-time checks the expansion emits.
+//!
+//! Layer: check (reader → model → **check** → expand). It runs on a model once it is read, and
+//! records every broken rule; the expansion in `synapse-macros` and source discovery read the
+//! model only when it passed.
 
 use super::Pipeline;
 use crate::errors::Errors;

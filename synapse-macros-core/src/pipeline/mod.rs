@@ -1,4 +1,4 @@
-//! The model of `#[pipeline]`: its arguments and the tuple struct listing the actions.
+//! Layer: model (reader → **model** → check → expand). The model of `#[pipeline]`: its arguments and the tuple struct listing the actions.
 //!
 //! ```text
 //! #[pipeline(name = "dataset_to_model", description = "…", crate = ::synapse)]

@@ -1,6 +1,10 @@
 //! The `#[step(...)]` argument grammar: a step's progress weight, name, retries, timeout and
 //! backoff, each checked when read.
 //!
+//! Layer: model (reader → **model** → check → expand). The grammar of the attribute, read with
+//! [`crate::args`]; the rules relating several parts are in the sibling `check`, and the
+//! expansion in `synapse-macros` reads the model only once the check has passed.
+//!
 //! ```text
 //! #[step(weight = 0.3, name = "resize_images", retries = 3, timeout = "30s", backoff = "100ms", crate = ::synapse)]
 //! ```

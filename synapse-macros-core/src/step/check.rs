@@ -1,5 +1,9 @@
 //! The rules of a `#[step]` beyond its arguments: what it may be put on, the weight it must
 //! give, and a name derived from the struct (one given with `name = "…"` is checked when read).
+//!
+//! Layer: check (reader → model → **check** → expand). It runs on a model once it is read, and
+//! records every broken rule; the expansion in `synapse-macros` and source discovery read the
+//! model only when it passed.
 
 use super::{Step, StepForm};
 use crate::errors::Errors;

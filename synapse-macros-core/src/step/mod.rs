@@ -1,4 +1,4 @@
-//! The model of `#[step]`: its arguments ([`StepArgs`]) and the item they sit on.
+//! Layer: model (reader → **model** → check → expand). The model of `#[step]`: its arguments ([`StepArgs`]) and the item they sit on.
 //!
 //! A misplaced `#[step]` on a type (an enum, a union, or the `impl Step<C> for T` block) still
 //! names the type that should have been marked, so the expansion can give it placeholder impls

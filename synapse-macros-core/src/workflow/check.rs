@@ -1,6 +1,10 @@
 //! The rules of a `#[workflow]` that can be checked from its tokens: concrete, with a context,
 //! each step listed once. The rules that need the steps' types (marked `#[step]`, over the
 //! context, weights and names) are compile-time checks the expansion emits.
+//!
+//! Layer: check (reader → model → **check** → expand). It runs on a model once it is read, and
+//! records every broken rule; the expansion in `synapse-macros` and source discovery read the
+//! model only when it passed.
 
 use super::Workflow;
 use crate::errors::Errors;

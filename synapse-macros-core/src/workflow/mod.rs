@@ -1,4 +1,4 @@
-//! The model of `#[workflow]`: its arguments and the tuple struct listing the steps.
+//! Layer: model (reader → **model** → check → expand). The model of `#[workflow]`: its arguments and the tuple struct listing the steps.
 //!
 //! ```text
 //! #[workflow(context = MyState, normalize, crate = ::synapse)]

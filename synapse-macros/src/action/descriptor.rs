@@ -1,5 +1,8 @@
 //! What both forms of `#[action]` register: the `ActionDescriptor` element of the link-time
 //! registry, and the module-level marker that makes two actions of one name collide.
+//!
+//! Layer: expand (reader → model → check → **expand**); it reads a model checked by
+//! `synapse-macros-core`.
 
 use crate::paths::{linkme_crate, private};
 use proc_macro2::{Span, TokenStream};

@@ -1,5 +1,8 @@
 //! The expansion of a checked `#[action]` struct: how the registry builds it (`Default`, or the
 //! unit value), its registry element and its `RegisteredAction` impl (what `#[pipeline]` reads).
+//!
+//! Layer: expand (reader → model → check → **expand**); it reads a model checked by
+//! `synapse-macros-core`.
 
 use super::descriptor::{data_type_info, descriptor, name_marker};
 use crate::paths::private;

@@ -1,5 +1,8 @@
 //! What a field's `#[param(...)]` settings become: the serde and schemars attributes that
 //! express them, in the order written, and the default-value fns they name.
+//!
+//! Layer: expand (reader → model → check → **expand**); it reads a model checked by
+//! `synapse-macros-core`.
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
