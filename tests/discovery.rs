@@ -427,6 +427,26 @@ fn attribute_errors_are_reported_as_the_macro_reports_them() {
     let (error, _dir) = discover_err(&[("src/lib.rs", "#[action]\npub enum Wrong { A }\n")]);
     assert!(error.to_string().contains("`#[action]` goes on a struct"), "{error}");
 
+    let (error, _dir) = discover_err(&[("src/lib.rs", "#[action]\npub struct Wrapper<T>(T);\n")]);
+    assert!(matches!(error, DiscoveryError::InvalidAttribute { line: 2, column: 19, .. }), "{error:?}");
+    assert!(error.to_string().contains("an `#[action]` struct cannot be generic"), "{error}");
+
+    // An action fn is read with the macro's own rules, messages and places.
+    let (error, _dir) = discover_err(&[(
+        "src/lib.rs",
+        "#[action]\nasync fn process(params: P, batch_size: u32) -> Result<()> {\n    Ok(())\n}\n",
+    )]);
+    assert!(matches!(error, DiscoveryError::InvalidAttribute { line: 2, column: 41, .. }), "{error:?}");
+    assert!(error.to_string().contains("put every parameter in the params struct"), "{error}");
+
+    let (error, _dir) = discover_err(&[("src/lib.rs", "#[action]\nfn process(params: &P, ctx: &Context) {}\n")]);
+    let message = error.to_string();
+    assert!(message.contains("takes its params by value: write `params: P`"), "{message}");
+    assert!(message.contains("must return a `Result`, e.g. `-> synapse::Result<MyOutput>` (use `serde_json::Value`"));
+
+    let (error, _dir) = discover_err(&[("src/lib.rs", "#[action]\npub struct Größe;\n")]);
+    assert!(error.to_string().contains("the action name derived from `Größe` is invalid"), "{error}");
+
     let (error, _dir) = discover_err(&[("src/lib.rs", "synapse::plugin!(category = Training);\n")]);
     assert!(matches!(error, DiscoveryError::InvalidAttribute { line: 1, .. }), "{error:?}");
     assert!(error.to_string().contains("unknown category `Training`"), "{error}");

@@ -1,54 +1,68 @@
-//! Error accumulation: report every problem of an attribute in one compile.
+//! The error collector of the front end, and the shape of its messages.
+//!
+//! Every layer (the argument reader, each model, each check) records its problems in one
+//! [`Errors`] and goes on reading, so a user sees every mistake of an item in one compile. The
+//! collector has to be consumed by [`Errors::check`]: dropping it unchecked is a bug in the
+//! macro (its errors would be lost) and panics, as serde_derive's `Ctxt` does.
 
-use proc_macro2::TokenStream;
+use std::cell::RefCell;
 use std::fmt::Display;
 
 /// Collects spanned errors so a user sees all of them at once, not one per compile.
-#[derive(Default)]
+///
+/// It is shared by reference through every layer; [`Errors::check`] consumes it and returns
+/// what was recorded. Dropping it without calling `check` panics.
+///
+/// ```
+/// use synapse_macros_core::Errors;
+/// let errors = Errors::new();
+/// errors.error_at(proc_macro2::Span::call_site(), "first");
+/// errors.error_at(proc_macro2::Span::call_site(), "second");
+/// let combined = errors.check().unwrap_err();
+/// assert_eq!(combined.into_iter().count(), 2);
+/// ```
 pub struct Errors {
-    errors: Vec<syn::Error>,
+    /// `None` once checked.
+    errors: RefCell<Option<Vec<syn::Error>>>,
+}
+
+impl Default for Errors {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 impl Errors {
-    /// An empty accumulator.
+    /// An empty collector, to be consumed by [`Errors::check`].
     pub fn new() -> Self {
-        Self::default()
+        Self { errors: RefCell::new(Some(Vec::new())) }
     }
 
     /// Records an error at the span of `tokens`.
-    pub fn error_spanned(&mut self, tokens: impl quote::ToTokens, message: impl Display) {
-        self.errors.push(syn::Error::new_spanned(tokens, message));
+    pub fn error_spanned(&self, tokens: impl quote::ToTokens, message: impl Display) {
+        self.push(syn::Error::new_spanned(tokens, message));
     }
 
     /// Records an error at `span`.
-    pub fn error_at(&mut self, span: proc_macro2::Span, message: impl Display) {
-        self.errors.push(syn::Error::new(span, message));
+    pub fn error_at(&self, span: proc_macro2::Span, message: impl Display) {
+        self.push(syn::Error::new(span, message));
     }
 
     /// Records an existing error.
-    pub fn push(&mut self, error: syn::Error) {
-        self.errors.push(error);
+    pub fn push(&self, error: syn::Error) {
+        self.errors.borrow_mut().as_mut().expect("errors were already checked").push(error);
     }
 
-    /// Records the error of `result`, if any, and returns its value.
-    pub fn handle<T>(&mut self, result: syn::Result<T>) -> Option<T> {
-        match result {
-            Ok(value) => Some(value),
-            Err(error) => {
-                self.errors.push(error);
-                None
-            }
-        }
-    }
-
-    /// True when nothing was recorded.
+    /// True when nothing was recorded: a rule that only makes sense when everything else was
+    /// right (a required key that may be missing because it was misspelled) asks this first.
     pub fn is_empty(&self) -> bool {
-        self.errors.is_empty()
+        self.errors.borrow().as_ref().is_none_or(Vec::is_empty)
     }
 
-    /// All errors combined into one, or `Ok` when there were none.
-    pub fn finish(self) -> syn::Result<()> {
-        let mut iter = self.errors.into_iter();
+    /// Consumes the collector: all errors combined into one, or `Ok` when there were none.
+    pub fn check(self) -> syn::Result<()> {
+        let errors = self.errors.borrow_mut().take().unwrap_or_default();
+        let mut iter = errors.into_iter();
         match iter.next() {
             None => Ok(()),
             Some(mut first) => {
@@ -59,10 +73,13 @@ impl Errors {
             }
         }
     }
+}
 
-    /// The errors as `compile_error!` invocations.
-    pub fn to_compile_errors(&self) -> TokenStream {
-        self.errors.iter().map(syn::Error::to_compile_error).collect()
+impl Drop for Errors {
+    fn drop(&mut self) {
+        if !std::thread::panicking() && self.errors.borrow().is_some() {
+            panic!("synapse-macros-core: an `Errors` was dropped without `check()`, so its errors were lost");
+        }
     }
 }
 
@@ -117,5 +134,31 @@ pub fn plural(noun: &str) -> String {
     match noun.strip_suffix('y') {
         Some(stem) if !stem.ends_with(['a', 'e', 'o', 'u']) => format!("{stem}ies"),
         _ => format!("{noun}s"),
+    }
+}
+
+/// The messages `errors` recorded, in order: what a test of the front end compares.
+#[cfg(test)]
+pub(crate) fn messages(errors: Errors) -> Vec<String> {
+    errors.check().err().map(|error| error.into_iter().map(|e| e.to_string()).collect()).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    #[should_panic(expected = "dropped without `check()`")]
+    fn an_unchecked_collector_panics() {
+        let errors = Errors::new();
+        errors.error_at(proc_macro2::Span::call_site(), "lost");
+        drop(errors);
+    }
+
+    #[test]
+    fn a_checked_collector_drops_quietly() {
+        let errors = Errors::new();
+        assert!(errors.is_empty());
+        assert!(errors.check().is_ok());
     }
 }

@@ -1,4 +1,8 @@
 //! Naming rules shared by the macros and source discovery.
+//!
+//! Used by the models (a name derived from an ident) and the checks (a name is valid) of the
+//! front end (reader → model → check), by the expansion in `synapse-macros` and by the runtime
+//! when it reads `config.yaml`.
 
 use heck::ToSnakeCase;
 

@@ -1,15 +1,16 @@
-//! The `synapse::plugin!(...)` argument grammar: a plugin's display name, category and
-//! description (its code and version come from `Cargo.toml`).
+//! Layer: model (reader → **model** → check → expand). The model of `synapse::plugin!(...)`: a plugin's display name, category and description
+//! (its code and version come from `Cargo.toml`). It has no rules beyond its arguments.
+//!
+//! ```text
+//! synapse::plugin!(name = "My Plugin", category = NeuralNet, description = "…", crate = ::synapse);
+//! ```
 
-use crate::args::parse_args;
 use crate::errors::Errors;
+use crate::symbol::{CATEGORY, CRATE, DESCRIPTION, NAME, PLUGIN_ARGS};
 use crate::vocabulary::{CATEGORIES, Term};
 use proc_macro2::TokenStream;
 
-/// The keys `plugin!(...)` accepts.
-pub const PLUGIN_KEYS: &[&str] = &["name", "category", "description", "crate"];
-
-/// The parsed arguments of `plugin!(...)`.
+/// The parsed arguments of `plugin!(...)` (a wrong one is left out).
 #[derive(Default)]
 pub struct PluginArgs {
     /// `name = "Display Name"`.
@@ -24,16 +25,22 @@ pub struct PluginArgs {
 
 impl PluginArgs {
     /// Parses `key = value, …`, recording every problem in `errors`.
-    pub fn parse(tokens: TokenStream, errors: &mut Errors) -> Self {
+    ///
+    /// ```
+    /// use synapse_macros_core::{Errors, plugin::PluginArgs};
+    /// let errors = Errors::new();
+    /// let args = PluginArgs::parse(&errors, quote::quote!(name = "Acme", category = SmartTool));
+    /// errors.check().unwrap();
+    /// assert_eq!(args.category.map(|term| term.value), Some("smart_tool"));
+    /// ```
+    pub fn parse(errors: &Errors, tokens: TokenStream) -> Self {
         let mut args = PluginArgs::default();
-        parse_args(tokens, "`plugin!` argument", PLUGIN_KEYS, errors, |arg, errors| {
-            match arg.key.to_string().as_str() {
-                "name" => args.name = arg.lit_str("name = \"My Plugin\"", errors),
-                "description" => args.description = arg.lit_str("description = \"…\"", errors),
-                "category" => args.category = arg.term(CATEGORIES, "category", errors).map(|c| c.term),
-                "crate" => args.krate = arg.path(errors),
-                _ => {}
-            }
+        PLUGIN_ARGS.read(errors, tokens, |arg| match arg.symbol {
+            NAME => args.name = arg.lit_str(errors, "name = \"My Plugin\""),
+            DESCRIPTION => args.description = arg.lit_str(errors, "description = \"…\""),
+            CATEGORY => args.category = arg.term(errors, CATEGORIES, "category").map(|c| c.term),
+            CRATE => args.krate = arg.path(errors),
+            _ => {}
         });
         args
     }
@@ -46,15 +53,15 @@ mod tests {
 
     #[test]
     fn parses_and_reports_every_problem() {
-        let mut errors = Errors::new();
-        let args = PluginArgs::parse(quote!(name = "Acme", category = neural_net, description = "d"), &mut errors);
-        assert!(errors.is_empty());
+        let errors = Errors::new();
+        let args = PluginArgs::parse(&errors, quote!(name = "Acme", category = neural_net, description = "d"));
+        assert!(errors.check().is_ok());
         assert_eq!(args.name.map(|n| n.value()).as_deref(), Some("Acme"));
         assert_eq!(args.category.map(|c| c.ident), Some("NeuralNet"));
 
-        let mut errors = Errors::new();
-        PluginArgs::parse(quote!(name = Acme, categroy = Custom, description = "a", description = "b"), &mut errors);
-        let errors: Vec<String> = errors.finish().unwrap_err().into_iter().map(|e| e.to_string()).collect();
+        let errors = Errors::new();
+        PluginArgs::parse(&errors, quote!(name = Acme, categroy = Custom, description = "a", description = "b"));
+        let errors = crate::errors::messages(errors);
         assert_eq!(errors.len(), 3, "{errors:?}");
         assert_eq!(errors[0], "`name` expects a string literal, like `name = \"My Plugin\"`");
         assert!(errors[1].starts_with("unknown `plugin!` argument `categroy`; did you mean `category`?"));

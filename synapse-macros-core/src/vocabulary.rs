@@ -1,4 +1,7 @@
 //! The closed vocabularies the macros check at compile time.
+//!
+//! The models of the front end (reader → model → check) read `category = …` and `method = …`
+//! against them with [`crate::args`]; the runtime's own enums are tested to say exactly the same.
 
 /// A variant of a closed vocabulary: its Rust identifier and its wire value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

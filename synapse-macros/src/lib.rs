@@ -3,18 +3,23 @@
 //! reaches the runtime only through the hidden `::synapse::__private` module, so a plugin crate
 //! depends on `synapse` alone.
 //!
-//! Every macro parses, checks and expands in its own module; on a mistake it reports every
-//! problem at once, on the offending tokens, and still emits the user's item so that the rest of
-//! the crate (and the IDE) keeps working.
+//! The front end lives in `synapse-macros-core` (shared with source discovery): each macro reads
+//! its attribute and item into a model there and checks it (reader → model → check). The
+//! modules here are the back end (expand): each one only expands a checked model. On a mistake
+//! a macro reports every problem at once, on the offending tokens, and still emits the user's
+//! item and placeholder impls (the `emit` module), so that the rest of the crate (and the IDE)
+//! keeps working.
 
 use proc_macro::TokenStream;
+use synapse_macros_core::params::Role;
 
 mod action;
 mod data_type;
+mod emit;
+mod params;
 mod paths;
 mod pipeline;
 mod plugin;
-mod schema_type;
 mod step;
 mod workflow;
 
@@ -27,13 +32,13 @@ pub fn action(args: TokenStream, item: TokenStream) -> TokenStream {
 /// Makes a struct or enum an action's params. See `synapse::params`.
 #[proc_macro_attribute]
 pub fn params(args: TokenStream, item: TokenStream) -> TokenStream {
-    schema_type::expand(schema_type::Role::Params, args.into(), item.into()).into()
+    params::expand(Role::Params, args.into(), item.into()).into()
 }
 
 /// Makes a struct or enum an action's typed result. See `synapse::output`.
 #[proc_macro_attribute]
 pub fn output(args: TokenStream, item: TokenStream) -> TokenStream {
-    schema_type::expand(schema_type::Role::Output, args.into(), item.into()).into()
+    params::expand(Role::Output, args.into(), item.into()).into()
 }
 
 /// Declares a semantic data type. See `synapse::data_type`.

@@ -1,21 +1,23 @@
 //! `synapse::plugin!(name = "…", category = …, description = "…")`: the plugin's identity.
 //! Its code and version come from the crate's `Cargo.toml`.
+//!
+//! The arguments are read into `synapse_macros_core::plugin::PluginArgs`; this module only
+//! expands them. Nothing names what `plugin!` emits, so a mistake needs no placeholder.
 
-use crate::paths::private;
+use crate::paths::{linkme_crate, private};
 use proc_macro2::TokenStream;
 use quote::quote;
 use synapse_macros_core::Errors;
 use synapse_macros_core::plugin::PluginArgs;
 
 pub fn expand(input: TokenStream) -> TokenStream {
-    let mut errors = Errors::new();
-    let args = PluginArgs::parse(input, &mut errors);
-    if let Err(error) = errors.finish() {
+    let errors = Errors::new();
+    let args = PluginArgs::parse(&errors, input);
+    if let Err(error) = errors.check() {
         return error.to_compile_error();
     }
     let p = private(args.krate.as_ref());
-    let krate = args.krate.as_ref().map(|path| quote!(#path)).unwrap_or_else(|| quote!(::synapse));
-    let linkme_crate = quote!(#krate::__private::linkme);
+    let linkme_crate = linkme_crate(args.krate.as_ref());
     let name = match &args.name {
         Some(name) => quote!(#name),
         None => quote!(#p::core::env!("CARGO_PKG_NAME")),
@@ -28,7 +30,7 @@ pub fn expand(input: TokenStream) -> TokenStream {
     quote! {
         const _: () = {
             #[#p::linkme::distributed_slice(#p::SYNAPSE_PLUGINS_V0)]
-            #[linkme(crate = #linkme_crate)]
+            #linkme_crate
             static PLUGIN: #p::PluginDescriptor = #p::PluginDescriptor {
                 name: #name,
                 code: #p::core::env!("CARGO_PKG_NAME"),

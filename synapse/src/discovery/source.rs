@@ -5,8 +5,8 @@
 //! binaries), following `mod` declarations to their files (`a.rs` or `a/mod.rs`, or the file a
 //! `#[path]` names) and into inline `mod a { … }` blocks, so every action gets the module path
 //! `module_path!()` would give it. Items under `#[cfg(test)]` are not part of the plugin and
-//! are skipped. Each action is resolved by `synapse-macros-core`, exactly as the macro resolves
-//! it.
+//! are skipped. Each action is read into the model of `synapse-macros-core` and checked by its
+//! rules, exactly as the macro reads and checks it.
 //!
 //! Files are parsed on worker threads (a few at a time, level by level of the module tree):
 //! parsing with line information records every file in a per-thread source map, which is freed
@@ -22,9 +22,9 @@ use std::path::{Component, Path, PathBuf};
 use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 use synapse_macros_core::Errors;
-use synapse_macros_core::action::{ActionArgs, ResolvedAction};
-use synapse_macros_core::names::doc_lines;
+use synapse_macros_core::action::{self, Action, ActionArgs, ResolvedAction};
 use synapse_macros_core::plugin::PluginArgs;
+use synapse_macros_core::symbol::{ACTION, PLUGIN, Symbol};
 use synapse_macros_core::vocabulary::Term;
 
 /// How deep `mod` declarations may nest before a `#[path]` cycle is assumed.
@@ -248,37 +248,13 @@ impl Walker<'_> {
             if attrs.iter().any(is_cfg_test) {
                 continue;
             }
+            for attr in attrs.iter().filter(|a| is_synapse_path(a.path(), ACTION)) {
+                self.action(attr, item, module)?;
+            }
             match item {
-                syn::Item::Struct(strukt) => {
-                    for attr in attrs.iter().filter(|a| is_synapse_path(a.path(), "action")) {
-                        if !strukt.generics.params.is_empty() {
-                            return Err(self.invalid(
-                                attr.span(),
-                                "an `#[action]` struct cannot be generic: the registry needs one concrete type per action",
-                            ));
-                        }
-                        self.action(attr, &strukt.ident, attrs, module)?;
-                    }
-                }
-                syn::Item::Fn(function) => {
-                    for attr in attrs.iter().filter(|a| is_synapse_path(a.path(), "action")) {
-                        check_fn(&function.sig).map_err(|message| self.invalid(attr.span(), message))?;
-                        self.action(attr, &function.sig.ident, attrs, module)?;
-                    }
-                }
-                other => {
-                    if let Some(attr) = attrs.iter().find(|a| is_synapse_path(a.path(), "action")) {
-                        return Err(self.invalid(
-                            attr.span(),
-                            "`#[action]` goes on a struct that implements `synapse::Action`, or on a fn",
-                        ));
-                    }
-                    match other {
-                        syn::Item::Mod(item) => self.module(item, module, child_dir, path_base)?,
-                        syn::Item::Macro(item) if is_synapse_path(&item.mac.path, "plugin") => self.plugin(item)?,
-                        _ => {}
-                    }
-                }
+                syn::Item::Mod(item) => self.module(item, module, child_dir, path_base)?,
+                syn::Item::Macro(item) if is_synapse_path(&item.mac.path, PLUGIN) => self.plugin(item)?,
+                _ => {}
             }
         }
         Ok(())
@@ -292,7 +268,7 @@ impl Walker<'_> {
     /// Turns the errors the macro front end recorded into one error, at the first problem
     /// (or at `fallback` when the problem has no place of its own, like a missing value).
     fn problems(&self, errors: Errors, fallback: Span) -> Result<(), DiscoveryError> {
-        let Err(error) = errors.finish() else {
+        let Err(error) = errors.check() else {
             return Ok(());
         };
         let fallback = self.at(fallback);
@@ -314,18 +290,17 @@ impl Walker<'_> {
         })
     }
 
-    fn action(
-        &mut self,
-        attr: &syn::Attribute,
-        ident: &syn::Ident,
-        attrs: &[syn::Attribute],
-        module: &[String],
-    ) -> Result<(), DiscoveryError> {
-        let mut errors = Errors::new();
-        let args = ActionArgs::from_attribute(attr, &mut errors);
+    /// Reads an `#[action]` through the macro's own model and check, so discovery accepts
+    /// exactly what compiles.
+    fn action(&mut self, attr: &syn::Attribute, item: &syn::Item, module: &[String]) -> Result<(), DiscoveryError> {
+        let errors = Errors::new();
+        let action = Action::new(ActionArgs::from_attribute(&errors, attr), item);
+        action::check(&errors, &action);
         self.problems(errors, attr.span())?;
-        let ResolvedAction { name, category, description, method, input_type, output_type } =
-            args.resolve(&ident.to_string(), &doc_lines(attrs));
+        let (Some(ident), Some(resolved)) = (action.ident(), action.resolve()) else {
+            return Ok(());
+        };
+        let ResolvedAction { name, category, description, method, input_type, output_type } = resolved;
         let category = match category {
             Some(term) => Some(category_of(term).ok_or_else(|| self.invalid(attr.span(), unknown("category", term)))?),
             None => None,
@@ -346,8 +321,8 @@ impl Walker<'_> {
     }
 
     fn plugin(&mut self, item: &syn::ItemMacro) -> Result<(), DiscoveryError> {
-        let mut errors = Errors::new();
-        let args = PluginArgs::parse(item.mac.tokens.clone(), &mut errors);
+        let errors = Errors::new();
+        let args = PluginArgs::parse(&errors, item.mac.tokens.clone());
         let span = item.mac.path.span();
         self.problems(errors, span)?;
         let category = match args.category {
@@ -439,25 +414,6 @@ impl Walker<'_> {
     }
 }
 
-/// The checks `#[action]` makes on a fn before registering it.
-fn check_fn(sig: &syn::Signature) -> Result<(), &'static str> {
-    if !sig.generics.params.is_empty() || sig.generics.where_clause.is_some() {
-        return Err("an `#[action]` fn cannot be generic: the registry needs one concrete signature");
-    }
-    if sig.variadic.is_some() {
-        return Err("an `#[action]` fn cannot be variadic");
-    }
-    if sig.inputs.iter().any(|input| matches!(input, syn::FnArg::Receiver(_))) {
-        return Err(
-            "an `#[action]` fn cannot take `self`; put `#[action]` on the struct and implement `synapse::Action` instead",
-        );
-    }
-    if matches!(sig.output, syn::ReturnType::Default) {
-        return Err("an `#[action]` fn must return a `Result`, e.g. `-> synapse::Result<MyOutput>`");
-    }
-    Ok(())
-}
-
 fn unknown(what: &str, term: Term) -> String {
     format!("unknown {what} `{}`", term.ident)
 }
@@ -471,11 +427,11 @@ fn method_of(term: Term) -> Option<RunMethod> {
 }
 
 /// `action`, `synapse::action`, `::synapse::action` (and the same for `plugin`).
-fn is_synapse_path(path: &syn::Path, name: &str) -> bool {
+fn is_synapse_path(path: &syn::Path, name: Symbol) -> bool {
     let mut segments = path.segments.iter().map(|segment| &segment.ident);
     match (segments.next(), segments.next_back()) {
-        (Some(only), None) => path.leading_colon.is_none() && only == name,
-        (Some(first), Some(last)) => first == "synapse" && last == name,
+        (Some(only), None) => path.leading_colon.is_none() && *only == name,
+        (Some(first), Some(last)) => first == "synapse" && *last == name,
         _ => false,
     }
 }
@@ -563,12 +519,12 @@ mod tests {
     #[test]
     fn recognizes_synapse_paths() {
         let path = |text: &str| syn::parse_str::<syn::Path>(text).unwrap();
-        assert!(is_synapse_path(&path("action"), "action"));
-        assert!(is_synapse_path(&path("synapse::action"), "action"));
-        assert!(is_synapse_path(&path("::synapse::action"), "action"));
-        assert!(!is_synapse_path(&path("other::action"), "action"));
-        assert!(!is_synapse_path(&path("::action"), "action"));
-        assert!(!is_synapse_path(&path("actions"), "action"));
+        assert!(is_synapse_path(&path("action"), ACTION));
+        assert!(is_synapse_path(&path("synapse::action"), ACTION));
+        assert!(is_synapse_path(&path("::synapse::action"), ACTION));
+        assert!(!is_synapse_path(&path("other::action"), ACTION));
+        assert!(!is_synapse_path(&path("::action"), ACTION));
+        assert!(!is_synapse_path(&path("actions"), ACTION));
     }
 
     #[test]

@@ -1,4 +1,8 @@
-//! The `#[action(...)]` argument grammar.
+//! The `#[action(...)]` argument grammar, and what the arguments say once defaults apply.
+//!
+//! Layer: model (reader → **model** → check → expand). The grammar of the attribute, read with
+//! [`crate::args`]; the rules relating several parts are in the sibling `check`, and the
+//! expansion in `synapse-macros` reads the model only once the check has passed.
 //!
 //! ```text
 //! #[action]
@@ -7,19 +11,14 @@
 //!          workflow = MyWorkflow, crate = ::synapse)]
 //! ```
 
-pub use crate::args::SpannedTerm;
-
-use crate::args::{Arg, parse_args};
+use crate::args::{Arg, SpannedTerm};
 use crate::errors::Errors;
-use crate::names::{check_name, data_type_name, default_action_name, doc_summary};
+use crate::names::{data_type_name, default_action_name, doc_summary};
+use crate::symbol::{ACTION_ARGS, CATEGORY, CRATE, DESCRIPTION, INPUT_TYPE, METHOD, NAME, OUTPUT_TYPE, WORKFLOW};
 use crate::vocabulary::{CATEGORIES, METHODS, Term, default_method};
 use proc_macro2::TokenStream;
 
-/// The keys `#[action(...)]` accepts.
-pub const ACTION_KEYS: &[&str] =
-    &["name", "category", "description", "method", "input_type", "output_type", "workflow", "crate"];
-
-/// The parsed arguments of one `#[action(...)]` attribute.
+/// The parsed arguments of one `#[action(...)]` attribute (a wrong one is left out).
 #[derive(Default)]
 pub struct ActionArgs {
     /// `name = "…"`.
@@ -42,31 +41,41 @@ pub struct ActionArgs {
 
 impl ActionArgs {
     /// Parses the tokens inside `#[action(...)]`, recording every problem in `errors`.
-    pub fn parse(tokens: TokenStream, errors: &mut Errors) -> Self {
+    pub fn parse(errors: &Errors, tokens: TokenStream) -> Self {
         let mut args = ActionArgs::default();
-        parse_args(tokens, "`#[action]` argument", ACTION_KEYS, errors, |arg, errors| args.set(&arg, errors));
+        ACTION_ARGS.read(errors, tokens, |arg| args.set(errors, &arg));
         args
     }
 
-    fn set(&mut self, arg: &Arg, errors: &mut Errors) {
-        match arg.key.to_string().as_str() {
-            "name" => self.name = parse_name(arg, errors),
-            "description" => self.description = arg.lit_str("description = \"…\"", errors),
-            "category" => self.category = arg.term(CATEGORIES, "category", errors),
-            "method" => self.method = arg.term(METHODS, "method", errors),
-            "input_type" => self.input_type = arg.ty("input_type = YoloDataset", errors),
-            "output_type" => self.output_type = arg.ty("output_type = ModelWeights", errors),
-            "workflow" => self.workflow = arg.ty("workflow = MyWorkflow", errors),
-            "crate" => self.krate = arg.path(errors),
+    fn set(&mut self, errors: &Errors, arg: &Arg) {
+        match arg.symbol {
+            NAME => self.name = arg.name(errors, "action", "name = \"process\""),
+            DESCRIPTION => self.description = arg.lit_str(errors, "description = \"…\""),
+            CATEGORY => self.category = arg.term(errors, CATEGORIES, "category"),
+            METHOD => self.method = arg.term(errors, METHODS, "method"),
+            INPUT_TYPE => self.input_type = arg.ty(errors, "a type", "input_type = YoloDataset"),
+            OUTPUT_TYPE => self.output_type = arg.ty(errors, "a type", "output_type = ModelWeights"),
+            WORKFLOW => self.workflow = arg.ty(errors, "a type", "workflow = MyWorkflow"),
+            CRATE => self.krate = arg.path(errors),
             _ => {}
         }
     }
 
     /// Parses the arguments of an `#[action]` or `#[action(...)]` attribute.
-    pub fn from_attribute(attr: &syn::Attribute, errors: &mut Errors) -> Self {
+    ///
+    /// ```
+    /// use synapse_macros_core::{Errors, action::ActionArgs};
+    /// let attr: syn::Attribute = syn::parse_quote!(#[action(name = "train", method = Job)]);
+    /// let errors = Errors::new();
+    /// let args = ActionArgs::from_attribute(&errors, &attr);
+    /// errors.check().unwrap();
+    /// let resolved = args.resolve("TrainAction", &[]);
+    /// assert_eq!((resolved.name.as_str(), resolved.method.value), ("train", "job"));
+    /// ```
+    pub fn from_attribute(errors: &Errors, attr: &syn::Attribute) -> Self {
         match &attr.meta {
             syn::Meta::Path(_) => ActionArgs::default(),
-            syn::Meta::List(list) => ActionArgs::parse(list.tokens.clone(), errors),
+            syn::Meta::List(list) => ActionArgs::parse(errors, list.tokens.clone()),
             syn::Meta::NameValue(nv) => {
                 errors.error_spanned(nv, "expected `#[action]` or `#[action(key = value, ...)]`");
                 ActionArgs::default()
@@ -111,6 +120,11 @@ pub struct ResolvedAction {
 }
 
 /// The data type name a type path stands for (`types::YoloDataset` → `yolo_dataset`).
+///
+/// ```
+/// use synapse_macros_core::action::type_data_name;
+/// assert_eq!(type_data_name(&syn::parse_quote!(types::YoloDataset)).as_deref(), Some("yolo_dataset"));
+/// ```
 pub fn type_data_name(ty: &syn::Type) -> Option<String> {
     match ty {
         syn::Type::Path(path) => path.path.segments.last().map(|segment| data_type_name(&segment.ident.to_string())),
@@ -120,28 +134,16 @@ pub fn type_data_name(ty: &syn::Type) -> Option<String> {
     }
 }
 
-fn parse_name(arg: &Arg, errors: &mut Errors) -> Option<syn::LitStr> {
-    let lit = arg.lit_str("name = \"process\"", errors)?;
-    if let Err(problem) = check_name(&lit.value()) {
-        errors.error_spanned(&lit, format!("invalid action name: {problem}"));
-        return None;
-    }
-    Some(lit)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::errors::messages;
     use quote::quote;
 
     fn parse(tokens: TokenStream) -> (ActionArgs, Vec<String>) {
-        let mut errors = Errors::new();
-        let args = ActionArgs::parse(tokens, &mut errors);
-        let messages = match errors.finish() {
-            Ok(()) => Vec::new(),
-            Err(error) => error.into_iter().map(|e| e.to_string()).collect(),
-        };
-        (args, messages)
+        let errors = Errors::new();
+        let args = ActionArgs::parse(&errors, tokens);
+        (args, messages(errors))
     }
 
     #[test]

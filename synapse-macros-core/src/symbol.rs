@@ -1,0 +1,143 @@
+//! Attribute and key names as constants, and the grammar of each attribute: what one of its
+//! arguments is called in messages and which keys it accepts.
+//!
+//! Every model reads its attribute through [`crate::args`] with one of the [`Grammar`]s below
+//! and matches keys against these constants, so a key is spelled once.
+
+use crate::args::Grammar;
+use std::fmt;
+
+/// An attribute or key name; an identifier or a path compares equal to it when it is that name.
+///
+/// ```
+/// use synapse_macros_core::symbol::{ACTION, NAME};
+/// let path: syn::Path = syn::parse_quote!(action);
+/// assert!(path == ACTION);
+/// assert!(syn::Ident::new("name", proc_macro2::Span::call_site()) == NAME);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Symbol(pub &'static str);
+
+impl Symbol {
+    /// The name as written.
+    pub const fn as_str(self) -> &'static str {
+        self.0
+    }
+}
+
+impl PartialEq<Symbol> for syn::Ident {
+    fn eq(&self, symbol: &Symbol) -> bool {
+        self == symbol.0
+    }
+}
+
+impl PartialEq<Symbol> for syn::Path {
+    fn eq(&self, symbol: &Symbol) -> bool {
+        self.is_ident(symbol.0)
+    }
+}
+
+impl fmt::Display for Symbol {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.0)
+    }
+}
+
+// Attributes and macros.
+/// `#[action]`.
+pub const ACTION: Symbol = Symbol("action");
+/// `#[step]`.
+pub const STEP: Symbol = Symbol("step");
+/// `#[workflow]`; also the `workflow = …` key of `#[action]`.
+pub const WORKFLOW: Symbol = Symbol("workflow");
+/// `#[pipeline]`.
+pub const PIPELINE: Symbol = Symbol("pipeline");
+/// `#[params]`.
+pub const PARAMS: Symbol = Symbol("params");
+/// `#[output]`.
+pub const OUTPUT: Symbol = Symbol("output");
+/// `#[param]`, on a field of a `#[params]` or `#[output]` type.
+pub const PARAM: Symbol = Symbol("param");
+/// `#[data_type]`.
+pub const DATA_TYPE: Symbol = Symbol("data_type");
+/// `plugin!`.
+pub const PLUGIN: Symbol = Symbol("plugin");
+
+// Keys.
+/// `name = "…"`.
+pub const NAME: Symbol = Symbol("name");
+/// `category = NeuralNet`.
+pub const CATEGORY: Symbol = Symbol("category");
+/// `description = "…"`.
+pub const DESCRIPTION: Symbol = Symbol("description");
+/// `method = Job`.
+pub const METHOD: Symbol = Symbol("method");
+/// `input_type = YoloDataset`.
+pub const INPUT_TYPE: Symbol = Symbol("input_type");
+/// `output_type = ModelWeights`.
+pub const OUTPUT_TYPE: Symbol = Symbol("output_type");
+/// `crate = ::synapse`.
+pub const CRATE: Symbol = Symbol("crate");
+/// `weight = 0.3`.
+pub const WEIGHT: Symbol = Symbol("weight");
+/// `retries = 3`.
+pub const RETRIES: Symbol = Symbol("retries");
+/// `timeout = "30s"`.
+pub const TIMEOUT: Symbol = Symbol("timeout");
+/// `backoff = "100ms"`.
+pub const BACKOFF: Symbol = Symbol("backoff");
+/// `context = MyState`.
+pub const CONTEXT: Symbol = Symbol("context");
+/// `normalize`.
+pub const NORMALIZE: Symbol = Symbol("normalize");
+/// `parent = Dataset`.
+pub const PARENT: Symbol = Symbol("parent");
+/// `allow_unknown_fields`.
+pub const ALLOW_UNKNOWN_FIELDS: Symbol = Symbol("allow_unknown_fields");
+/// `default` or `default = …`.
+pub const DEFAULT: Symbol = Symbol("default");
+/// `range(min = …, max = …)`.
+pub const RANGE: Symbol = Symbol("range");
+/// `length(min = …, max = …)`.
+pub const LENGTH: Symbol = Symbol("length");
+/// `pattern = "…"`.
+pub const PATTERN: Symbol = Symbol("pattern");
+/// `rename = "…"`.
+pub const RENAME: Symbol = Symbol("rename");
+/// `example = …`.
+pub const EXAMPLE: Symbol = Symbol("example");
+/// `min = …`, a bound.
+pub const MIN: Symbol = Symbol("min");
+/// `max = …`, a bound.
+pub const MAX: Symbol = Symbol("max");
+/// `exclusive_min = …`, a bound.
+pub const EXCLUSIVE_MIN: Symbol = Symbol("exclusive_min");
+/// `exclusive_max = …`, a bound.
+pub const EXCLUSIVE_MAX: Symbol = Symbol("exclusive_max");
+
+/// `#[action(...)]`.
+pub const ACTION_ARGS: Grammar = Grammar::new(
+    "`#[action]` argument",
+    &[NAME, CATEGORY, DESCRIPTION, METHOD, INPUT_TYPE, OUTPUT_TYPE, WORKFLOW, CRATE],
+);
+/// `#[step(...)]`.
+pub const STEP_ARGS: Grammar = Grammar::new("`#[step]` argument", &[WEIGHT, NAME, RETRIES, TIMEOUT, BACKOFF, CRATE]);
+/// `#[workflow(...)]`.
+pub const WORKFLOW_ARGS: Grammar = Grammar::new("`#[workflow]` argument", &[CONTEXT, NORMALIZE, CRATE]);
+/// `#[pipeline(...)]`.
+pub const PIPELINE_ARGS: Grammar = Grammar::new("`#[pipeline]` argument", &[NAME, DESCRIPTION, CRATE]);
+/// `#[data_type(...)]`.
+pub const DATA_TYPE_ARGS: Grammar = Grammar::new("`#[data_type]` argument", &[PARENT, DESCRIPTION, CRATE]);
+/// `plugin!(...)`.
+pub const PLUGIN_ARGS: Grammar = Grammar::new("`plugin!` argument", &[NAME, CATEGORY, DESCRIPTION, CRATE]);
+/// `#[params(...)]`.
+pub const PARAMS_ARGS: Grammar = Grammar::new("`#[params]` argument", &[ALLOW_UNKNOWN_FIELDS, CRATE]);
+/// `#[output(...)]`.
+pub const OUTPUT_ARGS: Grammar = Grammar::new("`#[output]` argument", &[CRATE]);
+/// `#[param(...)]` on a field.
+pub const PARAM_KEYS: Grammar =
+    Grammar::new("`#[param]` key", &[DEFAULT, RANGE, LENGTH, PATTERN, RENAME, DESCRIPTION, EXAMPLE]);
+/// `range(...)` inside `#[param]`.
+pub const RANGE_BOUNDS: Grammar = Grammar::new("`range` bound", &[MIN, MAX, EXCLUSIVE_MIN, EXCLUSIVE_MAX]);
+/// `length(...)` inside `#[param]`.
+pub const LENGTH_BOUNDS: Grammar = Grammar::new("`length` bound", &[MIN, MAX]);
