@@ -94,37 +94,74 @@ impl SchemaCell {
 
 /// Every `default` of a property of `root` (its own, and those of the types in its
 /// `definitions`) checked against that property's schema.
+///
+/// All of them are checked by one validator, compiled once: a schema whose properties are the
+/// defaulted properties (each without its `default`, able to reach the root's `definitions`),
+/// checked against an object of their defaults. Compiling a validator checks its schema against
+/// the meta-schema first, which costs more than everything else a run does; one per default
+/// would make a plugin's start-up grow with its params.
 fn broken_defaults(root: &Value) -> Vec<Violation> {
-    let definitions = root.get("definitions").cloned();
     let mut objects: Vec<(String, &Value)> = vec![("$".to_owned(), root)];
     if let Some(Value::Object(defined)) = root.get("definitions") {
         objects.extend(defined.iter().map(|(name, schema)| (name.clone(), schema)));
     }
-    let mut broken = Vec::new();
+    // Each defaulted property, under a key of its own: where it is (for the message), its
+    // schema without the default, and the default.
+    let mut at = Vec::new();
+    let mut properties = serde_json::Map::new();
+    let mut defaults = serde_json::Map::new();
     for (owner, object) in objects {
-        let Some(Value::Object(properties)) = object.get("properties") else { continue };
-        for (name, property) in properties {
+        let Some(Value::Object(declared)) = object.get("properties") else { continue };
+        for (name, property) in declared {
             let (Some(default), Value::Object(map)) = (property.get("default"), property) else { continue };
-            // The property's schema, able to reach the root's definitions.
+            let key = format!("d{}", at.len());
             let mut alone = map.clone();
             alone.remove("default");
-            if let Some(definitions) = &definitions {
-                alone.insert("definitions".to_owned(), definitions.clone());
-            }
-            let alone = Value::Object(alone);
-            let Ok(validator) = jsonschema::validator_for(&alone) else { continue };
-            if validator.is_valid(default) {
-                continue;
-            }
-            let refused = violations_from(validator.iter_errors(default), default, &alone);
-            let why = refused.iter().map(|v| v.message.as_str()).collect::<Vec<_>>().join("; ");
-            let at = if owner == "$" { format!("$.{name}") } else { format!("{owner}.{name}") };
-            broken.push(Violation {
-                path: at,
-                constraint: "default".into(),
-                message: format!("its default {default} breaks its own schema: it {why}"),
-            });
+            properties.insert(key.clone(), Value::Object(alone));
+            defaults.insert(key, default.clone());
+            at.push(if owner == "$" { format!("$.{name}") } else { format!("{owner}.{name}") });
         }
+    }
+    if at.is_empty() {
+        return Vec::new();
+    }
+    let mut check = serde_json::Map::new();
+    if let Some(draft) = root.get("$schema") {
+        check.insert("$schema".to_owned(), draft.clone());
+    }
+    if let Some(definitions) = root.get("definitions") {
+        check.insert("definitions".to_owned(), definitions.clone());
+    }
+    check.insert("properties".to_owned(), Value::Object(properties));
+    let check = Value::Object(check);
+    let instance = Value::Object(defaults);
+    // A schema that does not compile is reported by validation itself.
+    let Ok(validator) = jsonschema::validator_for(&check) else { return Vec::new() };
+    let mut refused: Vec<Vec<jsonschema::ValidationError<'_>>> = at.iter().map(|_| Vec::new()).collect();
+    for error in validator.iter_errors(&instance) {
+        let index = match error.instance_path().segments().next() {
+            Some(jsonschema::paths::LocationSegment::Property(key)) => {
+                key.strip_prefix('d').and_then(|n| n.parse().ok())
+            }
+            _ => None,
+        };
+        if let Some(errors) = index.and_then(|index: usize| refused.get_mut(index)) {
+            errors.push(error);
+        }
+    }
+    let mut broken = Vec::new();
+    for (index, errors) in refused.into_iter().enumerate() {
+        if errors.is_empty() {
+            continue;
+        }
+        let default = &instance[format!("d{index}")];
+        let why = violations_from(errors.into_iter(), &instance, &check);
+        let why = why.iter().map(|v| v.message.as_str()).collect::<Vec<_>>().join("; ");
+        broken.push(Violation {
+            path: at[index].clone(),
+            constraint: "default".into(),
+            message: format!("its default {default} breaks its own schema: it {why}"),
+        });
     }
     broken
 }
@@ -343,6 +380,43 @@ mod tests {
     fn matching<'t>(pattern: &str, texts: impl IntoIterator<Item = &'t str>) -> Vec<&'t str> {
         let validator = jsonschema::validator_for(&json!({"pattern": pattern})).expect("a valid pattern");
         texts.into_iter().filter(|text| validator.is_valid(&json!(text))).collect()
+    }
+
+    #[test]
+    fn every_broken_default_is_named_once_at_its_field_and_sound_ones_are_not() {
+        let root = json!({
+            "$schema": "http://json-schema.org/draft-07/schema#",
+            "type": "object",
+            "properties": {
+                "epochs": {"type": "integer", "maximum": 100, "default": 500},
+                "lr": {"type": "number", "default": 0.1},
+                "name": {"type": "string", "minLength": 3, "default": "ab"},
+                "mode": {"$ref": "#/definitions/Mode", "default": "slow"},
+                "fine": {"$ref": "#/definitions/Mode", "default": "fast"},
+                "inner": {"$ref": "#/definitions/Inner"}
+            },
+            "definitions": {
+                "Mode": {"type": "string", "enum": ["fast", "thorough"]},
+                "Inner": {
+                    "type": "object",
+                    "properties": {
+                        "tags": {"type": "array", "maxItems": 1, "default": ["a", "b"]},
+                        "ok": {"type": "boolean", "default": true}
+                    }
+                }
+            }
+        });
+        let broken = broken_defaults(&root);
+        let paths: Vec<&str> = broken.iter().map(|v| v.path.as_str()).collect();
+        assert_eq!(paths, ["$.epochs", "$.name", "$.mode", "Inner.tags"], "{broken:?}");
+        assert!(broken.iter().all(|v| v.constraint == "default"));
+        assert_eq!(broken[0].message, "its default 500 breaks its own schema: it must be at most 100 (got 500)");
+        assert!(
+            broken[2].message.starts_with("its default \"slow\" breaks its own schema: it "),
+            "{}",
+            broken[2].message
+        );
+        assert!(broken_defaults(&json!({"type": "object", "properties": {"a": {"type": "integer"}}})).is_empty());
     }
 
     #[test]
