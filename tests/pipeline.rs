@@ -102,7 +102,7 @@ fn results_merge_into_the_next_params_and_every_action_is_checkpointed() {
         })
         .collect();
     assert!(overall.windows(2).all(|w| w[0] < w[1]), "overall progress only moves forward: {overall:?}");
-    assert_eq!(overall.last(), Some(&1000));
+    assert_eq!(overall.last(), Some(&10_000));
     assert!(matches!(pipeline_events.last(), Some(EventKind::Result { .. })));
     assert!(!store.events(outcome.run_id.as_str()).expect("events").is_empty(), "the event log is stored");
 }

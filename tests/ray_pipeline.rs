@@ -8,7 +8,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use synapse::events::EventKind;
 use synapse::events::sink::MemorySink;
-use synapse::executor::ray::{JobStatus, RayPipelineExecutor};
+use synapse::executor::ray::JobStatus;
+use synapse::pipeline::RayPipelineExecutor;
 use synapse::pipeline::store::{RunStatus, RunStore};
 use synapse::pipeline::{Pipeline, PipelineRunner};
 use synapse_tests::require_ray;
@@ -52,7 +53,7 @@ async fn ray_pipeline_gives_the_local_result() {
     let kinds: Vec<EventKind> = events.events().into_iter().map(|e| e.kind).collect();
     let completed = kinds.iter().filter(|k| matches!(k, EventKind::PipelineActionCompleted { .. })).count();
     assert_eq!(completed, 3, "each action's end came back through the job log");
-    assert!(kinds.iter().any(|k| matches!(k, EventKind::Progress { category: None, current: 1000, total: 1000 })));
+    assert!(kinds.iter().any(|k| matches!(k, EventKind::Progress { category: None, current: 10_000, total: 10_000 })));
     // Each action's own events came back too, under its run, for one bar per action.
     for (index, action) in ["fetch_dataset", "convert_dataset", "train_model"].into_iter().enumerate() {
         let run = job.run_id.action_run(index);

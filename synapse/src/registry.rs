@@ -5,8 +5,8 @@
 //! that crate; a crate nothing refers to is not linked, so a plugin binary names its action
 //! crates (`synapse::main!(my_actions)`).
 
+use crate::action::pipeline::PipelineDescriptor;
 use crate::action::{ActionDescriptor, Category, SourceLocation};
-use crate::pipeline::PipelineDescriptor;
 use linkme::distributed_slice;
 use std::fmt;
 use std::sync::OnceLock;
@@ -83,6 +83,25 @@ pub fn set_binary_info(info: BinaryInfo) {
 /// The binary's package, when `synapse::main!` recorded it.
 pub fn binary_info() -> Option<&'static BinaryInfo> {
     BINARY.get()
+}
+
+/// Refuses an action whose params publish a default their own schema refuses
+/// (`#[param(default = 500, range(max = 100))]`): a bug of the plugin, found before any run.
+///
+/// # Errors
+/// [`RegistryError::BrokenDefault`], naming the action, its params type, where it is defined
+/// and each broken default at its field.
+pub fn check_defaults(action: &ActionDescriptor) -> Result<(), RegistryError> {
+    let problems = action.broken_defaults();
+    if problems.is_empty() {
+        return Ok(());
+    }
+    Err(RegistryError::BrokenDefault {
+        action: action.name().to_owned(),
+        type_name: action.params_type_name().to_owned(),
+        at: action.location(),
+        problems: problems.to_vec(),
+    })
 }
 
 /// A problem with what was linked into the binary.

@@ -181,7 +181,7 @@ async fn pipeline_figures(address: &str, peer: &std::path::Path, runs: usize) {
     let example = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/dataset_pipeline");
     let dir = std::env::temp_dir().join(format!("ray-figures-{}", std::process::id()));
     let params = |name: &str| json!({"work_dir": dir.join(name), "rows": 2000});
-    let executor = synapse::executor::ray::RayPipelineExecutor::new(address, &binary)
+    let executor = synapse::pipeline::RayPipelineExecutor::new(address, &binary)
         .unwrap_or_else(|e| fail("pipeline executor", e))
         .with_plugin_dir(&example)
         .with_store(dir.join("ray.db"));

@@ -10,7 +10,11 @@ use futures_util::future::BoxFuture;
 use serde_json::Value;
 use std::fmt;
 
-/// What `#[action]` knows about an action at compile time.
+/// What `#[action]` knows about an action at compile time: the one representation of an
+/// action's metadata. Its views derive from it: [`ActionConfig`](crate::config::ActionConfig)
+/// (its entry in `config.yaml`), [`DiscoveredAction`](crate::discovery::DiscoveredAction) (what
+/// any discovery — registry, `config.yaml` or source — reports, for comparing them) and
+/// [`ActionPrint`](crate::pipeline::ActionPrint) (what a pipeline's checkpoints remember of it).
 #[derive(Debug, Clone, Copy)]
 pub struct ActionMeta {
     /// The action name (`process`).
@@ -120,20 +124,17 @@ impl ActionDescriptor {
         self.typed_output.then(|| (self.output)().schema())
     }
 
-    /// The defaults the action's params publish that their own schema refuses (see
-    /// [`SchemaCell::broken_defaults`]): the action cannot run until they are fixed.
-    pub fn check_defaults(&self) -> Result<(), crate::registry::RegistryError> {
-        let cell = (self.params)();
-        let problems = cell.broken_defaults();
-        if problems.is_empty() {
-            return Ok(());
-        }
-        Err(crate::registry::RegistryError::BrokenDefault {
-            action: self.meta.name.to_owned(),
-            type_name: cell.type_name().to_owned(),
-            at: self.location(),
-            problems: problems.to_vec(),
-        })
+    /// The defaults the action's params publish that their own schema refuses, each at its
+    /// field (see [`SchemaCell::broken_defaults`]); empty for sound params.
+    /// [`registry::check_defaults`](crate::registry::check_defaults) turns them into the error
+    /// that refuses the action's runs.
+    pub fn broken_defaults(&self) -> &'static [Violation] {
+        (self.params)().broken_defaults()
+    }
+
+    /// The Rust name of the params type (for messages about the plugin, never about input).
+    pub fn params_type_name(&self) -> &'static str {
+        (self.params)().type_name()
     }
 
     /// Checks params against the published schema.

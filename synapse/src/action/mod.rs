@@ -39,10 +39,12 @@
 //! ```
 
 mod category;
+pub(crate) mod chain;
 mod data_type;
 mod descriptor;
 mod non_finite;
 mod output;
+pub(crate) mod pipeline;
 
 pub use category::{Category, RunMethod};
 pub use data_type::{DataType, DataTypeInfo, types};

@@ -390,7 +390,8 @@ pub(super) fn config(args: ConfigArgs, info: BinaryInfo) -> u8 {
         Err(code) => return code,
     };
     // A default the schema refuses would be published as the form's default: refuse it here.
-    let broken: Vec<_> = registry.actions().filter_map(|action| action.check_defaults().err()).collect();
+    let broken: Vec<_> =
+        registry.actions().filter_map(|action| crate::registry::check_defaults(action).err()).collect();
     if !broken.is_empty() {
         for error in &broken {
             eprintln!("error: {error}");

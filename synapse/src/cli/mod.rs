@@ -19,6 +19,7 @@
 //! `tracing`/`log` records become the run's `log_line` events.
 
 mod commands;
+mod mode;
 mod pipeline;
 
 use crate::registry::{BinaryInfo, set_binary_info};

@@ -280,7 +280,7 @@ enum Submit {
 
 /// Runs or resumes a pipeline as one Ray job, following its events until it ends.
 fn on_ray(output: &OutputArgs, store: Option<&std::path::Path>, submit: Submit, guard: &Arc<TerminalGuard>) -> u8 {
-    use crate::executor::ray::RayPipelineExecutor;
+    use crate::pipeline::RayPipelineExecutor;
     let Some(address) = output.ray_address.as_deref() else {
         return fail(
             guard,

@@ -1,7 +1,8 @@
 //! Generating `config.yaml` and the schema files from the registry; writing and checking them.
 
-use super::model::{ActionConfig, PipelineConfig, PluginConfig, StepConfig};
+use super::model::{ActionConfig, PipelineConfig, PluginConfig};
 use super::{CONFIG_FILE, SCHEMA_DIR};
+use crate::events::PlannedStep;
 use crate::registry::Registry;
 use std::collections::BTreeMap;
 use std::fmt;
@@ -66,12 +67,7 @@ impl ConfigFiles {
                     output_type: meta.output_type.map(|t| t.name.to_owned()),
                     params_schema: params_path,
                     result_schema,
-                    steps: meta
-                        .steps
-                        .unwrap_or_default()
-                        .iter()
-                        .map(|entry| StepConfig { name: entry.name.to_owned(), weight: entry.weight })
-                        .collect(),
+                    steps: meta.steps.unwrap_or_default().iter().map(PlannedStep::from).collect(),
                 },
             );
         }

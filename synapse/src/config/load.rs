@@ -96,8 +96,9 @@ impl fmt::Display for PluginConfig {
 /// The manifest as read from YAML: the same fields, with every value checked while it is
 /// parsed so the parser can say where a bad value is.
 mod validated {
-    use super::super::model::{ActionConfig, PipelineConfig, PluginConfig, StepConfig};
+    use super::super::model::{ActionConfig, PipelineConfig, PluginConfig};
     use crate::action::Category;
+    use crate::events::PlannedStep;
     use serde::Deserialize;
     use serde::de::{Deserializer, Error};
     use std::collections::BTreeMap;
@@ -200,7 +201,7 @@ mod validated {
                                 steps: action
                                     .steps
                                     .into_iter()
-                                    .map(|s| StepConfig { name: s.name.0, weight: s.weight.0 })
+                                    .map(|s| PlannedStep { name: s.name.0, weight: s.weight.0 })
                                     .collect(),
                             },
                         )

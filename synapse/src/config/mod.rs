@@ -14,7 +14,7 @@ mod model;
 
 pub use generate::{ConfigFiles, GeneratedFile, StaleFile};
 pub use load::ConfigError;
-pub use model::{ActionConfig, PipelineConfig, PluginConfig, StepConfig};
+pub use model::{ActionConfig, PipelineConfig, PluginConfig};
 
 /// The file name of the manifest.
 pub const CONFIG_FILE: &str = "config.yaml";

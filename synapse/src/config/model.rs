@@ -1,6 +1,7 @@
 //! The `config.yaml` model.
 
 use crate::action::{Category, RunMethod};
+use crate::events::PlannedStep;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -72,17 +73,8 @@ pub struct ActionConfig {
     /// The result JSON Schema file, when the result is typed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_schema: Option<String>,
-    /// The steps of the workflow the action runs, with their shares of the overall progress.
+    /// The steps of the workflow the action runs, with their shares of the overall progress (as
+    /// its `workflow_started` event announces them).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub steps: Vec<StepConfig>,
-}
-
-/// One step of an action's workflow in `config.yaml`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct StepConfig {
-    /// The step name.
-    pub name: String,
-    /// Its share of the overall progress (the shares sum to 1).
-    pub weight: f64,
+    pub steps: Vec<PlannedStep>,
 }

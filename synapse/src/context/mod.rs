@@ -11,7 +11,7 @@ pub use control::CANCEL_GRACE;
 pub(crate) use control::RunControl;
 
 use crate::error::{Cancelled, Result};
-use crate::events::{Emitter, EventKind, EventSink, LogLevel, Metrics, ProgressHandle, RunId};
+use crate::events::{Emitter, EventKind, EventSink, LogLevel, Metrics, OverallProgress, ProgressHandle, RunId};
 use serde::Serialize;
 use std::any::Any;
 use std::sync::Arc;
@@ -51,29 +51,6 @@ pub(crate) struct StepScope {
     overall: Arc<OverallProgress>,
     logger: Logger,
     progress: ProgressHandle,
-}
-
-/// A workflow's overall progress, in basis points; it only ever moves forward.
-pub(crate) struct OverallProgress {
-    shown: std::sync::atomic::AtomicU64,
-}
-
-/// Overall progress is reported as `current` of this many units (basis points).
-pub(crate) const OVERALL_UNITS: u64 = 10_000;
-
-impl OverallProgress {
-    pub(crate) fn new() -> Arc<Self> {
-        Arc::new(OverallProgress { shown: std::sync::atomic::AtomicU64::new(0) })
-    }
-
-    /// Moves the overall progress to `fraction` of the run, unless it is already further.
-    pub(crate) fn advance(&self, emitter: &Emitter, fraction: f64) {
-        let units = ((fraction.clamp(0.0, 1.0) * OVERALL_UNITS as f64) + 1e-9).floor() as u64;
-        let previous = self.shown.fetch_max(units, std::sync::atomic::Ordering::Relaxed);
-        if units > previous {
-            emitter.set_progress(None, units, OVERALL_UNITS);
-        }
-    }
 }
 
 struct Inner {

@@ -20,12 +20,16 @@ pub mod capture;
 mod emitter;
 mod model;
 mod progress;
+mod report;
+pub(crate) mod rfc3339;
 pub mod sink;
 mod terminal;
 
 pub use capture::LogCapture;
 pub use emitter::{Emitter, ProgressHandle};
 pub use model::{EVENT_SCHEMA_VERSION, Event, EventKind, LogLevel, Metrics, PlannedStep, RunId};
+pub(crate) use progress::{OVERALL_UNITS, OverallProgress};
+pub use report::{ErrorKind, ErrorReport, RollbackOutcome};
 pub use sink::EventSink;
 pub use terminal::{Reportable, TerminalGuard};
 

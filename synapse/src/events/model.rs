@@ -1,6 +1,6 @@
 //! The event model and its JSON-lines form.
 
-use crate::executor::ErrorReport;
+use super::report::ErrorReport;
 use schemars::JsonSchema;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
@@ -155,7 +155,7 @@ pub struct Event {
     /// Position in the run's stream: 0, 1, 2, … with no gaps.
     pub seq: u64,
     /// When it happened (RFC 3339, UTC, microseconds).
-    #[serde(with = "rfc3339")]
+    #[serde(with = "super::rfc3339")]
     #[schemars(with = "String")]
     pub ts: SystemTime,
     /// The workflow step that was running, if any.
@@ -378,25 +378,13 @@ impl EventKind {
     }
 }
 
-/// One step of a workflow's plan, as announced by [`EventKind::WorkflowStarted`].
+/// One step of a workflow's plan, as announced by [`EventKind::WorkflowStarted`] and listed in
+/// `config.yaml`: the published view of a [`PlanEntry`](crate::steps::PlanEntry) (the plan
+/// itself, which the orchestrator runs, lives in [`steps`](crate::steps)).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct PlannedStep {
     /// The step name.
     pub name: String,
     /// Its share of the overall progress (the shares sum to 1).
     pub weight: f64,
-}
-
-mod rfc3339 {
-    use serde::{Deserialize, Deserializer, Serializer};
-    use std::time::SystemTime;
-
-    pub fn serialize<S: Serializer>(ts: &SystemTime, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(&humantime::format_rfc3339_micros(*ts))
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<SystemTime, D::Error> {
-        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
-        humantime::parse_rfc3339(&text).map_err(serde::de::Error::custom)
-    }
 }

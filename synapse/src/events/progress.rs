@@ -11,6 +11,7 @@
 //! Whatever was not emitted is delivered when the run finishes: the final value of every
 //! category always reaches the sinks.
 
+use super::Emitter;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
@@ -132,6 +133,31 @@ fn next_threshold(current: u64, total: u64) -> u64 {
     let bucket = u128::from(current) * 1000 / u128::from(total);
     let next = ((bucket + 1) * u128::from(total)).div_ceil(1000);
     u64::try_from(next).unwrap_or(u64::MAX).max(current.saturating_add(1))
+}
+
+/// A run's overall progress (the `progress` events without a category), in basis points; it
+/// only ever moves forward. The one tracker of overall progress: a workflow moves it by its
+/// steps' weights, a pipeline by its actions' equal shares.
+pub(crate) struct OverallProgress {
+    shown: AtomicU64,
+}
+
+/// Overall progress is reported as `current` of this many units (basis points).
+pub(crate) const OVERALL_UNITS: u64 = 10_000;
+
+impl OverallProgress {
+    pub(crate) fn new() -> Self {
+        OverallProgress { shown: AtomicU64::new(0) }
+    }
+
+    /// Moves the overall progress to `fraction` of the run, unless it is already further.
+    pub(crate) fn advance(&self, emitter: &Emitter, fraction: f64) {
+        let units = ((fraction.clamp(0.0, 1.0) * OVERALL_UNITS as f64) + 1e-9).floor() as u64;
+        let previous = self.shown.fetch_max(units, Relaxed);
+        if units > previous {
+            emitter.set_progress(None, units, OVERALL_UNITS);
+        }
+    }
 }
 
 #[cfg(test)]

@@ -10,8 +10,8 @@
 //! terminal event of the same run is dropped, so the stream always ends with exactly one.
 
 use super::model::{EVENT_SCHEMA_VERSION, Event, EventKind, RunId};
+use super::report::ErrorReport;
 use super::sink::EventSink;
-use crate::executor::ErrorReport;
 use serde_json::Value;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::SystemTime;
@@ -151,12 +151,6 @@ impl EventSink for TerminalGuard {
 pub trait Reportable {
     /// The error as the `error` event carries it.
     fn error_report(&self) -> ErrorReport;
-}
-
-impl Reportable for crate::executor::RunError {
-    fn error_report(&self) -> ErrorReport {
-        self.report()
-    }
 }
 
 impl<E: Reportable> Reportable for &E {

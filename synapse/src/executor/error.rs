@@ -3,12 +3,10 @@
 
 use super::ExecutionMode;
 use crate::error::Error;
+use crate::events::{ErrorKind, ErrorReport, Reportable};
 use crate::params::{ParamsError, Violations};
 use crate::registry::RegistryError;
-use crate::steps::{RollbackOutcome, WorkflowError};
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
-use std::fmt;
+use crate::steps::WorkflowError;
 
 /// Why a run did not produce a result.
 #[derive(Debug, thiserror::Error)]
@@ -151,86 +149,9 @@ fn suggestion(action: &str, available: &[String]) -> String {
     }
 }
 
-/// The kind of a failure, stable on the wire.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ErrorKind {
-    /// See [`RunError::ActionNotFound`].
-    ActionNotFound,
-    /// See [`RunError::PluginNotFound`].
-    PluginNotFound,
-    /// See [`RunError::InvalidParams`].
-    InvalidParams,
-    /// See [`RunError::Failed`].
-    Failed,
-    /// See [`RunError::Panicked`].
-    Panicked,
-    /// See [`RunError::Cancelled`].
-    Cancelled,
-    /// See [`RunError::InvalidResult`].
-    InvalidResult,
-    /// See [`RunError::ModeUnavailable`].
-    ModeUnavailable,
-    /// See [`RunError::Registry`].
-    Registry,
-    /// See [`RunError::Lost`].
-    Lost,
-    /// See [`RunError::Infrastructure`] and [`RunError::Disconnected`].
-    Infrastructure,
-    /// See [`RunError::Usage`].
-    Usage,
-}
-
-impl ErrorKind {
-    /// The process exit code for a run that failed this way: 2 for bad input or usage, 130
-    /// for cancellation, 1 for everything else.
-    pub fn exit_code(self) -> u8 {
-        match self {
-            ErrorKind::InvalidParams
-            | ErrorKind::ActionNotFound
-            | ErrorKind::PluginNotFound
-            | ErrorKind::ModeUnavailable
-            | ErrorKind::Usage => 2,
-            ErrorKind::Cancelled => 130,
-            _ => 1,
-        }
-    }
-}
-
-/// A failure as data: what the `error` event carries and what crosses process boundaries.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-pub struct ErrorReport {
-    /// What kind of failure.
-    pub kind: ErrorKind,
-    /// The headline, e.g. "action `process` failed: disk full".
-    pub message: String,
-    /// The action, when one was resolved.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub action: Option<String>,
-    /// The error's causes, outermost first (without the headline).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub causes: Vec<String>,
-    /// The broken constraints, for invalid params or results.
-    #[serde(default, skip_serializing_if = "Violations::is_empty")]
-    pub violations: Violations,
-    /// Where a panic happened.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub location: Option<String>,
-    /// The workflow step that failed, for workflow actions.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub step: Option<String>,
-    /// What each rollback did, in the order they ran, for workflow actions.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub rollbacks: Vec<RollbackOutcome>,
-}
-
-impl fmt::Display for ErrorReport {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)?;
-        for cause in &self.causes {
-            write!(f, "\n  caused by: {cause}")?;
-        }
-        Ok(())
+impl Reportable for RunError {
+    fn error_report(&self) -> ErrorReport {
+        self.report()
     }
 }
 

@@ -1,9 +1,10 @@
 //! Local execution: in this process, on the caller's runtime.
 
-use super::{RunError, panic};
+use super::RunError;
 use crate::action::{ActionDescriptor, Failure, Produced};
 use crate::context::CANCEL_GRACE;
 use crate::context::{Context, PluginEnvironment};
+use crate::error::panic;
 use crate::error::{Cancelled, Error};
 use crate::events::{EventKind, EventSink, LogLevel, RunId};
 use crate::registry::{Registry, registry};
@@ -215,7 +216,7 @@ async fn drive(
     grace: std::time::Duration,
 ) -> Result<Value, RunError> {
     let action = descriptor.name();
-    descriptor.check_defaults()?;
+    crate::registry::check_defaults(descriptor)?;
     descriptor.validate_params(&params)?;
     // The run's control (its background work, whether it unwinds), kept after the body took
     // the context.

@@ -3,16 +3,16 @@
 
 mod error;
 mod local;
-pub(crate) mod panic;
 mod process;
 pub mod ray;
 pub mod remote;
 
 pub use crate::context::CANCEL_GRACE;
-pub use error::{ErrorKind, ErrorReport, RunError};
+pub use crate::error::panic::install_panic_hook;
+pub use crate::events::{ErrorKind, ErrorReport};
+pub use error::RunError;
 pub(crate) use local::lookup;
 pub use local::{LocalExecutor, RunHandle};
-pub use panic::install_panic_hook;
 pub use process::ProcessExecutor;
 pub use ray::{RayActorExecutor, RayJobExecutor};
 
@@ -27,7 +27,7 @@ use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 
 /// Where a run happens.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ExecutionMode {
     /// In this process, on the caller's tokio runtime.
@@ -42,6 +42,20 @@ pub enum ExecutionMode {
 }
 
 impl ExecutionMode {
+    /// Every mode, in the order of this enum.
+    pub const ALL: [ExecutionMode; 4] =
+        [ExecutionMode::Local, ExecutionMode::Process, ExecutionMode::Task, ExecutionMode::Job];
+
+    /// One line saying where a run in this mode happens (the plugin CLI's `--mode` help).
+    pub const fn description(self) -> &'static str {
+        match self {
+            ExecutionMode::Local => "In this process, on the caller's tokio runtime",
+            ExecutionMode::Process => "The plugin binary as a child process speaking JSON lines",
+            ExecutionMode::Task => "A resident Ray worker (the plugin binary as a long-running Ray job)",
+            ExecutionMode::Job => "One Ray job per run, over the Ray Jobs REST API",
+        }
+    }
+
     /// The name on the command line and in config.
     pub const fn as_str(self) -> &'static str {
         match self {

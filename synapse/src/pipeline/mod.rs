@@ -54,12 +54,12 @@
 //! # }).unwrap();
 //! ```
 
-mod chain;
 mod claim;
-mod descriptor;
+mod ray;
 mod runner;
 pub mod store;
 
-pub use chain::{ActionPrint, Fingerprint, chain_problems};
-pub use descriptor::{Pipeline, PipelineDescriptor, pipeline_params_schema};
+pub use crate::action::chain::{ActionPrint, Fingerprint, chain_problems};
+pub use crate::action::pipeline::{Pipeline, PipelineDescriptor, pipeline_params_schema};
+pub use ray::RayPipelineExecutor;
 pub use runner::{PipelineError, PipelineOutcome, PipelineRunner};

@@ -3,11 +3,11 @@
 //! an interrupted run where it stopped.
 
 use super::PipelineDescriptor;
-use super::chain::{self, Fingerprint};
 use super::claim::HeldClaim;
 use super::store::{Checkpoint, NewRun, RunStatus, RunStore, StoreError};
+use crate::action::chain::{self, Fingerprint};
 use crate::context::PluginEnvironment;
-use crate::events::{Emitter, Event, EventKind, EventSink, RunId};
+use crate::events::{Emitter, Event, EventKind, EventSink, OverallProgress, RunId};
 use crate::executor::{ErrorKind, ErrorReport, LocalExecutor, RunError};
 use crate::params::ParamsError;
 use crate::registry::{Registry, RegistryError, registry};
@@ -262,8 +262,7 @@ impl PipelineRunner {
             Err(error) => return Err(finish_with(&emitter, error)),
         };
         let accumulated = params.as_object().cloned().unwrap_or_default();
-        let progress = Progress::new(pipeline.actions.len());
-        self.drive(pipeline, &emitter, &claim, progress, accumulated, 0, Vec::new(), false).await
+        self.drive(pipeline, &emitter, &claim, accumulated, 0, Vec::new(), false).await
     }
 
     /// Continues the run `run_id` from its last checkpoint: completed actions are skipped (and
@@ -317,8 +316,7 @@ impl PipelineRunner {
         };
         let results: Vec<Value> =
             record.actions[..next].iter().map(|a| a.result.clone().unwrap_or(Value::Null)).collect();
-        let progress = Progress::new(pipeline.actions.len());
-        self.drive(pipeline, &emitter, &claim, progress, accumulated, next, results, true).await
+        self.drive(pipeline, &emitter, &claim, accumulated, next, results, true).await
     }
 
     /// The run's emitter: to the caller's sinks, and to the run's event log in the store if
@@ -337,7 +335,6 @@ impl PipelineRunner {
         pipeline: &'static PipelineDescriptor,
         emitter: &Emitter,
         claim: &HeldClaim,
-        progress: Progress,
         mut accumulated: Map<String, Value>,
         start: usize,
         mut results: Vec<Value>,
@@ -351,11 +348,11 @@ impl PipelineRunner {
             actions: actions.iter().map(|a| a.name().to_owned()).collect(),
             resumed,
         });
-        let progress = Arc::new(Mutex::new(progress));
+        let progress = Arc::new(PipelineProgress { overall: OverallProgress::new(), actions: actions.len().max(1) });
         let skipped: Vec<usize> = (0..start).collect();
         for (index, action) in actions.iter().enumerate().take(start) {
             emitter.emit(EventKind::PipelineActionSkipped { index, action: action.name().to_owned() });
-            set_overall(emitter, &progress, index, 1.0);
+            progress.advance(emitter, index, 1.0);
         }
         if let Err(error) = self.store.set_run_status(&run, RunStatus::Running, None) {
             return Err(finish_with(emitter, error.into()));
@@ -412,7 +409,7 @@ impl PipelineRunner {
                         return Err(finish_with(emitter, error.into()));
                     }
                     results.push(result);
-                    set_overall(emitter, &progress, index, 1.0);
+                    progress.advance(emitter, index, 1.0);
                     emitter.emit(EventKind::PipelineActionCompleted {
                         index,
                         action: action.name().to_owned(),
@@ -469,43 +466,24 @@ fn finish_with(emitter: &Emitter, error: PipelineError) -> PipelineError {
     error
 }
 
-/// The overall progress: each action an equal share, the running action's own progress inside
-/// it; never goes back.
-struct Progress {
+/// The pipeline's overall progress: each action an equal share, the running action's own
+/// progress inside it; never goes back.
+struct PipelineProgress {
+    overall: OverallProgress,
     actions: usize,
-    reported: u64,
 }
 
-/// The overall progress is reported in permille.
-const OVERALL_UNITS: u64 = 1000;
-
-impl Progress {
-    fn new(actions: usize) -> Self {
-        Progress { actions: actions.max(1), reported: 0 }
-    }
-
-    /// The overall permille with action `index` at `fraction`, if it moved forward.
-    fn advance(&mut self, index: usize, fraction: f64) -> Option<u64> {
-        let overall = (index as f64 + fraction.clamp(0.0, 1.0)) / self.actions as f64;
-        let units = ((overall * OVERALL_UNITS as f64).floor() as u64).min(OVERALL_UNITS);
-        (units > self.reported).then(|| {
-            self.reported = units;
-            units
-        })
-    }
-}
-
-fn set_overall(emitter: &Emitter, progress: &Mutex<Progress>, index: usize, fraction: f64) {
-    let advanced = progress.lock().unwrap_or_else(PoisonError::into_inner).advance(index, fraction);
-    if let Some(units) = advanced {
-        emitter.set_progress(None, units, OVERALL_UNITS);
+impl PipelineProgress {
+    /// Moves the overall progress to action `index` at `fraction` of its own progress.
+    fn advance(&self, emitter: &Emitter, index: usize, fraction: f64) {
+        self.overall.advance(emitter, (index as f64 + fraction.clamp(0.0, 1.0)) / self.actions as f64);
     }
 }
 
 /// Watches an action's main progress and moves the pipeline's overall progress with it.
 struct ActionProgress {
     emitter: Emitter,
-    progress: Arc<Mutex<Progress>>,
+    progress: Arc<PipelineProgress>,
     index: usize,
     run: RunId,
 }
@@ -516,7 +494,7 @@ impl EventSink for ActionProgress {
             && event.run == self.run
             && *total > 0
         {
-            set_overall(&self.emitter, &self.progress, self.index, *current as f64 / *total as f64);
+            self.progress.advance(&self.emitter, self.index, *current as f64 / *total as f64);
         }
     }
 }

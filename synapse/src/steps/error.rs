@@ -1,6 +1,7 @@
 //! How a workflow fails: which step, why (the original error), and what each rollback did.
 
 use crate::error::Error;
+use crate::events::RollbackOutcome;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -28,40 +29,6 @@ impl fmt::Display for FailureKind {
             FailureKind::TimedOut => "timed out",
             FailureKind::Cancelled => "was cancelled",
         })
-    }
-}
-
-/// The outcome of one step's rollback.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-pub struct RollbackOutcome {
-    /// The step rolled back.
-    pub step: String,
-    /// Why the rollback failed; `None` when it succeeded.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
-    /// The attempt whose partial effects were rolled back, for an attempt that was retried;
-    /// `None` for the rollback of a step's last attempt, or of a completed step.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub attempt: Option<u32>,
-}
-
-impl RollbackOutcome {
-    /// True when the rollback succeeded.
-    pub fn succeeded(&self) -> bool {
-        self.error.is_none()
-    }
-}
-
-impl fmt::Display for RollbackOutcome {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let what = match self.attempt {
-            Some(attempt) => format!("{} (attempt {attempt})", self.step),
-            None => self.step.clone(),
-        };
-        match &self.error {
-            None => write!(f, "{what} rolled back"),
-            Some(error) => write!(f, "{what} NOT rolled back ({error})"),
-        }
     }
 }
 

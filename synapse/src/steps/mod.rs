@@ -87,9 +87,10 @@ mod orchestrator;
 pub(crate) mod plan;
 mod registry;
 
+pub use crate::events::RollbackOutcome;
 pub use cx::StepCx;
 pub use erased::StepHandle;
-pub use error::{FailureKind, RollbackOutcome, StepTimedOut, WorkflowError};
+pub use error::{FailureKind, StepTimedOut, WorkflowError};
 pub use orchestrator::{Orchestrator, StepResult, StepStatus, WorkflowReport};
 pub use plan::{Plan, PlanEntry, StepSpec, is_placeholder, plan_entries, repeated_names, step_weights_sum};
 pub use registry::{StepRegistry, StepRegistryError};

@@ -1,13 +1,15 @@
 //! Runs steps in order, reports weighted progress, and rolls back on failure.
 
 use super::erased::StepHandle;
-use super::error::{FailureKind, RollbackOutcome, StepTimedOut, WorkflowError};
+use super::error::{FailureKind, StepTimedOut, WorkflowError};
 use super::plan::{Plan, PlanEntry};
 use super::{StepCx, StepSpec};
-use crate::context::{Context, OVERALL_UNITS, OverallProgress};
+use crate::context::Context;
+use crate::error::panic;
 use crate::error::{Cancelled, Error};
+use crate::events::RollbackOutcome;
 use crate::events::{EventKind, PlannedStep};
-use crate::executor::panic;
+use crate::events::{OVERALL_UNITS, OverallProgress};
 use futures_util::FutureExt;
 use futures_util::future::BoxFuture;
 use std::any::Any;
@@ -120,11 +122,11 @@ impl<'h, C: Send + 'static> Orchestrator<'h, C> {
         let started = Instant::now();
         let emitter = ctx.emitter();
         emitter.emit(EventKind::WorkflowStarted {
-            steps: plan.entries.iter().map(|e| PlannedStep { name: e.name.to_owned(), weight: e.weight }).collect(),
+            steps: plan.entries.iter().map(PlannedStep::from).collect(),
             normalized_from: plan.normalized_from,
         });
         let run = Run { steps: &steps, plan: &plan };
-        let overall = OverallProgress::new();
+        let overall = Arc::new(OverallProgress::new());
         let mut results: Vec<StepResult> = Vec::with_capacity(steps.len());
         // Completed steps and their undo logs, for rollback in reverse order.
         let mut done: Vec<(usize, Box<dyn Any + Send + Sync>)> = Vec::with_capacity(steps.len());

@@ -44,6 +44,12 @@ pub struct PlanEntry {
     pub offset: f64,
 }
 
+impl From<&PlanEntry> for crate::events::PlannedStep {
+    fn from(entry: &PlanEntry) -> Self {
+        crate::events::PlannedStep { name: entry.name.to_owned(), weight: entry.weight }
+    }
+}
+
 /// The sum of the weights of `specs` (compile-time usable).
 pub const fn step_weights_sum(specs: &[StepSpec]) -> f64 {
     let mut sum = 0.0;

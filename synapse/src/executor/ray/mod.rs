@@ -1,6 +1,7 @@
 //! Ray: the distributed engine. Job mode submits one Ray job per run over the Jobs REST API;
-//! task mode keeps the plugin binary resident as a long-running Ray job and sends it runs;
-//! pipeline mode runs a whole pipeline as one job, checkpointing into a shared run store.
+//! task mode keeps the plugin binary resident as a long-running Ray job and sends it runs.
+//! (A whole pipeline as one job is [`RayPipelineExecutor`](crate::pipeline::RayPipelineExecutor),
+//! built on the job mode here.)
 //!
 //! Nothing here needs Python on the client: the dashboard's REST API and its package upload
 //! endpoint are enough.
@@ -8,7 +9,6 @@
 pub mod job;
 pub mod jobs_api;
 pub mod package;
-pub mod pipeline;
 pub mod task;
 pub mod worker;
 pub mod worker_client;
@@ -19,5 +19,4 @@ pub use jobs_api::{
     RuntimeEnv, Timeouts, check_feasible, submission_id, validate_submission_id,
 };
 pub use package::{PackageBuilder, PackageEntry, PackageError, PluginPackage};
-pub use pipeline::RayPipelineExecutor;
 pub use task::RayActorExecutor;

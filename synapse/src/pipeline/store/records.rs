@@ -1,7 +1,6 @@
 //! What goes into the run store and what comes out of it: runs, their actions, checkpoints,
 //! summaries, and the two status enums.
 
-use super::timestamp::{rfc3339, rfc3339_opt};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::fmt;
@@ -142,7 +141,7 @@ pub struct Checkpoint {
     /// The action's result.
     pub result: Value,
     /// When the action completed (stored to the microsecond).
-    #[serde(with = "rfc3339")]
+    #[serde(with = "crate::events::rfc3339")]
     pub created_at: SystemTime,
 }
 
@@ -162,13 +161,13 @@ pub struct RunRecord {
     /// Why the run failed or was cancelled, if it says.
     pub error: Option<String>,
     /// When the run was created.
-    #[serde(with = "rfc3339")]
+    #[serde(with = "crate::events::rfc3339")]
     pub created_at: SystemTime,
     /// When the run or one of its actions last changed.
-    #[serde(with = "rfc3339")]
+    #[serde(with = "crate::events::rfc3339")]
     pub updated_at: SystemTime,
     /// When the run reached a terminal status, if it is in one.
-    #[serde(with = "rfc3339_opt")]
+    #[serde(with = "crate::events::rfc3339::option")]
     pub finished_at: Option<SystemTime>,
     /// The process driving the run, if one claims it (see
     /// [`RunStore::claim_run`](super::RunStore::claim_run)); a run whose process was killed keeps
@@ -184,7 +183,7 @@ pub struct RunClaim {
     /// The holder: `host:pid`.
     pub owner: String,
     /// When the holder last renewed its claim.
-    #[serde(with = "rfc3339")]
+    #[serde(with = "crate::events::rfc3339")]
     pub heartbeat_at: SystemTime,
 }
 
@@ -226,10 +225,10 @@ pub struct ActionRecord {
     /// How many times it was started.
     pub attempts: u32,
     /// When it was last started.
-    #[serde(with = "rfc3339_opt")]
+    #[serde(with = "crate::events::rfc3339::option")]
     pub started_at: Option<SystemTime>,
     /// When it last completed, failed or was skipped (cleared when it is started again).
-    #[serde(with = "rfc3339_opt")]
+    #[serde(with = "crate::events::rfc3339::option")]
     pub finished_at: Option<SystemTime>,
     /// Its result, once it completed.
     pub result: Option<Value>,
@@ -247,10 +246,10 @@ pub struct RunSummary {
     /// The run's state.
     pub status: RunStatus,
     /// When the run was created.
-    #[serde(with = "rfc3339")]
+    #[serde(with = "crate::events::rfc3339")]
     pub created_at: SystemTime,
     /// When the run or one of its actions last changed.
-    #[serde(with = "rfc3339")]
+    #[serde(with = "crate::events::rfc3339")]
     pub updated_at: SystemTime,
     /// How many of its actions completed.
     pub completed_actions: usize,

@@ -1,5 +1,8 @@
 //! What `#[pipeline]` registers: the pipeline's name and its actions in order, and what follows
 //! from them (the params a run starts with, the fingerprint checkpoints carry).
+//!
+//! It lives with the actions, below the registry that holds it; users reach it as
+//! `synapse::pipeline::PipelineDescriptor`, next to what runs pipelines.
 
 use super::chain;
 use crate::action::{ActionDescriptor, SourceLocation};

@@ -2,8 +2,10 @@
 //! taken from the accumulated params (the initial ones merged with every result so far), what
 //! a chain's typed results and params disagree on, and the fingerprint that tells whether a
 //! stored run still fits the pipeline.
+//!
+//! Below the registry like [`PipelineDescriptor`], and re-exported by `synapse::pipeline`.
 
-use super::PipelineDescriptor;
+use super::pipeline::PipelineDescriptor;
 use crate::action::ActionDescriptor;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};

@@ -3,11 +3,10 @@
 //! cluster shares, so a later job — or this machine — can resume the run; the pipeline's events
 //! (its overall progress, each action's start and end, its result) come back through the log.
 
-use super::job::{RayJob, RayJobExecutor, Resources};
-use super::jobs_api::{JobDetails, RayJobsClient, submission_id};
+use super::store::RunStore;
 use crate::events::{EventSink, RunId};
 use crate::executor::RunError;
-use crate::pipeline::store::RunStore;
+use crate::executor::ray::{JobDetails, RayJob, RayJobExecutor, RayJobsClient, Resources, submission_id};
 use serde_json::Value;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -18,7 +17,7 @@ use tokio_util::sync::CancellationToken;
 ///
 /// ```no_run
 /// # async fn demo() -> Result<(), synapse::RunError> {
-/// use synapse::executor::ray::RayPipelineExecutor;
+/// use synapse::pipeline::RayPipelineExecutor;
 /// let executor = RayPipelineExecutor::new("http://127.0.0.1:8265", "target/release/dataset_pipeline")?
 ///     .with_store("/shared/runs.db");
 /// let job = executor.submit("dataset", serde_json::json!({"work_dir": "/shared/run-1"})).await?;

@@ -1,4 +1,7 @@
-//! The error type actions return, and the cancellation marker.
+//! The error type actions return, the cancellation marker, and how panics become errors
+//! (`error::panic`): the bottom of the crate, imported by every layer above.
+
+pub(crate) mod panic;
 
 /// The error an action returns: any error, with its cause chain kept intact (it is
 /// [`anyhow::Error`], so `?` works on every `std::error::Error` and `.context(...)` adds detail).
