@@ -8,8 +8,8 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
 use serde_json::{Value, json};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use tokio::sync::Notify;
 
 /// How the stand-in behaves.
@@ -33,6 +33,7 @@ pub const ERROR_PAGE: &str = "<!DOCTYPE html>\n<html><head><title>500 Internal S
 pub struct FakeDashboard {
     /// Its address, e.g. `http://127.0.0.1:40123`.
     pub address: String,
+    shared: Arc<Shared>,
     stop: Arc<Notify>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -40,6 +41,8 @@ pub struct FakeDashboard {
 struct Shared {
     failure: Failure,
     statuses: AtomicUsize,
+    /// The bodies of the job submissions received, in order.
+    submissions: Mutex<Vec<Value>>,
     stop: Arc<Notify>,
 }
 
@@ -50,8 +53,15 @@ impl FakeDashboard {
         listener.set_nonblocking(true).expect("non-blocking listener");
         let address = format!("http://{}", listener.local_addr().expect("its address"));
         let stop = Arc::new(Notify::new());
-        let shared = Arc::new(Shared { failure, statuses: AtomicUsize::new(0), stop: stop.clone() });
+        let shared = Arc::new(Shared {
+            failure,
+            statuses: AtomicUsize::new(0),
+            submissions: Mutex::new(Vec::new()),
+            stop: stop.clone(),
+        });
+        let served = shared.clone();
         let thread = std::thread::spawn(move || {
+            let shared = served;
             let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
             runtime.block_on(async move {
                 let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
@@ -70,7 +80,12 @@ impl FakeDashboard {
                     axum::serve(listener, app).with_graceful_shutdown(async move { stopped.notified().await }).await;
             });
         });
-        FakeDashboard { address, stop, thread: Some(thread) }
+        FakeDashboard { address, shared, stop, thread: Some(thread) }
+    }
+
+    /// The bodies of the job submissions it received (`POST /api/jobs/`), in order.
+    pub fn submissions(&self) -> Vec<Value> {
+        self.shared.submissions.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
     }
 }
 
@@ -99,8 +114,9 @@ async fn not_found() -> StatusCode {
     StatusCode::NOT_FOUND
 }
 
-async fn submit(axum::Json(body): axum::Json<Value>) -> axum::Json<Value> {
+async fn submit(State(shared): State<Arc<Shared>>, axum::Json(body): axum::Json<Value>) -> axum::Json<Value> {
     let id = body["submission_id"].as_str().unwrap_or("job").to_owned();
+    shared.submissions.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(body);
     axum::Json(json!({ "submission_id": id, "job_id": null }))
 }
 

@@ -108,27 +108,7 @@ fn run_command(args: RunArgs, guard: &Arc<TerminalGuard>, run_id: RunId) -> Resu
     }
     let runtime = runtime().map_err(|_| RunError::Infrastructure("cannot start the async runtime".into()))?;
     let plugin = registry.plugin_code_of(descriptor).to_owned();
-    if args.detach {
-        if args.mode != ExecutionMode::Job {
-            return Err(RunError::Usage(format!(
-                "--detach is for `--mode job` (a run in `{}` mode ends with this command)",
-                args.mode
-            )));
-        }
-        let options = RunOptions {
-            job_id: args.job_id.clone(),
-            run_id: Some(run_id),
-            env: Some(env),
-            env_vars,
-            ray_address: args.ray_address.clone(),
-            plugin_dir: args.plugin_dir.clone(),
-            ..RunOptions::default()
-        };
-        let job = runtime.block_on(crate::executor::submit_plugin(&plugin, descriptor.name(), params, options))?;
-        println!("{}", job.id);
-        eprintln!("submitted; follow it with `jobs wait {}`, stop it with `jobs stop {}`", job.id, job.id);
-        return Ok(OK);
-    }
+    // Every setting of the run, from the command line; a detached job takes no sinks.
     let cancel = CancellationToken::new();
     let options = RunOptions {
         job_id: args.job_id.clone(),
@@ -142,7 +122,20 @@ fn run_command(args: RunArgs, guard: &Arc<TerminalGuard>, run_id: RunId) -> Resu
         plugin_dir: args.plugin_dir.clone(),
         action_thread: true,
         grace: Some(args.cancel_grace),
+        resources: args.resources.resources(),
     };
+    if args.detach {
+        if args.mode != ExecutionMode::Job {
+            return Err(RunError::Usage(format!(
+                "--detach is for `--mode job` (a run in `{}` mode ends with this command)",
+                args.mode
+            )));
+        }
+        let job = runtime.block_on(crate::executor::submit_plugin(&plugin, descriptor.name(), params, options))?;
+        println!("{}", job.id);
+        eprintln!("submitted; follow it with `jobs wait {}`, stop it with `jobs stop {}`", job.id, job.id);
+        return Ok(OK);
+    }
     let outcome = runtime.block_on(async {
         // Registered before the action starts, so an interrupt can never find the default
         // handler (which would kill the process without rollback or a final event).

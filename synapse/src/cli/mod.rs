@@ -21,6 +21,7 @@
 mod commands;
 mod mode;
 mod pipeline;
+mod resources;
 
 use crate::registry::{BinaryInfo, set_binary_info};
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
@@ -156,6 +157,8 @@ struct RunArgs {
     /// is abandoned; a workflow's rollbacks are never cut short by it.
     #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration, default_value = "5s")]
     cancel_grace: std::time::Duration,
+    #[command(flatten)]
+    resources: resources::ResourceArgs,
 }
 
 #[derive(Args, Debug)]

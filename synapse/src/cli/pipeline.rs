@@ -116,9 +116,21 @@ struct OutputArgs {
     /// Also show debug lines and developer events.
     #[arg(long, short)]
     verbose: bool,
+    #[command(flatten)]
+    resources: super::resources::ResourceArgs,
 }
 
 impl OutputArgs {
+    /// A local run asks Ray for nothing: resources given with `--mode local` are a usage error.
+    fn refuse_resources_here(&self) -> Option<RunError> {
+        let resources = self.resources.resources();
+        (self.mode == PipelineMode::Local && !resources.is_empty()).then(|| {
+            RunError::Usage(format!(
+                "the run asks Ray for {resources}, but runs in `local` mode: resources are for `--mode job`"
+            ))
+        })
+    }
+
     fn sink(&self) -> Arc<dyn EventSink> {
         if self.marked {
             Arc::new(JsonLinesSink::stdout().marked())
@@ -173,6 +185,9 @@ pub(super) fn command(args: PipelineArgs) -> u8 {
                 let submit = Submit::Run { pipeline: descriptor.name, params, run_id, env_vars };
                 return on_ray(&output, args.store.as_deref(), submit, &guard);
             }
+            if let Some(error) = output.refuse_resources_here() {
+                return fail(&guard, error);
+            }
             let store = match open_store() {
                 Ok(store) => store,
                 Err(error) => return fail_pipeline(&guard, error.into()),
@@ -189,6 +204,9 @@ pub(super) fn command(args: PipelineArgs) -> u8 {
             let guard = TerminalGuard::new(RunId::from(run_id.as_str()), vec![output.sink()]);
             if output.mode == PipelineMode::Job {
                 return on_ray(&output, args.store.as_deref(), Submit::Resume { run_id, take_over }, &guard);
+            }
+            if let Some(error) = output.refuse_resources_here() {
+                return fail(&guard, error);
             }
             let store = match open_store() {
                 Ok(store) => store,
@@ -318,6 +336,7 @@ fn on_ray(output: &OutputArgs, store: Option<&std::path::Path>, submit: Submit, 
     if let Ok(registry) = crate::registry::registry() {
         executor = executor.with_plugin_code(registry.plugin().code);
     }
+    executor = executor.with_resources(output.resources.resources());
     let runtime = match runtime() {
         Ok(runtime) => runtime,
         Err(code) => return code,

@@ -6,6 +6,7 @@ mod local;
 mod process;
 pub mod ray;
 pub mod remote;
+mod resources;
 
 pub use crate::context::CANCEL_GRACE;
 pub use crate::error::panic::install_panic_hook;
@@ -15,6 +16,7 @@ pub(crate) use local::lookup;
 pub use local::{LocalExecutor, RunHandle};
 pub use process::ProcessExecutor;
 pub use ray::{RayActorExecutor, RayJobExecutor};
+pub use resources::{Amount, ByteCount, CustomResource, Resources};
 
 use crate::context::PluginEnvironment;
 use crate::events::{EventSink, RunId, TerminalGuard};
@@ -158,6 +160,11 @@ pub struct RunOptions {
     /// How long a cancelled run's action may take to stop before it is abandoned (default
     /// [`CANCEL_GRACE`]), in every mode; a workflow's rollbacks are never cut short by it.
     pub grace: Option<std::time::Duration>,
+    /// What a run on Ray asks the cluster for: the job's entrypoint in `job` mode, the resident
+    /// worker in `task` mode (a different request starts another worker). Checked against the
+    /// cluster's nodes before submitting. Local and process runs take none: asking is a
+    /// [`RunError::Usage`].
+    pub resources: Resources,
 }
 
 impl RunOptions {
@@ -262,6 +269,12 @@ async fn run_in_mode(
     options: RunOptions,
     run_id: RunId,
 ) -> Result<Value, RunError> {
+    if matches!(mode, ExecutionMode::Local | ExecutionMode::Process) && !options.resources.is_empty() {
+        return Err(RunError::Usage(format!(
+            "the run asks Ray for {}, but runs in `{mode}` mode: resources are for `--mode task` and `--mode job`",
+            options.resources
+        )));
+    }
     match mode {
         ExecutionMode::Local => run_locally(plugin_code, action, params, options, run_id).await,
         remote => Box::pin(run_remotely(plugin_code, action, params, remote, options, run_id)).await,
@@ -331,7 +344,8 @@ async fn run_remotely(
         ExecutionMode::Task => {
             let address = options.ray_dashboard(mode)?;
             let binary = options.plugin_binary()?;
-            let executor = resident_worker(&address, &binary, plugin_code, options.shipped_dir(), options.env_vars)?;
+            let dir = options.shipped_dir();
+            let executor = resident_worker(&address, &binary, plugin_code, dir, options.env_vars, options.resources)?;
             let tags = ray::worker_client::RunTags::from(run_id).with_job_id(options.job_id).with_grace(options.grace);
             executor.execute_as(action, params, tags, options.sinks, options.cancel).await
         }
@@ -364,7 +378,8 @@ pub async fn submit_plugin(
 /// The job-mode executor for `options`.
 fn job_executor(plugin_code: &str, options: RunOptions) -> Result<ray::RayJobExecutor, RunError> {
     let mut executor = ray::RayJobExecutor::new(&options.ray_dashboard(ExecutionMode::Job)?, options.plugin_binary()?)?
-        .with_plugin_code(plugin_code);
+        .with_plugin_code(plugin_code)
+        .with_resources(options.resources.clone());
     if let Some(dir) = options.shipped_dir() {
         executor = executor.with_plugin_dir(dir);
     }
@@ -386,8 +401,8 @@ fn job_executor(plugin_code: &str, options: RunOptions) -> Result<ray::RayJobExe
     Ok(executor)
 }
 
-/// A resident worker serves one cluster, binary and environment.
-type WorkerKey = (String, PathBuf, Vec<(String, String)>);
+/// A resident worker serves one cluster, binary, environment and resource request.
+type WorkerKey = (String, PathBuf, Vec<(String, String)>, String);
 
 fn workers() -> &'static std::sync::Mutex<std::collections::HashMap<WorkerKey, Arc<ray::RayActorExecutor>>> {
     static WORKERS: std::sync::OnceLock<
@@ -404,13 +419,15 @@ fn resident_worker(
     plugin_code: &str,
     dir: Option<PathBuf>,
     env_vars: Vec<(String, String)>,
+    resources: Resources,
 ) -> Result<Arc<ray::RayActorExecutor>, RunError> {
-    let key = (address.to_owned(), binary.to_path_buf(), env_vars.clone());
+    let key = (address.to_owned(), binary.to_path_buf(), env_vars.clone(), format!("{resources:?}"));
     let mut workers = workers().lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     if let Some(worker) = workers.get(&key) {
         return Ok(worker.clone());
     }
-    let mut executor = ray::RayActorExecutor::new(address, binary)?.with_plugin_code(plugin_code);
+    let mut executor =
+        ray::RayActorExecutor::new(address, binary)?.with_plugin_code(plugin_code).with_resources(resources);
     if let Some(dir) = dir {
         executor = executor.with_plugin_dir(dir);
     }

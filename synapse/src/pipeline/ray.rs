@@ -5,8 +5,9 @@
 
 use super::store::RunStore;
 use crate::events::{EventSink, RunId};
+use crate::executor::Resources;
 use crate::executor::RunError;
-use crate::executor::ray::{JobDetails, RayJob, RayJobExecutor, RayJobsClient, Resources, submission_id};
+use crate::executor::ray::{JobDetails, RayJob, RayJobExecutor, RayJobsClient, submission_id};
 use serde_json::Value;
 use std::path::PathBuf;
 use std::sync::Arc;

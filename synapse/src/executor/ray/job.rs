@@ -1,9 +1,9 @@
 //! Job mode: one Ray job per run, over the Jobs REST API.
 
-use super::{JobDetails, JobStatus, JobSubmission, PluginPackage, RayJobsClient, submission_id};
+use super::{JobDetails, JobStatus, PluginPackage, RayJobsClient, submission_id};
 use crate::events::{EventSink, RunId};
-use crate::executor::RunError;
 use crate::executor::remote::RemoteStream;
+use crate::executor::{Resources, RunError};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -18,37 +18,6 @@ pub const PARAMS_VAR: &str = "SYNAPSE_PARAMS";
 /// Params larger than this travel in a file inside the job's package instead of an environment
 /// variable.
 pub const MAX_PARAMS_IN_ENV: usize = 64 * 1024;
-
-/// What a run asks the cluster for.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Resources {
-    /// Logical CPUs.
-    pub num_cpus: Option<f64>,
-    /// GPUs.
-    pub num_gpus: Option<f64>,
-    /// Memory, in bytes.
-    pub memory: Option<u64>,
-    /// Custom resources by name.
-    pub custom: BTreeMap<String, f64>,
-}
-
-impl Resources {
-    pub(crate) fn apply(&self, mut job: JobSubmission) -> JobSubmission {
-        if let Some(cpus) = self.num_cpus {
-            job = job.with_num_cpus(cpus);
-        }
-        if let Some(gpus) = self.num_gpus {
-            job = job.with_num_gpus(gpus);
-        }
-        if let Some(memory) = self.memory {
-            job = job.with_memory(memory);
-        }
-        for (name, amount) in &self.custom {
-            job = job.with_resource(name.clone(), *amount);
-        }
-        job
-    }
-}
 
 /// The package shipping a plugin binary and its directory, built once and uploaded once.
 pub(crate) struct Shipment {
@@ -308,7 +277,7 @@ impl RayJobExecutor {
         for (key, value) in &self.env {
             job = job.with_env(key.clone(), value.clone());
         }
-        job = self.resources.apply(job);
+        job = job.with_resources(&self.resources);
         let id = self.client.submit(&job).await?;
         Ok(RayJob { id, action: what.to_owned(), run_id })
     }

@@ -13,7 +13,7 @@ pub mod task;
 pub mod worker;
 pub mod worker_client;
 
-pub use job::{RayJob, RayJobExecutor, Resources};
+pub use job::{RayJob, RayJobExecutor};
 pub use jobs_api::{
     JobDetails, JobStatus, JobSubmission, LogChunk, LogFollower, NodeInfo, RayError, RayJobsClient, RayVersion,
     RuntimeEnv, Timeouts, check_feasible, submission_id, validate_submission_id,

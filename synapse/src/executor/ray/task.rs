@@ -1,10 +1,11 @@
 //! Task mode: the plugin binary resident on Ray as a long-running job, serving runs.
 
-use super::job::{Resources, Shipment};
+use super::job::Shipment;
 use super::worker::{WORKER_LINE_MARKER, WORKER_TOKEN_VAR, WorkerAnnouncement};
 use super::worker_client::{RunTags, WorkerClient, WorkerFailure};
 use super::{JobStatus, RayJobsClient, submission_id};
 use crate::events::{EventSink, RunId};
+use crate::executor::Resources;
 use crate::executor::RunError;
 use serde_json::Value;
 use std::net::SocketAddr;
@@ -146,7 +147,7 @@ impl RayActorExecutor {
         for (key, value) in &self.env {
             job = job.with_env(key.clone(), value.clone());
         }
-        job = self.resources.apply(job);
+        job = job.with_resources(&self.resources);
         let id = self.client.submit(&job).await?;
         let announcement = self.await_announcement(&id).await?;
         let client = WorkerClient::new(announcement.addr, token);

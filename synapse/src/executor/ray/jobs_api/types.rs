@@ -1,5 +1,6 @@
 //! The Jobs REST API's data: what is submitted and what Ray reports back.
 
+use crate::executor::Resources;
 use serde::de::{self, Deserializer};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -131,6 +132,23 @@ impl JobSubmission {
     /// Reserves an amount of a custom resource for the entrypoint.
     pub fn with_resource(mut self, name: impl Into<String>, amount: f64) -> Self {
         self.entrypoint_resources.insert(name.into(), amount);
+        self
+    }
+
+    /// Reserves everything `resources` asks for (what is unset stays unset).
+    pub fn with_resources(mut self, resources: &Resources) -> Self {
+        if let Some(cpus) = resources.num_cpus {
+            self = self.with_num_cpus(cpus);
+        }
+        if let Some(gpus) = resources.num_gpus {
+            self = self.with_num_gpus(gpus);
+        }
+        if let Some(memory) = resources.memory {
+            self = self.with_memory(memory);
+        }
+        for (name, amount) in &resources.custom {
+            self = self.with_resource(name.clone(), *amount);
+        }
         self
     }
 
