@@ -1,7 +1,12 @@
+use super::plugin_package::shell_quote;
 use super::walk::OPENED;
+use super::walk::Stamp;
 use super::*;
 use std::collections::BTreeMap;
+use std::fs::File;
 use std::io::{Cursor, Read, Write};
+use std::path::{Path, PathBuf};
+use zip::CompressionMethod;
 use zip::DateTime;
 
 fn write(path: &Path, contents: &[u8]) {
