@@ -85,3 +85,35 @@ async fn ray_failing_workflow_fails_the_same_way_in_every_mode() {
     }
     assert!(!out.path().join("o").exists(), "every mode rolled back");
 }
+
+/// The executor contract on Ray: the same request through `Arc<dyn Executor>` as a Ray job and
+/// on a resident worker gives the events and result of a local run, on the run's handle.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ray_the_executor_contract_holds_for_job_and_task() {
+    use synapse::executor::ray::{RayActorExecutor, RayJobExecutor};
+    use synapse::executor::{Executor, RunHandle, RunRequest};
+    let address = require_ray!();
+    let binary = env!("CARGO_BIN_EXE_quickstart-plugin");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/quickstart");
+    let params = json!({"input_path": "in.csv", "output_path": "out.csv", "batch_size": 8});
+    async fn drain(mut handle: RunHandle) -> (Vec<Event>, Result<Value, RunError>) {
+        let mut events = Vec::new();
+        while let Some(event) = handle.next_event().await {
+            events.push(event);
+        }
+        (events, handle.wait().await)
+    }
+    let local: Arc<dyn Executor> = Arc::new(synapse::LocalExecutor::new());
+    let (local_events, local_result) = drain(local.start(RunRequest::new("process", params.clone()))).await;
+    let local_result = local_result.expect("local succeeds");
+    let worker = Arc::new(RayActorExecutor::new(&address, binary).expect("worker").with_plugin_dir(&dir));
+    let executors: [Arc<dyn Executor>; 2] =
+        [Arc::new(RayJobExecutor::new(&address, binary).expect("job executor").with_plugin_dir(&dir)), worker.clone()];
+    for executor in executors {
+        let mode = executor.mode();
+        let (events, result) = drain(executor.start(RunRequest::new("process", params.clone()))).await;
+        assert_eq!(result.unwrap_or_else(|e| panic!("{mode}: {e}")), local_result, "{mode}");
+        assert_same_events(&local_events, &events);
+    }
+    worker.shutdown().await.expect("stop the worker");
+}

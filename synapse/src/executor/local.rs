@@ -1,6 +1,6 @@
 //! Local execution: in this process, on the caller's runtime.
 
-use super::RunError;
+use super::{ExecutionMode, Executor, RunError, RunHandle, RunRequest};
 use crate::action::{ActionDescriptor, Failure, Produced};
 use crate::context::CANCEL_GRACE;
 use crate::context::{Context, PluginEnvironment};
@@ -36,7 +36,7 @@ pub struct LocalExecutor {
     pub job_id: Option<String>,
     sinks: Vec<Arc<dyn EventSink>>,
     client: Option<Arc<dyn Any + Send + Sync>>,
-    cancel: Option<CancellationToken>,
+    pub(crate) cancel: Option<CancellationToken>,
     action_thread: bool,
     grace: std::time::Duration,
 }
@@ -65,6 +65,20 @@ impl LocalExecutor {
             action_thread: false,
             grace: CANCEL_GRACE,
         }
+    }
+
+    /// The executor `options` describe (its environment, job id, action thread and grace; a
+    /// run's sinks and cancellation come with the run).
+    pub fn from_options(options: &super::RunOptions) -> Self {
+        let mut executor = LocalExecutor::new().with_action_thread(options.action_thread);
+        if let Some(env) = &options.env {
+            executor.env = env.clone();
+        }
+        executor.job_id = options.job_id.clone();
+        if let Some(grace) = options.grace {
+            executor.grace = grace;
+        }
+        executor
     }
 
     /// Replaces the environment.
@@ -120,7 +134,44 @@ impl LocalExecutor {
     pub async fn execute(&self, action: &str, params: Value) -> Result<Value, RunError> {
         let registry = registry()?;
         let descriptor = lookup(registry, action)?;
-        self.run(registry, descriptor, params, RunId::random()).await
+        let cancel = self.cancel.as_ref().map(CancellationToken::child_token).unwrap_or_default();
+        self.run_resolved(registry.plugin_code_of(descriptor), descriptor, params, RunId::random(), &[], cancel).await
+    }
+
+    /// Runs the action `descriptor` with `params`, without the registry: for library users
+    /// and tests that hold the action itself (`MyAction::descriptor()`); a registry that does
+    /// not build (two actions of one name, say) does not stop it. Its events name its plugin:
+    /// the `plugin!` of its crate, else the crate.
+    ///
+    /// ```
+    /// use synapse::prelude::*;
+    /// use synapse::action::RegisteredAction;
+    ///
+    /// #[params]
+    /// pub struct ShoutParams { pub text: String }
+    ///
+    /// #[action]
+    /// pub struct Shout;
+    ///
+    /// impl Action for Shout {
+    ///     type Params = ShoutParams;
+    ///     type Output = Value;
+    ///     async fn execute(&self, params: ShoutParams, _: &Context) -> Result<Value> {
+    ///         Ok(json!(params.text.to_uppercase()))
+    ///     }
+    /// }
+    ///
+    /// # let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    /// let loud = rt.block_on(LocalExecutor::new().execute_action(Shout::descriptor(), json!({"text": "hi"})));
+    /// assert_eq!(loud.unwrap(), "HI");
+    /// ```
+    pub async fn execute_action(
+        &self,
+        descriptor: &'static ActionDescriptor,
+        params: Value,
+    ) -> Result<Value, RunError> {
+        let cancel = self.cancel.as_ref().map(CancellationToken::child_token).unwrap_or_default();
+        self.run_resolved(plugin_of(descriptor), descriptor, params, RunId::random(), &[], cancel).await
     }
 
     /// Starts `action` in the background on the current tokio runtime and returns a handle to
@@ -144,33 +195,31 @@ impl LocalExecutor {
     /// # });
     /// ```
     pub fn start(&self, action: &str, params: Value) -> Result<RunHandle, RunError> {
-        let registry = registry()?;
-        let descriptor = lookup(registry, action)?;
+        let descriptor = lookup(registry()?, action)?;
         let cancel = self.cancel.as_ref().map(CancellationToken::child_token).unwrap_or_default();
-        let executor = self.clone().with_cancellation(cancel.clone());
-        let run_id = RunId::random();
-        let id = run_id.clone();
-        let task = tokio::spawn(async move { executor.run(registry, descriptor, params, id).await });
-        Ok(RunHandle { run_id, action: descriptor.name(), cancel, task })
+        let request = RunRequest::new(descriptor, params).with_cancellation(cancel);
+        Ok(Executor::start(Arc::new(self.clone()), request))
     }
 
-    /// Runs a resolved action under the given run id.
-    pub(crate) async fn run(
+    /// Runs a resolved action of the plugin `plugin` under the given run id: its events go to
+    /// this executor's sinks and to `sinks`, `cancel` cancels it.
+    pub(crate) async fn run_resolved(
         &self,
-        registry: &Registry,
+        plugin: &str,
         descriptor: &'static ActionDescriptor,
         params: Value,
         run_id: RunId,
+        sinks: &[Arc<dyn EventSink>],
+        cancel: CancellationToken,
     ) -> Result<Value, RunError> {
         panic::install_panic_hook(false);
-        let cancel = self.cancel.as_ref().map(CancellationToken::child_token).unwrap_or_default();
-        let plugin = registry.plugin_code_of(descriptor).to_owned();
+        let plugin = plugin.to_owned();
         let ctx = Context::builder(descriptor.name())
             .plugin(plugin.clone())
             .run_id(run_id)
             .job_id(self.job_id.clone())
             .env(self.env.clone())
-            .sinks(self.sinks.iter().cloned())
+            .sinks(self.sinks.iter().chain(sinks).cloned())
             .cancellation(cancel.clone())
             .client(self.client.clone())
             .build();
@@ -366,39 +415,35 @@ fn on_action_thread(body: BoxFuture<'static, Result<Produced, Failure>>) -> impl
     }
 }
 
-/// A run started with [`LocalExecutor::start`].
-pub struct RunHandle {
-    run_id: RunId,
-    action: &'static str,
-    cancel: CancellationToken,
-    task: tokio::task::JoinHandle<Result<Value, RunError>>,
+impl Executor for LocalExecutor {
+    fn mode(&self) -> ExecutionMode {
+        ExecutionMode::Local
+    }
+
+    fn run(&self, request: RunRequest) -> BoxFuture<'_, Result<Value, RunError>> {
+        Box::pin(async move {
+            // The executor's own token cancels its runs too.
+            let cancel = match &self.cancel {
+                Some(outer) => super::contract::linked(outer, request.cancel),
+                None => request.cancel,
+            };
+            let (plugin, descriptor) = match request.resolved {
+                Some(descriptor) => (plugin_of(descriptor), descriptor),
+                None => {
+                    let registry = registry()?;
+                    let descriptor = lookup(registry, &request.action)?;
+                    (registry.plugin_code_of(descriptor), descriptor)
+                }
+            };
+            self.run_resolved(plugin, descriptor, request.params, request.run_id, &request.sinks, cancel).await
+        })
+    }
 }
 
-impl RunHandle {
-    /// The run's id (as in its events).
-    pub fn run_id(&self) -> &RunId {
-        &self.run_id
-    }
-
-    /// Asks the run to stop: the action's token is cancelled; a workflow rolls back.
-    pub fn cancel(&self) {
-        self.cancel.cancel();
-    }
-
-    /// True once the run has ended.
-    pub fn is_finished(&self) -> bool {
-        self.task.is_finished()
-    }
-
-    /// Waits for the run's result.
-    pub async fn wait(self) -> Result<Value, RunError> {
-        match self.task.await {
-            Ok(outcome) => outcome,
-            Err(error) => Err(RunError::Panicked {
-                action: self.action.to_owned(),
-                message: format!("the run's task ended abnormally: {error}"),
-                location: None,
-            }),
-        }
+/// The plugin `descriptor` belongs to: as the registry says, else (no registry) its crate.
+fn plugin_of(descriptor: &'static ActionDescriptor) -> &'static str {
+    match registry() {
+        Ok(registry) => registry.plugin_code_of(descriptor),
+        Err(_) => descriptor.meta().crate_name,
     }
 }

@@ -1,6 +1,7 @@
 //! Executors: where an action runs. `run_plugin` is the one front door; the mode decides the
 //! place, and the same params give the same result and the same event stream in every mode.
 
+pub(crate) mod contract;
 mod error;
 mod local;
 mod process;
@@ -11,16 +12,18 @@ mod resources;
 pub use crate::context::CANCEL_GRACE;
 pub use crate::error::panic::install_panic_hook;
 pub use crate::events::{ErrorKind, ErrorReport};
+pub use contract::{ActionRef, Executor, RunHandle, RunRequest};
 pub use error::RunError;
+pub use local::LocalExecutor;
 pub(crate) use local::lookup;
-pub use local::{LocalExecutor, RunHandle};
 pub use process::ProcessExecutor;
 pub use ray::{RayActorExecutor, RayJobExecutor};
 pub use resources::{Amount, ByteCount, CustomResource, Resources};
 
 use crate::context::PluginEnvironment;
-use crate::events::{EventSink, RunId, TerminalGuard};
+use crate::events::{EventSink, RunId};
 use crate::registry::registry;
+use futures_util::future::BoxFuture;
 use serde_json::Value;
 use std::fmt;
 use std::path::PathBuf;
@@ -246,109 +249,78 @@ pub async fn run_plugin_with(
     mode: ExecutionMode,
     mut options: RunOptions,
 ) -> Result<Value, RunError> {
-    let run_id = options.run_id.clone().unwrap_or_else(RunId::random);
-    if options.sinks.is_empty() {
-        // Nobody to tell: the outcome is all there is.
-        return run_in_mode(plugin_code, action, params, mode, options, run_id).await;
-    }
-    // Whatever fails, and wherever, the run's stream ends with exactly one terminal event.
-    let guard = TerminalGuard::new(run_id.clone(), std::mem::take(&mut options.sinks));
-    options.sinks = vec![guard.sink()];
-    let outcome = run_in_mode(plugin_code, action, params, mode, options, run_id).await;
-    guard.close(&outcome);
-    outcome
-}
-
-/// Runs in `mode`. A local run is awaited in place; a remote one is boxed, so that the state
-/// of its executor (large, and rare next to local runs) does not make every run's future large.
-async fn run_in_mode(
-    plugin_code: &str,
-    action: &str,
-    params: Value,
-    mode: ExecutionMode,
-    options: RunOptions,
-    run_id: RunId,
-) -> Result<Value, RunError> {
-    if matches!(mode, ExecutionMode::Local | ExecutionMode::Process) && !options.resources.is_empty() {
-        return Err(RunError::Usage(format!(
-            "the run asks Ray for {}, but runs in `{mode}` mode: resources are for `--mode task` and `--mode job`",
-            options.resources
-        )));
-    }
-    match mode {
-        ExecutionMode::Local => run_locally(plugin_code, action, params, options, run_id).await,
-        remote => Box::pin(run_remotely(plugin_code, action, params, remote, options, run_id)).await,
-    }
-}
-
-async fn run_locally(
-    plugin_code: &str,
-    action: &str,
-    params: Value,
-    options: RunOptions,
-    run_id: RunId,
-) -> Result<Value, RunError> {
-    let registry = registry()?;
-    let Some(plugin) = registry.plugin_view(plugin_code) else {
-        return Err(RunError::PluginNotFound { code: plugin_code.to_owned(), available: registry.plugin_codes() });
+    let request = RunRequest {
+        action: action.to_owned(),
+        resolved: None,
+        params,
+        run_id: options.run_id.take().unwrap_or_else(RunId::random),
+        sinks: std::mem::take(&mut options.sinks),
+        cancel: options.cancel.take().unwrap_or_default(),
     };
-    let descriptor = local::lookup(&plugin, action)?;
-    let mut executor = LocalExecutor::new();
-    if let Some(env) = options.env {
-        executor = executor.with_env(env);
-    }
-    executor.job_id = options.job_id;
-    for sink in options.sinks {
-        executor = executor.with_sink(sink);
-    }
-    if let Some(cancel) = options.cancel {
-        executor = executor.with_cancellation(cancel);
-    }
-    executor = executor.with_action_thread(options.action_thread);
-    if let Some(grace) = options.grace {
-        executor = executor.with_grace(grace);
-    }
-    executor.run(&plugin, descriptor, params, run_id).await
+    PluginRun { plugin_code: plugin_code.to_owned(), mode, options }.run_to_end(request).await
 }
 
-async fn run_remotely(
-    plugin_code: &str,
-    action: &str,
-    params: Value,
+/// A run of this binary's plugin `plugin_code` in `mode`, with the executor of that mode made
+/// from `options` (the one settings struct of every mode): what [`run_plugin_with`] runs.
+struct PluginRun {
+    plugin_code: String,
     mode: ExecutionMode,
     options: RunOptions,
-    run_id: RunId,
-) -> Result<Value, RunError> {
-    match mode {
-        ExecutionMode::Local => run_locally(plugin_code, action, params, options, run_id).await,
-        ExecutionMode::Process => {
-            let mut executor = ProcessExecutor::new(options.plugin_binary()?);
-            for (key, value) in options.env_vars {
-                executor = executor.with_env_var(key, value);
+}
+
+impl Executor for PluginRun {
+    fn mode(&self) -> ExecutionMode {
+        self.mode
+    }
+
+    fn run(&self, request: RunRequest) -> BoxFuture<'_, Result<Value, RunError>> {
+        self.run_in_mode(request)
+    }
+}
+
+impl PluginRun {
+    /// Runs in its mode. A remote run's executor is built here, inside the run: a dashboard
+    /// that cannot be reached or a binary that cannot be found fails the run with its event.
+    fn run_in_mode(&self, request: RunRequest) -> BoxFuture<'_, Result<Value, RunError>> {
+        Box::pin(async move {
+            let (mode, options) = (self.mode, &self.options);
+            if matches!(mode, ExecutionMode::Local | ExecutionMode::Process) && !options.resources.is_empty() {
+                return Err(RunError::Usage(format!(
+                    "the run asks Ray for {}, but runs in `{mode}` mode: resources are for `--mode task` and `--mode job`",
+                    options.resources
+                )));
             }
-            if let Some(job_id) = options.job_id {
-                executor = executor.with_job_id(job_id);
+            match mode {
+                ExecutionMode::Local => {
+                    // The action is resolved once, here, and passed down.
+                    let registry = registry()?;
+                    let Some(plugin) = registry.plugin_view(&self.plugin_code) else {
+                        let available = registry.plugin_codes();
+                        return Err(RunError::PluginNotFound { code: self.plugin_code.clone(), available });
+                    };
+                    let descriptor = local::lookup(&plugin, &request.action)?;
+                    let executor = LocalExecutor::from_options(options);
+                    let plugin_code = plugin.plugin_code_of(descriptor);
+                    let RunRequest { params, run_id, sinks, cancel, .. } = request;
+                    executor.run_resolved(plugin_code, descriptor, params, run_id, &sinks, cancel).await
+                }
+                ExecutionMode::Process => Executor::run(&ProcessExecutor::from_options(options)?, request).await,
+                ExecutionMode::Job => Executor::run(&job_executor(&self.plugin_code, options)?, request).await,
+                ExecutionMode::Task => {
+                    let address = options.ray_dashboard(mode)?;
+                    let binary = options.plugin_binary()?;
+                    let dir = options.shipped_dir();
+                    let (env_vars, resources) = (options.env_vars.clone(), options.resources.clone());
+                    let executor = resident_worker(&address, &binary, &self.plugin_code, dir, env_vars, resources)?;
+                    let tags = ray::worker_client::RunTags::from(request.run_id)
+                        .with_job_id(options.job_id.clone())
+                        .with_grace(options.grace);
+                    executor
+                        .execute_as(&request.action, request.params, tags, request.sinks, Some(request.cancel))
+                        .await
+                }
             }
-            for sink in options.sinks {
-                executor = executor.with_sink(sink);
-            }
-            if let Some(cancel) = options.cancel {
-                executor = executor.with_cancellation(cancel);
-            }
-            if let Some(grace) = options.grace {
-                executor = executor.with_grace(grace);
-            }
-            executor.run(action, params, run_id).await
-        }
-        ExecutionMode::Job => job_executor(plugin_code, options)?.execute_as(action, params, run_id).await,
-        ExecutionMode::Task => {
-            let address = options.ray_dashboard(mode)?;
-            let binary = options.plugin_binary()?;
-            let dir = options.shipped_dir();
-            let executor = resident_worker(&address, &binary, plugin_code, dir, options.env_vars, options.resources)?;
-            let tags = ray::worker_client::RunTags::from(run_id).with_job_id(options.job_id).with_grace(options.grace);
-            executor.execute_as(action, params, tags, options.sinks, options.cancel).await
-        }
+        })
     }
 }
 
@@ -370,30 +342,23 @@ pub async fn submit_plugin(
     };
     local::lookup(&plugin, action)?.validate_params(&params)?;
     let run_id = options.run_id.clone().unwrap_or_else(RunId::random);
-    job_executor(plugin_code, RunOptions { sinks: Vec::new(), cancel: None, ..options })?
-        .submit_as(action, params, run_id)
-        .await
+    job_executor(plugin_code, &options)?.submit_as(action, params, run_id).await
 }
 
-/// The job-mode executor for `options`.
-fn job_executor(plugin_code: &str, options: RunOptions) -> Result<ray::RayJobExecutor, RunError> {
+/// The job-mode executor for `options` (its sinks and cancellation are the run's, not the
+/// executor's).
+fn job_executor(plugin_code: &str, options: &RunOptions) -> Result<ray::RayJobExecutor, RunError> {
     let mut executor = ray::RayJobExecutor::new(&options.ray_dashboard(ExecutionMode::Job)?, options.plugin_binary()?)?
         .with_plugin_code(plugin_code)
         .with_resources(options.resources.clone());
     if let Some(dir) = options.shipped_dir() {
         executor = executor.with_plugin_dir(dir);
     }
-    for (key, value) in options.env_vars {
+    for (key, value) in &options.env_vars {
         executor = executor.with_env_var(key, value);
     }
-    if let Some(job_id) = options.job_id {
+    if let Some(job_id) = &options.job_id {
         executor = executor.with_job_id(job_id);
-    }
-    for sink in options.sinks {
-        executor = executor.with_sink(sink);
-    }
-    if let Some(cancel) = options.cancel {
-        executor = executor.with_cancellation(cancel);
     }
     if let Some(grace) = options.grace {
         executor = executor.with_grace(grace);

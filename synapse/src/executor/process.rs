@@ -1,8 +1,9 @@
 //! Process isolation: the plugin binary as a child process, speaking JSON lines.
 
-use super::RunError;
 use super::remote::{RemoteStream, Stopping};
+use super::{ExecutionMode, Executor, RunError, RunRequest};
 use crate::events::{EventSink, RunId};
+use futures_util::future::BoxFuture;
 use serde_json::Value;
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
@@ -51,6 +52,21 @@ impl ProcessExecutor {
             cancel: None,
             grace: super::CANCEL_GRACE,
         }
+    }
+
+    /// The executor `options` describe: their plugin binary, environment variables, job id
+    /// and grace (a run's sinks and cancellation come with the run).
+    ///
+    /// # Errors
+    /// [`RunError::Infrastructure`] when no plugin binary is given and this is not one.
+    pub fn from_options(options: &super::RunOptions) -> Result<Self, RunError> {
+        let mut executor = ProcessExecutor::new(options.plugin_binary()?);
+        executor.env.extend(options.env_vars.iter().cloned());
+        executor.job_id = options.job_id.clone();
+        if let Some(grace) = options.grace {
+            executor.grace = grace;
+        }
+        Ok(executor)
     }
 
     /// An executor running this very binary (when it is a plugin binary).
@@ -104,6 +120,20 @@ impl ProcessExecutor {
 
     /// Runs under the given run id (the child's events carry it).
     pub async fn run(&self, action: &str, params: Value, run_id: RunId) -> Result<Value, RunError> {
+        let cancel = self.cancel.clone().unwrap_or_default();
+        self.run_in_child(action, params, run_id, &[], cancel).await
+    }
+
+    /// Runs in a child process: its events go to this executor's sinks and to `sinks`;
+    /// `cancel` stops it.
+    async fn run_in_child(
+        &self,
+        action: &str,
+        params: Value,
+        run_id: RunId,
+        sinks: &[Arc<dyn EventSink>],
+        cancel: CancellationToken,
+    ) -> Result<Value, RunError> {
         let mut command = tokio::process::Command::new(&self.binary);
         command.args(["run", action, "--marked", "--params", "-", "--run-id", run_id.as_str()]);
         if let Some(job_id) = &self.job_id {
@@ -144,10 +174,9 @@ impl ProcessExecutor {
             }
             tail
         });
-        let mut stream = RemoteStream::new(action, Some(run_id), self.sinks.clone());
+        let mut stream = RemoteStream::new(action, Some(run_id), self.sinks.iter().chain(sinks).cloned().collect());
         let mut stdout = stdout;
         let mut chunk = vec![0u8; 64 * 1024];
-        let cancel = self.cancel.clone().unwrap_or_default();
         let mut signalled = false;
         // Once signalled: how long the child may take to stop, and when it last said anything.
         let mut stopping: Option<Stopping> = None;
@@ -225,5 +254,21 @@ fn describe_exit(status: Option<ExitStatus>, stderr: &VecDeque<String>) -> Strin
     } else {
         let lines: Vec<&str> = stderr.iter().map(String::as_str).collect();
         format!("{how}; its last output:\n{}", lines.join("\n"))
+    }
+}
+
+impl Executor for ProcessExecutor {
+    fn mode(&self) -> ExecutionMode {
+        ExecutionMode::Process
+    }
+
+    fn run(&self, request: RunRequest) -> BoxFuture<'_, Result<Value, RunError>> {
+        Box::pin(async move {
+            let cancel = match &self.cancel {
+                Some(outer) => super::contract::linked(outer, request.cancel),
+                None => request.cancel,
+            };
+            self.run_in_child(&request.action, request.params, request.run_id, &request.sinks, cancel).await
+        })
     }
 }

@@ -380,20 +380,15 @@ impl PipelineRunner {
             if let Some(env) = &self.env {
                 executor = executor.with_env(env.clone());
             }
-            if let Some(job_id) = &self.job_id {
-                executor = executor.with_job_id(job_id.clone());
-            }
-            if let Some(cancel) = &self.cancel {
-                executor = executor.with_cancellation(cancel.clone());
-            }
-            for sink in &self.sinks {
-                executor = executor.with_sink(sink.clone());
-            }
+            executor.job_id = self.job_id.clone();
             let watcher =
                 ActionProgress { emitter: emitter.clone(), progress: progress.clone(), index, run: action_run.clone() };
-            executor = executor.with_sink(Arc::new(watcher));
-            executor = executor.with_sink(Arc::new(StoreSink::new(self.store.clone(), run.clone())));
-            let outcome = executor.run(&action_scope(plugin, action), action, params, action_run).await;
+            let mut sinks = self.sinks.clone();
+            sinks.push(Arc::new(watcher));
+            sinks.push(Arc::new(StoreSink::new(self.store.clone(), run.clone())));
+            let cancel = self.cancel.as_ref().map(CancellationToken::child_token).unwrap_or_default();
+            let plugin_code = plugin.plugin_code_of(action);
+            let outcome = executor.run_resolved(plugin_code, action, params, action_run, &sinks, cancel).await;
             match outcome {
                 Ok(result) => {
                     chain::merge_result(&mut accumulated, &result);
@@ -450,10 +445,6 @@ impl PipelineRunner {
 }
 
 /// The registry an action of a pipeline runs under (its plugin's, for a binary linking several).
-fn action_scope(plugin: &Registry, action: &crate::action::ActionDescriptor) -> Registry {
-    plugin.for_plugin(action.meta().crate_name).unwrap_or_else(|| plugin.clone())
-}
-
 fn pipeline_names(registry: &Registry) -> Vec<String> {
     registry.pipelines().map(|p| p.name.to_owned()).collect()
 }

@@ -3,7 +3,8 @@
 use super::{JobDetails, JobStatus, PluginPackage, RayJobsClient, submission_id};
 use crate::events::{EventSink, RunId};
 use crate::executor::remote::RemoteStream;
-use crate::executor::{Resources, RunError};
+use crate::executor::{ExecutionMode, Executor, Resources, RunError, RunRequest};
+use futures_util::future::BoxFuture;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -300,7 +301,7 @@ impl RayJobExecutor {
     /// Follows the job's log until it ends, delivering its events to the executor's sinks, and
     /// returns the run's result or error. `timeout` bounds the wait (the job keeps running).
     pub async fn wait(&self, job: &RayJob, timeout: Option<Duration>) -> Result<Value, RunError> {
-        self.follow(job, timeout, None).await
+        self.follow(job, timeout, None, &[]).await
     }
 
     async fn follow(
@@ -308,8 +309,10 @@ impl RayJobExecutor {
         job: &RayJob,
         timeout: Option<Duration>,
         cancel: Option<&CancellationToken>,
+        sinks: &[Arc<dyn EventSink>],
     ) -> Result<Value, RunError> {
-        let mut stream = RemoteStream::new(&job.action, Some(job.run_id.clone()), self.sinks.clone());
+        let sinks = self.sinks.iter().chain(sinks).cloned().collect();
+        let mut stream = RemoteStream::new(&job.action, Some(job.run_id.clone()), sinks);
         let mut follower = self.client.follow_logs(&job.id)?.with_poll_interval(Duration::from_millis(50));
         let deadline = timeout.map(|t| tokio::time::Instant::now() + t);
         let mut stopping = false;
@@ -379,7 +382,24 @@ impl RayJobExecutor {
 
     /// Follows `job` to its end, stopping it if the executor's cancellation token fires.
     pub(crate) async fn follow_cancellable(&self, job: &RayJob) -> Result<Value, RunError> {
-        self.follow(job, None, self.cancel.as_ref()).await
+        self.follow(job, None, self.cancel.as_ref(), &[]).await
+    }
+}
+
+impl Executor for RayJobExecutor {
+    fn mode(&self) -> ExecutionMode {
+        ExecutionMode::Job
+    }
+
+    fn run(&self, request: RunRequest) -> BoxFuture<'_, Result<Value, RunError>> {
+        Box::pin(async move {
+            let cancel = match &self.cancel {
+                Some(outer) => crate::executor::contract::linked(outer, request.cancel),
+                None => request.cancel,
+            };
+            let job = self.submit_as(&request.action, request.params, request.run_id).await?;
+            self.follow(&job, None, Some(&cancel), &request.sinks).await
+        })
     }
 }
 

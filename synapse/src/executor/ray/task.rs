@@ -5,8 +5,9 @@ use super::worker::{WORKER_LINE_MARKER, WORKER_TOKEN_VAR, WorkerAnnouncement};
 use super::worker_client::{RunTags, WorkerClient, WorkerFailure};
 use super::{JobStatus, RayJobsClient, submission_id};
 use crate::events::{EventSink, RunId};
-use crate::executor::Resources;
 use crate::executor::RunError;
+use crate::executor::{ExecutionMode, Executor, Resources, RunRequest};
+use futures_util::future::BoxFuture;
 use serde_json::Value;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -273,5 +274,18 @@ impl RayActorExecutor {
             self.client.stop(&resident.job).await?;
         }
         Ok(())
+    }
+}
+
+impl Executor for RayActorExecutor {
+    fn mode(&self) -> ExecutionMode {
+        ExecutionMode::Task
+    }
+
+    fn run(&self, request: RunRequest) -> BoxFuture<'_, Result<Value, RunError>> {
+        Box::pin(async move {
+            let RunRequest { action, params, run_id, sinks, cancel, .. } = request;
+            self.execute_as(&action, params, run_id, sinks, Some(cancel)).await
+        })
     }
 }

@@ -195,7 +195,9 @@ async fn run(State(state): State<Arc<WorkerState>>, headers: HeaderMap, body: ax
                 }
                 executor.job_id = request.job_id;
                 // The executor sends the terminal event itself.
-                let outcome = executor.run(registry, descriptor, request.params, run_id).await;
+                let plugin = registry.plugin_code_of(descriptor);
+                let outcome =
+                    executor.run_resolved(plugin, descriptor, request.params, run_id, &[], cancel.child_token()).await;
                 if let Err(error) = outcome
                     && error.was_abandoned()
                 {
