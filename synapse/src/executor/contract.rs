@@ -119,7 +119,7 @@ impl RunRequest {
 
 /// Where and how actions run: in this process, a child process, on Ray, or anywhere a new
 /// executor takes them. An implementation writes [`run`](Self::run); [`start`](Self::start) and
-/// [`execute`](Self::execute) are the same for every executor.
+/// [`run_to_end`](Self::run_to_end) are the same for every executor.
 ///
 /// ```
 /// use synapse::prelude::*;

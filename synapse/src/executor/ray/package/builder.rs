@@ -67,7 +67,7 @@ impl PackageBuilder {
     }
 
     /// The plugin directory whose files are shipped with the binary (all of them but those
-    /// ignored by `.synapseignore` files and [`DEFAULT_IGNORES`]). Symbolic links are followed.
+    /// ignored by `.synapseignore` files and [`DEFAULT_IGNORES`](super::DEFAULT_IGNORES)). Symbolic links are followed.
     /// Only directories and ignore files are opened to find the files; a FIFO, socket, device
     /// or dangling link that no rule leaves out is an error.
     pub fn plugin_dir(mut self, dir: impl Into<PathBuf>) -> Self {
@@ -96,7 +96,7 @@ impl PackageBuilder {
         self
     }
 
-    /// Whether [`DEFAULT_IGNORES`] apply (default: yes).
+    /// Whether [`DEFAULT_IGNORES`](super::DEFAULT_IGNORES) apply (default: yes).
     pub fn default_ignores(mut self, enabled: bool) -> Self {
         self.default_ignores = enabled;
         self
@@ -118,7 +118,7 @@ impl PackageBuilder {
     }
 
     /// Caches packages in `dir` instead of [`default_cache_dir`] (see [the module
-    /// documentation](self#the-cache)).
+    /// documentation](super#the-cache)).
     pub fn cache_dir(mut self, dir: impl Into<PathBuf>) -> Self {
         self.cache = CacheChoice::Dir(dir.into());
         self
