@@ -42,6 +42,7 @@
 //! }
 //!
 //! # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+//! # use synapse::LocalExecutor;
 //! let result = rt.block_on(LocalExecutor::new().execute("process", serde_json::json!({"input_path": "in.csv"}))).unwrap();
 //! assert_eq!(result["items_processed"], 100);
 //! ```
@@ -52,6 +53,24 @@
 //! The pieces: [`action`](mod@action) (actions, categories, data types), [`params`](mod@params) (params and their
 //! validation), [`context`] (what an action sees), [`events`] (the event stream and its sinks),
 //! [`registry`] (the link-time registry), [`executor`] (running actions).
+//!
+//! ## Features
+//!
+//! A plugin binary is built with what it uses: by default, everything a plugin author writes and
+//! the CLI's `run` in `local` and `process` modes, `list`, `schema` and `config`. What is heavy to
+//! build and serves only some plugins is opt-in:
+//!
+//! | feature | adds | builds |
+//! |---|---|---|
+//! | `ray` | `run --mode task\|job`, `run --detach`, `jobs`, `worker`; `synapse::executor::ray` | an HTTP client and server, zip, BLAKE3, an ELF writer |
+//! | `tls` | HTTPS to Ray dashboards (implies `ray`) | rustls |
+//! | `store` | `pipeline run\|resume\|status\|runs` (with `ray`: `--mode job` too); `PipelineRunner`, `synapse::pipeline::store` | SQLite, compiled from source |
+//! | `discovery` | `synapse::discovery` (a plugin's actions from its source, its `config.yaml` or a registry); reading a `config.yaml` (`PluginConfig::from_path`) | syn and proc-macro2 for the plugin itself (with span locations), a YAML reader |
+//!
+//! `synapse = { version = "0.1", features = ["ray", "store"] }` for a plugin that runs on Ray
+//! and records pipeline runs. A command that needs a feature the binary was built without
+//! says so and exits with 2, naming the feature; declaring a pipeline (`#[pipeline]`, `pipeline
+//! list`, `config.yaml`) needs none.
 
 extern crate self as synapse;
 
@@ -59,10 +78,12 @@ pub mod action;
 pub mod cli;
 pub mod config;
 pub mod context;
+#[cfg(feature = "discovery")]
 pub mod discovery;
 pub mod error;
 pub mod events;
 pub mod executor;
+mod features;
 pub mod params;
 pub mod pipeline;
 pub mod registry;
@@ -70,6 +91,7 @@ pub mod steps;
 
 pub use action::{Action, ActionDescriptor, ActionOutput, Category, DataType, DataTypeInfo, RunMethod, types};
 pub use context::{Context, Logger, PluginEnvironment};
+#[cfg(feature = "discovery")]
 pub use discovery::{DiscoveredAction, DiscoveryError, PluginDiscovery};
 pub use error::{Cancelled, Error, Result};
 pub use events::{Event, EventKind, LogLevel, Metrics};
@@ -251,15 +273,18 @@ macro_rules! main {
     };
 }
 
-/// Everything a plugin author needs in scope.
+/// What a plugin author writes: the attributes, the traits an action, a step and a workflow
+/// implement, their context, results and errors.
+///
+/// What runs plugins from the outside (an executor, [`run_plugin`], [`ExecutionMode`]) is at
+/// the crate root and in [`executor`].
 pub mod prelude {
     pub use crate::action::types;
     pub use crate::pipeline::Pipeline;
     pub use crate::steps::{Step, StepCx, Workflow};
     pub use crate::{
-        Action, Category, Context, DataType, Error, ExecutionMode, LocalExecutor, LogLevel, Metrics, NoParams, Params,
-        PluginEnvironment, Result, RunMethod, Value, action, data_type, json, metrics, output, params, pipeline,
-        run_plugin, step, workflow,
+        Action, Category, Context, DataType, Error, LogLevel, Metrics, NoParams, Params, PluginEnvironment, Result,
+        RunMethod, Value, action, data_type, json, metrics, output, params, pipeline, step, workflow,
     };
     pub use anyhow::{Context as _, bail, ensure};
 }

@@ -127,6 +127,7 @@ impl LocalExecutor {
     ///
     /// ```
     /// # use synapse::prelude::*;
+    /// # use synapse::LocalExecutor;
     /// # #[action]
     /// # async fn sleepy(ctx: &Context) -> Result<Value> {
     /// #     loop {

@@ -1,10 +1,14 @@
 //! Executors: where an action runs. `run_plugin` is the one front door; the mode decides the
 //! place, and the same params give the same result and the same event stream in every mode.
+//!
+//! `task` and `job` modes run on Ray, which needs the `ray` feature; without it they are
+//! [`RunError::ModeUnavailable`], saying so.
 
 mod error;
 mod local;
 pub(crate) mod panic;
 mod process;
+#[cfg(feature = "ray")]
 pub mod ray;
 pub mod remote;
 
@@ -14,6 +18,7 @@ pub(crate) use local::lookup;
 pub use local::{LocalExecutor, RunHandle};
 pub use panic::install_panic_hook;
 pub use process::ProcessExecutor;
+#[cfg(feature = "ray")]
 pub use ray::{RayActorExecutor, RayJobExecutor};
 
 use crate::context::PluginEnvironment;
@@ -80,6 +85,7 @@ impl FromStr for ExecutionMode {
 ///
 /// ```
 /// use synapse::prelude::*;
+/// use synapse::{ExecutionMode, run_plugin};
 ///
 /// #[params]
 /// pub struct AddParams { pub a: i64, pub b: i64 }
@@ -184,6 +190,7 @@ impl RunOptions {
         })
     }
 
+    #[cfg(feature = "ray")]
     fn shipped_dir(&self) -> Option<PathBuf> {
         self.plugin_dir.clone().or_else(|| {
             crate::registry::binary_info().map(|info| PathBuf::from(info.manifest_dir)).filter(|dir| dir.is_dir())
@@ -313,7 +320,11 @@ async fn run_remotely(
             }
             executor.run(action, params, run_id).await
         }
+        #[cfg(not(feature = "ray"))]
+        ExecutionMode::Job | ExecutionMode::Task => Err(without_ray(mode)),
+        #[cfg(feature = "ray")]
         ExecutionMode::Job => job_executor(plugin_code, options)?.execute_as(action, params, run_id).await,
+        #[cfg(feature = "ray")]
         ExecutionMode::Task => {
             let address = options.ray_dashboard(mode)?;
             let binary = options.plugin_binary()?;
@@ -324,12 +335,19 @@ async fn run_remotely(
     }
 }
 
+/// Why `mode` (`task` or `job`) cannot run in a build without the `ray` feature.
+#[cfg(not(feature = "ray"))]
+pub(crate) fn without_ray(mode: ExecutionMode) -> RunError {
+    RunError::ModeUnavailable { mode, reason: crate::features::missing(&["ray"], &format!("to use `--mode {mode}`")) }
+}
+
 /// Submits `action` of plugin `plugin_code` as a Ray job and returns at once, with the job to
 /// follow later ([`ray::RayJobExecutor::wait`], or the CLI's `jobs wait`). The params are
 /// validated here first: nobody watches a detached job's events, so bad params must not cost a
 /// job.
 ///
 /// The options are those of [`run_plugin_with`]; sinks and cancellation play no part.
+#[cfg(feature = "ray")]
 pub async fn submit_plugin(
     plugin_code: &str,
     action: &str,
@@ -348,6 +366,7 @@ pub async fn submit_plugin(
 }
 
 /// The job-mode executor for `options`.
+#[cfg(feature = "ray")]
 fn job_executor(plugin_code: &str, options: RunOptions) -> Result<ray::RayJobExecutor, RunError> {
     let mut executor = ray::RayJobExecutor::new(&options.ray_dashboard(ExecutionMode::Job)?, options.plugin_binary()?)?
         .with_plugin_code(plugin_code);
@@ -373,8 +392,10 @@ fn job_executor(plugin_code: &str, options: RunOptions) -> Result<ray::RayJobExe
 }
 
 /// A resident worker serves one cluster, binary and environment.
+#[cfg(feature = "ray")]
 type WorkerKey = (String, PathBuf, Vec<(String, String)>);
 
+#[cfg(feature = "ray")]
 fn workers() -> &'static std::sync::Mutex<std::collections::HashMap<WorkerKey, Arc<ray::RayActorExecutor>>> {
     static WORKERS: std::sync::OnceLock<
         std::sync::Mutex<std::collections::HashMap<WorkerKey, Arc<ray::RayActorExecutor>>>,
@@ -384,6 +405,7 @@ fn workers() -> &'static std::sync::Mutex<std::collections::HashMap<WorkerKey, A
 
 /// The resident worker `run_plugin` uses for task mode on `address` with `binary`: started on
 /// first use, kept for the process's lifetime (see [`shutdown_workers`]).
+#[cfg(feature = "ray")]
 fn resident_worker(
     address: &str,
     binary: &std::path::Path,
@@ -408,8 +430,16 @@ fn resident_worker(
     Ok(executor)
 }
 
-/// Stops every resident worker `run_plugin` started in task mode.
+/// Stops every resident worker `run_plugin` started in task mode (none without the `ray`
+/// feature).
 pub async fn shutdown_workers() -> Result<(), RunError> {
+    #[cfg(feature = "ray")]
+    shutdown_ray_workers().await?;
+    Ok(())
+}
+
+#[cfg(feature = "ray")]
+async fn shutdown_ray_workers() -> Result<(), RunError> {
     let started: Vec<Arc<ray::RayActorExecutor>> =
         workers().lock().unwrap_or_else(std::sync::PoisonError::into_inner).drain().map(|(_, w)| w).collect();
     for worker in started {

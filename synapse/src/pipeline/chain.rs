@@ -77,6 +77,7 @@ pub(crate) fn initial_params_schema(name: &str, actions: &[&'static ActionDescri
 
 /// The params for `action` out of the accumulated params: the fields its schema declares (all
 /// of them when it takes any field).
+#[cfg(feature = "store")]
 pub(crate) fn params_for(action: &ActionDescriptor, accumulated: &Map<String, Value>) -> Value {
     let schema = action.params_schema();
     if open(schema) {
@@ -94,6 +95,7 @@ pub(crate) fn params_for(action: &ActionDescriptor, accumulated: &Map<String, Va
 
 /// Merges a result into the accumulated params: its fields win. A result that is not an
 /// object adds nothing.
+#[cfg(feature = "store")]
 pub(crate) fn merge_result(accumulated: &mut Map<String, Value>, result: &Value) {
     if let Some(fields) = result.as_object() {
         for (key, value) in fields {

@@ -1,6 +1,7 @@
 //! Ray: the distributed engine. Job mode submits one Ray job per run over the Jobs REST API;
 //! task mode keeps the plugin binary resident as a long-running Ray job and sends it runs;
-//! pipeline mode runs a whole pipeline as one job, checkpointing into a shared run store.
+//! pipeline mode runs a whole pipeline as one job, checkpointing into a shared run store (with
+//! the `store` feature too).
 //!
 //! Nothing here needs Python on the client: the dashboard's REST API and its package upload
 //! endpoint are enough.
@@ -8,6 +9,7 @@
 pub mod job;
 pub mod jobs_api;
 pub mod package;
+#[cfg(feature = "store")]
 pub mod pipeline;
 pub mod task;
 pub mod worker;
@@ -19,5 +21,6 @@ pub use jobs_api::{
     RuntimeEnv, Timeouts, check_feasible, submission_id, validate_submission_id,
 };
 pub use package::{PackageBuilder, PackageEntry, PackageError, PluginPackage};
+#[cfg(feature = "store")]
 pub use pipeline::RayPipelineExecutor;
 pub use task::RayActorExecutor;
