@@ -3,10 +3,12 @@
 //! a chain's typed results and params disagree on, and the fingerprint that tells whether a
 //! stored run still fits the pipeline.
 
+#[cfg(feature = "store")]
 use super::PipelineDescriptor;
 use crate::action::ActionDescriptor;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
+#[cfg(feature = "store")]
 use sha2::{Digest, Sha256};
 use std::collections::BTreeSet;
 
@@ -143,7 +145,8 @@ pub fn chain_problems(actions: &[&'static ActionDescriptor]) -> Vec<String> {
 }
 
 /// What a run's checkpoints are valid for: the pipeline's actions in order, with their crate
-/// versions and their params and result schemas (hashed).
+/// versions and their params and result schemas (hashed, with SHA-256: computing one needs the
+/// `store` feature).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Fingerprint {
     /// The pipeline.
@@ -165,6 +168,7 @@ pub struct ActionPrint {
     pub result: String,
 }
 
+#[cfg(feature = "store")]
 fn schema_hash(schema: Option<&Value>) -> String {
     match schema {
         Some(schema) => hex::encode(&Sha256::digest(schema.to_string().as_bytes())[..8]),
@@ -173,7 +177,8 @@ fn schema_hash(schema: Option<&Value>) -> String {
 }
 
 impl Fingerprint {
-    /// The fingerprint of `pipeline` as compiled into this binary.
+    /// The fingerprint of `pipeline` as compiled into this binary (with the `store` feature).
+    #[cfg(feature = "store")]
     pub fn of(pipeline: &PipelineDescriptor) -> Self {
         Fingerprint {
             pipeline: pipeline.name.to_owned(),
