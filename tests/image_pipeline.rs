@@ -4,8 +4,8 @@
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use synapse::LocalExecutor;
 use synapse::events::sink::MemorySink;
-use synapse::prelude::*;
 use synapse::{CancellationToken, EventKind, RunError};
 use synapse_tests::{assert_well_formed, events, run};
 

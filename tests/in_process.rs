@@ -9,6 +9,7 @@ use synapse::executor::ErrorKind;
 use synapse::prelude::*;
 use synapse::registry::registry;
 use synapse::{EventKind, RunError};
+use synapse::{ExecutionMode, LocalExecutor, run_plugin};
 use synapse_tests::{assert_well_formed, tags};
 
 // Link the plugins these tests run.

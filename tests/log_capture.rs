@@ -6,6 +6,7 @@
 use serde_json::json;
 use std::sync::{Arc, Mutex};
 use synapse::EventKind;
+use synapse::LocalExecutor;
 use synapse::events::sink::MemorySink;
 use synapse::events::{Event, LogCapture, LogLevel};
 use synapse::prelude::*;

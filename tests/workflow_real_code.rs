@@ -6,6 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use synapse::LocalExecutor;
 use synapse::events::sink::MemorySink;
 use synapse::prelude::*;
 use synapse::steps::{FailureKind, WorkflowError};

@@ -14,6 +14,7 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use synapse::LocalExecutor;
 use synapse::events::EventSink;
 use synapse::events::sink::JsonLinesSink;
 use synapse::prelude::*;

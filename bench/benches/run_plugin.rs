@@ -13,6 +13,7 @@ use std::hint::black_box;
 use std::sync::Arc;
 use synapse::events::sink::JsonLinesSink;
 use synapse::prelude::*;
+use synapse::{ExecutionMode, LocalExecutor, run_plugin};
 use synapse_bench::{NoopAction, NoopParams, ProcessParams};
 
 /// The plugin code, as `run_plugin` callers name it (the package name).

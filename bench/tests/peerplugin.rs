@@ -6,6 +6,7 @@ use synapse::RunError;
 use synapse::events::EventKind;
 use synapse::events::sink::MemorySink;
 use synapse::prelude::*;
+use synapse::{ExecutionMode, LocalExecutor, run_plugin};
 use synapse_bench::{NoopParams, ProcessParams};
 
 const CODE: &str = "synapse-bench";

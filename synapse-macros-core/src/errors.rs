@@ -5,7 +5,9 @@
 //! collector has to be consumed by [`Errors::check`]: dropping it unchecked is a bug in the
 //! macro (its errors would be lost) and panics, as serde_derive's `Ctxt` does.
 
+#[cfg(feature = "syntax")]
 use std::cell::RefCell;
+#[cfg(feature = "syntax")]
 use std::fmt::Display;
 
 /// Collects spanned errors so a user sees all of them at once, not one per compile.
@@ -21,17 +23,20 @@ use std::fmt::Display;
 /// let combined = errors.check().unwrap_err();
 /// assert_eq!(combined.into_iter().count(), 2);
 /// ```
+#[cfg(feature = "syntax")]
 pub struct Errors {
     /// `None` once checked.
     errors: RefCell<Option<Vec<syn::Error>>>,
 }
 
+#[cfg(feature = "syntax")]
 impl Default for Errors {
     fn default() -> Self {
         Self::new()
     }
 }
 
+#[cfg(feature = "syntax")]
 impl Errors {
     /// An empty collector, to be consumed by [`Errors::check`].
     pub fn new() -> Self {
@@ -75,6 +80,7 @@ impl Errors {
     }
 }
 
+#[cfg(feature = "syntax")]
 impl Drop for Errors {
     fn drop(&mut self) {
         if !std::thread::panicking() && self.errors.borrow().is_some() {
@@ -138,12 +144,12 @@ pub fn plural(noun: &str) -> String {
 }
 
 /// The messages `errors` recorded, in order: what a test of the front end compares.
-#[cfg(test)]
+#[cfg(all(test, feature = "syntax"))]
 pub(crate) fn messages(errors: Errors) -> Vec<String> {
     errors.check().err().map(|error| error.into_iter().map(|e| e.to_string()).collect()).unwrap_or_default()
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "syntax"))]
 mod tests {
     use super::*;
 

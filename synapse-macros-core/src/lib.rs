@@ -15,19 +15,35 @@
 //! and the closed vocabularies. Keeping all of it in a plain library means the rules are
 //! unit-testable and that a plugin discovered from source reads exactly as the compiler reads
 //! it.
+//!
+//! Everything that reads syntax is behind the `syntax` feature (on by default). Without it the
+//! crate has no syn: [`names`] (but `doc_lines`), [`vocabulary`] and the message helpers of
+//! [`errors`] (`closest`, `unknown_message`, `plural`), which synapse's runtime shares with the
+//! macros so that both say "did you mean" alike.
 
+#[cfg(feature = "syntax")]
 pub mod action;
+#[cfg(feature = "syntax")]
 pub mod args;
+#[cfg(feature = "syntax")]
 pub mod data_type;
 pub mod errors;
 pub mod names;
+#[cfg(feature = "syntax")]
 pub mod params;
+#[cfg(feature = "syntax")]
 pub mod pipeline;
+#[cfg(feature = "syntax")]
 pub mod plugin;
+#[cfg(feature = "syntax")]
 pub mod shape;
+#[cfg(feature = "syntax")]
 pub mod step;
+#[cfg(feature = "syntax")]
 pub mod symbol;
 pub mod vocabulary;
+#[cfg(feature = "syntax")]
 pub mod workflow;
 
+#[cfg(feature = "syntax")]
 pub use errors::Errors;

@@ -118,6 +118,7 @@ pub fn doc_summary<'a>(lines: impl IntoIterator<Item = &'a str>) -> String {
 }
 
 /// The `#[doc = "…"]` strings of `attrs`, in order.
+#[cfg(feature = "syntax")]
 pub fn doc_lines(attrs: &[syn::Attribute]) -> Vec<String> {
     attrs
         .iter()

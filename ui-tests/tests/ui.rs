@@ -1,7 +1,9 @@
 //! Compile-fail tests: what each misuse of each synapse macro tells the user.
 //!
 //! Every file under `ui/<topic>/` is one misuse and its `.stderr` is exactly what the user
-//! reads; the files under `ui/pass/` must compile and run. Regenerate the expectations after a
+//! reads; the files under `ui/pass/` must compile and run (`pass/without_features.rs` also runs
+//! its own CLI: trybuild builds it as a project of its own, with synapse's default features, as a
+//! new user's plugin is built). Regenerate the expectations after a
 //! deliberate change to a message with `TRYBUILD=overwrite cargo test -p synapse-ui-tests`, then
 //! read the diff.
 

@@ -5,10 +5,12 @@
 //!
 //! Below the registry like [`PipelineDescriptor`], and re-exported by `synapse::pipeline`.
 
+#[cfg(feature = "store")]
 use super::pipeline::PipelineDescriptor;
 use crate::action::ActionDescriptor;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
+#[cfg(feature = "store")]
 use sha2::{Digest, Sha256};
 use std::collections::BTreeSet;
 
@@ -79,6 +81,7 @@ pub(crate) fn initial_params_schema(name: &str, actions: &[&'static ActionDescri
 
 /// The params for `action` out of the accumulated params: the fields its schema declares (all
 /// of them when it takes any field).
+#[cfg(feature = "store")]
 pub(crate) fn params_for(action: &ActionDescriptor, accumulated: &Map<String, Value>) -> Value {
     let schema = action.params_schema();
     if open(schema) {
@@ -96,6 +99,7 @@ pub(crate) fn params_for(action: &ActionDescriptor, accumulated: &Map<String, Va
 
 /// Merges a result into the accumulated params: its fields win. A result that is not an
 /// object adds nothing.
+#[cfg(feature = "store")]
 pub(crate) fn merge_result(accumulated: &mut Map<String, Value>, result: &Value) {
     if let Some(fields) = result.as_object() {
         for (key, value) in fields {
@@ -143,7 +147,8 @@ pub fn chain_problems(actions: &[&'static ActionDescriptor]) -> Vec<String> {
 }
 
 /// What a run's checkpoints are valid for: the pipeline's actions in order, with their crate
-/// versions and their params and result schemas (hashed).
+/// versions and their params and result schemas (hashed, with SHA-256: computing one needs the
+/// `store` feature).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Fingerprint {
     /// The pipeline.
@@ -165,6 +170,7 @@ pub struct ActionPrint {
     pub result: String,
 }
 
+#[cfg(feature = "store")]
 fn schema_hash(schema: Option<&Value>) -> String {
     match schema {
         Some(schema) => hex::encode(&Sha256::digest(schema.to_string().as_bytes())[..8]),
@@ -173,7 +179,8 @@ fn schema_hash(schema: Option<&Value>) -> String {
 }
 
 impl Fingerprint {
-    /// The fingerprint of `pipeline` as compiled into this binary.
+    /// The fingerprint of `pipeline` as compiled into this binary (with the `store` feature).
+    #[cfg(feature = "store")]
     pub fn of(pipeline: &PipelineDescriptor) -> Self {
         Fingerprint {
             pipeline: pipeline.name.to_owned(),

@@ -34,6 +34,7 @@
 //! }
 //!
 //! # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+//! # use synapse::LocalExecutor;
 //! let result = rt.block_on(LocalExecutor::new().execute("greet", serde_json::json!({"name": "Ada"}))).unwrap();
 //! assert_eq!(result["text"], "Hello, Ada!");
 //! ```

@@ -89,7 +89,8 @@ impl PipelineDescriptor {
     }
 
     /// The fingerprint a run's checkpoints carry: the actions in order, with their crate
-    /// versions and the hashes of their params and result schemas.
+    /// versions and the hashes of their params and result schemas (with the `store` feature).
+    #[cfg(feature = "store")]
     pub fn fingerprint(&self) -> chain::Fingerprint {
         chain::Fingerprint::of(self)
     }

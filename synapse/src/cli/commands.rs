@@ -1,6 +1,8 @@
 //! The subcommands.
 
-use super::{ConfigArgs, JobsArgs, JobsCommand, ListArgs, RunArgs, SchemaArgs, WorkerArgs};
+use super::{ConfigArgs, ListArgs, RunArgs, SchemaArgs};
+#[cfg(feature = "ray")]
+use super::{JobsArgs, JobsCommand, WorkerArgs};
 use crate::config::ConfigFiles;
 use crate::context::PluginEnvironment;
 use crate::events::sink::{ConsoleSink, JsonLinesSink};
@@ -131,10 +133,15 @@ fn run_command(args: RunArgs, guard: &Arc<TerminalGuard>, run_id: RunId) -> Resu
                 args.mode
             )));
         }
-        let job = runtime.block_on(crate::executor::submit_plugin(&plugin, descriptor.name(), params, options))?;
-        println!("{}", job.id);
-        eprintln!("submitted; follow it with `jobs wait {}`, stop it with `jobs stop {}`", job.id, job.id);
-        return Ok(OK);
+        #[cfg(not(feature = "ray"))]
+        return Err(crate::executor::without_ray(args.mode));
+        #[cfg(feature = "ray")]
+        {
+            let job = runtime.block_on(crate::executor::submit_plugin(&plugin, descriptor.name(), params, options))?;
+            println!("{}", job.id);
+            eprintln!("submitted; follow it with `jobs wait {}`, stop it with `jobs stop {}`", job.id, job.id);
+            return Ok(OK);
+        }
     }
     let outcome = runtime.block_on(async {
         // Registered before the action starts, so an interrupt can never find the default
@@ -193,6 +200,7 @@ impl Interrupts {
     }
 
     /// First signal: cancel the run (the action sees its token; rollbacks run). Second: leave.
+    #[cfg(feature = "ray")]
     pub(super) async fn cancel_on_first(self, cancel: CancellationToken) {
         self.cancel_on_first_ending(cancel, None).await;
     }
@@ -432,6 +440,7 @@ pub(super) fn config(args: ConfigArgs, info: BinaryInfo) -> u8 {
     OK
 }
 
+#[cfg(feature = "ray")]
 pub(super) fn worker(args: WorkerArgs) -> u8 {
     if let Err(code) = load_registry() {
         return code;
@@ -464,6 +473,7 @@ pub(super) fn worker(args: WorkerArgs) -> u8 {
     }
 }
 
+#[cfg(feature = "ray")]
 pub(super) fn jobs(args: JobsArgs) -> u8 {
     use crate::executor::ray::{RayJob, RayJobExecutor, RayJobsClient};
     let Some(address) = args.ray_address else {

@@ -61,6 +61,7 @@ enum Command {
 }
 
 #[derive(Args, Debug)]
+#[cfg_attr(not(feature = "ray"), allow(dead_code))]
 struct JobsArgs {
     /// The Ray dashboard.
     #[arg(long, env = "SYNAPSE_RAY_ADDRESS", value_name = "URL", global = true)]
@@ -70,6 +71,7 @@ struct JobsArgs {
 }
 
 #[derive(Subcommand, Debug)]
+#[cfg_attr(not(feature = "ray"), allow(dead_code))]
 enum JobsCommand {
     /// The jobs of this plugin (newest last).
     List {
@@ -103,6 +105,7 @@ enum JobsCommand {
 }
 
 #[derive(Args, Debug)]
+#[cfg_attr(not(feature = "ray"), allow(dead_code))]
 struct WorkerArgs {
     /// The address to listen on (port 0: any free port; the chosen address is printed).
     #[arg(long, default_value = "127.0.0.1:0")]
@@ -226,11 +229,27 @@ pub fn main(info: BinaryInfo) -> ExitCode {
         Command::List(args) => commands::list(args),
         Command::Schema(args) => commands::schema(args),
         Command::Config(args) => commands::config(args, info),
+        #[cfg(feature = "ray")]
         Command::Worker(args) => commands::worker(args),
+        #[cfg(feature = "ray")]
         Command::Jobs(args) => commands::jobs(args),
+        #[cfg(not(feature = "ray"))]
+        Command::Worker(_) => without(&["ray"], "to use `worker` (what task mode starts on Ray)"),
+        #[cfg(not(feature = "ray"))]
+        Command::Jobs(_) => without(&["ray"], "to use `jobs`"),
         Command::Pipeline(args) => pipeline::command(args),
     };
     ExitCode::from(code)
+}
+
+/// A command this build cannot serve: says which features of synapse it needs (on stderr, and as
+/// the run's `error` event with `--json`), and returns the exit code of a usage error.
+#[cfg_attr(all(feature = "ray", feature = "store"), allow(dead_code))]
+fn without(features: &[&str], to: &str) -> u8 {
+    let message = crate::features::missing(features, to);
+    eprintln!("error: {message}");
+    usage_event(&message);
+    commands::USAGE
 }
 
 /// When the command line asks for events on stdout (`--json`, `--marked`), writes a run's one

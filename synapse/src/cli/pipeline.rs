@@ -1,21 +1,30 @@
 //! `plugin pipeline list|run|resume|status|runs`: pipelines and their recorded runs.
 
-use super::commands::{
-    FAILED, Interrupts, OK, ParamsInputError, ParamsSource, fail, load_registry, read_params, runtime,
-};
+#[cfg(feature = "store")]
+use super::commands::{FAILED, Interrupts, ParamsInputError, ParamsSource, fail, read_params, runtime};
+use super::commands::{OK, load_registry};
+#[cfg(feature = "store")]
 use crate::context::PluginEnvironment;
+use crate::events::EventSink;
 use crate::events::sink::{ConsoleSink, JsonLinesSink};
-use crate::events::{EventSink, RunId, TerminalGuard};
+#[cfg(feature = "store")]
+use crate::events::{RunId, TerminalGuard};
+#[cfg(feature = "store")]
 use crate::executor::RunError;
+#[cfg(feature = "store")]
 use crate::params::ParamsError;
+#[cfg(feature = "store")]
 use crate::pipeline::store::{RunStore, StoreError};
+#[cfg(feature = "store")]
 use crate::pipeline::{PipelineError, PipelineOutcome, PipelineRunner};
 use clap::{Args, Subcommand};
 use std::path::PathBuf;
 use std::sync::Arc;
+#[cfg(feature = "store")]
 use tokio_util::sync::CancellationToken;
 
 #[derive(Args, Debug)]
+#[cfg_attr(not(feature = "store"), allow(dead_code))]
 pub(super) struct PipelineArgs {
     /// The run store (SQLite) [default: .synapse/runs.db].
     #[arg(long, env = "SYNAPSE_RUN_STORE", value_name = "PATH", global = true)]
@@ -25,6 +34,7 @@ pub(super) struct PipelineArgs {
 }
 
 #[derive(Subcommand, Debug)]
+#[cfg_attr(not(feature = "store"), allow(dead_code))]
 enum PipelineCommand {
     /// The pipelines: their actions in order, and the params a run starts with.
     List {
@@ -95,6 +105,7 @@ enum PipelineMode {
 }
 
 #[derive(Args, Debug)]
+#[cfg_attr(not(feature = "store"), allow(dead_code))]
 struct OutputArgs {
     /// Where to run: here (`local`) or as one Ray job (`job`).
     #[arg(long, value_enum, default_value_t = PipelineMode::Local)]
@@ -120,8 +131,10 @@ struct OutputArgs {
     resources: super::resources::ResourceArgs,
 }
 
+#[cfg_attr(not(feature = "store"), allow(dead_code))]
 impl OutputArgs {
     /// A local run asks Ray for nothing: resources given with `--mode local` are a usage error.
+    #[cfg(feature = "store")]
     fn refuse_resources_here(&self) -> Option<RunError> {
         let resources = self.resources.resources();
         (self.mode == PipelineMode::Local && !resources.is_empty()).then(|| {
@@ -148,7 +161,9 @@ pub(super) fn command(args: PipelineArgs) -> u8 {
         Err(code) => return code,
     };
     // Opened only by the commands that read or write it here (a Ray job opens its own).
+    #[cfg(feature = "store")]
     let open_store = || args.store.as_deref().map_or_else(RunStore::open_default, RunStore::open).map(Arc::new);
+    #[cfg(feature = "store")]
     let store = || {
         open_store().map_err(|error| {
             eprintln!("error: {error}");
@@ -157,6 +172,9 @@ pub(super) fn command(args: PipelineArgs) -> u8 {
     };
     match args.command {
         PipelineCommand::List { json } => list(registry, json),
+        #[cfg(not(feature = "store"))]
+        command => without_store(&command),
+        #[cfg(feature = "store")]
         PipelineCommand::Run { pipeline, params, params_env, run_id, env_file, output } => {
             let run_id = run_id.map(RunId::from).unwrap_or_else(RunId::random);
             let guard = TerminalGuard::new(run_id.clone(), vec![output.sink()]);
@@ -200,6 +218,7 @@ pub(super) fn command(args: PipelineArgs) -> u8 {
                 runner.run_as(descriptor, params, run_id).await
             })
         }
+        #[cfg(feature = "store")]
         PipelineCommand::Resume { run_id, take_over, output } => {
             let guard = TerminalGuard::new(RunId::from(run_id.as_str()), vec![output.sink()]);
             if output.mode == PipelineMode::Job {
@@ -223,6 +242,7 @@ pub(super) fn command(args: PipelineArgs) -> u8 {
                 move |runner| async move { runner.resume(&run_id).await },
             )
         }
+        #[cfg(feature = "store")]
         PipelineCommand::Status { run_id, events } => {
             let store = match store() {
                 Ok(store) => store,
@@ -230,6 +250,7 @@ pub(super) fn command(args: PipelineArgs) -> u8 {
             };
             status(&store, run_id, events)
         }
+        #[cfg(feature = "store")]
         PipelineCommand::Runs { pipeline, limit, json } => {
             let store = match store() {
                 Ok(store) => store,
@@ -240,7 +261,22 @@ pub(super) fn command(args: PipelineArgs) -> u8 {
     }
 }
 
+/// A pipeline command that needs the run store, in a build without it: names what is missing
+/// (`ray` too, for a run on Ray without it).
+#[cfg(not(feature = "store"))]
+fn without_store(command: &PipelineCommand) -> u8 {
+    let on_ray = matches!(
+        command,
+        PipelineCommand::Run { output, .. } | PipelineCommand::Resume { output, .. } if output.mode == PipelineMode::Job
+    );
+    if on_ray && cfg!(not(feature = "ray")) {
+        return super::without(&["store", "ray"], "to use `pipeline run|resume --mode job`");
+    }
+    super::without(&["store"], "to run pipelines and read their recorded runs (`pipeline run|resume|status|runs`)")
+}
+
 /// `pipeline status`.
+#[cfg(feature = "store")]
 fn status(store: &RunStore, run_id: String, events: bool) -> u8 {
     match store.run(&run_id) {
         Ok(Some(record)) => {
@@ -263,6 +299,7 @@ fn status(store: &RunStore, run_id: String, events: bool) -> u8 {
 }
 
 /// `pipeline runs`.
+#[cfg(feature = "store")]
 fn runs(store: &RunStore, pipeline: Option<&str>, limit: usize, json: bool) -> u8 {
     match store.runs(pipeline, limit) {
         Ok(runs) if json => {
@@ -291,12 +328,22 @@ fn runs(store: &RunStore, pipeline: Option<&str>, limit: usize, json: bool) -> u
 }
 
 /// What to submit to Ray.
+#[cfg(feature = "store")]
+#[cfg_attr(not(feature = "ray"), allow(dead_code))]
 enum Submit {
     Run { pipeline: &'static str, params: serde_json::Value, run_id: RunId, env_vars: Vec<(String, String)> },
     Resume { run_id: String, take_over: bool },
 }
 
+/// Runs or resumes a pipeline as one Ray job: without the `ray` feature, says it cannot.
+#[cfg(all(feature = "store", not(feature = "ray")))]
+fn on_ray(_: &OutputArgs, _: Option<&std::path::Path>, _: Submit, guard: &Arc<TerminalGuard>) -> u8 {
+    let reason = crate::features::missing(&["ray"], "to use `pipeline run|resume --mode job`");
+    fail(guard, RunError::ModeUnavailable { mode: crate::executor::ExecutionMode::Job, reason })
+}
+
 /// Runs or resumes a pipeline as one Ray job, following its events until it ends.
+#[cfg(all(feature = "store", feature = "ray"))]
 fn on_ray(output: &OutputArgs, store: Option<&std::path::Path>, submit: Submit, guard: &Arc<TerminalGuard>) -> u8 {
     use crate::pipeline::RayPipelineExecutor;
     let Some(address) = output.ray_address.as_deref() else {
@@ -377,6 +424,7 @@ fn on_ray(output: &OutputArgs, store: Option<&std::path::Path>, submit: Submit, 
 
 /// Ends the pipeline run's stream with `error` (unless it already ended: then it was shown)
 /// and returns its exit code.
+#[cfg(feature = "store")]
 fn fail_pipeline(guard: &TerminalGuard, error: PipelineError) -> u8 {
     guard.fail(error.report());
     error.exit_code()
@@ -384,6 +432,7 @@ fn fail_pipeline(guard: &TerminalGuard, error: PipelineError) -> u8 {
 
 /// Runs `start` on a current-thread runtime with Ctrl-C/SIGTERM cancelling the action in
 /// flight, and prints the outcome.
+#[cfg(feature = "store")]
 fn drive<F, Fut>(runner: PipelineRunner, guard: &Arc<TerminalGuard>, json: bool, start: F) -> u8
 where
     F: FnOnce(PipelineRunner) -> Fut,

@@ -6,13 +6,15 @@
 //! the same code always gives byte-identical files.
 //!
 //! Loading a `config.yaml` (for discovery without building the plugin) validates it and reports
-//! problems with their line and column.
+//! problems with their line and column; it needs the `discovery` feature.
 
 mod generate;
+#[cfg(feature = "discovery")]
 mod load;
 mod model;
 
 pub use generate::{ConfigFiles, GeneratedFile, StaleFile};
+#[cfg(feature = "discovery")]
 pub use load::ConfigError;
 pub use model::{ActionConfig, PipelineConfig, PluginConfig};
 

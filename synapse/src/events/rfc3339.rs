@@ -27,7 +27,8 @@ pub(crate) fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<
         .map_err(|error| de::Error::custom(format_args!("invalid RFC 3339 timestamp `{text}`: {error}")))
 }
 
-/// The same for an `Option<SystemTime>`: a timestamp or `null`.
+/// The same for an `Option<SystemTime>`: a timestamp or `null` (the run store's records).
+#[cfg_attr(not(feature = "store"), allow(dead_code))]
 pub(crate) mod option {
     use serde::{Deserialize, Deserializer, Serializer};
     use std::time::SystemTime;

@@ -123,6 +123,7 @@ impl RunRequest {
 ///
 /// ```
 /// use synapse::prelude::*;
+/// use synapse::LocalExecutor;
 /// use synapse::executor::{Executor, RunRequest};
 /// use std::sync::Arc;
 ///

@@ -122,9 +122,11 @@ pub enum RunError {
     },
     /// Ray refused or could not do what was asked (an unreachable dashboard, an unknown job, a
     /// rejected submission).
+    #[cfg(feature = "ray")]
     #[error(transparent)]
     Ray(#[from] super::ray::RayError),
     /// Packaging the plugin for Ray failed.
+    #[cfg(feature = "ray")]
     #[error(transparent)]
     Package(#[from] super::ray::PackageError),
 }
@@ -170,10 +172,11 @@ impl RunError {
             RunError::Registry(_) => ErrorKind::Registry,
             RunError::Lost { .. } => ErrorKind::Lost,
             // An address that is not a dashboard's URL at all is the caller's to fix.
+            #[cfg(feature = "ray")]
             RunError::Ray(super::ray::RayError::InvalidAddress { .. }) => ErrorKind::Usage,
-            RunError::Infrastructure(_) | RunError::Disconnected { .. } | RunError::Ray(_) | RunError::Package(_) => {
-                ErrorKind::Infrastructure
-            }
+            #[cfg(feature = "ray")]
+            RunError::Ray(_) | RunError::Package(_) => ErrorKind::Infrastructure,
+            RunError::Infrastructure(_) | RunError::Disconnected { .. } => ErrorKind::Infrastructure,
             RunError::Usage(_) => ErrorKind::Usage,
             RunError::Remote(report) => report.kind,
         }

@@ -145,6 +145,7 @@ impl LocalExecutor {
     ///
     /// ```
     /// use synapse::prelude::*;
+    /// use synapse::LocalExecutor;
     /// use synapse::action::RegisteredAction;
     ///
     /// #[params]
@@ -179,6 +180,7 @@ impl LocalExecutor {
     ///
     /// ```
     /// # use synapse::prelude::*;
+    /// # use synapse::LocalExecutor;
     /// # #[action]
     /// # async fn sleepy(ctx: &Context) -> Result<Value> {
     /// #     loop {

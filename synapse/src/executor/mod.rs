@@ -1,10 +1,14 @@
 //! Executors: where an action runs. `run_plugin` is the one front door; the mode decides the
 //! place, and the same params give the same result and the same event stream in every mode.
+//!
+//! `task` and `job` modes run on Ray, which needs the `ray` feature; without it they are
+//! [`RunError::ModeUnavailable`], saying so.
 
 pub(crate) mod contract;
 mod error;
 mod local;
 mod process;
+#[cfg(feature = "ray")]
 pub mod ray;
 pub mod remote;
 mod resources;
@@ -17,6 +21,7 @@ pub use error::RunError;
 pub use local::LocalExecutor;
 pub(crate) use local::lookup;
 pub use process::ProcessExecutor;
+#[cfg(feature = "ray")]
 pub use ray::{RayActorExecutor, RayJobExecutor};
 pub use resources::{Amount, ByteCount, CustomResource, Resources};
 
@@ -99,6 +104,7 @@ impl FromStr for ExecutionMode {
 ///
 /// ```
 /// use synapse::prelude::*;
+/// use synapse::{ExecutionMode, run_plugin};
 ///
 /// #[params]
 /// pub struct AddParams { pub a: i64, pub b: i64 }
@@ -208,6 +214,7 @@ impl RunOptions {
         })
     }
 
+    #[cfg(feature = "ray")]
     fn shipped_dir(&self) -> Option<PathBuf> {
         self.plugin_dir.clone().or_else(|| {
             crate::registry::binary_info().map(|info| PathBuf::from(info.manifest_dir)).filter(|dir| dir.is_dir())
@@ -305,7 +312,11 @@ impl PluginRun {
                     executor.run_resolved(plugin_code, descriptor, params, run_id, &sinks, cancel).await
                 }
                 ExecutionMode::Process => Executor::run(&ProcessExecutor::from_options(options)?, request).await,
+                #[cfg(not(feature = "ray"))]
+                ExecutionMode::Job | ExecutionMode::Task => Err(without_ray(mode)),
+                #[cfg(feature = "ray")]
                 ExecutionMode::Job => Executor::run(&job_executor(&self.plugin_code, options)?, request).await,
+                #[cfg(feature = "ray")]
                 ExecutionMode::Task => {
                     let address = options.ray_dashboard(mode)?;
                     let binary = options.plugin_binary()?;
@@ -324,12 +335,19 @@ impl PluginRun {
     }
 }
 
+/// Why `mode` (`task` or `job`) cannot run in a build without the `ray` feature.
+#[cfg(not(feature = "ray"))]
+pub(crate) fn without_ray(mode: ExecutionMode) -> RunError {
+    RunError::ModeUnavailable { mode, reason: crate::features::missing(&["ray"], &format!("to use `--mode {mode}`")) }
+}
+
 /// Submits `action` of plugin `plugin_code` as a Ray job and returns at once, with the job to
 /// follow later ([`ray::RayJobExecutor::wait`], or the CLI's `jobs wait`). The params are
 /// validated here first: nobody watches a detached job's events, so bad params must not cost a
 /// job.
 ///
 /// The options are those of [`run_plugin_with`]; sinks and cancellation play no part.
+#[cfg(feature = "ray")]
 pub async fn submit_plugin(
     plugin_code: &str,
     action: &str,
@@ -347,6 +365,7 @@ pub async fn submit_plugin(
 
 /// The job-mode executor for `options` (its sinks and cancellation are the run's, not the
 /// executor's).
+#[cfg(feature = "ray")]
 fn job_executor(plugin_code: &str, options: &RunOptions) -> Result<ray::RayJobExecutor, RunError> {
     let mut executor = ray::RayJobExecutor::new(&options.ray_dashboard(ExecutionMode::Job)?, options.plugin_binary()?)?
         .with_plugin_code(plugin_code)
@@ -367,8 +386,10 @@ fn job_executor(plugin_code: &str, options: &RunOptions) -> Result<ray::RayJobEx
 }
 
 /// A resident worker serves one cluster, binary, environment and resource request.
+#[cfg(feature = "ray")]
 type WorkerKey = (String, PathBuf, Vec<(String, String)>, String);
 
+#[cfg(feature = "ray")]
 fn workers() -> &'static std::sync::Mutex<std::collections::HashMap<WorkerKey, Arc<ray::RayActorExecutor>>> {
     static WORKERS: std::sync::OnceLock<
         std::sync::Mutex<std::collections::HashMap<WorkerKey, Arc<ray::RayActorExecutor>>>,
@@ -378,6 +399,7 @@ fn workers() -> &'static std::sync::Mutex<std::collections::HashMap<WorkerKey, A
 
 /// The resident worker `run_plugin` uses for task mode on `address` with `binary`: started on
 /// first use, kept for the process's lifetime (see [`shutdown_workers`]).
+#[cfg(feature = "ray")]
 fn resident_worker(
     address: &str,
     binary: &std::path::Path,
@@ -404,8 +426,16 @@ fn resident_worker(
     Ok(executor)
 }
 
-/// Stops every resident worker `run_plugin` started in task mode.
+/// Stops every resident worker `run_plugin` started in task mode (none without the `ray`
+/// feature).
 pub async fn shutdown_workers() -> Result<(), RunError> {
+    #[cfg(feature = "ray")]
+    shutdown_ray_workers().await?;
+    Ok(())
+}
+
+#[cfg(feature = "ray")]
+async fn shutdown_ray_workers() -> Result<(), RunError> {
     let started: Vec<Arc<ray::RayActorExecutor>> =
         workers().lock().unwrap_or_else(std::sync::PoisonError::into_inner).drain().map(|(_, w)| w).collect();
     for worker in started {

@@ -6,15 +6,16 @@
 //! its params schema declares; the initial params are validated up front against what the
 //! actions need that no earlier result provides ([`PipelineDescriptor::params_schema`]).
 //!
-//! Every run is recorded in an embedded SQLite [`RunStore`](store::RunStore) (default
-//! `.synapse/runs.db`), with a checkpoint committed after each action; an interrupted run —
-//! a failure, a cancellation, a killed process — continues with
-//! [`PipelineRunner::resume`], which skips the completed actions and refuses a pipeline that
+//! Running a pipeline needs the `store` feature. Every run is recorded in an embedded SQLite
+//! `store::RunStore` (default `.synapse/runs.db`), with a checkpoint committed after each
+//! action; an interrupted run — a failure, a cancellation, a killed process — continues with
+//! `PipelineRunner::resume`, which skips the completed actions and refuses a pipeline that
 //! changed since the run started. The process driving a run claims it in the store, so two
 //! resumes of one run never run its actions twice.
 //!
 //! ```
 //! use synapse::prelude::*;
+//! # #[cfg(feature = "store")]
 //! use synapse::pipeline::{PipelineRunner, store::RunStore};
 //! use std::sync::Arc;
 //!
@@ -46,6 +47,7 @@
 //! #[pipeline]
 //! pub struct FetchTrainPipeline(CountRows, FitSum);
 //!
+//! # #[cfg(feature = "store")]
 //! # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
 //! let runner = PipelineRunner::new(Arc::new(RunStore::in_memory()?));
 //! let outcome = runner.run(FetchTrainPipeline::descriptor(), serde_json::json!({"rows": 4, "epochs": 2})).await?;
@@ -54,12 +56,18 @@
 //! # }).unwrap();
 //! ```
 
+#[cfg(feature = "store")]
 mod claim;
+#[cfg(all(feature = "store", feature = "ray"))]
 mod ray;
+#[cfg(feature = "store")]
 mod runner;
+#[cfg(feature = "store")]
 pub mod store;
 
 pub use crate::action::chain::{ActionPrint, Fingerprint, chain_problems};
 pub use crate::action::pipeline::{Pipeline, PipelineDescriptor, pipeline_params_schema};
+#[cfg(all(feature = "store", feature = "ray"))]
 pub use ray::RayPipelineExecutor;
+#[cfg(feature = "store")]
 pub use runner::{PipelineError, PipelineOutcome, PipelineRunner};
