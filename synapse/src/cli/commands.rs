@@ -118,7 +118,7 @@ fn run_command(args: RunArgs, guard: &Arc<TerminalGuard>, run_id: RunId) -> Resu
             )));
         }
         #[cfg(not(feature = "ray"))]
-        return Err(crate::executor::without_ray(args.mode));
+        return Err(crate::features::mode_without_ray(args.mode));
         #[cfg(feature = "ray")]
         {
             let options = RunOptions {

@@ -321,7 +321,7 @@ async fn run_remotely(
             executor.run(action, params, run_id).await
         }
         #[cfg(not(feature = "ray"))]
-        ExecutionMode::Job | ExecutionMode::Task => Err(without_ray(mode)),
+        ExecutionMode::Job | ExecutionMode::Task => Err(crate::features::mode_without_ray(mode)),
         #[cfg(feature = "ray")]
         ExecutionMode::Job => job_executor(plugin_code, options)?.execute_as(action, params, run_id).await,
         #[cfg(feature = "ray")]
@@ -333,12 +333,6 @@ async fn run_remotely(
             executor.execute_as(action, params, tags, options.sinks, options.cancel).await
         }
     }
-}
-
-/// Why `mode` (`task` or `job`) cannot run in a build without the `ray` feature.
-#[cfg(not(feature = "ray"))]
-pub(crate) fn without_ray(mode: ExecutionMode) -> RunError {
-    RunError::ModeUnavailable { mode, reason: crate::features::missing(&["ray"], &format!("to use `--mode {mode}`")) }
 }
 
 /// Submits `action` of plugin `plugin_code` as a Ray job and returns at once, with the job to
