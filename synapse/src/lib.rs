@@ -299,6 +299,8 @@ macro_rules! main {
 /// What runs plugins from the outside (an executor, [`run_plugin`], [`ExecutionMode`]) is at
 /// the crate root and in [`executor`].
 pub mod prelude {
+    /// `MyAction::descriptor()`, `MyAction::NAME`: what `#[action]` gives each action.
+    pub use crate::action::RegisteredAction as _;
     pub use crate::action::types;
     pub use crate::pipeline::Pipeline;
     pub use crate::steps::{Step, StepCx, Workflow};

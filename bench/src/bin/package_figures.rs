@@ -126,7 +126,7 @@ fn write_if_changed(path: &Path, contents: &str) {
 fn build_crate(repo: &Path, dir: &Path, target: &Path) -> PathBuf {
     let manifest = format!(
         "[package]\nname = \"my_plugin\"\nversion = \"0.1.0\"\nedition = \"2024\"\npublish = false\n\n\
-         [dependencies]\nsynapse = {{ path = {:?} }}\n\n[[bin]]\nname = \"my_plugin\"\npath = \"src/main.rs\"\n",
+         [dependencies]\nsynapse = {{ path = {:?}, features = [\"ray\"] }}\n\n[[bin]]\nname = \"my_plugin\"\npath = \"src/main.rs\"\n",
         repo.join("synapse")
     );
     write_if_changed(&dir.join("Cargo.toml"), &manifest);

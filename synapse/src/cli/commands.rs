@@ -134,7 +134,7 @@ fn run_command(args: RunArgs, guard: &Arc<TerminalGuard>, run_id: RunId) -> Resu
             )));
         }
         #[cfg(not(feature = "ray"))]
-        return Err(crate::executor::without_ray(args.mode));
+        return Err(RunError::mode_without_ray(args.mode));
         #[cfg(feature = "ray")]
         {
             let job = runtime.block_on(crate::executor::submit_plugin(&plugin, descriptor.name(), params, options))?;

@@ -338,8 +338,7 @@ enum Submit {
 /// Runs or resumes a pipeline as one Ray job: without the `ray` feature, says it cannot.
 #[cfg(all(feature = "store", not(feature = "ray")))]
 fn on_ray(_: &OutputArgs, _: Option<&std::path::Path>, _: Submit, guard: &Arc<TerminalGuard>) -> u8 {
-    let reason = crate::features::missing(&["ray"], "to use `pipeline run|resume --mode job`");
-    fail(guard, RunError::ModeUnavailable { mode: crate::executor::ExecutionMode::Job, reason })
+    fail(guard, RunError::pipeline_job_without_ray())
 }
 
 /// Runs or resumes a pipeline as one Ray job, following its events until it ends.

@@ -249,6 +249,27 @@ impl RunError {
     }
 }
 
+impl RunError {
+    /// Why `mode` (`task` or `job`) cannot run in a build without the `ray` feature.
+    #[cfg_attr(feature = "ray", allow(dead_code))]
+    pub(crate) fn mode_without_ray(mode: ExecutionMode) -> RunError {
+        RunError::ModeUnavailable {
+            mode,
+            reason: crate::features::missing(&["ray"], &format!("to use `--mode {mode}`")),
+        }
+    }
+
+    /// Why `pipeline run|resume --mode job` cannot run in a build with the run store but without
+    /// the `ray` feature.
+    #[cfg_attr(any(feature = "ray", not(feature = "store")), allow(dead_code))]
+    pub(crate) fn pipeline_job_without_ray() -> RunError {
+        RunError::ModeUnavailable {
+            mode: ExecutionMode::Job,
+            reason: crate::features::missing(&["ray"], "to use `pipeline run|resume --mode job`"),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -286,5 +307,23 @@ mod tests {
             "action `train` failed: its result breaks its own result schema in 2 places:\n  \
              - $.loss: is infinity, which JSON cannot carry\n  - $.score: must be at most 100 (got 250)"
         );
+    }
+
+    #[test]
+    fn a_mode_on_ray_without_the_feature_cannot_run_and_nothing_ran() {
+        let error = RunError::mode_without_ray(ExecutionMode::Task);
+        assert_eq!(
+            error.to_string(),
+            "task mode cannot run: this plugin was built without the `ray` feature of synapse; add it (`synapse = \
+             { …, features = [\"ray\"] }` in its Cargo.toml) to use `--mode task`"
+        );
+        assert_eq!(error.exit_code(), 2);
+        let error = RunError::pipeline_job_without_ray();
+        assert_eq!(
+            error.to_string(),
+            "job mode cannot run: this plugin was built without the `ray` feature of synapse; add it (`synapse = { \
+             …, features = [\"ray\"] }` in its Cargo.toml) to use `pipeline run|resume --mode job`"
+        );
+        assert_eq!(error.report().kind, ErrorKind::ModeUnavailable);
     }
 }

@@ -313,7 +313,7 @@ impl PluginRun {
                 }
                 ExecutionMode::Process => Executor::run(&ProcessExecutor::from_options(options)?, request).await,
                 #[cfg(not(feature = "ray"))]
-                ExecutionMode::Job | ExecutionMode::Task => Err(without_ray(mode)),
+                ExecutionMode::Job | ExecutionMode::Task => Err(RunError::mode_without_ray(mode)),
                 #[cfg(feature = "ray")]
                 ExecutionMode::Job => Executor::run(&job_executor(&self.plugin_code, options)?, request).await,
                 #[cfg(feature = "ray")]
@@ -333,12 +333,6 @@ impl PluginRun {
             }
         })
     }
-}
-
-/// Why `mode` (`task` or `job`) cannot run in a build without the `ray` feature.
-#[cfg(not(feature = "ray"))]
-pub(crate) fn without_ray(mode: ExecutionMode) -> RunError {
-    RunError::ModeUnavailable { mode, reason: crate::features::missing(&["ray"], &format!("to use `--mode {mode}`")) }
 }
 
 /// Submits `action` of plugin `plugin_code` as a Ray job and returns at once, with the job to
