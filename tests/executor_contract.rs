@@ -111,3 +111,22 @@ fn a_resolved_action_runs_without_looking_it_up() {
     assert_eq!(outcome.expect("it runs")["status"], "completed");
     assert!(matches!(&events[0].kind, EventKind::Started { plugin, .. } if plugin == "quickstart"), "{:?}", events[0]);
 }
+
+#[test]
+fn the_executors_own_token_cancels_its_runs_and_the_runs_own_token_only_that_run() {
+    runtime().block_on(async {
+        let outer = synapse::CancellationToken::new();
+        let executor: Arc<dyn Executor> = Arc::new(LocalExecutor::new().with_cancellation(outer.clone()));
+        // A run cancelled by its own token leaves the executor's token alone.
+        let alone = executor.clone().start(RunRequest::new("wait", json!({"millis": 60_000})));
+        alone.cancel();
+        assert_eq!(alone.wait().await.expect_err("cancelled").kind(), ErrorKind::Cancelled);
+        assert!(!outer.is_cancelled());
+        // A run that ends by itself leaves it alone too; the executor's token then cancels the next one.
+        let quick = executor.clone().start(RunRequest::new("wait", json!({"millis": 10})));
+        assert!(quick.wait().await.is_ok());
+        let long = executor.start(RunRequest::new("wait", json!({"millis": 60_000})));
+        outer.cancel();
+        assert_eq!(long.wait().await.expect_err("cancelled").kind(), ErrorKind::Cancelled);
+    });
+}

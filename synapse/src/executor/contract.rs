@@ -237,15 +237,22 @@ impl RunHandle {
     }
 }
 
-/// A token cancelled when either `outer` (an executor's own token) or `token` (a run's) is.
-pub(crate) fn linked(outer: &CancellationToken, token: CancellationToken) -> CancellationToken {
+/// The token a run sees: `token` (the run's own), also cancelled by `outer` (its executor's)
+/// when there is one. Hold the guard for as long as the run lasts: dropping it ends the watch
+/// (a watch is a small task waiting for either token).
+pub(crate) fn linked(
+    outer: Option<&CancellationToken>,
+    token: CancellationToken,
+) -> (CancellationToken, Option<tokio_util::sync::DropGuard>) {
+    let Some(outer) = outer else { return (token, None) };
     let run = outer.child_token();
-    let (watched, cancelled) = (run.clone(), token);
+    let watched = run.clone();
     tokio::spawn(async move {
         tokio::select! {
-            () = cancelled.cancelled() => watched.cancel(),
+            () = token.cancelled() => watched.cancel(),
             () = watched.cancelled() => {}
         }
     });
-    run
+    let guard = run.clone().drop_guard();
+    (run, Some(guard))
 }

@@ -425,10 +425,7 @@ impl Executor for LocalExecutor {
     fn run(&self, request: RunRequest) -> BoxFuture<'_, Result<Value, RunError>> {
         Box::pin(async move {
             // The executor's own token cancels its runs too.
-            let cancel = match &self.cancel {
-                Some(outer) => super::contract::linked(outer, request.cancel),
-                None => request.cancel,
-            };
+            let (cancel, _watch) = super::contract::linked(self.cancel.as_ref(), request.cancel);
             let (plugin, descriptor) = match request.resolved {
                 Some(descriptor) => (plugin_of(descriptor), descriptor),
                 None => {

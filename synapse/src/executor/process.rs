@@ -264,10 +264,7 @@ impl Executor for ProcessExecutor {
 
     fn run(&self, request: RunRequest) -> BoxFuture<'_, Result<Value, RunError>> {
         Box::pin(async move {
-            let cancel = match &self.cancel {
-                Some(outer) => super::contract::linked(outer, request.cancel),
-                None => request.cancel,
-            };
+            let (cancel, _watch) = super::contract::linked(self.cancel.as_ref(), request.cancel);
             self.run_in_child(&request.action, request.params, request.run_id, &request.sinks, cancel).await
         })
     }

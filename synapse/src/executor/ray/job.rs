@@ -393,10 +393,7 @@ impl Executor for RayJobExecutor {
 
     fn run(&self, request: RunRequest) -> BoxFuture<'_, Result<Value, RunError>> {
         Box::pin(async move {
-            let cancel = match &self.cancel {
-                Some(outer) => crate::executor::contract::linked(outer, request.cancel),
-                None => request.cancel,
-            };
+            let (cancel, _watch) = crate::executor::contract::linked(self.cancel.as_ref(), request.cancel);
             let job = self.submit_as(&request.action, request.params, request.run_id).await?;
             self.follow(&job, None, Some(&cancel), &request.sinks).await
         })
