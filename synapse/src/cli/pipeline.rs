@@ -137,11 +137,8 @@ impl OutputArgs {
     #[cfg(feature = "store")]
     fn refuse_resources_here(&self) -> Option<RunError> {
         let resources = self.resources.resources();
-        (self.mode == PipelineMode::Local && !resources.is_empty()).then(|| {
-            RunError::Usage(format!(
-                "the run asks Ray for {resources}, but runs in `local` mode: resources are for `--mode job`"
-            ))
-        })
+        (self.mode == PipelineMode::Local && !resources.is_empty())
+            .then(|| RunError::resources_off_ray(&resources, "local", "`--mode job`"))
     }
 
     fn sink(&self) -> Arc<dyn EventSink> {

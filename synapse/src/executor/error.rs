@@ -250,6 +250,14 @@ impl RunError {
 }
 
 impl RunError {
+    /// A run that asks Ray for `resources` but runs in `mode`, where nothing is reserved;
+    /// `on_ray` names the modes that take them.
+    pub(crate) fn resources_off_ray(resources: &super::Resources, mode: &str, on_ray: &str) -> RunError {
+        RunError::Usage(format!(
+            "the run asks Ray for {resources}, but runs in `{mode}` mode: resources are for {on_ray}"
+        ))
+    }
+
     /// Why `mode` (`task` or `job`) cannot run in a build without the `ray` feature.
     #[cfg_attr(feature = "ray", allow(dead_code))]
     pub(crate) fn mode_without_ray(mode: ExecutionMode) -> RunError {

@@ -86,13 +86,10 @@ impl fmt::Display for ExecutionMode {
 impl FromStr for ExecutionMode {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "local" => Ok(ExecutionMode::Local),
-            "process" => Ok(ExecutionMode::Process),
-            "task" => Ok(ExecutionMode::Task),
-            "job" => Ok(ExecutionMode::Job),
-            other => Err(format!("unknown execution mode `{other}`; expected local, process, task or job")),
-        }
+        ExecutionMode::ALL
+            .into_iter()
+            .find(|mode| mode.as_str() == s)
+            .ok_or_else(|| format!("unknown execution mode `{s}`; expected local, process, task or job"))
     }
 }
 
@@ -280,22 +277,14 @@ impl Executor for PluginRun {
         self.mode
     }
 
-    fn run(&self, request: RunRequest) -> BoxFuture<'_, Result<Value, RunError>> {
-        self.run_in_mode(request)
-    }
-}
-
-impl PluginRun {
     /// Runs in its mode. A remote run's executor is built here, inside the run: a dashboard
     /// that cannot be reached or a binary that cannot be found fails the run with its event.
-    fn run_in_mode(&self, request: RunRequest) -> BoxFuture<'_, Result<Value, RunError>> {
+    fn run(&self, request: RunRequest) -> BoxFuture<'_, Result<Value, RunError>> {
         Box::pin(async move {
             let (mode, options) = (self.mode, &self.options);
             if matches!(mode, ExecutionMode::Local | ExecutionMode::Process) && !options.resources.is_empty() {
-                return Err(RunError::Usage(format!(
-                    "the run asks Ray for {}, but runs in `{mode}` mode: resources are for `--mode task` and `--mode job`",
-                    options.resources
-                )));
+                let on_ray = "`--mode task` and `--mode job`";
+                return Err(RunError::resources_off_ray(&options.resources, mode.as_str(), on_ray));
             }
             match mode {
                 ExecutionMode::Local => {
