@@ -6,6 +6,7 @@
 use serde_json::json;
 use std::sync::Arc;
 use synapse::events::Event;
+use synapse::executor::RunOptions;
 use synapse::executor::{ErrorKind, Executor, ProcessExecutor, RunHandle, RunRequest};
 use synapse::{EventKind, LocalExecutor};
 use synapse_tests::{assert_same_events, assert_well_formed};
@@ -116,7 +117,8 @@ fn a_resolved_action_runs_without_looking_it_up() {
 fn the_executors_own_token_cancels_its_runs_and_the_runs_own_token_only_that_run() {
     runtime().block_on(async {
         let outer = synapse::CancellationToken::new();
-        let executor: Arc<dyn Executor> = Arc::new(LocalExecutor::new().with_cancellation(outer.clone()));
+        let executor: Arc<dyn Executor> =
+            Arc::new(LocalExecutor::from_options(RunOptions::default().cancel(outer.clone())));
         // A run cancelled by its own token leaves the executor's token alone.
         let alone = executor.clone().start(RunRequest::new("wait", json!({"millis": 60_000})));
         alone.cancel();

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use synapse::LocalExecutor;
 use synapse::events::sink::MemorySink;
+use synapse::executor::RunOptions;
 use synapse::{CancellationToken, EventKind, RunError};
 use synapse_tests::{assert_well_formed, events, run};
 
@@ -172,7 +173,7 @@ fn cancelling_mid_resize_rolls_everything_back() {
     let output = temp.path().join("out");
     let memory = Arc::new(MemorySink::new());
     let token = CancellationToken::new();
-    let executor = LocalExecutor::new().with_sink(memory.clone()).with_cancellation(token.clone());
+    let executor = LocalExecutor::from_options(RunOptions::default().sink(memory.clone()).cancel(token.clone()));
     let params = json!({"input_dir": input, "output_dir": output, "resize_width": 32});
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
     let error = rt.block_on(async {

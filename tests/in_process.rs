@@ -6,6 +6,7 @@ use std::sync::Arc;
 use synapse::CancellationToken;
 use synapse::events::sink::MemorySink;
 use synapse::executor::ErrorKind;
+use synapse::executor::RunOptions;
 use synapse::prelude::*;
 use synapse::registry::registry;
 use synapse::{EventKind, RunError};
@@ -38,7 +39,7 @@ fn run_plugin_runs_the_quickstart_process_action() {
 #[test]
 fn the_event_stream_of_a_run_is_complete_and_ordered() {
     let memory = Arc::new(MemorySink::new());
-    let executor = LocalExecutor::new().with_sink(memory.clone()).with_job_id("job-1");
+    let executor = LocalExecutor::from_options(RunOptions::default().sink(memory.clone()).job_id("job-1"));
     let params = json!({"input_path": "in.csv", "output_path": "out.csv", "verbose": true});
     runtime().block_on(executor.execute("process", params)).expect("process succeeds");
     let events = memory.events();
@@ -142,7 +143,7 @@ fn progress_from_many_tasks_keeps_one_ordered_stream() {
 fn cancelling_the_token_stops_the_action_which_sees_it() {
     let memory = Arc::new(MemorySink::new());
     let token = CancellationToken::new();
-    let executor = LocalExecutor::new().with_sink(memory.clone()).with_cancellation(token.clone());
+    let executor = LocalExecutor::from_options(RunOptions::default().sink(memory.clone()).cancel(token.clone()));
     let rt = runtime();
     let error = rt.block_on(async {
         let run = tokio::spawn(async move { executor.execute("wait", json!({"millis": 60_000})).await });

@@ -9,6 +9,7 @@ use synapse::EventKind;
 use synapse::LocalExecutor;
 use synapse::events::sink::MemorySink;
 use synapse::events::{Event, LogCapture, LogLevel};
+use synapse::executor::RunOptions;
 use synapse::prelude::*;
 use synapse_tests::{assert_well_formed, events, run};
 use tracing_subscriber::layer::SubscriberExt;
@@ -103,7 +104,7 @@ fn a_host_keeps_its_subscriber_and_adds_the_capture_as_a_layer() {
     let seen = Arc::new(Mutex::new(Vec::new()));
     let subscriber = tracing_subscriber::registry().with(Seen(seen.clone())).with(LogCapture::new());
     let memory = Arc::new(MemorySink::new());
-    let executor = LocalExecutor::new().with_sink(memory.clone());
+    let executor = LocalExecutor::from_options(RunOptions::default().sink(memory.clone()));
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
     tracing::subscriber::with_default(subscriber, || {
         rt.block_on(executor.execute("says_hello", json!({}))).expect("runs");

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use synapse::events::EventKind;
 use synapse::events::sink::MemorySink;
+use synapse::executor::RunOptions;
 use synapse::pipeline::store::{ActionStatus, NewRun, RunStatus, RunStore};
 use synapse::pipeline::{Fingerprint, Pipeline, PipelineError, PipelineRunner};
 use synapse_tests::run;
@@ -73,7 +74,7 @@ fn results_merge_into_the_next_params_and_every_action_is_checkpointed() {
     let fixture = Fixture::new();
     let events = Arc::new(MemorySink::new());
     let store = fixture.store();
-    let runner = PipelineRunner::new(store.clone()).with_sink(events.clone());
+    let runner = PipelineRunner::from_options(store.clone(), RunOptions::default().sink(events.clone()));
     let outcome = runtime().block_on(runner.run(StagesPipeline::descriptor(), fixture.params(0))).expect("runs");
     assert_eq!(outcome.result, json!({"total": 55, "last": 10}), "each action added its number to the merged total");
     assert_eq!(outcome.results.len(), 10);
@@ -147,7 +148,7 @@ fn a_failed_run_resumes_from_its_last_checkpoint() {
 
     std::fs::remove_file(fault).expect("clear the fault");
     let events = Arc::new(MemorySink::new());
-    let resumed = PipelineRunner::new(store.clone()).with_sink(events.clone());
+    let resumed = PipelineRunner::from_options(store.clone(), RunOptions::default().sink(events.clone()));
     let outcome = rt.block_on(resumed.resume(run_id)).expect("resumes");
     assert_eq!(outcome.result, json!({"total": 55, "last": 10}), "the restored params carried the total on");
     assert_eq!(outcome.skipped, [0, 1, 2]);

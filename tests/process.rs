@@ -77,7 +77,9 @@ fn cancelling_signals_the_child_whose_action_sees_it() {
     let rt = runtime();
     let memory = Arc::new(MemorySink::new());
     let token = CancellationToken::new();
-    let executor = ProcessExecutor::new(FAULTY).with_sink(memory.clone()).with_cancellation(token.clone());
+    let executor =
+        ProcessExecutor::from_options(RunOptions::default().binary(FAULTY).sink(memory.clone()).cancel(token.clone()))
+            .expect("executor");
     let error = rt.block_on(async {
         let run = tokio::spawn(async move { executor.execute("wait", json!({"millis": 60_000})).await });
         while !memory.events().iter().any(|e| matches!(&e.kind, EventKind::Log { event, .. } if event == "waiting")) {
@@ -97,7 +99,8 @@ fn cancelling_signals_the_child_whose_action_sees_it() {
 fn a_child_killed_mid_run_is_a_typed_error() {
     let rt = runtime();
     let memory = Arc::new(MemorySink::new());
-    let executor = ProcessExecutor::new(FAULTY).with_sink(memory.clone());
+    let executor =
+        ProcessExecutor::from_options(RunOptions::default().binary(FAULTY).sink(memory.clone())).expect("executor");
     let error = rt.block_on(async {
         let run = tokio::spawn(async move { executor.execute("wait", json!({"millis": 60_000})).await });
         let pid = loop {
@@ -135,10 +138,14 @@ fn a_child_rolling_back_after_the_grace_is_not_killed() {
     let memory = Arc::new(MemorySink::new());
     let token = CancellationToken::new();
     // The child's rollback takes 800 ms, far past this executor's 100 ms grace.
-    let executor = ProcessExecutor::new(FAULTY)
-        .with_sink(memory.clone())
-        .with_cancellation(token.clone())
-        .with_grace(std::time::Duration::from_millis(100));
+    let executor = ProcessExecutor::from_options(
+        RunOptions::default()
+            .binary(FAULTY)
+            .sink(memory.clone())
+            .cancel(token.clone())
+            .grace(std::time::Duration::from_millis(100)),
+    )
+    .expect("executor");
     let params = json!({"dir": dir.path(), "undo_millis": 800});
     let error = rt.block_on(async {
         let run = tokio::spawn(async move { executor.execute("undo_slowly", params).await });
@@ -160,7 +167,8 @@ fn a_child_rolling_back_after_the_grace_is_not_killed() {
 fn a_child_writing_anything_to_its_pipes_never_stops_the_stream() {
     let rt = runtime();
     let memory = Arc::new(MemorySink::new());
-    let executor = ProcessExecutor::new(FAULTY).with_sink(memory.clone());
+    let executor =
+        ProcessExecutor::from_options(RunOptions::default().binary(FAULTY).sink(memory.clone())).expect("executor");
     let params = json!({"log_bytes": 1 << 20, "noise_lines": 2000});
     let result = rt.block_on(executor.execute("noisy", params)).expect("the run ends with its result");
     assert_eq!(result, json!({"logged": 1 << 20}));

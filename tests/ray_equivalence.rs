@@ -106,9 +106,17 @@ async fn ray_the_executor_contract_holds_for_job_and_task() {
     let local: Arc<dyn Executor> = Arc::new(synapse::LocalExecutor::new());
     let (local_events, local_result) = drain(local.start(RunRequest::new("process", params.clone()))).await;
     let local_result = local_result.expect("local succeeds");
-    let worker = Arc::new(RayActorExecutor::new(&address, binary).expect("worker").with_plugin_dir(&dir));
-    let executors: [Arc<dyn Executor>; 2] =
-        [Arc::new(RayJobExecutor::new(&address, binary).expect("job executor").with_plugin_dir(&dir)), worker.clone()];
+    let worker = Arc::new(
+        RayActorExecutor::from_options(RunOptions::default().ray_address(&address).binary(binary).plugin_dir(&dir))
+            .expect("worker"),
+    );
+    let executors: [Arc<dyn Executor>; 2] = [
+        Arc::new(
+            RayJobExecutor::from_options(RunOptions::default().ray_address(&address).binary(binary).plugin_dir(&dir))
+                .expect("job executor"),
+        ),
+        worker.clone(),
+    ];
     for executor in executors {
         let mode = executor.mode();
         let (events, result) = drain(executor.start(RunRequest::new("process", params.clone()))).await;

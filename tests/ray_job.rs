@@ -51,7 +51,10 @@ async fn ray_job_gives_the_local_result_and_events() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ray_job_failure_surfaces_the_actions_own_error() {
     let address = require_ray!();
-    let executor = RayJobExecutor::new(&address, FAULTY).expect("executor").with_plugin_code("faulty-plugin");
+    let executor = RayJobExecutor::from_options(
+        RunOptions::default().ray_address(&address).binary(FAULTY).plugin_code("faulty-plugin"),
+    )
+    .expect("executor");
     let job = executor.submit("fail", json!({"reason": "disk on fire"})).await.expect("submitted");
     let error = executor.wait(&job, None).await.expect_err("fails");
     assert_eq!(error.kind(), ErrorKind::Failed);
@@ -98,10 +101,14 @@ async fn ray_job_stopped_mid_run_is_stopped_and_its_action_saw_it() {
     let address = require_ray!();
     let memory = Arc::new(MemorySink::new());
     let executor = Arc::new(
-        RayJobExecutor::new(&address, FAULTY)
-            .expect("executor")
-            .with_plugin_code("faulty-plugin")
-            .with_sink(memory.clone()),
+        RayJobExecutor::from_options(
+            RunOptions::default()
+                .ray_address(&address)
+                .binary(FAULTY)
+                .plugin_code("faulty-plugin")
+                .sink(memory.clone()),
+        )
+        .expect("executor"),
     );
     let job = executor.submit("wait", json!({"millis": 120_000})).await.expect("submitted");
     let follower = {
@@ -130,12 +137,18 @@ async fn ray_job_stopped_mid_run_is_stopped_and_its_action_saw_it() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ray_job_second_submit_uploads_nothing() {
     let address = require_ray!();
-    let executor = RayJobExecutor::new(&address, QUICKSTART).expect("executor").with_plugin_code("quickstart");
+    let executor = RayJobExecutor::from_options(
+        RunOptions::default().ray_address(&address).binary(QUICKSTART).plugin_code("quickstart"),
+    )
+    .expect("executor");
     let package = executor.package().await.expect("package");
     package.ensure_uploaded(executor.client()).await.expect("first upload");
     let job = executor.submit("process", json!({"input_path": "a", "output_path": "b"})).await.expect("submitted");
     executor.wait(&job, None).await.expect("runs");
-    let again = RayJobExecutor::new(&address, QUICKSTART).expect("executor").with_plugin_code("quickstart");
+    let again = RayJobExecutor::from_options(
+        RunOptions::default().ray_address(&address).binary(QUICKSTART).plugin_code("quickstart"),
+    )
+    .expect("executor");
     let same = again.package().await.expect("package");
     assert_eq!(same.name(), package.name(), "an unchanged plugin has the same content hash");
     assert_eq!(same.ensure_uploaded(again.client()).await.expect("check"), 0, "and uploads 0 bytes");
@@ -149,7 +162,10 @@ async fn ray_job_with_params_too_large_for_the_environment_ships_them_in_its_pac
     let local = run_plugin_with("quickstart", "process", params.clone(), ExecutionMode::Local, RunOptions::default())
         .await
         .expect("local");
-    let executor = RayJobExecutor::new(&address, QUICKSTART).expect("executor").with_plugin_code("quickstart");
+    let executor = RayJobExecutor::from_options(
+        RunOptions::default().ray_address(&address).binary(QUICKSTART).plugin_code("quickstart"),
+    )
+    .expect("executor");
     let job = executor.submit("process", params).await.expect("submitted");
     assert_eq!(executor.wait(&job, None).await.expect("runs"), local);
     // The job ran the plugin's package with the params file added.

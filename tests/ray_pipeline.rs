@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use synapse::events::EventKind;
 use synapse::events::sink::MemorySink;
+use synapse::executor::RunOptions;
 use synapse::executor::ray::JobStatus;
 use synapse::pipeline::RayPipelineExecutor;
 use synapse::pipeline::store::{RunStatus, RunStore};
@@ -34,12 +35,16 @@ async fn ray_pipeline_gives_the_local_result() {
         .expect("local run");
 
     let events = Arc::new(MemorySink::new());
-    let executor = RayPipelineExecutor::new(&address, DATASET)
-        .expect("executor")
-        .with_plugin_code("dataset-pipeline")
-        .with_plugin_dir(repo("examples/dataset_pipeline"))
-        .with_store(temp.path().join("ray.db"))
-        .with_sink(events.clone());
+    let executor = RayPipelineExecutor::from_options(
+        RunOptions::default()
+            .ray_address(&address)
+            .binary(DATASET)
+            .plugin_code("dataset-pipeline")
+            .plugin_dir(repo("examples/dataset_pipeline"))
+            .sink(events.clone()),
+    )
+    .expect("executor")
+    .with_store(temp.path().join("ray.db"));
     let job = executor.submit("dataset", params("ray")).await.expect("submitted");
     let remote = executor.wait(&job, None).await.expect("the Ray run succeeds");
     let strip = |mut v: Value| {
@@ -77,12 +82,16 @@ async fn ray_pipeline_failed_run_resumes_in_a_new_job() {
     let fault = PathBuf::from(format!("{}.fail-4", journal.display()));
     std::fs::write(&fault, "").expect("fault");
     let events = Arc::new(MemorySink::new());
-    let executor = RayPipelineExecutor::new(&address, STAGES)
-        .expect("executor")
-        .with_plugin_code("stages-plugin")
-        .with_plugin_dir(repo("tests/fixtures/stages"))
-        .with_store(temp.path().join("runs.db"))
-        .with_sink(events.clone());
+    let executor = RayPipelineExecutor::from_options(
+        RunOptions::default()
+            .ray_address(&address)
+            .binary(STAGES)
+            .plugin_code("stages-plugin")
+            .plugin_dir(repo("tests/fixtures/stages"))
+            .sink(events.clone()),
+    )
+    .expect("executor")
+    .with_store(temp.path().join("runs.db"));
     let job = executor.submit("stages", json!({"journal": journal})).await.expect("submitted");
     let error = executor.wait(&job, None).await.expect_err("stage 4 fails");
     let text = error.to_string();

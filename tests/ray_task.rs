@@ -22,7 +22,10 @@ const FAULTY: &str = env!("CARGO_BIN_EXE_faulty-plugin");
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ray_task_worker_is_started_once_and_reused() {
     let address = require_ray!();
-    let executor = RayActorExecutor::new(&address, QUICKSTART).expect("executor").with_plugin_code("quickstart");
+    let executor = RayActorExecutor::from_options(
+        RunOptions::default().ray_address(&address).binary(QUICKSTART).plugin_code("quickstart"),
+    )
+    .expect("executor");
     let params = json!({"input_path": "in.csv", "output_path": "out.csv"});
     let cold = Instant::now();
     let first = executor.execute("process", params.clone()).await.expect("first run");
@@ -57,7 +60,10 @@ async fn ray_task_run_matches_a_local_run() {
     )
     .await
     .expect("local");
-    let executor = RayActorExecutor::new(&address, QUICKSTART).expect("executor").with_plugin_code("quickstart");
+    let executor = RayActorExecutor::from_options(
+        RunOptions::default().ray_address(&address).binary(QUICKSTART).plugin_code("quickstart"),
+    )
+    .expect("executor");
     let remote = Arc::new(MemorySink::new());
     let actual =
         executor.execute_as("process", params, RunId::random(), vec![remote.clone()], None).await.expect("task");
@@ -70,7 +76,10 @@ async fn ray_task_run_matches_a_local_run() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ray_task_worker_refuses_requests_without_its_token() {
     let address = require_ray!();
-    let executor = RayActorExecutor::new(&address, QUICKSTART).expect("executor").with_plugin_code("quickstart");
+    let executor = RayActorExecutor::from_options(
+        RunOptions::default().ray_address(&address).binary(QUICKSTART).plugin_code("quickstart"),
+    )
+    .expect("executor");
     executor.start().await.expect("start");
     let worker = executor.worker().await.expect("started");
     let intruder = WorkerClient::new(worker.addr, "guessed-token-guessed-token-xxxx");
@@ -82,8 +91,12 @@ async fn ray_task_worker_refuses_requests_without_its_token() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ray_task_killed_worker_is_an_error_and_is_restarted() {
     let address = require_ray!();
-    let executor =
-        Arc::new(RayActorExecutor::new(&address, FAULTY).expect("executor").with_plugin_code("faulty-plugin"));
+    let executor = Arc::new(
+        RayActorExecutor::from_options(
+            RunOptions::default().ray_address(&address).binary(FAULTY).plugin_code("faulty-plugin"),
+        )
+        .expect("executor"),
+    );
     executor.start().await.expect("start");
     let first_job = executor.job_id().await.expect("job");
     let worker = executor.worker().await.expect("started");

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use synapse::LocalExecutor;
 use synapse::events::sink::MemorySink;
+use synapse::executor::RunOptions;
 use synapse::prelude::*;
 use synapse::steps::{FailureKind, WorkflowError};
 use synapse::{CancellationToken, EventKind, RunError};
@@ -241,7 +242,8 @@ async fn slow_undo(params: SlowUndoParams, ctx: &Context) -> Result<Value> {
 fn a_rollback_slower_than_the_grace_runs_to_completion() {
     let dir = tempfile::tempdir().expect("temp dir");
     let token = CancellationToken::new();
-    let executor = LocalExecutor::new().with_cancellation(token.clone()).with_grace(Duration::from_millis(100));
+    let executor =
+        LocalExecutor::from_options(RunOptions::default().cancel(token.clone()).grace(Duration::from_millis(100)));
     let params = json!({"dir": dir.path(), "undo_millis": 800});
     let error = current_thread().block_on(async {
         let canceller = tokio::spawn(async move {
@@ -278,11 +280,13 @@ fn sleep_blocking(params: SleepParams) -> Result<Value> {
 fn a_blocking_action_on_its_own_thread_is_abandoned_after_the_grace() {
     let token = CancellationToken::new();
     let memory = Arc::new(MemorySink::new());
-    let executor = LocalExecutor::new()
-        .with_cancellation(token.clone())
-        .with_grace(Duration::from_millis(200))
-        .with_action_thread(true)
-        .with_sink(memory.clone());
+    let executor = LocalExecutor::from_options(
+        RunOptions::default()
+            .cancel(token.clone())
+            .grace(Duration::from_millis(200))
+            .action_thread(true)
+            .sink(memory.clone()),
+    );
     let started = Instant::now();
     // The caller's runtime has one thread, which the action would block if it ran there.
     let error = current_thread().block_on(async {

@@ -17,6 +17,7 @@ use std::time::{Duration, Instant};
 use synapse::LocalExecutor;
 use synapse::events::EventSink;
 use synapse::events::sink::JsonLinesSink;
+use synapse::executor::RunOptions;
 use synapse::prelude::*;
 // The plugin's actions are found through the link-time registry: link the crate that has them.
 use synapse_bench as _;
@@ -101,7 +102,7 @@ fn process_action(c: &mut Criterion) {
         Ok(runtime) => runtime,
         Err(error) => panic!("cannot build a tokio runtime: {error}"),
     };
-    let executor = LocalExecutor::new().with_sink(jsonl());
+    let executor = LocalExecutor::from_options(RunOptions::default().sink(jsonl()));
     let mut group = c.benchmark_group("process_action");
     group.throughput(Throughput::Elements(COUNT));
     group.sample_size(30);

@@ -12,6 +12,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
 use std::sync::Arc;
 use synapse::events::sink::JsonLinesSink;
+use synapse::executor::RunOptions;
 use synapse::prelude::*;
 use synapse::{ExecutionMode, LocalExecutor, run_plugin};
 use synapse_bench::{NoopAction, NoopParams, ProcessParams};
@@ -45,7 +46,12 @@ fn invocation(c: &mut Criterion) {
     // the peer's executor, which always logs to the console.
     let sink = Arc::new(JsonLinesSink::new(std::io::sink()));
     group.bench_function("local_executor_execute_noop_jsonl_sink", |b| {
-        b.iter(|| rt.block_on(LocalExecutor::new().with_sink(sink.clone()).execute(black_box("noop"), json!({}))))
+        b.iter(|| {
+            rt.block_on(
+                LocalExecutor::from_options(RunOptions::default().sink(sink.clone()))
+                    .execute(black_box("noop"), json!({})),
+            )
+        })
     });
 
     // Peer: NoopAction.dispatch({}, ctx) with a prebuilt context ≈ 4.3 µs

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use synapse::RunError;
 use synapse::events::EventKind;
 use synapse::events::sink::MemorySink;
+use synapse::executor::RunOptions;
 use synapse::prelude::*;
 use synapse::{ExecutionMode, LocalExecutor, run_plugin};
 use synapse_bench::{NoopParams, ProcessParams};
@@ -48,7 +49,7 @@ fn noop_returns_ok_and_its_value() {
 #[test]
 fn process_reports_every_item_then_metrics() {
     let memory = Arc::new(MemorySink::new());
-    let executor = LocalExecutor::new().with_sink(memory.clone());
+    let executor = LocalExecutor::from_options(RunOptions::default().sink(memory.clone()));
     let result = block_on(executor.execute("process", json!({"name": "shape", "count": 4}))).expect("process runs");
     assert_eq!(result["status"], "completed");
     assert_eq!(result["name"], "shape");

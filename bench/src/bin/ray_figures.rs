@@ -18,6 +18,7 @@
 
 use serde_json::json;
 use std::time::{Duration, Instant};
+use synapse::executor::RunOptions;
 use synapse::executor::ray::{
     JobDetails, JobStatus, JobSubmission, PluginPackage, RayActorExecutor, RayJobExecutor, RayJobsClient, submission_id,
 };
@@ -110,8 +111,8 @@ async fn main() {
         .ok()
         .and_then(|exe| exe.parent().map(|dir| dir.join("peerplugin")))
         .unwrap_or_else(|| fail("no plugin", "peerplugin is not next to this binary"));
-    let executor =
-        RayJobExecutor::new(&address, &binary).unwrap_or_else(|e| fail("executor", e)).with_plugin_code("peer_plugin");
+    let options = RunOptions::default().ray_address(address.clone()).binary(&binary).plugin_code("peer_plugin");
+    let executor = RayJobExecutor::from_options(options.clone()).unwrap_or_else(|e| fail("executor", e));
     let package = executor.package().await.unwrap_or_else(|e| fail("package", e));
     let first = package.ensure_uploaded(executor.client()).await.unwrap_or_else(|e| fail("upload", e));
     let again = package.ensure_uploaded(executor.client()).await.unwrap_or_else(|e| fail("upload", e));
@@ -151,9 +152,7 @@ async fn main() {
         ours.client_median() / floor_exec.client_median()
     );
 
-    let task = RayActorExecutor::new(&address, &binary)
-        .unwrap_or_else(|e| fail("task executor", e))
-        .with_plugin_code("peer_plugin");
+    let task = RayActorExecutor::from_options(options).unwrap_or_else(|e| fail("task executor", e));
     let started = Instant::now();
     task.execute("noop", json!({})).await.unwrap_or_else(|e| fail("task cold", e));
     println!("ray.task.cold_first_run: {}", ms(started.elapsed()));
@@ -181,9 +180,9 @@ async fn pipeline_figures(address: &str, peer: &std::path::Path, runs: usize) {
     let example = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/dataset_pipeline");
     let dir = std::env::temp_dir().join(format!("ray-figures-{}", std::process::id()));
     let params = |name: &str| json!({"work_dir": dir.join(name), "rows": 2000});
-    let executor = synapse::pipeline::RayPipelineExecutor::new(address, &binary)
+    let options = RunOptions::default().ray_address(address).binary(&binary).plugin_dir(&example);
+    let executor = synapse::pipeline::RayPipelineExecutor::from_options(options)
         .unwrap_or_else(|e| fail("pipeline executor", e))
-        .with_plugin_dir(&example)
         .with_store(dir.join("ray.db"));
     // The first job uploads the package.
     executor.execute("dataset", params("warm")).await.unwrap_or_else(|e| fail("pipeline warm-up", e));

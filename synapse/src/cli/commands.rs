@@ -86,7 +86,7 @@ fn run_command(args: RunArgs, guard: &Arc<TerminalGuard>, run_id: RunId) -> Resu
                 RunError::InvalidParams(ParamsError { action: args.action.clone(), violations })
             }
         })?;
-    let mut env = LocalExecutor::new().env;
+    let mut env = LocalExecutor::new().env().clone();
     // A remote run gets the file's values as environment variables (and never this process's
     // whole environment, which may hold credentials).
     let mut env_vars = Vec::new();
@@ -120,11 +120,11 @@ fn run_command(args: RunArgs, guard: &Arc<TerminalGuard>, run_id: RunId) -> Resu
         env: Some(env),
         env_vars,
         ray_address: args.ray_address.clone(),
-        binary: None,
         plugin_dir: args.plugin_dir.clone(),
         action_thread: true,
         grace: Some(args.cancel_grace),
         resources: args.resources.resources(),
+        ..RunOptions::default()
     };
     if args.detach {
         if args.mode != ExecutionMode::Job {
@@ -533,7 +533,8 @@ pub(super) fn jobs(args: JobsArgs) -> u8 {
                     details.metadata.get("synapse.run_id").cloned().map(RunId::from).unwrap_or_else(RunId::random);
                 let guard = TerminalGuard::new(run_id.clone(), vec![output_sink(json, false, false)]);
                 let binary = std::env::current_exe().unwrap_or_default();
-                let executor = RayJobExecutor::new(&address, binary)?.with_sink(guard.sink());
+                let options = RunOptions::default().ray_address(address.clone()).binary(binary).sink(guard.sink());
+                let executor = RayJobExecutor::from_options(options)?;
                 let job = RayJob { id, action, run_id };
                 match executor.wait(&job, None).await {
                     Ok(result) => {

@@ -10,7 +10,7 @@ use crate::events::sink::{ConsoleSink, JsonLinesSink};
 #[cfg(feature = "store")]
 use crate::events::{RunId, TerminalGuard};
 #[cfg(feature = "store")]
-use crate::executor::RunError;
+use crate::executor::{RunError, RunOptions};
 #[cfg(feature = "store")]
 use crate::params::ParamsError;
 #[cfg(feature = "store")]
@@ -207,11 +207,13 @@ pub(super) fn command(args: PipelineArgs) -> u8 {
                 Ok(store) => store,
                 Err(error) => return fail_pipeline(&guard, error.into()),
             };
-            let mut runner = PipelineRunner::new(store).with_sink(guard.sink()).with_action_thread(true);
+            let cancel = CancellationToken::new();
+            let mut options = RunOptions::default().sink(guard.sink()).action_thread(true).cancel(cancel.clone());
             if let Some(file_env) = file_env {
-                runner = runner.with_env(crate::executor::LocalExecutor::new().env.merge(&file_env));
+                options = options.env(crate::executor::LocalExecutor::new().env().merge(&file_env));
             }
-            drive(runner, &guard, output.json || output.marked, move |runner| async move {
+            let runner = PipelineRunner::from_options(store, options);
+            drive(runner, cancel, &guard, output.json || output.marked, move |runner| async move {
                 runner.run_as(descriptor, params, run_id).await
             })
         }
@@ -228,16 +230,15 @@ pub(super) fn command(args: PipelineArgs) -> u8 {
                 Ok(store) => store,
                 Err(error) => return fail_pipeline(&guard, error.into()),
             };
-            let mut runner = PipelineRunner::new(store).with_sink(guard.sink()).with_action_thread(true);
+            let cancel = CancellationToken::new();
+            let options = RunOptions::default().sink(guard.sink()).action_thread(true).cancel(cancel.clone());
+            let mut runner = PipelineRunner::from_options(store, options);
             if take_over {
                 runner = runner.with_take_over();
             }
-            drive(
-                runner,
-                &guard,
-                output.json || output.marked,
-                move |runner| async move { runner.resume(&run_id).await },
-            )
+            drive(runner, cancel, &guard, output.json || output.marked, move |runner| async move {
+                runner.resume(&run_id).await
+            })
         }
         #[cfg(feature = "store")]
         PipelineCommand::Status { run_id, events } => {
@@ -357,7 +358,22 @@ fn on_ray(output: &OutputArgs, store: Option<&std::path::Path>, submit: Submit, 
             return fail(guard, RunError::Infrastructure(format!("cannot locate the running plugin binary: {error}")));
         }
     };
-    let mut executor = match RayPipelineExecutor::new(address, binary) {
+    // Every setting of the run, from the command line.
+    let cancel = CancellationToken::new();
+    let mut options = RunOptions {
+        ray_address: Some(address.to_owned()),
+        binary: Some(binary),
+        plugin_dir: output.plugin_dir.clone(),
+        plugin_code: crate::registry::registry().ok().map(|registry| registry.plugin().code.to_owned()),
+        resources: output.resources.resources(),
+        sinks: vec![guard.sink()],
+        cancel: Some(cancel.clone()),
+        ..RunOptions::default()
+    };
+    if let Submit::Run { env_vars, .. } = &submit {
+        options.env_vars.clone_from(env_vars);
+    }
+    let mut executor = match RayPipelineExecutor::from_options(options) {
         Ok(executor) => executor,
         Err(error) => return fail(guard, error),
     };
@@ -370,31 +386,13 @@ fn on_ray(output: &OutputArgs, store: Option<&std::path::Path>, submit: Submit, 
             }
         }
     }
-    let dir = output.plugin_dir.clone().or_else(|| {
-        crate::registry::binary_info().map(|info| PathBuf::from(info.manifest_dir)).filter(|dir| dir.is_dir())
-    });
-    if let Some(dir) = dir {
-        executor = executor.with_plugin_dir(dir);
+    if let Submit::Resume { take_over: true, .. } = &submit {
+        executor = executor.with_take_over();
     }
-    if let Ok(registry) = crate::registry::registry() {
-        executor = executor.with_plugin_code(registry.plugin().code);
-    }
-    executor = executor.with_resources(output.resources.resources());
     let runtime = match runtime() {
         Ok(runtime) => runtime,
         Err(code) => return code,
     };
-    match &submit {
-        Submit::Run { env_vars, .. } => {
-            for (key, value) in env_vars {
-                executor = executor.with_env_var(key.clone(), value.clone());
-            }
-        }
-        Submit::Resume { take_over: true, .. } => executor = executor.with_take_over(),
-        Submit::Resume { take_over: false, .. } => {}
-    }
-    let cancel = CancellationToken::new();
-    let executor = executor.with_sink(guard.sink()).with_cancellation(cancel.clone());
     let outcome = runtime.block_on(async {
         if let Ok(interrupts) = Interrupts::register() {
             drop(tokio::spawn(interrupts.cancel_on_first_ending(cancel, Some(guard.clone()))));
@@ -426,10 +424,17 @@ fn fail_pipeline(guard: &TerminalGuard, error: PipelineError) -> u8 {
     error.exit_code()
 }
 
-/// Runs `start` on a current-thread runtime with Ctrl-C/SIGTERM cancelling the action in
-/// flight, and prints the outcome.
+/// Runs `start` on a current-thread runtime with Ctrl-C/SIGTERM firing `cancel` (the
+/// runner's token: the action in flight is cancelled, the run stays resumable), and prints the
+/// outcome.
 #[cfg(feature = "store")]
-fn drive<F, Fut>(runner: PipelineRunner, guard: &Arc<TerminalGuard>, json: bool, start: F) -> u8
+fn drive<F, Fut>(
+    runner: PipelineRunner,
+    cancel: CancellationToken,
+    guard: &Arc<TerminalGuard>,
+    json: bool,
+    start: F,
+) -> u8
 where
     F: FnOnce(PipelineRunner) -> Fut,
     Fut: Future<Output = Result<PipelineOutcome, PipelineError>>,
@@ -438,8 +443,6 @@ where
         Ok(runtime) => runtime,
         Err(code) => return code,
     };
-    let cancel = CancellationToken::new();
-    let runner = runner.with_cancellation(cancel.clone());
     let outcome = runtime.block_on(async {
         match Interrupts::register() {
             Ok(interrupts) => drop(tokio::spawn(interrupts.cancel_on_first_ending(cancel, Some(guard.clone())))),

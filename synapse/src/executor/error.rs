@@ -189,7 +189,7 @@ impl RunError {
 
     /// Whether the run was cancelled and its action, not stopping within the grace, was
     /// abandoned while still running (on a thread of its own: see
-    /// [`LocalExecutor::with_action_thread`](super::LocalExecutor::with_action_thread)).
+    /// [`RunOptions::action_thread`](super::RunOptions::action_thread)).
     pub fn was_abandoned(&self) -> bool {
         matches!(self, RunError::Cancelled { detail: Some(detail), .. } if detail.is::<super::local::Abandoned>())
     }

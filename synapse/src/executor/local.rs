@@ -1,6 +1,6 @@
 //! Local execution: in this process, on the caller's runtime.
 
-use super::{ExecutionMode, Executor, RunError, RunHandle, RunRequest};
+use super::{ExecutionMode, Executor, RunError, RunHandle, RunOptions, RunRequest};
 use crate::action::{ActionDescriptor, Failure, Produced};
 use crate::context::CANCEL_GRACE;
 use crate::context::{Context, PluginEnvironment};
@@ -17,28 +17,25 @@ use std::sync::{Arc, OnceLock};
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
-/// Runs actions in this process.
+/// Runs actions in this process, with the settings of a [`RunOptions`] (its environment, job
+/// id, sinks, cancellation, action thread and grace; the remote modes' settings play no part).
 ///
 /// ```
 /// use synapse::LocalExecutor;
+/// use synapse::executor::RunOptions;
 /// use synapse::events::sink::MemorySink;
 /// use std::sync::Arc;
 ///
 /// let events = Arc::new(MemorySink::new());
-/// let executor = LocalExecutor::new().with_job_id("job-123").with_sink(events.clone());
-/// assert_eq!(executor.job_id.as_deref(), Some("job-123"));
+/// let executor = LocalExecutor::from_options(RunOptions::default().job_id("job-123").sink(events.clone()));
+/// assert_eq!(executor.options().job_id.as_deref(), Some("job-123"));
 /// ```
 #[derive(Clone)]
 pub struct LocalExecutor {
-    /// The environment actions see (default: this process's environment variables).
-    pub env: PluginEnvironment,
-    /// The job id runs are tagged with.
-    pub job_id: Option<String>,
-    sinks: Vec<Arc<dyn EventSink>>,
+    options: RunOptions,
+    /// The environment actions see: the options', else this process's.
+    env: PluginEnvironment,
     client: Option<Arc<dyn Any + Send + Sync>>,
-    pub(crate) cancel: Option<CancellationToken>,
-    action_thread: bool,
-    grace: std::time::Duration,
 }
 
 impl Default for LocalExecutor {
@@ -54,87 +51,46 @@ fn process_env() -> &'static PluginEnvironment {
 }
 
 impl LocalExecutor {
-    /// An executor whose actions see this process's environment variables.
+    /// An executor with the default settings: its actions see this process's environment
+    /// variables.
     pub fn new() -> Self {
-        LocalExecutor {
-            env: process_env().clone(),
-            job_id: None,
-            sinks: Vec::new(),
-            client: None,
-            cancel: None,
-            action_thread: false,
-            grace: CANCEL_GRACE,
-        }
+        LocalExecutor::from_options(RunOptions::default())
     }
 
-    /// The executor `options` describe (its environment, job id, action thread and grace; a
-    /// run's sinks and cancellation come with the run).
-    pub fn from_options(options: &super::RunOptions) -> Self {
-        let mut executor = LocalExecutor::new().with_action_thread(options.action_thread);
-        if let Some(env) = &options.env {
-            executor.env = env.clone();
-        }
-        executor.job_id = options.job_id.clone();
-        if let Some(grace) = options.grace {
-            executor.grace = grace;
-        }
-        executor
+    /// The executor `options` describe.
+    pub fn from_options(options: RunOptions) -> Self {
+        let env = options.env.clone().unwrap_or_else(|| process_env().clone());
+        LocalExecutor { options, env, client: None }
     }
 
-    /// Replaces the environment.
-    pub fn with_env(mut self, env: PluginEnvironment) -> Self {
-        self.env = env;
-        self
+    /// Its settings.
+    pub fn options(&self) -> &RunOptions {
+        &self.options
     }
 
-    /// Tags runs with a job id.
-    pub fn with_job_id(mut self, job_id: impl Into<String>) -> Self {
-        self.job_id = Some(job_id.into());
-        self
+    /// The environment its actions see.
+    pub fn env(&self) -> &PluginEnvironment {
+        &self.env
     }
 
-    /// Sends every run's events to `sink` too.
-    pub fn with_sink(mut self, sink: Arc<dyn EventSink>) -> Self {
-        self.sinks.push(sink);
-        self
-    }
-
-    /// Gives actions a backend client (see [`Context::client`]).
+    /// Gives actions a backend client (see [`Context::client`]): an object of this process,
+    /// so a setting of the local executor alone.
     pub fn with_client<C: Any + Send + Sync>(mut self, client: C) -> Self {
         self.client = Some(Arc::new(client));
         self
     }
 
-    /// Runs are cancelled when `token` is.
-    pub fn with_cancellation(mut self, token: CancellationToken) -> Self {
-        self.cancel = Some(token);
-        self
-    }
-
-    /// How long a cancelled action may take to stop before it is abandoned (default
-    /// [`CANCEL_GRACE`]); a workflow's rollbacks after that are never cut short.
-    pub fn with_grace(mut self, grace: std::time::Duration) -> Self {
-        self.grace = grace;
-        self
-    }
-
-    /// Runs each action on a thread of its own (with a single-threaded tokio runtime of its
-    /// own) instead of on the caller's task. An action whose code blocks its thread (a sync
-    /// action that sleeps or spins, a step calling blocking code) then cannot stop the
-    /// caller's runtime from seeing signals, cancellation and timers: a cancelled run that
-    /// does not stop within [`CANCEL_GRACE`] returns cancelled, and its thread is abandoned
-    /// (the plugin CLI then exits, which ends it). Costs a thread start per run (tens of
-    /// microseconds); the plugin CLI and the resident worker run every action this way.
-    pub fn with_action_thread(mut self, yes: bool) -> Self {
-        self.action_thread = yes;
-        self
+    /// A token for one run: a child of the executor's own, so that cancelling the executor
+    /// cancels the run.
+    fn run_token(&self) -> CancellationToken {
+        self.options.cancel.as_ref().map(CancellationToken::child_token).unwrap_or_default()
     }
 
     /// Runs `action` with `params` and returns its result.
     pub async fn execute(&self, action: &str, params: Value) -> Result<Value, RunError> {
         let registry = registry()?;
         let descriptor = lookup(registry, action)?;
-        let cancel = self.cancel.as_ref().map(CancellationToken::child_token).unwrap_or_default();
+        let cancel = self.run_token();
         self.run_resolved(registry.plugin_code_of(descriptor), descriptor, params, RunId::random(), &[], cancel).await
     }
 
@@ -171,7 +127,7 @@ impl LocalExecutor {
         descriptor: &'static ActionDescriptor,
         params: Value,
     ) -> Result<Value, RunError> {
-        let cancel = self.cancel.as_ref().map(CancellationToken::child_token).unwrap_or_default();
+        let cancel = self.run_token();
         self.run_resolved(plugin_of(descriptor), descriptor, params, RunId::random(), &[], cancel).await
     }
 
@@ -198,7 +154,7 @@ impl LocalExecutor {
     /// ```
     pub fn start(&self, action: &str, params: Value) -> Result<RunHandle, RunError> {
         let descriptor = lookup(registry()?, action)?;
-        let cancel = self.cancel.as_ref().map(CancellationToken::child_token).unwrap_or_default();
+        let cancel = self.run_token();
         let request = RunRequest::new(descriptor, params).with_cancellation(cancel);
         Ok(Executor::start(Arc::new(self.clone()), request))
     }
@@ -219,17 +175,19 @@ impl LocalExecutor {
         let ctx = Context::builder(descriptor.name())
             .plugin(plugin.clone())
             .run_id(run_id)
-            .job_id(self.job_id.clone())
+            .job_id(self.options.job_id.clone())
             .env(self.env.clone())
-            .sinks(self.sinks.iter().chain(sinks).cloned())
+            .sinks(self.options.sinks.iter().chain(sinks).cloned())
             .cancellation(cancel.clone())
             .client(self.client.clone())
             .build();
         let emitter = ctx.emitter().clone();
         // What the action's code logs with `tracing` or `log` joins this run's events.
         let _captured = crate::events::capture::register(&emitter);
-        emitter.emit(EventKind::Started { action: descriptor.name().to_owned(), plugin, job_id: self.job_id.clone() });
-        let outcome = drive(descriptor, params, ctx, &cancel, self.action_thread, self.grace).await;
+        let job_id = self.options.job_id.clone();
+        emitter.emit(EventKind::Started { action: descriptor.name().to_owned(), plugin, job_id });
+        let (action_thread, grace) = (self.options.action_thread, self.options.grace_or_default());
+        let outcome = drive(descriptor, params, ctx, &cancel, action_thread, grace).await;
         emitter.flush_progress();
         match &outcome {
             Ok(value) => emitter.emit(EventKind::Result { value: value.clone() }),
@@ -425,7 +383,7 @@ impl Executor for LocalExecutor {
     fn run(&self, request: RunRequest) -> BoxFuture<'_, Result<Value, RunError>> {
         Box::pin(async move {
             // The executor's own token cancels its runs too.
-            let (cancel, _watch) = super::contract::linked(self.cancel.as_ref(), request.cancel);
+            let (cancel, _watch) = super::contract::linked(self.options.cancel.as_ref(), request.cancel);
             let (plugin, descriptor) = match request.resolved {
                 Some(descriptor) => (plugin_of(descriptor), descriptor),
                 None => {

@@ -1,7 +1,7 @@
 //! Process isolation: the plugin binary as a child process, speaking JSON lines.
 
 use super::remote::{RemoteStream, Stopping};
-use super::{ExecutionMode, Executor, RunError, RunRequest};
+use super::{ExecutionMode, Executor, RunError, RunOptions, RunRequest};
 use crate::events::{EventSink, RunId};
 use futures_util::future::BoxFuture;
 use serde_json::Value;
@@ -9,7 +9,6 @@ use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 use std::process::{ExitStatus, Stdio};
 use std::sync::Arc;
-use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio_util::sync::CancellationToken;
 
@@ -31,42 +30,27 @@ use tokio_util::sync::CancellationToken;
 #[derive(Clone)]
 pub struct ProcessExecutor {
     binary: PathBuf,
-    job_id: Option<String>,
-    env: Vec<(String, String)>,
-    sinks: Vec<Arc<dyn EventSink>>,
-    cancel: Option<CancellationToken>,
-    grace: Duration,
+    options: RunOptions,
 }
 
 /// Lines of the child's stderr kept for the error of a run that died without an outcome.
 const STDERR_TAIL: usize = 20;
 
 impl ProcessExecutor {
-    /// An executor running `binary` (a plugin binary built with `synapse::main!`).
+    /// An executor running `binary` (a plugin binary built with `synapse::main!`), with the
+    /// default settings.
     pub fn new(binary: impl Into<PathBuf>) -> Self {
-        ProcessExecutor {
-            binary: binary.into(),
-            job_id: None,
-            env: Vec::new(),
-            sinks: Vec::new(),
-            cancel: None,
-            grace: super::CANCEL_GRACE,
-        }
+        ProcessExecutor { binary: binary.into(), options: RunOptions::default() }
     }
 
-    /// The executor `options` describe: their plugin binary, environment variables, job id
-    /// and grace (a run's sinks and cancellation come with the run).
+    /// The executor `options` describe: their plugin binary, environment variables, job id,
+    /// sinks, cancellation and grace (a child gets the grace, and a little more to report and
+    /// exit, before it is killed; while its workflow rolls back it is not killed).
     ///
     /// # Errors
     /// [`RunError::Infrastructure`] when no plugin binary is given and this is not one.
-    pub fn from_options(options: &super::RunOptions) -> Result<Self, RunError> {
-        let mut executor = ProcessExecutor::new(options.plugin_binary()?);
-        executor.env.extend(options.env_vars.iter().cloned());
-        executor.job_id = options.job_id.clone();
-        if let Some(grace) = options.grace {
-            executor.grace = grace;
-        }
-        Ok(executor)
+    pub fn from_options(options: RunOptions) -> Result<Self, RunError> {
+        Ok(ProcessExecutor { binary: options.plugin_binary()?, options })
     }
 
     /// An executor running this very binary (when it is a plugin binary).
@@ -81,36 +65,9 @@ impl ProcessExecutor {
         &self.binary
     }
 
-    /// Tags runs with a job id.
-    pub fn with_job_id(mut self, job_id: impl Into<String>) -> Self {
-        self.job_id = Some(job_id.into());
-        self
-    }
-
-    /// Sets an environment variable for the child (it inherits this process's environment).
-    pub fn with_env_var(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
-        self.env.push((key.into(), value.into()));
-        self
-    }
-
-    /// Sends every run's events to `sink` too.
-    pub fn with_sink(mut self, sink: Arc<dyn EventSink>) -> Self {
-        self.sinks.push(sink);
-        self
-    }
-
-    /// Runs are cancelled when `token` is.
-    pub fn with_cancellation(mut self, token: CancellationToken) -> Self {
-        self.cancel = Some(token);
-        self
-    }
-
-    /// How long a cancelled child's action may take to stop (the child is given the same grace,
-    /// and a little more to report and exit, before it is killed; while its workflow rolls back
-    /// it is not killed).
-    pub fn with_grace(mut self, grace: Duration) -> Self {
-        self.grace = grace;
-        self
+    /// Its settings.
+    pub fn options(&self) -> &RunOptions {
+        &self.options
     }
 
     /// Runs `action` with `params` in a child process and returns its result.
@@ -120,7 +77,7 @@ impl ProcessExecutor {
 
     /// Runs under the given run id (the child's events carry it).
     pub async fn run(&self, action: &str, params: Value, run_id: RunId) -> Result<Value, RunError> {
-        let cancel = self.cancel.clone().unwrap_or_default();
+        let cancel = self.options.cancel.clone().unwrap_or_default();
         self.run_in_child(action, params, run_id, &[], cancel).await
     }
 
@@ -136,13 +93,14 @@ impl ProcessExecutor {
     ) -> Result<Value, RunError> {
         let mut command = tokio::process::Command::new(&self.binary);
         command.args(["run", action, "--marked", "--params", "-", "--run-id", run_id.as_str()]);
-        if let Some(job_id) = &self.job_id {
+        if let Some(job_id) = &self.options.job_id {
             command.args(["--job-id", job_id]);
         }
-        if self.grace != super::CANCEL_GRACE {
-            command.arg("--cancel-grace").arg(humantime::format_duration(self.grace).to_string());
+        let grace = self.options.grace_or_default();
+        if grace != super::CANCEL_GRACE {
+            command.arg("--cancel-grace").arg(humantime::format_duration(grace).to_string());
         }
-        command.envs(self.env.iter().map(|(k, v)| (k, v)));
+        command.envs(self.options.env_vars.iter().map(|(k, v)| (k, v)));
         command.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).kill_on_drop(true);
         let mut child = command.spawn().map_err(|error| {
             RunError::Infrastructure(format!("cannot start the plugin binary {}: {error}", self.binary.display()))
@@ -174,7 +132,8 @@ impl ProcessExecutor {
             }
             tail
         });
-        let mut stream = RemoteStream::new(action, Some(run_id), self.sinks.iter().chain(sinks).cloned().collect());
+        let mut stream =
+            RemoteStream::new(action, Some(run_id), self.options.sinks.iter().chain(sinks).cloned().collect());
         let mut stdout = stdout;
         let mut chunk = vec![0u8; 64 * 1024];
         let mut signalled = false;
@@ -193,7 +152,7 @@ impl ProcessExecutor {
                 () = cancel.cancelled(), if !signalled => {
                     signalled = true;
                     terminate(&child);
-                    stopping = Some(Stopping::now(self.grace));
+                    stopping = Some(Stopping::now(grace));
                 }
                 () = sleep_until_some(stopping.as_ref().map(|s| s.give_up_at(&stream, last_heard))) => {
                     // The child did not stop by itself (see `Stopping` for how long it may take).
@@ -264,7 +223,7 @@ impl Executor for ProcessExecutor {
 
     fn run(&self, request: RunRequest) -> BoxFuture<'_, Result<Value, RunError>> {
         Box::pin(async move {
-            let (cancel, _watch) = super::contract::linked(self.cancel.as_ref(), request.cancel);
+            let (cancel, _watch) = super::contract::linked(self.options.cancel.as_ref(), request.cancel);
             self.run_in_child(&request.action, request.params, request.run_id, &request.sinks, cancel).await
         })
     }

@@ -4,23 +4,21 @@
 //! (its overall progress, each action's start and end, its result) come back through the log.
 
 use super::store::RunStore;
-use crate::events::{EventSink, RunId};
-use crate::executor::Resources;
-use crate::executor::RunError;
+use crate::events::RunId;
 use crate::executor::ray::{JobDetails, RayJob, RayJobExecutor, RayJobsClient, submission_id};
+use crate::executor::{RunError, RunOptions};
 use serde_json::Value;
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Duration;
-use tokio_util::sync::CancellationToken;
 
 /// Runs pipelines as Ray jobs, one job per run (or resume).
 ///
 /// ```no_run
 /// # async fn demo() -> Result<(), synapse::RunError> {
+/// use synapse::executor::RunOptions;
 /// use synapse::pipeline::RayPipelineExecutor;
-/// let executor = RayPipelineExecutor::new("http://127.0.0.1:8265", "target/release/dataset_pipeline")?
-///     .with_store("/shared/runs.db");
+/// let options = RunOptions::default().ray_address("http://127.0.0.1:8265").binary("target/release/dataset_pipeline");
+/// let executor = RayPipelineExecutor::from_options(options)?.with_store("/shared/runs.db");
 /// let job = executor.submit("dataset", serde_json::json!({"work_dir": "/shared/run-1"})).await?;
 /// match executor.wait(&job, None).await {
 ///     Ok(result) => println!("{result}"),
@@ -37,42 +35,25 @@ pub struct RayPipelineExecutor {
 
 impl RayPipelineExecutor {
     /// An executor for the Ray dashboard at `address`, running the plugin binary `binary`, with
-    /// the run store at [`RunStore::default_path`] made absolute (right for a head on this
-    /// machine; give a path the cluster's nodes share otherwise, with
-    /// [`with_store`](Self::with_store)).
+    /// the default settings otherwise (see [`from_options`](Self::from_options)).
     pub fn new(address: &str, binary: impl Into<PathBuf>) -> Result<Self, RunError> {
+        RayPipelineExecutor::from_options(RunOptions::default().ray_address(address).binary(binary))
+    }
+
+    /// The executor `options` describe (those of a job-mode run: Ray address and token, plugin
+    /// binary, directory and code, environment variables, resources, sinks, cancellation),
+    /// with the run store at [`RunStore::default_path`] made absolute (right for a head on
+    /// this machine; give a path the cluster's nodes share otherwise, with
+    /// [`with_store`](Self::with_store)).
+    pub fn from_options(options: RunOptions) -> Result<Self, RunError> {
         let store = std::path::absolute(RunStore::default_path())
             .map_err(|error| RunError::Infrastructure(format!("cannot resolve the run store path: {error}")))?;
-        Ok(RayPipelineExecutor { jobs: RayJobExecutor::new(address, binary)?, store, take_over: false })
+        Ok(RayPipelineExecutor { jobs: RayJobExecutor::from_options(options)?, store, take_over: false })
     }
 
     /// The run store the jobs record into, as the cluster sees it.
     pub fn with_store(mut self, path: impl Into<PathBuf>) -> Self {
         self.store = path.into();
-        self
-    }
-
-    /// Ships the plugin directory's files with the binary.
-    pub fn with_plugin_dir(mut self, dir: impl Into<PathBuf>) -> Self {
-        self.jobs = self.jobs.with_plugin_dir(dir);
-        self
-    }
-
-    /// The plugin code used in submission ids and metadata.
-    pub fn with_plugin_code(mut self, code: impl Into<String>) -> Self {
-        self.jobs = self.jobs.with_plugin_code(code);
-        self
-    }
-
-    /// What each job reserves.
-    pub fn with_resources(mut self, resources: Resources) -> Self {
-        self.jobs = self.jobs.with_resources(resources);
-        self
-    }
-
-    /// Sets an environment variable of the jobs.
-    pub fn with_env_var(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
-        self.jobs = self.jobs.with_env_var(key, value);
         self
     }
 
@@ -83,16 +64,9 @@ impl RayPipelineExecutor {
         self
     }
 
-    /// Sends every run's pipeline events, and those of its actions, to `sink` too.
-    pub fn with_sink(mut self, sink: Arc<dyn EventSink>) -> Self {
-        self.jobs = self.jobs.with_sink(sink);
-        self
-    }
-
-    /// Stops the job in flight when `token` fires (the run stays resumable).
-    pub fn with_cancellation(mut self, token: CancellationToken) -> Self {
-        self.jobs = self.jobs.with_cancellation(token);
-        self
+    /// Its settings.
+    pub fn options(&self) -> &RunOptions {
+        self.jobs.options()
     }
 
     /// The Jobs API client.

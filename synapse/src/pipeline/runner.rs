@@ -6,9 +6,8 @@ use super::PipelineDescriptor;
 use super::claim::HeldClaim;
 use super::store::{Checkpoint, NewRun, RunStatus, RunStore, StoreError};
 use crate::action::chain::{self, Fingerprint};
-use crate::context::PluginEnvironment;
 use crate::events::{Emitter, Event, EventKind, EventSink, OverallProgress, RunId};
-use crate::executor::{ErrorKind, ErrorReport, LocalExecutor, RunError};
+use crate::executor::{ErrorKind, ErrorReport, LocalExecutor, RunError, RunOptions};
 use crate::params::ParamsError;
 use crate::registry::{Registry, RegistryError, registry};
 use serde_json::{Map, Value};
@@ -153,26 +152,22 @@ pub struct PipelineOutcome {
 #[derive(Clone)]
 pub struct PipelineRunner {
     store: Arc<RunStore>,
-    sinks: Vec<Arc<dyn EventSink>>,
-    env: Option<PluginEnvironment>,
-    job_id: Option<String>,
-    cancel: Option<CancellationToken>,
+    options: RunOptions,
     take_over: bool,
-    action_thread: bool,
 }
 
 impl PipelineRunner {
-    /// A runner recording into `store`.
+    /// A runner recording into `store`, with the default settings.
     pub fn new(store: Arc<RunStore>) -> Self {
-        PipelineRunner {
-            store,
-            sinks: Vec::new(),
-            env: None,
-            job_id: None,
-            cancel: None,
-            take_over: false,
-            action_thread: false,
-        }
+        PipelineRunner::from_options(store, RunOptions::default())
+    }
+
+    /// A runner recording into `store`, running the actions with the settings of a local run
+    /// in `options` (their environment, job id, action thread and grace); the pipeline's events
+    /// and its actions' go to their sinks too, and their token cancels the action in flight
+    /// (the run stops there, resumable).
+    pub fn from_options(store: Arc<RunStore>, options: RunOptions) -> Self {
+        PipelineRunner { store, options, take_over: false }
     }
 
     /// The run store.
@@ -180,36 +175,9 @@ impl PipelineRunner {
         &self.store
     }
 
-    /// Sends the pipeline's events (and its actions') to `sink` too.
-    pub fn with_sink(mut self, sink: Arc<dyn EventSink>) -> Self {
-        self.sinks.push(sink);
-        self
-    }
-
-    /// The actions' environment (default: this process's variables).
-    pub fn with_env(mut self, env: PluginEnvironment) -> Self {
-        self.env = Some(env);
-        self
-    }
-
-    /// Tags the actions' runs with a job id.
-    pub fn with_job_id(mut self, job_id: impl Into<String>) -> Self {
-        self.job_id = Some(job_id.into());
-        self
-    }
-
-    /// Cancels the action in flight (the run stops there, resumable) when `token` fires.
-    pub fn with_cancellation(mut self, token: CancellationToken) -> Self {
-        self.cancel = Some(token);
-        self
-    }
-
-    /// Runs each action on a thread of its own (see
-    /// [`LocalExecutor::with_action_thread`](crate::LocalExecutor::with_action_thread); the
-    /// plugin CLI does).
-    pub fn with_action_thread(mut self, yes: bool) -> Self {
-        self.action_thread = yes;
-        self
+    /// Its settings.
+    pub fn options(&self) -> &RunOptions {
+        &self.options
     }
 
     /// Lets [`resume`](Self::resume) take a run over from another process that claims it.
@@ -322,7 +290,7 @@ impl PipelineRunner {
     /// The run's emitter: to the caller's sinks, and to the run's event log in the store if
     /// `store`.
     fn emitter(&self, run_id: &RunId, store: bool) -> Emitter {
-        let mut sinks = self.sinks.clone();
+        let mut sinks = self.options.sinks.clone();
         if store {
             sinks.push(Arc::new(StoreSink::new(self.store.clone(), run_id.to_string())));
         }
@@ -361,6 +329,9 @@ impl PipelineRunner {
             Ok(plugin) => plugin,
             Err(error) => return Err(finish_with(emitter, error.into())),
         };
+        // The actions' executor: the run's sinks and token are given per action.
+        let executor =
+            LocalExecutor::from_options(RunOptions { sinks: Vec::new(), cancel: None, ..self.options.clone() });
         for (index, action) in actions.iter().enumerate().skip(start) {
             if let Err(error) = claim.renew() {
                 return Err(finish_with(emitter, error.into()));
@@ -376,17 +347,12 @@ impl PipelineRunner {
             }
             let started = Instant::now();
             let params = chain::params_for(action, &accumulated);
-            let mut executor = LocalExecutor::new().with_action_thread(self.action_thread);
-            if let Some(env) = &self.env {
-                executor = executor.with_env(env.clone());
-            }
-            executor.job_id = self.job_id.clone();
             let watcher =
                 ActionProgress { emitter: emitter.clone(), progress: progress.clone(), index, run: action_run.clone() };
-            let mut sinks = self.sinks.clone();
+            let mut sinks = self.options.sinks.clone();
             sinks.push(Arc::new(watcher));
             sinks.push(Arc::new(StoreSink::new(self.store.clone(), run.clone())));
-            let cancel = self.cancel.as_ref().map(CancellationToken::child_token).unwrap_or_default();
+            let cancel = self.options.cancel.as_ref().map(CancellationToken::child_token).unwrap_or_default();
             let plugin_code = plugin.plugin_code_of(action);
             let outcome = executor.run_resolved(plugin_code, action, params, action_run, &sinks, cancel).await;
             match outcome {

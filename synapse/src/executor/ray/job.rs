@@ -3,7 +3,7 @@
 use super::{JobDetails, JobStatus, PluginPackage, RayJobsClient, submission_id};
 use crate::events::{EventSink, RunId};
 use crate::executor::remote::RemoteStream;
-use crate::executor::{ExecutionMode, Executor, Resources, RunError, RunRequest};
+use crate::executor::{ExecutionMode, Executor, RunError, RunOptions, RunRequest};
 use futures_util::future::BoxFuture;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -94,11 +94,18 @@ pub struct RayJob {
 /// back through the job's log (marked lines, put back in order), so the caller sees the same
 /// events and the same result or error as a local run.
 ///
+/// Made from a [`RunOptions`]: its Ray address and token, plugin binary, directory and code,
+/// environment variables, resources, job id, grace, sinks and cancellation.
+///
 /// ```no_run
 /// # async fn demo() -> Result<(), synapse::RunError> {
+/// use synapse::executor::RunOptions;
 /// use synapse::executor::ray::RayJobExecutor;
-/// let executor = RayJobExecutor::new("http://127.0.0.1:8265", "target/release/quickstart")?
-///     .with_plugin_dir("examples/quickstart");
+/// let options = RunOptions::default()
+///     .ray_address("http://127.0.0.1:8265")
+///     .binary("target/release/quickstart")
+///     .plugin_dir("examples/quickstart");
+/// let executor = RayJobExecutor::from_options(options)?;
 /// let job = executor.submit("process", serde_json::json!({"input_path": "a", "output_path": "b"})).await?;
 /// let result = executor.wait(&job, None).await?;
 /// # Ok(()) }
@@ -106,85 +113,33 @@ pub struct RayJob {
 pub struct RayJobExecutor {
     client: RayJobsClient,
     shipment: Shipment,
-    plugin: Option<String>,
-    resources: Resources,
-    env: BTreeMap<String, String>,
-    job_id: Option<String>,
-    sinks: Vec<Arc<dyn EventSink>>,
-    cancel: Option<CancellationToken>,
-    grace: Option<Duration>,
+    options: RunOptions,
 }
 
 impl RayJobExecutor {
-    /// An executor for the Ray dashboard at `address`, running the plugin binary `binary`.
+    /// An executor for the Ray dashboard at `address`, running the plugin binary `binary`, with
+    /// the default settings otherwise.
     pub fn new(address: &str, binary: impl Into<PathBuf>) -> Result<Self, RunError> {
-        Ok(RayJobExecutor {
-            client: RayJobsClient::new(address)?,
-            shipment: Shipment::new(binary.into(), None),
-            plugin: None,
-            resources: Resources::default(),
-            env: BTreeMap::new(),
-            job_id: None,
-            sinks: Vec::new(),
-            cancel: None,
-            grace: None,
-        })
+        RayJobExecutor::from_options(RunOptions::default().ray_address(address).binary(binary))
     }
 
-    /// How long a stopped run's action may take to stop before it is abandoned (default
-    /// [`CANCEL_GRACE`](crate::context::CANCEL_GRACE)); Ray waits that long and a rollback's
-    /// limit before it kills a stopped job.
-    pub fn with_grace(mut self, grace: Duration) -> Self {
-        self.grace = Some(grace);
-        self
+    /// The executor `options` describe.
+    ///
+    /// # Errors
+    /// [`RunError::ModeUnavailable`] without a Ray address, [`RunError::Infrastructure`]
+    /// without a plugin binary, [`RunError::Usage`] for an address that is not one.
+    pub fn from_options(options: RunOptions) -> Result<Self, RunError> {
+        let mut client = RayJobsClient::new(&options.ray_dashboard(ExecutionMode::Job)?)?;
+        if let Some(token) = &options.ray_token {
+            client = client.with_token(token);
+        }
+        let shipment = Shipment::new(options.plugin_binary()?, options.shipped_dir());
+        Ok(RayJobExecutor { client, shipment, options })
     }
 
-    /// Ships the plugin directory's files (config.yaml, schemas, data) with the binary.
-    pub fn with_plugin_dir(mut self, dir: impl Into<PathBuf>) -> Self {
-        self.shipment = Shipment::new(self.shipment.binary, Some(dir.into()));
-        self
-    }
-
-    /// The plugin code shown in job ids and metadata (default: the binary's file name).
-    pub fn with_plugin_code(mut self, code: impl Into<String>) -> Self {
-        self.plugin = Some(code.into());
-        self
-    }
-
-    /// Authenticates to a cluster that runs Ray's token auth.
-    pub fn with_token(mut self, token: impl Into<String>) -> Self {
-        self.client = self.client.with_token(token);
-        self
-    }
-
-    /// What each run asks the cluster for.
-    pub fn with_resources(mut self, resources: Resources) -> Self {
-        self.resources = resources;
-        self
-    }
-
-    /// Sets an environment variable for the plugin process.
-    pub fn with_env_var(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
-        self.env.insert(key.into(), value.into());
-        self
-    }
-
-    /// The job id the actions see (`Context::job_id`; default: the Ray submission id).
-    pub fn with_job_id(mut self, job_id: impl Into<String>) -> Self {
-        self.job_id = Some(job_id.into());
-        self
-    }
-
-    /// Sends every run's events to `sink` too.
-    pub fn with_sink(mut self, sink: Arc<dyn EventSink>) -> Self {
-        self.sinks.push(sink);
-        self
-    }
-
-    /// Runs of [`execute`](Self::execute) are stopped when `token` is cancelled.
-    pub fn with_cancellation(mut self, token: CancellationToken) -> Self {
-        self.cancel = Some(token);
-        self
+    /// Its settings.
+    pub fn options(&self) -> &RunOptions {
+        &self.options
     }
 
     /// The Jobs API client.
@@ -198,7 +153,7 @@ impl RayJobExecutor {
     }
 
     pub(crate) fn plugin_code(&self) -> String {
-        self.plugin.clone().unwrap_or_else(|| {
+        self.options.plugin_code.clone().unwrap_or_else(|| {
             self.shipment
                 .binary
                 .file_name()
@@ -216,10 +171,10 @@ impl RayJobExecutor {
     pub async fn submit_as(&self, action: &str, params: Value, run_id: RunId) -> Result<RayJob, RunError> {
         let plugin = self.plugin_code();
         let id = submission_id(&plugin, action, run_id.as_str());
-        let job_id = self.job_id.clone().unwrap_or_else(|| id.clone());
+        let job_id = self.options.job_id.clone().unwrap_or_else(|| id.clone());
         let run = run_id.to_string();
         let mut args = vec!["run", action, "--marked", "--run-id", run.as_str(), "--job-id", job_id.as_str()];
-        let grace = self.grace.map(|grace| humantime::format_duration(grace).to_string());
+        let grace = self.options.grace.map(|grace| humantime::format_duration(grace).to_string());
         if let Some(grace) = &grace {
             args.extend(["--cancel-grace", grace.as_str()]);
         }
@@ -274,11 +229,13 @@ impl RayJobExecutor {
             job = job.with_metadata(*key, *value);
         }
         job = job.with_metadata("synapse.run_id", run_id.to_string());
-        job = job.with_env(STOP_WAIT_VAR, stop_wait_secs(self.grace.unwrap_or(crate::context::CANCEL_GRACE)));
-        for (key, value) in &self.env {
+        job = job.with_env(STOP_WAIT_VAR, stop_wait_secs(self.options.grace_or_default()));
+        // A variable given twice takes its last value.
+        let env: BTreeMap<&String, &String> = self.options.env_vars.iter().map(|(key, value)| (key, value)).collect();
+        for (key, value) in env {
             job = job.with_env(key.clone(), value.clone());
         }
-        job = job.with_resources(&self.resources);
+        job = job.with_resources(&self.options.resources);
         let id = self.client.submit(&job).await?;
         Ok(RayJob { id, action: what.to_owned(), run_id })
     }
@@ -311,7 +268,7 @@ impl RayJobExecutor {
         cancel: Option<&CancellationToken>,
         sinks: &[Arc<dyn EventSink>],
     ) -> Result<Value, RunError> {
-        let sinks = self.sinks.iter().chain(sinks).cloned().collect();
+        let sinks = self.options.sinks.iter().chain(sinks).cloned().collect();
         let mut stream = RemoteStream::new(&job.action, Some(job.run_id.clone()), sinks);
         let mut follower = self.client.follow_logs(&job.id)?.with_poll_interval(Duration::from_millis(50));
         let deadline = timeout.map(|t| tokio::time::Instant::now() + t);
@@ -382,7 +339,7 @@ impl RayJobExecutor {
 
     /// Follows `job` to its end, stopping it if the executor's cancellation token fires.
     pub(crate) async fn follow_cancellable(&self, job: &RayJob) -> Result<Value, RunError> {
-        self.follow(job, None, self.cancel.as_ref(), &[]).await
+        self.follow(job, None, self.options.cancel.as_ref(), &[]).await
     }
 }
 
@@ -393,7 +350,7 @@ impl Executor for RayJobExecutor {
 
     fn run(&self, request: RunRequest) -> BoxFuture<'_, Result<Value, RunError>> {
         Box::pin(async move {
-            let (cancel, _watch) = crate::executor::contract::linked(self.cancel.as_ref(), request.cancel);
+            let (cancel, _watch) = crate::executor::contract::linked(self.options.cancel.as_ref(), request.cancel);
             let job = self.submit_as(&request.action, request.params, request.run_id).await?;
             self.follow(&job, None, Some(&cancel), &request.sinks).await
         })

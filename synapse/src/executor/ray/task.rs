@@ -6,7 +6,7 @@ use super::worker_client::{RunTags, WorkerClient, WorkerFailure};
 use super::{JobStatus, RayJobsClient, submission_id};
 use crate::events::{EventSink, RunId};
 use crate::executor::RunError;
-use crate::executor::{ExecutionMode, Executor, Resources, RunRequest};
+use crate::executor::{ExecutionMode, Executor, RunOptions, RunRequest};
 use futures_util::future::BoxFuture;
 use serde_json::Value;
 use std::net::SocketAddr;
@@ -37,11 +37,7 @@ const START_TIMEOUT: Duration = Duration::from_secs(120);
 pub struct RayActorExecutor {
     client: RayJobsClient,
     shipment: Shipment,
-    plugin: Option<String>,
-    resources: Resources,
-    bind: SocketAddr,
-    sinks: Vec<Arc<dyn EventSink>>,
-    env: Vec<(String, String)>,
+    options: RunOptions,
     worker: Mutex<Option<Resident>>,
 }
 
@@ -53,61 +49,37 @@ struct Resident {
 }
 
 impl RayActorExecutor {
-    /// An executor for the Ray dashboard at `address`, running the plugin binary `binary`.
+    /// An executor for the Ray dashboard at `address`, running the plugin binary `binary`, with
+    /// the default settings otherwise.
     pub fn new(address: &str, binary: impl Into<PathBuf>) -> Result<Self, RunError> {
-        Ok(RayActorExecutor {
-            client: RayJobsClient::new(address)?,
-            shipment: Shipment::new(binary.into(), None),
-            plugin: None,
-            resources: Resources::default(),
-            bind: SocketAddr::from(([127, 0, 0, 1], 0)),
-            sinks: Vec::new(),
-            env: Vec::new(),
-            worker: Mutex::new(None),
-        })
+        RayActorExecutor::from_options(RunOptions::default().ray_address(address).binary(binary))
     }
 
-    /// Ships the plugin directory's files with the binary.
-    pub fn with_plugin_dir(mut self, dir: impl Into<PathBuf>) -> Self {
-        self.shipment = Shipment::new(self.shipment.binary().to_path_buf(), Some(dir.into()));
-        self
+    /// The executor `options` describe: the worker is started with their Ray address and
+    /// token, plugin binary, directory and code, environment variables, resources and bind
+    /// address; each run is tagged with their job id and grace, its events go to their sinks
+    /// too, and their token cancels it.
+    ///
+    /// # Errors
+    /// [`RunError::ModeUnavailable`] without a Ray address, [`RunError::Infrastructure`]
+    /// without a plugin binary, [`RunError::Usage`] for an address that is not one.
+    pub fn from_options(options: RunOptions) -> Result<Self, RunError> {
+        let mut client = RayJobsClient::new(&options.ray_dashboard(ExecutionMode::Task)?)?;
+        if let Some(token) = &options.ray_token {
+            client = client.with_token(token);
+        }
+        let shipment = Shipment::new(options.plugin_binary()?, options.shipped_dir());
+        Ok(RayActorExecutor { client, shipment, options, worker: Mutex::new(None) })
     }
 
-    /// The plugin code shown in job ids and metadata (default: the binary's file name).
-    pub fn with_plugin_code(mut self, code: impl Into<String>) -> Self {
-        self.plugin = Some(code.into());
-        self
+    /// Its settings.
+    pub fn options(&self) -> &RunOptions {
+        &self.options
     }
 
-    /// Authenticates to a cluster that runs Ray's token auth.
-    pub fn with_token(mut self, token: impl Into<String>) -> Self {
-        self.client = self.client.with_token(token);
-        self
-    }
-
-    /// What the worker holds while it lives (its CPUs, GPUs, memory, custom resources).
-    pub fn with_resources(mut self, resources: Resources) -> Self {
-        self.resources = resources;
-        self
-    }
-
-    /// The address the worker listens on, on its node (default `127.0.0.1:0`: a free port on
-    /// loopback, for a client on the same node).
-    pub fn with_bind(mut self, bind: SocketAddr) -> Self {
-        self.bind = bind;
-        self
-    }
-
-    /// Sets an environment variable of the worker (and so of every run it serves).
-    pub fn with_env_var(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
-        self.env.push((key.into(), value.into()));
-        self
-    }
-
-    /// Sends every run's events to `sink` too.
-    pub fn with_sink(mut self, sink: Arc<dyn EventSink>) -> Self {
-        self.sinks.push(sink);
-        self
+    /// The tags of run `run_id`: it, and the settings' job id and grace.
+    fn tags(&self, run_id: RunId) -> RunTags {
+        RunTags::from(run_id).with_job_id(self.options.job_id.clone()).with_grace(self.options.grace)
     }
 
     /// The worker's Ray job, once started.
@@ -132,12 +104,12 @@ impl RayActorExecutor {
     async fn launch(&self) -> Result<Resident, RunError> {
         let package = self.shipment.package_for(&self.client).await?;
         package.ensure_uploaded(&self.client).await?;
-        let plugin = self.plugin.clone().unwrap_or_else(|| {
+        let plugin = self.options.plugin_code.clone().unwrap_or_else(|| {
             self.shipment.binary().file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
         });
         let token = RunId::random().to_string() + RunId::random().as_str();
         let id = submission_id(&plugin, "worker", RunId::random().as_str());
-        let bind = self.bind.to_string();
+        let bind = self.options.worker_bind.unwrap_or(SocketAddr::from(([127, 0, 0, 1], 0))).to_string();
         let mut job = package
             .job(&["worker", "--bind", bind.as_str()])
             .with_submission_id(id.clone())
@@ -145,10 +117,10 @@ impl RayActorExecutor {
             .with_metadata("synapse.plugin", plugin)
             .with_metadata("synapse.role", "worker")
             .with_env(super::job::STOP_WAIT_VAR, super::job::stop_wait_secs(crate::context::CANCEL_GRACE));
-        for (key, value) in &self.env {
+        for (key, value) in &self.options.env_vars {
             job = job.with_env(key.clone(), value.clone());
         }
-        job = job.with_resources(&self.resources);
+        job = job.with_resources(&self.options.resources);
         let id = self.client.submit(&job).await?;
         let announcement = self.await_announcement(&id).await?;
         let client = WorkerClient::new(announcement.addr, token);
@@ -201,7 +173,7 @@ impl RayActorExecutor {
 
     /// Runs `action` on the worker (starting it first if needed).
     pub async fn execute(&self, action: &str, params: Value) -> Result<Value, RunError> {
-        self.execute_as(action, params, RunId::random(), Vec::new(), None).await
+        self.execute_as(action, params, self.tags(RunId::random()), Vec::new(), self.options.cancel.clone()).await
     }
 
     /// [`execute`](Self::execute) under the given run id (and job id, with [`RunTags`]), with
@@ -214,7 +186,7 @@ impl RayActorExecutor {
         sinks: Vec<Arc<dyn EventSink>>,
         cancel: Option<CancellationToken>,
     ) -> Result<Value, RunError> {
-        let sinks: Vec<Arc<dyn EventSink>> = self.sinks.iter().cloned().chain(sinks).collect();
+        let sinks: Vec<Arc<dyn EventSink>> = self.options.sinks.iter().cloned().chain(sinks).collect();
         let mut worker = self.worker.lock().await;
         if worker.is_none() {
             *worker = Some(self.launch().await?);
@@ -285,7 +257,9 @@ impl Executor for RayActorExecutor {
     fn run(&self, request: RunRequest) -> BoxFuture<'_, Result<Value, RunError>> {
         Box::pin(async move {
             let RunRequest { action, params, run_id, sinks, cancel, .. } = request;
-            self.execute_as(&action, params, run_id, sinks, Some(cancel)).await
+            // The executor's own token cancels its runs too.
+            let (cancel, _watch) = crate::executor::contract::linked(self.options.cancel.as_ref(), cancel);
+            self.execute_as(&action, params, self.tags(run_id), sinks, Some(cancel)).await
         })
     }
 }

@@ -8,7 +8,7 @@
 //! away cancels its run.
 
 use crate::events::{Event, EventSink, RunId};
-use crate::executor::{LocalExecutor, RunError};
+use crate::executor::{LocalExecutor, RunError, RunOptions};
 use crate::registry::registry;
 use axum::body::Body;
 use axum::extract::{Json, State};
@@ -188,12 +188,15 @@ async fn run(State(state): State<Arc<WorkerState>>, headers: HeaderMap, body: ax
             .and_then(|registry| crate::executor::lookup(registry, &request.action).map(|d| (registry, d)));
         match resolved {
             Ok((registry, descriptor)) => {
-                let mut executor =
-                    LocalExecutor::new().with_sink(sink).with_cancellation(cancel.clone()).with_action_thread(true);
-                if let Some(grace) = request.grace_ms {
-                    executor = executor.with_grace(std::time::Duration::from_millis(grace));
-                }
-                executor.job_id = request.job_id;
+                let options = RunOptions {
+                    job_id: request.job_id,
+                    sinks: vec![sink],
+                    cancel: Some(cancel.clone()),
+                    action_thread: true,
+                    grace: request.grace_ms.map(std::time::Duration::from_millis),
+                    ..RunOptions::default()
+                };
+                let executor = LocalExecutor::from_options(options);
                 // The executor sends the terminal event itself.
                 let plugin = registry.plugin_code_of(descriptor);
                 let outcome =
