@@ -1,7 +1,11 @@
 //! `plugin pipeline list|run|resume|status|runs`: pipelines and their recorded runs.
 
 #[cfg(feature = "store")]
-use super::commands::{FAILED, Interrupts, ParamsInputError, ParamsSource, fail, read_params, runtime};
+use super::commands::interrupts::Interrupts;
+#[cfg(feature = "store")]
+use super::commands::params_input::{ParamsInputError, ParamsSource, read_params};
+#[cfg(feature = "store")]
+use super::commands::{FAILED, fail, runtime};
 use super::commands::{OK, load_registry};
 #[cfg(feature = "store")]
 use crate::context::PluginEnvironment;
