@@ -61,7 +61,8 @@
 //! Files: `builder.rs` ([`PackageBuilder`]: what goes in, the cache, the zip), `plugin_package.rs`
 //! ([`PluginPackage`]: a built package, its upload and its job), `error.rs`, `walk.rs` (the
 //! plugin directory minus what is ignored), `strip.rs` (the binary without its debug info),
-//! `archive.rs` (deterministic zip entries), `cache.rs` (packages found again by `stat`).
+//! `archive.rs` (deterministic zip entries), `cache/` (packages found again by `stat`; where the
+//! cache is, its bounds); the tests are in `tests/`, a file per concern.
 
 mod archive;
 mod builder;

@@ -35,71 +35,34 @@
 //! [`MAX_CACHE_ENTRIES`] or [`MAX_CACHE_BYTES`] of zips are dropped with their zips (the newest
 //! is always kept); zips no manifest ever named and temporary files go once older than ten
 //! minutes (a concurrent build may be about to name them).
+//!
+//! Files: this one holds the cache's keys, its manifests, and finding and storing a package;
+//! `dir.rs` where the cache is, `prune.rs` its bounds.
+
+mod dir;
+mod prune;
+
+pub use dir::{CACHE_ENV, default_cache_dir};
+pub use prune::{MAX_CACHE_BYTES, MAX_CACHE_ENTRIES};
 
 use super::PackageEntry;
 use super::PluginPackage;
 use super::archive::{self, Written};
 use super::walk::{Content, Source, Stamp};
 use serde::{Deserialize, Serialize};
-use std::collections::HashSet;
-use std::ffi::OsString;
 use std::fs::File;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 use tempfile::TempPath;
 
-/// The environment variable that places the package cache: a directory, or `off` (or empty) for
-/// no cache.
-pub const CACHE_ENV: &str = "SYNAPSE_PACKAGE_CACHE";
-
-/// The most slots (plugin binaries with their directory and settings) the cache keeps.
-pub const MAX_CACHE_ENTRIES: usize = 32;
-
-/// The most bytes of packages the cache keeps (the newest package is kept whatever its size).
-pub const MAX_CACHE_BYTES: u64 = 1024 * 1024 * 1024;
-
 /// A package built from a file that changed less than this before the build is not cached:
 /// file times tick every 1–10 ms on Linux (one jiffy), so within that time a second change can
 /// leave the same stamp.
 pub const RACY_WINDOW: Duration = Duration::from_millis(50);
 
-/// Unnamed zips and temporary files younger than this are left alone by a prune.
-const ORPHAN_GRACE: Duration = Duration::from_secs(10 * 60);
-
 /// The package format: bump it when the same inputs would give other bytes.
 const FORMAT: u32 = 2;
-
-/// Where packages are cached unless the builder says otherwise: `$SYNAPSE_PACKAGE_CACHE` when
-/// set (`off` or empty: nowhere), else `$XDG_CACHE_HOME/synapse/packages`, else
-/// `$HOME/.cache/synapse/packages`; `None` (no cache) when none of these is set.
-///
-/// ```
-/// use synapse::executor::ray::package::default_cache_dir;
-///
-/// match default_cache_dir() {
-///     Some(dir) => println!("plugin packages are cached in {}", dir.display()),
-///     None => println!("plugin packages are not cached"),
-/// }
-/// ```
-pub fn default_cache_dir() -> Option<PathBuf> {
-    cache_dir_in(|name| std::env::var_os(name))
-}
-
-/// [`default_cache_dir`] in the environment `var`.
-fn cache_dir_in(var: impl Fn(&str) -> Option<OsString>) -> Option<PathBuf> {
-    match var(CACHE_ENV) {
-        Some(value) if value.is_empty() || value == "off" => None,
-        Some(value) => Some(PathBuf::from(value)),
-        None => {
-            let base = var("XDG_CACHE_HOME")
-                .map(PathBuf::from)
-                .filter(|path| path.is_absolute())
-                .or_else(|| var("HOME").filter(|home| !home.is_empty()).map(|home| Path::new(&home).join(".cache")))?;
-            Some(base.join("synapse").join("packages"))
-        }
-    }
-}
 
 /// What a package is built from besides its files; every field decides its bytes.
 #[derive(Serialize)]
@@ -315,92 +278,10 @@ impl Cache {
         temp.persist(self.manifest_path(key)).map_err(|error| error.error)?;
         Ok(())
     }
-
-    /// Drops the least recently used slots beyond the bounds, and zips and temporary files
-    /// nothing names.
-    pub(super) fn prune(&self) {
-        let Ok(listing) = std::fs::read_dir(&self.dir) else { return };
-        let now = SystemTime::now();
-        let age = |modified: SystemTime| now.duration_since(modified).unwrap_or_default();
-        let mut manifests = Vec::new();
-        let mut zips = Vec::new();
-        for entry in listing.flatten() {
-            let path = entry.path();
-            let Some(name) = path.file_name().and_then(|name| name.to_str()).map(str::to_owned) else { continue };
-            let Ok(modified) = entry.metadata().and_then(|metadata| metadata.modified()) else { continue };
-            if name.ends_with(".json") {
-                match std::fs::read(&path).ok().and_then(|text| serde_json::from_slice::<Manifest>(&text).ok()) {
-                    Some(manifest) => manifests.push((modified, path, manifest)),
-                    None => remove(&path),
-                }
-            } else if name.starts_with("_ray_pkg_") && name.ends_with(".zip") {
-                zips.push((modified, path, name));
-            } else if name.starts_with(".tmp") && age(modified) > ORPHAN_GRACE {
-                remove(&path);
-            }
-        }
-        manifests.sort_by_key(|manifest| std::cmp::Reverse(manifest.0));
-        let mut named = HashSet::new();
-        let mut evicted = HashSet::new();
-        let mut bytes = 0;
-        let mut full = false;
-        for (index, (_, path, manifest)) in manifests.iter().enumerate() {
-            let zip = package_name(&manifest.hash).unwrap_or_default();
-            let added = if named.contains(&zip) { 0 } else { manifest.len };
-            full = full || (index > 0 && (index >= MAX_CACHE_ENTRIES || bytes + added > MAX_CACHE_BYTES));
-            if full {
-                remove(path);
-                evicted.insert(zip);
-            } else {
-                bytes += added;
-                named.insert(zip);
-            }
-        }
-        // An evicted slot's zip goes now; a zip no manifest ever named may be a concurrent
-        // build's, about to be named.
-        for (modified, path, name) in zips {
-            if !named.contains(&name) && (evicted.contains(&name) || age(modified) > ORPHAN_GRACE) {
-                remove(&path);
-            }
-        }
-    }
-}
-
-fn remove(path: &Path) {
-    if let Err(error) = std::fs::remove_file(path)
-        && error.kind() != io::ErrorKind::NotFound
-    {
-        tracing::debug!("plugin package cache: cannot remove `{}`: {error}", path.display());
-    }
 }
 
 /// The package name of a BLAKE3 in hex, checked (a manifest is read from disk).
 pub(super) fn package_name(hash: &str) -> Option<String> {
     let valid = hash.len() == 64 && hash.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
     valid.then(|| format!("_ray_pkg_{}.zip", &hash[..super::NAME_HASH_LEN]))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_cache_directory_comes_from_the_environment() {
-        let dir = |vars: &[(&str, &str)]| {
-            cache_dir_in(|name| vars.iter().find(|(key, _)| *key == name).map(|(_, value)| OsString::from(value)))
-        };
-        let home = ("HOME", "/home/ada");
-        assert_eq!(dir(&[home]), Some(PathBuf::from("/home/ada/.cache/synapse/packages")));
-        assert_eq!(
-            dir(&[home, ("XDG_CACHE_HOME", "/var/cache/ada")]),
-            Some(PathBuf::from("/var/cache/ada/synapse/packages"))
-        );
-        // A relative XDG_CACHE_HOME is ignored, as the XDG spec says.
-        assert_eq!(dir(&[home, ("XDG_CACHE_HOME", "cache")]), Some(PathBuf::from("/home/ada/.cache/synapse/packages")));
-        assert_eq!(dir(&[home, (CACHE_ENV, "/srv/packages")]), Some(PathBuf::from("/srv/packages")));
-        assert_eq!(dir(&[home, (CACHE_ENV, "off")]), None);
-        assert_eq!(dir(&[home, (CACHE_ENV, "")]), None);
-        assert_eq!(dir(&[]), None);
-        assert_eq!(dir(&[("HOME", "")]), None);
-    }
 }

@@ -1,21 +1,9 @@
-//! Following a job's log as it is written.
-//!
-//! Ray 2.x offers three ways to read a job's log over HTTP:
-//!
-//! - `GET /api/jobs/{id}/logs`: the whole log as one JSON string, every time;
-//! - `GET /api/v0/logs/file?node_id=…&filename=job-driver-{id}.log&lines=N`: the last N lines
-//!   (`-1`: all) as plain text, again whole;
-//! - `GET /api/v0/logs/stream?…&lines=-1&interval=…`: the file from its start, then every
-//!   append as a chunk of a never-ending chunked HTTP answer (like `tail -f`).
-//!
-//! [`LogFollower`] uses the stream, so each poll costs nothing but the new bytes. The stream
-//! does not end when the job does, so the follower also checks the job's status; once it is
-//! terminal, one read of the whole file delivers whatever the stream had not yet sent, and the
-//! follower ends. Until the job has a node (PENDING) and its log file exists, it waits. If
-//! the stream endpoint is unusable (a proxy that drops it, a node whose agent is gone), it
-//! falls back to diffing the whole log from `/api/jobs/{id}/logs`.
+//! [`LogFollower`]: a job's log as it is written, from Ray's log stream while the job runs,
+//! then from the whole log file once it is over (or from the whole log each poll when the
+//! stream is unusable). The client calls it reads through are in `mod.rs`, with how Ray serves
+//! a job's log.
 
-use super::{JobDetails, RayError, RayJobsClient};
+use crate::executor::ray::jobs_api::{JobDetails, RayError, RayJobsClient};
 use reqwest::Response;
 use std::time::Duration;
 use tokio::time::{Instant, sleep, sleep_until};
@@ -313,60 +301,6 @@ fn incomplete_tail(bytes: &[u8]) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use axum::extract::{Path, State};
-    use axum::http::StatusCode;
-    use axum::routing::get;
-    use std::sync::Arc;
-    use std::sync::atomic::{AtomicUsize, Ordering};
-
-    /// A dashboard without the log stream (a proxy that drops it): status RUNNING three times, then
-    /// SUCCEEDED; the job's log grows by one line per read.
-    async fn dashboard_without_log_stream() -> String {
-        #[derive(Default)]
-        struct Calls {
-            status: AtomicUsize,
-            logs: AtomicUsize,
-        }
-        async fn status(State(calls): State<Arc<Calls>>, Path(id): Path<String>) -> axum::Json<serde_json::Value> {
-            let n = calls.status.fetch_add(1, Ordering::SeqCst);
-            let status = if n < 3 { "RUNNING" } else { "SUCCEEDED" };
-            axum::Json(serde_json::json!({"submission_id": id, "status": status, "driver_node_id": "n1"}))
-        }
-        async fn logs(State(calls): State<Arc<Calls>>) -> axum::Json<serde_json::Value> {
-            let n = calls.logs.fetch_add(1, Ordering::SeqCst).min(2) + 1;
-            let text: String = (1..=n).map(|i| format!("line-{i}\n")).collect();
-            axum::Json(serde_json::json!({ "logs": text }))
-        }
-        async fn missing() -> (StatusCode, &'static str) {
-            (StatusCode::NOT_FOUND, "404: Not Found")
-        }
-        let app = axum::Router::new()
-            .route("/api/jobs/{id}", get(status))
-            .route("/api/jobs/{id}/logs", get(logs))
-            .route("/api/v0/logs/stream", get(missing))
-            .route("/api/v0/logs/file", get(missing))
-            .with_state(Arc::new(Calls::default()));
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let address = format!("http://{}", listener.local_addr().unwrap());
-        tokio::spawn(async move { axum::serve(listener, app).await });
-        address
-    }
-
-    #[tokio::test]
-    async fn without_the_stream_the_whole_log_is_diffed() {
-        let address = dashboard_without_log_stream().await;
-        let client = RayJobsClient::new(&address).unwrap();
-        let mut follower = client.follow_logs("j").unwrap().with_poll_interval(Duration::from_millis(50));
-        let mut chunks = Vec::new();
-        while let Some(text) = follower.next().await.unwrap() {
-            assert!(!follower.is_streaming());
-            chunks.push(text);
-        }
-        assert_eq!(chunks.concat(), "line-1\nline-2\nline-3\n");
-        assert!(chunks.len() >= 2, "{chunks:?}");
-        assert_eq!(follower.details().map(|d| d.status), Some(super::super::JobStatus::Succeeded));
-        assert_eq!(follower.next().await.unwrap(), None);
-    }
 
     #[test]
     fn split_characters_wait_for_their_rest() {
