@@ -54,17 +54,21 @@
 //! through an alias (`input_type = MyAlias` is read as `my_alias`, where the registry would say
 //! the aliased type's name).
 
+// The model is here; each way of discovering a plugin has its own module (`registry`, `config`,
+// `source`), and comparing two discoveries has `diff`.
+mod config;
+mod diff;
 mod error;
 mod manifest;
+mod registry;
 mod source;
 
 pub use error::DiscoveryError;
 
 use crate::action::{Category, RunMethod};
-use crate::config::{CONFIG_FILE, ConfigError, PluginConfig};
-use crate::registry::{PluginInfo, Registry};
+use crate::registry::PluginInfo;
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// One action of a plugin, as every discovery describes it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -133,140 +137,6 @@ impl PluginDiscovery {
         PluginDiscovery { plugin, actions, origin }
     }
 
-    /// The plugin and actions of a compiled registry; pass one plugin's view,
-    /// `registry()?.for_plugin(code)`, when the binary links several.
-    ///
-    /// ```
-    /// use synapse::prelude::*;
-    /// use synapse::discovery::PluginDiscovery;
-    ///
-    /// /// Resize images.
-    /// #[action(category = PreAnnotation)]
-    /// async fn resize(ctx: &Context) -> Result<()> {
-    ///     Ok(())
-    /// }
-    ///
-    /// let discovery = PluginDiscovery::from_registry(synapse::registry::registry().unwrap());
-    /// let resize = discovery.action("resize").unwrap();
-    /// assert_eq!(resize.description, "Resize images.");
-    /// assert_eq!(resize.category, Category::PreAnnotation);
-    /// assert_eq!(resize.method, RunMethod::Task);
-    /// assert!(resize.entrypoint.ends_with("::resize"));
-    /// ```
-    pub fn from_registry(registry: &Registry) -> PluginDiscovery {
-        let actions = registry
-            .actions()
-            .map(|action| {
-                let meta = action.meta();
-                DiscoveredAction {
-                    name: meta.name.to_owned(),
-                    description: meta.description.to_owned(),
-                    category: registry.category_of(action),
-                    method: meta.method,
-                    input_type: meta.input_type.map(|t| t.name.to_owned()),
-                    output_type: meta.output_type.map(|t| t.name.to_owned()),
-                    entrypoint: meta.entrypoint.to_owned(),
-                }
-            })
-            .collect();
-        PluginDiscovery::with_origin(registry.plugin(), actions, Origin::Registry)
-    }
-
-    /// The plugin and actions a `config.yaml` declares: `path` is the file, or the plugin
-    /// directory holding it (see [`PluginConfig::from_path`]).
-    ///
-    /// ```
-    /// use synapse::discovery::PluginDiscovery;
-    ///
-    /// let dir = tempfile::tempdir().unwrap();
-    /// std::fs::write(
-    ///     dir.path().join("config.yaml"),
-    ///     "name: Demo\ncode: demo\nversion: \"1.0.0\"\nactions:\n  train:\n    entrypoint: demo::TrainAction\n    \
-    ///      category: neural_net\n    method: job\n    params_schema: schemas/train.params.json\n",
-    /// )
-    /// .unwrap();
-    /// let discovery = PluginDiscovery::from_config(dir.path()).unwrap();
-    /// assert_eq!(discovery.action_names(), ["train"]);
-    /// assert_eq!(discovery.action("train").unwrap().entrypoint, "demo::TrainAction");
-    ///
-    /// std::fs::write(dir.path().join("config.yaml"), "name: Demo\ncode: demo\nversion: one\nactions: {}\n").unwrap();
-    /// let error = PluginDiscovery::from_config(dir.path()).unwrap_err();
-    /// assert!(error.to_string().contains("config.yaml:3:10: "), "{error}");
-    /// ```
-    pub fn from_config(path: impl AsRef<Path>) -> Result<PluginDiscovery, DiscoveryError> {
-        let path = path.as_ref();
-        let file = if path.is_dir() {
-            match [CONFIG_FILE, "synapse.yaml"].iter().map(|name| path.join(name)).find(|file| file.is_file()) {
-                Some(file) => file,
-                None => return Err(ConfigError::NotFound { dir: path.to_owned() }.into()),
-            }
-        } else {
-            path.to_owned()
-        };
-        let text = std::fs::read_to_string(&file).map_err(|source| ConfigError::Read { path: file.clone(), source })?;
-        let config = PluginConfig::from_yaml(&text, &file)?;
-        let plugin = PluginInfo {
-            name: config.name,
-            code: config.code,
-            version: config.version,
-            description: config.description,
-            category: config.category,
-        };
-        let actions = config
-            .actions
-            .into_iter()
-            .map(|(name, action)| DiscoveredAction {
-                name,
-                description: action.description,
-                category: action.category,
-                method: action.method,
-                input_type: action.input_type,
-                output_type: action.output_type,
-                entrypoint: action.entrypoint,
-            })
-            .collect();
-        Ok(PluginDiscovery::with_origin(plugin, actions, Origin::Config { path: file }))
-    }
-
-    /// The plugin and actions a crate's sources define, read without building the crate.
-    ///
-    /// `crate_dir` is the package directory (the one holding `Cargo.toml`). Its crate roots
-    /// (`src/lib.rs`, `src/main.rs`, `src/bin/*`, or the `[lib]` and `[[bin]]` paths) are read,
-    /// then every module they declare: `mod a;` in `a.rs` or `a/mod.rs` (or the file of a
-    /// `#[path = "…"]`), and inline `mod a { … }` blocks. Every `#[action]` (or
-    /// `#[synapse::action(...)]`) on a struct or fn, and the `plugin!` invocation, are resolved
-    /// exactly as the macros resolve them; the plugin's code, version and default description
-    /// come from `Cargo.toml` (workspace-inherited fields included).
-    ///
-    /// Items under `#[cfg(test)]` are skipped. A file that is not valid Rust, an attribute the
-    /// macro would reject, or a `mod` without a file is an error naming the file, line and
-    /// column; `.rs` files that no `mod` reaches are listed in [`Origin::Source`].
-    ///
-    /// ```
-    /// use synapse::discovery::PluginDiscovery;
-    ///
-    /// let dir = tempfile::tempdir().unwrap();
-    /// std::fs::create_dir_all(dir.path().join("src/tasks")).unwrap();
-    /// std::fs::write(dir.path().join("Cargo.toml"), "[package]\nname = \"my-plugin\"\nversion = \"0.3.0\"\n").unwrap();
-    /// std::fs::write(dir.path().join("src/lib.rs"), "mod tasks;\n").unwrap();
-    /// std::fs::write(dir.path().join("src/tasks.rs"), "mod export;\n").unwrap();
-    /// std::fs::write(
-    ///     dir.path().join("src/tasks/export.rs"),
-    ///     "use synapse::prelude::*;\n\n/// Export the model.\n#[synapse::action(name = \"export-onnx\", method = Job)]\n\
-    ///      pub async fn export(ctx: &Context) -> Result<()> { Ok(()) }\n",
-    /// )
-    /// .unwrap();
-    ///
-    /// let discovery = PluginDiscovery::from_source(dir.path()).unwrap();
-    /// let export = discovery.action("export-onnx").unwrap();
-    /// assert_eq!(export.entrypoint, "my_plugin::tasks::export::export");
-    /// assert_eq!(export.description, "Export the model.");
-    /// assert_eq!(discovery.plugin().code, "my-plugin");
-    /// ```
-    pub fn from_source(crate_dir: impl AsRef<Path>) -> Result<PluginDiscovery, DiscoveryError> {
-        source::discover(crate_dir.as_ref())
-    }
-
     /// The plugin: display name, code, version, description and category.
     pub fn plugin(&self) -> &PluginInfo {
         &self.plugin
@@ -296,105 +166,6 @@ impl PluginDiscovery {
     pub fn origin(&self) -> &Origin {
         &self.origin
     }
-
-    /// Every difference between `self` and `other`, one readable line each; empty when they
-    /// agree on the plugin's identity and on every field of every action.
-    ///
-    /// ```
-    /// use synapse::discovery::PluginDiscovery;
-    ///
-    /// let dir = tempfile::tempdir().unwrap();
-    /// let write = |file: &str, method: &str, extra: &str| {
-    ///     let path = dir.path().join(file);
-    ///     std::fs::write(
-    ///         &path,
-    ///         format!(
-    ///             "name: Demo\ncode: demo\nversion: \"1.0.0\"\nactions:\n  train:\n    entrypoint: demo::Train\n    \
-    ///              category: custom\n    method: {method}\n    params_schema: s.json\n{extra}"
-    ///         ),
-    ///     )
-    ///     .unwrap();
-    ///     PluginDiscovery::from_config(path).unwrap()
-    /// };
-    /// let old = write("old.yaml", "job", "");
-    /// let new = write(
-    ///     "new.yaml",
-    ///     "task",
-    ///     "  test:\n    entrypoint: demo::Test\n    category: custom\n    method: job\n    params_schema: t.json\n",
-    /// );
-    /// let diff = old.diff(&new);
-    /// assert_eq!(diff.len(), 2, "{diff:#?}");
-    /// assert!(diff[0].starts_with("action `test`: only in `"), "{}", diff[0]);
-    /// assert!(diff[1].starts_with("action `train`: method is `job` in `"), "{}", diff[1]);
-    /// assert!(old.diff(&old).is_empty());
-    /// ```
-    pub fn diff(&self, other: &PluginDiscovery) -> Vec<String> {
-        let (left, right) = (self.origin.to_string(), other.origin.to_string());
-        let mut differences = Vec::new();
-        let mut compare = |what: &str, a: String, b: String| {
-            if a != b {
-                differences.push(format!("{what} is {a} in {left} but {b} in {right}"));
-            }
-        };
-        let (a, b) = (&self.plugin, &other.plugin);
-        compare("plugin name", quoted(&a.name), quoted(&b.name));
-        compare("plugin code", quoted(&a.code), quoted(&b.code));
-        compare("plugin version", quoted(&a.version), quoted(&b.version));
-        compare("plugin description", quoted(&a.description), quoted(&b.description));
-        compare("plugin category", quoted(a.category.as_str()), quoted(b.category.as_str()));
-
-        let (mut mine, mut theirs) = (self.actions.iter().peekable(), other.actions.iter().peekable());
-        loop {
-            let order = match (mine.peek(), theirs.peek()) {
-                (None, None) => break,
-                (Some(_), None) => std::cmp::Ordering::Less,
-                (None, Some(_)) => std::cmp::Ordering::Greater,
-                (Some(a), Some(b)) => a.name.cmp(&b.name),
-            };
-            match order {
-                std::cmp::Ordering::Less => {
-                    if let Some(a) = mine.next() {
-                        differences.push(format!("action `{}`: only in {left}", a.name));
-                    }
-                }
-                std::cmp::Ordering::Greater => {
-                    if let Some(b) = theirs.next() {
-                        differences.push(format!("action `{}`: only in {right}", b.name));
-                    }
-                }
-                std::cmp::Ordering::Equal => {
-                    if let (Some(a), Some(b)) = (mine.next(), theirs.next()) {
-                        let field = |what: &str| format!("action `{}`: {what}", a.name);
-                        let mut compare = |what: &str, x: String, y: String| {
-                            if x != y {
-                                differences.push(format!("{} is {x} in {left} but {y} in {right}", field(what)));
-                            }
-                        };
-                        compare("description", quoted(&a.description), quoted(&b.description));
-                        compare("category", quoted(a.category.as_str()), quoted(b.category.as_str()));
-                        compare("method", quoted(a.method.as_str()), quoted(b.method.as_str()));
-                        compare("input_type", optional(&a.input_type), optional(&b.input_type));
-                        compare("output_type", optional(&a.output_type), optional(&b.output_type));
-                        compare("entrypoint", quoted(&a.entrypoint), quoted(&b.entrypoint));
-                    }
-                }
-            }
-        }
-        differences
-    }
-
-    /// True when [`diff`](Self::diff) finds nothing.
-    pub fn agrees_with(&self, other: &PluginDiscovery) -> bool {
-        self.diff(other).is_empty()
-    }
-}
-
-fn quoted(text: &str) -> String {
-    format!("`{text}`")
-}
-
-fn optional(text: &Option<String>) -> String {
-    text.as_deref().map_or_else(|| "none".to_owned(), quoted)
 }
 
 impl fmt::Display for PluginDiscovery {
