@@ -1,12 +1,12 @@
 //! The plugin binary, run as a user runs it: exit codes, messages, the JSON-lines stream,
-//! cancellation, panics, and the config commands.
+//! panics, results, and the list, schema and config commands. Its params are tested in
+//! `cli_params.rs`, cancelling it in `cli_cancellation.rs`.
 
 use serde_json::{Value, json};
-use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use synapse::EventKind;
-use synapse_tests::{Ran, assert_well_formed, copy_dir, events, lines, run, run_in, run_with_stdin, tags};
+use synapse_tests::{assert_well_formed, copy_dir, events, lines, run, run_in, tags};
 
 const QUICKSTART: &str = env!("CARGO_BIN_EXE_quickstart-plugin");
 const FAULTY: &str = env!("CARGO_BIN_EXE_faulty-plugin");
@@ -22,99 +22,6 @@ fn process_prints_its_typed_result() {
     assert_eq!(result, json!({"status": "completed", "output_path": "/data/out.csv", "items_processed": 100}));
     assert!(ran.stderr.contains("metrics [process] items_processed=100"), "{}", ran.stderr);
     assert!(ran.stderr.contains("progress 100% (100/100)"), "{}", ran.stderr);
-}
-
-#[test]
-fn bad_params_exit_2_naming_every_path() {
-    let params = r#"{"batch_size": 0, "output_path": "o", "bogus": true}"#;
-    let ran = run(QUICKSTART, &["run", "process", "--params", params]);
-    assert_eq!(ran.code, Some(2), "{}", ran.stderr);
-    assert!(ran.stderr.contains("invalid params for action `process`: 3 problems"), "{}", ran.stderr);
-    for expected in [
-        "$.batch_size: must be at least 1 (got 0)",
-        "$.bogus: is not a known field",
-        "$.input_path: is required but missing",
-    ] {
-        assert!(ran.stderr.contains(expected), "missing {expected:?} in:\n{}", ran.stderr);
-    }
-    for internal in ["u32", "ProcessParams", "serde", "invalid type"] {
-        assert!(!ran.stderr.contains(internal), "{internal:?} leaks into:\n{}", ran.stderr);
-    }
-
-    let ran = run(QUICKSTART, &["run", "process", "--json", "--params", params]);
-    assert_eq!(ran.code, Some(2));
-    let events = events(&ran.stdout);
-    assert_well_formed(&events);
-    let Some(EventKind::Error { error }) = events.last().map(|e| &e.kind) else { panic!("no error event") };
-    let paths: Vec<&str> = error.violations.iter().map(|v| v.path.as_str()).collect();
-    assert_eq!(paths, ["$.batch_size", "$.bogus", "$.input_path"]);
-    let constraints: Vec<&str> = error.violations.iter().map(|v| v.constraint.as_str()).collect();
-    assert_eq!(constraints, ["minimum", "additionalProperties", "required"]);
-}
-
-#[test]
-fn malformed_params_exit_2() {
-    let ran = run(QUICKSTART, &["run", "process", "--params", r#"{"input_path": "#]);
-    assert_eq!(ran.code, Some(2));
-    assert!(ran.stderr.contains("$: is not valid JSON"), "{}", ran.stderr);
-}
-
-#[test]
-fn params_come_from_a_file_too() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let file = dir.path().join("params.json");
-    std::fs::write(&file, GOOD).expect("write params");
-    let arg = format!("@{}", file.display());
-    let ran = run(QUICKSTART, &["run", "process", "--params", &arg]);
-    assert_eq!(ran.code, Some(0), "{}", ran.stderr);
-
-    let ran = run(QUICKSTART, &["run", "process", "--params", "@/nonexistent/params.json"]);
-    assert_eq!(ran.code, Some(2));
-    assert!(ran.stderr.contains("cannot read params file `/nonexistent/params.json`"), "{}", ran.stderr);
-}
-
-#[test]
-fn params_text_with_a_byte_order_mark_or_whole_floats_is_read_from_every_source() {
-    let params = "\u{feff}{\"input_path\": \"/data/in.csv\", \"output_path\": \"/data/out.csv\", \"batch_size\": 32.0}";
-    let dir = tempfile::tempdir().expect("temp dir");
-    let file = dir.path().join("params.json");
-    std::fs::write(&file, params).expect("write params");
-    let arg = format!("@{}", file.display());
-    let ran = run(QUICKSTART, &["run", "process", "--params", &arg]);
-    assert_eq!(ran.code, Some(0), "from a file: {}", ran.stderr);
-
-    let ran = run_with_stdin(QUICKSTART, &["run", "process", "--params", "-"], params);
-    assert_eq!(ran.code, Some(0), "from standard input: {}", ran.stderr);
-
-    let ran: Ran = Command::new(QUICKSTART)
-        .args(["run", "process", "--params-env", "PROCESS_PARAMS"])
-        .env("PROCESS_PARAMS", params)
-        .stdin(Stdio::null())
-        .output()
-        .expect("runs")
-        .into();
-    assert_eq!(ran.code, Some(0), "from an environment variable: {}", ran.stderr);
-}
-
-#[test]
-fn params_that_give_a_key_twice_or_a_fraction_for_an_integer_are_refused_by_path() {
-    let twice = r#"{"input_path": "a", "output_path": "b", "batch_size": 0, "batch_size": 32}"#;
-    let ran = run(QUICKSTART, &["run", "process", "--params", twice]);
-    assert_eq!(ran.code, Some(2), "{}", ran.stderr);
-    assert!(ran.stderr.contains("$.batch_size: is given twice"), "{}", ran.stderr);
-
-    let ran = run(QUICKSTART, &["run", "process", "--json", "--params", twice]);
-    let events = events(&ran.stdout);
-    let Some(EventKind::Error { error }) = events.last().map(|e| &e.kind) else { panic!("no error event") };
-    assert_eq!(error.violations.iter().next().map(|v| v.constraint.as_str()), Some("duplicate"));
-
-    let fraction = r#"{"input_path": "a", "output_path": "b", "batch_size": 32.5}"#;
-    let ran = run(QUICKSTART, &["run", "process", "--params", fraction]);
-    assert_eq!(ran.code, Some(2), "{}", ran.stderr);
-    assert!(ran.stderr.contains("$.batch_size: must be an integer (got number 32.5)"), "{}", ran.stderr);
-    for internal in ["u32", "floating point", "invalid type"] {
-        assert!(!ran.stderr.contains(internal), "{internal:?} leaks into:\n{}", ran.stderr);
-    }
 }
 
 #[test]
@@ -245,44 +152,6 @@ fn a_nan_in_a_result_or_a_metric_is_named_not_lost() {
 }
 
 #[test]
-fn ctrl_c_cancels_the_run_and_exits_130() {
-    let mut child = Command::new(FAULTY)
-        .args(["run", "wait", "--json"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start the plugin");
-    let stdout = child.stdout.take().expect("piped stdout");
-    let mut reader = BufReader::new(stdout);
-    let mut seen = Vec::new();
-    loop {
-        let mut line = String::new();
-        let read = reader.read_line(&mut line).expect("read a line");
-        assert!(read > 0, "the plugin ended before it started waiting: {seen:?}");
-        let waiting = line.contains("\"event\":\"waiting\"");
-        seen.push(line);
-        if waiting {
-            break;
-        }
-    }
-    let interrupted = Command::new("kill").args(["-INT", &child.id().to_string()]).status().expect("run kill");
-    assert!(interrupted.success());
-    let mut rest = String::new();
-    std::io::Read::read_to_string(&mut reader, &mut rest).expect("read the rest");
-    let status = child.wait().expect("wait for the plugin");
-    assert_eq!(status.code(), Some(130));
-    let all: String = seen.concat() + &rest;
-    let events = events(&all);
-    assert_well_formed(&events);
-    assert!(
-        events.iter().any(|e| matches!(&e.kind, EventKind::Log { event, .. } if event == "cancellation_observed")),
-        "the action saw its token: {all}"
-    );
-    let Some(EventKind::Error { error }) = events.last().map(|e| &e.kind) else { panic!("no error event") };
-    assert_eq!(error.kind, synapse::executor::ErrorKind::Cancelled);
-}
-
-#[test]
 fn duplicate_action_names_are_reported_at_startup_naming_both() {
     let ran = run(DUPLICATE, &["list"]);
     assert_eq!(ran.code, Some(1));
@@ -393,66 +262,6 @@ fn usage_errors_exit_2() {
     assert_eq!(version.stdout.trim(), "quickstart-plugin 0.1.0");
 }
 
-/// Starts `faulty-plugin run block` with `params`, waits until it blocks, sends `signal`, and
-/// returns its exit code, everything it printed on stdout, and how long it took to end after
-/// the signal.
-fn signal_a_blocked_action(params: &str, signal: &str) -> (Option<i32>, String, std::time::Duration) {
-    signal_when_blocking(&["run", "block", "--json", "--params", params], signal)
-}
-
-/// Starts `faulty-plugin` with `args` (a `--json` run), waits for its `blocking` event, sends
-/// `signal`, and returns its exit code, its stdout, and how long it took to end after it.
-fn signal_when_blocking(args: &[&str], signal: &str) -> (Option<i32>, String, std::time::Duration) {
-    let mut child =
-        Command::new(FAULTY).args(args).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().expect("start the plugin");
-    let mut reader = BufReader::new(child.stdout.take().expect("piped stdout"));
-    let mut seen = String::new();
-    loop {
-        let mut line = String::new();
-        assert!(reader.read_line(&mut line).expect("read a line") > 0, "ended before blocking: {seen}");
-        let blocking = line.contains("\"event\":\"blocking\"");
-        seen.push_str(&line);
-        if blocking {
-            break;
-        }
-    }
-    let signalled = std::time::Instant::now();
-    let sent = Command::new("kill").args([signal, &child.id().to_string()]).status().expect("run kill");
-    assert!(sent.success());
-    std::io::Read::read_to_string(&mut reader, &mut seen).expect("read the rest");
-    let status = child.wait().expect("wait for the plugin");
-    (status.code(), seen, signalled.elapsed())
-}
-
-#[test]
-fn a_blocking_sync_action_is_cancelled_by_ctrl_c_and_sigterm() {
-    // The action blocks for a minute (sleeping, or spinning on the CPU) and never looks at its
-    // token: the run still ends cancelled, once the grace is over, with its error event.
-    let cases = [
-        (r#"{"millis": 60000}"#, "-INT"),
-        (r#"{"millis": 60000}"#, "-TERM"),
-        (r#"{"millis": 60000, "spin": true}"#, "-INT"),
-    ];
-    let outcomes: Vec<_> = std::thread::scope(|scope| {
-        let running: Vec<_> =
-            cases.iter().map(|(params, signal)| scope.spawn(|| signal_a_blocked_action(params, signal))).collect();
-        running.into_iter().map(|run| run.join().expect("the case ran")).collect()
-    });
-    for ((params, signal), (code, stdout, took)) in cases.iter().zip(outcomes) {
-        assert_eq!(code, Some(130), "{params} {signal}: {stdout}");
-        assert!(took < std::time::Duration::from_secs(30), "{params} {signal}: ended after {took:?}");
-        let events = events(&stdout);
-        assert_well_formed(&events);
-        let Some(EventKind::Error { error }) = events.last().map(|e| &e.kind) else { panic!("no error event") };
-        assert_eq!(error.kind, synapse::executor::ErrorKind::Cancelled);
-        assert!(
-            error.message.contains("action `block` was cancelled: it did not stop within 5s of being cancelled"),
-            "{}",
-            error.message
-        );
-    }
-}
-
 #[test]
 fn remote_failures_are_shown_and_emitted_naming_what_and_where() {
     let params = r#"{"input_path": "a", "output_path": "b"}"#;
@@ -476,84 +285,4 @@ fn remote_failures_are_shown_and_emitted_naming_what_and_where() {
         assert_eq!(error.kind, synapse::executor::ErrorKind::Infrastructure);
         assert_eq!(error.message, "Ray dashboard unreachable at http://127.0.0.1:9: connection refused", "{mode}");
     }
-}
-
-#[test]
-fn a_workflow_whose_step_blocks_past_the_grace_still_rolls_back_in_every_local_mode() {
-    for mode in ["local", "process"] {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let params = json!({"dir": dir.path(), "block_ms": 2000}).to_string();
-        let args =
-            ["run", "block_in_workflow", "--json", "--mode", mode, "--cancel-grace", "300ms", "--params", &params];
-        let (code, stdout, _) = signal_when_blocking(&args, "-TERM");
-        assert_eq!(code, Some(130), "{mode}: {stdout}");
-        let events = events(&stdout);
-        assert_well_formed(&events);
-        let waited = events.iter().any(|e| {
-            matches!(&e.kind, EventKind::LogLine { message, .. } if message.contains("waiting for it so that it can roll back"))
-        });
-        assert!(waited, "{mode}: the run said it waits for its workflow: {stdout}");
-        let Some(EventKind::Error { error }) = events.last().map(|e| &e.kind) else { panic!("{mode}: no error") };
-        assert_eq!(error.kind, synapse::executor::ErrorKind::Cancelled, "{mode}: {}", error.message);
-        let rolled_back: Vec<(&str, bool)> =
-            error.rollbacks.iter().map(|r| (r.step.as_str(), r.error.is_none())).collect();
-        assert_eq!(rolled_back, [("block_thread", true), ("mark", true)], "{mode}: {}", error.message);
-        assert!(!dir.path().join("mark.txt").exists(), "{mode}: the workflow rolled back");
-    }
-}
-
-#[test]
-fn a_blocking_sync_action_in_a_child_process_is_cancelled_not_lost() {
-    let args =
-        ["run", "block", "--json", "--mode", "process", "--cancel-grace", "300ms", "--params", r#"{"millis": 60000}"#];
-    let (code, stdout, took) = signal_when_blocking(&args, "-INT");
-    assert_eq!(code, Some(130), "{stdout}");
-    assert!(took < std::time::Duration::from_secs(30), "ended after {took:?}");
-    let events = events(&stdout);
-    let Some(EventKind::Error { error }) = events.last().map(|e| &e.kind) else { panic!("no error event") };
-    assert_eq!(error.kind, synapse::executor::ErrorKind::Cancelled, "{}", error.message);
-    assert!(error.message.contains("did not stop within 300ms"), "{}", error.message);
-}
-
-#[test]
-fn a_second_interrupt_exits_at_once_and_still_ends_the_stream() {
-    let mut child = Command::new(FAULTY)
-        .args(["run", "block", "--json", "--params", r#"{"millis": 60000}"#])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start the plugin");
-    let mut reader = BufReader::new(child.stdout.take().expect("piped stdout"));
-    let mut seen = String::new();
-    while !seen.contains("\"event\":\"blocking\"") {
-        let mut line = String::new();
-        assert!(reader.read_line(&mut line).expect("read a line") > 0, "ended before blocking: {seen}");
-        seen.push_str(&line);
-    }
-    for _ in 0..2 {
-        let sent = Command::new("kill").args(["-INT", &child.id().to_string()]).status().expect("run kill");
-        assert!(sent.success());
-        std::thread::sleep(std::time::Duration::from_millis(200));
-    }
-    std::io::Read::read_to_string(&mut reader, &mut seen).expect("read the rest");
-    assert_eq!(child.wait().expect("wait").code(), Some(130));
-    let events = events(&seen);
-    assert_well_formed(&events);
-    let Some(EventKind::Error { error }) = events.last().map(|e| &e.kind) else { panic!("no error event: {seen}") };
-    assert_eq!(error.kind, synapse::executor::ErrorKind::Cancelled);
-    assert!(error.message.contains("interrupted twice and exited at once"), "{}", error.message);
-}
-
-#[test]
-fn a_default_that_breaks_its_own_schema_is_refused_naming_the_field() {
-    let ran = run(FAULTY, &["run", "bad_default"]);
-    assert_eq!(ran.code, Some(1), "{}", ran.stderr);
-    assert!(ran.stderr.contains("the params of action `bad_default` (`BadDefaultParams`, "), "{}", ran.stderr);
-    assert!(
-        ran.stderr.contains("$.epochs: its default 500 breaks its own schema: it must be at most 100 (got 500)"),
-        "{}",
-        ran.stderr
-    );
-    let config = run(FAULTY, &["config"]);
-    assert_eq!(config.code, Some(1), "config refuses to publish it: {}", config.stderr);
 }

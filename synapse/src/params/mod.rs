@@ -26,15 +26,16 @@
 //! assert_eq!(ok.batch_size, 32);
 //! ```
 
+mod json_path;
 mod schema;
 mod text;
 mod violation;
 mod whole_numbers;
 
+pub(crate) use json_path::join_property;
 pub(crate) use schema::deserialize;
 pub use schema::{HasSchema, SchemaCell, schema_of};
 pub use text::from_text;
-pub(crate) use violation::join_property;
 pub use violation::{ParamsError, Violation, Violations};
 
 use serde::Serialize;

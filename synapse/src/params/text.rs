@@ -1,7 +1,8 @@
 //! Params as text: what a file, standard input, an environment variable or the command line
 //! gives, turned into the JSON value that is validated.
 
-use super::violation::{Violation, Violations, join_property};
+use super::json_path::join_property;
+use super::violation::{Violation, Violations};
 use serde::de::{DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 use std::collections::HashMap;

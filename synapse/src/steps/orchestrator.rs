@@ -1,19 +1,24 @@
 //! Runs steps in order, reports weighted progress, and rolls back on failure.
+//!
+//! This module holds the orchestrator's run and what it reports. One attempt of a step (its
+//! error, panic, timeout or cancellation) is in [`attempt`](mod@attempt); what follows a failure
+//! (waiting for background work, the rollbacks, the error) is in [`rollback`](mod@rollback).
+
+mod attempt;
+mod rollback;
 
 use super::erased::StepHandle;
-use super::error::{FailureKind, StepTimedOut, WorkflowError};
+use super::error::{FailureKind, WorkflowError};
 use super::plan::{Plan, PlanEntry};
 use super::{StepCx, StepSpec};
 use crate::context::Context;
 use crate::error::panic;
-use crate::error::{Cancelled, Error};
-use crate::events::RollbackOutcome;
 use crate::events::{EventKind, PlannedStep};
 use crate::events::{OVERALL_UNITS, OverallProgress};
-use futures_util::FutureExt;
+use attempt::{Attempt, attempt};
 use futures_util::future::BoxFuture;
+use rollback::{Failing, Run, fence, rollback};
 use std::any::Any;
-use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -241,211 +246,10 @@ impl<'h, C: Send + 'static> Orchestrator<'h, C> {
     }
 }
 
-/// The failing step: what its last attempt recorded (none when a failed undo of an earlier
-/// attempt ended the retries), how long it ran, and the undos of its retried attempts.
-struct Failing {
-    undo: Option<Box<dyn Any + Send + Sync>>,
-    elapsed: Duration,
-    rolled_back: Vec<RollbackOutcome>,
-}
-
-/// Waits until the background work the run started with [`Context::spawn_blocking`] (or
-/// [`Context::spawn`]) has ended, so a rollback never races a write it is meant to undo.
-async fn fence(ctx: &Context, step: &str) {
-    let running = ctx.control().running_tasks();
-    if running > 0 {
-        ctx.emitter().emit_in_step(
-            Some(step),
-            EventKind::log_line(
-                crate::events::LogLevel::Debug,
-                format!("waiting for {running} background task(s) of the run to end before rolling back"),
-            ),
-        );
-    }
-    ctx.control().tasks_finished().await;
-}
-
-/// The steps and plan of one run (what failure handling needs; shareable across awaits).
-struct Run<'r, C> {
-    steps: &'r [StepHandle<C>],
-    plan: &'r Plan,
-}
-
-impl<C: Send + 'static> Run<'_, C> {
-    /// Rolls back the failing step (with what it recorded) and then the completed steps in
-    /// reverse order, and builds the error.
-    #[allow(clippy::too_many_arguments)]
-    async fn fail(
-        &self,
-        ctx: &Context,
-        state: &mut C,
-        overall: &Arc<OverallProgress>,
-        index: usize,
-        kind: FailureKind,
-        attempts: u32,
-        cause: Error,
-        failing: Option<Failing>,
-        done: Vec<(usize, Box<dyn Any + Send + Sync>)>,
-        mut results: Vec<StepResult>,
-    ) -> WorkflowError {
-        fence(ctx, self.steps[index].name()).await;
-        // Whether step `index` failed itself (rather than completing before the run stopped).
-        let failed_itself = failing.is_some();
-        let mut rollbacks = Vec::new();
-        let failing_undo = match failing {
-            Some(Failing { undo, elapsed, rolled_back }) => {
-                let mut result = StepResult::new(self.steps[index].name(), StepStatus::Failed, attempts, elapsed);
-                result.error = Some(format!("{cause:#}"));
-                results.push(result);
-                rollbacks.extend(rolled_back);
-                undo.map(|undo| (index, undo))
-            }
-            None => None,
-        };
-        for (step_index, undo) in failing_undo.into_iter().chain(done.into_iter().rev()) {
-            let entry = self.plan.entries[step_index];
-            let scoped = ctx.in_step(entry.name, entry.offset, entry.weight, overall.clone());
-            let mut cx = StepCx::new(&mut *state, scoped);
-            rollbacks.push(rollback(&self.steps[step_index], &mut cx, undo, ctx).await);
-            if step_index != index || !failed_itself {
-                results[step_index].status = StepStatus::RolledBack;
-            }
-        }
-        for later in &self.steps[results.len()..] {
-            results.push(StepResult::new(later.name(), StepStatus::NotRun, 0, Duration::ZERO));
-        }
-        WorkflowError {
-            step: self.steps[index].name().to_owned(),
-            index,
-            kind,
-            attempts,
-            cause,
-            rollbacks,
-            steps: results,
-        }
-    }
-}
-
 impl StepResult {
     fn new(name: &'static str, status: StepStatus, attempts: u32, elapsed: Duration) -> Self {
         StepResult { name, status, attempts, elapsed, output: None, error: None, rollback_data: None }
     }
-}
-
-/// Why one attempt did not succeed.
-enum Attempt {
-    Failed(Error),
-    Panicked(String, Option<String>),
-    TimedOut(Duration),
-    Cancelled,
-}
-
-impl Attempt {
-    fn retryable(&self) -> bool {
-        matches!(self, Attempt::Failed(error) if !error.chain().any(|e| e.is::<Cancelled>()))
-            || matches!(self, Attempt::TimedOut(_))
-    }
-
-    fn kind(&self) -> FailureKind {
-        match self {
-            Attempt::Failed(error) if error.chain().any(|e| e.is::<Cancelled>()) => FailureKind::Cancelled,
-            Attempt::Failed(_) => FailureKind::Failed,
-            Attempt::Panicked(..) => FailureKind::Panicked,
-            Attempt::TimedOut(_) => FailureKind::TimedOut,
-            Attempt::Cancelled => FailureKind::Cancelled,
-        }
-    }
-
-    fn describe(&self) -> String {
-        match self {
-            Attempt::Failed(error) => format!("{error:#}"),
-            Attempt::Panicked(message, Some(location)) => format!("panicked: {message} (at {location})"),
-            Attempt::Panicked(message, None) => format!("panicked: {message}"),
-            Attempt::TimedOut(limit) => StepTimedOut(*limit).to_string(),
-            Attempt::Cancelled => Cancelled.to_string(),
-        }
-    }
-
-    fn into_error(self) -> Error {
-        match self {
-            Attempt::Failed(error) => error,
-            Attempt::Panicked(message, location) => match location {
-                Some(location) => anyhow::anyhow!("{message} (at {location})"),
-                None => anyhow::anyhow!("{message}"),
-            },
-            Attempt::TimedOut(limit) => StepTimedOut(limit).into(),
-            Attempt::Cancelled => Cancelled.into(),
-        }
-    }
-}
-
-/// One attempt of `step`: its error, panic, timeout or cancellation, whichever comes first.
-async fn attempt<C: Send + 'static>(
-    step: &StepHandle<C>,
-    cx: &mut StepCx<'_, C>,
-    undo: &mut Box<dyn Any + Send + Sync>,
-    ctx: &Context,
-) -> Result<(), Attempt> {
-    let timeout = step.spec().timeout;
-    let started = timeout.map(|_| Instant::now());
-    let run = AssertUnwindSafe(in_step_span(step.name(), step.execute(cx, undo))).catch_unwind();
-    let limited = async {
-        match timeout {
-            Some(limit) => tokio::time::timeout(limit, run).await.map_err(|_| Attempt::TimedOut(limit)),
-            None => Ok(run.await),
-        }
-    };
-    let outcome = tokio::select! {
-        biased;
-        outcome = limited => outcome?,
-        () = ctx.cancellation_token().cancelled() => return Err(Attempt::Cancelled),
-    };
-    // A body that blocks its thread keeps the timer from firing; if it succeeds past its
-    // limit, it timed out all the same (a failure keeps its own cause).
-    if let (Some(limit), Some(started), Ok(Ok(()))) = (timeout, started, &outcome)
-        && started.elapsed() > limit
-    {
-        return Err(Attempt::TimedOut(limit));
-    }
-    match outcome {
-        Ok(Ok(())) => Ok(()),
-        Ok(Err(error)) => Err(Attempt::Failed(error)),
-        Err(payload) => Err(Attempt::Panicked(panic::message(payload.as_ref()), panic::take_location())),
-    }
-}
-
-/// Rolls one step back; never fails the caller (a failing rollback is an outcome).
-async fn rollback<C: Send + 'static>(
-    step: &StepHandle<C>,
-    cx: &mut StepCx<'_, C>,
-    undo: Box<dyn Any + Send + Sync>,
-    ctx: &Context,
-) -> RollbackOutcome {
-    let name = step.name();
-    let emitter = ctx.emitter();
-    ctx.control().moved_on();
-    emitter.emit_in_step(Some(name), EventKind::RollbackStarted {});
-    let started = Instant::now();
-    let run = AssertUnwindSafe(in_step_span(name, step.rollback(cx, undo))).catch_unwind();
-    let limit = step.spec().timeout.unwrap_or(super::ROLLBACK_LIMIT);
-    let outcome = tokio::time::timeout(limit, run).await.map_err(|_| StepTimedOut(limit).to_string());
-    let outcome = match outcome {
-        Ok(_) if started.elapsed() > limit => Err(StepTimedOut(limit).to_string()),
-        other => other,
-    };
-    let error = match outcome {
-        Ok(Ok(Ok(()))) => None,
-        Ok(Ok(Err(error))) => Some(format!("{error:#}")),
-        Ok(Err(payload)) => Some(format!("panicked: {}", panic::message(payload.as_ref()))),
-        Err(timed_out) => Some(timed_out),
-    };
-    match &error {
-        None => {
-            emitter.emit_in_step(Some(name), EventKind::RollbackCompleted { elapsed_ms: millis(started.elapsed()) })
-        }
-        Some(error) => emitter.emit_in_step(Some(name), EventKind::RollbackFailed { error: error.clone() }),
-    }
-    RollbackOutcome { step: name.to_owned(), error, attempt: None }
 }
 
 /// `body` in the span of step `name` when Rust logs are captured (so what it logs is tagged with
