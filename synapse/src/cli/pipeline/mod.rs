@@ -1,4 +1,15 @@
-//! `plugin pipeline list|run|resume|status|runs`: pipelines and their recorded runs.
+//! `plugin pipeline list|run|resume|status|runs`: pipelines and their recorded runs. A local
+//! run is driven here; a run on Ray is in `on_ray`, the store's records in `records`.
+
+#[cfg(feature = "store")]
+mod on_ray;
+#[cfg(feature = "store")]
+mod records;
+
+#[cfg(feature = "store")]
+use on_ray::{Submit, on_ray};
+#[cfg(feature = "store")]
+use records::{runs, status};
 
 #[cfg(feature = "store")]
 use super::commands::interrupts::Interrupts;
@@ -18,7 +29,7 @@ use crate::executor::{RunError, RunOptions};
 #[cfg(feature = "store")]
 use crate::params::ParamsError;
 #[cfg(feature = "store")]
-use crate::pipeline::store::{RunStore, StoreError};
+use crate::pipeline::store::RunStore;
 #[cfg(feature = "store")]
 use crate::pipeline::{PipelineError, PipelineOutcome, PipelineRunner};
 use clap::{Args, Subcommand};
@@ -275,149 +286,6 @@ fn without_store(command: &PipelineCommand) -> u8 {
         return super::without(&["store", "ray"], "to use `pipeline run|resume --mode job`");
     }
     super::without(&["store"], "to run pipelines and read their recorded runs (`pipeline run|resume|status|runs`)")
-}
-
-/// `pipeline status`.
-#[cfg(feature = "store")]
-fn status(store: &RunStore, run_id: String, events: bool) -> u8 {
-    match store.run(&run_id) {
-        Ok(Some(record)) => {
-            let mut value = serde_json::to_value(&record).unwrap_or_default();
-            if events {
-                value["events"] = serde_json::to_value(store.events(&run_id).unwrap_or_default()).unwrap_or_default();
-            }
-            println!("{}", serde_json::to_string_pretty(&value).unwrap_or_default());
-            OK
-        }
-        Ok(None) => {
-            eprintln!("error: {}", StoreError::UnknownRun { run_id, store: store.path().map(Into::into) });
-            FAILED
-        }
-        Err(error) => {
-            eprintln!("error: {error}");
-            FAILED
-        }
-    }
-}
-
-/// `pipeline runs`.
-#[cfg(feature = "store")]
-fn runs(store: &RunStore, pipeline: Option<&str>, limit: usize, json: bool) -> u8 {
-    match store.runs(pipeline, limit) {
-        Ok(runs) if json => {
-            println!("{}", serde_json::to_string_pretty(&runs).unwrap_or_default());
-            OK
-        }
-        Ok(runs) => {
-            for run in runs {
-                let when = humantime::format_rfc3339_seconds(run.created_at);
-                println!(
-                    "{:<10} {:<20} {}/{} actions  {when}  {}",
-                    run.status.as_str(),
-                    run.pipeline,
-                    run.completed_actions,
-                    run.total_actions,
-                    run.run_id
-                );
-            }
-            OK
-        }
-        Err(error) => {
-            eprintln!("error: {error}");
-            FAILED
-        }
-    }
-}
-
-/// What to submit to Ray.
-#[cfg(feature = "store")]
-#[cfg_attr(not(feature = "ray"), allow(dead_code))]
-enum Submit {
-    Run { pipeline: &'static str, params: serde_json::Value, run_id: RunId, env_vars: Vec<(String, String)> },
-    Resume { run_id: String, take_over: bool },
-}
-
-/// Runs or resumes a pipeline as one Ray job: without the `ray` feature, says it cannot.
-#[cfg(all(feature = "store", not(feature = "ray")))]
-fn on_ray(_: &OutputArgs, _: Option<&std::path::Path>, _: Submit, guard: &Arc<TerminalGuard>) -> u8 {
-    fail(guard, RunError::pipeline_job_without_ray())
-}
-
-/// Runs or resumes a pipeline as one Ray job, following its events until it ends.
-#[cfg(all(feature = "store", feature = "ray"))]
-fn on_ray(output: &OutputArgs, store: Option<&std::path::Path>, submit: Submit, guard: &Arc<TerminalGuard>) -> u8 {
-    use crate::pipeline::RayPipelineExecutor;
-    let Some(address) = output.ray_address.as_deref() else {
-        return fail(
-            guard,
-            RunError::ModeUnavailable {
-                mode: crate::executor::ExecutionMode::Job,
-                reason: "no Ray cluster given: pass `--ray-address URL` or set SYNAPSE_RAY_ADDRESS".to_owned(),
-            },
-        );
-    };
-    let binary = match std::env::current_exe() {
-        Ok(binary) => binary,
-        Err(error) => {
-            return fail(guard, RunError::Infrastructure(format!("cannot locate the running plugin binary: {error}")));
-        }
-    };
-    // Every setting of the run, from the command line.
-    let cancel = CancellationToken::new();
-    let mut options = RunOptions {
-        ray_address: Some(address.to_owned()),
-        binary: Some(binary),
-        plugin_dir: output.plugin_dir.clone(),
-        plugin_code: crate::registry::registry().ok().map(|registry| registry.plugin().code.to_owned()),
-        resources: output.resources.resources(),
-        sinks: vec![guard.sink()],
-        cancel: Some(cancel.clone()),
-        ..RunOptions::default()
-    };
-    if let Submit::Run { env_vars, .. } = &submit {
-        options.env_vars.clone_from(env_vars);
-    }
-    let mut executor = match RayPipelineExecutor::from_options(options) {
-        Ok(executor) => executor,
-        Err(error) => return fail(guard, error),
-    };
-    if let Some(store) = store {
-        match std::path::absolute(store) {
-            Ok(store) => executor = executor.with_store(store),
-            Err(error) => {
-                let message = format!("cannot resolve the run store path `{}`: {error}", store.display());
-                return fail(guard, RunError::Usage(message));
-            }
-        }
-    }
-    if let Submit::Resume { take_over: true, .. } = &submit {
-        executor = executor.with_take_over();
-    }
-    let runtime = match runtime() {
-        Ok(runtime) => runtime,
-        Err(code) => return code,
-    };
-    let outcome = runtime.block_on(async {
-        if let Ok(interrupts) = Interrupts::register() {
-            drop(tokio::spawn(interrupts.cancel_on_first_ending(cancel, Some(guard.clone()))));
-        }
-        let job = match submit {
-            Submit::Run { pipeline, params, run_id, .. } => executor.submit_as(pipeline, params, run_id).await?,
-            Submit::Resume { run_id, .. } => executor.resume_from(&run_id).await?,
-        };
-        eprintln!("Ray job `{}`, run `{}`, run store `{}`", job.id, job.run_id, executor.store().display());
-        executor.follow(&job).await
-    });
-    runtime.shutdown_background();
-    match outcome {
-        Ok(result) => {
-            if !output.json && !output.marked {
-                println!("{}", serde_json::to_string_pretty(&result).unwrap_or_default());
-            }
-            OK
-        }
-        Err(error) => fail(guard, error),
-    }
 }
 
 /// Ends the pipeline run's stream with `error` (unless it already ended: then it was shown)

@@ -1,132 +1,25 @@
 //! Running a pipeline in this process: each action in turn, its result merged into the params
 //! of the next, a checkpoint committed to the run store after each, and `resume` to continue
-//! an interrupted run where it stopped.
+//! an interrupted run where it stopped. Its errors are in `error`, the sinks a run's events
+//! feed (the overall progress, the store's event log) in `sinks`.
+
+mod error;
+mod sinks;
+
+pub use error::PipelineError;
+use sinks::{ActionProgress, PipelineProgress, StoreSink};
 
 use super::PipelineDescriptor;
 use super::claim::HeldClaim;
 use super::store::{Checkpoint, NewRun, RunStatus, RunStore, StoreError};
 use crate::action::chain::{self, Fingerprint};
-use crate::events::{Emitter, Event, EventKind, EventSink, OverallProgress, RunId};
-use crate::executor::{ErrorKind, ErrorReport, LocalExecutor, RunError, RunOptions};
-use crate::params::ParamsError;
-use crate::registry::{Registry, RegistryError, registry};
+use crate::events::{Emitter, EventKind, OverallProgress, RunId};
+use crate::executor::{LocalExecutor, RunOptions};
+use crate::registry::{Registry, registry};
 use serde_json::{Map, Value};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 use tokio_util::sync::CancellationToken;
-
-/// Why a pipeline run did not complete.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum PipelineError {
-    /// No pipeline of that name.
-    #[error("no pipeline `{name}` in this plugin; {}", if available.is_empty() { "it has none".to_owned() } else { format!("it has: {}", available.join(", ")) })]
-    UnknownPipeline {
-        /// The name asked for.
-        name: String,
-        /// The pipelines there are.
-        available: Vec<String>,
-    },
-    /// The initial params do not fit the pipeline (`action` in the error is the pipeline).
-    #[error("invalid params for pipeline `{}`: {} {}\n{}", .0.action, .0.violations.len(), if .0.violations.len() == 1 { "problem" } else { "problems" }, .0.violations)]
-    InvalidParams(ParamsError),
-    /// A typed result feeds a later action a field of another type.
-    #[error("pipeline `{pipeline}` does not chain: {}", problems.join("; "))]
-    Chain {
-        /// The pipeline.
-        pipeline: String,
-        /// What does not fit.
-        problems: Vec<String>,
-    },
-    /// An action failed (or was cancelled); the run can be resumed from it.
-    #[error("pipeline `{pipeline}` stopped at action {} `{action}` (run `{run_id}`; resume it with `pipeline resume {run_id}`): {source}", index + 1)]
-    ActionFailed {
-        /// The pipeline.
-        pipeline: String,
-        /// The run.
-        run_id: String,
-        /// The action's position, from 0.
-        index: usize,
-        /// The action.
-        action: String,
-        /// What went wrong.
-        #[source]
-        source: Box<RunError>,
-    },
-    /// The pipeline changed since the run started: its checkpoints no longer fit.
-    #[error("run `{run_id}` cannot resume: pipeline `{pipeline}` changed since it started: {}", changes.join("; "))]
-    Changed {
-        /// The run.
-        run_id: String,
-        /// The pipeline.
-        pipeline: String,
-        /// What changed.
-        changes: Vec<String>,
-    },
-    /// The run completed already.
-    #[error("run `{run_id}` of pipeline `{pipeline}` already completed; nothing to resume")]
-    AlreadyCompleted {
-        /// The run.
-        run_id: String,
-        /// The pipeline.
-        pipeline: String,
-    },
-    /// The run store failed.
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    /// The binary's registry is inconsistent.
-    #[error(transparent)]
-    Registry(#[from] RegistryError),
-}
-
-impl PipelineError {
-    /// The kind of failure, as the run's `error` event and the exit code tell it: the
-    /// action's own kind when an action failed; `usage` for a request that cannot be served
-    /// (an unknown pipeline, resuming a run that completed or whose pipeline changed);
-    /// `registry` for a pipeline that does not chain (a build problem of the plugin).
-    pub fn kind(&self) -> ErrorKind {
-        match self {
-            PipelineError::ActionFailed { source, .. } => source.kind(),
-            PipelineError::InvalidParams(_) => ErrorKind::InvalidParams,
-            PipelineError::UnknownPipeline { .. }
-            | PipelineError::Changed { .. }
-            | PipelineError::AlreadyCompleted { .. } => ErrorKind::Usage,
-            PipelineError::Chain { .. } | PipelineError::Registry(_) => ErrorKind::Registry,
-            PipelineError::Store(_) => ErrorKind::Infrastructure,
-        }
-    }
-
-    /// The plugin binary's exit code for this error (see [`ErrorKind::exit_code`]): 2 for bad
-    /// input or a request that cannot be served, 130 for a cancelled action, 1 otherwise.
-    pub fn exit_code(&self) -> u8 {
-        self.kind().exit_code()
-    }
-
-    /// As the `error` event of the pipeline run.
-    pub fn report(&self) -> ErrorReport {
-        match self {
-            // The action's own report (its step, its rollbacks), under the pipeline's headline.
-            PipelineError::ActionFailed { source, action, .. } => {
-                let mut report = source.report();
-                report.message = self.to_string().lines().next().unwrap_or_default().to_owned();
-                report.action = Some(action.clone());
-                report
-            }
-            PipelineError::InvalidParams(error) => {
-                let mut report = RunError::InvalidParams(error.clone()).report();
-                report.action = None;
-                report.message = self.to_string();
-                report
-            }
-            other => {
-                let mut report = RunError::Infrastructure(other.to_string()).report();
-                report.kind = other.kind();
-                report.causes.clear();
-                report
-            }
-        }
-    }
-}
 
 /// A completed pipeline run.
 #[derive(Debug, Clone, PartialEq)]
@@ -410,7 +303,7 @@ impl PipelineRunner {
     }
 }
 
-/// The registry an action of a pipeline runs under (its plugin's, for a binary linking several).
+/// The names of the registry's pipelines (what an unknown name's error lists).
 fn pipeline_names(registry: &Registry) -> Vec<String> {
     registry.pipelines().map(|p| p.name.to_owned()).collect()
 }
@@ -421,86 +314,4 @@ fn finish_with(emitter: &Emitter, error: PipelineError) -> PipelineError {
     emitter.emit(EventKind::Error { error: error.report() });
     emitter.finish();
     error
-}
-
-/// The pipeline's overall progress: each action an equal share, the running action's own
-/// progress inside it; never goes back.
-struct PipelineProgress {
-    overall: OverallProgress,
-    actions: usize,
-}
-
-impl PipelineProgress {
-    /// Moves the overall progress to action `index` at `fraction` of its own progress.
-    fn advance(&self, emitter: &Emitter, index: usize, fraction: f64) {
-        self.overall.advance(emitter, (index as f64 + fraction.clamp(0.0, 1.0)) / self.actions as f64);
-    }
-}
-
-/// Watches an action's main progress and moves the pipeline's overall progress with it.
-struct ActionProgress {
-    emitter: Emitter,
-    progress: Arc<PipelineProgress>,
-    index: usize,
-    run: RunId,
-}
-
-impl EventSink for ActionProgress {
-    fn emit(&self, event: &Event) {
-        if let EventKind::Progress { category: None, current, total } = &event.kind
-            && event.run == self.run
-            && *total > 0
-        {
-            self.progress.advance(&self.emitter, self.index, *current as f64 / *total as f64);
-        }
-    }
-}
-
-/// Keeps a pipeline run's events (its own and its actions') in the run store.
-/// Events are written in batches: when one ends an action or the run, and every 256 events.
-struct StoreSink {
-    store: Arc<RunStore>,
-    run_id: String,
-    pending: Mutex<Vec<Value>>,
-}
-
-impl StoreSink {
-    fn new(store: Arc<RunStore>, run_id: String) -> Self {
-        StoreSink { store, run_id, pending: Mutex::new(Vec::new()) }
-    }
-
-    fn write(&self, pending: &mut Vec<Value>) {
-        if pending.is_empty() {
-            return;
-        }
-        if let Err(error) = self.store.append_events(&self.run_id, pending) {
-            tracing::warn!("the events of pipeline run `{}` could not be stored: {error}", self.run_id);
-        }
-        pending.clear();
-    }
-}
-
-impl EventSink for StoreSink {
-    fn emit(&self, event: &Event) {
-        let mut pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Ok(value) = serde_json::to_value(event) {
-            pending.push(value);
-        }
-        let boundary = matches!(
-            event.kind,
-            EventKind::PipelineStarted { .. }
-                | EventKind::PipelineActionCompleted { .. }
-                | EventKind::PipelineActionFailed { .. }
-                | EventKind::Result { .. }
-                | EventKind::Error { .. }
-        );
-        if boundary || pending.len() >= 256 {
-            self.write(&mut pending);
-        }
-    }
-
-    fn flush(&self) {
-        let mut pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
-        self.write(&mut pending);
-    }
 }
