@@ -6,6 +6,7 @@ use serde_json::{Value, json};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use synapse::EventKind;
+use synapse::executor::ray::UNREACHABLE_HINT;
 use synapse_tests::{assert_well_formed, copy_dir, events, lines, run, run_in, tags};
 
 const QUICKSTART: &str = env!("CARGO_BIN_EXE_quickstart-plugin");
@@ -283,6 +284,8 @@ fn remote_failures_are_shown_and_emitted_naming_what_and_where() {
         assert_eq!(events.len(), 1, "{mode}: {}", ran.stdout);
         let EventKind::Error { error } = &events[0].kind else { panic!("{mode}: not an error: {}", ran.stdout) };
         assert_eq!(error.kind, synapse::executor::ErrorKind::Infrastructure);
-        assert_eq!(error.message, "Ray dashboard unreachable at http://127.0.0.1:9: connection refused", "{mode}");
+        let expected =
+            format!("Ray dashboard unreachable at http://127.0.0.1:9: connection refused ({UNREACHABLE_HINT})");
+        assert_eq!(error.message, expected, "{mode}");
     }
 }

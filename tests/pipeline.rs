@@ -325,3 +325,20 @@ fn the_cli_lists_runs_and_shows_a_run() {
     assert_eq!(bad.code, Some(2));
     assert!(bad.stderr.contains("no pipeline `stage`"), "{}", bad.stderr);
 }
+
+#[test]
+fn reading_runs_never_creates_a_run_store() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("nowhere.db");
+    let store = path.to_string_lossy().into_owned();
+    let listed = run(STAGES, &["pipeline", "runs", "--store", &store]);
+    assert_eq!(listed.code, Some(0), "{}", listed.stderr);
+    assert!(listed.stderr.contains("no runs recorded: there is no run store at"), "{}", listed.stderr);
+    let json = run(STAGES, &["pipeline", "runs", "--json", "--store", &store]);
+    assert_eq!(serde_json::from_str::<Value>(&json.stdout).expect("JSON"), json!([]));
+    let status = run(STAGES, &["pipeline", "status", "r-1", "--store", &store]);
+    assert_eq!(status.code, Some(1));
+    assert!(status.stderr.contains("no run `r-1` in the run store"), "{}", status.stderr);
+    assert!(status.stderr.contains("nowhere.db"), "{}", status.stderr);
+    assert!(!path.exists(), "reading created the store");
+}

@@ -3,7 +3,7 @@
 //! no node can satisfy.
 
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
-use synapse::executor::ray::{JobStatus, JobSubmission, RayError, RayJobsClient, submission_id};
+use synapse::executor::ray::{JobStatus, JobSubmission, RayError, RayJobsClient, UNREACHABLE_HINT, submission_id};
 use synapse_tests::require_ray;
 
 const WAIT: Duration = Duration::from_secs(120);
@@ -124,9 +124,15 @@ async fn ray_dead_dashboard_is_unreachable_at_its_address() {
     let client = client(&address);
     let error = client.submit(&JobSubmission::new("true")).await.unwrap_err();
     assert!(error.is_unreachable(), "{error:?}");
-    assert_eq!(error.to_string(), format!("Ray dashboard unreachable at {address}: connection refused"));
+    assert_eq!(
+        error.to_string(),
+        format!("Ray dashboard unreachable at {address}: connection refused ({UNREACHABLE_HINT})")
+    );
     let error = client.status("x").await.unwrap_err();
-    assert_eq!(error.to_string(), format!("Ray dashboard unreachable at {address}: connection refused"));
+    assert_eq!(
+        error.to_string(),
+        format!("Ray dashboard unreachable at {address}: connection refused ({UNREACHABLE_HINT})")
+    );
 }
 
 #[tokio::test]

@@ -7,6 +7,7 @@
 use std::path::Path;
 use std::process::{Command, Stdio};
 use synapse::EventKind;
+use synapse::executor::ray::UNREACHABLE_HINT;
 use synapse::executor::{ErrorKind, ErrorReport};
 use synapse_tests::fake_ray::{Failure, FakeDashboard};
 use synapse_tests::{Ran, events, finish, signal, start_waiting};
@@ -103,7 +104,8 @@ fn no_ray_address_is_a_usage_error_in_every_ray_mode() {
 #[test]
 fn a_dashboard_that_refuses_connections_is_named() {
     for mode in MODES {
-        let expected = "Ray dashboard unreachable at http://127.0.0.1:9: connection refused";
+        let expected =
+            &format!("Ray dashboard unreachable at http://127.0.0.1:9: connection refused ({UNREACHABLE_HINT})");
         assert_fails(mode, Some("http://127.0.0.1:9"), 1, ErrorKind::Infrastructure, expected);
     }
 }

@@ -282,6 +282,22 @@ fn parse(info: &BinaryInfo) -> Result<Cli, clap::Error> {
     if !about.is_empty() {
         command = command.about(about);
     }
+    // `--help` says which commands this build cannot serve, and what they need.
+    if cfg!(not(feature = "ray")) {
+        command = needs(command, "worker", "needs the `ray` feature");
+        command = needs(command, "jobs", "needs the `ray` feature");
+    }
+    if cfg!(not(feature = "store")) {
+        command = needs(command, "pipeline", "all but `list` need the `store` feature");
+    }
     let matches = command.try_get_matches()?;
     Cli::from_arg_matches(&matches)
+}
+
+/// `command` with its subcommand `name`'s one-line help followed by `[note]`.
+fn needs(command: clap::Command, name: &str, note: &str) -> clap::Command {
+    command.mut_subcommand(name, |sub| {
+        let about = sub.get_about().map(ToString::to_string).unwrap_or_default();
+        sub.about(format!("{about} [{note}]"))
+    })
 }

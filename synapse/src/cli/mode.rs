@@ -9,8 +9,15 @@ impl clap::ValueEnum for ExecutionMode {
         &ExecutionMode::ALL
     }
 
+    /// A mode on Ray says, in a build without the `ray` feature, that it needs it.
     fn to_possible_value(&self) -> Option<PossibleValue> {
-        Some(PossibleValue::new(self.as_str()).help(self.description()))
+        let on_ray = matches!(self, ExecutionMode::Task | ExecutionMode::Job);
+        let help = if on_ray && cfg!(not(feature = "ray")) {
+            format!("{} [needs the `ray` feature]", self.description())
+        } else {
+            self.description().to_owned()
+        };
+        Some(PossibleValue::new(self.as_str()).help(help))
     }
 }
 

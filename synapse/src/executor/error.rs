@@ -252,10 +252,14 @@ impl RunError {
 impl RunError {
     /// A run that asks Ray for `resources` but runs in `mode`, where nothing is reserved;
     /// `on_ray` names the modes that take them.
+    /// In a build without the `ray` feature, it says so too.
     pub(crate) fn resources_off_ray(resources: &super::Resources, mode: &str, on_ray: &str) -> RunError {
-        RunError::Usage(format!(
-            "the run asks Ray for {resources}, but runs in `{mode}` mode: resources are for {on_ray}"
-        ))
+        let mut message =
+            format!("the run asks Ray for {resources}, but runs in `{mode}` mode: resources are for {on_ray}");
+        if cfg!(not(feature = "ray")) {
+            message.push_str(&format!(" ({})", crate::features::missing(&["ray"], "to run on Ray")));
+        }
+        RunError::Usage(message)
     }
 
     /// Why `mode` (`task` or `job`) cannot run in a build without the `ray` feature.
@@ -333,5 +337,16 @@ mod tests {
              …, features = [\"ray\"] }` in its Cargo.toml) to use `pipeline run|resume --mode job`"
         );
         assert_eq!(error.report().kind, ErrorKind::ModeUnavailable);
+    }
+
+    #[test]
+    fn resources_off_ray_name_the_modes_that_take_them_and_a_missing_ray_feature() {
+        let resources = crate::executor::Resources::default().gpus(1.0);
+        let message = RunError::resources_off_ray(&resources, "local", "`--mode job`").to_string();
+        assert!(
+            message.starts_with("the run asks Ray for 1 GPU, but runs in `local` mode: resources are for `--mode job`"),
+            "{message}"
+        );
+        assert_eq!(message.contains("built without the `ray` feature"), cfg!(not(feature = "ray")), "{message}");
     }
 }

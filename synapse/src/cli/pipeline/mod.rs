@@ -29,7 +29,7 @@ use crate::executor::{RunError, RunOptions};
 #[cfg(feature = "store")]
 use crate::params::ParamsError;
 #[cfg(feature = "store")]
-use crate::pipeline::store::RunStore;
+use crate::pipeline::store::{RunStore, StoreError};
 #[cfg(feature = "store")]
 use crate::pipeline::{PipelineError, PipelineOutcome, PipelineRunner};
 use clap::{Args, Subcommand};
@@ -175,6 +175,12 @@ pub(super) fn command(args: PipelineArgs) -> u8 {
     // Opened only by the commands that read or write it here (a Ray job opens its own).
     #[cfg(feature = "store")]
     let open_store = || args.store.as_deref().map_or_else(RunStore::open_default, RunStore::open).map(Arc::new);
+    // The store's file, when it does not exist.
+    #[cfg(feature = "store")]
+    let missing_store = || {
+        let path = args.store.clone().unwrap_or_else(RunStore::default_path);
+        (!path.exists()).then_some(path)
+    };
     #[cfg(feature = "store")]
     let store = || {
         open_store().map_err(|error| {
@@ -257,6 +263,11 @@ pub(super) fn command(args: PipelineArgs) -> u8 {
         }
         #[cfg(feature = "store")]
         PipelineCommand::Status { run_id, events } => {
+            // Reading never creates a store.
+            if let Some(path) = missing_store() {
+                eprintln!("error: {}", StoreError::UnknownRun { run_id, store: Some(path) });
+                return FAILED;
+            }
             let store = match store() {
                 Ok(store) => store,
                 Err(code) => return code,
@@ -265,6 +276,15 @@ pub(super) fn command(args: PipelineArgs) -> u8 {
         }
         #[cfg(feature = "store")]
         PipelineCommand::Runs { pipeline, limit, json } => {
+            // Reading never creates a store: without one, nothing was recorded.
+            if let Some(path) = missing_store() {
+                if json {
+                    println!("[]");
+                } else {
+                    eprintln!("no runs recorded: there is no run store at `{}`", path.display());
+                }
+                return OK;
+            }
             let store = match store() {
                 Ok(store) => store,
                 Err(code) => return code,

@@ -114,8 +114,9 @@ pub(super) async fn drive(
 pub(crate) enum Abandoned {
     /// The action did not stop within the grace.
     #[error(
-        "it did not stop within {} of being cancelled and was abandoned (a blocking call does not see the \
-         cancellation token: check `ctx.is_cancelled()` in long loops, or run blocking work with `ctx.spawn_blocking`)",
+        "it did not stop within {} of being cancelled and was abandoned (an action stops only where it looks at \
+         its cancellation: call `ctx.check_cancelled()?` in long loops, select on \
+         `ctx.cancellation_token().cancelled()` around long awaits, and run blocking work with `ctx.spawn_blocking`)",
         humantime::format_duration(*.0)
     )]
     Action(std::time::Duration),

@@ -16,7 +16,7 @@ pub mod worker_client;
 pub use job::{RayJob, RayJobExecutor};
 pub use jobs_api::{
     JobDetails, JobStatus, JobSubmission, LogChunk, LogFollower, NodeInfo, RayError, RayJobsClient, RayVersion,
-    RuntimeEnv, Timeouts, check_feasible, submission_id, validate_submission_id,
+    RuntimeEnv, Timeouts, UNREACHABLE_HINT, check_feasible, submission_id, validate_submission_id,
 };
 pub use package::{PackageBuilder, PackageEntry, PackageError, PluginPackage};
 pub use task::RayActorExecutor;

@@ -110,5 +110,20 @@ fn main() -> ExitCode {
     refused(&["pipeline", "status", "run-1"], STORE);
     refused(&["pipeline", "runs"], STORE);
     refused(&["pipeline", "run", "one", "--mode", "job"], STORE_RAY);
+
+    // Resources are for Ray, which this build cannot reach.
+    refused(
+        &["run", "noop", "--gpus", "1"],
+        &format!("resources are for `--mode task` and `--mode job` ({RAY} to run on Ray)"),
+    );
+
+    // `--help` says what needs a feature (its lines wrapped: compared word by word).
+    let words = |outcome: Outcome| outcome.stdout.split_whitespace().collect::<Vec<_>>().join(" ");
+    let help = words(plugin(&["--help"]));
+    assert!(help.contains("what task mode starts on Ray) [needs the `ray` feature]"), "{help}");
+    assert!(help.contains("list, status, logs, wait, stop [needs the `ray` feature]"), "{help}");
+    assert!(help.contains("their recorded runs [all but `list` need the `store` feature]"), "{help}");
+    let run_help = words(plugin(&["run", "--help"]));
+    assert!(run_help.contains("over the Ray Jobs REST API [needs the `ray` feature]"), "{run_help}");
     ExitCode::SUCCESS
 }

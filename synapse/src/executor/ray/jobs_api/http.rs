@@ -126,6 +126,7 @@ pub(super) fn parse_http_date(value: &HeaderValue) -> Option<SystemTime> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::executor::ray::UNREACHABLE_HINT;
 
     #[test]
     fn http_dates_parse() {
@@ -146,7 +147,7 @@ mod tests {
         let error = client.version().await.unwrap_err();
         assert_eq!(
             error.to_string(),
-            format!("Ray dashboard unreachable at http://127.0.0.1:{port}: connection refused")
+            format!("Ray dashboard unreachable at http://127.0.0.1:{port}: connection refused ({UNREACHABLE_HINT})")
         );
         assert!(error.is_unreachable());
     }

@@ -48,7 +48,7 @@ mod submit;
 mod types;
 
 pub use delete::DELETE_SETTLE;
-pub use error::{BoxError, MAX_UPLOAD_BYTES, RayError};
+pub use error::{BoxError, MAX_UPLOAD_BYTES, RayError, UNREACHABLE_HINT};
 pub use id::{MAX_SUBMISSION_ID_LEN, submission_id, validate_submission_id};
 pub use logs::{LogChunk, LogFollower};
 pub use resources::check_feasible;

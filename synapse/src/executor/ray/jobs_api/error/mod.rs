@@ -18,6 +18,10 @@ use std::time::Duration;
 /// A boxed error kept as the cause of a [`RayError`].
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
+/// What to check when a Ray dashboard does not answer, as its error says it.
+pub const UNREACHABLE_HINT: &str = "is the cluster up? `ray status` on its head tells; the dashboard listens on port 8265 unless the head was \
+     started with another `--dashboard-port`, and on loopback only unless with `--dashboard-host 0.0.0.0`";
+
 /// Why a call to the Ray dashboard failed.
 ///
 /// Every variant says what happened in its message; the fields carry the details for callers
@@ -34,8 +38,9 @@ pub enum RayError {
         /// What is wrong with it.
         reason: String,
     },
-    /// Nothing answered at the address: the connection was refused, timed out, or broke.
-    #[error("Ray dashboard unreachable at {address}: {reason}")]
+    /// Nothing answered at the address: the connection was refused, timed out, or broke. Its
+    /// message ends with what to check ([`UNREACHABLE_HINT`]).
+    #[error("Ray dashboard unreachable at {address}: {reason} ({UNREACHABLE_HINT})")]
     Unreachable {
         /// The dashboard address.
         address: String,
