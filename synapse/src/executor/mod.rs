@@ -3,6 +3,19 @@
 //!
 //! `task` and `job` modes run on Ray, which needs the `ray` feature; without it they are
 //! [`RunError::ModeUnavailable`], saying so.
+//!
+//! | file | holds |
+//! |---|---|
+//! | `mode.rs` | [`ExecutionMode`]: where a run happens |
+//! | `options.rs` | [`RunOptions`]: the one settings struct of every mode; each executor is made from it (`from_options`) |
+//! | `contract.rs` | the [`Executor`] trait every mode implements, [`RunRequest`], [`RunHandle`]; the one place a run's terminal event is owned |
+//! | `plugin_run.rs` | [`run_plugin`], [`run_plugin_with`], `submit_plugin`: the front door, and task mode's resident workers |
+//! | `local/` | [`LocalExecutor`], and how an action's body is driven (grace, abandonment, its own thread, panics) |
+//! | `process.rs` | [`ProcessExecutor`]: the plugin binary as a child process |
+//! | `ray/` | the Ray Jobs API client, plugin packages, job mode, task mode and its worker |
+//! | `remote.rs` | reading a remote run's event stream back (marked lines, order, its outcome) |
+//! | `resources.rs` | [`Resources`]: what a run asks Ray for |
+//! | `error.rs` | [`RunError`] |
 
 pub(crate) mod contract;
 mod error;

@@ -1,42 +1,24 @@
-//! `plugin pipeline list|run|resume|status|runs`: pipelines and their recorded runs. A local
-//! run is driven here; a run on Ray is in `on_ray`, the store's records in `records`.
+//! `plugin pipeline list|run|resume|status|runs`: pipelines and their recorded runs. The command
+//! line and `list` are here; a run in this process is in `local`, a run on Ray in `on_ray`, the
+//! store's records in `records` (all three need the `store` feature).
 
+#[cfg(feature = "store")]
+mod local;
 #[cfg(feature = "store")]
 mod on_ray;
 #[cfg(feature = "store")]
 mod records;
 
 #[cfg(feature = "store")]
-use on_ray::{Submit, on_ray};
-#[cfg(feature = "store")]
-use records::{runs, status};
-
-#[cfg(feature = "store")]
-use super::commands::interrupts::Interrupts;
-#[cfg(feature = "store")]
-use super::commands::params_input::{ParamsInputError, ParamsSource, read_params};
-#[cfg(feature = "store")]
-use super::commands::{FAILED, fail, runtime};
+use super::commands::params_input::ParamsSource;
 use super::commands::{OK, load_registry};
-#[cfg(feature = "store")]
-use crate::context::PluginEnvironment;
 use crate::events::EventSink;
 use crate::events::sink::{ConsoleSink, JsonLinesSink};
 #[cfg(feature = "store")]
-use crate::events::{RunId, TerminalGuard};
-#[cfg(feature = "store")]
-use crate::executor::{RunError, RunOptions};
-#[cfg(feature = "store")]
-use crate::params::ParamsError;
-#[cfg(feature = "store")]
-use crate::pipeline::store::{RunStore, StoreError};
-#[cfg(feature = "store")]
-use crate::pipeline::{PipelineError, PipelineOutcome, PipelineRunner};
+use crate::executor::RunError;
 use clap::{Args, Subcommand};
 use std::path::PathBuf;
 use std::sync::Arc;
-#[cfg(feature = "store")]
-use tokio_util::sync::CancellationToken;
 
 #[derive(Args, Debug)]
 #[cfg_attr(not(feature = "store"), allow(dead_code))]
@@ -172,125 +154,23 @@ pub(super) fn command(args: PipelineArgs) -> u8 {
         Ok(registry) => registry,
         Err(code) => return code,
     };
-    // Opened only by the commands that read or write it here (a Ray job opens its own).
     #[cfg(feature = "store")]
-    let open_store = || args.store.as_deref().map_or_else(RunStore::open_default, RunStore::open).map(Arc::new);
-    // The store's file, when it does not exist.
-    #[cfg(feature = "store")]
-    let missing_store = || {
-        let path = args.store.clone().unwrap_or_else(RunStore::default_path);
-        (!path.exists()).then_some(path)
-    };
-    #[cfg(feature = "store")]
-    let store = || {
-        open_store().map_err(|error| {
-            eprintln!("error: {error}");
-            FAILED
-        })
-    };
+    let store = args.store.as_deref();
     match args.command {
         PipelineCommand::List { json } => list(registry, json),
         #[cfg(not(feature = "store"))]
         command => without_store(&command),
         #[cfg(feature = "store")]
         PipelineCommand::Run { pipeline, params, params_env, run_id, env_file, output } => {
-            let run_id = run_id.map(RunId::from).unwrap_or_else(RunId::random);
-            let guard = TerminalGuard::new(run_id.clone(), vec![output.sink()]);
-            let Some(descriptor) = registry.pipeline(&pipeline) else {
-                let available = registry.pipelines().map(|p| p.name.to_owned()).collect();
-                return fail_pipeline(&guard, PipelineError::UnknownPipeline { name: pipeline, available });
-            };
-            let params = match read_params(ParamsSource::of(params_env.as_deref(), &params)) {
-                Ok(params) => params,
-                Err(ParamsInputError::Unreadable(message)) => return fail(&guard, RunError::Usage(message)),
-                Err(ParamsInputError::Malformed(violations)) => {
-                    let error = ParamsError { action: descriptor.name.to_owned(), violations };
-                    return fail_pipeline(&guard, PipelineError::InvalidParams(error));
-                }
-            };
-            let file_env = match env_file.map(PluginEnvironment::from_file).transpose() {
-                Ok(file_env) => file_env,
-                Err(error) => return fail(&guard, RunError::Usage(error.to_string())),
-            };
-            if output.mode == PipelineMode::Job {
-                // Checked here: a typo must not cost a Ray job.
-                if let Err(error) = descriptor.validate_params(&params) {
-                    return fail_pipeline(&guard, PipelineError::InvalidParams(error));
-                }
-                let env_vars = file_env.map(|env| env.to_vars()).unwrap_or_default();
-                let submit = Submit::Run { pipeline: descriptor.name, params, run_id, env_vars };
-                return on_ray(&output, args.store.as_deref(), submit, &guard);
-            }
-            if let Some(error) = output.refuse_resources_here() {
-                return fail(&guard, error);
-            }
-            let store = match open_store() {
-                Ok(store) => store,
-                Err(error) => return fail_pipeline(&guard, error.into()),
-            };
-            let cancel = CancellationToken::new();
-            let mut options = RunOptions::default().sink(guard.sink()).action_thread(true).cancel(cancel.clone());
-            if let Some(file_env) = file_env {
-                options = options.env(crate::executor::LocalExecutor::new().env().merge(&file_env));
-            }
-            let runner = PipelineRunner::from_options(store, options);
-            drive(runner, cancel, &guard, output.json || output.marked, move |runner| async move {
-                runner.run_as(descriptor, params, run_id).await
-            })
+            let params = ParamsSource::of(params_env.as_deref(), &params);
+            local::run(registry, store, &pipeline, params, run_id, env_file, &output)
         }
         #[cfg(feature = "store")]
-        PipelineCommand::Resume { run_id, take_over, output } => {
-            let guard = TerminalGuard::new(RunId::from(run_id.as_str()), vec![output.sink()]);
-            if output.mode == PipelineMode::Job {
-                return on_ray(&output, args.store.as_deref(), Submit::Resume { run_id, take_over }, &guard);
-            }
-            if let Some(error) = output.refuse_resources_here() {
-                return fail(&guard, error);
-            }
-            let store = match open_store() {
-                Ok(store) => store,
-                Err(error) => return fail_pipeline(&guard, error.into()),
-            };
-            let cancel = CancellationToken::new();
-            let options = RunOptions::default().sink(guard.sink()).action_thread(true).cancel(cancel.clone());
-            let mut runner = PipelineRunner::from_options(store, options);
-            if take_over {
-                runner = runner.with_take_over();
-            }
-            drive(runner, cancel, &guard, output.json || output.marked, move |runner| async move {
-                runner.resume(&run_id).await
-            })
-        }
+        PipelineCommand::Resume { run_id, take_over, output } => local::resume(store, run_id, take_over, &output),
         #[cfg(feature = "store")]
-        PipelineCommand::Status { run_id, events } => {
-            // Reading never creates a store.
-            if let Some(path) = missing_store() {
-                eprintln!("error: {}", StoreError::UnknownRun { run_id, store: Some(path) });
-                return FAILED;
-            }
-            let store = match store() {
-                Ok(store) => store,
-                Err(code) => return code,
-            };
-            status(&store, run_id, events)
-        }
+        PipelineCommand::Status { run_id, events } => records::status(store, run_id, events),
         #[cfg(feature = "store")]
-        PipelineCommand::Runs { pipeline, limit, json } => {
-            // Reading never creates a store: without one, nothing was recorded.
-            if let Some(path) = missing_store() {
-                if json {
-                    println!("[]");
-                } else {
-                    eprintln!("no runs recorded: there is no run store at `{}`", path.display());
-                }
-                return OK;
-            }
-            let store = match store() {
-                Ok(store) => store,
-                Err(code) => return code,
-            };
-            runs(&store, pipeline.as_deref(), limit, json)
-        }
+        PipelineCommand::Runs { pipeline, limit, json } => records::runs(store, pipeline.as_deref(), limit, json),
     }
 }
 
@@ -306,53 +186,6 @@ fn without_store(command: &PipelineCommand) -> u8 {
         return super::without(&["store", "ray"], "to use `pipeline run|resume --mode job`");
     }
     super::without(&["store"], "to run pipelines and read their recorded runs (`pipeline run|resume|status|runs`)")
-}
-
-/// Ends the pipeline run's stream with `error` (unless it already ended: then it was shown)
-/// and returns its exit code.
-#[cfg(feature = "store")]
-fn fail_pipeline(guard: &TerminalGuard, error: PipelineError) -> u8 {
-    guard.fail(error.report());
-    error.exit_code()
-}
-
-/// Runs `start` on a current-thread runtime with Ctrl-C/SIGTERM firing `cancel` (the
-/// runner's token: the action in flight is cancelled, the run stays resumable), and prints the
-/// outcome.
-#[cfg(feature = "store")]
-fn drive<F, Fut>(
-    runner: PipelineRunner,
-    cancel: CancellationToken,
-    guard: &Arc<TerminalGuard>,
-    json: bool,
-    start: F,
-) -> u8
-where
-    F: FnOnce(PipelineRunner) -> Fut,
-    Fut: Future<Output = Result<PipelineOutcome, PipelineError>>,
-{
-    let runtime = match runtime() {
-        Ok(runtime) => runtime,
-        Err(code) => return code,
-    };
-    let outcome = runtime.block_on(async {
-        match Interrupts::register() {
-            Ok(interrupts) => drop(tokio::spawn(interrupts.cancel_on_first_ending(cancel, Some(guard.clone())))),
-            Err(error) => eprintln!("warning: Ctrl-C will not cancel this run gracefully: {error}"),
-        }
-        start(runner).await
-    });
-    runtime.shutdown_background();
-    match outcome {
-        Ok(outcome) => {
-            if !json {
-                println!("{}", serde_json::to_string_pretty(&outcome.result).unwrap_or_default());
-            }
-            OK
-        }
-        // The runner ends the run's stream itself; the guard covers what it could not.
-        Err(error) => fail_pipeline(guard, error),
-    }
 }
 
 fn list(registry: &crate::registry::Registry, json: bool) -> u8 {

@@ -32,6 +32,17 @@ impl Shipment {
         Shipment { binary, plugin_dir, package: OnceCell::new() }
     }
 
+    /// The shipment of the plugin binary and directory `options` give, with the client of
+    /// their Ray dashboard (and token), for a run in `mode` (what an error without an address
+    /// names).
+    pub(crate) fn with_client(options: &RunOptions, mode: ExecutionMode) -> Result<(RayJobsClient, Self), RunError> {
+        let mut client = RayJobsClient::new(&options.ray_dashboard(mode)?)?;
+        if let Some(token) = &options.ray_token {
+            client = client.with_token(token);
+        }
+        Ok((client, Shipment::new(options.plugin_binary()?, options.shipped_dir())))
+    }
+
     pub(crate) fn binary(&self) -> &std::path::Path {
         &self.binary
     }
@@ -129,11 +140,7 @@ impl RayJobExecutor {
     /// [`RunError::ModeUnavailable`] without a Ray address, [`RunError::Infrastructure`]
     /// without a plugin binary, [`RunError::Usage`] for an address that is not one.
     pub fn from_options(options: RunOptions) -> Result<Self, RunError> {
-        let mut client = RayJobsClient::new(&options.ray_dashboard(ExecutionMode::Job)?)?;
-        if let Some(token) = &options.ray_token {
-            client = client.with_token(token);
-        }
-        let shipment = Shipment::new(options.plugin_binary()?, options.shipped_dir());
+        let (client, shipment) = Shipment::with_client(&options, ExecutionMode::Job)?;
         Ok(RayJobExecutor { client, shipment, options })
     }
 

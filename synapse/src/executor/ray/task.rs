@@ -64,11 +64,7 @@ impl RayActorExecutor {
     /// [`RunError::ModeUnavailable`] without a Ray address, [`RunError::Infrastructure`]
     /// without a plugin binary, [`RunError::Usage`] for an address that is not one.
     pub fn from_options(options: RunOptions) -> Result<Self, RunError> {
-        let mut client = RayJobsClient::new(&options.ray_dashboard(ExecutionMode::Task)?)?;
-        if let Some(token) = &options.ray_token {
-            client = client.with_token(token);
-        }
-        let shipment = Shipment::new(options.plugin_binary()?, options.shipped_dir());
+        let (client, shipment) = Shipment::with_client(&options, ExecutionMode::Task)?;
         Ok(RayActorExecutor { client, shipment, options, worker: Mutex::new(None) })
     }
 
