@@ -90,7 +90,7 @@ async fn ray_failing_workflow_fails_the_same_way_in_every_mode() {
 /// on a resident worker gives the events and result of a local run, on the run's handle.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ray_the_executor_contract_holds_for_job_and_task() {
-    use synapse::executor::ray::{RayActorExecutor, RayJobExecutor};
+    use synapse::executor::ray::{RayJobExecutor, RayTaskExecutor};
     use synapse::executor::{Executor, RunHandle, RunRequest};
     let address = require_ray!();
     let binary = env!("CARGO_BIN_EXE_quickstart-plugin");
@@ -107,7 +107,7 @@ async fn ray_the_executor_contract_holds_for_job_and_task() {
     let (local_events, local_result) = drain(local.start(RunRequest::new("process", params.clone()))).await;
     let local_result = local_result.expect("local succeeds");
     let worker = Arc::new(
-        RayActorExecutor::from_options(RunOptions::default().ray_address(&address).binary(binary).plugin_dir(&dir))
+        RayTaskExecutor::from_options(RunOptions::default().ray_address(&address).binary(binary).plugin_dir(&dir))
             .expect("worker"),
     );
     let executors: [Arc<dyn Executor>; 2] = [

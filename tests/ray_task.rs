@@ -9,7 +9,7 @@ use synapse::RunError;
 use synapse::events::RunId;
 use synapse::events::sink::MemorySink;
 use synapse::executor::ray::worker_client::WorkerClient;
-use synapse::executor::ray::{JobStatus, RayActorExecutor, RayJobsClient};
+use synapse::executor::ray::{JobStatus, RayJobsClient, RayTaskExecutor};
 use synapse::executor::{ExecutionMode, RunOptions, run_plugin_with};
 use synapse_tests::{assert_same_events, assert_well_formed, require_ray};
 
@@ -22,7 +22,7 @@ const FAULTY: &str = env!("CARGO_BIN_EXE_faulty-plugin");
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ray_task_worker_is_started_once_and_reused() {
     let address = require_ray!();
-    let executor = RayActorExecutor::from_options(
+    let executor = RayTaskExecutor::from_options(
         RunOptions::default().ray_address(&address).binary(QUICKSTART).plugin_code("quickstart"),
     )
     .expect("executor");
@@ -60,7 +60,7 @@ async fn ray_task_run_matches_a_local_run() {
     )
     .await
     .expect("local");
-    let executor = RayActorExecutor::from_options(
+    let executor = RayTaskExecutor::from_options(
         RunOptions::default().ray_address(&address).binary(QUICKSTART).plugin_code("quickstart"),
     )
     .expect("executor");
@@ -76,7 +76,7 @@ async fn ray_task_run_matches_a_local_run() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ray_task_worker_refuses_requests_without_its_token() {
     let address = require_ray!();
-    let executor = RayActorExecutor::from_options(
+    let executor = RayTaskExecutor::from_options(
         RunOptions::default().ray_address(&address).binary(QUICKSTART).plugin_code("quickstart"),
     )
     .expect("executor");
@@ -92,7 +92,7 @@ async fn ray_task_worker_refuses_requests_without_its_token() {
 async fn ray_task_killed_worker_is_an_error_and_is_restarted() {
     let address = require_ray!();
     let executor = Arc::new(
-        RayActorExecutor::from_options(
+        RayTaskExecutor::from_options(
             RunOptions::default().ray_address(&address).binary(FAULTY).plugin_code("faulty-plugin"),
         )
         .expect("executor"),

@@ -20,7 +20,7 @@ use serde_json::json;
 use std::time::{Duration, Instant};
 use synapse::executor::RunOptions;
 use synapse::executor::ray::{
-    JobDetails, JobStatus, JobSubmission, PluginPackage, RayActorExecutor, RayJobExecutor, RayJobsClient, submission_id,
+    JobDetails, JobStatus, JobSubmission, PluginPackage, RayJobExecutor, RayJobsClient, RayTaskExecutor, submission_id,
 };
 
 fn median(mut samples: Vec<Duration>) -> Duration {
@@ -152,7 +152,7 @@ async fn main() {
         ours.client_median() / floor_exec.client_median()
     );
 
-    let task = RayActorExecutor::from_options(options).unwrap_or_else(|e| fail("task executor", e));
+    let task = RayTaskExecutor::from_options(options).unwrap_or_else(|e| fail("task executor", e));
     let started = Instant::now();
     task.execute("noop", json!({})).await.unwrap_or_else(|e| fail("task cold", e));
     println!("ray.task.cold_first_run: {}", ms(started.elapsed()));

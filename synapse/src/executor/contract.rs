@@ -5,7 +5,7 @@
 //!
 //! The executors of this crate implement it ([`LocalExecutor`](super::LocalExecutor),
 //! [`ProcessExecutor`](super::ProcessExecutor), [`RayJobExecutor`](super::ray::RayJobExecutor),
-//! [`RayActorExecutor`](super::ray::RayActorExecutor)); so does any executor to come.
+//! [`RayTaskExecutor`](super::ray::RayTaskExecutor)); so does any executor to come.
 
 use super::{ExecutionMode, RunError};
 use crate::action::ActionDescriptor;

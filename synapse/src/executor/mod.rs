@@ -43,5 +43,5 @@ pub use plugin_run::submit_plugin;
 pub use plugin_run::{run_plugin, run_plugin_with, shutdown_workers};
 pub use process::ProcessExecutor;
 #[cfg(feature = "ray")]
-pub use ray::{RayActorExecutor, RayJobExecutor};
+pub use ray::{RayJobExecutor, RayTaskExecutor};
 pub use resources::{Amount, ByteCount, CustomResource, Resources};

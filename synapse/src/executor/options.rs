@@ -1,6 +1,6 @@
 //! [`RunOptions`]: the one settings struct of every executor. Each executor is made from it
 //! (`LocalExecutor::from_options`, `ProcessExecutor::from_options`, and on Ray
-//! `RayJobExecutor::from_options`, `RayActorExecutor::from_options`,
+//! `RayJobExecutor::from_options`, `RayTaskExecutor::from_options`,
 //! `RayPipelineExecutor::from_options`; a pipeline's `PipelineRunner::from_options`), the plugin
 //! CLI fills it from its flags, and [`run_plugin_with`](super::run_plugin_with) takes it as is.
 //! A setting that does not apply to a mode is ignored by it, except resources, which only a run

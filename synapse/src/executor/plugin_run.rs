@@ -171,9 +171,9 @@ fn job_executor(plugin_code: &str, options: &RunOptions) -> Result<ray::RayJobEx
 type WorkerKey = (String, PathBuf, Vec<(String, String)>, String);
 
 #[cfg(feature = "ray")]
-fn workers() -> &'static std::sync::Mutex<std::collections::HashMap<WorkerKey, Arc<ray::RayActorExecutor>>> {
+fn workers() -> &'static std::sync::Mutex<std::collections::HashMap<WorkerKey, Arc<ray::RayTaskExecutor>>> {
     static WORKERS: std::sync::OnceLock<
-        std::sync::Mutex<std::collections::HashMap<WorkerKey, Arc<ray::RayActorExecutor>>>,
+        std::sync::Mutex<std::collections::HashMap<WorkerKey, Arc<ray::RayTaskExecutor>>>,
     > = std::sync::OnceLock::new();
     WORKERS.get_or_init(Default::default)
 }
@@ -183,7 +183,7 @@ fn workers() -> &'static std::sync::Mutex<std::collections::HashMap<WorkerKey, A
 /// lifetime (see [`shutdown_workers`]). The run's tags, sinks and cancellation are not the
 /// worker's: they come with each run.
 #[cfg(feature = "ray")]
-fn resident_worker(plugin_code: &str, options: &RunOptions) -> Result<Arc<ray::RayActorExecutor>, RunError> {
+fn resident_worker(plugin_code: &str, options: &RunOptions) -> Result<Arc<ray::RayTaskExecutor>, RunError> {
     let address = options.ray_dashboard(ExecutionMode::Task)?;
     let binary = options.plugin_binary()?;
     let key = (address.clone(), binary.clone(), options.env_vars.clone(), format!("{:?}", options.resources));
@@ -202,7 +202,7 @@ fn resident_worker(plugin_code: &str, options: &RunOptions) -> Result<Arc<ray::R
         worker_bind: options.worker_bind,
         ..RunOptions::default()
     };
-    let executor = Arc::new(ray::RayActorExecutor::from_options(worker_options)?);
+    let executor = Arc::new(ray::RayTaskExecutor::from_options(worker_options)?);
     workers.insert(key, executor.clone());
     Ok(executor)
 }
@@ -217,7 +217,7 @@ pub async fn shutdown_workers() -> Result<(), RunError> {
 
 #[cfg(feature = "ray")]
 async fn shutdown_ray_workers() -> Result<(), RunError> {
-    let started: Vec<Arc<ray::RayActorExecutor>> =
+    let started: Vec<Arc<ray::RayTaskExecutor>> =
         workers().lock().unwrap_or_else(std::sync::PoisonError::into_inner).drain().map(|(_, w)| w).collect();
     for worker in started {
         worker.shutdown().await?;

@@ -19,4 +19,4 @@ pub use jobs_api::{
     RuntimeEnv, Timeouts, UNREACHABLE_HINT, check_feasible, submission_id, validate_submission_id,
 };
 pub use package::{PackageBuilder, PackageEntry, PackageError, PluginPackage};
-pub use task::RayActorExecutor;
+pub use task::RayTaskExecutor;

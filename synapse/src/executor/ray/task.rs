@@ -28,13 +28,13 @@ const START_TIMEOUT: Duration = Duration::from_secs(120);
 ///
 /// ```no_run
 /// # async fn demo() -> Result<(), synapse::RunError> {
-/// use synapse::executor::ray::RayActorExecutor;
-/// let executor = RayActorExecutor::new("http://127.0.0.1:8265", "target/release/quickstart")?;
+/// use synapse::executor::ray::RayTaskExecutor;
+/// let executor = RayTaskExecutor::new("http://127.0.0.1:8265", "target/release/quickstart")?;
 /// let result = executor.execute("process", serde_json::json!({"input_path": "a", "output_path": "b"})).await?;
 /// executor.shutdown().await?;
 /// # Ok(()) }
 /// ```
-pub struct RayActorExecutor {
+pub struct RayTaskExecutor {
     client: RayJobsClient,
     shipment: Shipment,
     options: RunOptions,
@@ -48,11 +48,11 @@ struct Resident {
     client: WorkerClient,
 }
 
-impl RayActorExecutor {
+impl RayTaskExecutor {
     /// An executor for the Ray dashboard at `address`, running the plugin binary `binary`, with
     /// the default settings otherwise.
     pub fn new(address: &str, binary: impl Into<PathBuf>) -> Result<Self, RunError> {
-        RayActorExecutor::from_options(RunOptions::default().ray_address(address).binary(binary))
+        RayTaskExecutor::from_options(RunOptions::default().ray_address(address).binary(binary))
     }
 
     /// The executor `options` describe: the worker is started with their Ray address and
@@ -65,7 +65,7 @@ impl RayActorExecutor {
     /// without a plugin binary, [`RunError::Usage`] for an address that is not one.
     pub fn from_options(options: RunOptions) -> Result<Self, RunError> {
         let (client, shipment) = Shipment::with_client(&options, ExecutionMode::Task)?;
-        Ok(RayActorExecutor { client, shipment, options, worker: Mutex::new(None) })
+        Ok(RayTaskExecutor { client, shipment, options, worker: Mutex::new(None) })
     }
 
     /// Its settings.
@@ -245,7 +245,7 @@ impl RayActorExecutor {
     }
 }
 
-impl Executor for RayActorExecutor {
+impl Executor for RayTaskExecutor {
     fn mode(&self) -> ExecutionMode {
         ExecutionMode::Task
     }
