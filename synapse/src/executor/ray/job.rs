@@ -1,5 +1,6 @@
 //! Job mode: one Ray job per run, over the Jobs REST API.
 
+use super::shipment::Shipment;
 use super::{JobDetails, JobStatus, PluginPackage, RayJobsClient, submission_id};
 use crate::events::{EventSink, RunId};
 use crate::executor::remote::RemoteStream;
@@ -10,7 +11,6 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::OnceCell;
 use tokio_util::sync::CancellationToken;
 
 /// The environment variable a job's params travel in (when they fit).
@@ -19,64 +19,6 @@ pub const PARAMS_VAR: &str = "SYNAPSE_PARAMS";
 /// Params larger than this travel in a file inside the job's package instead of an environment
 /// variable.
 pub const MAX_PARAMS_IN_ENV: usize = 64 * 1024;
-
-/// The package shipping a plugin binary and its directory, built once and uploaded once.
-pub(crate) struct Shipment {
-    binary: PathBuf,
-    plugin_dir: Option<PathBuf>,
-    package: OnceCell<Arc<PluginPackage>>,
-}
-
-impl Shipment {
-    pub(crate) fn new(binary: PathBuf, plugin_dir: Option<PathBuf>) -> Self {
-        Shipment { binary, plugin_dir, package: OnceCell::new() }
-    }
-
-    /// The shipment of the plugin binary and directory `options` give, with the client of
-    /// their Ray dashboard (and token), for a run in `mode` (what an error without an address
-    /// names).
-    pub(crate) fn with_client(options: &RunOptions, mode: ExecutionMode) -> Result<(RayJobsClient, Self), RunError> {
-        let mut client = RayJobsClient::new(&options.ray_dashboard(mode)?)?;
-        if let Some(token) = &options.ray_token {
-            client = client.with_token(token);
-        }
-        Ok((client, Shipment::new(options.plugin_binary()?, options.shipped_dir())))
-    }
-
-    pub(crate) fn binary(&self) -> &std::path::Path {
-        &self.binary
-    }
-
-    /// The package for `client`'s cluster: before a package is built for the first time, the
-    /// dashboard is asked whether it is there at all, so that an address where nothing (or
-    /// something else) answers is said at once, not after the packaging.
-    pub(crate) async fn package_for(&self, client: &RayJobsClient) -> Result<Arc<PluginPackage>, RunError> {
-        if self.package.get().is_none() {
-            client.version().await?;
-        }
-        self.package().await
-    }
-
-    /// The package (built on first use; zipping a large binary takes a while, off the runtime).
-    pub(crate) async fn package(&self) -> Result<Arc<PluginPackage>, RunError> {
-        self.package
-            .get_or_try_init(|| async {
-                let (binary, dir) = (self.binary.clone(), self.plugin_dir.clone());
-                let built = tokio::task::spawn_blocking(move || {
-                    let mut builder = PluginPackage::builder().binary(binary);
-                    if let Some(dir) = dir {
-                        builder = builder.plugin_dir(dir);
-                    }
-                    builder.build()
-                })
-                .await
-                .map_err(|error| RunError::Infrastructure(format!("packaging the plugin stopped: {error}")))??;
-                Ok(Arc::new(built))
-            })
-            .await
-            .cloned()
-    }
-}
 
 /// The variable of a job's environment that says how long Ray waits, after it sent SIGTERM to
 /// stop the job, before it kills it (Ray's own default: 3 s).
@@ -160,13 +102,7 @@ impl RayJobExecutor {
     }
 
     pub(crate) fn plugin_code(&self) -> String {
-        self.options.plugin_code.clone().unwrap_or_else(|| {
-            self.shipment
-                .binary
-                .file_name()
-                .map(|name| name.to_string_lossy().into_owned())
-                .unwrap_or_else(|| "plugin".to_owned())
-        })
+        self.shipment.plugin_code(&self.options)
     }
 
     /// Submits `action` with `params` as a Ray job, and returns at once.

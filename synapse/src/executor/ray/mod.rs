@@ -9,6 +9,7 @@
 pub mod job;
 pub mod jobs_api;
 pub mod package;
+mod shipment;
 pub mod task;
 pub mod worker;
 pub mod worker_client;

@@ -1,6 +1,6 @@
 //! Task mode: the plugin binary resident on Ray as a long-running job, serving runs.
 
-use super::job::Shipment;
+use super::shipment::Shipment;
 use super::worker::{WORKER_LINE_MARKER, WORKER_TOKEN_VAR, WorkerAnnouncement};
 use super::worker_client::{RunTags, WorkerClient, WorkerFailure};
 use super::{JobStatus, RayJobsClient, submission_id};
@@ -100,9 +100,7 @@ impl RayTaskExecutor {
     async fn launch(&self) -> Result<Resident, RunError> {
         let package = self.shipment.package_for(&self.client).await?;
         package.ensure_uploaded(&self.client).await?;
-        let plugin = self.options.plugin_code.clone().unwrap_or_else(|| {
-            self.shipment.binary().file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
-        });
+        let plugin = self.shipment.plugin_code(&self.options);
         let token = RunId::random().to_string() + RunId::random().as_str();
         let id = submission_id(&plugin, "worker", RunId::random().as_str());
         let bind = self.options.worker_bind.unwrap_or(SocketAddr::from(([127, 0, 0, 1], 0))).to_string();
