@@ -59,6 +59,7 @@
 //! |---|---|---|
 //! | 0 | [`error`], `features`, [`params`](mod@params) | the error actions return, panics as errors; what to say of a missing cargo feature; params, their JSON Schemas and validation |
 //! | 1 | [`events`] | the event model, the emitter and its progress coalescing, sinks, failures as data ([`ErrorReport`]), the terminal event's owner |
+//! | 1½ | `backend` | the Synapse backend's client (API v1): configuration, jobs, log entries, paged listings |
 //! | 2 | [`context`] | what an action sees: its params' environment, logger, progress, cancellation |
 //! | 3 | [`steps`] | steps, workflows and their plans, the orchestrator with its rollbacks |
 //! | 4 | [`action`](mod@action) | actions, their descriptors, categories, data types, and the chains `#[pipeline]` declares |
@@ -85,6 +86,7 @@
 //! | `ray` | `run --mode task\|job`, `run --detach`, `jobs`, `worker`; `synapse::executor::ray` | an HTTP client and server, zip, BLAKE3, an ELF writer |
 //! | `tls` | HTTPS to Ray dashboards (implies `ray`) | rustls |
 //! | `store` | `pipeline run\|resume\|status\|runs` (with `ray`: `--mode job` too); `PipelineRunner`, `synapse::pipeline::store` | SQLite, compiled from source |
+//! | `backend` | `synapse::backend`: the Synapse backend's client | an HTTP client |
 //! | `discovery` | `synapse::discovery` (a plugin's actions from its source, its `config.yaml` or a registry); reading a `config.yaml` (`PluginConfig::from_path`) | syn and proc-macro2 for the plugin itself (with span locations), a YAML reader |
 //!
 //! `synapse = { version = "0.1", features = ["ray", "store"] }` for a plugin that runs on Ray
@@ -95,6 +97,8 @@
 extern crate self as synapse;
 
 pub mod action;
+#[cfg(feature = "backend")]
+pub mod backend;
 pub mod cli;
 pub mod config;
 pub mod context;

@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 const LAYERS: &[&[&str]] = &[
     &["error", "features", "params"],
     &["events"],
+    &["backend"],
     &["context"],
     &["steps"],
     &["action"],
