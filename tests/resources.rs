@@ -101,3 +101,34 @@ fn a_resource_flag_that_cannot_be_read_names_the_flag() {
         assert!(shown.stderr.contains(expected), "{flag:?}: {}", shown.stderr);
     }
 }
+
+#[test]
+fn the_ray_token_and_the_worker_address_reach_the_cluster_from_the_command_line() {
+    let quickstart = example("quickstart");
+    for mode in ["job", "task"] {
+        let dashboard = FakeDashboard::start(Failure::VanishesMidRun { after_status: 1 });
+        let args = [
+            "run",
+            "process",
+            "--params",
+            PARAMS,
+            "--mode",
+            mode,
+            "--plugin-dir",
+            &quickstart,
+            "--ray-address",
+            &dashboard.address,
+            "--ray-token",
+            "s3cr3t",
+            "--worker-bind",
+            "127.0.0.1:45678",
+        ];
+        let ran = run(QUICKSTART, &args);
+        assert!(!ran.stderr.contains("s3cr3t"), "{mode}: the token was shown:\n{}", ran.stderr);
+        let authorizations = dashboard.authorizations();
+        assert_eq!(authorizations.first(), Some(&Some("Bearer s3cr3t".to_owned())), "{mode}:\n{}", ran.stderr);
+        let entrypoint = dashboard.submissions()[0]["entrypoint"].as_str().unwrap_or_default().to_owned();
+        // The worker listens where it was told; a job's run has no worker.
+        assert_eq!(entrypoint.contains("--bind 127.0.0.1:45678"), mode == "task", "{mode}: {entrypoint}");
+    }
+}

@@ -67,7 +67,7 @@
 //! | 6 | [`executor`] | running an action: in this process, a child process, on Ray |
 //! | 7 | [`pipeline`](mod@pipeline) | running pipelines: the runner, the run store, resume, a pipeline as a Ray job |
 //! | 8 | [`config`] | `config.yaml`: generated from the registry, checked, loaded |
-//! | 9 | [`discovery`] | a plugin's actions from its registry, `config.yaml` or source |
+//! | 9 | `discovery` | a plugin's actions from its registry, `config.yaml` or source |
 //! | 10 | [`cli`] | the plugin binary's command line |
 //!
 //! Each concept has one representation, and the views of it say what they derive from: an

@@ -43,6 +43,8 @@ struct Shared {
     statuses: AtomicUsize,
     /// The bodies of the job submissions received, in order.
     submissions: Mutex<Vec<Value>>,
+    /// The `Authorization` header of each submission, in order.
+    authorizations: Mutex<Vec<Option<String>>>,
     stop: Arc<Notify>,
 }
 
@@ -57,6 +59,7 @@ impl FakeDashboard {
             failure,
             statuses: AtomicUsize::new(0),
             submissions: Mutex::new(Vec::new()),
+            authorizations: Mutex::new(Vec::new()),
             stop: stop.clone(),
         });
         let served = shared.clone();
@@ -87,6 +90,11 @@ impl FakeDashboard {
     pub fn submissions(&self) -> Vec<Value> {
         self.shared.submissions.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
     }
+
+    /// The `Authorization` header each submission came with, in order.
+    pub fn authorizations(&self) -> Vec<Option<String>> {
+        self.shared.authorizations.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+    }
 }
 
 impl Drop for FakeDashboard {
@@ -114,8 +122,14 @@ async fn not_found() -> StatusCode {
     StatusCode::NOT_FOUND
 }
 
-async fn submit(State(shared): State<Arc<Shared>>, axum::Json(body): axum::Json<Value>) -> axum::Json<Value> {
+async fn submit(
+    State(shared): State<Arc<Shared>>,
+    headers: axum::http::HeaderMap,
+    axum::Json(body): axum::Json<Value>,
+) -> axum::Json<Value> {
     let id = body["submission_id"].as_str().unwrap_or("job").to_owned();
+    let authorization = headers.get(header::AUTHORIZATION).and_then(|value| value.to_str().ok()).map(str::to_owned);
+    shared.authorizations.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(authorization);
     shared.submissions.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(body);
     axum::Json(json!({ "submission_id": id, "job_id": null }))
 }

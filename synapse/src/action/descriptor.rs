@@ -12,8 +12,8 @@ use std::fmt;
 
 /// What `#[action]` knows about an action at compile time: the one representation of an
 /// action's metadata. Its views derive from it: [`ActionConfig`](crate::config::ActionConfig)
-/// (its entry in `config.yaml`), [`DiscoveredAction`](crate::discovery::DiscoveredAction) (what
-/// any discovery — registry, `config.yaml` or source — reports, for comparing them) and
+/// (its entry in `config.yaml`), `discovery::DiscoveredAction` (with the `discovery` feature:
+/// what any discovery — registry, `config.yaml` or source — reports, for comparing them) and
 /// [`ActionPrint`](crate::pipeline::ActionPrint) (what a pipeline's checkpoints remember of it).
 #[derive(Debug, Clone, Copy)]
 pub struct ActionMeta {

@@ -66,6 +66,9 @@ struct JobsArgs {
     /// The Ray dashboard.
     #[arg(long, env = "SYNAPSE_RAY_ADDRESS", value_name = "URL", global = true)]
     ray_address: Option<String>,
+    /// The token of a Ray cluster that runs Ray's token authentication.
+    #[arg(long, env = "SYNAPSE_RAY_TOKEN", value_name = "TOKEN", hide_env_values = true, global = true)]
+    ray_token: Option<String>,
     #[command(subcommand)]
     command: JobsCommand,
 }
@@ -136,6 +139,13 @@ struct RunArgs {
     /// The Ray dashboard, for `task` and `job` modes.
     #[arg(long, env = "SYNAPSE_RAY_ADDRESS", value_name = "URL")]
     ray_address: Option<String>,
+    /// The token of a Ray cluster that runs Ray's token authentication.
+    #[arg(long, env = "SYNAPSE_RAY_TOKEN", value_name = "TOKEN", hide_env_values = true)]
+    ray_token: Option<String>,
+    /// Where a `task`-mode worker listens on its node [default: 127.0.0.1:0, a free port on
+    /// loopback, for a client on the same node].
+    #[arg(long, value_name = "ADDR")]
+    worker_bind: Option<std::net::SocketAddr>,
     /// The plugin directory shipped to Ray with the binary in `task` and `job` modes
     /// (config.yaml, data; default: the crate directory the binary was built from).
     #[arg(long, value_name = "DIR")]

@@ -146,7 +146,10 @@ fn suggestion(action: &str, available: &[String]) -> String {
     let close = synapse_macros_core::errors::closest(action, available.iter().map(String::as_str));
     match close {
         Some(name) => format!("; did you mean `{name}`? (available: {})", available.join(", ")),
-        None if available.is_empty() => "; this binary registers no actions".to_owned(),
+        None if available.is_empty() => "; this binary registers no actions (actions defined in a library crate \
+                                          are linked in by naming it: `synapse::main!(that_crate)` in a plugin \
+                                          binary, `use that_crate as _;` in a test or another binary)"
+            .to_owned(),
         None => format!("; available: {}", available.join(", ")),
     }
 }

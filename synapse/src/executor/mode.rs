@@ -26,7 +26,7 @@ impl ExecutionMode {
     /// One line saying where a run in this mode happens (the plugin CLI's `--mode` help).
     pub const fn description(self) -> &'static str {
         match self {
-            ExecutionMode::Local => "In this process, on the caller's tokio runtime",
+            ExecutionMode::Local => "In this process",
             ExecutionMode::Process => "The plugin binary as a child process speaking JSON lines",
             ExecutionMode::Task => "A resident Ray worker (the plugin binary as a long-running Ray job)",
             ExecutionMode::Job => "One Ray job per run, over the Ray Jobs REST API",

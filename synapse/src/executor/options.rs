@@ -45,7 +45,7 @@ pub struct RunOptions {
     /// The Ray dashboard for `task` and `job` modes (default: `SYNAPSE_RAY_ADDRESS`).
     pub ray_address: Option<String>,
     /// The token of a Ray cluster that runs Ray's token authentication (sent as a bearer
-    /// token to its dashboard).
+    /// token to its dashboard; the plugin CLI's `--ray-token`, or `SYNAPSE_RAY_TOKEN`).
     pub ray_token: Option<String>,
     /// The job id runs are tagged with (`Context::job_id`; on Ray, default: the submission id).
     pub job_id: Option<String>,
@@ -86,7 +86,7 @@ pub struct RunOptions {
     /// [`RunError::Usage`].
     pub resources: Resources,
     /// Where a `task`-mode worker listens on its node (default `127.0.0.1:0`: a free port on
-    /// loopback, for a client on the same node).
+    /// loopback, for a client on the same node; the plugin CLI's `--worker-bind`).
     pub worker_bind: Option<SocketAddr>,
 }
 
@@ -143,6 +143,33 @@ impl RunOptions {
     pub fn env(mut self, env: PluginEnvironment) -> Self {
         self.env = Some(env);
         self
+    }
+
+    /// Adds the values of the TOML file at `path` to the run's environment, in every mode, as
+    /// the plugin CLI's `--env-file` does: a local run sees its environment (the one given, else
+    /// this process's) with the file's values over it ([`env`](Self::env)); a remote run gets
+    /// them as variables ([`env_vars`](Self::env_vars)), and never this process's whole
+    /// environment, which may hold credentials.
+    ///
+    /// ```
+    /// use synapse::executor::RunOptions;
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let file = dir.path().join("env.toml");
+    /// std::fs::write(&file, "epochs = 3\nmodel = \"yolo\"\n").unwrap();
+    /// let options = RunOptions::default().env_file(&file).unwrap();
+    /// assert_eq!(options.env.as_ref().unwrap().get_int("epochs", 0).unwrap(), 3);
+    /// assert!(options.env_vars.contains(&("model".to_owned(), "yolo".to_owned())));
+    /// ```
+    ///
+    /// # Errors
+    /// [`EnvError`](crate::context::EnvError) when the file cannot be read or is not TOML,
+    /// naming the file.
+    pub fn env_file(mut self, path: impl AsRef<std::path::Path>) -> Result<Self, crate::context::EnvError> {
+        let file = PluginEnvironment::from_file(path)?;
+        let base = self.env.take().unwrap_or_else(|| PluginEnvironment::from_environ(""));
+        self.env = Some(base.merge(&file));
+        self.env_vars.extend(file.to_vars());
+        Ok(self)
     }
 
     /// Adds a variable to the environment of a remote run (see [`env_vars`](Self::env_vars)).
@@ -211,7 +238,7 @@ impl RunOptions {
     /// is a plugin binary.
     ///
     /// # Errors
-    /// [`RunError::Infrastructure`] when none of them is.
+    /// [`RunError::Usage`] when none of them is, naming this program.
     pub fn plugin_binary(&self) -> Result<PathBuf, RunError> {
         if let Some(binary) = &self.binary {
             return Ok(binary.clone());
@@ -224,10 +251,11 @@ impl RunOptions {
                 RunError::Infrastructure(format!("cannot locate the running plugin binary: {error}"))
             });
         }
-        Err(RunError::Infrastructure(
-            "remote modes run the plugin binary, and this is not one: pass `RunOptions::binary` or set SYNAPSE_PLUGIN_BINARY"
-                .into(),
-        ))
+        let this = std::env::current_exe().map(|path| format!(" ({})", path.display())).unwrap_or_default();
+        Err(RunError::Usage(format!(
+            "remote modes run a plugin binary (one built with `synapse::main!`), and this program{this} is not \
+             one: pass `RunOptions::binary` or set SYNAPSE_PLUGIN_BINARY"
+        )))
     }
 
     /// The cancellation grace (the one given, else

@@ -48,7 +48,7 @@ impl ProcessExecutor {
     /// exit, before it is killed; while its workflow rolls back it is not killed).
     ///
     /// # Errors
-    /// [`RunError::Infrastructure`] when no plugin binary is given and this is not one.
+    /// [`RunError::Usage`] when no plugin binary is given and this program is not one.
     pub fn from_options(options: RunOptions) -> Result<Self, RunError> {
         Ok(ProcessExecutor { binary: options.plugin_binary()?, options })
     }
@@ -72,11 +72,11 @@ impl ProcessExecutor {
 
     /// Runs `action` with `params` in a child process and returns its result.
     pub async fn execute(&self, action: &str, params: Value) -> Result<Value, RunError> {
-        self.run(action, params, RunId::random()).await
+        self.execute_as(action, params, RunId::random()).await
     }
 
-    /// Runs under the given run id (the child's events carry it).
-    pub async fn run(&self, action: &str, params: Value, run_id: RunId) -> Result<Value, RunError> {
+    /// [`execute`](Self::execute) under the given run id (the child's events carry it).
+    pub async fn execute_as(&self, action: &str, params: Value, run_id: RunId) -> Result<Value, RunError> {
         let cancel = self.options.cancel.clone().unwrap_or_default();
         self.run_in_child(action, params, run_id, &[], cancel).await
     }

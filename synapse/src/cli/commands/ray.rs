@@ -60,6 +60,10 @@ pub(in crate::cli) fn jobs(args: JobsArgs) -> u8 {
             return USAGE;
         }
     };
+    let client = match &args.ray_token {
+        Some(token) => client.with_token(token),
+        None => client,
+    };
     let plugin = registry().ok().map(|registry| registry.plugin().code);
     let outcome: Result<u8, RunError> = runtime.block_on(async {
         match args.command {
@@ -102,7 +106,8 @@ pub(in crate::cli) fn jobs(args: JobsArgs) -> u8 {
                     details.metadata.get("synapse.run_id").cloned().map(RunId::from).unwrap_or_else(RunId::random);
                 let guard = TerminalGuard::new(run_id.clone(), vec![output_sink(json, false, false)]);
                 let binary = std::env::current_exe().unwrap_or_default();
-                let options = RunOptions::default().ray_address(address.clone()).binary(binary).sink(guard.sink());
+                let mut options = RunOptions::default().ray_address(address.clone()).binary(binary).sink(guard.sink());
+                options.ray_token.clone_from(&args.ray_token);
                 let executor = RayJobExecutor::from_options(options)?;
                 let job = RayJob { id, action, run_id };
                 match executor.wait(&job, None).await {

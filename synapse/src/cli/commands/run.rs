@@ -5,9 +5,8 @@ use super::interrupts::Interrupts;
 use super::params_input::{ParamsInputError, ParamsSource, read_params};
 use super::{OK, fail, output_sink, registry_or_error, runtime};
 use crate::cli::RunArgs;
-use crate::context::PluginEnvironment;
 use crate::events::{RunId, TerminalGuard};
-use crate::executor::{ExecutionMode, LocalExecutor, RunError, RunOptions};
+use crate::executor::{ExecutionMode, RunError, RunOptions};
 use crate::params::ParamsError;
 use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
@@ -31,21 +30,8 @@ fn run_command(args: RunArgs, guard: &Arc<TerminalGuard>, run_id: RunId) -> Resu
                 RunError::InvalidParams(ParamsError { action: args.action.clone(), violations })
             }
         })?;
-    let mut env = LocalExecutor::new().env().clone();
-    // A remote run gets the file's values as environment variables (and never this process's
-    // whole environment, which may hold credentials).
-    let mut env_vars = Vec::new();
-    if let Some(path) = &args.env_file {
-        let file_env = PluginEnvironment::from_file(path).map_err(|error| RunError::Usage(error.to_string()))?;
-        env = env.merge(&file_env);
-        env_vars = file_env.to_vars();
-    }
     // A run elsewhere captures what this one would.
-    if args.mode != ExecutionMode::Local
-        && let Some(filter) = crate::events::capture::installed_filter()
-    {
-        env_vars.push(("RUST_LOG".to_owned(), filter.to_owned()));
-    }
+
     let descriptor = crate::executor::lookup(registry, &args.action)?;
     if let Some(dir) = args.plugin_dir.as_deref().filter(|dir| !dir.is_dir()) {
         return Err(RunError::Usage(format!(
@@ -57,26 +43,37 @@ fn run_command(args: RunArgs, guard: &Arc<TerminalGuard>, run_id: RunId) -> Resu
     let plugin = registry.plugin_code_of(descriptor).to_owned();
     // Every setting of the run, from the command line; a detached job takes no sinks.
     let cancel = CancellationToken::new();
-    let options = RunOptions {
+    let mut options = RunOptions {
         job_id: args.job_id.clone(),
         run_id: Some(run_id),
         sinks: vec![guard.sink()],
         cancel: Some(cancel.clone()),
-        env: Some(env),
-        env_vars,
         ray_address: args.ray_address.clone(),
+        ray_token: args.ray_token.clone(),
         plugin_dir: args.plugin_dir.clone(),
         action_thread: true,
         grace: Some(args.cancel_grace),
         resources: args.resources.resources(),
+        worker_bind: args.worker_bind,
         ..RunOptions::default()
     };
+    if let Some(path) = &args.env_file {
+        options = options.env_file(path).map_err(|error| RunError::Usage(error.to_string()))?;
+    }
+    // A run elsewhere captures what this one would.
+    if args.mode != ExecutionMode::Local
+        && let Some(filter) = crate::events::capture::installed_filter()
+    {
+        options = options.env_var("RUST_LOG", filter);
+    }
     if args.detach {
         if args.mode != ExecutionMode::Job {
-            return Err(RunError::Usage(format!(
-                "--detach is for `--mode job` (a run in `{}` mode ends with this command)",
-                args.mode
-            )));
+            let mut message =
+                format!("--detach is for `--mode job` (a run in `{}` mode ends with this command)", args.mode);
+            if cfg!(not(feature = "ray")) {
+                message.push_str(&format!("; {}", crate::features::missing(&["ray"], "to use `--mode job`")));
+            }
+            return Err(RunError::Usage(message));
         }
         #[cfg(not(feature = "ray"))]
         return Err(RunError::mode_without_ray(args.mode));

@@ -46,8 +46,13 @@ pub(super) fn run(
             return fail_pipeline(&guard, PipelineError::InvalidParams(error));
         }
     };
-    let file_env = match env_file.as_deref().map(PluginEnvironment::from_file).transpose() {
-        Ok(file_env) => file_env,
+    // The file's values: over this process's environment here, as variables on Ray.
+    let with_file = match &env_file {
+        Some(path) => RunOptions::default().env_file(path),
+        None => Ok(RunOptions::default()),
+    };
+    let RunOptions { env, env_vars, .. } = match with_file {
+        Ok(options) => options,
         Err(error) => return fail(&guard, RunError::Usage(error.to_string())),
     };
     if output.mode == PipelineMode::Job {
@@ -55,11 +60,9 @@ pub(super) fn run(
         if let Err(error) = descriptor.validate_params(&params) {
             return fail_pipeline(&guard, PipelineError::InvalidParams(error));
         }
-        let env_vars = file_env.map(|env| env.to_vars()).unwrap_or_default();
         let submit = Submit::Run { pipeline: descriptor.name, params, run_id, env_vars };
         return on_ray(output, store, submit, &guard);
     }
-    let env = file_env.map(|file_env| crate::executor::LocalExecutor::new().env().merge(&file_env));
     let here = Here { store, output, guard: &guard, env, take_over: false };
     here.drive(move |runner| async move { runner.run_as(descriptor, params, run_id).await })
 }

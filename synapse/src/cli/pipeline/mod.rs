@@ -110,6 +110,9 @@ struct OutputArgs {
     /// The Ray dashboard, for `--mode job`.
     #[arg(long, env = "SYNAPSE_RAY_ADDRESS", value_name = "URL")]
     ray_address: Option<String>,
+    /// The token of a Ray cluster that runs Ray's token authentication.
+    #[arg(long, env = "SYNAPSE_RAY_TOKEN", value_name = "TOKEN", hide_env_values = true)]
+    ray_token: Option<String>,
     /// The plugin directory shipped to Ray with the binary (default: the crate directory the
     /// binary was built from).
     #[arg(long, value_name = "DIR")]

@@ -54,6 +54,7 @@ pub(super) fn on_ray(
     let cancel = CancellationToken::new();
     let mut options = RunOptions {
         ray_address: Some(address.to_owned()),
+        ray_token: output.ray_token.clone(),
         binary: Some(binary),
         plugin_dir: output.plugin_dir.clone(),
         plugin_code: crate::registry::registry().ok().map(|registry| registry.plugin().code.to_owned()),

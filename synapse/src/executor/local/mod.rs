@@ -6,7 +6,7 @@ mod drive;
 pub(crate) use drive::Abandoned;
 use drive::drive;
 
-use super::{ExecutionMode, Executor, RunError, RunHandle, RunOptions, RunRequest};
+use super::{ExecutionMode, Executor, RunError, RunOptions, RunRequest};
 use crate::action::ActionDescriptor;
 use crate::context::{Context, PluginEnvironment};
 use crate::error::panic;
@@ -30,6 +30,30 @@ use tokio_util::sync::CancellationToken;
 /// let events = Arc::new(MemorySink::new());
 /// let executor = LocalExecutor::from_options(RunOptions::default().job_id("job-123").sink(events.clone()));
 /// assert_eq!(executor.options().job_id.as_deref(), Some("job-123"));
+/// ```
+///
+/// To run an action in the background, with its events as they happen and a handle to cancel
+/// it, start it through the [`Executor`] trait (as every executor does):
+///
+/// ```
+/// # use synapse::prelude::*;
+/// # #[action]
+/// # async fn sleepy(ctx: &Context) -> Result<Value> {
+/// #     loop {
+/// #         ctx.check_cancelled()?;
+/// #         tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+/// #     }
+/// # }
+/// use synapse::LocalExecutor;
+/// use synapse::executor::{Executor, RunRequest};
+/// use std::sync::Arc;
+/// # let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+/// # rt.block_on(async {
+/// let handle = Arc::new(LocalExecutor::new()).start(RunRequest::new("sleepy", json!({})));
+/// handle.cancel();
+/// let error = handle.wait().await.unwrap_err();
+/// assert_eq!(error.exit_code(), 130);
+/// # });
 /// ```
 #[derive(Clone)]
 pub struct LocalExecutor {
@@ -130,34 +154,6 @@ impl LocalExecutor {
     ) -> Result<Value, RunError> {
         let cancel = self.run_token();
         self.run_resolved(plugin_of(descriptor), descriptor, params, RunId::random(), &[], cancel).await
-    }
-
-    /// Starts `action` in the background on the current tokio runtime and returns a handle to
-    /// cancel it or wait for it.
-    ///
-    /// ```
-    /// # use synapse::prelude::*;
-    /// # use synapse::LocalExecutor;
-    /// # #[action]
-    /// # async fn sleepy(ctx: &Context) -> Result<Value> {
-    /// #     loop {
-    /// #         ctx.check_cancelled()?;
-    /// #         tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-    /// #     }
-    /// # }
-    /// # let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
-    /// # rt.block_on(async {
-    /// let handle = LocalExecutor::new().start("sleepy", json!({})).unwrap();
-    /// handle.cancel();
-    /// let error = handle.wait().await.unwrap_err();
-    /// assert_eq!(error.exit_code(), 130);
-    /// # });
-    /// ```
-    pub fn start(&self, action: &str, params: Value) -> Result<RunHandle, RunError> {
-        let descriptor = lookup(registry()?, action)?;
-        let cancel = self.run_token();
-        let request = RunRequest::new(descriptor, params).with_cancellation(cancel);
-        Ok(Executor::start(Arc::new(self.clone()), request))
     }
 
     /// Runs a resolved action of the plugin `plugin` under the given run id: its events go to

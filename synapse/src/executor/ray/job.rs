@@ -79,8 +79,8 @@ impl RayJobExecutor {
     /// The executor `options` describe.
     ///
     /// # Errors
-    /// [`RunError::ModeUnavailable`] without a Ray address, [`RunError::Infrastructure`]
-    /// without a plugin binary, [`RunError::Usage`] for an address that is not one.
+    /// [`RunError::ModeUnavailable`] without a Ray address, [`RunError::Usage`] without a
+    /// plugin binary, [`RunError::Usage`] for an address that is not one.
     pub fn from_options(options: RunOptions) -> Result<Self, RunError> {
         let (client, shipment) = Shipment::with_client(&options, ExecutionMode::Job)?;
         Ok(RayJobExecutor { client, shipment, options })

@@ -1,6 +1,6 @@
 //! Ray: the distributed engine. Job mode submits one Ray job per run over the Jobs REST API;
 //! task mode keeps the plugin binary resident as a long-running Ray job and sends it runs.
-//! (A whole pipeline as one job is [`RayPipelineExecutor`](crate::pipeline::RayPipelineExecutor),
+//! (A whole pipeline as one job is `pipeline::RayPipelineExecutor`, with the `store` feature,
 //! built on the job mode here.)
 //!
 //! Nothing here needs Python on the client: the dashboard's REST API and its package upload

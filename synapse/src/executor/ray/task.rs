@@ -61,8 +61,8 @@ impl RayTaskExecutor {
     /// too, and their token cancels it.
     ///
     /// # Errors
-    /// [`RunError::ModeUnavailable`] without a Ray address, [`RunError::Infrastructure`]
-    /// without a plugin binary, [`RunError::Usage`] for an address that is not one.
+    /// [`RunError::ModeUnavailable`] without a Ray address, [`RunError::Usage`] without a
+    /// plugin binary, [`RunError::Usage`] for an address that is not one.
     pub fn from_options(options: RunOptions) -> Result<Self, RunError> {
         let (client, shipment) = Shipment::with_client(&options, ExecutionMode::Task)?;
         Ok(RayTaskExecutor { client, shipment, options, worker: Mutex::new(None) })

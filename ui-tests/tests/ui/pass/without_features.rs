@@ -95,6 +95,12 @@ fn main() -> ExitCode {
     // Ray.
     refused(&["run", "noop", "--mode", "job"], &format!("job mode cannot run: {RAY} to use `--mode job`"));
     refused(&["run", "noop", "--mode", "job", "--detach"], &format!("{RAY} to use `--mode job`"));
+    refused(
+        &["run", "noop", "--detach"],
+        &format!(
+            "--detach is for `--mode job` (a run in `local` mode ends with this command); {RAY} to use `--mode job`"
+        ),
+    );
     refused_as_event(
         &["run", "noop", "--mode", "task", "--json"],
         "mode_unavailable",

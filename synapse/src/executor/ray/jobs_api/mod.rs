@@ -192,7 +192,7 @@ fn parse_address(address: &str) -> Result<Url, RayError> {
     match url.scheme() {
         "http" => {}
         "https" if cfg!(feature = "tls") => {}
-        "https" => return Err(invalid("https needs synapse's `tls` feature".to_owned())),
+        "https" => return Err(invalid(crate::features::missing(&["tls"], "to reach a dashboard over https"))),
         other => return Err(invalid(format!("the scheme must be http or https, not {other}"))),
     }
     if url.host_str().is_none_or(str::is_empty) {
@@ -240,7 +240,8 @@ mod tests {
         assert_eq!(reason("http://u:p@h:8265"), "credentials do not belong in the address; use `with_token`");
         assert_eq!(reason("http://h:99999"), "invalid port number");
         if !cfg!(feature = "tls") {
-            assert_eq!(reason("https://h"), "https needs synapse's `tls` feature");
+            assert_eq!(reason("https://h"), crate::features::missing(&["tls"], "to reach a dashboard over https"));
+            assert!(reason("https://h").contains("features = [\"tls\"]"));
         }
     }
 
