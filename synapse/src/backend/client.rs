@@ -92,7 +92,15 @@ impl BackendClient {
     /// # Errors
     /// As [`BackendConfig::from_env`] and [`new`](Self::new).
     pub fn from_env() -> Result<Option<Self>, BackendError> {
-        BackendConfig::from_env()?.map(BackendClient::new).transpose()
+        BackendClient::from_config(BackendConfig::from_env())
+    }
+
+    /// The client of a configuration that may be absent or wrong: `None` for no backend.
+    ///
+    /// # Errors
+    /// The configuration's error, or [`new`](Self::new)'s.
+    pub fn from_config(config: Result<Option<BackendConfig>, BackendError>) -> Result<Option<Self>, BackendError> {
+        config?.map(BackendClient::new).transpose()
     }
 
     /// The same client with another retry policy.

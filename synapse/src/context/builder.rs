@@ -3,7 +3,6 @@
 
 use super::{Context, Inner, Logger, PluginEnvironment, RunControl};
 use crate::events::{Emitter, EventSink, RunId};
-use std::any::Any;
 use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 
@@ -18,7 +17,8 @@ impl Context {
             env: PluginEnvironment::new(),
             sinks: Vec::new(),
             cancel: None,
-            client: None,
+            #[cfg(feature = "backend")]
+            backend: None,
         }
     }
 }
@@ -32,7 +32,8 @@ pub struct ContextBuilder {
     env: PluginEnvironment,
     sinks: Vec<Arc<dyn EventSink>>,
     cancel: Option<CancellationToken>,
-    client: Option<Arc<dyn Any + Send + Sync>>,
+    #[cfg(feature = "backend")]
+    backend: Option<crate::backend::BackendClient>,
 }
 
 impl ContextBuilder {
@@ -78,9 +79,11 @@ impl ContextBuilder {
         self
     }
 
-    /// The backend client.
-    pub fn client(mut self, client: Option<Arc<dyn Any + Send + Sync>>) -> Self {
-        self.client = client;
+    /// The backend client (without one, [`Context::client`] makes the one the environment
+    /// configures).
+    #[cfg(feature = "backend")]
+    pub fn backend(mut self, client: Option<crate::backend::BackendClient>) -> Self {
+        self.backend = client;
         self
     }
 
@@ -98,7 +101,10 @@ impl ContextBuilder {
                 env: self.env,
                 emitter,
                 cancel: self.cancel.unwrap_or_default(),
-                client: self.client,
+                #[cfg(feature = "backend")]
+                backend: std::sync::OnceLock::new(),
+                #[cfg(feature = "backend")]
+                given_backend: self.backend,
                 control: RunControl::default(),
             }),
         }

@@ -18,7 +18,6 @@ pub(crate) use control::RunControl;
 
 use crate::error::{Cancelled, Result};
 use crate::events::{Emitter, EventKind, OverallProgress, ProgressHandle, RunId};
-use std::any::Any;
 use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 
@@ -65,7 +64,12 @@ struct Inner {
     env: PluginEnvironment,
     emitter: Emitter,
     cancel: CancellationToken,
-    client: Option<Arc<dyn Any + Send + Sync>>,
+    /// The run's backend client: the one given, else the one its environment configures, made
+    /// on first use (or why there is none).
+    #[cfg(feature = "backend")]
+    backend: std::sync::OnceLock<Result<crate::backend::BackendClient, String>>,
+    #[cfg(feature = "backend")]
+    given_backend: Option<crate::backend::BackendClient>,
     logger: Logger,
     control: RunControl,
 }
@@ -181,9 +185,43 @@ impl Context {
         &self.inner.control
     }
 
-    /// The backend client of type `C`, when the executor was given one.
-    pub fn client<C: Any + Send + Sync>(&self) -> Option<&C> {
-        self.inner.client.as_deref().and_then(|client| client.downcast_ref::<C>())
+    /// The Synapse backend's client for this run (with the `backend` feature): the one the
+    /// executor was given ([`RunOptions::backend`](crate::executor::RunOptions::backend)), else
+    /// the one the run's environment configures (`SYNAPSE_HOST` and a token, from the process
+    /// or an `--env-file`: see [`BackendConfig::from_lookup`](crate::backend::BackendConfig::from_lookup)),
+    /// made on first use.
+    ///
+    /// ```
+    /// use synapse::prelude::*;
+    /// let ctx = Context::builder("sync").build();
+    /// let error = ctx.client().unwrap_err().to_string();
+    /// assert!(error.starts_with("this run has no Synapse backend"), "{error}");
+    /// ```
+    ///
+    /// # Errors
+    /// When the run has no backend, or its environment configures one half-way (a token without
+    /// `SYNAPSE_HOST`, say): the error says which, and what to set.
+    #[cfg(feature = "backend")]
+    pub fn client(&self) -> Result<&crate::backend::BackendClient> {
+        let resolved = self.inner.backend.get_or_init(|| match &self.inner.given_backend {
+            Some(client) => Ok(client.clone()),
+            None => {
+                let env = &self.inner.env;
+                let lookup = |name: &str| env.get_str(name, "").ok().filter(|value| !value.is_empty());
+                match crate::backend::BackendClient::from_config(crate::backend::BackendConfig::from_lookup(lookup)) {
+                    Ok(Some(client)) => Ok(client),
+                    Ok(None) => Err(format!(
+                        "this run has no Synapse backend: set {} and {} (or {}) in its environment or its \
+                         --env-file, or give the executor one (`RunOptions::backend`)",
+                        crate::backend::HOST_VAR,
+                        crate::backend::ACCESS_TOKEN_VAR,
+                        crate::backend::USER_TOKEN_VAR
+                    )),
+                    Err(error) => Err(error.to_string()),
+                }
+            }
+        });
+        resolved.as_ref().map_err(|reason| crate::error::Error::msg(reason.clone()))
     }
 
     /// Emits pending progress and flushes the sinks (executors call this when a run ends).

@@ -85,6 +85,11 @@ pub struct RunOptions {
     /// cluster's nodes before submitting. Local and process runs take none: asking is a
     /// [`RunError::Usage`].
     pub resources: Resources,
+    /// The Synapse backend's client a local run's actions get from `Context::client` (default:
+    /// the one the run's environment configures). A remote run's plugin process makes its own,
+    /// from its environment.
+    #[cfg(feature = "backend")]
+    pub backend: Option<crate::backend::BackendClient>,
     /// Where a `task`-mode worker listens on its node (default `127.0.0.1:0`: a free port on
     /// loopback, for a client on the same node; the plugin CLI's `--worker-bind`).
     pub worker_bind: Option<SocketAddr>,
@@ -200,6 +205,13 @@ impl RunOptions {
     /// What a run on Ray asks the cluster for.
     pub fn resources(mut self, resources: Resources) -> Self {
         self.resources = resources;
+        self
+    }
+
+    /// The backend client of a local run's actions.
+    #[cfg(feature = "backend")]
+    pub fn backend(mut self, client: crate::backend::BackendClient) -> Self {
+        self.backend = Some(client);
         self
     }
 

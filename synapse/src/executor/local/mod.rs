@@ -14,7 +14,6 @@ use crate::events::{EventKind, EventSink, RunId};
 use crate::registry::{Registry, registry};
 use futures_util::future::BoxFuture;
 use serde_json::Value;
-use std::any::Any;
 use std::sync::{Arc, OnceLock};
 use tokio_util::sync::CancellationToken;
 
@@ -60,7 +59,6 @@ pub struct LocalExecutor {
     options: RunOptions,
     /// The environment actions see: the options', else this process's.
     env: PluginEnvironment,
-    client: Option<Arc<dyn Any + Send + Sync>>,
 }
 
 impl Default for LocalExecutor {
@@ -85,7 +83,7 @@ impl LocalExecutor {
     /// The executor `options` describe.
     pub fn from_options(options: RunOptions) -> Self {
         let env = options.env.clone().unwrap_or_else(|| process_env().clone());
-        LocalExecutor { options, env, client: None }
+        LocalExecutor { options, env }
     }
 
     /// Its settings.
@@ -96,13 +94,6 @@ impl LocalExecutor {
     /// The environment its actions see.
     pub fn env(&self) -> &PluginEnvironment {
         &self.env
-    }
-
-    /// Gives actions a backend client (see [`Context::client`]): an object of this process,
-    /// so a setting of the local executor alone.
-    pub fn with_client<C: Any + Send + Sync>(mut self, client: C) -> Self {
-        self.client = Some(Arc::new(client));
-        self
     }
 
     /// A token for one run: a child of the executor's own, so that cancelling the executor
@@ -169,15 +160,16 @@ impl LocalExecutor {
     ) -> Result<Value, RunError> {
         panic::install_panic_hook(false);
         let plugin = plugin.to_owned();
-        let ctx = Context::builder(descriptor.name())
+        let builder = Context::builder(descriptor.name())
             .plugin(plugin.clone())
             .run_id(run_id)
             .job_id(self.options.job_id.clone())
             .env(self.env.clone())
             .sinks(self.options.sinks.iter().chain(sinks).cloned())
-            .cancellation(cancel.clone())
-            .client(self.client.clone())
-            .build();
+            .cancellation(cancel.clone());
+        #[cfg(feature = "backend")]
+        let builder = builder.backend(self.options.backend.clone());
+        let ctx = builder.build();
         let emitter = ctx.emitter().clone();
         // What the action's code logs with `tracing` or `log` joins this run's events.
         let _captured = crate::events::capture::register(&emitter);
