@@ -229,3 +229,40 @@ impl Context {
         self.inner.emitter.finish();
     }
 }
+
+#[cfg(all(test, feature = "backend"))]
+mod tests {
+    use super::*;
+
+    fn with_env(vars: &[(&str, &str)]) -> Context {
+        Context::builder("sync").env(PluginEnvironment::from_vars(vars.iter().copied(), "")).build()
+    }
+
+    #[test]
+    fn the_client_is_the_one_the_runs_environment_configures() {
+        let ctx = with_env(&[("SYNAPSE_HOST", "http://127.0.0.1:9"), ("SYNAPSE_ACCESS_TOKEN", "t")]);
+        let client = ctx.client().expect("configured");
+        assert_eq!(client.config().host.as_str(), "http://127.0.0.1:9/");
+        assert!(std::ptr::eq(client, ctx.client().expect("the same")), "made once");
+    }
+
+    #[test]
+    fn a_half_configured_backend_says_what_is_missing() {
+        let error = with_env(&[("SYNAPSE_ACCESS_TOKEN", "t")]).client().unwrap_err().to_string();
+        assert!(error.contains("SYNAPSE_HOST is not"), "{error}");
+        assert!(!error.contains("\"t\""), "{error}");
+    }
+
+    #[test]
+    fn a_given_client_wins_over_the_environment() {
+        let given = crate::backend::BackendClient::new(
+            crate::backend::BackendConfig::new("http://given:1", "g").expect("config"),
+        )
+        .expect("client");
+        let ctx = Context::builder("sync")
+            .env(PluginEnvironment::from_vars([("SYNAPSE_HOST", "http://env:2"), ("SYNAPSE_ACCESS_TOKEN", "e")], ""))
+            .backend(Some(given))
+            .build();
+        assert_eq!(ctx.client().expect("given").config().host.as_str(), "http://given:1/");
+    }
+}
