@@ -1,0 +1,77 @@
+//! `synapse-dev-backend`: the dev backend as a process, for manual plugin runs against it.
+//!
+//! Prints one line, `@synapse-dev-backend {"addr":"127.0.0.1:PORT","url":"http://127.0.0.1:PORT/"}`,
+//! on stdout once it listens, then serves until SIGINT or SIGTERM.
+
+use clap::Parser;
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use synapse_dev_backend::{DevBackend, Error};
+
+/// An embedded Synapse backend (the v1 jobs and logs API) for development and tests.
+#[derive(Debug, Parser)]
+#[command(name = "synapse-dev-backend", version)]
+struct Args {
+    /// The loopback address to listen on; port 0 picks a free port.
+    #[arg(long, value_name = "IP:PORT", default_value = "127.0.0.1:0")]
+    bind: String,
+    /// The directory of the state (an SQLite file); without it the state lives in memory.
+    #[arg(long, value_name = "DIR")]
+    data: Option<PathBuf>,
+    /// The access token clients must send (Synapse-Access-Token, or Authorization).
+    #[arg(long, value_name = "TOKEN", env = "SYNAPSE_DEV_BACKEND_TOKEN", hide_env_values = true)]
+    token: String,
+    /// The plugin-run user token, accepted in Authorization too [default: the access token].
+    #[arg(long, value_name = "TOKEN", env = "SYNAPSE_DEV_BACKEND_USER_TOKEN", hide_env_values = true)]
+    user_token: Option<String>,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    match run(Args::parse()).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("synapse-dev-backend: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(args: Args) -> Result<(), Error> {
+    let mut builder = DevBackend::builder().token(args.token).bind(args.bind);
+    if let Some(user_token) = args.user_token {
+        builder = builder.user_token(user_token);
+    }
+    builder = match args.data {
+        Some(dir) => builder.data_dir(dir),
+        None => builder.in_memory(),
+    };
+    let backend = builder.start().await?;
+    let ready = serde_json::json!({ "addr": backend.addr().to_string(), "url": backend.url() });
+    let mut stdout = std::io::stdout().lock();
+    // A closed stdout must not stop the server: whoever started it may not read the line.
+    let _ = writeln!(stdout, "@synapse-dev-backend {ready}").and_then(|()| stdout.flush());
+    drop(stdout);
+    stop_signal().await;
+    backend.shutdown().await
+}
+
+/// SIGINT or SIGTERM.
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut terminate) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = terminate.recv() => {}
+            }
+            return;
+        }
+    }
+    // Without a SIGTERM handler, SIGINT alone; if even that fails, serve until killed.
+    if tokio::signal::ctrl_c().await.is_err() {
+        std::future::pending::<()>().await;
+    }
+}

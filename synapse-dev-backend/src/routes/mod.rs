@@ -1,0 +1,132 @@
+//! The routes, and what every API route goes through first ([`gate`]).
+//!
+//! API routes (the Synapse v1 subset, each path with its trailing slash) are counted, checked
+//! against the fault table, and authenticated, in that order. The dev routes under `/_dev` are
+//! none of these. A path no route serves is counted apart and answered 404 `{"detail": "Not found."}`.
+
+pub(crate) mod dev;
+pub(crate) mod jobs;
+pub(crate) mod logs;
+
+use crate::auth::{self, Tokens, Verdict};
+use crate::drf::{ApiError, detail};
+use crate::faults::{Faults, Outcome};
+use crate::store::Store;
+use crate::store::requests::{self, AuthRecord};
+use axum::body::{Body, Bytes};
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
+use axum::http::{Method, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+/// The largest request body: `POST logs/` may carry files as base64 `data:` URIs.
+const BODY_LIMIT: usize = 64 * 1024 * 1024;
+
+/// What the handlers share.
+pub(crate) struct App {
+    /// The state.
+    pub(crate) store: Store,
+    /// The fault table.
+    pub(crate) faults: Faults,
+    /// The tokens accepted.
+    pub(crate) tokens: Tokens,
+    /// The address the server listens on (URLs for requests without a `Host` header).
+    pub(crate) addr: SocketAddr,
+}
+
+/// The handlers' state.
+pub(crate) type Shared = Arc<App>;
+
+/// Every route of the backend.
+pub(crate) fn router(app: Shared) -> Router {
+    let api = Router::new()
+        .route("/jobs/", get(jobs::list))
+        .route("/jobs/{id}/", get(jobs::retrieve).patch(jobs::update))
+        .route("/jobs/{id}/console_logs/", get(jobs::console_logs))
+        .route("/logs/", post(logs::create))
+        // Before the gate: DRF authenticates before it looks at the method.
+        .method_not_allowed_fallback(method_not_allowed)
+        .route_layer(middleware::from_fn_with_state(app.clone(), gate));
+    let dev = Router::new()
+        .route("/_dev/jobs", post(dev::create_job))
+        .route("/_dev/state", get(dev::state))
+        .route("/_dev/faults", get(dev::list_faults).post(dev::add_fault).delete(dev::clear_faults))
+        .method_not_allowed_fallback(method_not_allowed);
+    api.merge(dev).fallback(unmatched).layer(DefaultBodyLimit::max(BODY_LIMIT)).with_state(app)
+}
+
+/// Counts an API request and records its credentials, applies the faults that fire on it, then
+/// authenticates it.
+async fn gate(State(app): State<Shared>, matched: MatchedPath, request: Request, next: Next) -> Response {
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let credentials = auth::inspect(request.headers(), request.uri().query(), &app.tokens);
+    let route = format!("{method} {}", matched.as_str());
+    let record = AuthRecord {
+        route: route.clone(),
+        path: path.clone(),
+        variant: credentials.variant_names(),
+        token: credentials.token,
+        tenant: credentials.tenant.clone(),
+        tenant_variant: credentials.tenant_variant,
+        url_host: credentials.url_host.clone(),
+        accepted: credentials.verdict == Verdict::Accepted,
+    };
+    if let Err(error) = app.store.run(move |connection| requests::record(connection, &route, true, Some(&record))).await
+    {
+        return ApiError::from(error).into_response();
+    }
+
+    let firing = app.faults.fire(&method, &path);
+    if !firing.delay.is_zero() {
+        tokio::time::sleep(firing.delay).await;
+    }
+    if let Some(Outcome::Status(status)) = firing.outcome {
+        return (status, Json(detail("Injected fault."))).into_response();
+    }
+
+    let response = match credentials.verdict {
+        Verdict::Missing => ApiError::NotAuthenticated.into_response(),
+        Verdict::Invalid => ApiError::InvalidToken.into_response(),
+        Verdict::Accepted => next.run(request).await,
+    };
+    if firing.outcome == Some(Outcome::DropResponse) { broken(response) } else { response }
+}
+
+/// The response with its body replaced by one that fails at once: the server gives up on the
+/// connection, and the client never gets a whole message.
+fn broken(response: Response) -> Response {
+    let (mut parts, _) = response.into_parts();
+    parts.headers.remove(header::CONTENT_LENGTH);
+    let failing =
+        futures_util::stream::iter([Err::<Bytes, _>(std::io::Error::other("the response was dropped by a fault"))]);
+    Response::from_parts(parts, Body::from_stream(failing))
+}
+
+/// 405, DRF's way.
+async fn method_not_allowed(method: Method) -> ApiError {
+    ApiError::MethodNotAllowed(method)
+}
+
+/// A path no route serves: counted under `unmatched`, answered 404.
+async fn unmatched(State(app): State<Shared>, method: Method, request: Request) -> Response {
+    let key = format!("{method} {}", request.uri().path());
+    match app.store.run(move |connection| requests::record(connection, &key, false, None)).await {
+        Ok(()) => ApiError::NotFound.into_response(),
+        Err(error) => ApiError::from(error).into_response(),
+    }
+}
+
+/// A job id from the path: a path that is no integer is no job (404, like Django's `<int:pk>`).
+pub(crate) fn job_id(text: &str) -> Result<i64, ApiError> {
+    text.parse::<i64>().ok().filter(|id| *id > 0).ok_or(ApiError::NotFound)
+}
+
+/// 201 Created with `body`.
+pub(crate) fn created(body: serde_json::Value) -> Response {
+    (StatusCode::CREATED, Json(body)).into_response()
+}

@@ -1,0 +1,154 @@
+//! Starting and stopping the server.
+
+use crate::auth::Tokens;
+use crate::error::Error;
+use crate::faults::Faults;
+use crate::routes::{self, App};
+use crate::store::{Location, Store};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// How long [`RunningDevBackend::shutdown`] lets requests in flight finish before it drops them.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
+/// The dev backend: [`DevBackend::builder`] configures and starts one.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct DevBackend;
+
+impl DevBackend {
+    /// A backend in memory on `127.0.0.1:0`, still without its token.
+    pub fn builder() -> DevBackendBuilder {
+        DevBackendBuilder { token: None, user_token: None, location: Location::Memory, bind: "127.0.0.1:0".to_owned() }
+    }
+}
+
+/// The configuration of a dev backend to start.
+#[derive(Clone, Debug)]
+#[must_use = "a builder does nothing until it is started"]
+pub struct DevBackendBuilder {
+    token: Option<String>,
+    user_token: Option<String>,
+    location: Location,
+    bind: String,
+}
+
+impl DevBackendBuilder {
+    /// The access token (`SYNAPSE_ACCESS_TOKEN`'s counterpart), accepted in every header form.
+    /// Required.
+    pub fn token(mut self, token: impl Into<String>) -> Self {
+        self.token = Some(token.into());
+        self
+    }
+
+    /// The plugin-run user token (`SYNAPSE_PLUGIN_RUN_USER_TOKEN`'s counterpart), accepted in
+    /// `Authorization` beside the access token. Defaults to the access token.
+    pub fn user_token(mut self, token: impl Into<String>) -> Self {
+        self.user_token = Some(token.into());
+        self
+    }
+
+    /// Keeps the state in `<dir>/dev-backend.sqlite3` (the directory is created when missing):
+    /// a backend started again on the same directory finds it.
+    pub fn data_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.location = Location::Dir(dir.into());
+        self
+    }
+
+    /// Keeps the state in memory, gone when the backend stops (the default).
+    pub fn in_memory(mut self) -> Self {
+        self.location = Location::Memory;
+        self
+    }
+
+    /// The address to listen on, `IP:port`: a loopback address, port 0 for a free one. Defaults
+    /// to `127.0.0.1:0`.
+    pub fn bind(mut self, addr: impl Into<String>) -> Self {
+        self.bind = addr.into();
+        self
+    }
+
+    /// Opens the state, binds the address, and serves in a task of the current tokio runtime
+    /// until [`RunningDevBackend::shutdown`] (or until the handle is dropped).
+    pub async fn start(self) -> Result<RunningDevBackend, Error> {
+        let access = self.token.filter(|token| !token.is_empty()).ok_or(Error::MissingToken)?;
+        let user = self.user_token.filter(|token| !token.is_empty()).unwrap_or_else(|| access.clone());
+        let addr: SocketAddr = self.bind.trim().parse().map_err(|_| Error::InvalidBind(self.bind.clone()))?;
+        if !addr.ip().is_loopback() {
+            return Err(Error::NotLoopback(addr));
+        }
+        let location = self.location;
+        let store = tokio::task::spawn_blocking(move || Store::open(&location))
+            .await
+            .map_err(|error| Error::Store(format!("opening the state: {error}")))?
+            .map_err(|error| Error::Store(error.to_string()))?;
+        let listener = TcpListener::bind(addr).await.map_err(|source| Error::Bind { addr, source })?;
+        let addr = listener.local_addr().map_err(|source| Error::Bind { addr, source })?;
+        let app = Arc::new(App { store, faults: Faults::default(), tokens: Tokens { access, user }, addr });
+        let router = routes::router(app);
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            axum::serve(listener, router)
+                .with_graceful_shutdown(async move {
+                    // A dropped sender stops the server too.
+                    let _ = stopped.await;
+                })
+                .await
+        });
+        Ok(RunningDevBackend { addr, url: format!("http://{addr}/"), stop: Some(stop), task: Some(task) })
+    }
+}
+
+/// A dev backend serving; it stops on [`RunningDevBackend::shutdown`], or when dropped (then
+/// without waiting).
+#[derive(Debug)]
+pub struct RunningDevBackend {
+    addr: SocketAddr,
+    url: String,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<std::io::Result<()>>>,
+}
+
+impl RunningDevBackend {
+    /// The root URL of the API, e.g. `http://127.0.0.1:40123/` (what `SYNAPSE_HOST` is set to).
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The address it listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Stops accepting connections, lets the requests in flight finish (for up to 5 s), and
+    /// closes the state.
+    pub async fn shutdown(mut self) -> Result<(), Error> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        let Some(mut task) = self.task.take() else { return Ok(()) };
+        match tokio::time::timeout(SHUTDOWN_GRACE, &mut task).await {
+            Ok(Ok(served)) => served.map_err(Error::Serve),
+            Ok(Err(error)) => Err(Error::Serve(std::io::Error::other(error))),
+            Err(_) => {
+                task.abort();
+                // The abort's own result says nothing more.
+                let _ = task.await;
+                Ok(())
+            }
+        }
+    }
+}
+
+impl Drop for RunningDevBackend {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
