@@ -42,6 +42,7 @@ async fn fault(backend: &RunningDevBackend, fault: Value) {
 }
 
 fn entry(job: u64, n: usize) -> LogEntry {
+    let job = job.into();
     LogEntry {
         event: "message".to_owned(),
         data: json!({"content": format!("line {n}")}),
@@ -61,6 +62,7 @@ async fn a_job_moves_through_its_states_with_the_sdks_headers() {
     assert_eq!(client.get_job(id).await.expect("job").status, JobStatus::Pending);
     let running = JobUpdate { status: Some(JobStatus::Running), ..JobUpdate::default() };
     assert_eq!(client.update_job(id, &running).await.expect("patched").status, JobStatus::Running);
+    assert_eq!(client.get_job(id.to_string().as_str()).await.expect("by its text").id, id.into());
     let done = JobUpdate { status: Some(JobStatus::Succeeded), result: Some(json!({"ok": 1})), ..JobUpdate::default() };
     let job = client.update_job(id, &done).await.expect("patched");
     assert_eq!((job.status, job.result), (JobStatus::Succeeded, Some(json!({"ok": 1}))));
@@ -114,7 +116,7 @@ async fn transient_failures_are_retried_and_the_rest_are_typed_errors() {
     let id = new_job(&backend).await;
     // A 503 then a success: the GET is tried again.
     fault(&backend, json!({"method": "GET", "path_glob": "/jobs/*/", "nth": 1, "status": 503})).await;
-    assert_eq!(client.get_job(id).await.expect("retried").id, id);
+    assert_eq!(client.get_job(id).await.expect("retried").id, id.into());
 
     // A 404 names the method, the path, the status and the server's words.
     let error = client.get_job(999).await.expect_err("no such job");

@@ -6,8 +6,78 @@ use super::{BackendClient, BackendError};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-/// A job's id on the backend.
-pub type JobId = u64;
+/// A job's id on the backend: an integer or a UUID string (the SDK takes both), as
+/// `SYNAPSE_JOB_ID` gives it. Read from either JSON form; sent as the backend gave it (a number
+/// stays a number).
+///
+/// ```
+/// use synapse::backend::JobId;
+/// let id: JobId = serde_json::from_str("42").unwrap();
+/// assert_eq!(id, JobId::from(42));
+/// assert_eq!(serde_json::to_string(&id).unwrap(), "42");
+/// let uuid = JobId::from("550e8400-e29b-41d4-a716-446655440000");
+/// assert_eq!(serde_json::to_string(&uuid).unwrap(), "\"550e8400-e29b-41d4-a716-446655440000\"");
+/// assert_eq!(JobId::from("17"), JobId::from(17), "a number given as text is that number");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum JobId {
+    /// An integer id.
+    Number(u64),
+    /// A string id (a UUID).
+    Text(String),
+}
+
+impl From<u64> for JobId {
+    fn from(id: u64) -> Self {
+        JobId::Number(id)
+    }
+}
+
+impl From<&str> for JobId {
+    fn from(id: &str) -> Self {
+        let id = id.trim();
+        id.parse().map_or_else(|_| JobId::Text(id.to_owned()), JobId::Number)
+    }
+}
+
+impl From<String> for JobId {
+    fn from(id: String) -> Self {
+        JobId::from(id.as_str())
+    }
+}
+
+impl std::fmt::Display for JobId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            JobId::Number(id) => write!(f, "{id}"),
+            JobId::Text(id) => f.write_str(id),
+        }
+    }
+}
+
+impl Serialize for JobId {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            JobId::Number(id) => serializer.serialize_u64(*id),
+            JobId::Text(id) => serializer.serialize_str(id),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for JobId {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Either {
+            Number(u64),
+            Text(String),
+        }
+        Ok(match Either::deserialize(deserializer)? {
+            Either::Number(id) => JobId::Number(id),
+            Either::Text(id) => JobId::from(id),
+        })
+    }
+}
 
 /// A backend job's status, as the backend spells it (uppercase: `synapse_sdk` `JobStatus`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -81,7 +151,8 @@ impl BackendClient {
     ///
     /// # Errors
     /// As [`BackendError`]; a 404 names the job's path.
-    pub async fn get_job(&self, id: JobId) -> Result<Job, BackendError> {
+    pub async fn get_job(&self, id: impl Into<JobId>) -> Result<Job, BackendError> {
+        let id = id.into();
         self.get(&format!("jobs/{id}/"), &[]).await
     }
 
@@ -89,7 +160,8 @@ impl BackendClient {
     ///
     /// # Errors
     /// As [`BackendError`].
-    pub async fn update_job(&self, id: JobId, update: &JobUpdate) -> Result<Job, BackendError> {
+    pub async fn update_job(&self, id: impl Into<JobId>, update: &JobUpdate) -> Result<Job, BackendError> {
+        let id = id.into();
         self.patch(&format!("jobs/{id}/"), update).await
     }
 
@@ -97,7 +169,8 @@ impl BackendClient {
     ///
     /// # Errors
     /// As [`BackendError`].
-    pub async fn job_console_logs(&self, id: JobId) -> Result<Value, BackendError> {
+    pub async fn job_console_logs(&self, id: impl Into<JobId>) -> Result<Value, BackendError> {
+        let id = id.into();
         self.get(&format!("jobs/{id}/console_logs/"), &[]).await
     }
 }
