@@ -8,7 +8,8 @@
 # which runs them offline inside fresh network and PID namespaces with SYNAPSE_RAY_ADDRESS set.
 # Outside CI, SYNAPSE_SKIP_RAY=1 skips the Ray phase, and so does a machine where
 # `scripts/ray.sh check` fails (no unshare, ip or python3, or no namespaces); in CI (CI=true)
-# the Ray phase always runs.
+# the Ray phase always runs. The last phase runs the Python synapse-sdk (from PyPI) against the
+# dev backend (scripts/python-sdk.sh); outside CI, SYNAPSE_SKIP_PYTHON_SDK=1 skips it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -81,6 +82,15 @@ else
     cargo test --workspace --locked --no-run --test 'ray_*'
     scripts/ray.sh run -- cargo test --workspace --locked --offline --no-fail-fast --test 'ray_*'
   fi
+fi
+
+step "the Python synapse-sdk against the dev backend"
+if ! in_ci && [ "${SYNAPSE_SKIP_PYTHON_SDK:-}" = 1 ]; then
+  echo "skipped: SYNAPSE_SKIP_PYTHON_SDK=1"
+elif ! in_ci && ! scripts/python-sdk.sh check; then
+  echo "skipped: no Python >= 3.12 on this machine; CI runs this phase"
+else
+  scripts/python-sdk.sh run
 fi
 
 step "all tests passed"
