@@ -15,10 +15,12 @@
 //! | `page.rs` | [`Page`] and [`BackendClient::list`] |
 //! | `jobs.rs` | [`Job`], [`JobStatus`], [`JobUpdate`] and the job calls |
 //! | `logs.rs` | [`LogEntry`] and `POST logs/` |
+//! | `job_sink/` | [`JobSink`]: the job contract, a run reporting itself to its job (`record.rs`: what its events become there) |
 
 mod client;
 mod config;
 mod error;
+mod job_sink;
 mod jobs;
 mod logs;
 mod page;
@@ -26,6 +28,7 @@ mod page;
 pub use client::{BackendClient, RetryPolicy};
 pub use config::{ACCESS_TOKEN_VAR, BackendConfig, HOST_VAR, Secret, TENANT_VAR, URL_HOST_VAR, USER_TOKEN_VAR};
 pub use error::BackendError;
+pub use job_sink::{JobLoss, JobSink, JobSinkLimits};
 pub use jobs::{Job, JobId, JobStatus, JobUpdate};
 pub use logs::LogEntry;
 pub use page::{PAGE_SIZE, Page};

@@ -1,0 +1,227 @@
+//! The job contract against the dev backend: a run with a backend job reports itself through
+//! `synapse::backend::JobSink` — RUNNING, its log entries in batches, its progress and metrics
+//! records coalesced, its end (SUCCEEDED, FAILED or STOPPED) — and says exactly what it could not
+//! deliver when the backend fails.
+
+use serde_json::{Value, json};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use synapse::LocalExecutor;
+use synapse::backend::{BackendClient, BackendConfig, JobSink, JobSinkLimits, RetryPolicy};
+use synapse::executor::RunOptions;
+use synapse::prelude::*;
+use synapse_dev_backend::{DevBackend, RunningDevBackend};
+
+const TOKEN: &str = "dev-token";
+
+/// What `Train` is asked.
+#[params]
+pub struct TrainParams {
+    /// Epochs to run.
+    pub epochs: u64,
+    /// Fail at this epoch.
+    #[serde(default)]
+    pub fail_at: Option<u64>,
+    /// Pause between epochs, in milliseconds.
+    #[serde(default)]
+    pub pause_ms: u64,
+}
+
+/// Trains: a message, progress and metrics per epoch.
+#[action]
+pub struct Train;
+
+impl Action for Train {
+    type Params = TrainParams;
+    type Output = Value;
+
+    async fn execute(&self, params: TrainParams, ctx: &Context) -> Result<Value> {
+        ctx.log_message("training", LogLevel::Info);
+        for epoch in 1..=params.epochs {
+            ctx.check_cancelled()?;
+            if params.fail_at == Some(epoch) {
+                return Err(synapse::Error::msg(format!("diverged at epoch {epoch}")));
+            }
+            ctx.logger().info(format!("epoch {epoch}"));
+            ctx.set_metrics(
+                json!({"loss": 1.0 / epoch as f64, "epoch": epoch}).as_object().cloned().unwrap_or_default(),
+                "train",
+            );
+            ctx.set_progress(epoch, params.epochs);
+            tokio::time::sleep(Duration::from_millis(params.pause_ms)).await;
+        }
+        Ok(json!({"epochs": params.epochs}))
+    }
+}
+
+async fn backend() -> RunningDevBackend {
+    DevBackend::builder().token(TOKEN).in_memory().bind("127.0.0.1:0").start().await.expect("dev backend")
+}
+
+fn client(backend: &RunningDevBackend) -> BackendClient {
+    let quick = RetryPolicy { attempts: 2, base: Duration::from_millis(10), max: Duration::from_millis(20) };
+    BackendClient::new(BackendConfig::new(backend.url(), TOKEN).expect("config")).expect("client").with_retry(quick)
+}
+
+fn quick_limits() -> JobSinkLimits {
+    JobSinkLimits {
+        log_interval: Duration::from_millis(50),
+        record_interval: Duration::from_millis(50),
+        finish_timeout: Duration::from_secs(10),
+        ..JobSinkLimits::default()
+    }
+}
+
+async fn dev(backend: &RunningDevBackend, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+    let mut request = reqwest::Client::new().request(method, format!("{}{path}", backend.url()));
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    request.send().await.expect("dev route").json().await.expect("JSON")
+}
+
+async fn new_job(backend: &RunningDevBackend) -> u64 {
+    dev(backend, reqwest::Method::POST, "_dev/jobs", Some(json!({}))).await["id"].as_u64().expect("id")
+}
+
+/// Runs `Train` with `params` reporting to job `job`; the sink and the outcome.
+async fn train(
+    client: BackendClient,
+    job: u64,
+    limits: JobSinkLimits,
+    params: Value,
+) -> (Arc<JobSink>, Result<Value, synapse::RunError>) {
+    let sink = Arc::new(JobSink::with_limits(client, job, limits));
+    let executor = LocalExecutor::from_options(RunOptions::default().job_id(job.to_string()).sink(sink.clone()));
+    let outcome = executor.execute_action(Train::descriptor(), params).await;
+    (sink, outcome)
+}
+
+/// The job as the dev backend keeps it, with its PATCHes and log entries.
+async fn job_state(backend: &RunningDevBackend, job: u64) -> (Value, Vec<Value>, Vec<Value>) {
+    let state = dev(backend, reqwest::Method::GET, "_dev/state", None).await;
+    let record = state["jobs"].as_array().expect("jobs").iter().find(|j| j["id"] == job).cloned().expect("the job");
+    let patches =
+        record["patches"].as_array().cloned().unwrap_or_default().into_iter().map(|p| p["body"].clone()).collect();
+    let logs = state["logs"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|l| l["job"] == job || l["job"] == job.to_string())
+        .collect();
+    (record, patches, logs)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_reports_its_start_its_records_its_logs_and_its_result() {
+    let backend = backend().await;
+    let job = new_job(&backend).await;
+    let (sink, outcome) = train(client(&backend), job, quick_limits(), json!({"epochs": 5})).await;
+    assert_eq!(outcome.expect("trained"), json!({"epochs": 5}));
+    assert!(sink.loss().is_empty(), "{:?}", sink.loss());
+    let (record, patches, logs) = job_state(&backend, job).await;
+    assert_eq!(record["status"], "SUCCEEDED");
+    assert_eq!(patches.first(), Some(&json!({"status": "RUNNING"})), "{patches:#?}");
+    let last = patches.last().expect("patches");
+    assert_eq!((&last["status"], &last["result"]), (&json!("SUCCEEDED"), &json!({"epochs": 5})), "{last}");
+    assert_eq!(last["progress_record"]["current_progress"]["overall"], 100.0, "{last}");
+    assert!(last["progress_record"]["current_progress"]["time_elapsed"].is_number(), "{last}");
+    assert_eq!(last["metrics_record"]["record"]["steps"]["train"], json!({"loss": 0.2, "epoch": 5}), "{last}");
+    let contents: Vec<&str> = logs.iter().filter_map(|l| l["data"]["content"].as_str()).collect();
+    let expected: Vec<String> =
+        std::iter::once("training".to_owned()).chain((1..=5).map(|e| format!("epoch {e}"))).collect();
+    assert_eq!(contents, expected, "in order, none lost");
+    assert!(logs.iter().all(|l| l["event"] == "message" && l["level"] == "info"), "{logs:#?}");
+    backend.shutdown().await.expect("shutdown");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_run_is_failed_with_its_error_and_a_cancelled_one_stopped() {
+    let backend = backend().await;
+    let job = new_job(&backend).await;
+    let (_, outcome) = train(client(&backend), job, quick_limits(), json!({"epochs": 5, "fail_at": 3})).await;
+    outcome.expect_err("diverged");
+    let (record, patches, _) = job_state(&backend, job).await;
+    assert_eq!(record["status"], "FAILED");
+    let error = patches.last().expect("patches")["result"]["error"].as_str().unwrap_or_default().to_owned();
+    assert!(error.contains("diverged at epoch 3"), "{error}");
+
+    let job = new_job(&backend).await;
+    let token = synapse::CancellationToken::new();
+    let sink = Arc::new(JobSink::with_limits(client(&backend), job, quick_limits()));
+    let executor = LocalExecutor::from_options(RunOptions::default().sink(sink.clone()).cancel(token.clone()));
+    let run = tokio::spawn(async move {
+        executor.execute_action(Train::descriptor(), json!({"epochs": 1000, "pause_ms": 5})).await
+    });
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    token.cancel();
+    run.await.expect("joined").expect_err("cancelled");
+    let (record, _, _) = job_state(&backend, job).await;
+    assert_eq!(record["status"], "STOPPED");
+    backend.shutdown().await.expect("shutdown");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn records_are_coalesced_to_one_patch_per_interval() {
+    let backend = backend().await;
+    let job = new_job(&backend).await;
+    let limits = JobSinkLimits { record_interval: Duration::from_millis(200), ..quick_limits() };
+    let started = Instant::now();
+    let (_, outcome) = train(client(&backend), job, limits, json!({"epochs": 200, "pause_ms": 5})).await;
+    outcome.expect("trained");
+    let elapsed = started.elapsed().as_secs_f64();
+    let (_, patches, logs) = job_state(&backend, job).await;
+    let records = patches.iter().filter(|p| p.get("status").is_none()).count();
+    // One PATCH per 200 ms at most (and the RUNNING and final ones).
+    assert!(records as f64 <= elapsed / 0.2 + 2.0, "{records} record PATCHes in {elapsed:.2} s");
+    assert!(records >= 1, "progress was reported while running");
+    assert_eq!(logs.len(), 201, "every entry arrived");
+    backend.shutdown().await.expect("shutdown");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_outage_mid_run_loses_nothing_and_a_lost_response_is_counted_not_resent() {
+    let backend = backend().await;
+    // The backend refuses every POST of log entries for a while: they wait and are resent.
+    let job = new_job(&backend).await;
+    dev(
+        &backend,
+        reqwest::Method::POST,
+        "_dev/faults",
+        Some(json!({"method": "POST", "path_glob": "/logs/", "status": 503})),
+    )
+    .await;
+    let client = client(&backend);
+    let run = tokio::spawn(train(client.clone(), job, quick_limits(), json!({"epochs": 40, "pause_ms": 10})));
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    dev(&backend, reqwest::Method::DELETE, "_dev/faults", None).await;
+    let (sink, outcome) = run.await.expect("joined");
+    outcome.expect("trained");
+    assert!(sink.loss().is_empty(), "{:?}", sink.loss());
+    let (record, _, logs) = job_state(&backend, job).await;
+    assert_eq!(record["status"], "SUCCEEDED");
+    assert_eq!(logs.len(), 41, "nothing lost");
+
+    // A POST whose response is lost is not sent again: its entries are counted, and said.
+    let job = new_job(&backend).await;
+    dev(
+        &backend,
+        reqwest::Method::POST,
+        "_dev/faults",
+        Some(json!({"method": "POST", "path_glob": "/logs/", "nth": 1, "drop_response": true})),
+    )
+    .await;
+    let (sink, outcome) = train(client, job, quick_limits(), json!({"epochs": 3})).await;
+    outcome.expect("trained");
+    let loss = sink.loss();
+    assert!(loss.unconfirmed >= 1 && loss.dropped == 0 && loss.unsent == 0, "{loss:?}");
+    let (_, patches, logs) = job_state(&backend, job).await;
+    assert_eq!(
+        patches.last().expect("patches")["meta"]["joblog_loss"]["unconfirmed"],
+        loss.unconfirmed,
+        "{patches:#?}"
+    );
+    assert!(logs.iter().any(|l| l["event"] == "joblog_loss"), "the loss is in the job's log");
+    backend.shutdown().await.expect("shutdown");
+}
