@@ -225,3 +225,54 @@ async fn an_outage_mid_run_loses_nothing_and_a_lost_response_is_counted_not_rese
     assert!(logs.iter().any(|l| l["event"] == "joblog_loss"), "the loss is in the job's log");
     backend.shutdown().await.expect("shutdown");
 }
+
+const QUICKSTART: &str = env!("CARGO_BIN_EXE_quickstart-plugin");
+
+/// Runs the quickstart plugin's `train` with `--job-id job` in `mode`, its backend the dev
+/// backend (from the environment, as the platform gives it).
+async fn train_from_the_cli(backend: &RunningDevBackend, job: u64, mode: &str) -> std::process::Output {
+    let params = r#"{"epochs": 20, "samples": 50}"#;
+    tokio::process::Command::new(QUICKSTART)
+        .args(["run", "train", "--params", params, "--mode", mode, "--job-id", &job.to_string()])
+        .env("SYNAPSE_HOST", backend.url())
+        .env("SYNAPSE_ACCESS_TOKEN", TOKEN)
+        .env_remove("SYNAPSE_PLUGIN_RUN_USER_TOKEN")
+        .output()
+        .await
+        .expect("the plugin ran")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_plugin_cli_reports_a_run_with_a_job_id_where_its_action_runs() {
+    let backend = backend().await;
+    for mode in ["local", "process"] {
+        let job = new_job(&backend).await;
+        let ran = train_from_the_cli(&backend, job, mode).await;
+        let stderr = String::from_utf8_lossy(&ran.stderr);
+        assert!(ran.status.success(), "{mode}: {stderr}");
+        let (record, patches, logs) = job_state(&backend, job).await;
+        assert_eq!(record["status"], "SUCCEEDED", "{mode}: {patches:#?}");
+        let running = patches.iter().filter(|p| p["status"] == "RUNNING").count();
+        assert_eq!(running, 1, "{mode}: reported once, by the process that ran the action: {patches:#?}");
+        let last = patches.last().expect("patches");
+        assert_eq!(last["metrics_record"]["record"]["steps"]["train"]["epoch"], 20, "{mode}: {last}");
+        assert_eq!(last["result"]["epochs"], 20, "{mode}: {last}");
+        assert!(
+            logs.iter().any(|l| l["event"] == "message" && l["level"] == "success"),
+            "{mode}: the final message arrived: {logs:#?}"
+        );
+    }
+    // A backend configured half-way is said, and nothing runs.
+    let ran = tokio::process::Command::new(QUICKSTART)
+        .args(["run", "train", "--job-id", "7"])
+        .env_remove("SYNAPSE_HOST")
+        .env("SYNAPSE_ACCESS_TOKEN", TOKEN)
+        .output()
+        .await
+        .expect("the plugin ran");
+    let stderr = String::from_utf8_lossy(&ran.stderr);
+    assert_eq!(ran.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("job `7` cannot be reported to the Synapse backend"), "{stderr}");
+    assert!(!stderr.contains(TOKEN), "{stderr}");
+    backend.shutdown().await.expect("shutdown");
+}
