@@ -108,7 +108,7 @@ async fn job_state(backend: &RunningDevBackend, job: u64) -> (Value, Vec<Value>,
         .cloned()
         .unwrap_or_default()
         .into_iter()
-        .filter(|l| l["job"] == job || l["job"] == job.to_string())
+        .filter(|l| l["job"].as_u64() == Some(job) || l["job"].as_str() == Some(job.to_string().as_str()))
         .collect();
     (record, patches, logs)
 }
