@@ -276,3 +276,25 @@ async fn the_plugin_cli_reports_a_run_with_a_job_id_where_its_action_runs() {
     assert!(!stderr.contains(TOKEN), "{stderr}");
     backend.shutdown().await.expect("shutdown");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_status_update_the_backend_refuses_is_sent_again_after_a_backoff() {
+    let backend = backend().await;
+    let job = new_job(&backend).await;
+    // The first three PATCHes are refused: RUNNING fails twice over (the client's two tries),
+    // then again, then gets through after the sink's backoff.
+    for nth in 1..=3 {
+        let fault = json!({"method": "PATCH", "path_glob": "/jobs/*/", "nth": nth, "status": 503});
+        dev(&backend, reqwest::Method::POST, "_dev/faults", Some(fault)).await;
+    }
+    let (sink, outcome) = train(client(&backend), job, quick_limits(), json!({"epochs": 30, "pause_ms": 20})).await;
+    outcome.expect("trained");
+    assert!(sink.loss().is_empty(), "{:?}", sink.loss());
+    let (record, patches, _) = job_state(&backend, job).await;
+    assert_eq!(record["status"], "SUCCEEDED");
+    assert_eq!(patches.first(), Some(&json!({"status": "RUNNING"})), "{patches:#?}");
+    let state = dev(&backend, reqwest::Method::GET, "_dev/state", None).await;
+    let tried = state["requests"]["PATCH /jobs/{id}/"].as_u64().unwrap_or_default();
+    assert!(tried <= patches.len() as u64 + 3, "no busy retrying: {tried} PATCHes for {} applied", patches.len());
+    backend.shutdown().await.expect("shutdown");
+}

@@ -42,7 +42,8 @@ pub struct JobSinkLimits {
     pub log_interval: Duration,
     /// The least time between two record PATCHes (default 1 s).
     pub record_interval: Duration,
-    /// How long the end of a run may wait for what is still undelivered (default 30 s).
+    /// How long the end of a run may wait for what is still undelivered (default 30 s; a
+    /// request in flight then still ends at the client's own timeout).
     pub finish_timeout: Duration,
 }
 
@@ -145,7 +146,9 @@ impl JobSink {
         let worker = std::thread::Builder::new()
             .name("synapse-job-sink".to_owned())
             .spawn(move || deliver(&worker_shared))
-            .map_err(|error| tracing::warn!("cannot start the job sink's thread: {error}"))
+            .map_err(|error| {
+                eprintln!("warning: job {}: the job sink cannot start its thread ({error}): no reports", shared.job)
+            })
             .ok();
         if worker.is_none() {
             // Nothing will be delivered: say so at the end, as any loss.
@@ -283,10 +286,24 @@ fn deliver(shared: &Arc<Shared>) {
     loop {
         let (closed, ticket) = {
             let mut state = lock(shared);
-            let idle = !state.running && state.flushes_asked == state.flushes_done && !state.closed;
-            if idle {
-                let wait = if backoff.is_zero() { Duration::from_millis(100) } else { backoff };
-                state = shared.wake.wait_timeout(state, wait).unwrap_or_else(PoisonError::into_inner).0;
+            if !backoff.is_zero() {
+                // After a failure: the whole backoff, unless the sink closes or a flush asks.
+                let until = Instant::now() + backoff;
+                let asked = state.flushes_asked;
+                while !state.closed && state.flushes_asked == asked {
+                    let left = until.saturating_duration_since(Instant::now());
+                    if left.is_zero() {
+                        break;
+                    }
+                    state = shared.wake.wait_timeout(state, left).unwrap_or_else(PoisonError::into_inner).0;
+                }
+            } else if !state.running && state.flushes_asked == state.flushes_done && !state.closed {
+                // Idle: until there is work, or the next look at what is due.
+                state = shared
+                    .wake
+                    .wait_timeout(state, Duration::from_millis(100))
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .0;
             }
             (state.closed, state.flushes_asked)
         };
