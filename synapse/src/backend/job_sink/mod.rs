@@ -82,7 +82,9 @@ impl JobLoss {
     }
 }
 
-/// Reports a run to its backend job (see the module's documentation).
+/// Reports a run to its backend job (see the module's documentation). One sink reports one run:
+/// after the run's end (its result or error, then the flush that ends every run) it takes no
+/// more events.
 ///
 /// ```no_run
 /// # fn demo(client: synapse::backend::BackendClient) {
