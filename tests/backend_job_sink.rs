@@ -298,3 +298,38 @@ async fn a_status_update_the_backend_refuses_is_sent_again_after_a_backoff() {
     assert!(tried <= patches.len() as u64 + 3, "no busy retrying: {tried} PATCHes for {} applied", patches.len());
     backend.shutdown().await.expect("shutdown");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_task_mode_worker_reports_each_run_to_its_job() {
+    use synapse::executor::ray::worker::{WORKER_LINE_MARKER, WORKER_TOKEN_VAR, WorkerAnnouncement};
+    use synapse::executor::ray::worker_client::{RunTags, WorkerClient};
+    use tokio::io::AsyncBufReadExt;
+    let backend = backend().await;
+    let secret = "a-test-token-of-32-characters-xx";
+    let mut worker = tokio::process::Command::new(QUICKSTART)
+        .args(["worker", "--bind", "127.0.0.1:0"])
+        .env(WORKER_TOKEN_VAR, secret)
+        .env("SYNAPSE_HOST", backend.url())
+        .env("SYNAPSE_ACCESS_TOKEN", TOKEN)
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("start the worker");
+    let mut line = String::new();
+    let stdout = worker.stdout.take().expect("stdout");
+    tokio::io::BufReader::new(stdout).read_line(&mut line).await.expect("its announcement");
+    let announcement: WorkerAnnouncement =
+        serde_json::from_str(line.trim().trim_start_matches(WORKER_LINE_MARKER)).expect("announcement JSON");
+    let client = WorkerClient::new(announcement.addr, secret);
+    for _ in 0..2 {
+        let job = new_job(&backend).await;
+        let tags = RunTags::from(synapse::events::RunId::random()).with_job_id(Some(job.to_string()));
+        let params = json!({"epochs": 10, "samples": 20});
+        client.run("train", params, tags, vec![], None).await.expect("trained");
+        let (record, patches, _) = job_state(&backend, job).await;
+        assert_eq!(record["status"], "SUCCEEDED", "{patches:#?}");
+        assert_eq!(patches.first(), Some(&json!({"status": "RUNNING"})));
+    }
+    let _ = worker.kill().await;
+    backend.shutdown().await.expect("shutdown");
+}

@@ -215,6 +215,33 @@ impl RunOptions {
         self
     }
 
+    /// Reports the run to its backend job: with a [`job_id`](Self::job_id) and a backend the
+    /// run's environment configures ([`env`](Self::env), else this process's: `SYNAPSE_HOST` and a
+    /// token), adds a [`JobSink`](crate::backend::JobSink) for that job to the sinks. Without a
+    /// job id or a backend, the options are returned as they are (the job id only tags the run).
+    /// Where the action runs is where this belongs: the plugin CLI in local mode, a worker.
+    ///
+    /// # Errors
+    /// [`RunError::Usage`] naming the job when the environment configures a backend half-way.
+    #[cfg(feature = "backend")]
+    pub fn report_to_job(self) -> Result<Self, RunError> {
+        use crate::backend::{BackendClient, BackendConfig, JobSink};
+        let Some(job) = self.job_id.clone() else { return Ok(self) };
+        let config = match &self.env {
+            Some(env) => {
+                BackendConfig::from_lookup(|name| env.get_str(name, "").ok().filter(|value| !value.is_empty()))
+            }
+            None => BackendConfig::from_env(),
+        };
+        let client = BackendClient::from_config(config).map_err(|error| {
+            RunError::Usage(format!("job `{job}` cannot be reported to the Synapse backend: {error}"))
+        })?;
+        Ok(match client {
+            Some(client) => self.sink(Arc::new(JobSink::new(client, job.as_str()))),
+            None => self,
+        })
+    }
+
     /// Where a `task`-mode worker listens on its node.
     pub fn worker_bind(mut self, bind: SocketAddr) -> Self {
         self.worker_bind = Some(bind);

@@ -30,8 +30,6 @@ fn run_command(args: RunArgs, guard: &Arc<TerminalGuard>, run_id: RunId) -> Resu
                 RunError::InvalidParams(ParamsError { action: args.action.clone(), violations })
             }
         })?;
-    // A run elsewhere captures what this one would.
-
     let descriptor = crate::executor::lookup(registry, &args.action)?;
     if let Some(dir) = args.plugin_dir.as_deref().filter(|dir| !dir.is_dir()) {
         return Err(RunError::Usage(format!(
@@ -63,16 +61,9 @@ fn run_command(args: RunArgs, guard: &Arc<TerminalGuard>, run_id: RunId) -> Resu
     // A run with a backend job reports itself to it where its action runs: here in local
     // mode (a child process, a Ray job or worker reports from there).
     #[cfg(feature = "backend")]
-    let _job = match (&args.job_id, args.mode) {
-        (Some(job), ExecutionMode::Local) => {
-            let sink = job_sink(job, &options)?;
-            if let Some(sink) = &sink {
-                options = options.sink(sink.clone());
-            }
-            sink
-        }
-        _ => None,
-    };
+    if args.mode == ExecutionMode::Local {
+        options = options.report_to_job()?;
+    }
     // A run elsewhere captures what this one would.
     if args.mode != ExecutionMode::Local
         && let Some(filter) = crate::events::capture::installed_filter()
@@ -118,22 +109,4 @@ fn run_command(args: RunArgs, guard: &Arc<TerminalGuard>, run_id: RunId) -> Resu
         println!("{}", serde_json::to_string_pretty(&result).unwrap_or_else(|_| result.to_string()));
     }
     Ok(OK)
-}
-
-/// The sink reporting this run to backend job `job`, when the run's environment configures a
-/// backend (`SYNAPSE_HOST` and a token, from the process or the `--env-file`); without one,
-/// the job id only tags the run.
-///
-/// # Errors
-/// [`RunError::Usage`] when the environment configures a backend half-way.
-#[cfg(feature = "backend")]
-fn job_sink(job: &str, options: &RunOptions) -> Result<Option<Arc<crate::backend::JobSink>>, RunError> {
-    use crate::backend::{BackendClient, BackendConfig};
-    let config = match &options.env {
-        Some(env) => BackendConfig::from_lookup(|name| env.get_str(name, "").ok().filter(|value| !value.is_empty())),
-        None => BackendConfig::from_env(),
-    };
-    let client = BackendClient::from_config(config)
-        .map_err(|error| RunError::Usage(format!("job `{job}` cannot be reported to the Synapse backend: {error}")))?;
-    Ok(client.map(|client| Arc::new(crate::backend::JobSink::new(client, job))))
 }

@@ -188,6 +188,8 @@ async fn run(State(state): State<Arc<WorkerState>>, headers: HeaderMap, body: ax
             .and_then(|registry| crate::executor::lookup(registry, &request.action).map(|d| (registry, d)));
         match resolved {
             Ok((registry, descriptor)) => {
+                #[cfg(feature = "backend")]
+                let options_sinks = vec![sink.clone()];
                 let options = RunOptions {
                     job_id: request.job_id,
                     sinks: vec![sink],
@@ -195,6 +197,18 @@ async fn run(State(state): State<Arc<WorkerState>>, headers: HeaderMap, body: ax
                     action_thread: true,
                     grace: request.grace_ms.map(std::time::Duration::from_millis),
                     ..RunOptions::default()
+                };
+                // A run with a backend job reports itself to it from here, where it runs.
+                #[cfg(feature = "backend")]
+                let options = match options.report_to_job() {
+                    Ok(options) => options,
+                    Err(error) => {
+                        let emitter = crate::events::Emitter::new(run_id, options_sinks);
+                        emitter.emit(crate::events::EventKind::Error { error: error.report() });
+                        emitter.finish();
+                        cancel.cancel();
+                        return;
+                    }
                 };
                 let executor = LocalExecutor::from_options(options);
                 // The executor sends the terminal event itself.
