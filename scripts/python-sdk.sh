@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The Python synapse-sdk, a client nobody here wrote, against the dev backend
 # (synapse-dev-backend): its v1 BackendClient and its JobLogger run unchanged
-# (tests/python/sdk_client.py) and the dev backend's state must show what they sent.
+# (tests/python/sdk_*.py, each in turn) and the dev backend's state must show what they sent.
 #
 #   scripts/python-sdk.sh install   create .venv/sdk with synapse-sdk==$SDK_VERSION from PyPI
 #                                   (a Python >= 3.12: pyenv's, or $PYTHON); skipped when present
@@ -74,7 +74,14 @@ run() {
   # Hermetic: no credentials or settings from this user's environment or home.
   env -u SYNAPSE_HOST -u SYNAPSE_ACCESS_TOKEN -u SYNAPSE_PLUGIN_RUN_USER_TOKEN -u SYNAPSE_PLUGIN_RUN_TENANT \
     -u SYNAPSE_PLUGIN_RUN_URL_HOST -u SENTRY_DSN HOME="$data" PYTHONWARNINGS=ignore \
-    "$VENV/bin/python" tests/python/sdk_client.py "$url" "$token"
+    "$VENV/bin/python" - "$url" "$token" <<'PY'
+import runpy, sys, glob
+# Every client script in turn, each against the same backend; the first failure ends the phase.
+for script in sorted(glob.glob("tests/python/sdk_*.py")):
+    print(f"== {script}", flush=True)
+    sys.argv = [script] + sys.argv[1:]
+    runpy.run_path(script, run_name="__main__")
+PY
 }
 
 case "${1:-}" in
