@@ -37,7 +37,7 @@
 //! |---|---|
 //! | `POST /_dev/jobs` | creates a job from `{status?, meta?}` (PENDING by default): 201 with the job |
 //! | `GET /_dev/state` | `{jobs, logs, requests, unmatched, auth, faults}`: each job with the PATCHes it got (`patches: [{id, body, at}]`), every log entry, a counter per `"<METHOD> <route pattern>"` (and per path no route serves), the credentials each API request carried (`{route, path, variant, token, tenant, tenant_variant, url_host, accepted}`), and the faults |
-//! | `POST /_dev/faults` | adds a fault `{method, path_glob, nth?, status? \| drop_response?: true \| delay_ms?}`: the nth matching API request (every one without `nth`) is answered with `status`, or applied with its response broken off (the client sees an incomplete message), or held `delay_ms` first |
+//! | `POST /_dev/faults` | adds a fault `{method, path_glob, nth? \| every?, status? \| drop_response?: true \| delay_ms?}`: the nth matching API request (each kth with `every`, every one without either) is answered with `status`, or applied with its response broken off (the client sees an incomplete message), or held `delay_ms` first |
 //! | `PUT /_dev/media/{key}` | stores the body as media `key`: 201 `{key, url, size}` |
 //! | `GET /_dev/faults`, `DELETE /_dev/faults` | lists the faults (with how often each matched and fired), clears them |
 //!
