@@ -251,6 +251,39 @@ async fn five_percent_of_requests_failing_lose_nothing() {
     backend.shutdown().await.expect("shutdown");
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn fifty_runs_reporting_at_once_lose_nothing() {
+    let dir = tempfile::tempdir().expect("a data directory");
+    let backend = DevBackend::builder()
+        .token(TOKEN)
+        .data_dir(dir.path())
+        .start()
+        .await
+        .expect("a backend with its state on disk");
+    let mut jobs = Vec::new();
+    for _ in 0..50 {
+        jobs.push(new_job(&backend).await);
+    }
+    let runs: Vec<_> = jobs
+        .iter()
+        .map(|job| tokio::spawn(train(client(&backend), *job, quick_limits(), json!({"epochs": 20, "pause_ms": 5}))))
+        .collect();
+    for run in runs {
+        let (sink, outcome) = run.await.expect("joined");
+        outcome.expect("trained");
+        assert!(sink.loss().is_empty(), "job {}: {:?}", sink.job(), sink.loss());
+    }
+    let state = dev(&backend, reqwest::Method::GET, "_dev/state", None).await;
+    for job in jobs {
+        let record = state["jobs"].as_array().and_then(|all| all.iter().find(|j| j["id"] == job)).expect("the job");
+        assert_eq!(record["status"], "SUCCEEDED", "job {job}");
+        assert_eq!(record["metrics_record"]["record"]["steps"]["train"]["epoch"], 20, "job {job}");
+        let logs = state["logs"].as_array().expect("logs").iter().filter(|l| l["job"] == job).count();
+        assert_eq!(logs, 21, "job {job}: every entry once");
+    }
+    backend.shutdown().await.expect("shutdown");
+}
+
 const QUICKSTART: &str = env!("CARGO_BIN_EXE_quickstart-plugin");
 
 /// Runs the quickstart plugin's `train` with `--job-id job` in `mode`, its backend the dev
