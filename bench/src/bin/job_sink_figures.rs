@@ -6,13 +6,15 @@
 //! of the run, then the end of the run (the sink's final delivery; the logger's `finish()`).
 //! Each side runs as a child process of this harness (reaped with `wait4(2)` for its CPU time and
 //! peak memory) against a dev backend served by this process on loopback, its state in a
-//! temporary SQLite file. Three scenarios:
+//! temporary SQLite file. Four scenarios:
 //!
 //! 1. **steady**: flat out; events/s over the sequence (2 events an iteration), the PATCHes and
 //!    POSTs it took, the CPU time of the sequence (each side measures its own) and of the whole
 //!    process (Python's includes starting the interpreter and importing the SDK);
-//! 2. **5 % failing**: every 20th API request answered 503; entries delivered;
-//! 3. **10 s outage**: the sequence paced at 500 iterations/s for 20 s, the backend shut down 5 s
+//! 2. **sustained**: paced at 2,000 iterations/s for 10 s; the PATCHes it took (at most one a
+//!    second for the records, plus RUNNING and the final status);
+//! 3. **5 % failing**: every 20th API request answered 503; entries delivered;
+//! 4. **10 s outage**: the sequence paced at 500 iterations/s for 20 s, the backend shut down 5 s
 //!    in and started again (same port, same state) 10 s later; entries delivered, the loss the
 //!    job reports, peak memory.
 //!
@@ -34,7 +36,10 @@ use synapse_bench::child::{own_cpu, own_peak_rss_kib, reap, stats};
 use synapse_dev_backend::{DevBackend, RunningDevBackend};
 
 const TOKEN: &str = "bench-token";
-/// Iterations per second in the outage scenario, and its length.
+/// Iterations per second of the sustained scenario, and how many (10 s).
+const SUSTAINED_PACE: f64 = 2000.0;
+const SUSTAINED_ITERATIONS: u64 = 20_000;
+/// Iterations per second in the outage scenario, and how many (20 s).
 const OUTAGE_PACE: f64 = 500.0;
 const OUTAGE_ITERATIONS: u64 = 10_000;
 
@@ -307,6 +312,22 @@ async fn harness(args: &[String]) -> Result<(), String> {
         medians[1].1 / medians[0].1
     );
 
+    println!("## sustained: {SUSTAINED_ITERATIONS} iterations at {SUSTAINED_PACE} a second (10 s)");
+    for side in [Side::Synapse, Side::Python] {
+        let run = harness.run(&url, side, SUSTAINED_ITERATIONS, SUSTAINED_PACE, || async { Ok(()) }).await?;
+        println!(
+            "{}: {} PATCHes in {:.1} s ({:.2} a second, RUNNING and the final status included), {} POST logs/, \
+             delivered {}/{SUSTAINED_ITERATIONS}, sequence CPU {:.0} ms",
+            side.name(),
+            run.patches,
+            run.sequence_s,
+            run.patches as f64 / run.sequence_s,
+            run.log_posts,
+            run.delivered,
+            run.sequence_cpu_s * 1e3
+        );
+    }
+
     println!("## 5 % of requests failing (every 20th API request answered 503)");
     let fault = json!({"method": "*", "path_glob": "/**", "every": 20, "status": 503});
     for side in [Side::Synapse, Side::Python] {
@@ -346,7 +367,7 @@ async fn harness(args: &[String]) -> Result<(), String> {
         let exact = missing >= accounted && missing <= accounted + unconfirmed;
         println!(
             "{}: delivered {}/{OUTAGE_ITERATIONS} ({missing} missing), the job's loss report {loss} ({}), \
-             sequence {:.1} s, peak RSS {:.1} MiB",
+             sequence {:.1} s, {} PATCHes, peak RSS {:.1} MiB",
             side.name(),
             run.delivered,
             if loss.is_null() {
@@ -357,6 +378,7 @@ async fn harness(args: &[String]) -> Result<(), String> {
                 "NOT exact".to_owned()
             },
             run.sequence_s,
+            run.patches,
             run.peak_rss_mib
         );
     }
