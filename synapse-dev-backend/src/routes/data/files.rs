@@ -8,8 +8,9 @@ use crate::pagination::links::RequestUrl;
 use crate::routes::{Shared, created, job_id};
 use crate::store::data::files;
 use axum::Json;
+use axum::body::Bytes;
 use axum::extract::{FromRequest, Multipart, Path, Request, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
@@ -31,9 +32,8 @@ pub(crate) async fn create(State(app): State<Shared>, request: Request) -> Resul
         from_multipart(&app, multipart).await?
     } else {
         let headers = request.headers().clone();
-        let body = axum::body::to_bytes(request.into_body(), usize::MAX)
-            .await
-            .map_err(|error| ApiError::BadRequest(format!("reading the body: {error}")))?;
+        // `Bytes` as an extractor keeps to the router's body limit.
+        let body = Bytes::from_request(request, &app).await.map_err(|error| ApiError::BadRequest(error.body_text()))?;
         let body = json_body(&headers, &body)?.unwrap_or_else(|| json!({}));
         from_chunked_upload(&app, &body).await?
     };
@@ -101,12 +101,12 @@ pub(crate) fn field_error(field: &str, message: &str) -> ApiError {
 /// `POST data_files/verify_checksums/` `{checksums: [...]}` (at most 1000): 200
 /// `{existing_checksums: [...]}`, those some data file has, in the order asked (what the SDK's
 /// `verify_checksums_batch` reads).
-pub(crate) async fn verify_checksums(State(app): State<Shared>, request: Request) -> Result<Json<Value>, ApiError> {
-    let (parts, body) = request.into_parts();
-    let body = axum::body::to_bytes(body, usize::MAX)
-        .await
-        .map_err(|error| ApiError::BadRequest(format!("reading the body: {error}")))?;
-    let body = json_body(&parts.headers, &body)?.unwrap_or_else(|| json!({}));
+pub(crate) async fn verify_checksums(
+    State(app): State<Shared>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<Value>, ApiError> {
+    let body = json_body(&headers, &body)?.unwrap_or_else(|| json!({}));
     let checksums = match body.get("checksums") {
         None => return Err(field_error("checksums", fields::REQUIRED)),
         Some(Value::Array(items)) if items.len() > MAX_CHECKSUMS => {

@@ -143,8 +143,8 @@ pub(crate) struct ChunkedUpload {
     pub(crate) path: String,
 }
 
-/// What the chunked upload `id` is: `Ok(None)` when there is none, `Err(())`-like `Some(None)`
-/// when it is not finished (`completed_at` empty).
+/// The chunked upload `id`: `None` when there is none, `Some(None)` when it is not finished
+/// (no `completed_at`, or no `path`), `Some(Some(upload))` when a data file can be made from it.
 pub(crate) fn chunked_upload(connection: &Connection, id: &str) -> Result<Option<Option<ChunkedUpload>>, StoreError> {
     let row: Option<(Option<String>, Option<String>, Option<String>)> = connection
         .query_row("SELECT filename, path, completed_at FROM chunked_uploads WHERE id = ?1", [id], |row| {

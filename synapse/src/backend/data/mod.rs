@@ -17,7 +17,7 @@
 //! |---|---|
 //! | `collections.rs` | [`DataCollection`], [`FileSpecification`], [`FileType`], [`FunctionType`] |
 //! | `files.rs` | [`DataFile`], multipart and chunked-upload creation, checksum checks, [`FileDeletion`] |
-//! | `presigned.rs` | the presigned flow: [`PresignedUpload`], PUTs with ETags, [`ConfirmUploadResponse`], [`PresignedReport`] |
+//! | `presigned/` | the presigned flow, [`PresignedReport`] (`wire.rs`: [`PresignedUpload`], [`ConfirmUploadResponse`] and the other bodies; `put.rs`: the PUTs with their ETags) |
 //! | `units.rs` | [`DataUnitCreate`], [`DataUnit`], and the units' calls |
 
 mod collections;
