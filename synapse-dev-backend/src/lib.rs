@@ -49,7 +49,7 @@
 //! |---|---|
 //! | `POST /_dev/jobs` | creates a job from `{status?, meta?}` (PENDING by default): 201 with the job |
 //! | `GET /_dev/state` | `{jobs, logs, data_collections, data_files, data_units, requests, unmatched, auth, faults}`: each job with the PATCHes it got (`patches: [{id, body, at}]`), every log entry, a counter per `"<METHOD> <route pattern>"` (and per path no route serves), the credentials each API request carried (`{route, path, variant, token, tenant, tenant_variant, url_host, accepted}`), and the faults |
-//! | `POST /_dev/faults` | adds a fault `{method, path_glob, nth?, status? \| drop_response?: true \| delay_ms?}`: the nth matching API request (every one without `nth`) is answered with `status`, or applied with its response broken off (the client sees an incomplete message), or held `delay_ms` first |
+//! | `POST /_dev/faults` | adds a fault `{method, path_glob, nth? \| every?, status? \| drop_response?: true \| delay_ms?}`: the nth matching API request (each kth with `every`, every one without either) is answered with `status`, or applied with its response broken off (the client sees an incomplete message), or held `delay_ms` first |
 //! | `PUT /_dev/media/{key}` | stores the body as media `key`: 201 `{key, url, size}` |
 //! | `POST /_dev/data_collections` | creates a data collection `{name, file_specifications: [{name, file_type, is_required?, is_primary?, function_type?, index?, configuration?, is_sequential?}]}`: 201 with it, expanded |
 //! | `GET /_dev/faults`, `DELETE /_dev/faults` | lists the faults (with how often each matched and fired), clears them |

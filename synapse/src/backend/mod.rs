@@ -17,7 +17,7 @@
 //! | `logs.rs` | [`LogEntry`] and `POST logs/` |
 //! | `data/` | data collections, data files (multipart, chunked, presigned), checksums, data units ([`DataCollection`], [`DataFile`], [`DataUnit`], [`DataError`]) |
 //! | `storages.rs` | [`StorageRecord`], a storage's record with its secrets kept out of `Debug` |
-//! | `job_sink/` | [`JobSink`]: the job contract, a run reporting itself to its job (`record.rs`: what its events become there) |
+//! | `job_sink/` | [`JobSink`]: the job contract, a run reporting itself to its job (`record.rs`: what its events become there; `queue.rs`: the entries waiting, bounded by memory; `deliver.rs`: the sink's thread) |
 
 mod client;
 mod config;
