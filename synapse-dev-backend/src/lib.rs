@@ -18,7 +18,19 @@
 //! | `GET /jobs/{id}/console_logs/` | the entries posted to `logs/` for the job, in order |
 //! | `POST /logs/` | one entry `{event, data, datetime, job, file?, step?, level?}` or a list of them: 201 with the created entries (with ids), or 400 with DRF's field errors (one object per entry for a list) |
 //!
+//! | `GET /data_collections/{id}/` | `{id, name, file_specifications}`; with `?expand=file_specifications` each specification is `{id, name, file_type, is_required, is_primary, function_type, index, configuration, is_sequential}` (ids without) |
+//! | `POST /data_files/` | multipart with a `file` part, or JSON `{chunked_upload: <id>}` (a finished chunked upload): 201 `{id, file, checksum, size, created_at}`, `checksum` the SHA-1 of the content |
+//! | `POST /data_files/verify_checksums/` | `{checksums: [...]}` (at most 1000): `{existing_checksums: [...]}` |
+//! | `POST /data_files/presigned_upload/upload/` | `{files: [{filename, size, content_type?}], expiration?}`: 201 `{files: [{filename, file_key, presigned_url \| multipart: {upload_id, part_size, parts: [{part_number, presigned_url}]}}], expires_at}`, multipart above 5 MiB; the URLs point at `PUT /_presigned/{key}` |
+//! | `POST /data_files/presigned_upload/confirm_upload/` | `{files: [{file_key, checksum, size, multipart?}]}`: `{results: [{file_key, checksum, data_file_id, success, error?}], created_count, failed_count}`, each file checked against its SHA-1 and size |
+//! | `DELETE /data_files/{id}/` | dev only (the v1 API has none): 204; 400 while a data unit binds the file |
+//! | `POST /data_units/` | `{data_collection, files: {<spec>: {checksum, path?}}, meta?, groups?}` or a list: 201 with the unit(s) `{id, data_collection, meta, groups, files}`, or 400 per entry |
+//! | `GET /data_units/{id}/` | a unit; `?expand=files` makes each file `{id, url, checksum, size, path, file_type, is_primary, file_name_original}` |
+//! | `DELETE /v2/data-units/{id}/` | 204; 404 in the v2 envelope `{"error": {"code": "NOT_FOUND", …}}` |
+//! | `GET /storages/`, `GET /storages/{id}/` | storage 1 `file_system {location: <media dir>}`; storage 2 `amazon_s3` when started with an [`S3Storage`] |
+//!
 //! | `GET /media/{key}` | a media file (uploaded files, model archives, seeded images), by the absolute URL the API hands out; no credentials, as a storage's URL needs none (counted and faulted like the API) |
+//! | `PUT /_presigned/{key}?signature=…` | a presigned upload's target (`&upload_id=…&part_number=N` for a part): 200 with an `ETag`; 403 for a wrong or expired signature; no credentials (counted and faulted like the API) |
 //!
 //! Every one of them but `/media/` needs the configured token, in any of the forms Synapse clients send it:
 //! `Synapse-Access-Token: Token <t>` (the v1 SDK), `Synapse-Access-Token: syn_<t>` or bare `<t>`
@@ -36,9 +48,10 @@
 //! | Route | What |
 //! |---|---|
 //! | `POST /_dev/jobs` | creates a job from `{status?, meta?}` (PENDING by default): 201 with the job |
-//! | `GET /_dev/state` | `{jobs, logs, requests, unmatched, auth, faults}`: each job with the PATCHes it got (`patches: [{id, body, at}]`), every log entry, a counter per `"<METHOD> <route pattern>"` (and per path no route serves), the credentials each API request carried (`{route, path, variant, token, tenant, tenant_variant, url_host, accepted}`), and the faults |
+//! | `GET /_dev/state` | `{jobs, logs, data_collections, data_files, data_units, requests, unmatched, auth, faults}`: each job with the PATCHes it got (`patches: [{id, body, at}]`), every log entry, a counter per `"<METHOD> <route pattern>"` (and per path no route serves), the credentials each API request carried (`{route, path, variant, token, tenant, tenant_variant, url_host, accepted}`), and the faults |
 //! | `POST /_dev/faults` | adds a fault `{method, path_glob, nth? \| every?, status? \| drop_response?: true \| delay_ms?}`: the nth matching API request (each kth with `every`, every one without either) is answered with `status`, or applied with its response broken off (the client sees an incomplete message), or held `delay_ms` first |
 //! | `PUT /_dev/media/{key}` | stores the body as media `key`: 201 `{key, url, size}` |
+//! | `POST /_dev/data_collections` | creates a data collection `{name, file_specifications: [{name, file_type, is_required?, is_primary?, function_type?, index?, configuration?, is_sequential?}]}`: 201 with it, expanded |
 //! | `GET /_dev/faults`, `DELETE /_dev/faults` | lists the faults (with how often each matched and fired), clears them |
 //!
 //! # Starting it
@@ -100,4 +113,5 @@ mod store;
 mod time;
 
 pub use error::Error;
+pub use routes::data::storages::S3Storage;
 pub use server::{DevBackend, DevBackendBuilder, RunningDevBackend};

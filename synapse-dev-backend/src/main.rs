@@ -43,6 +43,10 @@ async fn run(args: Args) -> Result<(), Error> {
     if let Some(user_token) = args.user_token {
         builder = builder.user_token(user_token);
     }
+    // The S3 phase's bucket, listed as storage 2 (`SYNAPSE_TEST_S3_ENDPOINT` and the AWS variables).
+    if let Some(bucket) = synapse_dev_backend::S3Storage::from_env() {
+        builder = builder.s3_storage(bucket);
+    }
     builder = match args.data {
         Some(dir) => builder.data_dir(dir),
         None => builder.in_memory(),

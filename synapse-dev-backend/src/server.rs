@@ -4,6 +4,7 @@ use crate::auth::Tokens;
 use crate::error::Error;
 use crate::faults::Faults;
 use crate::media::Media;
+use crate::routes::data::storages::S3Storage;
 use crate::routes::{self, App};
 use crate::store::{Location, Store, StoreError};
 use std::net::SocketAddr;
@@ -25,7 +26,13 @@ pub struct DevBackend;
 impl DevBackend {
     /// A backend in memory on `127.0.0.1:0`, still without its token.
     pub fn builder() -> DevBackendBuilder {
-        DevBackendBuilder { token: None, user_token: None, location: Location::Memory, bind: "127.0.0.1:0".to_owned() }
+        DevBackendBuilder {
+            token: None,
+            user_token: None,
+            location: Location::Memory,
+            bind: "127.0.0.1:0".to_owned(),
+            s3: None,
+        }
     }
 }
 
@@ -37,9 +44,18 @@ pub struct DevBackendBuilder {
     user_token: Option<String>,
     location: Location,
     bind: String,
+    s3: Option<S3Storage>,
 }
 
 impl DevBackendBuilder {
+    /// Lists `bucket` as storage 2 (`amazon_s3`, its keys in the record's `configuration`), as
+    /// [`S3Storage::from_env`] reads one for the S3 phase. A record only: the backend itself
+    /// never talks to S3. Without it there is no storage 2.
+    pub fn s3_storage(mut self, bucket: S3Storage) -> Self {
+        self.s3 = Some(bucket);
+        self
+    }
+
     /// The access token (`SYNAPSE_ACCESS_TOKEN`'s counterpart), accepted in every header form.
     /// Required.
     pub fn token(mut self, token: impl Into<String>) -> Self {
@@ -92,7 +108,14 @@ impl DevBackendBuilder {
         .map_err(|error| Error::Store(error.to_string()))?;
         let listener = TcpListener::bind(addr).await.map_err(|source| Error::Bind { addr, source })?;
         let addr = listener.local_addr().map_err(|source| Error::Bind { addr, source })?;
-        let app = Arc::new(App { store, media, faults: Faults::default(), tokens: Tokens { access, user }, addr });
+        let app = Arc::new(App {
+            store,
+            media,
+            faults: Faults::default(),
+            tokens: Tokens { access, user },
+            addr,
+            s3: self.s3,
+        });
         let router = routes::router(app);
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {

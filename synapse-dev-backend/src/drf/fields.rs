@@ -73,6 +73,11 @@ impl FieldErrors {
         }
     }
 
+    /// Sets a field's errors to `value` as it is (nested errors: one object per list entry).
+    pub(crate) fn set(&mut self, field: &str, value: Value) {
+        self.0.insert(field.to_owned(), value);
+    }
+
     /// Whether no field has a message.
     pub(crate) fn is_empty(&self) -> bool {
         self.0.is_empty()

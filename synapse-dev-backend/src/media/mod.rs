@@ -63,6 +63,31 @@ impl Media {
             .await
             .map_err(|error| ApiError::Internal(format!("writing {}: {error}", path.display())))
     }
+
+    /// The directory itself (a `file_system` storage's `location`).
+    pub(crate) fn root(&self) -> &std::path::Path {
+        &self.root
+    }
+
+    /// The content of `key`; `None` when there is no such file.
+    pub(crate) async fn read(&self, key: &str) -> Result<Option<Vec<u8>>, ApiError> {
+        let path = self.path_of(key)?;
+        match tokio::fs::read(&path).await {
+            Ok(bytes) => Ok(Some(bytes)),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(error) => Err(ApiError::Internal(format!("reading {}: {error}", path.display()))),
+        }
+    }
+
+    /// Removes the file of `key`; a file already gone is no error.
+    pub(crate) async fn remove(&self, key: &str) -> Result<(), ApiError> {
+        let path = self.path_of(key)?;
+        match tokio::fs::remove_file(&path).await {
+            Ok(()) => Ok(()),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(error) => Err(ApiError::Internal(format!("removing {}: {error}", path.display()))),
+        }
+    }
 }
 
 /// The absolute URL of `key` at `origin` (`http://<host>`, from [`crate::pagination::RequestUrl`]).

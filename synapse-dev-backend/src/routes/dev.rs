@@ -2,7 +2,9 @@
 //! counted.
 //!
 //! - `POST /_dev/jobs` `{status?, meta?}` creates a job (PENDING by default): 201 with the job.
-//! - `GET /_dev/state`: `{jobs: [job + patches], logs, requests, unmatched, auth, faults}`.
+//! - `GET /_dev/state`: `{jobs: [job + patches], logs, data_collections, data_files: [{id, key,
+//!   filename, checksum, size, origin}], data_units, requests, unmatched, auth, faults}`.
+//! - `POST /_dev/data_collections` seeds a data collection (`routes::data::collections`).
 //! - `POST /_dev/faults` adds a fault ([`crate::faults`]): 201 with it, with its id.
 //! - `PUT /_dev/media/{*key}` stores the body as the media file `key`: 201 `{key, url, size}`, the
 //!   URL absolute from the request's `Host` (served by `GET /media/{key}`).
@@ -13,7 +15,7 @@ use super::{Shared, created};
 use crate::drf::fields::{self, FieldErrors};
 use crate::drf::{ApiError, lenient_json_body};
 use crate::routes::jobs::read_status;
-use crate::store::{jobs, logs, requests};
+use crate::store::{data, jobs, logs, requests};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -50,7 +52,7 @@ pub(crate) async fn create_job(State(app): State<Shared>, body: Bytes) -> Result
 
 /// `GET /_dev/state`.
 pub(crate) async fn state(State(app): State<Shared>) -> Result<Json<Value>, ApiError> {
-    let (jobs, logs, (routes, unmatched), auth) = app
+    let ((jobs, logs, (routes, unmatched), auth), (collections, files, units)) = app
         .store
         .run(|connection| {
             let mut patches = jobs::patches(connection)?;
@@ -65,12 +67,23 @@ pub(crate) async fn state(State(app): State<Shared>) -> Result<Json<Value>, ApiE
                     shown
                 })
                 .collect();
-            Ok((jobs, logs::all(connection)?, requests::counts(connection)?, requests::auth_records(connection)?))
+            let data = (
+                data::all_collections(connection)?,
+                data::files::all(connection)?.iter().map(data::files::DataFile::to_state).collect::<Vec<_>>(),
+                data::units::all(connection)?,
+            );
+            Ok((
+                (jobs, logs::all(connection)?, requests::counts(connection)?, requests::auth_records(connection)?),
+                data,
+            ))
         })
         .await?;
     Ok(Json(json!({
         "jobs": jobs,
         "logs": logs,
+        "data_collections": collections,
+        "data_files": files,
+        "data_units": units,
         "requests": routes,
         "unmatched": unmatched,
         "auth": auth,

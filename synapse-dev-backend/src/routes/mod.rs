@@ -4,6 +4,7 @@
 //! against the fault table, and authenticated, in that order. The dev routes under `/_dev` are
 //! none of these. A path no route serves is counted apart and answered 404 `{"detail": "Not found."}`.
 
+pub(crate) mod data;
 pub(crate) mod dev;
 pub(crate) mod jobs;
 pub(crate) mod logs;
@@ -19,7 +20,7 @@ use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::{Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
+use axum::routing::{delete, get, post, put};
 use axum::{Json, Router};
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -39,6 +40,8 @@ pub(crate) struct App {
     pub(crate) tokens: Tokens,
     /// The address the server listens on (URLs for requests without a `Host` header).
     pub(crate) addr: SocketAddr,
+    /// The S3 bucket listed as storage 2, if any.
+    pub(crate) s3: Option<data::storages::S3Storage>,
 }
 
 /// The handlers' state.
@@ -51,17 +54,30 @@ pub(crate) fn router(app: Shared) -> Router {
         .route("/jobs/{id}/", get(jobs::retrieve).patch(jobs::update))
         .route("/jobs/{id}/console_logs/", get(jobs::console_logs))
         .route("/logs/", post(logs::create))
+        .route("/data_collections/{id}/", get(data::collections::retrieve))
+        .route("/data_files/", post(data::files::create))
+        .route("/data_files/{id}/", delete(data::files::delete))
+        .route("/data_files/verify_checksums/", post(data::files::verify_checksums))
+        .route("/data_files/presigned_upload/upload/", post(data::presigned::upload))
+        .route("/data_files/presigned_upload/confirm_upload/", post(data::presigned::confirm))
+        .route("/data_units/", post(data::units::create))
+        .route("/data_units/{id}/", get(data::units::retrieve))
+        .route("/v2/data-units/{id}/", delete(data::units::delete))
+        .route("/storages/", get(data::storages::list))
+        .route("/storages/{id}/", get(data::storages::retrieve))
         // Before the gate: DRF authenticates before it looks at the method.
         .method_not_allowed_fallback(method_not_allowed)
         .route_layer(middleware::from_fn_with_state(app.clone(), gate));
     let media = Router::new()
         .route("/media/{*key}", get(media::serve))
+        .route("/_presigned/{*key}", put(data::presigned::put))
         .method_not_allowed_fallback(method_not_allowed)
         .route_layer(middleware::from_fn_with_state(app.clone(), public_gate));
     let dev = Router::new()
         .route("/_dev/jobs", post(dev::create_job))
         .route("/_dev/state", get(dev::state))
         .route("/_dev/media/{*key}", put(dev::put_media))
+        .route("/_dev/data_collections", post(data::collections::seed))
         .route("/_dev/faults", get(dev::list_faults).post(dev::add_fault).delete(dev::clear_faults))
         .method_not_allowed_fallback(method_not_allowed);
     api.merge(media).merge(dev).fallback(unmatched).layer(DefaultBodyLimit::max(BODY_LIMIT)).with_state(app)

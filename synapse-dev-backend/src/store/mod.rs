@@ -6,6 +6,7 @@
 //! shows is here, except the fault table (test configuration, kept in memory by
 //! [`crate::faults`]).
 
+pub(crate) mod data;
 pub(crate) mod jobs;
 pub(crate) mod logs;
 pub(crate) mod requests;
@@ -180,6 +181,7 @@ fn migrate(connection: &Connection, path: Option<&Path>) -> Result<(), StoreErro
         });
     }
     connection.execute_batch(SCHEMA).what("creating the state's tables")?;
+    connection.execute_batch(data::SCHEMA).what("creating the data tables")?;
     connection.pragma_update(None, "user_version", SCHEMA_VERSION).what("writing the state's version")?;
     Ok(())
 }

@@ -151,6 +151,16 @@ impl BackendClient {
         self.call(Method::POST, url, Some(body)).await
     }
 
+    /// `DELETE path`, the answer (none for a 204) read as `T`. Idempotent: retried as
+    /// [`RetryPolicy`] says.
+    ///
+    /// # Errors
+    /// As [`get`](Self::get).
+    pub async fn delete<T: DeserializeOwned>(&self, path: &str) -> Result<T, BackendError> {
+        let url = self.url(path, &[])?;
+        self.call(Method::DELETE, url, None::<&()>).await
+    }
+
     /// The URL of `path` with `query` and the configured `url_host`.
     pub(crate) fn url(&self, path: &str, query: &[(&str, &str)]) -> Result<reqwest::Url, BackendError> {
         let mut url = self
@@ -183,10 +193,25 @@ impl BackendClient {
         url: reqwest::Url,
         body: Option<&B>,
     ) -> Result<T, BackendError> {
+        self.call_with(method, url, |request| match body {
+            Some(body) => request.json(body),
+            None => request,
+        })
+        .await
+    }
+
+    /// [`call`](Self::call) with the body `attach` puts on each try's request (a multipart form
+    /// is made anew for each try).
+    pub(crate) async fn call_with<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        url: reqwest::Url,
+        attach: impl Fn(reqwest::RequestBuilder) -> reqwest::RequestBuilder,
+    ) -> Result<T, BackendError> {
         let idempotent = method != Method::POST;
         let mut retry = 0;
         loop {
-            let outcome = self.once(&method, &url, body).await;
+            let outcome = self.once(&method, &url, &attach).await;
             let error = match outcome {
                 Ok(text) => return self.decode(&method, &url, &text),
                 Err((error, _)) if retry + 1 >= self.retry.attempts => return Err(error),
@@ -212,16 +237,13 @@ impl BackendClient {
     }
 
     /// One try: the body text of a success, or the error with the wait the server asked for.
-    async fn once<B: Serialize + ?Sized>(
+    async fn once(
         &self,
         method: &Method,
         url: &reqwest::Url,
-        body: Option<&B>,
+        attach: &impl Fn(reqwest::RequestBuilder) -> reqwest::RequestBuilder,
     ) -> Result<String, (BackendError, Option<Duration>)> {
-        let mut request = self.http.request(method.clone(), url.clone());
-        if let Some(body) = body {
-            request = request.json(body);
-        }
+        let request = attach(self.http.request(method.clone(), url.clone()));
         let response = request.send().await.map_err(|error| (self.transport(method, url, &error), None))?;
         let status = response.status();
         let retry_after = response

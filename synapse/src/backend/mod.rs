@@ -15,20 +15,31 @@
 //! | `page.rs` | [`Page`] and [`BackendClient::list`] |
 //! | `jobs.rs` | [`Job`], [`JobStatus`], [`JobUpdate`] and the job calls |
 //! | `logs.rs` | [`LogEntry`] and `POST logs/` |
+//! | `data/` | data collections, data files (multipart, chunked, presigned), checksums, data units ([`DataCollection`], [`DataFile`], [`DataUnit`], [`DataError`]) |
+//! | `storages.rs` | [`StorageRecord`], a storage's record with its secrets kept out of `Debug` |
 //! | `job_sink/` | [`JobSink`]: the job contract, a run reporting itself to its job (`record.rs`: what its events become there; `queue.rs`: the entries waiting, bounded by memory; `deliver.rs`: the sink's thread) |
 
 mod client;
 mod config;
+mod data;
 mod error;
 mod job_sink;
 mod jobs;
 mod logs;
 mod page;
+mod storages;
 
 pub use client::{BackendClient, RetryPolicy};
 pub use config::{ACCESS_TOKEN_VAR, BackendConfig, HOST_VAR, Secret, TENANT_VAR, URL_HOST_VAR, USER_TOKEN_VAR};
+pub use data::{
+    CHECKSUM_BATCH, CHUNKED_UPLOAD_THRESHOLD, ConfirmResult, ConfirmUploadResponse, DataCollection, DataError,
+    DataFile, DataUnit, DataUnitCreate, DataUnitFile, FileDeletion, FileRef, FileSpecification, FileType, FunctionType,
+    MultipartTarget, PartEtag, PresignedFailure, PresignedFile, PresignedPart, PresignedReport, PresignedTarget,
+    PresignedUpload, PresignedUploaded, UploadedFile, UploadedParts, checksum_of, file_checksum,
+};
 pub use error::BackendError;
 pub use job_sink::{JobLoss, JobSink, JobSinkLimits};
 pub use jobs::{Job, JobId, JobStatus, JobUpdate};
 pub use logs::LogEntry;
 pub use page::{PAGE_SIZE, Page};
+pub use storages::{SECRET_KEYS, StorageRecord};
