@@ -25,6 +25,10 @@ struct Args {
     /// The plugin-run user token, accepted in Authorization too [default: the access token].
     #[arg(long, value_name = "TOKEN", env = "SYNAPSE_DEV_BACKEND_USER_TOKEN", hide_env_values = true)]
     user_token: Option<String>,
+    /// A fixture file to load at start (plugin releases, ground-truth datasets, projects); may be
+    /// given more than once.
+    #[arg(long, value_name = "FILE.json")]
+    fixture: Vec<PathBuf>,
 }
 
 #[tokio::main]
@@ -42,6 +46,9 @@ async fn run(args: Args) -> Result<(), Error> {
     let mut builder = DevBackend::builder().token(args.token).bind(args.bind);
     if let Some(user_token) = args.user_token {
         builder = builder.user_token(user_token);
+    }
+    for file in args.fixture {
+        builder = builder.fixture(file);
     }
     builder = match args.data {
         Some(dir) => builder.data_dir(dir),

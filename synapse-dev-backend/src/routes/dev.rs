@@ -50,7 +50,7 @@ pub(crate) async fn create_job(State(app): State<Shared>, body: Bytes) -> Result
 
 /// `GET /_dev/state`.
 pub(crate) async fn state(State(app): State<Shared>) -> Result<Json<Value>, ApiError> {
-    let (jobs, logs, (routes, unmatched), auth) = app
+    let (jobs, logs, (routes, unmatched), auth, platform) = app
         .store
         .run(|connection| {
             let mut patches = jobs::patches(connection)?;
@@ -65,17 +65,28 @@ pub(crate) async fn state(State(app): State<Shared>) -> Result<Json<Value>, ApiE
                     shown
                 })
                 .collect();
-            Ok((jobs, logs::all(connection)?, requests::counts(connection)?, requests::auth_records(connection)?))
+            let platform = super::dev_platform::state(connection)?;
+            Ok((
+                jobs,
+                logs::all(connection)?,
+                requests::counts(connection)?,
+                requests::auth_records(connection)?,
+                platform,
+            ))
         })
         .await?;
-    Ok(Json(json!({
+    let mut state = json!({
         "jobs": jobs,
         "logs": logs,
         "requests": routes,
         "unmatched": unmatched,
         "auth": auth,
         "faults": app.faults.list(),
-    })))
+    });
+    if let Value::Object(state) = &mut state {
+        state.extend(platform);
+    }
+    Ok(Json(state))
 }
 
 /// `POST /_dev/faults`.
