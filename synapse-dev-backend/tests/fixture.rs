@@ -64,3 +64,21 @@ async fn a_fixture_that_does_not_fit_names_the_file_and_the_field() {
     let error = DevBackend::builder().token(TOKEN).fixture(&missing).start().await.expect_err("refused");
     assert!(matches!(&error, Error::Fixture { path, .. } if path == "."), "{error}");
 }
+
+#[test]
+fn the_binary_refuses_a_fixture_that_does_not_fit() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(&dir, "seed.json", r#"{"projects": [{"classes": ["a"], "tasks": 0}]}"#);
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_synapse-dev-backend"))
+        .args(["--bind", "127.0.0.1:0", "--token", TOKEN, "--fixture"])
+        .arg(&file)
+        .output()
+        .expect("the binary runs");
+    assert!(!output.status.success());
+    assert!(output.stdout.is_empty(), "it never says it listens");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(&format!("fixture {}: at `projects[0].tasks`: 0 tasks: from 1 to 10000", file.display())),
+        "{stderr}"
+    );
+}

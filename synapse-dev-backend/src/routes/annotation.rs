@@ -3,7 +3,7 @@
 //! `PUT tasks/{id}/annotate_task_data/?schema=` (`{"action": "submit", "data": <DM v1>}`).
 
 use super::file_urls::with_urls;
-use super::{Shared, job_id};
+use super::{Shared, job_id as path_id};
 use crate::drf::dynamic::Shape;
 use crate::drf::fields::{self, FieldErrors};
 use crate::drf::{ApiError, filters, json_body};
@@ -23,7 +23,7 @@ pub(crate) const ACTIONS: [&str; 1] = ["submit"];
 
 /// `GET projects/{id}/`: `{id, title, configuration, task_count, created}`.
 pub(crate) async fn project(State(app): State<Shared>, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
-    let id = job_id(&id)?;
+    let id = path_id(&id)?;
     app.store.run(move |connection| annotation::project(connection, id)).await?.map(Json).ok_or(ApiError::NotFound)
 }
 
@@ -67,7 +67,7 @@ pub(crate) async fn task(
     headers: HeaderMap,
     uri: Uri,
 ) -> Result<Json<Value>, ApiError> {
-    let id = job_id(&id)?;
+    let id = path_id(&id)?;
     let shape = Shape::from_query(uri.query());
     let url = RequestUrl::new(&headers, &uri, app.addr);
     let task = app.store.run(move |connection| annotation::task(connection, id)).await?.ok_or(ApiError::NotFound)?;
@@ -105,7 +105,7 @@ pub(crate) async fn annotate(
     uri: Uri,
     body: Bytes,
 ) -> Result<Json<Value>, ApiError> {
-    let id = job_id(&id)?;
+    let id = path_id(&id)?;
     let schema = filters::choice(uri.query(), "schema", &SCHEMAS);
     let request = json_body(&headers, &body).map(|body| body.unwrap_or_else(|| json!({})));
     let url = RequestUrl::new(&headers, &uri, app.addr);

@@ -6,6 +6,8 @@
 //! - `POST /_dev/faults` adds a fault ([`crate::faults`]): 201 with it, with its id.
 //! - `PUT /_dev/media/{*key}` stores the body as the media file `key`: 201 `{key, url, size}`, the
 //!   URL absolute from the request's `Host` (served by `GET /media/{key}`).
+//! - `POST /_dev/seed/gt_dataset`, `/_dev/seed/project`, `/_dev/seed/plugin_release` seed data
+//!   ([`super::dev_platform`]); `/_dev/state` shows it too.
 //! - `GET /_dev/faults` lists the faults with how often each matched and fired;
 //!   `DELETE /_dev/faults` clears them: `{"cleared": <how many>}`.
 

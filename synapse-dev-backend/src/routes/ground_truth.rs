@@ -2,7 +2,7 @@
 //! dynamic fields) and `GET ground_truth_dataset_versions/{id}/`.
 
 use super::file_urls::with_urls;
-use super::{Shared, job_id};
+use super::{Shared, job_id as path_id};
 use crate::drf::dynamic::Shape;
 use crate::drf::{ApiError, filters};
 use crate::pagination::PageRequest;
@@ -61,7 +61,7 @@ fn event_json(event: &Event, origin: &str) -> Map<String, Value> {
 /// `GET ground_truth_dataset_versions/{id}/`: `{id, ground_truth_dataset, name, event_count,
 /// created}`.
 pub(crate) async fn version(State(app): State<Shared>, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
-    let id = job_id(&id)?;
+    let id = path_id(&id)?;
     let version = app.store.run(move |connection| ground_truth::version(connection, id)).await?;
     version.map(Json).ok_or(ApiError::NotFound)
 }

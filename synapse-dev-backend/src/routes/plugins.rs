@@ -1,7 +1,7 @@
 //! Plugins and serve: `GET plugin_releases/{id}/?expand=plugin`, `POST plugins/{code}/run/`
 //! (each run a new job), `POST serve_applications/` and `GET serve_applications/?plugin_code=&job__agent=`.
 
-use super::{Shared, created, job_id};
+use super::{Shared, created, job_id as path_id};
 use crate::drf::dynamic::Shape;
 use crate::drf::fields::{self, CharField, FieldErrors};
 use crate::drf::{ApiError, filters, json_body};
@@ -31,7 +31,7 @@ pub(crate) async fn release(
     Path(id): Path<String>,
     uri: Uri,
 ) -> Result<Json<Value>, ApiError> {
-    let id = job_id(&id)?;
+    let id = path_id(&id)?;
     let expand = Shape::from_query(uri.query()).expands("plugin");
     app.store.run(move |connection| plugins::release(connection, id, expand)).await?.map(Json).ok_or(ApiError::NotFound)
 }
