@@ -197,11 +197,13 @@ async fn a_missing_object_and_a_malformed_answer_are_named() {
     assert!(client.get_project(project).await.is_ok(), "only the first answer was faulted");
 }
 
-/// A stand-in server: a listing whose `next` leads back to its first page, and a file that
-/// records the headers it was asked with.
+/// A stand-in server: a listing whose `next` leads back to its first page, a file that records
+/// the headers it was asked with, and an empty events listing that records its query (as the
+/// first entry of the record, `["?<query>"]`).
 async fn stand_in() -> (String, Arc<Mutex<Vec<Vec<String>>>>) {
     use axum::routing::get;
     let seen: Arc<Mutex<Vec<Vec<String>>>> = Arc::default();
+    let queries = seen.clone();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let base = format!("http://{}/", listener.local_addr().expect("addr"));
     let first = format!("{base}sdk/tasks/?page=2");
@@ -214,6 +216,13 @@ async fn stand_in() -> (String, Arc<Mutex<Vec<Vec<String>>>>) {
                 let next =
                     if query.0.as_deref() == Some("project=1&page_size=100") { first.clone() } else { loop_to.clone() };
                 async move { axum::Json(json!({"count": 3, "next": next, "results": [{"id": 1}]})) }
+            }),
+        )
+        .route(
+            "/sdk/ground_truth_events/",
+            get(move |query: axum::extract::RawQuery| {
+                queries.lock().expect("lock").push(vec![format!("?{}", query.0.unwrap_or_default())]);
+                async { axum::Json(json!({"count": 0, "next": null, "previous": null, "results": []})) }
             }),
         )
         .route(
@@ -263,4 +272,47 @@ async fn credentials_go_to_the_backends_own_origin_only() {
         .expect_err("404");
     assert!(!error.to_string().contains("s3cr3t"), "a signature is never shown: {error}");
     assert!(error.to_string().contains(&format!("{}none.png", elsewhere)), "{error}");
+}
+
+#[tokio::test]
+async fn the_events_are_asked_for_with_the_sdks_query() {
+    let (base, seen) = stand_in().await;
+    let client = client_of(&base);
+    let events: Vec<GroundTruthEvent> =
+        client.list_ground_truth_events(7, Some(Split::Train)).try_collect().await.expect("no events");
+    assert!(events.is_empty());
+    assert_eq!(
+        seen.lock().expect("lock")[0],
+        [
+            "?ground_truth_dataset_versions=7&fields=category&fields=files&fields=data&expand=data&category=train&page_size=100"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn an_annotation_whose_answer_was_lost_is_sent_again_and_a_run_is_not() {
+    let backend = backend().await;
+    let client = client_of(backend.url());
+    let seeded = seed(&backend, "project", json!({"classes": ["car"], "tasks": 1})).await;
+    let task = seeded["tasks"][0].as_u64().expect("task");
+    let fault = json!({"method": "PUT", "path_glob": "/tasks/*/annotate_task_data/", "drop_response": true, "nth": 1});
+    dev(&backend, reqwest::Method::POST, "_dev/faults", Some(fault)).await;
+    let data = json!({"free": "form"});
+    let annotated = client.annotate_task(task, &data, AnnotationSchema::Any).await.expect("sent again");
+    assert_eq!(annotated.data, data);
+    let state = dev(&backend, reqwest::Method::GET, "_dev/state", None).await;
+    let annotations = state["tasks"][0]["annotations"].as_array().expect("annotations");
+    assert_eq!(annotations.len(), 2, "applied, its answer lost, then sent again");
+    assert!(annotations.iter().all(|annotation| annotation["data"] == data && annotation["schema"] == "any"));
+
+    seed(&backend, "plugin_release", json!({"code": "detector", "version": "1.0.0"})).await;
+    let fault = json!({"method": "POST", "path_glob": "/plugins/*/run/", "drop_response": true, "nth": 1});
+    dev(&backend, reqwest::Method::POST, "_dev/faults", Some(fault)).await;
+    let error = client.run_plugin("detector", &PluginRun::new("train")).await.expect_err("lost");
+    assert!(
+        matches!(&error, BackendError::ResponseLost { method, path, .. } if method == "POST" && path == "plugins/detector/run/"),
+        "{error}"
+    );
+    let state = dev(&backend, reqwest::Method::GET, "_dev/state", None).await;
+    assert_eq!(state["plugin_runs"].as_array().map(Vec::len), Some(1), "never sent twice");
 }
