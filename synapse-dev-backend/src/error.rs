@@ -26,6 +26,17 @@ pub enum Error {
     /// The state could not be opened.
     #[error("{0}")]
     Store(String),
+    /// A fixture file cannot be read, or a field of it does not fit (named by its JSON path,
+    /// e.g. `gt_datasets[0].splits.valid`; `.` for the whole file).
+    #[error("fixture {}: at `{path}`: {reason}", file.display())]
+    Fixture {
+        /// The fixture file.
+        file: std::path::PathBuf,
+        /// The JSON path of the field.
+        path: String,
+        /// Why it does not fit.
+        reason: String,
+    },
     /// The server failed while serving.
     #[error("serving: {0}")]
     Serve(std::io::Error),

@@ -17,6 +17,16 @@
 //! | `PATCH /jobs/{id}/` | any of `{status, progress_record, metrics_record, console_logs, result, meta}`; any other key is 400 `{"<key>": ["This field is not allowed."]}`; `status` is one of `PENDING RUNNING STOPPED SUCCEEDED FAILED` |
 //! | `GET /jobs/{id}/console_logs/` | the entries posted to `logs/` for the job, in order |
 //! | `POST /logs/` | one entry `{event, data, datetime, job, file?, step?, level?}` or a list of them: 201 with the created entries (with ids), or 400 with DRF's field errors (one object per entry for a list) |
+//! | `GET /sdk/ground_truth_events/` | ground-truth events `{id, category, files: {<spec>: {url, file_type, is_primary}}, data, ground_truth_dataset_version, created}` in DRF pages; filters `ground_truth_dataset_versions` (ids), `category` (`train validation test`); `fields=` keeps only the named fields (and `id`) |
+//! | `GET /ground_truth_dataset_versions/{id}/` | `{id, ground_truth_dataset, name, event_count, created}` |
+//! | `GET /projects/{id}/` | `{id, title, configuration, task_count, created}`; the class schema is `configuration.classification.<tool>.classification_schema` |
+//! | `GET /sdk/tasks/` | tasks `{id, project, data, data_unit, files, created, modified}` in DRF pages; filter `project` |
+//! | `GET /tasks/{id}/` | `{id, project, data, data_unit, created, modified}`; `expand=data_unit` shows `{id, files: {<spec>: {url, file_type, is_primary, file_name_original}}, meta}`; `fields=` as above |
+//! | `PUT /tasks/{id}/annotate_task_data/` | `{"action": "submit", "data": <DM v1>}`, `?schema=dm_schema_v1\|any` (`any` skips the DM v1 check): the task, its `data` the annotation; 400 with DRF's field errors |
+//! | `GET /plugin_releases/{id}/` | `{id, plugin, version, config, requirements, debug, created}`, `plugin` the id, or `{id, code, name}` with `expand=plugin` |
+//! | `POST /plugins/{code}/run/` | `{agent?, action, params?, version?, debug?, language?, storage_id?, job_id?}` (`PluginRunRequest`): a new PENDING job whose `meta.plugin_run` is the request: 201 `{"job_id"}`; 404 for a plugin without releases |
+//! | `POST /serve_applications/` | `{job, status?, data?}`: 201 `{id, job, status, data, plugin_code, agent, created, modified}` (plugin and agent those of the job's run) |
+//! | `GET /serve_applications/` | serve applications in DRF pages; filters `plugin_code`, `job__agent` |
 //!
 //! | `GET /data_collections/{id}/` | `{id, name, file_specifications}`; with `?expand=file_specifications` each specification is `{id, name, file_type, is_required, is_primary, function_type, index, configuration, is_sequential}` (ids without) |
 //! | `POST /data_files/` | multipart with a `file` part, or JSON `{chunked_upload: <id>}` (a finished chunked upload): 201 `{id, file, checksum, size, created_at}`, `checksum` the SHA-1 of the content |
@@ -48,10 +58,13 @@
 //! | Route | What |
 //! |---|---|
 //! | `POST /_dev/jobs` | creates a job from `{status?, meta?}` (PENDING by default): 201 with the job |
-//! | `GET /_dev/state` | `{jobs, logs, data_collections, data_files, data_units, requests, unmatched, auth, faults}`: each job with the PATCHes it got (`patches: [{id, body, at}]`), every log entry, a counter per `"<METHOD> <route pattern>"` (and per path no route serves), the credentials each API request carried (`{route, path, variant, token, tenant, tenant_variant, url_host, accepted}`), and the faults |
-//! | `POST /_dev/faults` | adds a fault `{method, path_glob, nth? \| every?, status? \| drop_response?: true \| delay_ms?}`: the nth matching API request (each kth with `every`, every one without either) is answered with `status`, or applied with its response broken off (the client sees an incomplete message), or held `delay_ms` first |
+//! | `GET /_dev/state` | `{jobs, logs, data_collections, data_files, data_units, requests, unmatched, auth, faults, ground_truth: {versions, events}, projects, tasks, plugin_releases, plugin_runs, serve_applications}` (tasks with their submitted `annotations`, files by media key): each job with the PATCHes it got (`patches: [{id, body, at}]`), every log entry, a counter per `"<METHOD> <route pattern>"` (and per path no route serves), the credentials each API request carried (`{route, path, variant, token, tenant, tenant_variant, url_host, accepted}`), and the faults |
+//! | `POST /_dev/faults` | adds a fault `{method, path_glob, nth? \| every?, status? \| body? \| drop_response?: true \| delay_ms?}`: the nth matching API request (each kth with `every`, every one without either) is answered with `status`, or with the raw text `body` declared JSON (status 200 unless given), or applied with its response broken off (the client sees an incomplete message), or held `delay_ms` first |
 //! | `PUT /_dev/media/{key}` | stores the body as media `key`: 201 `{key, url, size}` |
 //! | `POST /_dev/data_collections` | creates a data collection `{name, file_specifications: [{name, file_type, is_required?, is_primary?, function_type?, index?, configuration?, is_sequential?}]}`: 201 with it, expanded |
+//! | `POST /_dev/seed/gt_dataset` | `{seed, classes, splits: {train?, validation?, test?}, images?, width?, height?, ground_truth_dataset?, name?}`: a new dataset version of synthetic PNGs (uniform background, one filled rectangle colour per class), their DM v1 as `data_meta_1` media and one event each; 201 with the truth (`{ground_truth_dataset, ground_truth_dataset_version, events, classes, images, boxes}`). The same seed gives the same bytes |
+//! | `POST /_dev/seed/project` | `{seed, classes, tasks, with_labels?, without_label?, width?, height?, title?}`: a project with that class schema, and tasks whose data units hold `image_1` (+ `label_1`, a YOLO `.txt`); 201 with the truth |
+//! | `POST /_dev/seed/plugin_release` | `{code, version, name?, config?, requirements?, debug?}`: 201 with the release |
 //! | `GET /_dev/faults`, `DELETE /_dev/faults` | lists the faults (with how often each matched and fired), clears them |
 //!
 //! # Starting it
@@ -105,9 +118,11 @@ mod auth;
 mod drf;
 mod error;
 mod faults;
+mod fixture;
 mod media;
 mod pagination;
 mod routes;
+mod seed;
 mod server;
 mod store;
 mod time;

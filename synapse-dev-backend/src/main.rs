@@ -25,6 +25,10 @@ struct Args {
     /// The plugin-run user token, accepted in Authorization too [default: the access token].
     #[arg(long, value_name = "TOKEN", env = "SYNAPSE_DEV_BACKEND_USER_TOKEN", hide_env_values = true)]
     user_token: Option<String>,
+    /// A fixture file to load at start (plugin releases, ground-truth datasets, projects); may be
+    /// given more than once.
+    #[arg(long, value_name = "FILE.json")]
+    fixture: Vec<PathBuf>,
 }
 
 #[tokio::main]
@@ -46,6 +50,9 @@ async fn run(args: Args) -> Result<(), Error> {
     // The S3 phase's bucket, listed as storage 2 (`SYNAPSE_TEST_S3_ENDPOINT` and the AWS variables).
     if let Some(bucket) = synapse_dev_backend::S3Storage::from_env() {
         builder = builder.s3_storage(bucket);
+    }
+    for file in args.fixture {
+        builder = builder.fixture(file);
     }
     builder = match args.data {
         Some(dir) => builder.data_dir(dir),

@@ -32,6 +32,7 @@ impl DevBackend {
             location: Location::Memory,
             bind: "127.0.0.1:0".to_owned(),
             s3: None,
+            fixtures: Vec::new(),
         }
     }
 }
@@ -45,6 +46,7 @@ pub struct DevBackendBuilder {
     location: Location,
     bind: String,
     s3: Option<S3Storage>,
+    fixtures: crate::fixture::Files,
 }
 
 impl DevBackendBuilder {
@@ -90,7 +92,16 @@ impl DevBackendBuilder {
         self
     }
 
-    /// Opens the state, binds the address, and serves in a task of the current tokio runtime
+    /// Loads the fixture `file` at start (after any given before): the plugin releases, ground-truth
+    /// datasets and projects it declares, each entry as its `/_dev/seed/*` route takes it.
+    /// [`start`](Self::start) fails with [`Error::Fixture`] (the file, the JSON path of the field,
+    /// why) when the file does not fit.
+    pub fn fixture(mut self, file: impl Into<PathBuf>) -> Self {
+        self.fixtures.push(file.into());
+        self
+    }
+
+    /// Opens the state, loads the fixtures, binds the address, and serves in a task of the current tokio runtime
     /// until [`RunningDevBackend::shutdown`] (or until the handle is dropped).
     pub async fn start(self) -> Result<RunningDevBackend, Error> {
         let access = self.token.filter(|token| !token.is_empty()).ok_or(Error::MissingToken)?;
@@ -98,6 +109,16 @@ impl DevBackendBuilder {
         let addr: SocketAddr = self.bind.trim().parse().map_err(|_| Error::InvalidBind(self.bind.clone()))?;
         if !addr.ip().is_loopback() {
             return Err(Error::NotLoopback(addr));
+        }
+        let mut fixtures = Vec::with_capacity(self.fixtures.len());
+        for file in self.fixtures {
+            let read = tokio::task::spawn_blocking({
+                let file = file.clone();
+                move || crate::fixture::read(&file)
+            })
+            .await
+            .map_err(|error| Error::Store(format!("reading the fixtures: {error}")))??;
+            fixtures.push((file, read));
         }
         let location = self.location;
         let (store, media) = tokio::task::spawn_blocking(move || {
@@ -116,6 +137,9 @@ impl DevBackendBuilder {
             addr,
             s3: self.s3,
         });
+        for (file, fixture) in fixtures {
+            crate::fixture::load(&app, &file, fixture).await?;
+        }
         let router = routes::router(app);
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {

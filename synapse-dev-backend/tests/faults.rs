@@ -113,7 +113,7 @@ async fn fault_descriptions_are_validated() {
     let cases = [
         (
             json!({"method": "GET", "path_glob": "jobs/"}),
-            json!({"non_field_errors": ["Give status, drop_response or delay_ms."]}),
+            json!({"non_field_errors": ["Give status, body, drop_response or delay_ms."]}),
         ),
         (
             json!({"method": "GET", "path_glob": "jobs/", "nth": 0, "status": 500}),
@@ -133,4 +133,19 @@ async fn fault_descriptions_are_validated() {
         status_and_json(client.get(url(&backend, "_dev/faults")).send().await.expect("GET /_dev/faults")).await;
     assert_eq!((status, faults), (200, json!([])));
     backend.shutdown().await.expect("a clean shutdown");
+}
+
+#[tokio::test]
+async fn a_body_fault_answers_raw_text_as_json() {
+    let backend = start().await;
+    let http = client();
+    let fault = json!({"method": "GET", "path_glob": "/jobs/", "body": "<html>not json", "nth": 1});
+    let (status, _) = status_and_json(http.post(url(&backend, "_dev/faults")).json(&fault).send().await.unwrap()).await;
+    assert_eq!(status, 201);
+    let response = authed(http.get(url(&backend, "jobs/"))).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "application/json");
+    assert_eq!(response.text().await.unwrap(), "<html>not json");
+    let (status, page) = status_and_json(authed(http.get(url(&backend, "jobs/"))).send().await.unwrap()).await;
+    assert_eq!((status, &page["count"]), (200, &json!(0)), "only the nth request");
 }

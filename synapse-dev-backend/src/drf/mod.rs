@@ -3,7 +3,9 @@
 //! Every error the API answers with is an [`ApiError`]: `{"detail": "…"}` for request-level
 //! errors, and field → messages (or a list of those, one per entry) for validation errors.
 
+pub(crate) mod dynamic;
 pub(crate) mod fields;
+pub(crate) mod filters;
 
 use axum::Json;
 use axum::body::Bytes;

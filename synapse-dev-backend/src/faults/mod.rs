@@ -12,6 +12,9 @@
 //!   not applied.
 //! - `drop_response` applies the request, then breaks the connection before a whole response
 //!   arrives: the client sees an incomplete message, as when a proxy or the network drops it.
+//! - `body` answers with that text as the body, declared `application/json`, with `status`
+//!   (200 without one) instead: the request is not applied. A client that reads it as JSON meets
+//!   a malformed response.
 //!
 //! When several faults fire on one request, their delays add up, and the first added of those
 //! with a `status` or `drop_response` decides the outcome. The table lives in memory only:
@@ -30,12 +33,14 @@ use std::time::Duration;
 const MAX_DELAY_MS: u64 = 600_000;
 
 /// What a fault does to a request it fires on.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Outcome {
     /// Answer with this status instead of handling the request.
     Status(StatusCode),
     /// Handle the request, then break the response.
     DropResponse,
+    /// Answer with this status and this raw body (declared JSON) instead of handling the request.
+    Raw(StatusCode, String),
 }
 
 /// A fault, as added.
@@ -64,8 +69,12 @@ impl Fault {
             "path_glob": self.glob.as_str(),
             "nth": self.nth,
             "every": self.every,
-            "status": match self.outcome { Some(Outcome::Status(status)) => Some(status.as_u16()), _ => None },
+            "status": match &self.outcome {
+                Some(Outcome::Status(status) | Outcome::Raw(status, _)) => Some(status.as_u16()),
+                _ => None,
+            },
             "drop_response": self.outcome == Some(Outcome::DropResponse),
+            "body": match &self.outcome { Some(Outcome::Raw(_, body)) => Some(body.as_str()), _ => None },
             "delay_ms": u64::try_from(self.delay.as_millis()).unwrap_or(u64::MAX),
             "matched": self.matched,
             "fired": self.fired,
@@ -74,7 +83,7 @@ impl Fault {
 }
 
 /// What the faults that fired on a request do to it.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Firing {
     /// How long to hold the request first.
     pub(crate) delay: Duration,
@@ -135,7 +144,7 @@ impl Faults {
             }
             fault.fired += 1;
             firing.delay = firing.delay.saturating_add(fault.delay);
-            firing.outcome = firing.outcome.or(fault.outcome);
+            firing.outcome = firing.outcome.or_else(|| fault.outcome.clone());
         }
         firing
     }
@@ -149,7 +158,9 @@ fn parse(body: &Value) -> Result<Fault, Map<String, Value>> {
         return Err(errors.into_map());
     };
     for key in object.keys() {
-        if !["method", "path_glob", "nth", "every", "status", "drop_response", "delay_ms"].contains(&key.as_str()) {
+        if !["method", "path_glob", "nth", "every", "status", "drop_response", "delay_ms", "body"]
+            .contains(&key.as_str())
+        {
             errors.add(key, fields::NOT_ALLOWED);
         }
     }
@@ -189,19 +200,31 @@ fn parse(body: &Value) -> Result<Fault, Map<String, Value>> {
             false
         }
     };
+    let raw = match object.get("body") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(body)) => Some(body.clone()),
+        Some(_) => {
+            errors.add("body", fields::NOT_A_STRING);
+            None
+        }
+    };
     if errors.is_empty() {
         if nth.is_some() && every.is_some() {
             errors.add("non_field_errors", "Give nth or every, not both.");
-        } else if status.is_some() && drop_response {
-            errors.add("non_field_errors", "Give status or drop_response, not both.");
-        } else if status.is_none() && !drop_response && delay_ms.is_none() {
-            errors.add("non_field_errors", "Give status, drop_response or delay_ms.");
+        } else if (status.is_some() || raw.is_some()) && drop_response {
+            errors.add("non_field_errors", "Give status (or body) or drop_response, not both.");
+        } else if status.is_none() && raw.is_none() && !drop_response && delay_ms.is_none() {
+            errors.add("non_field_errors", "Give status, body, drop_response or delay_ms.");
         }
     }
     if !errors.is_empty() {
         return Err(errors.into_map());
     }
-    let outcome = status.map(Outcome::Status).or(drop_response.then_some(Outcome::DropResponse));
+    let outcome = match (raw, status) {
+        (Some(body), status) => Some(Outcome::Raw(status.unwrap_or(StatusCode::OK), body)),
+        (None, Some(status)) => Some(Outcome::Status(status)),
+        (None, None) => drop_response.then_some(Outcome::DropResponse),
+    };
     Ok(Fault {
         id: 0,
         method,
@@ -291,13 +314,21 @@ mod tests {
         );
         assert_eq!(
             errors(json!({"method": "GET", "path_glob": "x"})),
-            Some(json!({"non_field_errors": ["Give status, drop_response or delay_ms."]}))
+            Some(json!({"non_field_errors": ["Give status, body, drop_response or delay_ms."]}))
         );
         assert_eq!(
             errors(json!({"method": "GET", "path_glob": "x", "status": 500, "drop_response": true})),
-            Some(json!({"non_field_errors": ["Give status or drop_response, not both."]}))
+            Some(json!({"non_field_errors": ["Give status (or body) or drop_response, not both."]}))
         );
         assert!(errors(json!([])).is_some());
+        assert_eq!(
+            errors(json!({"method": "GET", "path_glob": "x", "body": 5})),
+            Some(json!({"body": [fields::NOT_A_STRING]}))
+        );
+        let raw = faults.add(&json!({"method": "GET", "path_glob": "x", "body": "<html>"})).expect("a raw fault");
+        assert_eq!((&raw["status"], &raw["body"]), (&json!(200), &json!("<html>")));
+        assert_eq!(faults.fire(&Method::GET, "/x").outcome, Some(Outcome::Raw(StatusCode::OK, "<html>".to_owned())));
+        faults.clear();
         assert!(faults.list().is_empty());
     }
 }

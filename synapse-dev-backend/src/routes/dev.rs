@@ -8,6 +8,8 @@
 //! - `POST /_dev/faults` adds a fault ([`crate::faults`]): 201 with it, with its id.
 //! - `PUT /_dev/media/{*key}` stores the body as the media file `key`: 201 `{key, url, size}`, the
 //!   URL absolute from the request's `Host` (served by `GET /media/{key}`).
+//! - `POST /_dev/seed/gt_dataset`, `/_dev/seed/project`, `/_dev/seed/plugin_release` seed data
+//!   ([`super::dev_platform`]); `/_dev/state` shows it too.
 //! - `GET /_dev/faults` lists the faults with how often each matched and fired;
 //!   `DELETE /_dev/faults` clears them: `{"cleared": <how many>}`.
 
@@ -52,7 +54,7 @@ pub(crate) async fn create_job(State(app): State<Shared>, body: Bytes) -> Result
 
 /// `GET /_dev/state`.
 pub(crate) async fn state(State(app): State<Shared>) -> Result<Json<Value>, ApiError> {
-    let ((jobs, logs, (routes, unmatched), auth), (collections, files, units)) = app
+    let ((jobs, logs, (routes, unmatched), auth), (collections, files, units), platform) = app
         .store
         .run(|connection| {
             let mut patches = jobs::patches(connection)?;
@@ -72,13 +74,15 @@ pub(crate) async fn state(State(app): State<Shared>) -> Result<Json<Value>, ApiE
                 data::files::all(connection)?.iter().map(data::files::DataFile::to_state).collect::<Vec<_>>(),
                 data::units::all(connection)?,
             );
+            let platform = super::dev_platform::state(connection)?;
             Ok((
                 (jobs, logs::all(connection)?, requests::counts(connection)?, requests::auth_records(connection)?),
                 data,
+                platform,
             ))
         })
         .await?;
-    Ok(Json(json!({
+    let mut state = json!({
         "jobs": jobs,
         "logs": logs,
         "data_collections": collections,
@@ -88,7 +92,11 @@ pub(crate) async fn state(State(app): State<Shared>) -> Result<Json<Value>, ApiE
         "unmatched": unmatched,
         "auth": auth,
         "faults": app.faults.list(),
-    })))
+    });
+    if let Value::Object(state) = &mut state {
+        state.extend(platform);
+    }
+    Ok(Json(state))
 }
 
 /// `POST /_dev/faults`.

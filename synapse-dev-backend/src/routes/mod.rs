@@ -4,10 +4,15 @@
 //! against the fault table, and authenticated, in that order. The dev routes under `/_dev` are
 //! none of these. A path no route serves is counted apart and answered 404 `{"detail": "Not found."}`.
 
+pub(crate) mod annotation;
 pub(crate) mod data;
 pub(crate) mod dev;
+pub(crate) mod dev_platform;
+mod file_urls;
+pub(crate) mod ground_truth;
 pub(crate) mod jobs;
 pub(crate) mod logs;
+pub(crate) mod plugins;
 
 use crate::auth::{self, Tokens, Verdict};
 use crate::drf::{ApiError, detail};
@@ -65,6 +70,15 @@ pub(crate) fn router(app: Shared) -> Router {
         .route("/v2/data-units/{id}/", delete(data::units::delete))
         .route("/storages/", get(data::storages::list))
         .route("/storages/{id}/", get(data::storages::retrieve))
+        .route("/sdk/ground_truth_events/", get(ground_truth::list_events))
+        .route("/ground_truth_dataset_versions/{id}/", get(ground_truth::version))
+        .route("/projects/{id}/", get(annotation::project))
+        .route("/sdk/tasks/", get(annotation::list_tasks))
+        .route("/tasks/{id}/", get(annotation::task))
+        .route("/tasks/{id}/annotate_task_data/", put(annotation::annotate))
+        .route("/plugin_releases/{id}/", get(plugins::release))
+        .route("/plugins/{code}/run/", post(plugins::run))
+        .route("/serve_applications/", get(plugins::list_serve_applications).post(plugins::create_serve_application))
         // Before the gate: DRF authenticates before it looks at the method.
         .method_not_allowed_fallback(method_not_allowed)
         .route_layer(middleware::from_fn_with_state(app.clone(), gate));
@@ -79,6 +93,9 @@ pub(crate) fn router(app: Shared) -> Router {
         .route("/_dev/media/{*key}", put(dev::put_media))
         .route("/_dev/data_collections", post(data::collections::seed))
         .route("/_dev/faults", get(dev::list_faults).post(dev::add_fault).delete(dev::clear_faults))
+        .route("/_dev/seed/gt_dataset", post(dev_platform::seed_gt_dataset))
+        .route("/_dev/seed/project", post(dev_platform::seed_project))
+        .route("/_dev/seed/plugin_release", post(dev_platform::seed_plugin_release))
         .method_not_allowed_fallback(method_not_allowed);
     api.merge(media).merge(dev).fallback(unmatched).layer(DefaultBodyLimit::max(BODY_LIMIT)).with_state(app)
 }
@@ -120,8 +137,12 @@ async fn admit(app: Shared, matched: MatchedPath, request: Request, next: Next, 
     if !firing.delay.is_zero() {
         tokio::time::sleep(firing.delay).await;
     }
-    if let Some(Outcome::Status(status)) = firing.outcome {
-        return (status, Json(detail("Injected fault."))).into_response();
+    match &firing.outcome {
+        Some(Outcome::Status(status)) => return (*status, Json(detail("Injected fault."))).into_response(),
+        Some(Outcome::Raw(status, body)) => {
+            return (*status, [(header::CONTENT_TYPE, "application/json")], body.clone()).into_response();
+        }
+        _ => {}
     }
 
     let response = match credentials.verdict {

@@ -6,9 +6,12 @@
 //! shows is here, except the fault table (test configuration, kept in memory by
 //! [`crate::faults`]).
 
+pub(crate) mod annotation;
 pub(crate) mod data;
+pub(crate) mod ground_truth;
 pub(crate) mod jobs;
 pub(crate) mod logs;
+pub(crate) mod plugins;
 pub(crate) mod requests;
 
 use crate::drf::ApiError;
@@ -182,6 +185,9 @@ fn migrate(connection: &Connection, path: Option<&Path>) -> Result<(), StoreErro
     }
     connection.execute_batch(SCHEMA).what("creating the state's tables")?;
     connection.execute_batch(data::SCHEMA).what("creating the data tables")?;
+    connection.execute_batch(ground_truth::SCHEMA).what("creating the ground-truth tables")?;
+    connection.execute_batch(annotation::SCHEMA).what("creating the annotation tables")?;
+    connection.execute_batch(plugins::SCHEMA).what("creating the plugin tables")?;
     connection.pragma_update(None, "user_version", SCHEMA_VERSION).what("writing the state's version")?;
     Ok(())
 }

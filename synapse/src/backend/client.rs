@@ -35,7 +35,7 @@ impl RetryPolicy {
     pub const NONE: RetryPolicy = RetryPolicy { attempts: 1, base: Duration::ZERO, max: Duration::ZERO };
 
     /// The wait before try `retry` (1-based): full jitter over `base · 2^(retry-1)`, capped.
-    fn backoff(&self, retry: u32) -> Duration {
+    pub(crate) fn backoff(&self, retry: u32) -> Duration {
         let bound = self.base.saturating_mul(2u32.saturating_pow(retry.saturating_sub(1))).min(self.max);
         bound.mul_f64(jitter())
     }
@@ -67,7 +67,7 @@ fn jitter() -> f64 {
 pub struct BackendClient {
     http: reqwest::Client,
     config: BackendConfig,
-    retry: RetryPolicy,
+    pub(crate) retry: RetryPolicy,
 }
 
 impl BackendClient {
@@ -298,7 +298,7 @@ impl BackendClient {
 }
 
 /// The innermost cause of a transport error, in words ("connection refused").
-fn transport_reason(error: &reqwest::Error) -> String {
+pub(crate) fn transport_reason(error: &reqwest::Error) -> String {
     if error.is_timeout() {
         return "timed out".to_owned();
     }

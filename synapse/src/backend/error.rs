@@ -71,6 +71,14 @@ pub enum BackendError {
         /// What is wrong with it.
         reason: String,
     },
+    /// A local file could not be written or read (a download's destination).
+    #[error("{}: {reason}", path.display())]
+    File {
+        /// The file.
+        path: std::path::PathBuf,
+        /// What failed, and why.
+        reason: String,
+    },
     /// A paged listing's `next` link led back to a page already read.
     #[error("GET {path}: the listing's `next` link loops back to {url}")]
     PageLoop {

@@ -1,8 +1,10 @@
 //! The Synapse backend (API v1), as plugins talk to it: [`BackendClient`], configured from the
 //! variables a plugin run receives ([`BackendConfig`]), with typed errors ([`BackendError`]),
 //! retries where they cannot apply a request twice ([`RetryPolicy`]), paged listings that follow
-//! `next` ([`BackendClient::list`]), jobs ([`Job`], [`JobUpdate`]) and log entries
-//! ([`LogEntry`]). Wire formats, headers and pagination follow the Python `synapse_sdk`'s v1
+//! `next` ([`BackendClient::list`]), jobs ([`Job`], [`JobUpdate`]), log entries
+//! ([`LogEntry`]), ground truth ([`GroundTruthEvent`]), projects and tasks ([`Project`],
+//! [`Task`]), plugin releases and runs ([`PluginRelease`], [`PluginRun`]), serve applications
+//! ([`ServeApplication`]) and downloads ([`BackendClient::download`]). Wire formats, headers and pagination follow the Python `synapse_sdk`'s v1
 //! client (`clients/backend`, `utils/auth.py`).
 //!
 //! Needs the `backend` feature.
@@ -17,18 +19,29 @@
 //! | `logs.rs` | [`LogEntry`] and `POST logs/` |
 //! | `data/` | data collections, data files (multipart, chunked, presigned), checksums, data units ([`DataCollection`], [`DataFile`], [`DataUnit`], [`DataError`]) |
 //! | `storages.rs` | [`StorageRecord`], a storage's record with its secrets kept out of `Debug` |
+//! | `ground_truth.rs` | [`GroundTruthEvent`], [`EventFile`], [`Split`], [`GroundTruthDatasetVersion`] and the ground-truth calls |
+//! | `annotation.rs` | [`Project`] (its classes: [`ProjectClass`]), [`Task`] (its [`DataUnit`], from `data/`), [`AnnotationSchema`] and the project and task calls |
+//! | `plugins.rs` | [`PluginRelease`] ([`Plugin`], [`PluginRef`]), [`PluginRun`] and the plugin calls |
+//! | `serve.rs` | [`ServeApplication`], [`NewServeApplication`] and the serve application calls |
+//! | `download.rs` | [`BackendClient::download`]: a file the API points at, streamed to disk |
 //! | `job_sink/` | [`JobSink`]: the job contract, a run reporting itself to its job (`record.rs`: what its events become there; `queue.rs`: the entries waiting, bounded by memory; `deliver.rs`: the sink's thread) |
 
+mod annotation;
 mod client;
 mod config;
 mod data;
+mod download;
 mod error;
+mod ground_truth;
 mod job_sink;
 mod jobs;
 mod logs;
 mod page;
+mod plugins;
+mod serve;
 mod storages;
 
+pub use annotation::{AnnotationSchema, DataUnitRef, Project, ProjectClass, Task};
 pub use client::{BackendClient, RetryPolicy};
 pub use config::{ACCESS_TOKEN_VAR, BackendConfig, HOST_VAR, Secret, TENANT_VAR, URL_HOST_VAR, USER_TOKEN_VAR};
 pub use data::{
@@ -38,8 +51,11 @@ pub use data::{
     PresignedUpload, PresignedUploaded, UploadedFile, UploadedParts, checksum_of, file_checksum,
 };
 pub use error::BackendError;
+pub use ground_truth::{EventFile, GroundTruthDatasetVersion, GroundTruthEvent, Split};
 pub use job_sink::{JobLoss, JobSink, JobSinkLimits};
 pub use jobs::{Job, JobId, JobStatus, JobUpdate};
 pub use logs::LogEntry;
 pub use page::{PAGE_SIZE, Page};
+pub use plugins::{Plugin, PluginRef, PluginRelease, PluginRun};
+pub use serve::{NewServeApplication, ServeApplication};
 pub use storages::{SECRET_KEYS, StorageRecord};

@@ -46,7 +46,7 @@ impl BackendClient {
         &self,
         path: &str,
         query: &[(&str, &str)],
-    ) -> impl Stream<Item = Result<T, BackendError>> + Send + 'static {
+    ) -> impl Stream<Item = Result<T, BackendError>> + Send + use<T> {
         let size = PAGE_SIZE.to_string();
         let mut full: Vec<(&str, &str)> = query.to_vec();
         if !query.iter().any(|(key, _)| *key == "page_size") {

@@ -95,8 +95,22 @@ pub struct DataUnitFile {
     pub file_type: Option<super::FileType>,
     /// Whether it is the unit's primary file.
     pub is_primary: bool,
-    /// Its original name.
+    /// Its original name (whether the real backend sends it is unconfirmed).
     pub file_name_original: Option<String>,
+    /// Its file name.
+    pub filename: Option<String>,
+    /// Its name.
+    pub name: Option<String>,
+    /// Its specification's name, when the backend names it.
+    pub specification: Option<String>,
+}
+
+impl DataUnitFile {
+    /// Its file name: `file_name_original`, else `filename`, else `name` (the SDK's
+    /// `_get_file_name` order).
+    pub fn file_name(&self) -> Option<&str> {
+        [&self.file_name_original, &self.filename, &self.name].into_iter().flatten().map(String::as_str).next()
+    }
 }
 
 #[derive(Deserialize)]
@@ -120,6 +134,12 @@ enum UnitFileRepr {
         is_primary: bool,
         #[serde(default)]
         file_name_original: Option<String>,
+        #[serde(default)]
+        filename: Option<String>,
+        #[serde(default)]
+        name: Option<String>,
+        #[serde(default)]
+        specification: Option<String>,
     },
 }
 
@@ -127,9 +147,31 @@ impl From<UnitFileRepr> for DataUnitFile {
     fn from(repr: UnitFileRepr) -> Self {
         match repr {
             UnitFileRepr::Id(id) => DataUnitFile { id: Some(id), ..DataUnitFile::default() },
-            UnitFileRepr::Full { id, url, checksum, size, path, file_type, is_primary, file_name_original } => {
-                DataUnitFile { id, url, checksum, size, path, file_type, is_primary, file_name_original }
-            }
+            UnitFileRepr::Full {
+                id,
+                url,
+                checksum,
+                size,
+                path,
+                file_type,
+                is_primary,
+                file_name_original,
+                filename,
+                name,
+                specification,
+            } => DataUnitFile {
+                id,
+                url,
+                checksum,
+                size,
+                path,
+                file_type,
+                is_primary,
+                file_name_original,
+                filename,
+                name,
+                specification,
+            },
         }
     }
 }
