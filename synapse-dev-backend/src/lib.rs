@@ -1,5 +1,5 @@
-//! An embedded development backend: the Synapse v1 API that plugins talk to (jobs and logs so
-//! far), served from this process, with its state inspectable and its failures injectable.
+//! An embedded development backend: the Synapse v1 API that plugins talk to (jobs, logs,
+//! chunked uploads and models so far), served from this process, with its state inspectable and its failures injectable.
 //!
 //! Plugins and their tests point `SYNAPSE_HOST` at it instead of a real Synapse backend: the
 //! paths, headers, pagination and error bodies are the backend's, so a client that works here
@@ -17,6 +17,12 @@
 //! | `PATCH /jobs/{id}/` | any of `{status, progress_record, metrics_record, console_logs, result, meta}`; any other key is 400 `{"<key>": ["This field is not allowed."]}`; `status` is one of `PENDING RUNNING STOPPED SUCCEEDED FAILED` |
 //! | `GET /jobs/{id}/console_logs/` | the entries posted to `logs/` for the job, in order |
 //! | `POST /logs/` | one entry `{event, data, datetime, job, file?, step?, level?}` or a list of them: 201 with the created entries (with ids), or 400 with DRF's field errors (one object per entry for a list) |
+//! | `PUT /chunked_upload/` | the first chunk of a chunked upload (django-chunked-upload, as the SDK sends it): multipart `filename` field and `file` part, `Content-Range: bytes <start>-<end>/<total>` (none: the whole file): `{id, url, offset, filename, status, completed_at, expires}`, `id` 32 hex digits, `url` absolute |
+//! | `PUT /chunked_upload/{id}/` | the next chunk; one not starting at the offset is 400 `{"detail": "Offsets do not match", "offset": <bytes received>}` |
+//! | `POST /chunked_upload/{id}/` | the finalize, `{md5}` (JSON, or a form): a match completes the upload (the answer adds `file`, `checksum`, `size`); else 400 `md5 checksum does not match` |
+//! | `GET /chunked_upload/{id}/` | the upload's state: `completed_at` is set once it is complete |
+//! | `POST /models/` | exactly the SDK's `ModelCreateRequest` `{name, plugin?, version?, checkpoint?, chunked_upload, configuration?, description?}`; `chunked_upload` must be complete: 201 with the model |
+//! | `GET /models/{id}/`, `GET /models/` | a model `{id, name, plugin, version, checkpoint, configuration, description, file, created}`, `file` the absolute media URL of its upload; the models in pages |
 //!
 //! | `GET /media/{key}` | a media file (uploaded files, model archives, seeded images), by the absolute URL the API hands out; no credentials, as a storage's URL needs none (counted and faulted like the API) |
 //!
@@ -36,7 +42,7 @@
 //! | Route | What |
 //! |---|---|
 //! | `POST /_dev/jobs` | creates a job from `{status?, meta?}` (PENDING by default): 201 with the job |
-//! | `GET /_dev/state` | `{jobs, logs, requests, unmatched, auth, faults}`: each job with the PATCHes it got (`patches: [{id, body, at}]`), every log entry, a counter per `"<METHOD> <route pattern>"` (and per path no route serves), the credentials each API request carried (`{route, path, variant, token, tenant, tenant_variant, url_host, accepted}`), and the faults |
+//! | `GET /_dev/state` | `{jobs, logs, requests, unmatched, auth, faults, chunked_uploads, models}`: each job with the PATCHes it got (`patches: [{id, body, at}]`), every log entry, a counter per `"<METHOD> <route pattern>"` (and per path no route serves), the credentials each API request carried (`{route, path, variant, token, tenant, tenant_variant, url_host, accepted}`), the faults, the chunked uploads (`{id, filename, offset, size, status, md5, media_key, created, expires, completed_at}`) and the models (with their `chunked_upload` and `media_key`) |
 //! | `POST /_dev/faults` | adds a fault `{method, path_glob, nth?, status? \| drop_response?: true \| delay_ms?}`: the nth matching API request (every one without `nth`) is answered with `status`, or applied with its response broken off (the client sees an incomplete message), or held `delay_ms` first |
 //! | `PUT /_dev/media/{key}` | stores the body as media `key`: 201 `{key, url, size}` |
 //! | `GET /_dev/faults`, `DELETE /_dev/faults` | lists the faults (with how often each matched and fired), clears them |

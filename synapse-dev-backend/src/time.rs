@@ -1,10 +1,15 @@
 //! UTC timestamps as DRF writes them, and the ISO 8601 datetimes DRF reads.
 
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// Now, as DRF renders a `DateTimeField` in UTC: `2026-02-17T10:04:05.123456Z`.
 pub(crate) fn now() -> String {
-    let since = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+    in_seconds(0)
+}
+
+/// `seconds` from now, in the form of [`now`].
+pub(crate) fn in_seconds(seconds: u64) -> String {
+    let since = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default() + Duration::from_secs(seconds);
     let secs = since.as_secs();
     let (year, month, day) = civil_from_days((secs / 86_400) as i64);
     let of_day = secs % 86_400;

@@ -2,7 +2,8 @@
 //! counted.
 //!
 //! - `POST /_dev/jobs` `{status?, meta?}` creates a job (PENDING by default): 201 with the job.
-//! - `GET /_dev/state`: `{jobs: [job + patches], logs, requests, unmatched, auth, faults}`.
+//! - `GET /_dev/state`: `{jobs: [job + patches], logs, requests, unmatched, auth, faults,
+//!   chunked_uploads, models}`.
 //! - `POST /_dev/faults` adds a fault ([`crate::faults`]): 201 with it, with its id.
 //! - `PUT /_dev/media/{*key}` stores the body as the media file `key`: 201 `{key, url, size}`, the
 //!   URL absolute from the request's `Host` (served by `GET /media/{key}`).
@@ -13,7 +14,7 @@ use super::{Shared, created};
 use crate::drf::fields::{self, FieldErrors};
 use crate::drf::{ApiError, lenient_json_body};
 use crate::routes::jobs::read_status;
-use crate::store::{jobs, logs, requests};
+use crate::store::{jobs, logs, models, requests, uploads};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -50,7 +51,7 @@ pub(crate) async fn create_job(State(app): State<Shared>, body: Bytes) -> Result
 
 /// `GET /_dev/state`.
 pub(crate) async fn state(State(app): State<Shared>) -> Result<Json<Value>, ApiError> {
-    let (jobs, logs, (routes, unmatched), auth) = app
+    let (jobs, logs, (routes, unmatched), auth, (chunked_uploads, models)) = app
         .store
         .run(|connection| {
             let mut patches = jobs::patches(connection)?;
@@ -65,7 +66,14 @@ pub(crate) async fn state(State(app): State<Shared>) -> Result<Json<Value>, ApiE
                     shown
                 })
                 .collect();
-            Ok((jobs, logs::all(connection)?, requests::counts(connection)?, requests::auth_records(connection)?))
+            let uploaded = (uploads::state(connection)?, models::state(connection)?);
+            Ok((
+                jobs,
+                logs::all(connection)?,
+                requests::counts(connection)?,
+                requests::auth_records(connection)?,
+                uploaded,
+            ))
         })
         .await?;
     Ok(Json(json!({
@@ -75,6 +83,8 @@ pub(crate) async fn state(State(app): State<Shared>) -> Result<Json<Value>, ApiE
         "unmatched": unmatched,
         "auth": auth,
         "faults": app.faults.list(),
+        "chunked_uploads": chunked_uploads,
+        "models": models,
     })))
 }
 

@@ -8,7 +8,9 @@
 
 pub(crate) mod jobs;
 pub(crate) mod logs;
+pub(crate) mod models;
 pub(crate) mod requests;
+pub(crate) mod uploads;
 
 use crate::drf::ApiError;
 use rusqlite::Connection;
@@ -180,6 +182,8 @@ fn migrate(connection: &Connection, path: Option<&Path>) -> Result<(), StoreErro
         });
     }
     connection.execute_batch(SCHEMA).what("creating the state's tables")?;
+    connection.execute_batch(uploads::SCHEMA).what("creating the chunked upload table")?;
+    connection.execute_batch(models::SCHEMA).what("creating the model table")?;
     connection.pragma_update(None, "user_version", SCHEMA_VERSION).what("writing the state's version")?;
     Ok(())
 }
