@@ -35,14 +35,14 @@ impl RetryPolicy {
     pub const NONE: RetryPolicy = RetryPolicy { attempts: 1, base: Duration::ZERO, max: Duration::ZERO };
 
     /// The wait before try `retry` (1-based): full jitter over `base · 2^(retry-1)`, capped.
-    fn backoff(&self, retry: u32) -> Duration {
+    pub(crate) fn backoff(&self, retry: u32) -> Duration {
         let bound = self.base.saturating_mul(2u32.saturating_pow(retry.saturating_sub(1))).min(self.max);
         bound.mul_f64(jitter())
     }
 }
 
 /// A number in [0, 1), different on every call.
-fn jitter() -> f64 {
+pub(crate) fn jitter() -> f64 {
     use std::hash::{BuildHasher, Hasher};
     let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
     hasher
@@ -112,6 +112,16 @@ impl BackendClient {
     /// Its configuration.
     pub fn config(&self) -> &BackendConfig {
         &self.config
+    }
+
+    /// The HTTP client (sending the credentials: only for the backend's own host).
+    pub(crate) fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
+    /// Its retry policy.
+    pub(crate) fn retry_policy(&self) -> RetryPolicy {
+        self.retry
     }
 
     /// `GET path` with `query`, read as `T`.
@@ -243,7 +253,7 @@ impl BackendClient {
         Err((error, if status == StatusCode::TOO_MANY_REQUESTS { retry_after } else { None }))
     }
 
-    fn transport(&self, method: &Method, url: &reqwest::Url, error: &reqwest::Error) -> BackendError {
+    pub(crate) fn transport(&self, method: &Method, url: &reqwest::Url, error: &reqwest::Error) -> BackendError {
         if error.is_connect() {
             BackendError::Unreachable {
                 method: method.to_string(),
@@ -256,7 +266,7 @@ impl BackendClient {
         }
     }
 
-    fn lost(&self, method: &Method, url: &reqwest::Url, error: &reqwest::Error) -> BackendError {
+    pub(crate) fn lost(&self, method: &Method, url: &reqwest::Url, error: &reqwest::Error) -> BackendError {
         BackendError::ResponseLost {
             method: method.to_string(),
             path: self.path_of(url),
@@ -264,7 +274,12 @@ impl BackendClient {
         }
     }
 
-    fn decode<T: DeserializeOwned>(&self, method: &Method, url: &reqwest::Url, text: &str) -> Result<T, BackendError> {
+    pub(crate) fn decode<T: DeserializeOwned>(
+        &self,
+        method: &Method,
+        url: &reqwest::Url,
+        text: &str,
+    ) -> Result<T, BackendError> {
         // An empty answer (204) reads as JSON null.
         let text = if text.trim().is_empty() { "null" } else { text };
         serde_json::from_str(text).map_err(|error| BackendError::Decode {

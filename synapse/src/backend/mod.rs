@@ -1,8 +1,8 @@
 //! The Synapse backend (API v1), as plugins talk to it: [`BackendClient`], configured from the
 //! variables a plugin run receives ([`BackendConfig`]), with typed errors ([`BackendError`]),
 //! retries where they cannot apply a request twice ([`RetryPolicy`]), paged listings that follow
-//! `next` ([`BackendClient::list`]), jobs ([`Job`], [`JobUpdate`]) and log entries
-//! ([`LogEntry`]). Wire formats, headers and pagination follow the Python `synapse_sdk`'s v1
+//! `next` ([`BackendClient::list`]), jobs ([`Job`], [`JobUpdate`]), log entries
+//! ([`LogEntry`]), chunked uploads ([`BackendClient::chunked_upload`]) and models ([`Model`]). Wire formats, headers and pagination follow the Python `synapse_sdk`'s v1
 //! client (`clients/backend`, `utils/auth.py`).
 //!
 //! Needs the `backend` feature.
@@ -15,6 +15,8 @@
 //! | `page.rs` | [`Page`] and [`BackendClient::list`] |
 //! | `jobs.rs` | [`Job`], [`JobStatus`], [`JobUpdate`] and the job calls |
 //! | `logs.rs` | [`LogEntry`] and `POST logs/` |
+//! | `upload/` | [`BackendClient::chunked_upload`]: chunks, the MD5 finalize, the lost-finalize recheck; [`TransferError`] |
+//! | `models.rs` | [`Model`], [`ModelCreate`], creating one from a file, downloading its file |
 //! | `job_sink/` | [`JobSink`]: the job contract, a run reporting itself to its job (`record.rs`: what its events become there) |
 
 mod client;
@@ -23,7 +25,9 @@ mod error;
 mod job_sink;
 mod jobs;
 mod logs;
+mod models;
 mod page;
+mod upload;
 
 pub use client::{BackendClient, RetryPolicy};
 pub use config::{ACCESS_TOKEN_VAR, BackendConfig, HOST_VAR, Secret, TENANT_VAR, URL_HOST_VAR, USER_TOKEN_VAR};
@@ -31,4 +35,8 @@ pub use error::BackendError;
 pub use job_sink::{JobLoss, JobSink, JobSinkLimits};
 pub use jobs::{Job, JobId, JobStatus, JobUpdate};
 pub use logs::LogEntry;
+pub use models::{Model, ModelCreate};
 pub use page::{PAGE_SIZE, Page};
+pub use upload::{
+    ChunkedUpload, ChunkedUploadOptions, DEFAULT_CHUNK_SIZE, Progress, RecheckPolicy, TransferError, UploadId,
+};
