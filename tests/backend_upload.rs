@@ -225,3 +225,38 @@ async fn the_servers_field_message_surfaces() {
     let missing = client.get_model(7).await.expect_err("no model 7");
     assert_eq!(missing.status(), Some(404));
 }
+
+#[tokio::test]
+async fn a_finalize_that_keeps_failing_is_sent_once_more_then_named() {
+    let backend = backend().await;
+    let dir = tempfile::tempdir().expect("dir");
+    let (path, _) = file(dir.path(), "model.zip", 70_000);
+    fault(&backend, json!({"method": "POST", "path_glob": "/chunked_upload/*/", "status": 500})).await;
+    let error = client(&backend).chunked_upload(&path, &options()).await.expect_err("never finalized");
+    let message = error.to_string();
+    let TransferError::Finalize { file, id, source } = error else { panic!("{message}") };
+    assert_eq!((file, source.status()), (path, Some(500)));
+    assert!(message.starts_with(&format!("finalizing chunked upload {id} of ")), "{message}");
+    let state = state(&backend).await;
+    assert_eq!(count(&state, "POST /chunked_upload/{id}/"), 2, "once, then once more after the rechecks");
+    assert_eq!(state["chunked_uploads"][0]["completed_at"], Value::Null);
+}
+
+#[tokio::test]
+async fn bad_options_and_a_model_without_a_file() {
+    let backend = backend().await;
+    let client = client(&backend);
+    let dir = tempfile::tempdir().expect("dir");
+    let (path, _) = file(dir.path(), "a.bin", 10);
+    let error = client.chunked_upload(&path, &options().chunk_size(0)).await.expect_err("no chunk size");
+    assert!(matches!(error, TransferError::Backend(BackendError::Config(_))), "{error}");
+    let model: synapse::backend::Model =
+        serde_json::from_value(json!({"id": 3, "name": "m", "file": null})).expect("a model");
+    let error = client.download_model_file(&model, dir.path().join("m.zip")).await.expect_err("no file");
+    assert_eq!(error.to_string(), "model 3 has no file");
+    let gone = synapse::backend::Model { file: Some(format!("{}media/nope.zip", backend.url())), ..model };
+    let error = client.download_model_file(&gone, dir.path().join("m.zip")).await.expect_err("404");
+    let TransferError::Backend(BackendError::Status { status: 404, ref path, .. }) = error else { panic!("{error}") };
+    assert_eq!(path, "media/nope.zip");
+    assert!(!dir.path().join("m.zip").exists());
+}

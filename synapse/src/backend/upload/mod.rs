@@ -201,6 +201,9 @@ impl BackendClient {
     /// chunked_upload/{id}/` is asked as [`RecheckPolicy`] says until it shows `completed_at`;
     /// only when the backend shows the upload not completed is the finalize sent once more.
     ///
+    /// A first chunk whose response was lost is sent again to `chunked_upload/`, which makes a
+    /// new upload (the first one, with its id unknown to the client, is left to expire).
+    ///
     /// URLs the backend answers with are followed at the configured host only (their path and
     /// query), with `?url_host=` when configured: credentials go nowhere else.
     ///
