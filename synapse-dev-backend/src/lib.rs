@@ -1,5 +1,5 @@
-//! An embedded development backend: the Synapse v1 API that plugins talk to (jobs and logs so
-//! far), served from this process, with its state inspectable and its failures injectable.
+//! An embedded development backend: the Synapse v1 API that plugins talk to (jobs, logs,
+//! chunked uploads and models so far), served from this process, with its state inspectable and its failures injectable.
 //!
 //! Plugins and their tests point `SYNAPSE_HOST` at it instead of a real Synapse backend: the
 //! paths, headers, pagination and error bodies are the backend's, so a client that works here
@@ -27,7 +27,6 @@
 //! | `POST /plugins/{code}/run/` | `{agent?, action, params?, version?, debug?, language?, storage_id?, job_id?}` (`PluginRunRequest`): a new PENDING job whose `meta.plugin_run` is the request: 201 `{"job_id"}`; 404 for a plugin without releases |
 //! | `POST /serve_applications/` | `{job, status?, data?}`: 201 `{id, job, status, data, plugin_code, agent, created, modified}` (plugin and agent those of the job's run) |
 //! | `GET /serve_applications/` | serve applications in DRF pages; filters `plugin_code`, `job__agent` |
-//!
 //! | `GET /data_collections/{id}/` | `{id, name, file_specifications}`; with `?expand=file_specifications` each specification is `{id, name, file_type, is_required, is_primary, function_type, index, configuration, is_sequential}` (ids without) |
 //! | `POST /data_files/` | multipart with a `file` part, or JSON `{chunked_upload: <id>}` (a finished chunked upload): 201 `{id, file, checksum, size, created_at}`, `checksum` the SHA-1 of the content |
 //! | `POST /data_files/verify_checksums/` | `{checksums: [...]}` (at most 1000): `{existing_checksums: [...]}` |
@@ -38,6 +37,12 @@
 //! | `GET /data_units/{id}/` | a unit; `?expand=files` makes each file `{id, url, checksum, size, path, file_type, is_primary, file_name_original}` |
 //! | `DELETE /v2/data-units/{id}/` | 204; 404 in the v2 envelope `{"error": {"code": "NOT_FOUND", …}}` |
 //! | `GET /storages/`, `GET /storages/{id}/` | storage 1 `file_system {location: <media dir>}`; storage 2 `amazon_s3` when started with an [`S3Storage`] |
+//! | `PUT /chunked_upload/` | the first chunk of a chunked upload (django-chunked-upload, as the SDK sends it): multipart `filename` field and `file` part, `Content-Range: bytes <start>-<end>/<total>` (none: the whole file): `{id, url, offset, filename, status, completed_at, expires}`, `id` 32 hex digits, `url` absolute |
+//! | `PUT /chunked_upload/{id}/` | the next chunk; one not starting at the offset is 400 `{"detail": "Offsets do not match", "offset": <bytes received>}` |
+//! | `POST /chunked_upload/{id}/` | the finalize, `{md5}` (JSON, or a form): a match completes the upload (the answer adds `file`, `checksum`, `size`); else 400 `md5 checksum does not match` |
+//! | `GET /chunked_upload/{id}/` | the upload's state: `completed_at` is set once it is complete |
+//! | `POST /models/` | exactly the SDK's `ModelCreateRequest` `{name, plugin?, version?, checkpoint?, chunked_upload, configuration?, description?}`; `chunked_upload` must be complete: 201 with the model |
+//! | `GET /models/{id}/`, `GET /models/` | a model `{id, name, plugin, version, checkpoint, configuration, description, file, created}`, `file` the absolute media URL of its upload; the models in pages |
 //!
 //! | `GET /media/{key}` | a media file (uploaded files, model archives, seeded images), by the absolute URL the API hands out; no credentials, as a storage's URL needs none (counted and faulted like the API) |
 //! | `PUT /_presigned/{key}?signature=…` | a presigned upload's target (`&upload_id=…&part_number=N` for a part): 200 with an `ETag`; 403 for a wrong or expired signature; no credentials (counted and faulted like the API) |
@@ -58,7 +63,7 @@
 //! | Route | What |
 //! |---|---|
 //! | `POST /_dev/jobs` | creates a job from `{status?, meta?}` (PENDING by default): 201 with the job |
-//! | `GET /_dev/state` | `{jobs, logs, data_collections, data_files, data_units, requests, unmatched, auth, faults, ground_truth: {versions, events}, projects, tasks, plugin_releases, plugin_runs, serve_applications}` (tasks with their submitted `annotations`, files by media key): each job with the PATCHes it got (`patches: [{id, body, at}]`), every log entry, a counter per `"<METHOD> <route pattern>"` (and per path no route serves), the credentials each API request carried (`{route, path, variant, token, tenant, tenant_variant, url_host, accepted}`), and the faults |
+//! | `GET /_dev/state` | `{jobs, logs, data_collections, data_files, data_units, chunked_uploads, models, requests, unmatched, auth, faults, ground_truth: {versions, events}, projects, tasks, plugin_releases, plugin_runs, serve_applications}` (tasks with their submitted `annotations`, files by media key): each job with the PATCHes it got (`patches: [{id, body, at}]`), every log entry, a counter per `"<METHOD> <route pattern>"` (and per path no route serves), the credentials each API request carried (`{route, path, variant, token, tenant, tenant_variant, url_host, accepted}`), and the faults |
 //! | `POST /_dev/faults` | adds a fault `{method, path_glob, nth? \| every?, status? \| body? \| drop_response?: true \| delay_ms?}`: the nth matching API request (each kth with `every`, every one without either) is answered with `status`, or with the raw text `body` declared JSON (status 200 unless given), or applied with its response broken off (the client sees an incomplete message), or held `delay_ms` first |
 //! | `PUT /_dev/media/{key}` | stores the body as media `key`: 201 `{key, url, size}` |
 //! | `POST /_dev/data_collections` | creates a data collection `{name, file_specifications: [{name, file_type, is_required?, is_primary?, function_type?, index?, configuration?, is_sequential?}]}`: 201 with it, expanded |

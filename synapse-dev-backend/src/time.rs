@@ -1,10 +1,15 @@
 //! UTC timestamps as DRF writes them, and the ISO 8601 datetimes DRF reads.
 
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// Now, as DRF renders a `DateTimeField` in UTC: `2026-02-17T10:04:05.123456Z`.
 pub(crate) fn now() -> String {
     format(SystemTime::now())
+}
+
+/// `seconds` from now, in the form of [`now`].
+pub(crate) fn in_seconds(seconds: u64) -> String {
+    format(SystemTime::now() + Duration::from_secs(seconds))
 }
 
 /// `at`, as [`now`] writes it.

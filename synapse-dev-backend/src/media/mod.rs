@@ -3,7 +3,8 @@
 //!
 //! A key is a relative path of plain segments (`models/7/model.zip`): no empty, `.` or `..`
 //! segment, no backslash. The directory is `<data>/media` for a backend with a data directory,
-//! or a temporary directory removed with the backend for one in memory. URLs are absolute,
+//! or one in a temporary directory removed with the backend for one in memory; chunked uploads
+//! are assembled beside it (`<data>/chunked_uploads`), never served, then moved in. URLs are absolute,
 //! built from the request's own origin, as the backend's media URLs are absolute.
 
 use crate::drf::ApiError;
@@ -18,10 +19,20 @@ use tokio_util::io::ReaderStream;
 /// The directory of the media under a data directory.
 pub(crate) const DIR_NAME: &str = "media";
 
+/// The directory of the files being assembled by chunked uploads, under a data directory.
+const STAGING_DIR_NAME: &str = "chunked_uploads";
+
+fn create_dirs(root: &std::path::Path, staging: &std::path::Path) -> Result<(), StoreError> {
+    std::fs::create_dir_all(root).what(&format!("creating the media directory {}", root.display()))?;
+    std::fs::create_dir_all(staging).what(&format!("creating the upload directory {}", staging.display()))
+}
+
 /// The media directory.
 #[derive(Debug)]
 pub(crate) struct Media {
     root: PathBuf,
+    /// Files being assembled (chunked uploads), beside the media and never served.
+    staging: PathBuf,
     /// The directory of a backend in memory, removed with it.
     _temporary: Option<tempfile::TempDir>,
 }
@@ -31,18 +42,38 @@ impl Media {
     pub(crate) fn open(location: &Location) -> Result<Self, StoreError> {
         match location {
             Location::Dir(dir) => {
-                let root = dir.join(DIR_NAME);
-                std::fs::create_dir_all(&root).what(&format!("creating the media directory {}", root.display()))?;
-                Ok(Self { root, _temporary: None })
+                let (root, staging) = (dir.join(DIR_NAME), dir.join(STAGING_DIR_NAME));
+                create_dirs(&root, &staging)?;
+                Ok(Self { root, staging, _temporary: None })
             }
             Location::Memory => {
                 let temporary = tempfile::Builder::new()
                     .prefix("synapse-dev-backend-media-")
                     .tempdir()
                     .what("creating a temporary media directory")?;
-                Ok(Self { root: temporary.path().to_owned(), _temporary: Some(temporary) })
+                let (root, staging) = (temporary.path().join(DIR_NAME), temporary.path().join(STAGING_DIR_NAME));
+                create_dirs(&root, &staging)?;
+                Ok(Self { root, staging, _temporary: Some(temporary) })
             }
         }
+    }
+
+    /// The file a chunked upload is assembled in, by its id (32 hex digits, checked by the caller).
+    pub(crate) fn staging_path(&self, upload_id: &str) -> PathBuf {
+        self.staging.join(format!("{upload_id}.part"))
+    }
+
+    /// Moves the file `from` (a staged upload) to be the media file `key`, replacing any.
+    pub(crate) async fn adopt(&self, from: &std::path::Path, key: &str) -> Result<(), ApiError> {
+        let path = self.path_of(key)?;
+        if let Some(parent) = path.parent() {
+            tokio::fs::create_dir_all(parent)
+                .await
+                .map_err(|error| ApiError::Internal(format!("creating {}: {error}", parent.display())))?;
+        }
+        tokio::fs::rename(from, &path)
+            .await
+            .map_err(|error| ApiError::Internal(format!("moving {} to {}: {error}", from.display(), path.display())))
     }
 
     /// The file of `key`, or 400 naming the key when it is no relative path of plain segments.

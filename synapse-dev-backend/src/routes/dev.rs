@@ -3,7 +3,8 @@
 //!
 //! - `POST /_dev/jobs` `{status?, meta?}` creates a job (PENDING by default): 201 with the job.
 //! - `GET /_dev/state`: `{jobs: [job + patches], logs, data_collections, data_files: [{id, key,
-//!   filename, checksum, size, origin}], data_units, requests, unmatched, auth, faults}`.
+//!   filename, checksum, size, origin}], data_units, requests, unmatched, auth, faults,
+//!   chunked_uploads, models}` and the platform's (`routes::dev_platform`).
 //! - `POST /_dev/data_collections` seeds a data collection (`routes::data::collections`).
 //! - `POST /_dev/faults` adds a fault ([`crate::faults`]): 201 with it, with its id.
 //! - `PUT /_dev/media/{*key}` stores the body as the media file `key`: 201 `{key, url, size}`, the
@@ -17,7 +18,7 @@ use super::{Shared, created};
 use crate::drf::fields::{self, FieldErrors};
 use crate::drf::{ApiError, lenient_json_body};
 use crate::routes::jobs::read_status;
-use crate::store::{data, jobs, logs, requests};
+use crate::store::{data, jobs, logs, models, requests, uploads};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -54,34 +55,38 @@ pub(crate) async fn create_job(State(app): State<Shared>, body: Bytes) -> Result
 
 /// `GET /_dev/state`.
 pub(crate) async fn state(State(app): State<Shared>) -> Result<Json<Value>, ApiError> {
-    let ((jobs, logs, (routes, unmatched), auth), (collections, files, units), platform) = app
-        .store
-        .run(|connection| {
-            let mut patches = jobs::patches(connection)?;
-            let jobs: Vec<Value> = jobs::all(connection)?
-                .iter()
-                .map(|job| {
-                    let mut shown = job.to_json();
-                    if let Value::Object(object) = &mut shown {
-                        object
-                            .insert("patches".to_owned(), Value::Array(patches.remove(&job.id()).unwrap_or_default()));
-                    }
-                    shown
-                })
-                .collect();
-            let data = (
-                data::all_collections(connection)?,
-                data::files::all(connection)?.iter().map(data::files::DataFile::to_state).collect::<Vec<_>>(),
-                data::units::all(connection)?,
-            );
-            let platform = super::dev_platform::state(connection)?;
-            Ok((
-                (jobs, logs::all(connection)?, requests::counts(connection)?, requests::auth_records(connection)?),
-                data,
-                platform,
-            ))
-        })
-        .await?;
+    let ((jobs, logs, (routes, unmatched), auth), (collections, files, units), platform, (chunked_uploads, models)) =
+        app.store
+            .run(|connection| {
+                let mut patches = jobs::patches(connection)?;
+                let jobs: Vec<Value> = jobs::all(connection)?
+                    .iter()
+                    .map(|job| {
+                        let mut shown = job.to_json();
+                        if let Value::Object(object) = &mut shown {
+                            object.insert(
+                                "patches".to_owned(),
+                                Value::Array(patches.remove(&job.id()).unwrap_or_default()),
+                            );
+                        }
+                        shown
+                    })
+                    .collect();
+                let data = (
+                    data::all_collections(connection)?,
+                    data::files::all(connection)?.iter().map(data::files::DataFile::to_state).collect::<Vec<_>>(),
+                    data::units::all(connection)?,
+                );
+                let platform = super::dev_platform::state(connection)?;
+                let uploaded = (uploads::state(connection)?, models::state(connection)?);
+                Ok((
+                    (jobs, logs::all(connection)?, requests::counts(connection)?, requests::auth_records(connection)?),
+                    data,
+                    platform,
+                    uploaded,
+                ))
+            })
+            .await?;
     let mut state = json!({
         "jobs": jobs,
         "logs": logs,
@@ -92,6 +97,8 @@ pub(crate) async fn state(State(app): State<Shared>) -> Result<Json<Value>, ApiE
         "unmatched": unmatched,
         "auth": auth,
         "faults": app.faults.list(),
+        "chunked_uploads": chunked_uploads,
+        "models": models,
     });
     if let Value::Object(state) = &mut state {
         state.extend(platform);

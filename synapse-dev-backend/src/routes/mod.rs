@@ -12,7 +12,9 @@ mod file_urls;
 pub(crate) mod ground_truth;
 pub(crate) mod jobs;
 pub(crate) mod logs;
+pub(crate) mod models;
 pub(crate) mod plugins;
+pub(crate) mod uploads;
 
 use crate::auth::{self, Tokens, Verdict};
 use crate::drf::{ApiError, detail};
@@ -32,6 +34,9 @@ use std::sync::Arc;
 
 /// The largest request body: `POST logs/` may carry files as base64 `data:` URIs.
 const BODY_LIMIT: usize = 64 * 1024 * 1024;
+
+/// The largest chunk of a chunked upload (streamed to disk, never held whole): 1 GiB.
+const CHUNK_LIMIT: usize = 1024 * 1024 * 1024;
 
 /// What the handlers share.
 pub(crate) struct App {
@@ -79,6 +84,16 @@ pub(crate) fn router(app: Shared) -> Router {
         .route("/plugin_releases/{id}/", get(plugins::release))
         .route("/plugins/{code}/run/", post(plugins::run))
         .route("/serve_applications/", get(plugins::list_serve_applications).post(plugins::create_serve_application))
+        .route("/chunked_upload/", put(uploads::start).layer(DefaultBodyLimit::max(CHUNK_LIMIT)))
+        .route(
+            "/chunked_upload/{id}/",
+            get(uploads::retrieve)
+                .put(uploads::append)
+                .post(uploads::complete)
+                .layer(DefaultBodyLimit::max(CHUNK_LIMIT)),
+        )
+        .route("/models/", get(models::list).post(models::create))
+        .route("/models/{id}/", get(models::retrieve))
         // Before the gate: DRF authenticates before it looks at the method.
         .method_not_allowed_fallback(method_not_allowed)
         .route_layer(middleware::from_fn_with_state(app.clone(), gate));

@@ -11,8 +11,10 @@ pub(crate) mod data;
 pub(crate) mod ground_truth;
 pub(crate) mod jobs;
 pub(crate) mod logs;
+pub(crate) mod models;
 pub(crate) mod plugins;
 pub(crate) mod requests;
+pub(crate) mod uploads;
 
 use crate::drf::ApiError;
 use rusqlite::Connection;
@@ -188,6 +190,8 @@ fn migrate(connection: &Connection, path: Option<&Path>) -> Result<(), StoreErro
     connection.execute_batch(ground_truth::SCHEMA).what("creating the ground-truth tables")?;
     connection.execute_batch(annotation::SCHEMA).what("creating the annotation tables")?;
     connection.execute_batch(plugins::SCHEMA).what("creating the plugin tables")?;
+    connection.execute_batch(uploads::SCHEMA).what("creating the chunked upload table")?;
+    connection.execute_batch(models::SCHEMA).what("creating the model table")?;
     connection.pragma_update(None, "user_version", SCHEMA_VERSION).what("writing the state's version")?;
     Ok(())
 }

@@ -42,7 +42,7 @@ impl RetryPolicy {
 }
 
 /// A number in [0, 1), different on every call.
-fn jitter() -> f64 {
+pub(crate) fn jitter() -> f64 {
     use std::hash::{BuildHasher, Hasher};
     let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
     hasher
@@ -112,6 +112,16 @@ impl BackendClient {
     /// Its configuration.
     pub fn config(&self) -> &BackendConfig {
         &self.config
+    }
+
+    /// The HTTP client (sending the credentials: only for the backend's own host).
+    pub(crate) fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
+    /// Its retry policy.
+    pub(crate) fn retry_policy(&self) -> RetryPolicy {
+        self.retry
     }
 
     /// `GET path` with `query`, read as `T`.
@@ -265,7 +275,7 @@ impl BackendClient {
         Err((error, if status == StatusCode::TOO_MANY_REQUESTS { retry_after } else { None }))
     }
 
-    fn transport(&self, method: &Method, url: &reqwest::Url, error: &reqwest::Error) -> BackendError {
+    pub(crate) fn transport(&self, method: &Method, url: &reqwest::Url, error: &reqwest::Error) -> BackendError {
         if error.is_connect() {
             BackendError::Unreachable {
                 method: method.to_string(),
@@ -278,7 +288,7 @@ impl BackendClient {
         }
     }
 
-    fn lost(&self, method: &Method, url: &reqwest::Url, error: &reqwest::Error) -> BackendError {
+    pub(crate) fn lost(&self, method: &Method, url: &reqwest::Url, error: &reqwest::Error) -> BackendError {
         BackendError::ResponseLost {
             method: method.to_string(),
             path: self.path_of(url),
@@ -286,7 +296,12 @@ impl BackendClient {
         }
     }
 
-    fn decode<T: DeserializeOwned>(&self, method: &Method, url: &reqwest::Url, text: &str) -> Result<T, BackendError> {
+    pub(crate) fn decode<T: DeserializeOwned>(
+        &self,
+        method: &Method,
+        url: &reqwest::Url,
+        text: &str,
+    ) -> Result<T, BackendError> {
         // An empty answer (204) reads as JSON null.
         let text = if text.trim().is_empty() { "null" } else { text };
         serde_json::from_str(text).map_err(|error| BackendError::Decode {

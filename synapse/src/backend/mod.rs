@@ -4,7 +4,8 @@
 //! `next` ([`BackendClient::list`]), jobs ([`Job`], [`JobUpdate`]), log entries
 //! ([`LogEntry`]), ground truth ([`GroundTruthEvent`]), projects and tasks ([`Project`],
 //! [`Task`]), plugin releases and runs ([`PluginRelease`], [`PluginRun`]), serve applications
-//! ([`ServeApplication`]) and downloads ([`BackendClient::download`]). Wire formats, headers and pagination follow the Python `synapse_sdk`'s v1
+//! ([`ServeApplication`]), downloads ([`BackendClient::download`]),
+//! chunked uploads ([`BackendClient::chunked_upload`]) and models ([`Model`]). Wire formats, headers and pagination follow the Python `synapse_sdk`'s v1
 //! client (`clients/backend`, `utils/auth.py`).
 //!
 //! Needs the `backend` feature.
@@ -24,6 +25,8 @@
 //! | `plugins.rs` | [`PluginRelease`] ([`Plugin`], [`PluginRef`]), [`PluginRun`] and the plugin calls |
 //! | `serve.rs` | [`ServeApplication`], [`NewServeApplication`] and the serve application calls |
 //! | `download.rs` | [`BackendClient::download`]: a file the API points at, streamed to disk |
+//! | `upload/` | [`BackendClient::chunked_upload`]: chunks, the MD5 finalize, the lost-finalize recheck; [`TransferError`] |
+//! | `models.rs` | [`Model`], [`ModelCreate`], creating one from a file, downloading its file |
 //! | `job_sink/` | [`JobSink`]: the job contract, a run reporting itself to its job (`record.rs`: what its events become there; `queue.rs`: the entries waiting, bounded by memory; `deliver.rs`: the sink's thread) |
 
 mod annotation;
@@ -36,10 +39,12 @@ mod ground_truth;
 mod job_sink;
 mod jobs;
 mod logs;
+mod models;
 mod page;
 mod plugins;
 mod serve;
 mod storages;
+mod upload;
 
 pub use annotation::{AnnotationSchema, DataUnitRef, Project, ProjectClass, Task};
 pub use client::{BackendClient, RetryPolicy};
@@ -55,7 +60,11 @@ pub use ground_truth::{EventFile, GroundTruthDatasetVersion, GroundTruthEvent, S
 pub use job_sink::{JobLoss, JobSink, JobSinkLimits};
 pub use jobs::{Job, JobId, JobStatus, JobUpdate};
 pub use logs::LogEntry;
+pub use models::{Model, ModelCreate};
 pub use page::{PAGE_SIZE, Page};
 pub use plugins::{Plugin, PluginRef, PluginRelease, PluginRun};
 pub use serve::{NewServeApplication, ServeApplication};
 pub use storages::{SECRET_KEYS, StorageRecord};
+pub use upload::{
+    ChunkedUpload, ChunkedUploadOptions, DEFAULT_CHUNK_SIZE, Progress, RecheckPolicy, TransferError, UploadId,
+};

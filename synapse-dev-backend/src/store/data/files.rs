@@ -146,14 +146,8 @@ pub(crate) struct ChunkedUpload {
 /// The chunked upload `id`: `None` when there is none, `Some(None)` when it is not finished
 /// (no `completed_at`, or no `path`), `Some(Some(upload))` when a data file can be made from it.
 pub(crate) fn chunked_upload(connection: &Connection, id: &str) -> Result<Option<Option<ChunkedUpload>>, StoreError> {
-    let row: Option<(Option<String>, Option<String>, Option<String>)> = connection
-        .query_row("SELECT filename, path, completed_at FROM chunked_uploads WHERE id = ?1", [id], |row| {
-            Ok((row.get(0)?, row.get(1)?, row.get(2)?))
-        })
-        .optional()
-        .what(&format!("looking up chunked upload {id}"))?;
-    Ok(row.map(|(filename, path, completed_at)| match (path, completed_at.filter(|at| !at.is_empty())) {
-        (Some(path), Some(_)) => Some(ChunkedUpload { filename: filename.unwrap_or_else(|| path.clone()), path }),
+    Ok(crate::store::uploads::get(connection, id)?.map(|upload| match (upload.is_complete(), upload.media_key) {
+        (true, Some(path)) => Some(ChunkedUpload { filename: upload.filename, path }),
         _ => None,
     }))
 }

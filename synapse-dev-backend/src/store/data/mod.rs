@@ -16,8 +16,8 @@ use super::{Context, StoreError, from_column, to_column};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::{Value, json};
 
-/// The data family's tables. `chunked_uploads` is only read here (a data file made from a
-/// finished chunked upload); the chunked-upload routes own its rows.
+/// The data family's tables (a data file made from a finished chunked upload reads
+/// [`crate::store::uploads`]).
 pub(crate) const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS data_collections (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -80,14 +80,6 @@ CREATE TABLE IF NOT EXISTS data_unit_files (
     data_file INTEGER NOT NULL REFERENCES data_files (id),
     path TEXT,
     PRIMARY KEY (data_unit, spec)
-);
-CREATE TABLE IF NOT EXISTS chunked_uploads (
-    id TEXT PRIMARY KEY,
-    filename TEXT,
-    path TEXT,
-    size INTEGER,
-    md5 TEXT,
-    completed_at TEXT
 );
 ";
 
