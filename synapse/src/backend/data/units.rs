@@ -115,6 +115,8 @@ impl DataUnitFile {
 
 #[derive(Deserialize)]
 #[serde(untagged)]
+// Only read, then turned into a `DataUnitFile` at once: its size does not matter.
+#[allow(clippy::large_enum_variant)]
 enum UnitFileRepr {
     Id(u64),
     Full {
