@@ -1,0 +1,1 @@
+//! The S3 provider of `synapse::storage` against moto_server (scripts/moto.sh).
