@@ -23,7 +23,8 @@
 //!
 //! Needs the `storage` feature (the trait and the local file system); `s3`, `gcs` and `azure`
 //! add those providers (with object_store). Their HTTPS uses rustls with the *ring* crypto
-//! provider, which opening such a storage installs as the process's default when none is.
+//! provider (not aws-lc-rs, whose C library takes minutes to build), which reqwest then needs
+//! installed as the process's default: see [`install_tls_provider`].
 //!
 //! | file | holds |
 //! |---|---|
@@ -134,6 +135,24 @@ pub trait Storage: Send + Sync + fmt::Debug {
             Err(StorageError::PresignUnsupported { storage: self.describe(), provider: self.provider().name() })
         })
     }
+}
+
+/// Makes rustls's *ring* crypto provider the process's default, when there is none yet.
+///
+/// With `s3`, `gcs` or `azure`, reqwest is built with rustls but without a crypto provider of its
+/// own (`rustls-no-provider`, to leave aws-lc-rs out), and building a reqwest client panics while
+/// the process has no default provider. Opening an object store and building synapse's own
+/// clients (the backend's, Ray's) call this first; call it before building other reqwest clients
+/// in such a build. Cheap after the first call.
+#[cfg(any(feature = "s3", feature = "gcs", feature = "azure"))]
+pub fn install_tls_provider() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        if rustls::crypto::CryptoProvider::get_default().is_none() {
+            // Another thread may have installed one in between: then that one stays.
+            let _ = rustls::crypto::ring::default_provider().install_default();
+        }
+    });
 }
 
 /// Opens the storage a backend record names (`{provider, configuration}`, as `GET

@@ -46,7 +46,7 @@ impl ObjectStorage {
     /// `file_system`, [`StorageError::UnsupportedProvider`] (see
     /// [`LocalStorage`](super::LocalStorage)).
     pub fn open(config: StorageConfig) -> Result<ObjectStorage, StorageError> {
-        install_tls_provider();
+        super::install_tls_provider();
         let provider = config.provider();
         let refused = |error: object_store::Error| StorageError::Config {
             provider: provider.name().to_owned(),
@@ -154,18 +154,6 @@ impl ObjectStorage {
         let path = self.path_of(key)?;
         self.signer.signed_url(method, &path, expires_in).await.map_err(|error| self.failed(operation, key, error))
     }
-}
-
-/// Makes rustls's *ring* provider the process's default when there is none: reqwest, built with
-/// `rustls-no-provider` here, needs one to make its HTTPS client.
-fn install_tls_provider() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
-        if rustls::crypto::CryptoProvider::get_default().is_none() {
-            // Another thread may have installed one in between: then that one stays.
-            let _ = rustls::crypto::ring::default_provider().install_default();
-        }
-    });
 }
 
 impl Storage for ObjectStorage {
