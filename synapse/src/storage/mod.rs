@@ -172,3 +172,26 @@ pub fn open_config(config: StorageConfig) -> Result<Box<dyn Storage>, StorageErr
         config => Err(config.feature_disabled()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[cfg(not(any(feature = "s3", feature = "gcs", feature = "azure")))]
+    #[test]
+    fn object_stores_name_the_feature_they_need() {
+        for (provider, configuration, feature) in [
+            ("minio", serde_json::json!({"bucket_name": "b", "access_key": "a", "secret_key": "s"}), "s3"),
+            ("gcs", serde_json::json!({"bucket_name": "b", "credentials": "/k.json"}), "gcs"),
+            ("azure", serde_json::json!({"account_name": "a", "account_key": "k", "container_name": "c"}), "azure"),
+        ] {
+            let record = StorageRecord { id: None, name: None, provider: provider.into(), configuration };
+            let error = open(&record).unwrap_err();
+            assert!(
+                matches!(&error, StorageError::FeatureDisabled { provider: p, feature: f } if *f == feature && !p.is_empty()),
+                "{provider}: {error}"
+            );
+            assert!(error.to_string().contains(&format!("`{feature}` feature")), "{error}");
+        }
+    }
+}
