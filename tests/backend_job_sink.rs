@@ -226,6 +226,64 @@ async fn an_outage_mid_run_loses_nothing_and_a_lost_response_is_counted_not_rese
     backend.shutdown().await.expect("shutdown");
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn five_percent_of_requests_failing_lose_nothing() {
+    let backend = backend().await;
+    let job = new_job(&backend).await;
+    // Every 20th API request, whatever it is, fails with a 503.
+    let fault = json!({"method": "*", "path_glob": "/**", "every": 20, "status": 503});
+    dev(&backend, reqwest::Method::POST, "_dev/faults", Some(fault)).await;
+    let limits = JobSinkLimits { batch_trigger: 5, ..quick_limits() };
+    let (sink, outcome) = train(client(&backend), job, limits, json!({"epochs": 300, "pause_ms": 1})).await;
+    outcome.expect("trained");
+    assert!(sink.loss().is_empty(), "{:?}", sink.loss());
+    let (record, patches, logs) = job_state(&backend, job).await;
+    assert_eq!(record["status"], "SUCCEEDED");
+    assert_eq!(logs.len(), 301, "every entry arrived once");
+    let epochs: Vec<_> = logs.iter().filter_map(|l| l["data"]["content"].as_str()).collect();
+    for epoch in 1..=300 {
+        assert_eq!(epochs.iter().filter(|m| **m == format!("epoch {epoch}")).count(), 1, "epoch {epoch}");
+    }
+    assert!(patches.iter().any(|p| p.get("metrics_record").is_some()), "{patches:#?}");
+    let faults = dev(&backend, reqwest::Method::GET, "_dev/faults", None).await;
+    let fired = faults[0]["fired"].as_u64().expect("fired");
+    assert!(fired >= 3, "the fault fired {fired} times: {faults}");
+    backend.shutdown().await.expect("shutdown");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn fifty_runs_reporting_at_once_lose_nothing() {
+    let dir = tempfile::tempdir().expect("a data directory");
+    let backend = DevBackend::builder()
+        .token(TOKEN)
+        .data_dir(dir.path())
+        .start()
+        .await
+        .expect("a backend with its state on disk");
+    let mut jobs = Vec::new();
+    for _ in 0..50 {
+        jobs.push(new_job(&backend).await);
+    }
+    let runs: Vec<_> = jobs
+        .iter()
+        .map(|job| tokio::spawn(train(client(&backend), *job, quick_limits(), json!({"epochs": 20, "pause_ms": 5}))))
+        .collect();
+    for run in runs {
+        let (sink, outcome) = run.await.expect("joined");
+        outcome.expect("trained");
+        assert!(sink.loss().is_empty(), "job {}: {:?}", sink.job(), sink.loss());
+    }
+    let state = dev(&backend, reqwest::Method::GET, "_dev/state", None).await;
+    for job in jobs {
+        let record = state["jobs"].as_array().and_then(|all| all.iter().find(|j| j["id"] == job)).expect("the job");
+        assert_eq!(record["status"], "SUCCEEDED", "job {job}");
+        assert_eq!(record["metrics_record"]["record"]["steps"]["train"]["epoch"], 20, "job {job}");
+        let logs = state["logs"].as_array().expect("logs").iter().filter(|l| l["job"] == job).count();
+        assert_eq!(logs, 21, "job {job}: every entry once");
+    }
+    backend.shutdown().await.expect("shutdown");
+}
+
 const QUICKSTART: &str = env!("CARGO_BIN_EXE_quickstart-plugin");
 
 /// Runs the quickstart plugin's `train` with `--job-id job` in `mode`, its backend the dev

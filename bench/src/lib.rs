@@ -13,6 +13,8 @@
 //! cargo run --release -p synapse-bench --bin peerplugin -- run process --params '{"name": "bench", "count": 1000}'
 //! ```
 
+pub mod child;
+
 use std::time::Instant;
 use synapse::prelude::*;
 

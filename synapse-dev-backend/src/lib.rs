@@ -18,7 +18,9 @@
 //! | `GET /jobs/{id}/console_logs/` | the entries posted to `logs/` for the job, in order |
 //! | `POST /logs/` | one entry `{event, data, datetime, job, file?, step?, level?}` or a list of them: 201 with the created entries (with ids), or 400 with DRF's field errors (one object per entry for a list) |
 //!
-//! Every one of them needs the configured token, in any of the forms Synapse clients send it:
+//! | `GET /media/{key}` | a media file (uploaded files, model archives, seeded images), by the absolute URL the API hands out; no credentials, as a storage's URL needs none (counted and faulted like the API) |
+//!
+//! Every one of them but `/media/` needs the configured token, in any of the forms Synapse clients send it:
 //! `Synapse-Access-Token: Token <t>` (the v1 SDK), `Synapse-Access-Token: syn_<t>` or bare `<t>`
 //! (the v2 CLI), `Authorization: Token <t>` (the plugin-run user token, configurable apart) or
 //! `Authorization: Bearer <t>`. A missing token is 401 `{"detail": "Authentication credentials
@@ -35,7 +37,8 @@
 //! |---|---|
 //! | `POST /_dev/jobs` | creates a job from `{status?, meta?}` (PENDING by default): 201 with the job |
 //! | `GET /_dev/state` | `{jobs, logs, requests, unmatched, auth, faults}`: each job with the PATCHes it got (`patches: [{id, body, at}]`), every log entry, a counter per `"<METHOD> <route pattern>"` (and per path no route serves), the credentials each API request carried (`{route, path, variant, token, tenant, tenant_variant, url_host, accepted}`), and the faults |
-//! | `POST /_dev/faults` | adds a fault `{method, path_glob, nth?, status? \| drop_response?: true \| delay_ms?}`: the nth matching API request (every one without `nth`) is answered with `status`, or applied with its response broken off (the client sees an incomplete message), or held `delay_ms` first |
+//! | `POST /_dev/faults` | adds a fault `{method, path_glob, nth? \| every?, status? \| drop_response?: true \| delay_ms?}`: the nth matching API request (each kth with `every`, every one without either) is answered with `status`, or applied with its response broken off (the client sees an incomplete message), or held `delay_ms` first |
+//! | `PUT /_dev/media/{key}` | stores the body as media `key`: 201 `{key, url, size}` |
 //! | `GET /_dev/faults`, `DELETE /_dev/faults` | lists the faults (with how often each matched and fired), clears them |
 //!
 //! # Starting it
@@ -89,6 +92,7 @@ mod auth;
 mod drf;
 mod error;
 mod faults;
+mod media;
 mod pagination;
 mod routes;
 mod server;

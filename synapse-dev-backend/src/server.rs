@@ -3,8 +3,9 @@
 use crate::auth::Tokens;
 use crate::error::Error;
 use crate::faults::Faults;
+use crate::media::Media;
 use crate::routes::{self, App};
-use crate::store::{Location, Store};
+use crate::store::{Location, Store, StoreError};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -83,13 +84,15 @@ impl DevBackendBuilder {
             return Err(Error::NotLoopback(addr));
         }
         let location = self.location;
-        let store = tokio::task::spawn_blocking(move || Store::open(&location))
-            .await
-            .map_err(|error| Error::Store(format!("opening the state: {error}")))?
-            .map_err(|error| Error::Store(error.to_string()))?;
+        let (store, media) = tokio::task::spawn_blocking(move || {
+            Ok::<_, StoreError>((Store::open(&location)?, Media::open(&location)?))
+        })
+        .await
+        .map_err(|error| Error::Store(format!("opening the state: {error}")))?
+        .map_err(|error| Error::Store(error.to_string()))?;
         let listener = TcpListener::bind(addr).await.map_err(|source| Error::Bind { addr, source })?;
         let addr = listener.local_addr().map_err(|source| Error::Bind { addr, source })?;
-        let app = Arc::new(App { store, faults: Faults::default(), tokens: Tokens { access, user }, addr });
+        let app = Arc::new(App { store, media, faults: Faults::default(), tokens: Tokens { access, user }, addr });
         let router = routes::router(app);
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {

@@ -21,10 +21,10 @@
 //! plugin figure here is well above it, so it is the plugin's own peak.
 
 use std::ffi::OsString;
-use std::io;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
+use synapse_bench::child::{reap, stats};
 
 /// One child's measurements.
 struct Sample {
@@ -154,45 +154,6 @@ fn measure(case: &Case) -> Result<Sample, String> {
     Ok(Sample { wall, cpu: usage.cpu, max_rss_kib: usage.max_rss_kib })
 }
 
-/// What `wait4` reports about one child.
-struct Usage {
-    cpu: Duration,
-    max_rss_kib: u64,
-}
-
-/// Waits for the child `pid` and returns its raw wait status and resource usage.
-///
-/// `std::process::Child::wait` does not expose the child's `rusage`, and `getrusage
-/// (RUSAGE_CHILDREN)` only gives the maximum over every child reaped so far, so this calls
-/// `wait4(2)` directly. The `Child` handle is dropped without waiting (dropping it neither
-/// waits nor kills), so the pid is reaped exactly once, here.
-#[allow(unsafe_code)] // wait4 has no safe wrapper in std; the call below is the only unsafe code.
-fn reap(pid: u32) -> io::Result<(i32, Usage)> {
-    let pid = libc::pid_t::try_from(pid).map_err(|_| io::Error::other("pid out of range"))?;
-    let mut status: libc::c_int = 0;
-    // SAFETY: `rusage` is a plain C struct for which all-zero bytes is a valid value.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    loop {
-        // SAFETY: `status` and `usage` are valid, writable and live for the whole call; `pid`
-        // is a child of this process that nothing else waits for.
-        let reaped = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
-        if reaped == pid {
-            break;
-        }
-        let error = io::Error::last_os_error();
-        if error.kind() != io::ErrorKind::Interrupted {
-            return Err(error);
-        }
-    }
-    let time = |t: libc::timeval| {
-        Duration::from_secs(u64::try_from(t.tv_sec).unwrap_or(0))
-            + Duration::from_micros(u64::try_from(t.tv_usec).unwrap_or(0))
-    };
-    let cpu = time(usage.ru_utime) + time(usage.ru_stime);
-    // Linux reports ru_maxrss in KiB.
-    Ok((status, Usage { cpu, max_rss_kib: u64::try_from(usage.ru_maxrss).unwrap_or(0) }))
-}
-
 fn report(label: &str, samples: &[Sample]) {
     let ms = |d: Duration| d.as_secs_f64() * 1e3;
     let walls: Vec<f64> = samples.iter().map(|s| ms(s.wall)).collect();
@@ -201,16 +162,6 @@ fn report(label: &str, samples: &[Sample]) {
     println!("{label}.wall: {}", stats(&walls, "ms", 2));
     println!("{label}.cpu_user+sys: {}", stats(&cpus, "ms", 2));
     println!("{label}.peak_rss: {}", stats(&rss, "MiB", 2));
-}
-
-/// `median unit (median of n; min …, max …)`, like the peer's output.
-fn stats(values: &[f64], unit: &str, digits: usize) -> String {
-    let mut sorted = values.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    let n = sorted.len();
-    let median = if n % 2 == 1 { sorted[n / 2] } else { (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0 };
-    let (min, max) = (sorted[0], sorted[n - 1]);
-    format!("{median:.digits$} {unit} (median of {n}; min {min:.digits$}, max {max:.digits$})")
 }
 
 /// This process's resident size (`VmRSS`) and its high-water mark (`VmHWM`).

@@ -20,6 +20,8 @@ pub(crate) enum ApiError {
     InvalidPage,
     /// 400 with a body of field errors (an object, or one object per entry of a list).
     Validation(Value),
+    /// 400 `{"detail": "<why>"}`: a request the backend refuses as a whole.
+    BadRequest(String),
     /// 400 `{"detail": "JSON parse error - …"}`.
     Parse(String),
     /// 415 `{"detail": "Unsupported media type \"…\" in request."}`.
@@ -47,6 +49,7 @@ impl IntoResponse for ApiError {
             Self::NotFound => (StatusCode::NOT_FOUND, detail("Not found.")),
             Self::InvalidPage => (StatusCode::NOT_FOUND, detail("Invalid page.")),
             Self::Validation(body) => (StatusCode::BAD_REQUEST, body),
+            Self::BadRequest(message) => (StatusCode::BAD_REQUEST, detail(&message)),
             Self::Parse(message) => (StatusCode::BAD_REQUEST, detail(&format!("JSON parse error - {message}"))),
             Self::UnsupportedMediaType(media) => {
                 (StatusCode::UNSUPPORTED_MEDIA_TYPE, detail(&format!("Unsupported media type \"{media}\" in request.")))

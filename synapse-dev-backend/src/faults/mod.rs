@@ -1,10 +1,11 @@
 //! Injected faults: what the next matching API requests suffer.
 //!
-//! A fault is `{method, path_glob, nth?, status? | drop_response?: true | delay_ms?}`:
+//! A fault is `{method, path_glob, nth? | every?, status? | drop_response?: true | delay_ms?}`:
 //! - `method` is an HTTP method (any case), or `*` for every method; `path_glob` a [`glob`] over
 //!   the request path (`logs/` and `/logs/` are the same).
 //! - Every API request that matches counts, from the moment the fault is added; with `nth`, only
-//!   the nth match (1-based) suffers it, otherwise every match does.
+//!   the nth match (1-based) suffers it; with `every`, every kth (the kth, the 2kth, …: `every: 20`
+//!   fails 5 % of the matches, evenly spread); otherwise every match does.
 //! - `delay_ms` holds the request that long before it is handled; it combines with either of the
 //!   others.
 //! - `status` answers with that status and `{"detail": "Injected fault."}` instead: the request is
@@ -45,6 +46,8 @@ struct Fault {
     method: Option<Method>,
     glob: PathGlob,
     nth: Option<u64>,
+    /// Fires on every kth match.
+    every: Option<u64>,
     outcome: Option<Outcome>,
     delay: Duration,
     /// Requests that matched so far.
@@ -60,6 +63,7 @@ impl Fault {
             "method": self.method.as_ref().map_or("*", Method::as_str),
             "path_glob": self.glob.as_str(),
             "nth": self.nth,
+            "every": self.every,
             "status": match self.outcome { Some(Outcome::Status(status)) => Some(status.as_u16()), _ => None },
             "drop_response": self.outcome == Some(Outcome::DropResponse),
             "delay_ms": u64::try_from(self.delay.as_millis()).unwrap_or(u64::MAX),
@@ -124,7 +128,9 @@ impl Faults {
                 continue;
             }
             fault.matched += 1;
-            if fault.nth.is_some_and(|nth| nth != fault.matched) {
+            if fault.nth.is_some_and(|nth| nth != fault.matched)
+                || fault.every.is_some_and(|every| !fault.matched.is_multiple_of(every))
+            {
                 continue;
             }
             fault.fired += 1;
@@ -143,7 +149,7 @@ fn parse(body: &Value) -> Result<Fault, Map<String, Value>> {
         return Err(errors.into_map());
     };
     for key in object.keys() {
-        if !["method", "path_glob", "nth", "status", "drop_response", "delay_ms"].contains(&key.as_str()) {
+        if !["method", "path_glob", "nth", "every", "status", "drop_response", "delay_ms"].contains(&key.as_str()) {
             errors.add(key, fields::NOT_ALLOWED);
         }
     }
@@ -171,6 +177,7 @@ fn parse(body: &Value) -> Result<Fault, Map<String, Value>> {
         }
     };
     let nth = read_integer(object, "nth", 1, u64::MAX, &mut errors);
+    let every = read_integer(object, "every", 1, u64::MAX, &mut errors);
     let status = read_integer(object, "status", 200, 599, &mut errors)
         .and_then(|status| StatusCode::from_u16(u16::try_from(status).ok()?).ok());
     let delay_ms = read_integer(object, "delay_ms", 0, MAX_DELAY_MS, &mut errors);
@@ -183,7 +190,9 @@ fn parse(body: &Value) -> Result<Fault, Map<String, Value>> {
         }
     };
     if errors.is_empty() {
-        if status.is_some() && drop_response {
+        if nth.is_some() && every.is_some() {
+            errors.add("non_field_errors", "Give nth or every, not both.");
+        } else if status.is_some() && drop_response {
             errors.add("non_field_errors", "Give status or drop_response, not both.");
         } else if status.is_none() && !drop_response && delay_ms.is_none() {
             errors.add("non_field_errors", "Give status, drop_response or delay_ms.");
@@ -198,6 +207,7 @@ fn parse(body: &Value) -> Result<Fault, Map<String, Value>> {
         method,
         glob,
         nth,
+        every,
         outcome,
         delay: Duration::from_millis(delay_ms.unwrap_or(0)),
         matched: 0,
@@ -239,6 +249,16 @@ mod tests {
         assert_eq!(post("/logs/"), None);
         assert_eq!(faults.list()[0]["matched"], 3);
         assert_eq!(faults.list()[0]["fired"], 1);
+    }
+
+    #[test]
+    fn every_fires_on_each_kth_match() {
+        let faults = Faults::default();
+        faults.add(&json!({"method": "POST", "path_glob": "/logs/", "every": 20, "status": 503})).expect("a fault");
+        let failed = (0..100).filter(|_| faults.fire(&Method::POST, "/logs/").outcome.is_some()).count();
+        assert_eq!(failed, 5);
+        assert_eq!(faults.list()[0]["every"], 20);
+        assert!(faults.add(&json!({"method": "GET", "path_glob": "x", "nth": 1, "every": 2, "status": 500})).is_err());
     }
 
     #[test]

@@ -28,6 +28,11 @@ impl RequestUrl {
         Self { origin: format!("http://{host}"), path: uri.path().to_owned(), query }
     }
 
+    /// `http://<host>`: where the request was made, for absolute URLs (media).
+    pub(crate) fn origin(&self) -> &str {
+        &self.origin
+    }
+
     /// The URL with `page` set to `page`, or removed with `None`.
     pub(crate) fn with_page(&self, page: Option<u64>) -> String {
         let mut pairs: Vec<(&str, String)> = self

@@ -4,6 +4,8 @@
 //! - `POST /_dev/jobs` `{status?, meta?}` creates a job (PENDING by default): 201 with the job.
 //! - `GET /_dev/state`: `{jobs: [job + patches], logs, requests, unmatched, auth, faults}`.
 //! - `POST /_dev/faults` adds a fault ([`crate::faults`]): 201 with it, with its id.
+//! - `PUT /_dev/media/{*key}` stores the body as the media file `key`: 201 `{key, url, size}`, the
+//!   URL absolute from the request's `Host` (served by `GET /media/{key}`).
 //! - `GET /_dev/faults` lists the faults with how often each matched and fired;
 //!   `DELETE /_dev/faults` clears them: `{"cleared": <how many>}`.
 
@@ -14,7 +16,8 @@ use crate::routes::jobs::read_status;
 use crate::store::{jobs, logs, requests};
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, Uri};
 use axum::response::Response;
 use serde_json::{Value, json};
 
@@ -89,4 +92,17 @@ pub(crate) async fn list_faults(State(app): State<Shared>) -> Json<Value> {
 /// `DELETE /_dev/faults`.
 pub(crate) async fn clear_faults(State(app): State<Shared>) -> Json<Value> {
     Json(json!({ "cleared": app.faults.clear() }))
+}
+
+/// `PUT /_dev/media/{*key}`.
+pub(crate) async fn put_media(
+    State(app): State<Shared>,
+    Path(key): Path<String>,
+    headers: HeaderMap,
+    uri: Uri,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    app.media.write(&key, &body).await?;
+    let origin = crate::pagination::links::RequestUrl::new(&headers, &uri, app.addr);
+    Ok(created(json!({ "key": key, "url": crate::media::url(origin.origin(), &key), "size": body.len() })))
 }

@@ -11,6 +11,7 @@ pub(crate) mod logs;
 use crate::auth::{self, Tokens, Verdict};
 use crate::drf::{ApiError, detail};
 use crate::faults::{Faults, Outcome};
+use crate::media::{self, Media};
 use crate::store::Store;
 use crate::store::requests::{self, AuthRecord};
 use axum::body::{Body, Bytes};
@@ -18,7 +19,7 @@ use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::{Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -30,6 +31,8 @@ const BODY_LIMIT: usize = 64 * 1024 * 1024;
 pub(crate) struct App {
     /// The state.
     pub(crate) store: Store,
+    /// The files served under `/media/`.
+    pub(crate) media: Media,
     /// The fault table.
     pub(crate) faults: Faults,
     /// The tokens accepted.
@@ -51,22 +54,37 @@ pub(crate) fn router(app: Shared) -> Router {
         // Before the gate: DRF authenticates before it looks at the method.
         .method_not_allowed_fallback(method_not_allowed)
         .route_layer(middleware::from_fn_with_state(app.clone(), gate));
+    let media = Router::new()
+        .route("/media/{*key}", get(media::serve))
+        .method_not_allowed_fallback(method_not_allowed)
+        .route_layer(middleware::from_fn_with_state(app.clone(), public_gate));
     let dev = Router::new()
         .route("/_dev/jobs", post(dev::create_job))
         .route("/_dev/state", get(dev::state))
+        .route("/_dev/media/{*key}", put(dev::put_media))
         .route("/_dev/faults", get(dev::list_faults).post(dev::add_fault).delete(dev::clear_faults))
         .method_not_allowed_fallback(method_not_allowed);
-    api.merge(dev).fallback(unmatched).layer(DefaultBodyLimit::max(BODY_LIMIT)).with_state(app)
+    api.merge(media).merge(dev).fallback(unmatched).layer(DefaultBodyLimit::max(BODY_LIMIT)).with_state(app)
 }
 
 /// Counts an API request and records its credentials, applies the faults that fire on it, then
 /// authenticates it.
 async fn gate(State(app): State<Shared>, matched: MatchedPath, request: Request, next: Next) -> Response {
+    admit(app, matched, request, next, true).await
+}
+
+/// [`gate`] without authentication, for media: counted and faulted like the API, but its URLs are
+/// handed out to be fetched as they are (as a storage's URLs are).
+async fn public_gate(State(app): State<Shared>, matched: MatchedPath, request: Request, next: Next) -> Response {
+    admit(app, matched, request, next, false).await
+}
+
+async fn admit(app: Shared, matched: MatchedPath, request: Request, next: Next, authenticate: bool) -> Response {
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
     let credentials = auth::inspect(request.headers(), request.uri().query(), &app.tokens);
     let route = format!("{method} {}", matched.as_str());
-    let record = AuthRecord {
+    let record = authenticate.then(|| AuthRecord {
         route: route.clone(),
         path: path.clone(),
         variant: credentials.variant_names(),
@@ -75,8 +93,9 @@ async fn gate(State(app): State<Shared>, matched: MatchedPath, request: Request,
         tenant_variant: credentials.tenant_variant,
         url_host: credentials.url_host.clone(),
         accepted: credentials.verdict == Verdict::Accepted,
-    };
-    if let Err(error) = app.store.run(move |connection| requests::record(connection, &route, true, Some(&record))).await
+    });
+    if let Err(error) =
+        app.store.run(move |connection| requests::record(connection, &route, true, record.as_ref())).await
     {
         return ApiError::from(error).into_response();
     }
@@ -90,6 +109,7 @@ async fn gate(State(app): State<Shared>, matched: MatchedPath, request: Request,
     }
 
     let response = match credentials.verdict {
+        _ if !authenticate => next.run(request).await,
         Verdict::Missing => ApiError::NotAuthenticated.into_response(),
         Verdict::Invalid => ApiError::InvalidToken.into_response(),
         Verdict::Accepted => next.run(request).await,

@@ -15,7 +15,7 @@
 //! | `page.rs` | [`Page`] and [`BackendClient::list`] |
 //! | `jobs.rs` | [`Job`], [`JobStatus`], [`JobUpdate`] and the job calls |
 //! | `logs.rs` | [`LogEntry`] and `POST logs/` |
-//! | `job_sink/` | [`JobSink`]: the job contract, a run reporting itself to its job (`record.rs`: what its events become there) |
+//! | `job_sink/` | [`JobSink`]: the job contract, a run reporting itself to its job (`record.rs`: what its events become there; `queue.rs`: the entries waiting, bounded by memory; `deliver.rs`: the sink's thread) |
 
 mod client;
 mod config;

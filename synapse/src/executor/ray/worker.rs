@@ -183,33 +183,25 @@ async fn run(State(state): State<Arc<WorkerState>>, headers: HeaderMap, body: ax
         let sink: Arc<dyn EventSink> = Arc::new(ChannelSink(sender));
         let _listed = Listed { state: state.clone(), run_id: request.run_id.clone() };
         let run_id = RunId::from(request.run_id);
-        let resolved = registry()
-            .map_err(RunError::from)
-            .and_then(|registry| crate::executor::lookup(registry, &request.action).map(|d| (registry, d)));
+        let options = RunOptions {
+            job_id: request.job_id,
+            sinks: vec![sink.clone()],
+            cancel: Some(cancel.clone()),
+            action_thread: true,
+            grace: request.grace_ms.map(std::time::Duration::from_millis),
+            ..RunOptions::default()
+        };
+        // A run with a backend job reports itself to it from here, where it runs.
+        #[cfg(feature = "backend")]
+        let options = options.report_to_job();
+        #[cfg(not(feature = "backend"))]
+        let options = Ok::<_, RunError>(options);
+        let resolved = registry().map_err(RunError::from).and_then(|registry| {
+            let descriptor = crate::executor::lookup(registry, &request.action)?;
+            Ok((registry, descriptor, options?))
+        });
         match resolved {
-            Ok((registry, descriptor)) => {
-                #[cfg(feature = "backend")]
-                let options_sinks = vec![sink.clone()];
-                let options = RunOptions {
-                    job_id: request.job_id,
-                    sinks: vec![sink],
-                    cancel: Some(cancel.clone()),
-                    action_thread: true,
-                    grace: request.grace_ms.map(std::time::Duration::from_millis),
-                    ..RunOptions::default()
-                };
-                // A run with a backend job reports itself to it from here, where it runs.
-                #[cfg(feature = "backend")]
-                let options = match options.report_to_job() {
-                    Ok(options) => options,
-                    Err(error) => {
-                        let emitter = crate::events::Emitter::new(run_id, options_sinks);
-                        emitter.emit(crate::events::EventKind::Error { error: error.report() });
-                        emitter.finish();
-                        cancel.cancel();
-                        return;
-                    }
-                };
+            Ok((registry, descriptor, options)) => {
                 let executor = LocalExecutor::from_options(options);
                 // The executor sends the terminal event itself.
                 let plugin = registry.plugin_code_of(descriptor);

@@ -1,0 +1,141 @@
+//! Media: the files the backend holds (uploaded data files, model archives, seeded images), kept
+//! in a directory and served under `/media/<key>`.
+//!
+//! A key is a relative path of plain segments (`models/7/model.zip`): no empty, `.` or `..`
+//! segment, no backslash. The directory is `<data>/media` for a backend with a data directory,
+//! or a temporary directory removed with the backend for one in memory. URLs are absolute,
+//! built from the request's own origin, as the backend's media URLs are absolute.
+
+use crate::drf::ApiError;
+use crate::store::{Context, Location, StoreError};
+use axum::body::Body;
+use axum::extract::{Path as RoutePath, State};
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use std::path::PathBuf;
+use tokio_util::io::ReaderStream;
+
+/// The directory of the media under a data directory.
+pub(crate) const DIR_NAME: &str = "media";
+
+/// The media directory.
+#[derive(Debug)]
+pub(crate) struct Media {
+    root: PathBuf,
+    /// The directory of a backend in memory, removed with it.
+    _temporary: Option<tempfile::TempDir>,
+}
+
+impl Media {
+    /// Opens (creating if needed) the media directory of a backend kept at `location`.
+    pub(crate) fn open(location: &Location) -> Result<Self, StoreError> {
+        match location {
+            Location::Dir(dir) => {
+                let root = dir.join(DIR_NAME);
+                std::fs::create_dir_all(&root).what(&format!("creating the media directory {}", root.display()))?;
+                Ok(Self { root, _temporary: None })
+            }
+            Location::Memory => {
+                let temporary = tempfile::Builder::new()
+                    .prefix("synapse-dev-backend-media-")
+                    .tempdir()
+                    .what("creating a temporary media directory")?;
+                Ok(Self { root: temporary.path().to_owned(), _temporary: Some(temporary) })
+            }
+        }
+    }
+
+    /// The file of `key`, or 400 naming the key when it is no relative path of plain segments.
+    pub(crate) fn path_of(&self, key: &str) -> Result<PathBuf, ApiError> {
+        check_key(key)?;
+        Ok(self.root.join(key))
+    }
+
+    /// Writes `bytes` as the file of `key` (its directories created), replacing any.
+    pub(crate) async fn write(&self, key: &str, bytes: impl AsRef<[u8]>) -> Result<(), ApiError> {
+        let path = self.path_of(key)?;
+        if let Some(parent) = path.parent() {
+            tokio::fs::create_dir_all(parent)
+                .await
+                .map_err(|error| ApiError::Internal(format!("creating {}: {error}", parent.display())))?;
+        }
+        tokio::fs::write(&path, bytes)
+            .await
+            .map_err(|error| ApiError::Internal(format!("writing {}: {error}", path.display())))
+    }
+}
+
+/// The absolute URL of `key` at `origin` (`http://<host>`, from [`crate::pagination::RequestUrl`]).
+pub(crate) fn url(origin: &str, key: &str) -> String {
+    format!("{origin}/{DIR_NAME}/{key}")
+}
+
+/// Refuses a key that could leave the media directory or name it ambiguously.
+fn check_key(key: &str) -> Result<(), ApiError> {
+    let plain = !key.is_empty()
+        && !key.contains('\\')
+        && key.split('/').all(|segment| !segment.is_empty() && segment != "." && segment != "..");
+    if plain {
+        Ok(())
+    } else {
+        Err(ApiError::BadRequest(format!("`{key}` is not a media key (a relative path of plain segments)")))
+    }
+}
+
+/// `GET /media/{*key}`: the file, streamed, with a content type from its extension; 404 when
+/// there is none.
+pub(crate) async fn serve(State(app): State<crate::routes::Shared>, RoutePath(key): RoutePath<String>) -> Response {
+    let path = match app.media.path_of(&key) {
+        Ok(path) => path,
+        Err(_) => return ApiError::NotFound.into_response(),
+    };
+    let file = match tokio::fs::File::open(&path).await {
+        Ok(file) => file,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return ApiError::NotFound.into_response(),
+        Err(error) => return ApiError::Internal(format!("opening {}: {error}", path.display())).into_response(),
+    };
+    let length = file.metadata().await.map(|metadata| metadata.len()).ok();
+    let mut response = Body::from_stream(ReaderStream::new(file)).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type(&key)));
+    if let Some(length) = length {
+        headers.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
+    }
+    response
+}
+
+/// The media type of a key, from its extension (`application/octet-stream` when unknown).
+fn content_type(key: &str) -> &'static str {
+    let extension = key.rsplit_once('.').map(|(_, extension)| extension.to_ascii_lowercase());
+    match extension.as_deref() {
+        Some("png") => "image/png",
+        Some("jpg" | "jpeg") => "image/jpeg",
+        Some("json") => "application/json",
+        Some("txt") => "text/plain; charset=utf-8",
+        Some("zip") => "application/zip",
+        Some("csv") => "text/csv",
+        _ => "application/octet-stream",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_stay_inside_the_directory() {
+        for bad in ["", "/etc/passwd", "a/../../b", "./a", "a//b", "a\\b", "a/"] {
+            assert!(check_key(bad).is_err(), "{bad:?} was accepted");
+        }
+        for good in ["a.png", "models/7/model.zip", "gt/1/train/img_0001.png"] {
+            assert!(check_key(good).is_ok(), "{good:?} was refused");
+        }
+    }
+
+    #[test]
+    fn content_types_follow_extensions() {
+        assert_eq!(content_type("x/a.PNG"), "image/png");
+        assert_eq!(content_type("model.zip"), "application/zip");
+        assert_eq!(content_type("noext"), "application/octet-stream");
+    }
+}
