@@ -113,23 +113,11 @@ impl Storage for LocalStorage {
     fn put_file<'a>(&'a self, key: &'a str, path: &'a Path) -> StorageFuture<'a, u64> {
         Box::pin(async move {
             let target = self.path_of(key)?;
-            let metadata = tokio::fs::metadata(path).await.map_err(|source| StorageError::LocalFile {
-                operation: "read",
-                path: path.to_owned(),
-                source,
-            })?;
-            if !metadata.is_file() {
-                return Err(StorageError::LocalFile {
-                    operation: "read",
-                    path: path.to_owned(),
-                    source: std::io::Error::new(ErrorKind::InvalidInput, "not a regular file"),
-                });
+            let read = |source| StorageError::LocalFile { operation: "read", path: path.to_owned(), source };
+            let mut source = tokio::fs::File::open(path).await.map_err(read)?;
+            if !source.metadata().await.map_err(read)?.is_file() {
+                return Err(read(std::io::Error::new(ErrorKind::InvalidInput, "not a regular file")));
             }
-            let mut source = tokio::fs::File::open(path).await.map_err(|source| StorageError::LocalFile {
-                operation: "read",
-                path: path.to_owned(),
-                source,
-            })?;
             let size = self
                 .land(key, &target, |part_file| async move {
                     let mut file = tokio::fs::File::create(&part_file).await?;
