@@ -173,11 +173,10 @@ pub fn open_config(config: StorageConfig) -> Result<Box<dyn Storage>, StorageErr
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(any(feature = "s3", feature = "gcs", feature = "azure"))))]
 mod tests {
     use super::*;
 
-    #[cfg(not(any(feature = "s3", feature = "gcs", feature = "azure")))]
     #[test]
     fn object_stores_name_the_feature_they_need() {
         for (provider, configuration, feature) in [
