@@ -68,6 +68,7 @@ do_install() {
 }
 
 do_check() {
+  local server
   if server="$(find_server)"; then
     log "ok: $server"
   elif command -v "$PYTHON" >/dev/null && "$PYTHON" -c 'import venv' 2>/dev/null; then

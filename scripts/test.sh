@@ -10,9 +10,10 @@
 # `scripts/ray.sh check` fails (no unshare, ip or python3, or no namespaces); in CI (CI=true)
 # the Ray phase always runs.
 #
-# The object store tests (tests/storage_s3.rs, tests/storage_object.rs) need synapse-tests' `s3` feature, which only the S3
-# phase turns on (its object store client is built there alone); that phase runs them against
-# moto_server on loopback (scripts/moto.sh starts it, installing `moto[server]` when missing).
+# The object store tests (tests/storage_s3.rs, tests/storage_object.rs) need synapse-tests' `s3`
+# feature, which only the S3 phase turns on (synapse's object store clients are built there
+# alone); that phase runs them against moto_server on loopback (scripts/moto.sh starts it,
+# installing `moto[server]` when missing).
 # Outside CI, SYNAPSE_SKIP_S3=1 skips it, and so does a machine where `scripts/moto.sh check`
 # fails; in CI it always runs, and an S3 test without moto fails. The last phase runs the Python
 # synapse-sdk (from PyPI) against the dev backend (scripts/python-sdk.sh); outside CI,
