@@ -8,8 +8,16 @@
 # which runs them offline inside fresh network and PID namespaces with SYNAPSE_RAY_ADDRESS set.
 # Outside CI, SYNAPSE_SKIP_RAY=1 skips the Ray phase, and so does a machine where
 # `scripts/ray.sh check` fails (no unshare, ip or python3, or no namespaces); in CI (CI=true)
-# the Ray phase always runs. The last phase runs the Python synapse-sdk (from PyPI) against the
-# dev backend (scripts/python-sdk.sh); outside CI, SYNAPSE_SKIP_PYTHON_SDK=1 skips it.
+# the Ray phase always runs.
+#
+# The object store tests (tests/storage_s3.rs, tests/storage_object.rs) need synapse-tests' `s3`
+# feature, which only the S3 phase turns on (synapse's object store clients are built there
+# alone); that phase runs them against moto_server on loopback (scripts/moto.sh starts it,
+# installing `moto[server]` when missing).
+# Outside CI, SYNAPSE_SKIP_S3=1 skips it, and so does a machine where `scripts/moto.sh check`
+# fails; in CI it always runs, and an S3 test without moto fails. The last phase runs the Python
+# synapse-sdk (from PyPI) against the dev backend (scripts/python-sdk.sh); outside CI,
+# SYNAPSE_SKIP_PYTHON_SDK=1 skips it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -39,10 +47,12 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 # what it uses. Each feature set compiles on its own, warning-free (`tls` only adds rustls to
 # `ray`'s HTTP client). Checked only: the dependencies' metadata of the step above is reused.
 step "synapse's features, one at a time"
-for features in "" ray store discovery backend; do
+for features in "" ray store discovery backend storage s3 gcs azure; do
   echo "features: ${features:-(default)}"
   cargo clippy --quiet -p synapse --all-targets --locked --no-default-features --features "$features" -- -D warnings
 done
+echo "the S3 storage tests (synapse-tests with s3)"
+cargo clippy --quiet -p synapse-tests --test storage_s3 --test storage_object --locked --features s3 -- -D warnings
 
 step "tests"
 if $nextest; then
@@ -81,6 +91,23 @@ else
   else
     cargo test --workspace --locked --no-run --test 'ray_*'
     scripts/ray.sh run -- cargo test --workspace --locked --offline --no-fail-fast --test 'ray_*'
+  fi
+fi
+
+step "S3 storage tests, against moto_server on loopback"
+S3_TESTS=(-p synapse-tests --features s3 --test storage_s3 --test storage_object)
+if ! in_ci && [ "${SYNAPSE_SKIP_S3:-}" = 1 ]; then
+  echo "skipped: SYNAPSE_SKIP_S3=1"
+elif ! in_ci && ! scripts/moto.sh check; then
+  echo "skipped: no moto_server here, and no Python to install it with; CI runs these tests"
+else
+  # Built before moto_server starts, so that it runs only as long as the tests.
+  if $nextest; then
+    cargo nextest run --locked --no-run "${S3_TESTS[@]}"
+    scripts/moto.sh run -- cargo nextest run --locked --no-fail-fast "${S3_TESTS[@]}"
+  else
+    cargo test --locked --no-run "${S3_TESTS[@]}"
+    scripts/moto.sh run -- cargo test --locked --no-fail-fast "${S3_TESTS[@]}"
   fi
 fi
 

@@ -57,9 +57,9 @@
 //!
 //! | layer | modules | what they hold |
 //! |---|---|---|
-//! | 0 | [`error`], `features`, [`params`](mod@params) | the error actions return, panics as errors; what to say of a missing cargo feature; params, their JSON Schemas and validation |
+//! | 0 | [`error`], `features`, [`params`](mod@params), `secret` | the error actions return, panics as errors; what to say of a missing cargo feature; params, their JSON Schemas and validation; credentials that never show ([`Secret`]) |
 //! | 1 | [`events`] | the event model, the emitter and its progress coalescing, sinks, failures as data ([`ErrorReport`]), the terminal event's owner |
-//! | 1½ | `backend` | the Synapse backend's client (API v1): configuration, jobs, log entries, paged listings |
+//! | 1½ | `backend`, `storage` | the Synapse backend's client (API v1): configuration, jobs, log entries, paged listings; storages (local, S3, GCS, Azure) opened from the backend's records |
 //! | 2 | [`context`] | what an action sees: its params' environment, logger, progress, cancellation |
 //! | 3 | [`steps`] | steps, workflows and their plans, the orchestrator with its rollbacks |
 //! | 4 | [`action`](mod@action) | actions, their descriptors, categories, data types, and the chains `#[pipeline]` declares |
@@ -87,6 +87,8 @@
 //! | `tls` | HTTPS to Ray dashboards (implies `ray`) | rustls |
 //! | `store` | `pipeline run\|resume\|status\|runs` (with `ray`: `--mode job` too); `PipelineRunner`, `synapse::pipeline::store` | SQLite, compiled from source |
 //! | `backend` | `synapse::backend`: the Synapse backend's client | an HTTP client |
+//! | `storage` | `synapse::storage`: the `Storage` trait, the local file system, storages opened from the backend's records | the `url` crate |
+//! | `s3`, `gcs`, `azure` | Amazon S3 and S3-compatible stores (MinIO, DigitalOcean Spaces), Google Cloud Storage, Azure Blob Storage in `synapse::storage` (each implies `storage`) | object_store, an HTTP client with rustls and ring |
 //! | `discovery` | `synapse::discovery` (a plugin's actions from its source, its `config.yaml` or a registry); reading a `config.yaml` (`PluginConfig::from_path`) | syn and proc-macro2 for the plugin itself (with span locations), a YAML reader |
 //!
 //! `synapse = { version = "0.1", features = ["ray", "store"] }` for a plugin that runs on Ray
@@ -111,7 +113,10 @@ mod features;
 pub mod params;
 pub mod pipeline;
 pub mod registry;
+mod secret;
 pub mod steps;
+#[cfg(feature = "storage")]
+pub mod storage;
 
 pub use action::{Action, ActionDescriptor, ActionOutput, Category, DataType, DataTypeInfo, RunMethod, types};
 pub use context::{Context, Logger, PluginEnvironment};
@@ -121,6 +126,7 @@ pub use error::{Cancelled, Error, Result};
 pub use events::{Event, EventKind, LogLevel, Metrics};
 pub use executor::{ErrorReport, ExecutionMode, LocalExecutor, RunError, run_plugin};
 pub use params::{NoParams, Params, ParamsError, Violation, Violations};
+pub use secret::Secret;
 #[doc(no_inline)]
 pub use serde_json;
 /// JSON values, for untyped params, results and event data.

@@ -11,9 +11,9 @@ use std::path::{Path, PathBuf};
 
 /// The layers, bottom first. Modules of one layer may use each other.
 const LAYERS: &[&[&str]] = &[
-    &["error", "features", "params"],
+    &["error", "features", "params", "secret"],
     &["events"],
-    &["backend"],
+    &["backend", "storage"],
     &["context"],
     &["steps"],
     &["action"],

@@ -5,6 +5,7 @@ pub mod discovery;
 pub mod env_file;
 pub mod fake_ray;
 pub mod ray;
+pub mod s3;
 
 use serde_json::Value;
 use std::path::Path;

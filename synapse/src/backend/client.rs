@@ -77,6 +77,8 @@ impl BackendClient {
     /// [`BackendError::Config`] when a credential cannot be a header value, or the HTTP client
     /// cannot be built.
     pub fn new(config: BackendConfig) -> Result<Self, BackendError> {
+        #[cfg(any(feature = "s3", feature = "gcs", feature = "azure"))]
+        crate::storage::install_tls_provider();
         let http = reqwest::Client::builder()
             .default_headers(config.auth_headers()?)
             .connect_timeout(Duration::from_secs(10))

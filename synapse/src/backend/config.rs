@@ -1,46 +1,10 @@
 //! [`BackendConfig`]: where the Synapse backend is and who is asking, read from the variables a
 //! plugin run receives (`SYNAPSE_HOST`, `SYNAPSE_ACCESS_TOKEN`, `SYNAPSE_PLUGIN_RUN_USER_TOKEN`,
-//! `SYNAPSE_PLUGIN_RUN_TENANT`, `SYNAPSE_PLUGIN_RUN_URL_HOST`) or set in code, and [`Secret`],
-//! the token type that never shows its value.
+//! `SYNAPSE_PLUGIN_RUN_TENANT`, `SYNAPSE_PLUGIN_RUN_URL_HOST`) or set in code; its tokens are
+//! [`Secret`]s, which never show their value.
 
 use super::BackendError;
-use std::fmt;
-
-/// A credential: its value is sent in a header and never shown — `Debug` and `Display` print
-/// `***`, so a token cannot reach a log line, an event, an error or `config.yaml` by accident.
-///
-/// ```
-/// use synapse::backend::Secret;
-/// let token = Secret::new("syn_abc123");
-/// assert_eq!(format!("{token} {token:?}"), "*** Secret(***)");
-/// assert_eq!(token.expose(), "syn_abc123");
-/// ```
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    /// Wraps `value`.
-    pub fn new(value: impl Into<String>) -> Self {
-        Secret(value.into())
-    }
-
-    /// The value itself, for the one place that sends it.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret(***)")
-    }
-}
-
-impl fmt::Display for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("***")
-    }
-}
+pub use crate::secret::Secret;
 
 /// How a client reaches the Synapse backend (API v1): its address, its credentials, the tenant,
 /// and the host presigned URLs are signed for.

@@ -171,6 +171,8 @@ impl RayJobsClient {
 }
 
 fn build_http(address: &str, timeouts: &Timeouts) -> Result<reqwest::Client, RayError> {
+    #[cfg(any(feature = "s3", feature = "gcs", feature = "azure"))]
+    crate::storage::install_tls_provider();
     reqwest::Client::builder()
         .connect_timeout(timeouts.connect)
         .user_agent(concat!("synapse/", env!("CARGO_PKG_VERSION")))
