@@ -275,4 +275,15 @@ async fn storage_records_keep_their_secrets_out_of_debug() {
     assert_eq!(s3.redacted_configuration()["access_key"], "***");
     let error = client.get_storage(3).await.expect_err("no storage 3");
     assert!(error.to_string().starts_with("GET storages/3/: 404"), "{error}");
+
+    // Storage 1 opens as the media directory; storage 2 needs the `s3` feature or a server.
+    let media = client.open_storage(1).await.expect("storage 1 opens");
+    media.put_bytes("opened/a.txt", b"abc".to_vec()).await.expect("written");
+    assert_eq!(
+        std::fs::read(Path::new(local.configuration["location"].as_str().expect("location")).join("opened/a.txt"))
+            .expect("in the media directory"),
+        b"abc"
+    );
+    let Err(error) = client.open_storage(3).await else { panic!("there is no storage 3") };
+    assert!(error.to_string().starts_with("GET storages/3/: 404"), "{error}");
 }

@@ -129,7 +129,10 @@ async fn a_project_its_tasks_and_their_annotations() {
     assert_eq!(unit.files["image_1"].file_name(), Some("task_0001.png"));
     assert!(unit.files["image_1"].is_primary);
     let dir = tempfile::tempdir().expect("a directory");
-    client.download(&unit.files["label_1"].url, &dir.path().join("label.txt")).await.expect("label");
+    client
+        .download(unit.files["label_1"].url.as_deref().expect("a URL"), &dir.path().join("label.txt"))
+        .await
+        .expect("label");
     let lines = std::fs::read_to_string(dir.path().join("label.txt")).expect("read").lines().count();
     let boxes = seeded["boxes"].as_array().expect("boxes").iter().filter(|b| b["task"] == task.id).count();
     assert_eq!(lines, boxes);

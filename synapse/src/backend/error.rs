@@ -79,6 +79,14 @@ pub enum BackendError {
         /// What failed, and why.
         reason: String,
     },
+    /// A storage's record could not be opened as a storage.
+    #[error("storage {id}: {source}")]
+    Storage {
+        /// The storage's id.
+        id: u64,
+        /// Why.
+        source: crate::storage::StorageError,
+    },
     /// A paged listing's `next` link led back to a page already read.
     #[error("GET {path}: the listing's `next` link loops back to {url}")]
     PageLoop {

@@ -19,7 +19,7 @@
 //! | `jobs.rs` | [`Job`], [`JobStatus`], [`JobUpdate`] and the job calls |
 //! | `logs.rs` | [`LogEntry`] and `POST logs/` |
 //! | `data/` | data collections, data files (multipart, chunked, presigned), checksums, data units ([`DataCollection`], [`DataFile`], [`DataUnit`], [`DataError`]) |
-//! | `storages.rs` | [`StorageRecord`], a storage's record with its secrets kept out of `Debug` |
+//! | `storages.rs` | a storage's record ([`StorageRecord`](crate::storage::StorageRecord)), and the storage it names, opened |
 //! | `ground_truth.rs` | [`GroundTruthEvent`], [`EventFile`], [`Split`], [`GroundTruthDatasetVersion`] and the ground-truth calls |
 //! | `annotation.rs` | [`Project`] (its classes: [`ProjectClass`]), [`Task`] (its [`DataUnit`], from `data/`), [`AnnotationSchema`] and the project and task calls |
 //! | `plugins.rs` | [`PluginRelease`] ([`Plugin`], [`PluginRef`]), [`PluginRun`] and the plugin calls |
@@ -64,7 +64,6 @@ pub use models::{Model, ModelCreate};
 pub use page::{PAGE_SIZE, Page};
 pub use plugins::{Plugin, PluginRef, PluginRelease, PluginRun};
 pub use serve::{NewServeApplication, ServeApplication};
-pub use storages::{SECRET_KEYS, StorageRecord};
 pub use upload::{
     ChunkedUpload, ChunkedUploadOptions, DEFAULT_CHUNK_SIZE, Progress, RecheckPolicy, TransferError, UploadId,
 };

@@ -184,7 +184,7 @@ mod tests {
             ("gcs", serde_json::json!({"bucket_name": "b", "credentials": "/k.json"}), "gcs"),
             ("azure", serde_json::json!({"account_name": "a", "account_key": "k", "container_name": "c"}), "azure"),
         ] {
-            let record = StorageRecord { id: None, name: None, provider: provider.into(), configuration };
+            let record = StorageRecord::new(provider, configuration);
             let error = open(&record).unwrap_err();
             assert!(
                 matches!(&error, StorageError::FeatureDisabled { provider: p, feature: f } if *f == feature && !p.is_empty()),
