@@ -187,3 +187,32 @@ fn clients_build_before_any_storage_is_opened() {
     .unwrap();
     assert!(synapse::backend::BackendClient::new(config).is_ok());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_backends_storage_record_opens_as_its_bucket() {
+    use synapse::backend::{BackendClient, BackendConfig};
+    use synapse_dev_backend::{DevBackend, S3Storage};
+    let server = require_s3!();
+    let (bucket, _) = new_bucket(&server, "backend").await;
+    let backend = DevBackend::builder()
+        .token("t")
+        .s3_storage(S3Storage {
+            bucket_name: bucket.clone(),
+            access_key: server.access_key.clone(),
+            secret_key: server.secret_key.clone(),
+            region_name: server.region.clone(),
+            endpoint_url: server.endpoint.clone(),
+        })
+        .start()
+        .await
+        .unwrap();
+    let client = BackendClient::new(BackendConfig::new(backend.url(), "t").unwrap()).unwrap();
+    // Storage 2 is the bucket, as the backend's record names it: written through it, read
+    // straight from the bucket.
+    let storage = client.open_storage(2).await.unwrap();
+    assert_eq!(storage.describe(), format!("amazon_s3 bucket {bucket} at {}", server.endpoint));
+    storage.put_bytes("exports/1/result.json", b"{}".to_vec()).await.unwrap();
+    let direct = storage::open(&record(&server, &bucket)).unwrap();
+    assert_eq!(direct.get_bytes("exports/1/result.json").await.unwrap(), b"{}");
+    backend.shutdown().await.unwrap();
+}
