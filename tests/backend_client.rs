@@ -166,3 +166,24 @@ async fn a_wrong_token_and_a_dead_backend_are_said_as_such() {
     assert!(error.to_string().ends_with("is unreachable: connection refused"), "{error}");
     assert!(!format!("{error:?}{error}").contains(TOKEN), "no token in errors");
 }
+
+#[tokio::test]
+async fn a_forbidden_request_and_a_proxys_html_page_are_typed_errors_with_their_words() {
+    let backend = backend().await;
+    let client = client(&backend);
+    let id = new_job(&backend).await;
+    // 403 is final: said once, with the server's words, never retried.
+    fault(&backend, json!({"method": "GET", "path_glob": "/jobs/*/", "nth": 1, "status": 403})).await;
+    let error = client.get_job(id).await.expect_err("forbidden");
+    assert_eq!(error.to_string(), format!("GET jobs/{id}/: 403 Forbidden: Injected fault."));
+    assert_eq!(error.status(), Some(403));
+    let state = dev(&backend, reqwest::Method::GET, "_dev/state", None).await;
+    assert_eq!(state["requests"]["GET /jobs/{id}/"], 1, "not retried");
+
+    // A gateway's HTML page on every try: the page's title, not its markup.
+    let page = "<html><head><title>502 Bad Gateway</title></head><body><center>nginx</center></body></html>";
+    fault(&backend, json!({"method": "GET", "path_glob": "/jobs/*/", "status": 502, "body": page})).await;
+    let error = client.get_job(id).await.expect_err("bad gateway");
+    assert_eq!(error.to_string(), format!("GET jobs/{id}/: 502 Bad Gateway: 502 Bad Gateway"));
+    backend.shutdown().await.expect("shutdown");
+}
