@@ -25,7 +25,8 @@ struct Args {
     /// The plugin-run user token, accepted in Authorization too [default: the access token].
     #[arg(long, value_name = "TOKEN", env = "SYNAPSE_DEV_BACKEND_USER_TOKEN", hide_env_values = true)]
     user_token: Option<String>,
-    /// A fixture file to load at start (plugin releases, ground-truth datasets, projects); may be
+    /// A fixture file to load at start (plugin releases, ground-truth datasets, projects, data
+    /// collections); may be
     /// given more than once.
     #[arg(long, value_name = "FILE.json")]
     fixture: Vec<PathBuf>,

@@ -93,7 +93,8 @@ impl DevBackendBuilder {
     }
 
     /// Loads the fixture `file` at start (after any given before): the plugin releases, ground-truth
-    /// datasets and projects it declares, each entry as its `/_dev/seed/*` route takes it.
+    /// datasets, projects and data collections it declares, each entry as its `/_dev/seed/*` (or
+    /// `/_dev/data_collections`) route takes it.
     /// [`start`](Self::start) fails with [`Error::Fixture`] (the file, the JSON path of the field,
     /// why) when the file does not fit.
     pub fn fixture(mut self, file: impl Into<PathBuf>) -> Self {

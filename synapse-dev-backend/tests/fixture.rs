@@ -20,6 +20,10 @@ async fn a_fixture_is_served() {
         "plugin_releases": [{"code": "detector", "version": "0.1.0"}],
         "gt_datasets": [{"seed": 1, "classes": ["car", "person"], "splits": {"train": 4, "validation": 2}}],
         "projects": [{"seed": 2, "classes": ["car"], "tasks": 2, "with_labels": true}],
+        "data_collections": [{"name": "images", "file_specifications": [
+            {"name": "image_1", "file_type": "image", "is_required": true, "is_primary": true},
+            {"name": "data_meta_1", "file_type": "data"},
+        ]}],
     });
     let file = write(&dir, "fixture.json", &fixture.to_string());
     let backend = DevBackend::builder().token(TOKEN).fixture(&file).start().await.expect("starts with the fixture");
@@ -33,6 +37,11 @@ async fn a_fixture_is_served() {
     let state = state(&http, &backend).await;
     assert_eq!(state["tasks"].as_array().unwrap().len(), 2);
     assert_eq!(state["plugin_releases"][0]["plugin"]["code"], "detector");
+    let collection = format!("{}data_collections/1/?expand=file_specifications", backend.url());
+    let (status, collection) = status_and_json(authed(http.get(collection)).send().await.unwrap()).await;
+    assert_eq!((status, &collection["name"]), (200, &json!("images")), "{collection}");
+    assert_eq!(collection["file_specifications"][0]["name"], "image_1", "{collection}");
+    assert_eq!(collection["file_specifications"][0]["is_primary"], true, "{collection}");
 }
 
 #[tokio::test]
@@ -46,6 +55,11 @@ async fn a_fixture_that_does_not_fit_names_the_file_and_the_field() {
         ),
         (r#"{"projects": [{"classes": ["a"], "tasks": "many"}]}"#, "projects[0].tasks", "invalid type"),
         (r#"{"collections": []}"#, "collections", "unknown field"),
+        (
+            r#"{"data_collections": [{"name": "a"}, {"name": "b", "file_specifications": [{"name": "x", "file_type": "hologram"}]}]}"#,
+            "data_collections[1]",
+            "hologram",
+        ),
         (
             r#"{"projects": [{"classes": ["a"], "tasks": 1, "with_labels": true,}]}"#,
             "projects[0].?",

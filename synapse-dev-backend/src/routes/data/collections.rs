@@ -3,7 +3,7 @@
 
 use crate::drf::fields::{self, CharField, FieldErrors};
 use crate::drf::{ApiError, lenient_json_body};
-use crate::routes::{Shared, created, job_id};
+use crate::routes::{App, Shared, created, job_id};
 use crate::store::data::{self, FILE_TYPES, FUNCTION_TYPES, NewSpec};
 use axum::Json;
 use axum::body::Bytes;
@@ -37,6 +37,12 @@ pub(crate) async fn retrieve(
 /// collection, expanded.
 pub(crate) async fn seed(State(app): State<Shared>, body: Bytes) -> Result<Response, ApiError> {
     let body = lenient_json_body(&body)?.unwrap_or_else(|| json!({}));
+    Ok(created(create(&app, body).await?))
+}
+
+/// Creates the collection `body` describes (as `POST /_dev/data_collections` takes it, or a
+/// fixture file's `data_collections` entry): the collection, expanded, or DRF field errors.
+pub(crate) async fn create(app: &App, body: Value) -> Result<Value, ApiError> {
     let mut errors = FieldErrors::default();
     let Value::Object(object) = body else {
         errors.add("non_field_errors", fields::expected_dict(&body));
@@ -89,8 +95,7 @@ pub(crate) async fn seed(State(app): State<Shared>, body: Bytes) -> Result<Respo
         }
     }
     let Some(name) = name.filter(|_| errors.is_empty()) else { return Err(ApiError::fields(errors.into_map())) };
-    let collection = app.store.run(move |connection| data::create_collection(connection, &name, &specs)).await?;
-    Ok(created(collection))
+    Ok(app.store.run(move |connection| data::create_collection(connection, &name, &specs)).await?)
 }
 
 /// One specification of a seed, or its field errors.
