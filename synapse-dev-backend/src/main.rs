@@ -26,8 +26,7 @@ struct Args {
     #[arg(long, value_name = "TOKEN", env = "SYNAPSE_DEV_BACKEND_USER_TOKEN", hide_env_values = true)]
     user_token: Option<String>,
     /// A fixture file to load at start (plugin releases, ground-truth datasets, projects, data
-    /// collections); may be
-    /// given more than once.
+    /// collections); may be given more than once.
     #[arg(long, value_name = "FILE.json")]
     fixture: Vec<PathBuf>,
 }
