@@ -30,7 +30,8 @@
 //! |---|---|
 //! | `error.rs` | [`StorageError`] |
 //! | `key.rs` | the checks of keys and listing prefixes |
-//! | `provider.rs` | [`StorageRecord`], [`Provider`] (names and aliases), [`StorageConfig`] per provider |
+//! | `provider.rs` | [`Provider`] (names and aliases), [`StorageConfig`] per provider |
+//! | `record.rs` | [`StorageRecord`], a storage as the backend returns it, its secrets out of `Debug` |
 //! | `local.rs` | [`LocalStorage`]: a directory |
 //! | `object.rs` | [`ObjectStorage`]: S3, GCS and Azure through object_store |
 
@@ -40,13 +41,15 @@ mod local;
 #[cfg(any(feature = "s3", feature = "gcs", feature = "azure"))]
 mod object;
 mod provider;
+mod record;
 
 pub use crate::secret::Secret;
 pub use error::StorageError;
 pub use local::LocalStorage;
 #[cfg(any(feature = "s3", feature = "gcs", feature = "azure"))]
 pub use object::ObjectStorage;
-pub use provider::{AzureConfig, GcsConfig, GcsCredentials, Provider, S3Config, StorageConfig, StorageRecord};
+pub use provider::{AzureConfig, GcsConfig, GcsCredentials, Provider, S3Config, StorageConfig};
+pub use record::{SECRET_KEYS, StorageRecord};
 /// URLs: of keys ([`Storage::url`]) and presigned requests.
 pub use url::Url;
 
