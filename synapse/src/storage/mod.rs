@@ -144,10 +144,10 @@ pub trait Storage: Send + Sync + fmt::Debug {
 ///
 /// With `s3`, `gcs` or `azure`, reqwest is built with rustls but without a crypto provider of its
 /// own (`rustls-no-provider`, to leave aws-lc-rs out), and building a reqwest client panics while
-/// the process has no default provider. Opening an object store and building synapse's own
-/// clients (the backend's, Ray's) call this first; call it before building other reqwest clients
-/// in such a build. Cheap after the first call.
-#[cfg(any(feature = "s3", feature = "gcs", feature = "azure"))]
+/// the process has no default provider. Opening an object store and building synapse's own clients
+/// (the backend's, Ray's) call this first; call it before building other reqwest clients in such
+/// a build. Cheap after the first call.
+#[cfg(feature = "_rustls")]
 pub fn install_tls_provider() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
