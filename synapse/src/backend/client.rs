@@ -121,6 +121,13 @@ impl BackendClient {
         self
     }
 
+    /// The same client with a connection pool of its own, for a thread with its own runtime: a
+    /// pooled connection is driven by the runtime that opened it, and one opened on a runtime
+    /// that is blocked (waiting for this very thread) would never answer.
+    pub(crate) fn with_own_connections(&self) -> Result<Self, BackendError> {
+        Ok(BackendClient::new(self.config.clone())?.with_retry(self.retry))
+    }
+
     /// Its configuration.
     pub fn config(&self) -> &BackendConfig {
         &self.config

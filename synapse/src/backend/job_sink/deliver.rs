@@ -49,7 +49,7 @@ pub(super) fn deliver(shared: &Arc<Shared>) {
             break;
         }
         let flushing = ticket > lock(shared).flushes_done;
-        let ok = runtime.block_on(pass(shared, flushing, &mut last_record, None));
+        let ok = runtime.block_on(pass(shared, flushing, &mut last_record));
         backoff =
             if ok { Duration::ZERO } else { (backoff * 2).clamp(Duration::from_millis(200), Duration::from_secs(5)) };
         if flushing {
@@ -62,10 +62,10 @@ pub(super) fn deliver(shared: &Arc<Shared>) {
         }
     }
     // Closed: everything left, retried with backoff until the finish timeout.
-    let deadline = Instant::now() + limits.finish_timeout;
+    let deadline = *lock(shared).deadline.get_or_insert_with(|| Instant::now() + limits.finish_timeout);
     let mut backoff = Duration::from_millis(200);
     loop {
-        let ok = runtime.block_on(pass(shared, true, &mut last_record, Some(deadline)));
+        let ok = runtime.block_on(pass(shared, true, &mut last_record));
         if drained(&lock(shared)) || Instant::now() + backoff >= deadline {
             break;
         }
@@ -84,14 +84,13 @@ fn drained(state: &State) -> bool {
 }
 
 /// One delivery pass: `RUNNING`, the entries due, the records due. False when the backend
-/// failed (the rest waits for the next pass). After the run's end, its PATCHes wait no longer
-/// than `deadline`.
-async fn pass(shared: &Shared, flushing: bool, last_record: &mut Instant, deadline: Option<Instant>) -> bool {
+/// failed (the rest waits for the next pass).
+async fn pass(shared: &Shared, flushing: bool, last_record: &mut Instant) -> bool {
     let limits = shared.limits;
     let running = std::mem::take(&mut lock(shared).running);
     if running {
         let update = JobUpdate { status: Some(JobStatus::Running), ..JobUpdate::default() };
-        if let Err(error) = patch(shared, &update, deadline).await {
+        if let Err(error) = patch(shared, &update).await {
             if !error.is_transient() {
                 refused(shared, "its status RUNNING", &error);
             } else {
@@ -150,7 +149,7 @@ async fn pass(shared: &Shared, flushing: bool, last_record: &mut Instant, deadli
     };
     if let Some(update) = update {
         *last_record = Instant::now();
-        if let Err(error) = patch(shared, &update, deadline).await {
+        if let Err(error) = patch(shared, &update).await {
             if !error.is_transient() {
                 refused(shared, "its progress and metrics records", &error);
             } else {
@@ -162,15 +161,22 @@ async fn pass(shared: &Shared, flushing: bool, last_record: &mut Instant, deadli
     true
 }
 
-/// `PATCH jobs/{id}/` with `update`; with a `deadline` (the run has ended), an answer that has
-/// not come by then counts as lost, so that the end of a run waits no longer than its finish
-/// timeout whatever the client's own request timeout.
-async fn patch(shared: &Shared, update: &JobUpdate, deadline: Option<Instant>) -> Result<(), BackendError> {
-    let call = shared.client.update_job(shared.job.clone(), update);
-    let Some(deadline) = deadline else { return call.await.map(drop) };
-    match tokio::time::timeout(deadline.saturating_duration_since(Instant::now()), call).await {
-        Ok(answer) => answer.map(drop),
-        Err(_) => Err(BackendError::ResponseLost {
+/// `PATCH jobs/{id}/` with `update`. Once the sink has closed, an answer that has not come by
+/// its deadline counts as lost (checked every 50 ms, a request already in flight included), so
+/// that the end of a run waits no longer than its finish timeout whatever the client's own
+/// request timeout.
+async fn patch(shared: &Shared, update: &JobUpdate) -> Result<(), BackendError> {
+    let past_deadline = async {
+        loop {
+            if lock(shared).deadline.is_some_and(|deadline| Instant::now() >= deadline) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    };
+    tokio::select! {
+        answer = shared.client.update_job(shared.job.clone(), update) => answer.map(drop),
+        () = past_deadline => Err(BackendError::ResponseLost {
             method: "PATCH".to_owned(),
             path: format!("jobs/{}/", shared.job),
             reason: "no answer within the run's finish timeout".to_owned(),
@@ -215,7 +221,7 @@ async fn finish(shared: &Shared, deadline: Instant) {
         loop {
             let loss = lock(shared).loss;
             update.meta = (!loss.is_empty()).then(|| json!({"joblog_loss": loss}));
-            match patch(shared, &update, Some(deadline)).await {
+            match patch(shared, &update).await {
                 Ok(()) => break,
                 Err(error) if error.is_transient() && Instant::now() + backoff < deadline => {
                     tracing::debug!("job {}: its final status failed, retrying: {error}", shared.job);

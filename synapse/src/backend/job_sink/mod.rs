@@ -130,6 +130,8 @@ struct State {
     terminal: Option<JobUpdate>,
     /// The worker is done: everything it could deliver was.
     closed: bool,
+    /// When the end of the run must be over: set when the sink closes, its finish timeout on.
+    deadline: Option<Instant>,
     /// A refused update was said on stderr (once is enough).
     refusal_said: bool,
     /// Flushes asked for / completed.
@@ -146,6 +148,8 @@ impl JobSink {
 
     /// A sink with other limits.
     pub fn with_limits(client: BackendClient, job: impl Into<JobId>, limits: JobSinkLimits) -> Self {
+        // Its thread runs its own runtime: connections the caller's runtime opened are not its.
+        let client = client.with_own_connections().unwrap_or(client);
         let shared = Arc::new(Shared {
             client,
             job: job.into(),
@@ -263,7 +267,10 @@ impl JobSink {
     /// Closes the sink and waits for its thread to deliver what is left (bounded by
     /// [`JobSinkLimits::finish_timeout`]).
     fn close(&self) {
-        lock(&self.shared).closed = true;
+        let mut state = lock(&self.shared);
+        state.closed = true;
+        state.deadline.get_or_insert_with(|| Instant::now() + self.shared.limits.finish_timeout);
+        drop(state);
         self.shared.wake.notify_all();
         if let Some(worker) = self.worker.lock().unwrap_or_else(PoisonError::into_inner).take() {
             let _ = worker.join();
