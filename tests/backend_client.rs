@@ -193,8 +193,7 @@ async fn an_https_backend_in_a_build_without_tls_is_said_at_once() {
     // The tests' build has no `tls` feature: the client says what to add, instead of failing
     // every request with "scheme is not http".
     let error = BackendClient::new(BackendConfig::new("https://synapse.example.com", TOKEN).expect("config"))
-        .err()
-        .expect("refused");
+        .expect_err("refused");
     assert_eq!(
         error.to_string(),
         "backend configuration: the Synapse backend at https://synapse.example.com/ is HTTPS: this plugin was built \
