@@ -3,7 +3,7 @@
 //! `PUT tasks/{id}/annotate_task_data/?schema=` (`{"action": "submit", "data": <DM v1>}`).
 
 use super::file_urls::with_urls;
-use super::{Shared, job_id as path_id};
+use super::{Shared, path_id};
 use crate::drf::dynamic::Shape;
 use crate::drf::fields::{self, FieldErrors};
 use crate::drf::{ApiError, filters, json_body};
@@ -39,16 +39,13 @@ pub(crate) async fn list_tasks(
     let project = filters::integer(query, "project")?;
     let shape = Shape::from_query(query);
     let url = RequestUrl::new(&headers, &uri, app.addr);
-    let (page, tasks) = app
-        .store
-        .run(move |connection| {
-            let page = match request.resolve(annotation::count_tasks(connection, project)?) {
-                Ok(page) => page,
-                Err(error) => return Ok(Err(error)),
-            };
-            Ok(Ok((page, annotation::list_tasks(connection, project, page.page_size, page.offset())?)))
-        })
-        .await??;
+    let (page, tasks) = request
+        .read(
+            &app.store,
+            move |connection| annotation::count_tasks(connection, project),
+            move |connection, limit, offset| annotation::list_tasks(connection, project, limit, offset),
+        )
+        .await?;
     let results = tasks
         .iter()
         .map(|task| {

@@ -2,7 +2,7 @@
 //! dynamic fields) and `GET ground_truth_dataset_versions/{id}/`.
 
 use super::file_urls::with_urls;
-use super::{Shared, job_id as path_id};
+use super::{Shared, path_id};
 use crate::drf::dynamic::Shape;
 use crate::drf::{ApiError, filters};
 use crate::pagination::PageRequest;
@@ -28,16 +28,14 @@ pub(crate) async fn list_events(
     };
     let shape = Shape::from_query(query);
     let url = RequestUrl::new(&headers, &uri, app.addr);
-    let (page, events) = app
-        .store
-        .run(move |connection| {
-            let page = match request.resolve(ground_truth::count_events(connection, &filter)?) {
-                Ok(page) => page,
-                Err(error) => return Ok(Err(error)),
-            };
-            Ok(Ok((page, ground_truth::list_events(connection, &filter, page.page_size, page.offset())?)))
-        })
-        .await??;
+    let counted = filter.clone();
+    let (page, events) = request
+        .read(
+            &app.store,
+            move |connection| ground_truth::count_events(connection, &counted),
+            move |connection, limit, offset| ground_truth::list_events(connection, &filter, limit, offset),
+        )
+        .await?;
     let results = events.iter().map(|event| shape.apply(event_json(event, url.origin()))).collect();
     Ok(Json(page.body(&url, results)))
 }

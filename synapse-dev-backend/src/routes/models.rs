@@ -153,7 +153,7 @@ pub(crate) async fn retrieve(
     headers: HeaderMap,
     uri: Uri,
 ) -> Result<Json<Value>, ApiError> {
-    let id = super::job_id(&id)?;
+    let id = super::path_id(&id)?;
     let model = app.store.run(move |connection| models::get(connection, id)).await?.ok_or(ApiError::NotFound)?;
     Ok(Json(model.to_json(RequestUrl::new(&headers, &uri, app.addr).origin())))
 }
@@ -162,16 +162,7 @@ pub(crate) async fn retrieve(
 pub(crate) async fn list(State(app): State<Shared>, headers: HeaderMap, uri: Uri) -> Result<Json<Value>, ApiError> {
     let request = PageRequest::from_query(uri.query())?;
     let url = RequestUrl::new(&headers, &uri, app.addr);
-    let (page, found) = app
-        .store
-        .run(move |connection| {
-            let page = match request.resolve(models::count(connection)?) {
-                Ok(page) => page,
-                Err(error) => return Ok(Err(error)),
-            };
-            Ok(Ok((page, models::list(connection, page.page_size, page.offset())?)))
-        })
-        .await??;
+    let (page, found) = request.read(&app.store, models::count, models::list).await?;
     let origin = url.origin().to_owned();
     Ok(Json(page.body(&url, found.iter().map(|model: &Model| model.to_json(&origin)).collect())))
 }

@@ -1,7 +1,7 @@
 //! Plugins and serve: `GET plugin_releases/{id}/?expand=plugin`, `POST plugins/{code}/run/`
 //! (each run a new job), `POST serve_applications/` and `GET serve_applications/?plugin_code=&job__agent=`.
 
-use super::{Shared, created, job_id as path_id};
+use super::{Shared, created, path_id};
 use crate::drf::dynamic::Shape;
 use crate::drf::fields::{self, CharField, FieldErrors};
 use crate::drf::{ApiError, filters, json_body};
@@ -193,15 +193,13 @@ pub(crate) async fn list_serve_applications(
         agent: filters::integer(query, "job__agent")?,
     };
     let url = RequestUrl::new(&headers, &uri, app.addr);
-    let (page, applications) = app
-        .store
-        .run(move |connection| {
-            let page = match request.resolve(plugins::count_serve_applications(connection, &filter)?) {
-                Ok(page) => page,
-                Err(error) => return Ok(Err(error)),
-            };
-            Ok(Ok((page, plugins::list_serve_applications(connection, &filter, page.page_size, page.offset())?)))
-        })
-        .await??;
+    let counted = filter.clone();
+    let (page, applications) = request
+        .read(
+            &app.store,
+            move |connection| plugins::count_serve_applications(connection, &counted),
+            move |connection, limit, offset| plugins::list_serve_applications(connection, &filter, limit, offset),
+        )
+        .await?;
     Ok(Json(page.body(&url, applications)))
 }

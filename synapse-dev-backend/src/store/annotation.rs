@@ -4,7 +4,7 @@
 //! A task's data unit keeps its files as media keys (`{"image_1": {"key", "file_type",
 //! "is_primary", "file_name_original"}}`); the routes turn each key into an absolute URL.
 
-use super::{Context, StoreError, from_column, to_column};
+use super::{Context, StoreError, clamp, from_column, to_column};
 use crate::time;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::{Value, json};
@@ -101,11 +101,7 @@ pub(crate) fn project(connection: &Connection, id: i64) -> Result<Option<Value>,
 
 /// Every project, by id.
 pub(crate) fn projects(connection: &Connection) -> Result<Vec<Value>, StoreError> {
-    let ids: Vec<i64> = connection
-        .prepare_cached("SELECT id FROM projects ORDER BY id")
-        .and_then(|mut statement| statement.query_map([], |row| row.get(0))?.collect())
-        .what("listing the projects")?;
-    ids.into_iter().filter_map(|id| project(connection, id).transpose()).collect()
+    super::each_by_id(connection, "projects", "listing the projects", |id| project(connection, id))
 }
 
 /// Creates a task of `project` with a data unit holding `files`; its id.
@@ -182,7 +178,6 @@ pub(crate) fn list_tasks(
     offset: u64,
 ) -> Result<Vec<Task>, StoreError> {
     let what = "listing the tasks";
-    let clamp = |count: u64| i64::try_from(count).unwrap_or(i64::MAX);
     let raws = connection
         .prepare_cached(&format!(
             "SELECT {TASK_COLUMNS} WHERE ?1 IS NULL OR t.project = ?1 ORDER BY t.id LIMIT ?2 OFFSET ?3"

@@ -1,7 +1,7 @@
 //! Plugins: plugins and their releases, the runs asked for through `plugins/{code}/run/` (each
 //! a job), and the serve applications registered for jobs.
 
-use super::{Context, StoreError, from_column, to_column};
+use super::{Context, StoreError, clamp, from_column, to_column};
 use crate::time;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::{Value, json};
@@ -122,11 +122,7 @@ pub(crate) fn release(connection: &Connection, id: i64, expand: bool) -> Result<
 
 /// Every release, expanded, by id.
 pub(crate) fn releases(connection: &Connection) -> Result<Vec<Value>, StoreError> {
-    let ids: Vec<i64> = connection
-        .prepare_cached("SELECT id FROM plugin_releases ORDER BY id")
-        .and_then(|mut statement| statement.query_map([], |row| row.get(0))?.collect())
-        .what("listing the plugin releases")?;
-    ids.into_iter().filter_map(|id| release(connection, id, true).transpose()).collect()
+    super::each_by_id(connection, "plugin_releases", "listing the plugin releases", |id| release(connection, id, true))
 }
 
 /// Whether plugin `code` has a release `version`.
@@ -252,7 +248,6 @@ pub(crate) fn list_serve_applications(
     offset: u64,
 ) -> Result<Vec<Value>, StoreError> {
     let what = "listing the serve applications";
-    let clamp = |count: u64| i64::try_from(count).unwrap_or(i64::MAX);
     let rows = connection
         .prepare_cached(&format!(
             "SELECT id, job, status, data, plugin_code, agent, created, modified FROM serve_applications {SERVE_WHERE}

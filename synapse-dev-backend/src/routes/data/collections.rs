@@ -3,7 +3,7 @@
 
 use crate::drf::fields::{self, CharField, FieldErrors};
 use crate::drf::{ApiError, lenient_json_body};
-use crate::routes::{App, Shared, created, job_id};
+use crate::routes::{App, Shared, created, path_id};
 use crate::store::data::{self, FILE_TYPES, FUNCTION_TYPES, NewSpec};
 use axum::Json;
 use axum::body::Bytes;
@@ -25,7 +25,7 @@ pub(crate) async fn retrieve(
     Path(id): Path<String>,
     uri: Uri,
 ) -> Result<Json<Value>, ApiError> {
-    let id = job_id(&id)?;
+    let id = path_id(&id)?;
     let expand = expands(&uri, "file_specifications");
     let collection =
         app.store.run(move |connection| data::collection(connection, id, expand)).await?.ok_or(ApiError::NotFound)?;

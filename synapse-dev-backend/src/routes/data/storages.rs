@@ -5,7 +5,7 @@
 use crate::drf::ApiError;
 use crate::pagination::PageRequest;
 use crate::pagination::links::RequestUrl;
-use crate::routes::{Shared, job_id};
+use crate::routes::{Shared, path_id};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, Uri};
@@ -108,6 +108,6 @@ pub(crate) async fn list(State(app): State<Shared>, headers: HeaderMap, uri: Uri
 
 /// `GET storages/{id}/`.
 pub(crate) async fn retrieve(State(app): State<Shared>, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
-    let id = job_id(&id)?;
+    let id = path_id(&id)?;
     storages(&app).into_iter().find(|storage| storage["id"] == id).map(Json).ok_or(ApiError::NotFound)
 }

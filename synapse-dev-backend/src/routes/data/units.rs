@@ -5,7 +5,7 @@ use super::collections::expands;
 use crate::drf::fields::{self, FieldErrors};
 use crate::drf::{ApiError, json_body};
 use crate::pagination::links::RequestUrl;
-use crate::routes::{Shared, created, job_id};
+use crate::routes::{Shared, created, path_id};
 use crate::store::StoreError;
 use crate::store::data::units::{self, NewUnit};
 use crate::store::data::{self as collections, files};
@@ -159,7 +159,7 @@ pub(crate) async fn retrieve(
     headers: HeaderMap,
     uri: Uri,
 ) -> Result<Json<Value>, ApiError> {
-    let id = job_id(&id)?;
+    let id = path_id(&id)?;
     let expand = expands(&uri, "files");
     let origin = RequestUrl::new(&headers, &uri, app.addr).origin().to_owned();
     let unit = app
