@@ -10,32 +10,20 @@ use crate::pagination::links::RequestUrl;
 use crate::store::ground_truth::{self, CATEGORIES, Event, EventFilter};
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, Uri};
 use serde_json::{Map, Value, json};
 
 /// `GET sdk/ground_truth_events/?ground_truth_dataset_versions=&category=&fields=&expand=`:
 /// the events by id, a DRF page at a time.
-pub(crate) async fn list_events(
-    State(app): State<Shared>,
-    headers: HeaderMap,
-    uri: Uri,
-) -> Result<Json<Value>, ApiError> {
-    let query = uri.query();
+pub(crate) async fn list_events(State(app): State<Shared>, url: RequestUrl) -> Result<Json<Value>, ApiError> {
+    let query = url.query();
     let request = PageRequest::from_query(query)?;
     let filter = EventFilter {
         versions: filters::integers(query, "ground_truth_dataset_versions")?,
         category: filters::choice(query, "category", &CATEGORIES)?,
     };
     let shape = Shape::from_query(query);
-    let url = RequestUrl::new(&headers, &uri, app.addr);
-    let counted = filter.clone();
-    let (page, events) = request
-        .read(
-            &app.store,
-            move |connection| ground_truth::count_events(connection, &counted),
-            move |connection, limit, offset| ground_truth::list_events(connection, &filter, limit, offset),
-        )
-        .await?;
+    let (page, events) =
+        request.read_where(&app.store, filter, ground_truth::count_events, ground_truth::list_events).await?;
     let results = events.iter().map(|event| shape.apply(event_json(event, url.origin()))).collect();
     Ok(Json(page.body(&url, results)))
 }

@@ -10,13 +10,12 @@ use crate::store::logs;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, Uri};
+use axum::http::HeaderMap;
 use serde_json::{Value, json};
 
 /// `GET jobs/`: the jobs by id, a DRF page at a time.
-pub(crate) async fn list(State(app): State<Shared>, headers: HeaderMap, uri: Uri) -> Result<Json<Value>, ApiError> {
-    let request = PageRequest::from_query(uri.query())?;
-    let url = RequestUrl::new(&headers, &uri, app.addr);
+pub(crate) async fn list(State(app): State<Shared>, url: RequestUrl) -> Result<Json<Value>, ApiError> {
+    let request = PageRequest::from_query(url.query())?;
     let (page, jobs) = request.read(&app.store, jobs::count, jobs::list).await?;
     Ok(Json(page.body(&url, jobs.iter().map(Job::to_json).collect())))
 }

@@ -182,24 +182,16 @@ fn validate_serve(connection: &Connection, body: &Value) -> Result<Result<(i64, 
 /// `GET serve_applications/?plugin_code=&job__agent=`: by id, a DRF page at a time.
 pub(crate) async fn list_serve_applications(
     State(app): State<Shared>,
-    headers: HeaderMap,
-    uri: Uri,
+    url: RequestUrl,
 ) -> Result<Json<Value>, ApiError> {
-    let query = uri.query();
+    let query = url.query();
     let request = PageRequest::from_query(query)?;
     let filter = ServeFilter {
         id: None,
         plugin_code: filters::values(query, "plugin_code").pop(),
         agent: filters::integer(query, "job__agent")?,
     };
-    let url = RequestUrl::new(&headers, &uri, app.addr);
-    let counted = filter.clone();
-    let (page, applications) = request
-        .read(
-            &app.store,
-            move |connection| plugins::count_serve_applications(connection, &counted),
-            move |connection, limit, offset| plugins::list_serve_applications(connection, &filter, limit, offset),
-        )
-        .await?;
+    let (count, list) = (plugins::count_serve_applications, plugins::list_serve_applications);
+    let (page, applications) = request.read_where(&app.store, filter, count, list).await?;
     Ok(Json(page.body(&url, applications)))
 }
