@@ -75,15 +75,7 @@ pub(crate) fn project(connection: &Connection, id: i64) -> Result<Option<Value>,
             "SELECT p.id, p.title, p.configuration, p.created, (SELECT count(*) FROM tasks t WHERE t.project = p.id)
              FROM projects p WHERE p.id = ?1",
             [id],
-            |row| {
-                Ok((
-                    row.get::<_, i64>(0)?,
-                    row.get::<_, String>(1)?,
-                    row.get::<_, String>(2)?,
-                    row.get::<_, String>(3)?,
-                    row.get::<_, i64>(4)?,
-                ))
-            },
+            |row| <(i64, String, String, String, i64)>::try_from(row),
         )
         .optional()
         .what(&what)?;
@@ -134,7 +126,7 @@ const TASK_COLUMNS: &str = "t.id, t.project, t.data, t.data_unit, u.files, u.met
 type RawTask = (i64, i64, String, i64, String, String, String, String);
 
 fn raw_task(row: &rusqlite::Row<'_>) -> rusqlite::Result<RawTask> {
-    Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?, row.get(5)?, row.get(6)?, row.get(7)?))
+    RawTask::try_from(row)
 }
 
 fn parse_task(raw: RawTask) -> Result<Task, StoreError> {
@@ -227,15 +219,7 @@ pub(crate) fn annotations(connection: &Connection, id: i64) -> Result<Vec<Value>
         .prepare_cached("SELECT id, schema, action, data, at FROM task_annotations WHERE task = ?1 ORDER BY id")
         .and_then(|mut statement| {
             statement
-                .query_map([id], |row| {
-                    Ok((
-                        row.get::<_, i64>(0)?,
-                        row.get::<_, Option<String>>(1)?,
-                        row.get::<_, String>(2)?,
-                        row.get::<_, String>(3)?,
-                        row.get::<_, String>(4)?,
-                    ))
-                })?
+                .query_map([id], |row| <(i64, Option<String>, String, String, String)>::try_from(row))?
                 .collect::<rusqlite::Result<Vec<_>>>()
         })
         .what(&what)?;

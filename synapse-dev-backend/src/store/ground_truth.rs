@@ -209,14 +209,7 @@ pub(crate) fn list_events(
         .what(what)?;
     let rows = statement
         .query_map(rusqlite::params_from_iter(values), |row| {
-            Ok((
-                row.get::<_, i64>(0)?,
-                row.get::<_, i64>(1)?,
-                row.get::<_, String>(2)?,
-                row.get::<_, String>(3)?,
-                row.get::<_, String>(4)?,
-                row.get::<_, String>(5)?,
-            ))
+            <(i64, i64, String, String, String, String)>::try_from(row)
         })
         .and_then(Iterator::collect::<rusqlite::Result<Vec<_>>>)
         .what(what)?;

@@ -89,19 +89,7 @@ pub(crate) fn release(connection: &Connection, id: i64, expand: bool) -> Result<
             "SELECT r.id, p.id, p.code, p.name, r.version, r.config, r.requirements, r.debug, r.created
              FROM plugin_releases r JOIN plugins p ON p.id = r.plugin WHERE r.id = ?1",
             [id],
-            |row| {
-                Ok((
-                    row.get::<_, i64>(0)?,
-                    row.get::<_, i64>(1)?,
-                    row.get::<_, String>(2)?,
-                    row.get::<_, String>(3)?,
-                    row.get::<_, String>(4)?,
-                    row.get::<_, String>(5)?,
-                    row.get::<_, String>(6)?,
-                    row.get::<_, bool>(7)?,
-                    row.get::<_, String>(8)?,
-                ))
-            },
+            |row| <(i64, i64, String, String, String, String, String, bool, String)>::try_from(row),
         )
         .optional()
         .what(&what)?;
@@ -156,15 +144,7 @@ pub(crate) fn runs(connection: &Connection) -> Result<Vec<Value>, StoreError> {
         .prepare_cached("SELECT id, plugin, job, body, at FROM plugin_runs ORDER BY id")
         .and_then(|mut statement| {
             statement
-                .query_map([], |row| {
-                    Ok((
-                        row.get::<_, i64>(0)?,
-                        row.get::<_, String>(1)?,
-                        row.get::<_, i64>(2)?,
-                        row.get::<_, String>(3)?,
-                        row.get::<_, String>(4)?,
-                    ))
-                })?
+                .query_map([], |row| <(i64, String, i64, String, String)>::try_from(row))?
                 .collect::<rusqlite::Result<Vec<_>>>()
         })
         .what(what)?;
@@ -256,16 +236,7 @@ pub(crate) fn list_serve_applications(
         .and_then(|mut statement| {
             statement
                 .query_map(params![filter.id, filter.plugin_code, filter.agent, clamp(limit), clamp(offset)], |row| {
-                    Ok((
-                        row.get::<_, i64>(0)?,
-                        row.get::<_, i64>(1)?,
-                        row.get::<_, String>(2)?,
-                        row.get::<_, String>(3)?,
-                        row.get::<_, Option<String>>(4)?,
-                        row.get::<_, Option<i64>>(5)?,
-                        row.get::<_, String>(6)?,
-                        row.get::<_, String>(7)?,
-                    ))
+                    <(i64, i64, String, String, Option<String>, Option<i64>, String, String)>::try_from(row)
                 })?
                 .collect::<rusqlite::Result<Vec<_>>>()
         })
