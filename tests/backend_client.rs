@@ -5,40 +5,17 @@
 
 use futures_util::TryStreamExt;
 use serde_json::{Value, json};
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 use synapse::backend::{BackendClient, BackendConfig, BackendError, JobStatus, JobUpdate, LogEntry, RetryPolicy};
 use synapse::events::LogLevel;
-use synapse_dev_backend::{DevBackend, RunningDevBackend};
-
-const TOKEN: &str = "dev-token";
-
-async fn backend() -> RunningDevBackend {
-    DevBackend::builder().token(TOKEN).in_memory().bind("127.0.0.1:0").start().await.expect("dev backend")
-}
+use synapse_dev_backend::RunningDevBackend;
+use synapse_tests::dev_backend::{TOKEN, dev, fault, new_job, quick, start};
 
 fn client(backend: &RunningDevBackend) -> BackendClient {
     let mut config = BackendConfig::new(backend.url(), TOKEN).expect("config");
     config.tenant = Some("acme".to_owned());
     config.url_host = Some("files.example".to_owned());
-    let quick = RetryPolicy { attempts: 3, base: Duration::from_millis(10), max: Duration::from_millis(50) };
-    BackendClient::new(config).expect("client").with_retry(quick)
-}
-
-async fn dev(backend: &RunningDevBackend, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
-    let http = reqwest::Client::new();
-    let mut request = http.request(method, format!("{}{path}", backend.url()));
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    request.send().await.expect("dev route").json().await.expect("JSON")
-}
-
-async fn new_job(backend: &RunningDevBackend) -> u64 {
-    dev(backend, reqwest::Method::POST, "_dev/jobs", Some(json!({}))).await["id"].as_u64().expect("id")
-}
-
-async fn fault(backend: &RunningDevBackend, fault: Value) {
-    dev(backend, reqwest::Method::POST, "_dev/faults", Some(fault)).await;
+    BackendClient::new(config).expect("client").with_retry(quick(3, 10, 50))
 }
 
 fn entry(job: u64, n: usize) -> LogEntry {
@@ -56,7 +33,7 @@ fn entry(job: u64, n: usize) -> LogEntry {
 
 #[tokio::test]
 async fn a_job_moves_through_its_states_with_the_sdks_headers() {
-    let backend = backend().await;
+    let backend = start().await;
     let client = client(&backend);
     let id = new_job(&backend).await;
     assert_eq!(client.get_job(id).await.expect("job").status, JobStatus::Pending);
@@ -79,7 +56,7 @@ async fn a_job_moves_through_its_states_with_the_sdks_headers() {
 
 #[tokio::test]
 async fn log_entries_go_one_as_an_object_and_many_as_a_list() {
-    let backend = backend().await;
+    let backend = start().await;
     let client = client(&backend);
     let id = new_job(&backend).await;
     client.create_logs(&[entry(id, 0)]).await.expect("one");
@@ -96,7 +73,7 @@ async fn log_entries_go_one_as_an_object_and_many_as_a_list() {
 
 #[tokio::test]
 async fn a_listing_is_read_to_its_end_across_pages() {
-    let backend = backend().await;
+    let backend = start().await;
     let client = client(&backend);
     for _ in 0..7 {
         new_job(&backend).await;
@@ -111,7 +88,7 @@ async fn a_listing_is_read_to_its_end_across_pages() {
 
 #[tokio::test]
 async fn transient_failures_are_retried_and_the_rest_are_typed_errors() {
-    let backend = backend().await;
+    let backend = start().await;
     let client = client(&backend);
     let id = new_job(&backend).await;
     // A 503 then a success: the GET is tried again.
@@ -131,7 +108,7 @@ async fn transient_failures_are_retried_and_the_rest_are_typed_errors() {
 
 #[tokio::test]
 async fn a_post_whose_answer_was_lost_is_never_sent_again() {
-    let backend = backend().await;
+    let backend = start().await;
     let client = client(&backend);
     let id = new_job(&backend).await;
     fault(&backend, json!({"method": "POST", "path_glob": "/logs/", "nth": 1, "drop_response": true})).await;
@@ -152,7 +129,7 @@ async fn a_post_whose_answer_was_lost_is_never_sent_again() {
 
 #[tokio::test]
 async fn a_wrong_token_and_a_dead_backend_are_said_as_such() {
-    let backend = backend().await;
+    let backend = start().await;
     let wrong = BackendClient::new(BackendConfig::new(backend.url(), "nope").expect("config")).expect("client");
     let error = wrong.get_job(1).await.expect_err("refused");
     assert_eq!(error.to_string(), "GET jobs/1/: 401 Unauthorized: Invalid token.");
@@ -169,7 +146,7 @@ async fn a_wrong_token_and_a_dead_backend_are_said_as_such() {
 
 #[tokio::test]
 async fn a_forbidden_request_and_a_proxys_html_page_are_typed_errors_with_their_words() {
-    let backend = backend().await;
+    let backend = start().await;
     let client = client(&backend);
     let id = new_job(&backend).await;
     // 403 is final: said once, with the server's words, never retried.

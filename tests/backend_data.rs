@@ -8,36 +8,14 @@ use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use synapse::backend::{
-    BackendClient, BackendConfig, BackendError, DataError, DataUnitCreate, FileDeletion, FileRef, FileType,
-    PresignedFailure, PresignedFile, RetryPolicy, checksum_of, file_checksum,
+    BackendClient, BackendError, DataError, DataUnitCreate, FileDeletion, FileRef, FileType, PresignedFailure,
+    PresignedFile, checksum_of, file_checksum,
 };
 use synapse_dev_backend::{DevBackend, RunningDevBackend, S3Storage};
-
-const TOKEN: &str = "dev-token";
-
-async fn backend() -> RunningDevBackend {
-    DevBackend::builder().token(TOKEN).in_memory().start().await.expect("dev backend")
-}
+use synapse_tests::dev_backend::{TOKEN, client_of, dev, fault, quick, start, state};
 
 fn client(backend: &RunningDevBackend) -> BackendClient {
-    let quick = RetryPolicy { attempts: 2, base: Duration::from_millis(10), max: Duration::from_millis(20) };
-    BackendClient::new(BackendConfig::new(backend.url(), TOKEN).expect("config")).expect("client").with_retry(quick)
-}
-
-async fn dev(backend: &RunningDevBackend, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
-    let mut request = reqwest::Client::new().request(method, format!("{}{path}", backend.url()));
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    request.send().await.expect("dev route").json().await.expect("JSON")
-}
-
-async fn state(backend: &RunningDevBackend) -> Value {
-    dev(backend, reqwest::Method::GET, "_dev/state", None).await
-}
-
-async fn fault(backend: &RunningDevBackend, fault: Value) {
-    dev(backend, reqwest::Method::POST, "_dev/faults", Some(fault)).await;
+    client_of(backend.url(), quick(2, 10, 20))
 }
 
 /// A collection with `image_1` (primary, required) and `data_meta_1`.
@@ -61,7 +39,7 @@ fn big(len: usize) -> Vec<u8> {
 
 #[tokio::test]
 async fn files_then_units_make_the_upload_path() {
-    let backend = backend().await;
+    let backend = start().await;
     let client = client(&backend);
     let dir = tempfile::tempdir().expect("a directory");
     let id = collection(&backend).await;
@@ -104,7 +82,7 @@ async fn files_then_units_make_the_upload_path() {
 
 #[tokio::test]
 async fn a_file_above_the_multipart_limit_is_refused_before_sending() {
-    let backend = backend().await;
+    let backend = start().await;
     let client = client(&backend);
     let dir = tempfile::tempdir().expect("a directory");
     let path = dir.path().join("huge.bin");
@@ -123,7 +101,7 @@ async fn a_file_above_the_multipart_limit_is_refused_before_sending() {
 
 #[tokio::test]
 async fn presigned_uploads_go_single_and_multipart_with_sha1() {
-    let backend = backend().await;
+    let backend = start().await;
     let client = client(&backend);
     let dir = tempfile::tempdir().expect("a directory");
     let small = write(dir.path(), "a.txt", b"abc");
@@ -145,7 +123,7 @@ async fn presigned_uploads_go_single_and_multipart_with_sha1() {
 
 #[tokio::test]
 async fn a_failed_put_and_a_corrupted_upload_fail_alone() {
-    let backend = backend().await;
+    let backend = start().await;
     let client = client(&backend);
     let dir = tempfile::tempdir().expect("a directory");
     let paths: Vec<PathBuf> =
@@ -183,7 +161,7 @@ async fn a_failed_put_and_a_corrupted_upload_fail_alone() {
 
 #[tokio::test]
 async fn checksums_are_verified_a_thousand_at_a_time() {
-    let backend = backend().await;
+    let backend = start().await;
     let client = client(&backend);
     let dir = tempfile::tempdir().expect("a directory");
     let known = client.create_data_file(&write(dir.path(), "k.txt", b"known")).await.expect("a file").checksum;
@@ -199,7 +177,7 @@ async fn checksums_are_verified_a_thousand_at_a_time() {
 
 #[tokio::test]
 async fn rollback_deletes_units_then_files_or_reports_them_orphaned() {
-    let backend = backend().await;
+    let backend = start().await;
     let client = client(&backend);
     let dir = tempfile::tempdir().expect("a directory");
     let id = collection(&backend).await;
@@ -229,7 +207,7 @@ async fn rollback_deletes_units_then_files_or_reports_them_orphaned() {
 
 #[tokio::test]
 async fn errors_carry_the_servers_messages_and_indices() {
-    let backend = backend().await;
+    let backend = start().await;
     let client = client(&backend);
     let dir = tempfile::tempdir().expect("a directory");
     let id = collection(&backend).await;

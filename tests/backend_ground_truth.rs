@@ -7,35 +7,15 @@
 use futures_util::TryStreamExt;
 use serde_json::{Value, json};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 use synapse::backend::{
-    AnnotationSchema, BackendClient, BackendConfig, BackendError, DataUnitRef, GroundTruthEvent, JobId,
-    NewServeApplication, PluginRun, RetryPolicy, Split,
+    AnnotationSchema, BackendClient, BackendError, DataUnitRef, GroundTruthEvent, JobId, NewServeApplication,
+    PluginRun, Split,
 };
-use synapse_dev_backend::{DevBackend, RunningDevBackend};
-
-const TOKEN: &str = "dev-token";
-
-async fn backend() -> RunningDevBackend {
-    DevBackend::builder().token(TOKEN).in_memory().start().await.expect("dev backend")
-}
+use synapse_dev_backend::RunningDevBackend;
+use synapse_tests::dev_backend::{self, dev, quick, start};
 
 fn client_of(url: &str) -> BackendClient {
-    let quick = RetryPolicy { attempts: 3, base: Duration::from_millis(10), max: Duration::from_millis(50) };
-    BackendClient::new(BackendConfig::new(url, TOKEN).expect("config")).expect("client").with_retry(quick)
-}
-
-async fn dev(backend: &RunningDevBackend, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
-    let http = reqwest::Client::new();
-    let mut request = http.request(method, format!("{}{path}", backend.url()));
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.expect("dev route");
-    let status = response.status();
-    let body: Value = response.json().await.expect("JSON");
-    assert!(status.is_success(), "{path}: {status} {body}");
-    body
+    dev_backend::client_of(url, quick(3, 10, 50))
 }
 
 async fn seed(backend: &RunningDevBackend, what: &str, body: Value) -> Value {
@@ -44,7 +24,7 @@ async fn seed(backend: &RunningDevBackend, what: &str, body: Value) -> Value {
 
 #[tokio::test]
 async fn every_event_of_a_version_is_read_across_pages() {
-    let backend = backend().await;
+    let backend = start().await;
     let client = client_of(backend.url());
     let body = json!({"seed": 5, "classes": ["car", "person"], "splits": {"train": 130, "validation": 20},
                       "width": 16, "height": 16});
@@ -70,7 +50,7 @@ async fn every_event_of_a_version_is_read_across_pages() {
 
 #[tokio::test]
 async fn each_events_files_are_downloaded() {
-    let backend = backend().await;
+    let backend = start().await;
     let client = client_of(backend.url());
     let body =
         json!({"seed": 9, "classes": ["a", "b", "c"], "splits": {"train": 4, "test": 2}, "width": 48, "height": 32});
@@ -105,7 +85,7 @@ async fn each_events_files_are_downloaded() {
 
 #[tokio::test]
 async fn a_project_its_tasks_and_their_annotations() {
-    let backend = backend().await;
+    let backend = start().await;
     let client = client_of(backend.url());
     let seeded =
         seed(&backend, "project", json!({"seed": 4, "classes": ["car", "person"], "tasks": 3, "with_labels": true}))
@@ -155,7 +135,7 @@ async fn a_project_its_tasks_and_their_annotations() {
 
 #[tokio::test]
 async fn plugin_releases_runs_and_serve_applications() {
-    let backend = backend().await;
+    let backend = start().await;
     let client = client_of(backend.url());
     let release = seed(&backend, "plugin_release", json!({"code": "detector", "version": "1.0.0"})).await;
     let release = client.get_plugin_release(release["id"].as_u64().expect("id")).await.expect("release");
@@ -180,7 +160,7 @@ async fn plugin_releases_runs_and_serve_applications() {
 
 #[tokio::test]
 async fn a_missing_object_and_a_malformed_answer_are_named() {
-    let backend = backend().await;
+    let backend = start().await;
     let client = client_of(backend.url());
     let seeded = seed(&backend, "project", json!({"classes": ["car"], "tasks": 1})).await;
     let error = client.get_task(999).await.expect_err("a 404");
@@ -252,7 +232,7 @@ async fn a_next_link_that_loops_is_an_error() {
 #[tokio::test]
 async fn credentials_go_to_the_backends_own_origin_only() {
     let (elsewhere, seen) = stand_in().await;
-    let backend = backend().await;
+    let backend = start().await;
     let client = client_of(backend.url());
     let dir = tempfile::tempdir().expect("a directory");
     let size = client
@@ -294,7 +274,7 @@ async fn the_events_are_asked_for_with_the_sdks_query() {
 
 #[tokio::test]
 async fn an_annotation_whose_answer_was_lost_is_sent_again_and_a_run_is_not() {
-    let backend = backend().await;
+    let backend = start().await;
     let client = client_of(backend.url());
     let seeded = seed(&backend, "project", json!({"classes": ["car"], "tasks": 1})).await;
     let task = seeded["tasks"][0].as_u64().expect("task");

@@ -7,12 +7,11 @@ use serde_json::{Value, json};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use synapse::LocalExecutor;
-use synapse::backend::{BackendClient, BackendConfig, JobSink, JobSinkLimits, RetryPolicy};
+use synapse::backend::{BackendClient, JobSink, JobSinkLimits};
 use synapse::executor::RunOptions;
 use synapse::prelude::*;
 use synapse_dev_backend::{DevBackend, RunningDevBackend};
-
-const TOKEN: &str = "dev-token";
+use synapse_tests::dev_backend::{TOKEN, client_of, dev, new_job, quick, start};
 
 /// What `Train` is asked.
 #[params]
@@ -54,13 +53,8 @@ impl Action for Train {
     }
 }
 
-async fn backend() -> RunningDevBackend {
-    DevBackend::builder().token(TOKEN).in_memory().bind("127.0.0.1:0").start().await.expect("dev backend")
-}
-
 fn client(backend: &RunningDevBackend) -> BackendClient {
-    let quick = RetryPolicy { attempts: 2, base: Duration::from_millis(10), max: Duration::from_millis(20) };
-    BackendClient::new(BackendConfig::new(backend.url(), TOKEN).expect("config")).expect("client").with_retry(quick)
+    client_of(backend.url(), quick(2, 10, 20))
 }
 
 fn quick_limits() -> JobSinkLimits {
@@ -70,18 +64,6 @@ fn quick_limits() -> JobSinkLimits {
         finish_timeout: Duration::from_secs(10),
         ..JobSinkLimits::default()
     }
-}
-
-async fn dev(backend: &RunningDevBackend, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
-    let mut request = reqwest::Client::new().request(method, format!("{}{path}", backend.url()));
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    request.send().await.expect("dev route").json().await.expect("JSON")
-}
-
-async fn new_job(backend: &RunningDevBackend) -> u64 {
-    dev(backend, reqwest::Method::POST, "_dev/jobs", Some(json!({}))).await["id"].as_u64().expect("id")
 }
 
 /// Runs `Train` with `params` reporting to job `job`; the sink and the outcome.
@@ -115,7 +97,7 @@ async fn job_state(backend: &RunningDevBackend, job: u64) -> (Value, Vec<Value>,
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_run_reports_its_start_its_records_its_logs_and_its_result() {
-    let backend = backend().await;
+    let backend = start().await;
     let job = new_job(&backend).await;
     let (sink, outcome) = train(client(&backend), job, quick_limits(), json!({"epochs": 5})).await;
     assert_eq!(outcome.expect("trained"), json!({"epochs": 5}));
@@ -138,7 +120,7 @@ async fn a_run_reports_its_start_its_records_its_logs_and_its_result() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failed_run_is_failed_with_its_error_and_a_cancelled_one_stopped() {
-    let backend = backend().await;
+    let backend = start().await;
     let job = new_job(&backend).await;
     let (_, outcome) = train(client(&backend), job, quick_limits(), json!({"epochs": 5, "fail_at": 3})).await;
     outcome.expect_err("diverged");
@@ -164,7 +146,7 @@ async fn a_failed_run_is_failed_with_its_error_and_a_cancelled_one_stopped() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn records_are_coalesced_to_one_patch_per_interval() {
-    let backend = backend().await;
+    let backend = start().await;
     let job = new_job(&backend).await;
     let limits = JobSinkLimits { record_interval: Duration::from_millis(200), ..quick_limits() };
     let started = Instant::now();
@@ -182,7 +164,7 @@ async fn records_are_coalesced_to_one_patch_per_interval() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_outage_mid_run_loses_nothing_and_a_lost_response_is_counted_not_resent() {
-    let backend = backend().await;
+    let backend = start().await;
     // The backend refuses every POST of log entries for a while: they wait and are resent.
     let job = new_job(&backend).await;
     dev(
@@ -228,7 +210,7 @@ async fn an_outage_mid_run_loses_nothing_and_a_lost_response_is_counted_not_rese
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn five_percent_of_requests_failing_lose_nothing() {
-    let backend = backend().await;
+    let backend = start().await;
     let job = new_job(&backend).await;
     // Every 20th API request, whatever it is, fails with a 503.
     let fault = json!({"method": "*", "path_glob": "/**", "every": 20, "status": 503});
@@ -371,7 +353,7 @@ async fn train_from_the_cli(backend: &RunningDevBackend, job: u64, mode: &str) -
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_plugin_cli_reports_a_run_with_a_job_id_where_its_action_runs() {
-    let backend = backend().await;
+    let backend = start().await;
     for mode in ["local", "process"] {
         let job = new_job(&backend).await;
         let ran = train_from_the_cli(&backend, job, mode).await;
@@ -406,7 +388,7 @@ async fn the_plugin_cli_reports_a_run_with_a_job_id_where_its_action_runs() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_status_update_the_backend_refuses_is_sent_again_after_a_backoff() {
-    let backend = backend().await;
+    let backend = start().await;
     let job = new_job(&backend).await;
     // The first three PATCHes are refused: RUNNING fails twice over (the client's two tries),
     // then again, then gets through after the sink's backoff.
@@ -431,7 +413,7 @@ async fn a_task_mode_worker_reports_each_run_to_its_job() {
     use synapse::executor::ray::worker::{WORKER_LINE_MARKER, WORKER_TOKEN_VAR, WorkerAnnouncement};
     use synapse::executor::ray::worker_client::{RunTags, WorkerClient};
     use tokio::io::AsyncBufReadExt;
-    let backend = backend().await;
+    let backend = start().await;
     let secret = "a-test-token-of-32-characters-xx";
     let mut worker = tokio::process::Command::new(QUICKSTART)
         .args(["worker", "--bind", "127.0.0.1:0"])

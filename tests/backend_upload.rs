@@ -8,23 +8,14 @@ use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use synapse::backend::{
-    BackendClient, BackendConfig, BackendError, ChunkedUploadOptions, ModelCreate, RecheckPolicy, RetryPolicy,
-    TransferError,
-};
-use synapse_dev_backend::{DevBackend, RunningDevBackend};
+use synapse::backend::{BackendClient, BackendError, ChunkedUploadOptions, ModelCreate, RecheckPolicy, TransferError};
+use synapse_dev_backend::RunningDevBackend;
+use synapse_tests::dev_backend::{client_of, dev, fault, quick, start, state};
 
-const TOKEN: &str = "dev-token";
 const CHUNK: u64 = 64 * 1024;
 
-async fn backend() -> RunningDevBackend {
-    DevBackend::builder().token(TOKEN).in_memory().bind("127.0.0.1:0").start().await.expect("dev backend")
-}
-
 fn client(backend: &RunningDevBackend) -> BackendClient {
-    let config = BackendConfig::new(backend.url(), TOKEN).expect("config");
-    let quick = RetryPolicy { attempts: 3, base: Duration::from_millis(5), max: Duration::from_millis(20) };
-    BackendClient::new(config).expect("client").with_retry(quick)
+    client_of(backend.url(), quick(3, 5, 20))
 }
 
 fn options() -> ChunkedUploadOptions {
@@ -44,30 +35,13 @@ fn md5_hex(bytes: &[u8]) -> String {
     Md5::digest(bytes).iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
-async fn dev(backend: &RunningDevBackend, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
-    let http = reqwest::Client::new();
-    let mut request = http.request(method, format!("{}{path}", backend.url()));
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    request.send().await.expect("dev route").json().await.expect("JSON")
-}
-
-async fn state(backend: &RunningDevBackend) -> Value {
-    dev(backend, reqwest::Method::GET, "_dev/state", None).await
-}
-
-async fn fault(backend: &RunningDevBackend, fault: Value) {
-    dev(backend, reqwest::Method::POST, "_dev/faults", Some(fault)).await;
-}
-
 fn count(state: &Value, route: &str) -> u64 {
     state["requests"][route].as_u64().unwrap_or(0)
 }
 
 #[tokio::test]
 async fn a_file_arrives_in_chunks_with_its_md5() {
-    let backend = backend().await;
+    let backend = start().await;
     let dir = tempfile::tempdir().expect("dir");
     let (path, bytes) = file(dir.path(), "model.zip", 300_000);
     let seen = Arc::new(Mutex::new(Vec::new()));
@@ -93,7 +67,7 @@ async fn a_file_arrives_in_chunks_with_its_md5() {
 
 #[tokio::test]
 async fn empty_files_and_exact_multiples_of_the_chunk() {
-    let backend = backend().await;
+    let backend = start().await;
     let client = client(&backend);
     let dir = tempfile::tempdir().expect("dir");
     let (empty, _) = file(dir.path(), "empty.bin", 0);
@@ -111,7 +85,7 @@ async fn empty_files_and_exact_multiples_of_the_chunk() {
 
 #[tokio::test]
 async fn a_lost_finalize_is_rechecked_not_sent_twice() {
-    let backend = backend().await;
+    let backend = start().await;
     let dir = tempfile::tempdir().expect("dir");
     let (path, bytes) = file(dir.path(), "model.zip", 150_000);
     fault(&backend, json!({"method": "POST", "path_glob": "/chunked_upload/*/", "nth": 1, "drop_response": true}))
@@ -127,7 +101,7 @@ async fn a_lost_finalize_is_rechecked_not_sent_twice() {
 
 #[tokio::test]
 async fn a_finalize_the_backend_shows_not_applied_is_sent_again() {
-    let backend = backend().await;
+    let backend = start().await;
     let dir = tempfile::tempdir().expect("dir");
     let (path, bytes) = file(dir.path(), "model.zip", 70_000);
     // A 502 from a proxy: the request never reached the backend.
@@ -141,7 +115,7 @@ async fn a_finalize_the_backend_shows_not_applied_is_sent_again() {
 
 #[tokio::test]
 async fn a_failed_chunk_is_sent_again_and_a_lost_one_resumes_at_the_backends_offset() {
-    let backend = backend().await;
+    let backend = start().await;
     let client = client(&backend);
     let dir = tempfile::tempdir().expect("dir");
     let (path, bytes) = file(dir.path(), "a.bin", 300_000);
@@ -165,7 +139,7 @@ async fn a_failed_chunk_is_sent_again_and_a_lost_one_resumes_at_the_backends_off
 
 #[tokio::test]
 async fn an_upload_that_keeps_failing_names_the_upload_the_offset_and_the_file() {
-    let backend = backend().await;
+    let backend = start().await;
     let dir = tempfile::tempdir().expect("dir");
     let (path, _) = file(dir.path(), "model.zip", 300_000);
     fault(&backend, json!({"method": "PUT", "path_glob": "/chunked_upload/*/", "status": 500})).await;
@@ -187,7 +161,7 @@ async fn an_upload_that_keeps_failing_names_the_upload_the_offset_and_the_file()
 
 #[tokio::test]
 async fn a_model_made_from_a_file_downloads_back_byte_for_byte() {
-    let backend = backend().await;
+    let backend = start().await;
     let client = client(&backend);
     let dir = tempfile::tempdir().expect("dir");
     let (path, bytes) = file(dir.path(), "model.zip", 200_000);
@@ -214,7 +188,7 @@ async fn a_model_made_from_a_file_downloads_back_byte_for_byte() {
 
 #[tokio::test]
 async fn the_servers_field_message_surfaces() {
-    let backend = backend().await;
+    let backend = start().await;
     let client = client(&backend);
     let request =
         ModelCreate { chunked_upload: Some("0123456789abcdef0123456789abcdef".into()), ..ModelCreate::new("m") };
@@ -228,7 +202,7 @@ async fn the_servers_field_message_surfaces() {
 
 #[tokio::test]
 async fn a_finalize_that_keeps_failing_is_sent_once_more_then_named() {
-    let backend = backend().await;
+    let backend = start().await;
     let dir = tempfile::tempdir().expect("dir");
     let (path, _) = file(dir.path(), "model.zip", 70_000);
     fault(&backend, json!({"method": "POST", "path_glob": "/chunked_upload/*/", "status": 500})).await;
@@ -244,7 +218,7 @@ async fn a_finalize_that_keeps_failing_is_sent_once_more_then_named() {
 
 #[tokio::test]
 async fn bad_options_and_a_model_without_a_file() {
-    let backend = backend().await;
+    let backend = start().await;
     let client = client(&backend);
     let dir = tempfile::tempdir().expect("dir");
     let (path, _) = file(dir.path(), "a.bin", 10);

@@ -6,6 +6,7 @@
 use clap::Parser;
 use std::io::Write;
 use std::path::PathBuf;
+use std::pin::Pin;
 use std::process::ExitCode;
 use synapse_dev_backend::{DevBackend, Error};
 
@@ -59,30 +60,38 @@ async fn run(args: Args) -> Result<(), Error> {
         None => builder.in_memory(),
     };
     let backend = builder.start().await?;
+    // Listening for the signals before the line that says the server is ready: a signal sent as
+    // soon as it is read stops the server, not the process.
+    let stop = stop_signal();
     let ready = serde_json::json!({ "addr": backend.addr().to_string(), "url": backend.url() });
     let mut stdout = std::io::stdout().lock();
     // A closed stdout must not stop the server: whoever started it may not read the line.
     let _ = writeln!(stdout, "@synapse-dev-backend {ready}").and_then(|()| stdout.flush());
     drop(stdout);
-    stop_signal().await;
+    stop.await;
     backend.shutdown().await
 }
 
-/// SIGINT or SIGTERM.
-async fn stop_signal() {
+/// SIGINT or SIGTERM, listened for from this call on (the returned future only waits).
+fn stop_signal() -> Pin<Box<dyn Future<Output = ()> + Send>> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
-        if let Ok(mut terminate) = signal(SignalKind::terminate()) {
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = terminate.recv() => {}
-            }
-            return;
+        if let (Ok(mut interrupt), Ok(mut terminate)) =
+            (signal(SignalKind::interrupt()), signal(SignalKind::terminate()))
+        {
+            return Box::pin(async move {
+                tokio::select! {
+                    _ = interrupt.recv() => {}
+                    _ = terminate.recv() => {}
+                }
+            });
         }
     }
-    // Without a SIGTERM handler, SIGINT alone; if even that fails, serve until killed.
-    if tokio::signal::ctrl_c().await.is_err() {
-        std::future::pending::<()>().await;
-    }
+    // Without the handlers, SIGINT alone; if even that fails, serve until killed.
+    Box::pin(async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    })
 }

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{authed, client, start, state, status_and_json, url};
+use common::{authed, client, created_dev, start, state, status_and_json, url};
 use serde_json::{Value, json};
 
 fn dm(id: &str) -> Value {
@@ -18,9 +18,7 @@ async fn a_seeded_projects_tasks_are_read_and_annotated() {
     let backend = start().await;
     let http = client();
     let body = json!({"seed": 3, "classes": ["car", "person"], "tasks": 3, "with_labels": true, "without_label": [1]});
-    let (status, seeded) =
-        status_and_json(http.post(url(&backend, "_dev/seed/project")).json(&body).send().await.unwrap()).await;
-    assert_eq!(status, 201, "{seeded}");
+    let seeded = created_dev(&http, &backend, "_dev/seed/project", &body).await;
     let project = &seeded["project"];
 
     let (_, shown) =
@@ -84,8 +82,7 @@ async fn annotations_that_do_not_fit_are_refused() {
     let backend = start().await;
     let http = client();
     let body = json!({"classes": ["car"], "tasks": 1});
-    let (_, seeded) =
-        status_and_json(http.post(url(&backend, "_dev/seed/project")).json(&body).send().await.unwrap()).await;
+    let seeded = created_dev(&http, &backend, "_dev/seed/project", &body).await;
     let task = &seeded["tasks"][0];
     let put = |query: &str, body: Value| {
         authed(http.put(url(&backend, &format!("tasks/{task}/annotate_task_data/{query}")))).json(&body).send()

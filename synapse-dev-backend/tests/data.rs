@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{authed, client, start, state, status_and_json, url};
+use common::{authed, client, created_dev, post_dev, start, state, status_and_json, url};
 use reqwest::Client;
 use reqwest::multipart::{Form, Part};
 use serde_json::{Value, json};
@@ -20,10 +20,7 @@ async fn seed(http: &Client, backend: &RunningDevBackend) -> Value {
             {"name": "data_meta_1", "file_type": "data", "function_type": "meta"},
         ],
     });
-    let (status, collection) =
-        status_and_json(http.post(url(backend, "_dev/data_collections")).json(&body).send().await.unwrap()).await;
-    assert_eq!(status, 201, "{collection}");
-    collection
+    created_dev(http, backend, "_dev/data_collections", &body).await
 }
 
 async fn upload(http: &Client, backend: &RunningDevBackend, name: &str, bytes: &[u8]) -> (u16, Value) {
@@ -69,8 +66,7 @@ async fn collections_are_seeded_and_expanded() {
     assert_eq!(missing.status(), 404);
 
     let bad = json!({"name": "x", "file_specifications": [{"name": "a", "file_type": "hologram"}, {"name": "b", "file_type": "image"}]});
-    let (status, body) =
-        status_and_json(http.post(url(&backend, "_dev/data_collections")).json(&bad).send().await.unwrap()).await;
+    let (status, body) = post_dev(&http, &backend, "_dev/data_collections", &bad).await;
     assert_eq!(status, 400);
     assert_eq!(body, json!({"file_specifications": [{"file_type": ["\"hologram\" is not a valid choice."]}, {}]}));
 }

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{authed, client, create_job, entry, start, state, status_and_json, url};
+use common::{authed, client, create_job, created_dev, entry, post_dev, start, state, status_and_json, url};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 
@@ -13,8 +13,7 @@ async fn a_status_on_the_second_matching_request_only() {
     let client = client();
     let job = create_job(&client, &backend, json!({})).await;
     let fault = json!({"method": "POST", "path_glob": "logs/", "nth": 2, "status": 503});
-    let (status, added) =
-        status_and_json(client.post(url(&backend, "_dev/faults")).json(&fault).send().await.expect("a fault")).await;
+    let (status, added) = post_dev(&client, &backend, "_dev/faults", &fault).await;
     assert_eq!((status, added["id"].clone(), added["path_glob"].clone()), (201, json!(1), json!("/logs/")));
 
     let mut statuses = Vec::new();
@@ -47,7 +46,7 @@ async fn a_delay_holds_matching_requests() {
     let client = client();
     create_job(&client, &backend, json!({})).await;
     let fault = json!({"method": "get", "path_glob": "/jobs/*/", "delay_ms": 300});
-    assert_eq!(client.post(url(&backend, "_dev/faults")).json(&fault).send().await.expect("a fault").status(), 201);
+    created_dev(&client, &backend, "_dev/faults", &fault).await;
 
     let started = Instant::now();
     let response = authed(client.get(url(&backend, "jobs/1/"))).send().await.expect("GET jobs/1/");
@@ -71,7 +70,7 @@ async fn a_dropped_response_after_the_request_was_applied() {
         json!({"method": "PATCH", "path_glob": "jobs/*/", "drop_response": true}),
         json!({"method": "POST", "path_glob": "logs/", "drop_response": true}),
     ] {
-        assert_eq!(client.post(url(&backend, "_dev/faults")).json(&fault).send().await.expect("a fault").status(), 201);
+        created_dev(&client, &backend, "_dev/faults", &fault).await;
     }
 
     // The client gets no whole response: an error at the latest when it reads the body.
@@ -125,8 +124,7 @@ async fn fault_descriptions_are_validated() {
         ),
     ];
     for (body, expected) in cases {
-        let response = client.post(url(&backend, "_dev/faults")).json(&body).send().await.expect("POST /_dev/faults");
-        let (status, errors) = status_and_json(response).await;
+        let (status, errors) = post_dev(&client, &backend, "_dev/faults", &body).await;
         assert_eq!((status, errors), (400, expected), "{body}");
     }
     let (status, faults) =
@@ -140,8 +138,7 @@ async fn a_body_fault_answers_raw_text_as_json() {
     let backend = start().await;
     let http = client();
     let fault = json!({"method": "GET", "path_glob": "/jobs/", "body": "<html>not json", "nth": 1});
-    let (status, _) = status_and_json(http.post(url(&backend, "_dev/faults")).json(&fault).send().await.unwrap()).await;
-    assert_eq!(status, 201);
+    created_dev(&http, &backend, "_dev/faults", &fault).await;
     let response = authed(http.get(url(&backend, "jobs/"))).send().await.unwrap();
     assert_eq!(response.status(), 200);
     assert_eq!(response.headers()["content-type"], "application/json");

@@ -4,14 +4,11 @@
 
 mod common;
 
-use common::{authed, client, start, state, status_and_json, url};
+use common::{authed, client, created_dev, post_dev, start, state, status_and_json, url};
 use serde_json::{Value, json};
 
 async fn seed(http: &reqwest::Client, backend: &synapse_dev_backend::RunningDevBackend, body: Value) -> Value {
-    let response = http.post(url(backend, "_dev/seed/gt_dataset")).json(&body).send().await.unwrap();
-    let (status, body) = status_and_json(response).await;
-    assert_eq!(status, 201, "{body}");
-    body
+    created_dev(http, backend, "_dev/seed/gt_dataset", &body).await
 }
 
 fn query(version: &Value, extra: &str) -> String {
@@ -139,8 +136,7 @@ async fn a_seed_that_does_not_fit_names_the_field() {
         (json!({"classes": [], "splits": {"train": 2}}), "classes"),
         (json!({"classes": ["a"], "splits": {"train": -1}}), "splits.train"),
     ] {
-        let response = http.post(url(&backend, "_dev/seed/gt_dataset")).json(&body).send().await.unwrap();
-        let (status, errors) = status_and_json(response).await;
+        let (status, errors) = post_dev(&http, &backend, "_dev/seed/gt_dataset", &body).await;
         assert_eq!(status, 400, "{body}");
         assert!(errors.get(field).is_some(), "{errors} should name {field}");
     }

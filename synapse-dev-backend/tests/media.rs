@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{client, start, state, url};
+use common::{client, created_dev, start, state, url};
 use serde_json::{Value, json};
 
 #[tokio::test]
@@ -57,7 +57,7 @@ async fn media_faults_apply_like_the_api() {
     let http = client();
     http.put(url(&backend, "_dev/media/a.png")).body("png").send().await.unwrap();
     let fault = json!({ "method": "GET", "path_glob": "/media/*", "status": 503, "nth": 1 });
-    assert_eq!(http.post(url(&backend, "_dev/faults")).json(&fault).send().await.unwrap().status(), 201);
+    created_dev(&http, &backend, "_dev/faults", &fault).await;
     assert_eq!(http.get(url(&backend, "media/a.png")).send().await.unwrap().status(), 503);
     let second = http.get(url(&backend, "media/a.png")).send().await.unwrap();
     assert_eq!(second.status(), 200);

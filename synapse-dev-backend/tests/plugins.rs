@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{authed, client, start, state, status_and_json, url};
+use common::{authed, client, created_dev, post_dev, start, state, status_and_json, url};
 use serde_json::json;
 
 #[tokio::test]
@@ -13,13 +13,8 @@ async fn a_release_runs_and_its_serve_application_is_listed() {
     let http = client();
     let release =
         json!({"code": "yolo", "name": "YOLO", "version": "1.0.0", "config": {"code": "yolo", "actions": {}}});
-    let (status, seeded) =
-        status_and_json(http.post(url(&backend, "_dev/seed/plugin_release")).json(&release).send().await.unwrap())
-            .await;
-    assert_eq!(status, 201, "{seeded}");
-    let (status, again) =
-        status_and_json(http.post(url(&backend, "_dev/seed/plugin_release")).json(&release).send().await.unwrap())
-            .await;
+    let seeded = created_dev(&http, &backend, "_dev/seed/plugin_release", &release).await;
+    let (status, again) = post_dev(&http, &backend, "_dev/seed/plugin_release", &release).await;
     assert_eq!(status, 400, "{again}");
     let id = &seeded["id"];
 

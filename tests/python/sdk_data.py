@@ -12,25 +12,12 @@ import hashlib
 import json
 import sys
 import tempfile
-import urllib.request
 from pathlib import Path
 
 from synapse_sdk.clients.backend import BackendClient
 
-
-def dev(url, path, body=None):
-    data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(url + path, data=data, method="GET" if body is None else "POST")
-    request.add_header("Content-Type", "application/json")
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return json.load(response)
-
-
-def check(what, ok, detail=""):
-    if not ok:
-        print(f"FAILED: {what} {detail}", file=sys.stderr)
-        sys.exit(1)
-    print(f"ok: {what}")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from devbackend import check, dev  # noqa: E402
 
 
 def sha1(path):

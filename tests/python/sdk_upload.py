@@ -8,26 +8,15 @@ Exits non-zero, naming the check, when anything differs.
 """
 
 import hashlib
-import json
 import os
 import sys
 import tempfile
-import urllib.request
 from pathlib import Path
 
 from synapse_sdk.clients.backend import BackendClient
 
-
-def dev(url, path):
-    with urllib.request.urlopen(url + path, timeout=10) as response:
-        return json.load(response)
-
-
-def check(what, ok, detail=""):
-    if not ok:
-        print(f"FAILED: {what} {detail}", file=sys.stderr)
-        sys.exit(1)
-    print(f"ok: {what}")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from devbackend import check, dev  # noqa: E402
 
 
 def main():

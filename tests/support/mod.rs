@@ -1,6 +1,7 @@
 //! Helpers shared by the integration tests: running plugin binaries and reading their
 //! JSON-lines event streams.
 
+pub mod dev_backend;
 pub mod discovery;
 pub mod env_file;
 pub mod fake_ray;

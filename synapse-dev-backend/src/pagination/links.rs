@@ -2,10 +2,15 @@
 //! its `Host` header) with `page` replaced, the query re-encoded with its keys sorted
 //! (Django's `replace_query_param` / `remove_query_param`).
 
+use crate::routes::Shared;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, Uri, header};
+use std::convert::Infallible;
 use std::net::SocketAddr;
 
-/// The absolute URL a request was made to.
+/// The absolute URL a request was made to; a handler takes it as an extractor (from the request's
+/// `Host` header and URI, and the server's address).
 #[derive(Clone, Debug)]
 pub(crate) struct RequestUrl {
     /// `http://<host>`.
@@ -14,6 +19,8 @@ pub(crate) struct RequestUrl {
     path: String,
     /// The query's pairs, in order of arrival.
     query: Vec<(String, String)>,
+    /// The query as it came, without the `?`.
+    raw_query: Option<String>,
 }
 
 impl RequestUrl {
@@ -25,7 +32,13 @@ impl RequestUrl {
             .filter(|host| !host.is_empty())
             .map_or_else(|| server.to_string(), str::to_owned);
         let query = form_urlencoded::parse(uri.query().unwrap_or("").as_bytes()).into_owned().collect();
-        Self { origin: format!("http://{host}"), path: uri.path().to_owned(), query }
+        let raw_query = uri.query().map(str::to_owned);
+        Self { origin: format!("http://{host}"), path: uri.path().to_owned(), query, raw_query }
+    }
+
+    /// The query as it came (`a=1&b=2`), `None` without one.
+    pub(crate) fn query(&self) -> Option<&str> {
+        self.raw_query.as_deref()
     }
 
     /// `http://<host>`: where the request was made, for absolute URLs (media).
@@ -56,6 +69,14 @@ impl RequestUrl {
             url.push_str(&query.finish());
         }
         url
+    }
+}
+
+impl FromRequestParts<Shared> for RequestUrl {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, app: &Shared) -> Result<Self, Infallible> {
+        Ok(Self::new(&parts.headers, &parts.uri, app.addr))
     }
 }
 

@@ -11,6 +11,8 @@
 pub(crate) mod links;
 
 use crate::drf::ApiError;
+use crate::store::{Store, StoreError};
+use rusqlite::Connection;
 use serde_json::{Value, json};
 
 /// The page size without `?page_size=`.
@@ -74,6 +76,50 @@ impl PageRequest {
             PageNumber::Number(_) => return Err(ApiError::InvalidPage),
         };
         Ok(ResolvedPage { number, pages, page_size: self.page_size, count })
+    }
+
+    /// The page to show and its items, in one store task: [`Self::resolve`] against what `count`
+    /// counts, then `list(connection, page_size, offset)`. 404 "Invalid page." past the last page.
+    pub(crate) async fn read<T, C, L>(
+        self,
+        store: &Store,
+        count: C,
+        list: L,
+    ) -> Result<(ResolvedPage, Vec<T>), ApiError>
+    where
+        C: FnOnce(&Connection) -> Result<u64, StoreError> + Send + 'static,
+        L: FnOnce(&Connection, u64, u64) -> Result<Vec<T>, StoreError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let count = move |connection: &Connection, (): &()| count(connection);
+        let list = move |connection: &Connection, (): &(), limit, offset| list(connection, limit, offset);
+        self.read_where(store, (), count, list).await
+    }
+
+    /// [`Self::read`] of a filtered listing: `count(connection, &filter)`, then
+    /// `list(connection, &filter, page_size, offset)`.
+    pub(crate) async fn read_where<F, T, C, L>(
+        self,
+        store: &Store,
+        filter: F,
+        count: C,
+        list: L,
+    ) -> Result<(ResolvedPage, Vec<T>), ApiError>
+    where
+        F: Send + 'static,
+        C: FnOnce(&Connection, &F) -> Result<u64, StoreError> + Send + 'static,
+        L: FnOnce(&Connection, &F, u64, u64) -> Result<Vec<T>, StoreError> + Send + 'static,
+        T: Send + 'static,
+    {
+        store
+            .run(move |connection| {
+                let page = match self.resolve(count(connection, &filter)?) {
+                    Ok(page) => page,
+                    Err(error) => return Ok(Err(error)),
+                };
+                Ok(Ok((page, list(connection, &filter, page.page_size, page.offset())?)))
+            })
+            .await?
     }
 }
 

@@ -3,7 +3,7 @@
 //! `PUT tasks/{id}/annotate_task_data/?schema=` (`{"action": "submit", "data": <DM v1>}`).
 
 use super::file_urls::with_urls;
-use super::{Shared, job_id as path_id};
+use super::{Shared, path_id};
 use crate::drf::dynamic::Shape;
 use crate::drf::fields::{self, FieldErrors};
 use crate::drf::{ApiError, filters, json_body};
@@ -13,7 +13,8 @@ use crate::store::annotation::{self, Task};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, Uri};
+use axum::http::HeaderMap;
+use rusqlite::Connection;
 use serde_json::{Map, Value, json};
 
 /// The `?schema=` values of `annotate_task_data/` (the SDK's `dm_schema_v1 | any`).
@@ -29,26 +30,16 @@ pub(crate) async fn project(State(app): State<Shared>, Path(id): Path<String>) -
 
 /// `GET sdk/tasks/?project=`: the tasks by id, a DRF page at a time, each with its data unit's
 /// `files` at the top level (what the SDK's `list_tasks` converts).
-pub(crate) async fn list_tasks(
-    State(app): State<Shared>,
-    headers: HeaderMap,
-    uri: Uri,
-) -> Result<Json<Value>, ApiError> {
-    let query = uri.query();
+pub(crate) async fn list_tasks(State(app): State<Shared>, url: RequestUrl) -> Result<Json<Value>, ApiError> {
+    let query = url.query();
     let request = PageRequest::from_query(query)?;
     let project = filters::integer(query, "project")?;
     let shape = Shape::from_query(query);
-    let url = RequestUrl::new(&headers, &uri, app.addr);
-    let (page, tasks) = app
-        .store
-        .run(move |connection| {
-            let page = match request.resolve(annotation::count_tasks(connection, project)?) {
-                Ok(page) => page,
-                Err(error) => return Ok(Err(error)),
-            };
-            Ok(Ok((page, annotation::list_tasks(connection, project, page.page_size, page.offset())?)))
-        })
-        .await??;
+    let count = |connection: &Connection, project: &Option<i64>| annotation::count_tasks(connection, *project);
+    let list = |connection: &Connection, project: &Option<i64>, limit, offset| {
+        annotation::list_tasks(connection, *project, limit, offset)
+    };
+    let (page, tasks) = request.read_where(&app.store, project, count, list).await?;
     let results = tasks
         .iter()
         .map(|task| {
@@ -64,12 +55,10 @@ pub(crate) async fn list_tasks(
 pub(crate) async fn task(
     State(app): State<Shared>,
     Path(id): Path<String>,
-    headers: HeaderMap,
-    uri: Uri,
+    url: RequestUrl,
 ) -> Result<Json<Value>, ApiError> {
     let id = path_id(&id)?;
-    let shape = Shape::from_query(uri.query());
-    let url = RequestUrl::new(&headers, &uri, app.addr);
+    let shape = Shape::from_query(url.query());
     let task = app.store.run(move |connection| annotation::task(connection, id)).await?.ok_or(ApiError::NotFound)?;
     Ok(Json(shape.apply(task_json(&task, &shape, url.origin()))))
 }
@@ -102,13 +91,12 @@ pub(crate) async fn annotate(
     State(app): State<Shared>,
     Path(id): Path<String>,
     headers: HeaderMap,
-    uri: Uri,
+    url: RequestUrl,
     body: Bytes,
 ) -> Result<Json<Value>, ApiError> {
     let id = path_id(&id)?;
-    let schema = filters::choice(uri.query(), "schema", &SCHEMAS);
+    let schema = filters::choice(url.query(), "schema", &SCHEMAS);
     let request = json_body(&headers, &body).map(|body| body.unwrap_or_else(|| json!({})));
-    let url = RequestUrl::new(&headers, &uri, app.addr);
     let task = app
         .store
         .run(move |connection| {

@@ -17,12 +17,12 @@
 use super::{Shared, created};
 use crate::drf::fields::{self, FieldErrors};
 use crate::drf::{ApiError, lenient_json_body};
+use crate::pagination::links::RequestUrl;
 use crate::routes::jobs::read_status;
 use crate::store::{data, jobs, logs, models, requests, uploads};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, Uri};
 use axum::response::Response;
 use serde_json::{Value, json};
 
@@ -126,11 +126,9 @@ pub(crate) async fn clear_faults(State(app): State<Shared>) -> Json<Value> {
 pub(crate) async fn put_media(
     State(app): State<Shared>,
     Path(key): Path<String>,
-    headers: HeaderMap,
-    uri: Uri,
+    url: RequestUrl,
     body: Bytes,
 ) -> Result<Response, ApiError> {
     app.media.write(&key, &body).await?;
-    let origin = crate::pagination::links::RequestUrl::new(&headers, &uri, app.addr);
-    Ok(created(json!({ "key": key, "url": crate::media::url(origin.origin(), &key), "size": body.len() })))
+    Ok(created(json!({ "key": key, "url": crate::media::url(url.origin(), &key), "size": body.len() })))
 }

@@ -11,7 +11,6 @@ use crate::store::ground_truth::{self, EventFilter};
 use crate::store::{StoreError, annotation, plugins};
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, Uri};
 use axum::response::Response;
 use rusqlite::Connection;
 use serde_json::{Map, Value, json};
@@ -29,24 +28,20 @@ fn read<T: serde::de::DeserializeOwned + seed::request::Check>(body: &Bytes) -> 
 /// `POST /_dev/seed/gt_dataset`: 201 with the truth written ([`seed::gt_dataset`]).
 pub(crate) async fn seed_gt_dataset(
     State(app): State<Shared>,
-    headers: HeaderMap,
-    uri: Uri,
+    url: RequestUrl,
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let request = read(&body)?;
-    let url = RequestUrl::new(&headers, &uri, app.addr);
     seed::gt_dataset(&app, request, Some(url.origin())).await.map(created)
 }
 
 /// `POST /_dev/seed/project`: 201 with the truth written ([`seed::project`]).
 pub(crate) async fn seed_project(
     State(app): State<Shared>,
-    headers: HeaderMap,
-    uri: Uri,
+    url: RequestUrl,
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let request = read(&body)?;
-    let url = RequestUrl::new(&headers, &uri, app.addr);
     seed::project(&app, request, Some(url.origin())).await.map(created)
 }
 

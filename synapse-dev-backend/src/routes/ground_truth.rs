@@ -2,7 +2,7 @@
 //! dynamic fields) and `GET ground_truth_dataset_versions/{id}/`.
 
 use super::file_urls::with_urls;
-use super::{Shared, job_id as path_id};
+use super::{Shared, path_id};
 use crate::drf::dynamic::Shape;
 use crate::drf::{ApiError, filters};
 use crate::pagination::PageRequest;
@@ -10,34 +10,20 @@ use crate::pagination::links::RequestUrl;
 use crate::store::ground_truth::{self, CATEGORIES, Event, EventFilter};
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, Uri};
 use serde_json::{Map, Value, json};
 
 /// `GET sdk/ground_truth_events/?ground_truth_dataset_versions=&category=&fields=&expand=`:
 /// the events by id, a DRF page at a time.
-pub(crate) async fn list_events(
-    State(app): State<Shared>,
-    headers: HeaderMap,
-    uri: Uri,
-) -> Result<Json<Value>, ApiError> {
-    let query = uri.query();
+pub(crate) async fn list_events(State(app): State<Shared>, url: RequestUrl) -> Result<Json<Value>, ApiError> {
+    let query = url.query();
     let request = PageRequest::from_query(query)?;
     let filter = EventFilter {
         versions: filters::integers(query, "ground_truth_dataset_versions")?,
         category: filters::choice(query, "category", &CATEGORIES)?,
     };
     let shape = Shape::from_query(query);
-    let url = RequestUrl::new(&headers, &uri, app.addr);
-    let (page, events) = app
-        .store
-        .run(move |connection| {
-            let page = match request.resolve(ground_truth::count_events(connection, &filter)?) {
-                Ok(page) => page,
-                Err(error) => return Ok(Err(error)),
-            };
-            Ok(Ok((page, ground_truth::list_events(connection, &filter, page.page_size, page.offset())?)))
-        })
-        .await??;
+    let (page, events) =
+        request.read_where(&app.store, filter, ground_truth::count_events, ground_truth::list_events).await?;
     let results = events.iter().map(|event| shape.apply(event_json(event, url.origin()))).collect();
     Ok(Json(page.body(&url, results)))
 }

@@ -1,6 +1,6 @@
 //! `jobs/`: the list, a job, its PATCH, and its console logs.
 
-use super::{Shared, job_id};
+use super::{Shared, path_id};
 use crate::drf::fields::{self, FieldErrors};
 use crate::drf::{ApiError, json_body};
 use crate::pagination::PageRequest;
@@ -10,29 +10,19 @@ use crate::store::logs;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, Uri};
+use axum::http::HeaderMap;
 use serde_json::{Value, json};
 
 /// `GET jobs/`: the jobs by id, a DRF page at a time.
-pub(crate) async fn list(State(app): State<Shared>, headers: HeaderMap, uri: Uri) -> Result<Json<Value>, ApiError> {
-    let request = PageRequest::from_query(uri.query())?;
-    let url = RequestUrl::new(&headers, &uri, app.addr);
-    let (page, jobs) = app
-        .store
-        .run(move |connection| {
-            let page = match request.resolve(jobs::count(connection)?) {
-                Ok(page) => page,
-                Err(error) => return Ok(Err(error)),
-            };
-            Ok(Ok((page, jobs::list(connection, page.page_size, page.offset())?)))
-        })
-        .await??;
+pub(crate) async fn list(State(app): State<Shared>, url: RequestUrl) -> Result<Json<Value>, ApiError> {
+    let request = PageRequest::from_query(url.query())?;
+    let (page, jobs) = request.read(&app.store, jobs::count, jobs::list).await?;
     Ok(Json(page.body(&url, jobs.iter().map(Job::to_json).collect())))
 }
 
 /// `GET jobs/{id}/`.
 pub(crate) async fn retrieve(State(app): State<Shared>, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
-    let id = job_id(&id)?;
+    let id = path_id(&id)?;
     let job = app.store.run(move |connection| jobs::get(connection, id)).await?.ok_or(ApiError::NotFound)?;
     Ok(Json(job.to_json()))
 }
@@ -45,7 +35,7 @@ pub(crate) async fn update(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<Value>, ApiError> {
-    let id = job_id(&id)?;
+    let id = path_id(&id)?;
     // DRF looks the job up before it reads the body: a missing job is 404 whatever the body.
     let request = json_body(&headers, &body)
         .map(|body| body.unwrap_or_else(|| json!({})))
@@ -101,7 +91,7 @@ pub(crate) fn read_status(value: &Value) -> Result<String, String> {
 
 /// `GET jobs/{id}/console_logs/`: the entries posted to `logs/` for the job, in order.
 pub(crate) async fn console_logs(State(app): State<Shared>, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
-    let id = job_id(&id)?;
+    let id = path_id(&id)?;
     let entries = app
         .store
         .run(

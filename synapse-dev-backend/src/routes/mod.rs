@@ -193,8 +193,9 @@ async fn unmatched(State(app): State<Shared>, method: Method, request: Request) 
     }
 }
 
-/// A job id from the path: a path that is no integer is no job (404, like Django's `<int:pk>`).
-pub(crate) fn job_id(text: &str) -> Result<i64, ApiError> {
+/// A row's id from the path (a job's, a model's, a task's…): a segment that is no positive
+/// integer names nothing (404, like Django's `<int:pk>`).
+pub(crate) fn path_id(text: &str) -> Result<i64, ApiError> {
     text.parse::<i64>().ok().filter(|id| *id > 0).ok_or(ApiError::NotFound)
 }
 

@@ -11,7 +11,7 @@ use crate::store::uploads;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, Uri};
+use axum::http::HeaderMap;
 use axum::response::Response;
 use serde_json::{Map, Value};
 
@@ -22,7 +22,7 @@ const FIELDS: [&str; 7] = ["name", "plugin", "version", "checkpoint", "chunked_u
 pub(crate) async fn create(
     State(app): State<Shared>,
     headers: HeaderMap,
-    uri: Uri,
+    url: RequestUrl,
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let body = json_body(&headers, &body)?.unwrap_or_else(|| Value::Object(Map::new()));
@@ -67,7 +67,7 @@ pub(crate) async fn create(
             models::create(connection, &new).map(Ok)
         })
         .await??;
-    Ok(created(model.to_json(RequestUrl::new(&headers, &uri, app.addr).origin())))
+    Ok(created(model.to_json(url.origin())))
 }
 
 /// A `POST models/` body, its fields read.
@@ -150,28 +150,17 @@ fn validate(body: &Value) -> Result<Request, ApiError> {
 pub(crate) async fn retrieve(
     State(app): State<Shared>,
     Path(id): Path<String>,
-    headers: HeaderMap,
-    uri: Uri,
+    url: RequestUrl,
 ) -> Result<Json<Value>, ApiError> {
-    let id = super::job_id(&id)?;
+    let id = super::path_id(&id)?;
     let model = app.store.run(move |connection| models::get(connection, id)).await?.ok_or(ApiError::NotFound)?;
-    Ok(Json(model.to_json(RequestUrl::new(&headers, &uri, app.addr).origin())))
+    Ok(Json(model.to_json(url.origin())))
 }
 
 /// `GET models/`: the models by id, a DRF page at a time.
-pub(crate) async fn list(State(app): State<Shared>, headers: HeaderMap, uri: Uri) -> Result<Json<Value>, ApiError> {
-    let request = PageRequest::from_query(uri.query())?;
-    let url = RequestUrl::new(&headers, &uri, app.addr);
-    let (page, found) = app
-        .store
-        .run(move |connection| {
-            let page = match request.resolve(models::count(connection)?) {
-                Ok(page) => page,
-                Err(error) => return Ok(Err(error)),
-            };
-            Ok(Ok((page, models::list(connection, page.page_size, page.offset())?)))
-        })
-        .await??;
+pub(crate) async fn list(State(app): State<Shared>, url: RequestUrl) -> Result<Json<Value>, ApiError> {
+    let request = PageRequest::from_query(url.query())?;
+    let (page, found) = request.read(&app.store, models::count, models::list).await?;
     let origin = url.origin().to_owned();
     Ok(Json(page.body(&url, found.iter().map(|model: &Model| model.to_json(&origin)).collect())))
 }

@@ -1,7 +1,7 @@
 //! Plugins and serve: `GET plugin_releases/{id}/?expand=plugin`, `POST plugins/{code}/run/`
 //! (each run a new job), `POST serve_applications/` and `GET serve_applications/?plugin_code=&job__agent=`.
 
-use super::{Shared, created, job_id as path_id};
+use super::{Shared, created, path_id};
 use crate::drf::dynamic::Shape;
 use crate::drf::fields::{self, CharField, FieldErrors};
 use crate::drf::{ApiError, filters, json_body};
@@ -182,26 +182,16 @@ fn validate_serve(connection: &Connection, body: &Value) -> Result<Result<(i64, 
 /// `GET serve_applications/?plugin_code=&job__agent=`: by id, a DRF page at a time.
 pub(crate) async fn list_serve_applications(
     State(app): State<Shared>,
-    headers: HeaderMap,
-    uri: Uri,
+    url: RequestUrl,
 ) -> Result<Json<Value>, ApiError> {
-    let query = uri.query();
+    let query = url.query();
     let request = PageRequest::from_query(query)?;
     let filter = ServeFilter {
         id: None,
         plugin_code: filters::values(query, "plugin_code").pop(),
         agent: filters::integer(query, "job__agent")?,
     };
-    let url = RequestUrl::new(&headers, &uri, app.addr);
-    let (page, applications) = app
-        .store
-        .run(move |connection| {
-            let page = match request.resolve(plugins::count_serve_applications(connection, &filter)?) {
-                Ok(page) => page,
-                Err(error) => return Ok(Err(error)),
-            };
-            Ok(Ok((page, plugins::list_serve_applications(connection, &filter, page.page_size, page.offset())?)))
-        })
-        .await??;
+    let (count, list) = (plugins::count_serve_applications, plugins::list_serve_applications);
+    let (page, applications) = request.read_where(&app.store, filter, count, list).await?;
     Ok(Json(page.body(&url, applications)))
 }

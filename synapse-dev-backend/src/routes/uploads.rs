@@ -11,7 +11,7 @@ use crate::store::uploads::{self, Upload};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Multipart, Path, State};
-use axum::http::{HeaderMap, StatusCode, Uri, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use md5::{Digest, Md5};
 use serde_json::{Value, json};
@@ -27,7 +27,7 @@ const FILENAME_FIELD: &str = "filename";
 pub(crate) async fn start(
     State(app): State<Shared>,
     headers: HeaderMap,
-    uri: Uri,
+    url: RequestUrl,
     multipart: Option<Multipart>,
 ) -> Result<Json<Value>, ChunkError> {
     let id = uuid::Uuid::new_v4().simple().to_string();
@@ -56,7 +56,7 @@ pub(crate) async fn start(
         })
         .await
         .map_err(ApiError::from)?;
-    Ok(Json(upload.to_json(RequestUrl::new(&headers, &uri, app.addr).origin())))
+    Ok(Json(upload.to_json(url.origin())))
 }
 
 /// `PUT chunked_upload/{id}/`: the next chunk; its `Content-Range` must start at the offset.
@@ -64,7 +64,7 @@ pub(crate) async fn append(
     State(app): State<Shared>,
     Path(id): Path<String>,
     headers: HeaderMap,
-    uri: Uri,
+    url: RequestUrl,
     multipart: Option<Multipart>,
 ) -> Result<Json<Value>, ChunkError> {
     let upload = find(&app, &id).await?;
@@ -91,18 +91,17 @@ pub(crate) async fn append(
         .run(move |connection| uploads::advance(connection, &upload.id, received.end, received.total))
         .await
         .map_err(ApiError::from)?;
-    Ok(Json(upload.to_json(RequestUrl::new(&headers, &uri, app.addr).origin())))
+    Ok(Json(upload.to_json(url.origin())))
 }
 
 /// `GET chunked_upload/{id}/`.
 pub(crate) async fn retrieve(
     State(app): State<Shared>,
     Path(id): Path<String>,
-    headers: HeaderMap,
-    uri: Uri,
+    url: RequestUrl,
 ) -> Result<Json<Value>, ApiError> {
     let upload = find(&app, &id).await?;
-    Ok(Json(upload.to_json(RequestUrl::new(&headers, &uri, app.addr).origin())))
+    Ok(Json(upload.to_json(url.origin())))
 }
 
 /// `POST chunked_upload/{id}/` with `md5` (a JSON body, as the SDK sends it, or a form): checks
@@ -111,7 +110,7 @@ pub(crate) async fn complete(
     State(app): State<Shared>,
     Path(id): Path<String>,
     headers: HeaderMap,
-    uri: Uri,
+    url: RequestUrl,
     body: Bytes,
 ) -> Result<Json<Value>, ApiError> {
     let upload = find(&app, &id).await?;
@@ -130,10 +129,9 @@ pub(crate) async fn complete(
     let Some(key) = &upload.media_key else {
         return Err(ApiError::BadRequest("md5 checksum does not match".to_owned()));
     };
-    let origin = RequestUrl::new(&headers, &uri, app.addr);
-    let mut shown = upload.to_json(origin.origin());
+    let mut shown = upload.to_json(url.origin());
     if let Value::Object(object) = &mut shown {
-        object.insert("file".to_owned(), json!(media::url(origin.origin(), key)));
+        object.insert("file".to_owned(), json!(media::url(url.origin(), key)));
         object.insert("checksum".to_owned(), json!(upload.md5));
         object.insert("size".to_owned(), json!(upload.offset));
     }

@@ -4,7 +4,7 @@
 //! A task's data unit keeps its files as media keys (`{"image_1": {"key", "file_type",
 //! "is_primary", "file_name_original"}}`); the routes turn each key into an absolute URL.
 
-use super::{Context, StoreError, from_column, to_column};
+use super::{Context, StoreError, clamp, from_column, to_column};
 use crate::time;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::{Value, json};
@@ -75,15 +75,7 @@ pub(crate) fn project(connection: &Connection, id: i64) -> Result<Option<Value>,
             "SELECT p.id, p.title, p.configuration, p.created, (SELECT count(*) FROM tasks t WHERE t.project = p.id)
              FROM projects p WHERE p.id = ?1",
             [id],
-            |row| {
-                Ok((
-                    row.get::<_, i64>(0)?,
-                    row.get::<_, String>(1)?,
-                    row.get::<_, String>(2)?,
-                    row.get::<_, String>(3)?,
-                    row.get::<_, i64>(4)?,
-                ))
-            },
+            |row| <(i64, String, String, String, i64)>::try_from(row),
         )
         .optional()
         .what(&what)?;
@@ -101,11 +93,7 @@ pub(crate) fn project(connection: &Connection, id: i64) -> Result<Option<Value>,
 
 /// Every project, by id.
 pub(crate) fn projects(connection: &Connection) -> Result<Vec<Value>, StoreError> {
-    let ids: Vec<i64> = connection
-        .prepare_cached("SELECT id FROM projects ORDER BY id")
-        .and_then(|mut statement| statement.query_map([], |row| row.get(0))?.collect())
-        .what("listing the projects")?;
-    ids.into_iter().filter_map(|id| project(connection, id).transpose()).collect()
+    super::each_by_id(connection, "projects", "listing the projects", |id| project(connection, id))
 }
 
 /// Creates a task of `project` with a data unit holding `files`; its id.
@@ -138,7 +126,7 @@ const TASK_COLUMNS: &str = "t.id, t.project, t.data, t.data_unit, u.files, u.met
 type RawTask = (i64, i64, String, i64, String, String, String, String);
 
 fn raw_task(row: &rusqlite::Row<'_>) -> rusqlite::Result<RawTask> {
-    Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?, row.get(5)?, row.get(6)?, row.get(7)?))
+    RawTask::try_from(row)
 }
 
 fn parse_task(raw: RawTask) -> Result<Task, StoreError> {
@@ -182,7 +170,6 @@ pub(crate) fn list_tasks(
     offset: u64,
 ) -> Result<Vec<Task>, StoreError> {
     let what = "listing the tasks";
-    let clamp = |count: u64| i64::try_from(count).unwrap_or(i64::MAX);
     let raws = connection
         .prepare_cached(&format!(
             "SELECT {TASK_COLUMNS} WHERE ?1 IS NULL OR t.project = ?1 ORDER BY t.id LIMIT ?2 OFFSET ?3"
@@ -232,15 +219,7 @@ pub(crate) fn annotations(connection: &Connection, id: i64) -> Result<Vec<Value>
         .prepare_cached("SELECT id, schema, action, data, at FROM task_annotations WHERE task = ?1 ORDER BY id")
         .and_then(|mut statement| {
             statement
-                .query_map([id], |row| {
-                    Ok((
-                        row.get::<_, i64>(0)?,
-                        row.get::<_, Option<String>>(1)?,
-                        row.get::<_, String>(2)?,
-                        row.get::<_, String>(3)?,
-                        row.get::<_, String>(4)?,
-                    ))
-                })?
+                .query_map([id], |row| <(i64, Option<String>, String, String, String)>::try_from(row))?
                 .collect::<rusqlite::Result<Vec<_>>>()
         })
         .what(&what)?;

@@ -146,11 +146,9 @@ pub(crate) fn version(connection: &Connection, id: i64) -> Result<Option<Value>,
 
 /// Every version, by id.
 pub(crate) fn versions(connection: &Connection) -> Result<Vec<Value>, StoreError> {
-    let ids: Vec<i64> = connection
-        .prepare_cached("SELECT id FROM gt_dataset_versions ORDER BY id")
-        .and_then(|mut statement| statement.query_map([], |row| row.get(0))?.collect())
-        .what("listing the ground-truth versions")?;
-    ids.into_iter().filter_map(|id| version(connection, id).transpose()).collect()
+    super::each_by_id(connection, "gt_dataset_versions", "listing the ground-truth versions", |id| {
+        version(connection, id)
+    })
 }
 
 /// What a listing of events selects.
@@ -202,8 +200,8 @@ pub(crate) fn list_events(
     use rusqlite::types::Value as Sql;
     let what = "listing the ground-truth events";
     let (clause, mut values) = filter.clause();
-    values.push(Sql::Integer(i64::try_from(limit).unwrap_or(i64::MAX)));
-    values.push(Sql::Integer(i64::try_from(offset).unwrap_or(i64::MAX)));
+    values.push(Sql::Integer(super::clamp(limit)));
+    values.push(Sql::Integer(super::clamp(offset)));
     let mut statement = connection
         .prepare(&format!(
             "SELECT id, version, category, files, data, created FROM gt_events {clause} ORDER BY id LIMIT ? OFFSET ?"
@@ -211,14 +209,7 @@ pub(crate) fn list_events(
         .what(what)?;
     let rows = statement
         .query_map(rusqlite::params_from_iter(values), |row| {
-            Ok((
-                row.get::<_, i64>(0)?,
-                row.get::<_, i64>(1)?,
-                row.get::<_, String>(2)?,
-                row.get::<_, String>(3)?,
-                row.get::<_, String>(4)?,
-                row.get::<_, String>(5)?,
-            ))
+            <(i64, i64, String, String, String, String)>::try_from(row)
         })
         .and_then(Iterator::collect::<rusqlite::Result<Vec<_>>>)
         .what(what)?;

@@ -1,6 +1,6 @@
 //! Jobs and the PATCHes applied to them.
 
-use super::{Context, StoreError, from_column, to_column};
+use super::{Context, StoreError, clamp, from_column, to_column};
 use crate::time;
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
@@ -125,11 +125,6 @@ pub(crate) fn list(connection: &Connection, limit: u64, offset: u64) -> Result<V
         .and_then(Iterator::collect::<rusqlite::Result<Vec<_>>>)
         .what("listing the jobs")?;
     raws.into_iter().map(Job::parse).collect()
-}
-
-/// A count as SQLite's integers hold it.
-fn clamp(count: u64) -> i64 {
-    i64::try_from(count).unwrap_or(i64::MAX)
 }
 
 /// All jobs, by id.

@@ -205,3 +205,23 @@ pub(crate) fn to_column(value: &serde_json::Value) -> String {
 pub(crate) fn from_column(text: &str, what: &str) -> Result<serde_json::Value, StoreError> {
     serde_json::from_str(text).what(what)
 }
+
+/// A count or offset as SQLite's integers hold it (`u64::MAX`, "all", becomes `i64::MAX`).
+pub(crate) fn clamp(count: u64) -> i64 {
+    i64::try_from(count).unwrap_or(i64::MAX)
+}
+
+/// Every row of `table` by id, each read by `read` (`None` skips it); `what` names the listing
+/// in errors (e.g. "listing the projects").
+pub(crate) fn each_by_id<T>(
+    connection: &Connection,
+    table: &str,
+    what: &str,
+    mut read: impl FnMut(i64) -> Result<Option<T>, StoreError>,
+) -> Result<Vec<T>, StoreError> {
+    let ids: Vec<i64> = connection
+        .prepare_cached(&format!("SELECT id FROM {table} ORDER BY id"))
+        .and_then(|mut statement| statement.query_map([], |row| row.get(0))?.collect())
+        .what(what)?;
+    ids.into_iter().filter_map(|id| read(id).transpose()).collect()
+}

@@ -1,9 +1,9 @@
 //! Models: a name, its plugin and version, and the file of the chunked upload it was made from.
 
-use super::{Context, StoreError, from_column, to_column};
+use super::{Context, StoreError, clamp, from_column, to_column};
 use crate::time;
 use rusqlite::{Connection, OptionalExtension, Row, params};
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 /// The table of models.
 pub(crate) const SCHEMA: &str = "
@@ -57,18 +57,7 @@ type Raw = (i64, String, Option<String>, Option<String>, Option<i64>, String, St
 
 impl Model {
     fn from_row(row: &Row<'_>) -> rusqlite::Result<Raw> {
-        Ok((
-            row.get(0)?,
-            row.get(1)?,
-            row.get(2)?,
-            row.get(3)?,
-            row.get(4)?,
-            row.get(5)?,
-            row.get(6)?,
-            row.get(7)?,
-            row.get(8)?,
-            row.get(9)?,
-        ))
+        Raw::try_from(row)
     }
 
     fn parse(raw: Raw) -> Result<Self, StoreError> {
@@ -92,33 +81,29 @@ impl Model {
     /// `{id, name, plugin, version, checkpoint, configuration, description, file, created}`, the
     /// file's URL absolute at `origin`.
     pub(crate) fn to_json(&self, origin: &str) -> Value {
-        json!({
-            "id": self.id,
-            "name": self.name,
-            "plugin": self.plugin,
-            "version": self.version,
-            "checkpoint": self.checkpoint,
-            "configuration": self.configuration,
-            "description": self.description,
-            "file": crate::media::url(origin, &self.media_key),
-            "created": self.created,
-        })
+        self.json_with(None, ("file", json!(crate::media::url(origin, &self.media_key))))
     }
 
     /// What `/_dev/state` shows: the model with its upload and media key (no URL: no request).
     pub(crate) fn to_state_json(&self) -> Value {
-        json!({
-            "id": self.id,
-            "name": self.name,
-            "plugin": self.plugin,
-            "version": self.version,
-            "checkpoint": self.checkpoint,
-            "chunked_upload": self.chunked_upload,
-            "configuration": self.configuration,
-            "description": self.description,
-            "media_key": self.media_key,
-            "created": self.created,
-        })
+        self.json_with(Some(("chunked_upload", json!(self.chunked_upload))), ("media_key", json!(self.media_key)))
+    }
+
+    /// The fields both views show, `after_checkpoint` after `checkpoint` and `before_created`
+    /// before `created` (the keys keep the order the views have always had).
+    fn json_with(&self, after_checkpoint: Option<(&str, Value)>, before_created: (&str, Value)) -> Value {
+        let mut object = Map::new();
+        object.insert("id".to_owned(), json!(self.id));
+        object.insert("name".to_owned(), json!(self.name));
+        object.insert("plugin".to_owned(), json!(self.plugin));
+        object.insert("version".to_owned(), json!(self.version));
+        object.insert("checkpoint".to_owned(), json!(self.checkpoint));
+        object.extend(after_checkpoint.map(|(key, value)| (key.to_owned(), value)));
+        object.insert("configuration".to_owned(), self.configuration.clone());
+        object.insert("description".to_owned(), json!(self.description));
+        object.insert(before_created.0.to_owned(), before_created.1);
+        object.insert("created".to_owned(), json!(self.created));
+        Value::Object(object)
     }
 }
 
@@ -168,7 +153,6 @@ pub(crate) fn list(connection: &Connection, limit: u64, offset: u64) -> Result<V
     let mut statement = connection
         .prepare_cached(&format!("SELECT {COLUMNS} FROM models ORDER BY id LIMIT ?1 OFFSET ?2"))
         .what(what)?;
-    let clamp = |count: u64| i64::try_from(count).unwrap_or(i64::MAX);
     let raws = statement
         .query_map(params![clamp(limit), clamp(offset)], Model::from_row)
         .and_then(Iterator::collect::<rusqlite::Result<Vec<_>>>)

@@ -1,7 +1,7 @@
 //! Plugins: plugins and their releases, the runs asked for through `plugins/{code}/run/` (each
 //! a job), and the serve applications registered for jobs.
 
-use super::{Context, StoreError, from_column, to_column};
+use super::{Context, StoreError, clamp, from_column, to_column};
 use crate::time;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::{Value, json};
@@ -89,19 +89,7 @@ pub(crate) fn release(connection: &Connection, id: i64, expand: bool) -> Result<
             "SELECT r.id, p.id, p.code, p.name, r.version, r.config, r.requirements, r.debug, r.created
              FROM plugin_releases r JOIN plugins p ON p.id = r.plugin WHERE r.id = ?1",
             [id],
-            |row| {
-                Ok((
-                    row.get::<_, i64>(0)?,
-                    row.get::<_, i64>(1)?,
-                    row.get::<_, String>(2)?,
-                    row.get::<_, String>(3)?,
-                    row.get::<_, String>(4)?,
-                    row.get::<_, String>(5)?,
-                    row.get::<_, String>(6)?,
-                    row.get::<_, bool>(7)?,
-                    row.get::<_, String>(8)?,
-                ))
-            },
+            |row| <(i64, i64, String, String, String, String, String, bool, String)>::try_from(row),
         )
         .optional()
         .what(&what)?;
@@ -122,11 +110,7 @@ pub(crate) fn release(connection: &Connection, id: i64, expand: bool) -> Result<
 
 /// Every release, expanded, by id.
 pub(crate) fn releases(connection: &Connection) -> Result<Vec<Value>, StoreError> {
-    let ids: Vec<i64> = connection
-        .prepare_cached("SELECT id FROM plugin_releases ORDER BY id")
-        .and_then(|mut statement| statement.query_map([], |row| row.get(0))?.collect())
-        .what("listing the plugin releases")?;
-    ids.into_iter().filter_map(|id| release(connection, id, true).transpose()).collect()
+    super::each_by_id(connection, "plugin_releases", "listing the plugin releases", |id| release(connection, id, true))
 }
 
 /// Whether plugin `code` has a release `version`.
@@ -160,15 +144,7 @@ pub(crate) fn runs(connection: &Connection) -> Result<Vec<Value>, StoreError> {
         .prepare_cached("SELECT id, plugin, job, body, at FROM plugin_runs ORDER BY id")
         .and_then(|mut statement| {
             statement
-                .query_map([], |row| {
-                    Ok((
-                        row.get::<_, i64>(0)?,
-                        row.get::<_, String>(1)?,
-                        row.get::<_, i64>(2)?,
-                        row.get::<_, String>(3)?,
-                        row.get::<_, String>(4)?,
-                    ))
-                })?
+                .query_map([], |row| <(i64, String, i64, String, String)>::try_from(row))?
                 .collect::<rusqlite::Result<Vec<_>>>()
         })
         .what(what)?;
@@ -252,7 +228,6 @@ pub(crate) fn list_serve_applications(
     offset: u64,
 ) -> Result<Vec<Value>, StoreError> {
     let what = "listing the serve applications";
-    let clamp = |count: u64| i64::try_from(count).unwrap_or(i64::MAX);
     let rows = connection
         .prepare_cached(&format!(
             "SELECT id, job, status, data, plugin_code, agent, created, modified FROM serve_applications {SERVE_WHERE}
@@ -261,16 +236,7 @@ pub(crate) fn list_serve_applications(
         .and_then(|mut statement| {
             statement
                 .query_map(params![filter.id, filter.plugin_code, filter.agent, clamp(limit), clamp(offset)], |row| {
-                    Ok((
-                        row.get::<_, i64>(0)?,
-                        row.get::<_, i64>(1)?,
-                        row.get::<_, String>(2)?,
-                        row.get::<_, String>(3)?,
-                        row.get::<_, Option<String>>(4)?,
-                        row.get::<_, Option<i64>>(5)?,
-                        row.get::<_, String>(6)?,
-                        row.get::<_, String>(7)?,
-                    ))
+                    <(i64, i64, String, String, Option<String>, Option<i64>, String, String)>::try_from(row)
                 })?
                 .collect::<rusqlite::Result<Vec<_>>>()
         })

@@ -1,7 +1,7 @@
 //! Chunked uploads (django-chunked-upload's `ChunkedUpload`): their offset, total, checksum and
 //! completion; the bytes themselves are in the media module's staging directory.
 
-use super::{Context, StoreError};
+use super::{Context, StoreError, clamp};
 use crate::time;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde_json::{Value, json};
@@ -170,10 +170,6 @@ pub(crate) fn all(connection: &Connection) -> Result<Vec<Upload>, StoreError> {
     let mut statement =
         connection.prepare_cached(&format!("SELECT {COLUMNS} FROM chunked_uploads ORDER BY rowid")).what(what)?;
     statement.query_map([], Upload::from_row).and_then(Iterator::collect::<rusqlite::Result<Vec<_>>>).what(what)
-}
-
-fn clamp(count: u64) -> i64 {
-    i64::try_from(count).unwrap_or(i64::MAX)
 }
 
 fn gone(id: &str) -> StoreError {

@@ -36,12 +36,22 @@ pub async fn status_and_json(response: Response) -> (u16, Value) {
     (status, body)
 }
 
+/// `POST /{path}` of a dev route (`_dev/seed/project`, `_dev/data_collections`…) with `body`:
+/// the status and the JSON answer.
+pub async fn post_dev(client: &Client, backend: &RunningDevBackend, path: &str, body: &Value) -> (u16, Value) {
+    status_and_json(client.post(url(backend, path)).json(body).send().await.expect(path)).await
+}
+
+/// [`post_dev`] that must create: the answer of its 201.
+pub async fn created_dev(client: &Client, backend: &RunningDevBackend, path: &str, body: &Value) -> Value {
+    let (status, created) = post_dev(client, backend, path, body).await;
+    assert_eq!(status, 201, "{path}: {created}");
+    created
+}
+
 /// A job, made through the dev routes.
 pub async fn create_job(client: &Client, backend: &RunningDevBackend, body: Value) -> Value {
-    let response = client.post(url(backend, "_dev/jobs")).json(&body).send().await.expect("POST /_dev/jobs");
-    let (status, job) = status_and_json(response).await;
-    assert_eq!(status, 201, "{job}");
-    job
+    created_dev(client, backend, "_dev/jobs", &body).await
 }
 
 /// `GET /_dev/state`.

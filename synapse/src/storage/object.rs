@@ -14,6 +14,15 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
+/// `describe`, followed by ` at <endpoint>` when the configuration names an endpoint.
+#[cfg(any(feature = "s3", feature = "azure"))]
+fn at_endpoint(describe: String, endpoint: Option<&str>) -> String {
+    match endpoint {
+        Some(endpoint) => format!("{describe} at {endpoint}"),
+        None => describe,
+    }
+}
+
 /// The size of the parts of a multipart upload (S3's smallest is 5 MiB); files up to it go up in
 /// one `PUT`.
 const PART_SIZE: usize = 8 * 1024 * 1024;
@@ -61,19 +70,12 @@ impl ObjectStorage {
                     .with_access_key_id(&s3.access_key)
                     .with_secret_access_key(s3.secret_key.expose())
                     .with_region(&s3.region_name);
-                let mut describe = format!("{provider} bucket {}", s3.bucket_name);
                 if let Some(endpoint) = &s3.endpoint_url {
                     builder = builder.with_endpoint(endpoint).with_allow_http(endpoint.starts_with("http://"));
-                    describe = format!("{describe} at {endpoint}");
                 }
-                let store = Arc::new(builder.build().map_err(refused)?);
-                Ok(ObjectStorage {
-                    provider,
-                    store: store.clone(),
-                    signer: store,
-                    describe,
-                    base: format!("s3://{}", s3.bucket_name),
-                })
+                let describe = at_endpoint(format!("{provider} bucket {}", s3.bucket_name), s3.endpoint_url.as_deref());
+                let base = format!("s3://{}", s3.bucket_name);
+                Ok(Self::signing(provider, builder.build().map_err(refused)?, describe, base))
             }
             #[cfg(feature = "gcs")]
             StorageConfig::Gcs(gcs) => {
@@ -84,14 +86,9 @@ impl ObjectStorage {
                         builder.with_service_account_path(path.to_string_lossy().into_owned())
                     }
                 };
-                let store = Arc::new(builder.build().map_err(refused)?);
-                Ok(ObjectStorage {
-                    provider,
-                    store: store.clone(),
-                    signer: store,
-                    describe: format!("{provider} bucket {}", gcs.bucket_name),
-                    base: format!("gs://{}", gcs.bucket_name),
-                })
+                let describe = format!("{provider} bucket {}", gcs.bucket_name);
+                let base = format!("gs://{}", gcs.bucket_name);
+                Ok(Self::signing(provider, builder.build().map_err(refused)?, describe, base))
             }
             #[cfg(feature = "azure")]
             StorageConfig::Azure(azure) => {
@@ -99,20 +96,15 @@ impl ObjectStorage {
                     .with_account(&azure.account_name)
                     .with_access_key(azure.account_key.expose())
                     .with_container_name(&azure.container_name);
-                let mut describe =
-                    format!("{provider} container {} of account {}", azure.container_name, azure.account_name);
                 if let Some(endpoint) = &azure.endpoint_url {
                     builder = builder.with_endpoint(endpoint.clone()).with_allow_http(endpoint.starts_with("http://"));
-                    describe = format!("{describe} at {endpoint}");
                 }
-                let store = Arc::new(builder.build().map_err(refused)?);
-                Ok(ObjectStorage {
-                    provider,
-                    store: store.clone(),
-                    signer: store,
-                    describe,
-                    base: format!("az://{}", azure.container_name),
-                })
+                let describe = at_endpoint(
+                    format!("{provider} container {} of account {}", azure.container_name, azure.account_name),
+                    azure.endpoint_url.as_deref(),
+                );
+                let base = format!("az://{}", azure.container_name);
+                Ok(Self::signing(provider, builder.build().map_err(refused)?, describe, base))
             }
             StorageConfig::FileSystem { .. } => {
                 Err(StorageError::UnsupportedProvider { provider: format!("{provider} (as an object store)") })
@@ -120,6 +112,12 @@ impl ObjectStorage {
             #[allow(unreachable_patterns)]
             config => Err(config.feature_disabled()),
         }
+    }
+
+    /// A storage of `store`, which signs its own URLs.
+    fn signing<S: ObjectStore + Signer>(provider: Provider, store: S, describe: String, base: String) -> Self {
+        let store = Arc::new(store);
+        ObjectStorage { provider, store: store.clone(), signer: store, describe, base }
     }
 
     /// The object store's path of `key`, after checking the key.

@@ -3,7 +3,7 @@
 
 use crate::drf::fields::{self, CharField, FieldErrors};
 use crate::drf::{ApiError, lenient_json_body};
-use crate::routes::{App, Shared, created, job_id};
+use crate::routes::{App, Shared, created, path_id};
 use crate::store::data::{self, FILE_TYPES, FUNCTION_TYPES, NewSpec};
 use axum::Json;
 use axum::body::Bytes;
@@ -13,8 +13,8 @@ use axum::response::Response;
 use serde_json::{Map, Value, json};
 
 /// Whether the query's `expand` (repeated, or comma-separated) names `field`.
-pub(crate) fn expands(uri: &Uri, field: &str) -> bool {
-    form_urlencoded::parse(uri.query().unwrap_or("").as_bytes())
+pub(crate) fn expands(query: Option<&str>, field: &str) -> bool {
+    form_urlencoded::parse(query.unwrap_or("").as_bytes())
         .any(|(key, value)| key == "expand" && value.split(',').any(|name| name.trim() == field))
 }
 
@@ -25,8 +25,8 @@ pub(crate) async fn retrieve(
     Path(id): Path<String>,
     uri: Uri,
 ) -> Result<Json<Value>, ApiError> {
-    let id = job_id(&id)?;
-    let expand = expands(&uri, "file_specifications");
+    let id = path_id(&id)?;
+    let expand = expands(uri.query(), "file_specifications");
     let collection =
         app.store.run(move |connection| data::collection(connection, id, expand)).await?.ok_or(ApiError::NotFound)?;
     Ok(Json(collection))

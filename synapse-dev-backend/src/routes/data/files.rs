@@ -5,7 +5,7 @@ use super::{base_name, checksum, new_key};
 use crate::drf::fields::{self, FieldErrors};
 use crate::drf::{ApiError, json_body};
 use crate::pagination::links::RequestUrl;
-use crate::routes::{Shared, created, job_id};
+use crate::routes::{Shared, created, path_id};
 use crate::store::data::files;
 use axum::Json;
 use axum::body::Bytes;
@@ -143,7 +143,7 @@ pub(crate) async fn verify_checksums(
 /// `DELETE data_files/{id}/` (dev only: the real v1 API has no such route): 204, the media
 /// removed; 404 for no such file; 400 while data units bind it.
 pub(crate) async fn delete(State(app): State<Shared>, Path(id): Path<String>) -> Result<Response, ApiError> {
-    let id = job_id(&id)?;
+    let id = path_id(&id)?;
     let outcome = app
         .store
         .run(move |connection| {

@@ -36,11 +36,11 @@ fn now_epoch() -> i64 {
 pub(crate) async fn upload(
     State(app): State<Shared>,
     headers: HeaderMap,
-    uri: Uri,
+    url: RequestUrl,
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let body = json_body(&headers, &body)?.unwrap_or_else(|| json!({}));
-    let origin = RequestUrl::new(&headers, &uri, app.addr).origin().to_owned();
+    let origin = url.origin().to_owned();
     let mut errors = FieldErrors::default();
     let expiration = match body.get("expiration") {
         None | Some(Value::Null) => EXPIRATION.0,

@@ -5,10 +5,9 @@
 use crate::drf::ApiError;
 use crate::pagination::PageRequest;
 use crate::pagination::links::RequestUrl;
-use crate::routes::{Shared, job_id};
+use crate::routes::{Shared, path_id};
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, Uri};
 use serde_json::{Value, json};
 use std::fmt;
 
@@ -90,9 +89,9 @@ fn storages(app: &Shared) -> Vec<Value> {
 }
 
 /// `GET storages/` (`?category=` filters): a DRF page.
-pub(crate) async fn list(State(app): State<Shared>, headers: HeaderMap, uri: Uri) -> Result<Json<Value>, ApiError> {
-    let request = PageRequest::from_query(uri.query())?;
-    let category = form_urlencoded::parse(uri.query().unwrap_or("").as_bytes())
+pub(crate) async fn list(State(app): State<Shared>, url: RequestUrl) -> Result<Json<Value>, ApiError> {
+    let request = PageRequest::from_query(url.query())?;
+    let category = form_urlencoded::parse(url.query().unwrap_or("").as_bytes())
         .find(|(key, _)| key == "category")
         .map(|(_, value)| value.into_owned());
     let all: Vec<Value> = storages(&app)
@@ -100,7 +99,6 @@ pub(crate) async fn list(State(app): State<Shared>, headers: HeaderMap, uri: Uri
         .filter(|storage| category.as_deref().is_none_or(|category| storage["category"] == category))
         .collect();
     let page = request.resolve(all.len() as u64)?;
-    let url = RequestUrl::new(&headers, &uri, app.addr);
     let start = usize::try_from(page.offset()).unwrap_or(usize::MAX);
     let results = all.into_iter().skip(start).take(usize::try_from(page.page_size).unwrap_or(usize::MAX)).collect();
     Ok(Json(page.body(&url, results)))
@@ -108,6 +106,6 @@ pub(crate) async fn list(State(app): State<Shared>, headers: HeaderMap, uri: Uri
 
 /// `GET storages/{id}/`.
 pub(crate) async fn retrieve(State(app): State<Shared>, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
-    let id = job_id(&id)?;
+    let id = path_id(&id)?;
     storages(&app).into_iter().find(|storage| storage["id"] == id).map(Json).ok_or(ApiError::NotFound)
 }

@@ -5,14 +5,14 @@ use super::collections::expands;
 use crate::drf::fields::{self, FieldErrors};
 use crate::drf::{ApiError, json_body};
 use crate::pagination::links::RequestUrl;
-use crate::routes::{Shared, created, job_id};
+use crate::routes::{Shared, created, path_id};
 use crate::store::StoreError;
 use crate::store::data::units::{self, NewUnit};
 use crate::store::data::{self as collections, files};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use rusqlite::Connection;
 use serde_json::{Map, Value, json};
@@ -23,11 +23,11 @@ use serde_json::{Map, Value, json};
 pub(crate) async fn create(
     State(app): State<Shared>,
     headers: HeaderMap,
-    uri: Uri,
+    url: RequestUrl,
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let body = json_body(&headers, &body)?.unwrap_or_else(|| json!({}));
-    let origin = RequestUrl::new(&headers, &uri, app.addr).origin().to_owned();
+    let origin = url.origin().to_owned();
     let (many, items) = match body {
         Value::Array(items) => (true, items),
         single => (false, vec![single]),
@@ -156,12 +156,11 @@ fn validate(connection: &Connection, item: &Value) -> Result<Result<NewUnit, Map
 pub(crate) async fn retrieve(
     State(app): State<Shared>,
     Path(id): Path<String>,
-    headers: HeaderMap,
-    uri: Uri,
+    url: RequestUrl,
 ) -> Result<Json<Value>, ApiError> {
-    let id = job_id(&id)?;
-    let expand = expands(&uri, "files");
-    let origin = RequestUrl::new(&headers, &uri, app.addr).origin().to_owned();
+    let id = path_id(&id)?;
+    let expand = expands(url.query(), "files");
+    let origin = url.origin().to_owned();
     let unit = app
         .store
         .run(move |connection| units::get(connection, id, expand, &origin))

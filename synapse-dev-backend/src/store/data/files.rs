@@ -75,7 +75,7 @@ pub(crate) fn insert(
     connection
         .execute(
             "INSERT INTO data_files (key, filename, checksum, size, origin, created) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![key, filename, checksum, i64::try_from(size).unwrap_or(i64::MAX), origin, crate::time::now()],
+            params![key, filename, checksum, crate::store::clamp(size), origin, crate::time::now()],
         )
         .what(&what)?;
     let id = connection.last_insert_rowid();

@@ -186,19 +186,7 @@ pub(crate) fn specs(connection: &Connection, id: i64) -> Result<Vec<Spec>, Store
         .what(&what)?;
     type Row = (i64, String, String, bool, bool, String, i64, String, bool);
     let rows = statement
-        .query_map([id], |row| {
-            Ok((
-                row.get(0)?,
-                row.get(1)?,
-                row.get(2)?,
-                row.get(3)?,
-                row.get(4)?,
-                row.get(5)?,
-                row.get(6)?,
-                row.get(7)?,
-                row.get(8)?,
-            ))
-        })
+        .query_map([id], |row| Row::try_from(row))
         .and_then(Iterator::collect::<rusqlite::Result<Vec<Row>>>)
         .what(&what)?;
     rows.into_iter()
@@ -222,9 +210,7 @@ pub(crate) fn specs(connection: &Connection, id: i64) -> Result<Vec<Spec>, Store
 
 /// Every collection, expanded, by id (for `/_dev/state`).
 pub(crate) fn all_collections(connection: &Connection) -> Result<Vec<Value>, StoreError> {
-    let ids: Vec<i64> = connection
-        .prepare_cached("SELECT id FROM data_collections ORDER BY id")
-        .and_then(|mut statement| statement.query_map([], |row| row.get(0))?.collect())
-        .what("listing the data collections")?;
-    ids.into_iter().filter_map(|id| collection(connection, id, true).transpose()).collect()
+    crate::store::each_by_id(connection, "data_collections", "listing the data collections", |id| {
+        collection(connection, id, true)
+    })
 }

@@ -2,7 +2,7 @@
 //! with its files, and `DELETE /v2/data-units/{id}/` (v1 has no deletion).
 
 use crate::backend::{BackendClient, BackendError};
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
@@ -79,7 +79,7 @@ pub struct DataUnit {
 /// A file of a unit. Every field but the id may be missing: without `?expand=files` the backend
 /// gives the data file's id alone.
 #[derive(Clone, Debug, Default, Deserialize, PartialEq)]
-#[serde(from = "UnitFileRepr")]
+#[serde(remote = "Self", default)]
 pub struct DataUnitFile {
     /// The data file's id.
     pub id: Option<u64>,
@@ -113,68 +113,22 @@ impl DataUnitFile {
     }
 }
 
-#[derive(Deserialize)]
-#[serde(untagged)]
-// Only read, then turned into a `DataUnitFile` at once: its size does not matter.
-#[allow(clippy::large_enum_variant)]
-enum UnitFileRepr {
-    Id(u64),
-    Full {
-        #[serde(default)]
-        id: Option<u64>,
-        #[serde(default)]
-        url: Option<String>,
-        #[serde(default)]
-        checksum: Option<String>,
-        #[serde(default)]
-        size: Option<u64>,
-        #[serde(default)]
-        path: Option<String>,
-        #[serde(default)]
-        file_type: Option<super::FileType>,
-        #[serde(default)]
-        is_primary: bool,
-        #[serde(default)]
-        file_name_original: Option<String>,
-        #[serde(default)]
-        filename: Option<String>,
-        #[serde(default)]
-        name: Option<String>,
-        #[serde(default)]
-        specification: Option<String>,
-    },
-}
-
-impl From<UnitFileRepr> for DataUnitFile {
-    fn from(repr: UnitFileRepr) -> Self {
-        match repr {
-            UnitFileRepr::Id(id) => DataUnitFile { id: Some(id), ..DataUnitFile::default() },
-            UnitFileRepr::Full {
-                id,
-                url,
-                checksum,
-                size,
-                path,
-                file_type,
-                is_primary,
-                file_name_original,
-                filename,
-                name,
-                specification,
-            } => DataUnitFile {
-                id,
-                url,
-                checksum,
-                size,
-                path,
-                file_type,
-                is_primary,
-                file_name_original,
-                filename,
-                name,
-                specification,
-            },
+impl<'de> Deserialize<'de> for DataUnitFile {
+    /// The file's object (every field optional), or the data file's id alone.
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        // Only read, then turned into a `DataUnitFile` at once: its size does not matter.
+        #[allow(clippy::large_enum_variant)]
+        enum Repr {
+            Id(u64),
+            // The derived, field by field reading (`remote = "Self"` above).
+            Full(#[serde(with = "DataUnitFile")] DataUnitFile),
         }
+        Ok(match Repr::deserialize(deserializer)? {
+            Repr::Id(id) => DataUnitFile { id: Some(id), ..DataUnitFile::default() },
+            Repr::Full(file) => file,
+        })
     }
 }
 

@@ -1,0 +1,56 @@
+//! The dev backend (`synapse-dev-backend`) in the test process, as the `backend_*.rs` tests use
+//! it: one started on a free loopback port, a client of it, and requests to its `/_dev/*` routes
+//! (state, faults, jobs, seeds).
+
+use serde_json::{Value, json};
+use std::time::Duration;
+use synapse::backend::{BackendClient, BackendConfig, RetryPolicy};
+use synapse_dev_backend::{DevBackend, RunningDevBackend};
+
+/// The token the dev backends of [`start`] accept.
+pub const TOKEN: &str = "dev-token";
+
+/// A dev backend accepting [`TOKEN`], its state in memory, on a free loopback port.
+pub async fn start() -> RunningDevBackend {
+    DevBackend::builder().token(TOKEN).in_memory().bind("127.0.0.1:0").start().await.expect("dev backend")
+}
+
+/// A retry policy short enough for tests: `attempts` tries in all, backoffs from `base_ms` up to
+/// `max_ms` milliseconds.
+pub fn quick(attempts: u32, base_ms: u64, max_ms: u64) -> RetryPolicy {
+    RetryPolicy { attempts, base: Duration::from_millis(base_ms), max: Duration::from_millis(max_ms) }
+}
+
+/// A client of the backend at `url` with [`TOKEN`], retrying as `retry` says.
+pub fn client_of(url: &str, retry: RetryPolicy) -> BackendClient {
+    BackendClient::new(BackendConfig::new(url, TOKEN).expect("config")).expect("client").with_retry(retry)
+}
+
+/// The JSON answer to `method` on the dev route `path` (e.g. `_dev/state`), with `body` as JSON
+/// when given. Panics naming the path, the status and the answer when the status is no success.
+pub async fn dev(backend: &RunningDevBackend, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+    let mut request = reqwest::Client::new().request(method, format!("{}{path}", backend.url()));
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.expect("dev route");
+    let status = response.status();
+    let body: Value = response.json().await.expect("JSON");
+    assert!(status.is_success(), "{path}: {status} {body}");
+    body
+}
+
+/// `GET /_dev/state`.
+pub async fn state(backend: &RunningDevBackend) -> Value {
+    dev(backend, reqwest::Method::GET, "_dev/state", None).await
+}
+
+/// `POST /_dev/faults` with `fault` (`{method, path_glob, nth? | every?, status? | body? | …}`).
+pub async fn fault(backend: &RunningDevBackend, fault: Value) {
+    dev(backend, reqwest::Method::POST, "_dev/faults", Some(fault)).await;
+}
+
+/// A new job (`POST /_dev/jobs`), by its id.
+pub async fn new_job(backend: &RunningDevBackend) -> u64 {
+    dev(backend, reqwest::Method::POST, "_dev/jobs", Some(json!({}))).await["id"].as_u64().expect("id")
+}
