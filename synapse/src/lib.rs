@@ -61,6 +61,7 @@
 //! | 1 | [`events`] | the event model, the emitter and its progress coalescing, sinks, failures as data ([`ErrorReport`]), the terminal event's owner |
 //! | 1½ | `backend`, `storage` | the Synapse backend's client (API v1): configuration, jobs, log entries, paged listings; storages (local, S3, GCS, Azure) opened from the backend's records |
 //! | 2 | [`context`] | what an action sees: its params' environment, logger, progress, cancellation |
+//! | 2½ | `dataset` | ground-truth dataset versions downloaded into the SDK's layout and cached, reporting to a [`context`] |
 //! | 3 | [`steps`] | steps, workflows and their plans, the orchestrator with its rollbacks |
 //! | 4 | [`action`](mod@action) | actions, their descriptors, categories, data types, and the chains `#[pipeline]` declares |
 //! | 5 | [`registry`] | what was linked into the binary: plugins, actions, pipelines |
@@ -87,6 +88,7 @@
 //! | `tls` | HTTPS to Ray dashboards (implies `ray`) | rustls |
 //! | `store` | `pipeline run\|resume\|status\|runs` (with `ray`: `--mode job` too); `PipelineRunner`, `synapse::pipeline::store` | SQLite, compiled from source |
 //! | `backend` | `synapse::backend`: the Synapse backend's client | an HTTP client |
+//! | `dataset` | `synapse::dataset`: a ground-truth dataset version downloaded and cached (implies `backend`) | the `image` crate's PNG reader |
 //! | `storage` | `synapse::storage`: the `Storage` trait, the local file system, storages opened from the backend's records | the `url` crate |
 //! | `s3`, `gcs`, `azure` | Amazon S3 and S3-compatible stores (MinIO, DigitalOcean Spaces), Google Cloud Storage, Azure Blob Storage in `synapse::storage` (each implies `storage`) | object_store, an HTTP client with rustls and ring |
 //! | `discovery` | `synapse::discovery` (a plugin's actions from its source, its `config.yaml` or a registry); reading a `config.yaml` (`PluginConfig::from_path`) | syn and proc-macro2 for the plugin itself (with span locations), a YAML reader |
@@ -104,6 +106,8 @@ pub mod backend;
 pub mod cli;
 pub mod config;
 pub mod context;
+#[cfg(feature = "dataset")]
+pub mod dataset;
 #[cfg(feature = "discovery")]
 pub mod discovery;
 pub mod error;

@@ -15,6 +15,7 @@ const LAYERS: &[&[&str]] = &[
     &["events"],
     &["backend", "storage"],
     &["context"],
+    &["dataset"],
     &["steps"],
     &["action"],
     &["registry"],
