@@ -130,17 +130,38 @@ async fn a_version_is_downloaded_into_the_layout_and_found_again_in_the_cache() 
             assert_eq!(image.file_name().and_then(|n| n.to_str()), Some(format!("{stem}.png").as_str()));
             let decoded = image::open(&image).expect("a PNG");
             assert_eq!((decoded.width(), decoded.height()), (24, 16));
-            // The annotation JSON holds the event's boxes.
+            // The annotation JSON is DM v2 with the event's boxes, canonical (`id` + `data`).
             let written: Value =
                 serde_json::from_slice(&std::fs::read(dir.join("json").join(format!("{stem}.json"))).expect("read"))
                     .expect("JSON");
             let id = event["id"].as_u64().expect("an id");
-            let boxes = seeded["boxes"].as_array().expect("boxes").iter().filter(|b| b["event"] == id).count();
-            let annotations = written["annotations"]["image_1"].as_array().map(Vec::len);
-            let images = written["images"][0]["bounding_box"].as_array().map(Vec::len);
-            assert_eq!(annotations.or(images), Some(boxes), "{written}");
+            let mut seeded_boxes: Vec<String> = seeded["boxes"]
+                .as_array()
+                .expect("boxes")
+                .iter()
+                .filter(|b| b["event"] == id)
+                .map(|b| format!("{} {} {} {} {}", b["class"], b["x"], b["y"], b["width"], b["height"]))
+                .collect();
+            let mut written_boxes: Vec<String> = written["images"][0]["bounding_box"]
+                .as_array()
+                .unwrap_or_else(|| panic!("DM v2: {written}"))
+                .iter()
+                .map(|b| {
+                    assert!(b["id"].is_string(), "{b}");
+                    let data = &b["data"];
+                    format!("{} {} {} {} {}", b["classification"], data[0], data[1], data[2], data[3])
+                })
+                .collect();
+            seeded_boxes.sort();
+            written_boxes.sort();
+            assert_eq!(written_boxes, seeded_boxes);
         }
     }
+    // The formats' DM reader reads it back: every image with its boxes.
+    let read = synapse::formats::dm::read_dir(&dataset.path).expect("a DM v2 dataset directory");
+    assert_eq!(read.images.len(), 12);
+    let read_boxes: usize = read.images.iter().map(|image| image.boxes.len()).sum();
+    assert_eq!(read_boxes, seeded["boxes"].as_array().map(Vec::len).unwrap_or(0));
     let media = requests(&backend, MEDIA).await;
     assert_eq!(media, 24, "two files per event, each fetched once");
     let listings = requests(&backend, EVENTS).await;

@@ -57,7 +57,7 @@
 //!
 //! | layer | modules | what they hold |
 //! |---|---|---|
-//! | 0 | [`error`], `features`, [`params`](mod@params), `secret` | the error actions return, panics as errors; what to say of a missing cargo feature; params, their JSON Schemas and validation; credentials that never show ([`Secret`]) |
+//! | 0 | [`error`], `features`, [`params`](mod@params), `secret`, `formats` | the error actions return, panics as errors; what to say of a missing cargo feature; params, their JSON Schemas and validation; credentials that never show ([`Secret`]); dataset annotation formats and their converters |
 //! | 1 | [`events`] | the event model, the emitter and its progress coalescing, sinks, failures as data ([`ErrorReport`]), the terminal event's owner |
 //! | 1½ | `backend`, `storage` | the Synapse backend's client (API v1): configuration, jobs, log entries, paged listings; storages (local, S3, GCS, Azure) opened from the backend's records |
 //! | 2 | [`context`] | what an action sees: its params' environment, logger, progress, cancellation |
@@ -91,6 +91,7 @@
 //! | `dataset` | `synapse::dataset`: a ground-truth dataset version downloaded and cached (implies `backend`) | the `image` crate's PNG reader |
 //! | `storage` | `synapse::storage`: the `Storage` trait, the local file system, storages opened from the backend's records | the `url` crate |
 //! | `s3`, `gcs`, `azure` | Amazon S3 and S3-compatible stores (MinIO, DigitalOcean Spaces), Google Cloud Storage, Azure Blob Storage in `synapse::storage` (each implies `storage`) | object_store, an HTTP client with rustls and ring |
+//! | `formats` | `synapse::formats`: DM v1/v2, YOLO, COCO and Pascal VOC annotations, their conversions, the converter registry (`synapse::converter!`) | image header readers (PNG, JPEG), quick-xml, a YAML reader |
 //! | `discovery` | `synapse::discovery` (a plugin's actions from its source, its `config.yaml` or a registry); reading a `config.yaml` (`PluginConfig::from_path`) | syn and proc-macro2 for the plugin itself (with span locations), a YAML reader |
 //!
 //! `synapse = { version = "0.1", features = ["ray", "store"] }` for a plugin that runs on Ray
@@ -114,6 +115,8 @@ pub mod error;
 pub mod events;
 pub mod executor;
 mod features;
+#[cfg(feature = "formats")]
+pub mod formats;
 pub mod params;
 pub mod pipeline;
 pub mod registry;
@@ -336,6 +339,8 @@ pub mod __private {
     pub use crate::cli::main as cli_main;
     pub use crate::context::Context;
     pub use crate::error::Result;
+    #[cfg(feature = "formats")]
+    pub use crate::formats::registry::SYNAPSE_CONVERTERS_V0;
     pub use crate::params::{HasSchema, NoParams, Params, SchemaCell, schema_of};
     pub use crate::registry::{
         BinaryInfo, PluginDescriptor, SYNAPSE_ACTIONS_V0, SYNAPSE_PIPELINES_V0, SYNAPSE_PLUGINS_V0,

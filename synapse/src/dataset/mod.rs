@@ -9,7 +9,7 @@
 //! <dataset>/
 //!   .complete                      the download's counts and skips (JSON), written last
 //!   train/                         one directory per split, named as the SDK names it
-//!     json/img_0001.json           the event's annotations (DM)
+//!     json/img_0001.json           the event's annotations (DM v2)
 //!     original_files/img_0001.png  its primary file, named after the primary file's URL
 //!     original_files/img_0001.data_meta_1.json   its other files
 //!     events.jsonl                 each event with its files' local paths instead of URLs
@@ -42,7 +42,7 @@
 //! | `download.rs` | the engine: events paged, files downloaded concurrently, annotations written |
 //! | `cache.rs` | [`DatasetCache`]: keys, the lock, the atomic rename, eviction; [`default_cache_dir`] |
 //! | `layout.rs` | directory and file names, stems and their collisions |
-//! | `dm.rs` | the annotation JSON written for an event |
+//! | `dm.rs` | the annotation JSON written for an event: DM v2 from its `data_meta_*` file or its `data` ([`crate::formats::dm`]) |
 //! | `progress.rs` | [`Observer`], [`Phase`] |
 //! | `error.rs` | [`DatasetError`] |
 
