@@ -363,3 +363,22 @@ async fn every_image_gone_is_an_error_and_leaves_no_entry() {
     assert!(matches!(&error, DatasetError::AllSkipped { count: 3, .. }), "{error}");
     assert_eq!(cache_dirs(cache_dir.path()), Vec::<String>::new());
 }
+
+#[tokio::test]
+async fn an_action_downloads_with_its_params_and_its_contexts_client() {
+    let backend = backend().await;
+    let seeded = seed(&backend, 12, 2, 1).await;
+    let out = tempfile::tempdir().expect("a directory");
+    let ctx = Context::builder("dataset").backend(Some(client_of(&backend))).build();
+    let params = dataset::DatasetParams::parse(json!({
+        "dataset": version_of(&seeded), "splits": ["train", "valid"], "output_dir": out.path(), "concurrency": 2
+    }))
+    .expect("params");
+    let dataset = dataset::download_for(&ctx, &params, None).await.expect("downloaded");
+    assert_eq!((dataset.path.as_path(), dataset.images()), (out.path(), 3));
+    assert_eq!(files_in(&out.path().join("valid/json")).len(), 1);
+
+    let params = dataset::DatasetParams::parse(json!({"dataset": 1, "splits": ["holdout"]})).expect("params");
+    let error = dataset::download_for(&ctx, &params, None).await.expect_err("no such split");
+    assert!(matches!(&error, DatasetError::UnknownSplit { name } if name == "holdout"), "{error}");
+}

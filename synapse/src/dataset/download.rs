@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use tokio::sync::Semaphore;
 
 /// What a download wrote: per split its counts, the events skipped, the bytes downloaded. The
@@ -32,8 +32,17 @@ struct Planned {
 
 /// An event done: kept (its counts and its line of `events.jsonl`), or skipped.
 enum Outcome {
-    Kept { split: String, dir: PathBuf, id: u64, annotations: u64, bytes: u64, line: Value },
+    Kept {
+        split: String,
+        dir: PathBuf,
+        id: u64,
+        annotations: u64,
+        bytes: u64,
+        line: Value,
+    },
     Skipped(Skipped),
+    /// Not done: another event failed first.
+    Stopped,
 }
 
 /// What the events' tasks share.
@@ -45,6 +54,9 @@ struct Shared<'a> {
     files_done: AtomicU64,
     events_total: u64,
     events_written: AtomicU64,
+    /// Set once an event failed: the events not started yet stop at once, so that nothing is
+    /// still writing when the download returns its error.
+    stopped: AtomicBool,
 }
 
 /// The name of the split under which the events of a download without splits are counted.
@@ -61,7 +73,10 @@ pub(super) async fn download_into(
     let version = request.version;
     client.get_ground_truth_dataset_version(version).await.map_err(|source| match source {
         BackendError::Status { status: 404, .. } => DatasetError::VersionNotFound { version },
-        source => DatasetError::Backend { what: format!("reading ground-truth dataset version {version}"), source },
+        source => DatasetError::Backend {
+            what: format!("reading ground-truth dataset version {version}"),
+            source: Box::new(source),
+        },
     })?;
     let targets: Vec<Option<Split>> =
         if request.splits.is_empty() { vec![None] } else { request.sorted_splits().into_iter().map(Some).collect() };
@@ -73,7 +88,7 @@ pub(super) async fn download_into(
         let mut pages = std::pin::pin!(client.list_ground_truth_events_in_pages_of(version, split, request.page_size));
         while let Some(event) = pages.try_next().await.map_err(|source| DatasetError::Backend {
             what: format!("listing the events of ground-truth dataset version {version}, split {name}"),
-            source,
+            source: Box::new(source),
         })? {
             events.push(event);
             fetched += 1;
@@ -110,12 +125,26 @@ pub(super) async fn download_into(
         files_done: AtomicU64::new(0),
         events_total: planned.len() as u64,
         events_written: AtomicU64::new(0),
+        stopped: AtomicBool::new(false),
     };
-    let outcomes: Vec<Outcome> = stream::iter(planned.iter().map(|planned| fetch_event(&shared, planned)))
-        .buffer_unordered(concurrency)
-        .try_collect()
-        .await?;
-    finish(version, outcomes).await
+    let mut running =
+        stream::iter(planned.iter().map(|planned| fetch_event(&shared, planned))).buffer_unordered(concurrency);
+    let (mut outcomes, mut failure) = (Vec::new(), None);
+    // Every event runs to its end (those after a failure at once), so no file is being written
+    // when the error is returned and the directory removed.
+    while let Some(outcome) = running.next().await {
+        match outcome {
+            Ok(outcome) => outcomes.push(outcome),
+            Err(error) => {
+                shared.stopped.store(true, Ordering::Relaxed);
+                failure.get_or_insert(error);
+            }
+        }
+    }
+    match failure {
+        Some(error) => Err(error),
+        None => finish(version, outcomes).await,
+    }
 }
 
 /// Counts the outcomes and writes each split's `events.jsonl`, events by id.
@@ -132,6 +161,7 @@ async fn finish(version: u64, outcomes: Vec<Outcome>) -> Result<Summary, Dataset
                 lines.entry(dir).or_default().push((id, line));
             }
             Outcome::Skipped(skipped) => summary.skipped.push(skipped),
+            Outcome::Stopped => {}
         }
     }
     summary.skipped.sort_by_key(|skipped| skipped.event);
@@ -165,6 +195,9 @@ struct Fetched<'a> {
 /// image, and writes its annotation JSON.
 async fn fetch_event(shared: &Shared<'_>, planned: &Planned) -> Result<Outcome, DatasetError> {
     let Planned { event, split, dir, stem } = planned;
+    if shared.stopped.load(Ordering::Relaxed) {
+        return Ok(Outcome::Stopped);
+    }
     let files_dir = dir.join(layout::FILES_DIR);
     let primary = event.primary_file().map(|(spec, _)| spec);
     let downloads = event.files.iter().map(|(spec, file)| {
@@ -173,7 +206,10 @@ async fn fetch_event(shared: &Shared<'_>, planned: &Planned) -> Result<Outcome, 
         let dest = files_dir.join(&name);
         async move {
             let outcome = match shared.permits.acquire().await {
-                Ok(_permit) => shared.client.download(&file.url, &dest).await,
+                Ok(_permit) if !shared.stopped.load(Ordering::Relaxed) => {
+                    shared.client.download(&file.url, &dest).await
+                }
+                Ok(_) => Err(BackendError::Config("the download stopped".to_owned())),
                 Err(closed) => Err(BackendError::Config(closed.to_string())),
             };
             let done = shared.files_done.fetch_add(1, Ordering::Relaxed) + 1;
@@ -182,6 +218,9 @@ async fn fetch_event(shared: &Shared<'_>, planned: &Planned) -> Result<Outcome, 
         }
     });
     let mut fetched = futures_util::future::join_all(downloads).await;
+    if shared.stopped.load(Ordering::Relaxed) {
+        return Ok(Outcome::Stopped);
+    }
     let skip = |url: Option<&str>, reason: SkipReason| Skipped {
         event: event.id,
         split: split.clone(),
@@ -204,7 +243,7 @@ async fn fetch_event(shared: &Shared<'_>, planned: &Planned) -> Result<Outcome, 
         let file = fetched.swap_remove(index);
         let url = layout::without_query(&event.files[file.spec].url);
         if let Err(source) = file.outcome {
-            return Err(DatasetError::File { event: event.id, url, source });
+            return Err(DatasetError::File { event: event.id, url, source: Box::new(source) });
         }
     }
     let bytes: u64 = fetched.iter().filter_map(|file| file.outcome.as_ref().ok()).sum();

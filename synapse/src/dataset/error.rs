@@ -66,7 +66,7 @@ pub enum DatasetError {
         url: String,
         /// What the client met.
         #[source]
-        source: BackendError,
+        source: Box<BackendError>,
     },
     /// An event's annotations could not be turned into the JSON written for it.
     #[error("event {event}: its annotations cannot be written: {reason}")]
@@ -83,7 +83,7 @@ pub enum DatasetError {
         what: String,
         /// What the client met.
         #[source]
-        source: BackendError,
+        source: Box<BackendError>,
     },
     /// A local file or directory could not be written or read.
     #[error("{}: {reason}", path.display())]
@@ -91,6 +91,18 @@ pub enum DatasetError {
         /// The file or directory.
         path: PathBuf,
         /// What failed, and why.
+        reason: String,
+    },
+    /// A split name that is none of `train`, `valid` (or `validation`) and `test`.
+    #[error("`{name}` is not a split: use train, valid or test")]
+    UnknownSplit {
+        /// The name given.
+        name: String,
+    },
+    /// The run has no backend client to download with.
+    #[error("{reason}")]
+    NoBackend {
+        /// What the context says.
         reason: String,
     },
     /// No output directory was given and there is no cache directory

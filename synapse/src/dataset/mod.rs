@@ -44,6 +44,7 @@
 //! | `layout.rs` | directory and file names, stems and their collisions |
 //! | `dm.rs` | the annotation JSON written for an event: DM v2 from its `data_meta_*` file or its `data` ([`crate::formats::dm`]) |
 //! | `progress.rs` | [`Observer`], [`Phase`] |
+//! | `params.rs` | [`DatasetParams`] and [`download_for`]: a download as an action runs it |
 //! | `error.rs` | [`DatasetError`] |
 
 mod cache;
@@ -51,12 +52,14 @@ mod dm;
 mod download;
 mod error;
 mod layout;
+mod params;
 mod progress;
 
 pub use cache::{CACHE_ENV, COMPLETE_MARKER, DatasetCache, MAX_CACHE_ENTRIES, default_cache_dir};
 pub use download::ALL_SPLITS;
 pub use error::DatasetError;
 pub use layout::{EVENTS_FILE, FILES_DIR, JSON_DIR, split_dir_name};
+pub use params::{DatasetParams, download_for};
 pub use progress::{NoProgress, Observer, Phase};
 
 use crate::backend::{BackendClient, Split};
