@@ -171,6 +171,13 @@ async fn a_version_is_downloaded_into_the_layout_and_found_again_in_the_cache() 
     assert_eq!((&again.path, &again.splits), (&dataset.path, &dataset.splits));
     assert_eq!(requests(&backend, MEDIA).await, media, "a hit makes no media request");
     assert_eq!(requests(&backend, EVENTS).await, listings, "nor lists the events");
+
+    // An entry whose files were removed by hand is no hit: it is downloaded again, in place.
+    std::fs::remove_dir_all(dataset.path.join("valid")).expect("removed");
+    let repaired = dataset::download(&client, &request, &NoProgress).await.expect("downloaded again");
+    assert!(!repaired.from_cache);
+    assert_eq!((&repaired.path, files_in(&repaired.path.join("valid/json")).len()), (&dataset.path, 4));
+    assert_eq!(requests(&backend, MEDIA).await, 2 * media);
 }
 
 #[tokio::test]

@@ -21,7 +21,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 use synapse::backend::{BackendClient, BackendConfig, Split};
-use synapse::dataset::{self, DownloadRequest, NoProgress};
+use synapse::dataset::{self, DownloadRequest, Observer, Phase};
 
 const TOKEN: &str = "bench-token";
 
@@ -97,16 +97,33 @@ async fn counters(url: &str) -> (u64, u64) {
     (all, media)
 }
 
-async fn ours(client: &BackendClient, version: u64, concurrency: usize, out: &Path) -> (Duration, u64, u64) {
+/// When the last event was listed (the end of the fetch phase).
+struct FetchTimer {
+    start: Instant,
+    fetched: Mutex<Option<Duration>>,
+}
+
+impl Observer for FetchTimer {
+    fn progress(&self, phase: Phase, done: u64, total: u64) {
+        if phase == Phase::Fetch && total > 0 && done == total {
+            *self.fetched.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(self.start.elapsed());
+        }
+    }
+}
+
+/// Synapse's download: its time, the time its fetch phase took, the events written, the bytes
+/// downloaded.
+async fn ours(client: &BackendClient, version: u64, concurrency: usize, out: &Path) -> (Duration, Duration, u64, u64) {
     let request = DownloadRequest::new(version)
         .splits([Split::Train, Split::Validation])
         .concurrency(concurrency)
         .output_dir(out);
-    let start = Instant::now();
-    let downloaded = dataset::download(client, &request, &NoProgress).await;
-    let elapsed = start.elapsed();
+    let timer = FetchTimer { start: Instant::now(), fetched: Mutex::new(None) };
+    let downloaded = dataset::download(client, &request, &timer).await;
+    let elapsed = timer.start.elapsed();
     let downloaded = downloaded.unwrap_or_else(|e| fail("synapse's dataset download", e));
-    (elapsed, downloaded.images(), downloaded.bytes)
+    let fetched = timer.fetched.lock().unwrap_or_else(std::sync::PoisonError::into_inner).unwrap_or_default();
+    (elapsed, fetched, downloaded.images(), downloaded.bytes)
 }
 
 fn python(python: &str, url: &str, version: u64, out: &Path) -> (Duration, u64) {
@@ -162,9 +179,11 @@ async fn main() {
         for side in ["synapse", "python-sdk"] {
             let out = dir.join(format!("{side}-{run}"));
             let before = counters(&url).await;
+            let mut fetch = String::new();
             let (elapsed, count) = if side == "synapse" {
-                let (elapsed, count, bytes) = ours(&client, version, concurrency, &out).await;
+                let (elapsed, fetched, count, bytes) = ours(&client, version, concurrency, &out).await;
                 media_bytes = bytes;
+                fetch = format!(" | fetch phase {:.3} s", fetched.as_secs_f64());
                 (elapsed, count)
             } else {
                 python(&python_bin, &url, version, &out)
@@ -182,7 +201,7 @@ async fn main() {
             let megabytes = media_bytes as f64 / 1e6;
             let rate = megabytes / elapsed.as_secs_f64();
             println!(
-                "{run} | {side} | {:.3} | {megabytes:.1} | {rate:.1} | {} ({})",
+                "{run} | {side} | {:.3} | {megabytes:.1} | {rate:.1} | {} ({}){fetch}",
                 elapsed.as_secs_f64(),
                 requests.0,
                 requests.1

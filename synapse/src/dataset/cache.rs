@@ -7,7 +7,8 @@
 //!
 //! - `<key>/`, a complete dataset ([`DatasetCache::key`]: `v<version>-<splits>-<hash>`), with
 //!   its `.complete` marker (the download's counts and skips, as JSON) written last, inside the
-//!   temporary directory before it is renamed: an entry without a marker is never a hit;
+//!   temporary directory before it is renamed: an entry without a marker (or whose split
+//!   directories are gone) is never a hit, and is replaced by the next download;
 //! - `.tmp-<key>-<random>/`, a download in progress, renamed to `<key>/` once complete, and
 //!   removed when the download fails;
 //! - `<key>.lock`, an empty file a download of `<key>` holds an exclusive lock on (`flock`):
@@ -213,10 +214,15 @@ impl DatasetCache {
 }
 
 /// The summary in `entry`'s marker, touched (the entry was used now); `None` when the entry
-/// is not complete.
+/// is not complete: no marker, or a split's `json/` directory gone (an entry emptied by hand is
+/// downloaded again, and replaced).
 fn read_marker(entry: &Path) -> Option<Summary> {
     let marker = entry.join(COMPLETE_MARKER);
-    let summary = serde_json::from_slice(&std::fs::read(&marker).ok()?).ok()?;
+    let summary: Summary = serde_json::from_slice(&std::fs::read(&marker).ok()?).ok()?;
+    let split_dir = |split: &str| if split == super::ALL_SPLITS { entry.to_owned() } else { entry.join(split) };
+    if !summary.splits.keys().all(|split| split_dir(split).join(super::JSON_DIR).is_dir()) {
+        return None;
+    }
     if let Ok(file) = File::options().append(true).open(&marker) {
         // A marker that cannot be touched only ages sooner.
         let _ = file.set_modified(SystemTime::now());
