@@ -381,7 +381,12 @@ async fn an_action_downloads_with_its_params_and_its_contexts_client() {
         "dataset": version_of(&seeded), "splits": ["train", "valid"], "output_dir": out.path(), "concurrency": 2
     }))
     .expect("params");
-    let dataset = dataset::download_for(&ctx, &params, None).await.expect("downloaded");
+    // A download is `Send`: an action's future can be spawned.
+    let spawned = tokio::spawn({
+        let (ctx, params) = (ctx.clone(), params.clone());
+        async move { dataset::download_for(&ctx, &params, None).await }
+    });
+    let dataset = spawned.await.expect("joined").expect("downloaded");
     assert_eq!((dataset.path.as_path(), dataset.images()), (out.path(), 3));
     assert_eq!(files_in(&out.path().join("valid/json")).len(), 1);
 

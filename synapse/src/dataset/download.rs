@@ -127,8 +127,10 @@ pub(super) async fn download_into(
         events_written: AtomicU64::new(0),
         stopped: AtomicBool::new(false),
     };
-    let mut running =
-        stream::iter(planned.iter().map(|planned| fetch_event(&shared, planned))).buffer_unordered(concurrency);
+    // The futures are made first: a stream that maps with a closure over references would not be
+    // `Send` (rustc's higher-ranked lifetime limitation), and neither would a download.
+    let events: Vec<_> = planned.iter().map(|planned| fetch_event(&shared, planned)).collect();
+    let mut running = stream::iter(events).buffer_unordered(concurrency);
     let (mut outcomes, mut failure) = (Vec::new(), None);
     // Every event runs to its end (those after a failure at once), so no file is being written
     // when the error is returned and the directory removed.

@@ -56,13 +56,30 @@ impl DatasetParams {
 /// for [`Context`]); `cache` instead of the default one when given.
 ///
 /// ```no_run
-/// use synapse::prelude::*;
 /// use synapse::dataset::{DatasetParams, download_for};
+/// use synapse::prelude::*;
 ///
-/// #[action(description = "Download a ground-truth dataset")]
-/// async fn fetch_dataset(params: DatasetParams, ctx: &Context) -> Result<String> {
-///     let dataset = download_for(ctx, &params, None).await?;
-///     Ok(dataset.path.display().to_string())
+/// /// Where the dataset is.
+/// #[output]
+/// #[derive(Debug, Clone)]
+/// pub struct Fetched {
+///     /// Its directory.
+///     pub path: String,
+///     /// Its images.
+///     pub images: u64,
+/// }
+///
+/// #[action(name = "dataset", category = NeuralNet)]
+/// pub struct DatasetAction;
+///
+/// impl Action for DatasetAction {
+///     type Params = DatasetParams;
+///     type Output = Fetched;
+///
+///     async fn execute(&self, params: DatasetParams, ctx: &Context) -> Result<Fetched> {
+///         let dataset = download_for(ctx, &params, None).await?;
+///         Ok(Fetched { path: dataset.path.display().to_string(), images: dataset.images() })
+///     }
 /// }
 /// ```
 ///
