@@ -240,7 +240,8 @@ async fn fetch_event(shared: &Shared<'_>, planned: &Planned) -> Result<Outcome, 
         let reason = SkipReason::Missing { status: *status };
         return Ok(skipped(shared, &fetched, &files_dir, skip(Some(primary_url), reason)));
     }
-    // An annotation file that is gone is no failure: the event's `data` is read instead.
+    // Another file that is gone is no failure: it is left out of `events.jsonl` (for a
+    // `data_meta_*` file, the event's `data` is read instead).
     if let Some(index) = fetched.iter().position(|file| file.outcome.is_err() && !gone(file)) {
         let file = fetched.swap_remove(index);
         let url = layout::without_query(&event.files[file.spec].url);
