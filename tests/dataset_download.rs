@@ -295,7 +295,11 @@ async fn the_least_recently_used_entries_are_evicted() {
         let client = client.clone();
         async move { dataset::download(&client, &request, &NoProgress).await.expect("downloaded") }
     };
+    // What a download that died left: removed by the next eviction (its key's lock is free).
+    let dead = cache_dir.path().join(".tmp-v99-all-0123456789ab-Xy12Zq");
+    std::fs::create_dir_all(dead.join("train/json")).expect("created");
     let a = download(versions[0]).await;
+    assert!(!dead.exists(), "a dead download's directory is evicted");
     let b = download(versions[1]).await;
     assert!(download(versions[0]).await.from_cache, "a hit touches a");
     let c = download(versions[2]).await;

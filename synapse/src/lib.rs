@@ -88,7 +88,7 @@
 //! | `tls` | HTTPS to Ray dashboards (implies `ray`) | rustls |
 //! | `store` | `pipeline run\|resume\|status\|runs` (with `ray`: `--mode job` too); `PipelineRunner`, `synapse::pipeline::store` | SQLite, compiled from source |
 //! | `backend` | `synapse::backend`: the Synapse backend's client | an HTTP client |
-//! | `dataset` | `synapse::dataset`: a ground-truth dataset version downloaded and cached (implies `backend`) | the `image` crate's PNG reader |
+//! | `dataset` | `synapse::dataset`: a ground-truth dataset version downloaded into the DM v2 layout and cached (implies `backend` and `formats`) | — (what those two build) |
 //! | `storage` | `synapse::storage`: the `Storage` trait, the local file system, storages opened from the backend's records | the `url` crate |
 //! | `s3`, `gcs`, `azure` | Amazon S3 and S3-compatible stores (MinIO, DigitalOcean Spaces), Google Cloud Storage, Azure Blob Storage in `synapse::storage` (each implies `storage`) | object_store, an HTTP client with rustls and ring |
 //! | `formats` | `synapse::formats`: DM v1/v2, YOLO, COCO and Pascal VOC annotations, their conversions, the converter registry (`synapse::converter!`) | image header readers (PNG, JPEG), quick-xml, a YAML reader |
