@@ -270,3 +270,31 @@ pub async fn download(
 fn result(path: PathBuf, summary: download::Summary, from_cache: bool) -> DownloadedDataset {
     DownloadedDataset { path, splits: summary.splits, from_cache, skipped: summary.skipped, bytes: summary.bytes }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn skips_survive_the_cache_marker_and_say_what_and_where() {
+        let skipped = vec![
+            Skipped {
+                event: 7,
+                split: "train".into(),
+                url: Some("http://h/a.png".into()),
+                reason: SkipReason::Missing { status: 404 },
+            },
+            Skipped {
+                event: 9,
+                split: "valid".into(),
+                url: Some("http://h/b.png".into()),
+                reason: SkipReason::Corrupt { reason: "not an image".into() },
+            },
+            Skipped { event: 11, split: "all".into(), url: None, reason: SkipReason::NoImage },
+        ];
+        let text = serde_json::to_string(&skipped).expect("JSON");
+        assert_eq!(serde_json::from_str::<Vec<Skipped>>(&text).expect("read back"), skipped);
+        assert_eq!(skipped[0].to_string(), "event 7 (split train): http://h/a.png: the file is gone (404)");
+        assert_eq!(skipped[2].to_string(), "event 11 (split all): the event has no image");
+    }
+}
