@@ -144,6 +144,12 @@ impl DevBackendBuilder {
         let router = routes::router(app);
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
+            // Responses go out as they are written (headers, then the body): without
+            // TCP_NODELAY, Nagle's algorithm holds a body back until the client acknowledges the
+            // headers, tens of milliseconds per request with delayed ACKs.
+            let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+                let _ = tcp.set_nodelay(true);
+            });
             axum::serve(listener, router)
                 .with_graceful_shutdown(async move {
                     // A dropped sender stops the server too.

@@ -57,10 +57,11 @@
 //!
 //! | layer | modules | what they hold |
 //! |---|---|---|
-//! | 0 | [`error`], `features`, [`params`](mod@params), `secret` | the error actions return, panics as errors; what to say of a missing cargo feature; params, their JSON Schemas and validation; credentials that never show ([`Secret`]) |
+//! | 0 | [`error`], `features`, [`params`](mod@params), `secret`, `formats` | the error actions return, panics as errors; what to say of a missing cargo feature; params, their JSON Schemas and validation; credentials that never show ([`Secret`]); dataset annotation formats and their converters |
 //! | 1 | [`events`] | the event model, the emitter and its progress coalescing, sinks, failures as data ([`ErrorReport`]), the terminal event's owner |
 //! | 1½ | `backend`, `storage` | the Synapse backend's client (API v1): configuration, jobs, log entries, paged listings; storages (local, S3, GCS, Azure) opened from the backend's records |
 //! | 2 | [`context`] | what an action sees: its params' environment, logger, progress, cancellation |
+//! | 2½ | `dataset` | ground-truth dataset versions downloaded into the SDK's layout and cached, reporting to a [`context`] |
 //! | 3 | [`steps`] | steps, workflows and their plans, the orchestrator with its rollbacks |
 //! | 4 | [`action`](mod@action) | actions, their descriptors, categories, data types, and the chains `#[pipeline]` declares |
 //! | 5 | [`registry`] | what was linked into the binary: plugins, actions, pipelines |
@@ -87,8 +88,10 @@
 //! | `tls` | HTTPS: to a Synapse backend at an `https://` host and the file URLs it hands out, and to Ray dashboards | rustls with aws-lc-rs (a C library, built from source) |
 //! | `store` | `pipeline run\|resume\|status\|runs` (with `ray`: `--mode job` too); `PipelineRunner`, `synapse::pipeline::store` | SQLite, compiled from source |
 //! | `backend` | `synapse::backend`: the Synapse backend's client (plain HTTP; with `tls`, HTTPS); implies `storage` | an HTTP client with multipart, MD5, SHA-1 |
+//! | `dataset` | `synapse::dataset`: a ground-truth dataset version downloaded into the DM v2 layout and cached (implies `backend` and `formats`) | — (what those two build) |
 //! | `storage` | `synapse::storage`: the `Storage` trait, the local file system, storages opened from the backend's records | the `url` crate |
 //! | `s3`, `gcs`, `azure` | Amazon S3 and S3-compatible stores (MinIO, DigitalOcean Spaces), Google Cloud Storage, Azure Blob Storage in `synapse::storage` (each implies `storage`) | object_store, an HTTP client with rustls and ring |
+//! | `formats` | `synapse::formats`: DM v1/v2, YOLO, COCO and Pascal VOC annotations, their conversions, the converter registry (`synapse::converter!`) | image header readers (PNG, JPEG), quick-xml, a YAML reader |
 //! | `discovery` | `synapse::discovery` (a plugin's actions from its source, its `config.yaml` or a registry); reading a `config.yaml` (`PluginConfig::from_path`) | syn and proc-macro2 for the plugin itself (with span locations), a YAML reader |
 //!
 //! `synapse = { version = "0.1", features = ["ray", "store"] }` for a plugin that runs on Ray
@@ -104,12 +107,16 @@ pub mod backend;
 pub mod cli;
 pub mod config;
 pub mod context;
+#[cfg(feature = "dataset")]
+pub mod dataset;
 #[cfg(feature = "discovery")]
 pub mod discovery;
 pub mod error;
 pub mod events;
 pub mod executor;
 mod features;
+#[cfg(feature = "formats")]
+pub mod formats;
 pub mod params;
 pub mod pipeline;
 pub mod registry;
@@ -332,6 +339,8 @@ pub mod __private {
     pub use crate::cli::main as cli_main;
     pub use crate::context::Context;
     pub use crate::error::Result;
+    #[cfg(feature = "formats")]
+    pub use crate::formats::registry::SYNAPSE_CONVERTERS_V0;
     pub use crate::params::{HasSchema, NoParams, Params, SchemaCell, schema_of};
     pub use crate::registry::{
         BinaryInfo, PluginDescriptor, SYNAPSE_ACTIONS_V0, SYNAPSE_PIPELINES_V0, SYNAPSE_PLUGINS_V0,

@@ -11,10 +11,11 @@ use std::path::{Path, PathBuf};
 
 /// The layers, bottom first. Modules of one layer may use each other.
 const LAYERS: &[&[&str]] = &[
-    &["error", "features", "params", "secret"],
+    &["error", "features", "params", "secret", "formats"],
     &["events"],
     &["backend", "storage"],
     &["context"],
+    &["dataset"],
     &["steps"],
     &["action"],
     &["registry"],

@@ -151,7 +151,21 @@ impl BackendClient {
         version: u64,
         category: Option<Split>,
     ) -> impl Stream<Item = Result<GroundTruthEvent, BackendError>> + Send + use<> {
-        let version = version.to_string();
+        self.list_ground_truth_events_in_pages_of(version, category, super::PAGE_SIZE)
+    }
+
+    /// [`list_ground_truth_events`](Self::list_ground_truth_events) with pages of `page_size`
+    /// events (the backend caps it; the SDK's `list_ground_truth_events(page_size=…)`).
+    ///
+    /// # Errors
+    /// As [`BackendClient::list`].
+    pub fn list_ground_truth_events_in_pages_of(
+        &self,
+        version: u64,
+        category: Option<Split>,
+        page_size: usize,
+    ) -> impl Stream<Item = Result<GroundTruthEvent, BackendError>> + Send + use<> {
+        let (version, size) = (version.to_string(), page_size.max(1).to_string());
         let mut query = vec![
             ("ground_truth_dataset_versions", version.as_str()),
             ("fields", "category"),
@@ -162,6 +176,7 @@ impl BackendClient {
         if let Some(category) = category {
             query.push(("category", category.as_str()));
         }
+        query.push(("page_size", size.as_str()));
         self.list("sdk/ground_truth_events/", &query)
     }
 
