@@ -51,6 +51,10 @@ fn dataset_yaml_with_ultralytics_split_names() {
     );
     // Without a validation split, Ultralytics still needs `val`.
     assert!(yolo::dataset_yaml("/o", &[Split::Train], &names).contains("train: images/train\nval: images/train\n"));
+    assert!(
+        yolo::dataset_yaml("/o", &[Split::Valid, Split::Test], &names)
+            .contains("train: images/val\nval: images/val\ntest: images/test\n")
+    );
     // Names YAML would read as something else are quoted.
     let odd = ["yes".to_owned(), "a: b".to_owned(), "12".to_owned()];
     assert!(yolo::dataset_yaml("/o", &[], &odd).ends_with("  0: \"yes\"\n  1: \"a: b\"\n  2: \"12\"\n"));

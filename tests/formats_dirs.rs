@@ -234,3 +234,16 @@ fn an_unregistered_pair_lists_the_registered_ones() {
     }
     assert!(formats::registered_pairs().contains(&("dm_v2".to_owned(), "yolo".to_owned())));
 }
+
+#[test]
+fn a_dataset_without_a_train_split_keeps_its_splits_through_yolo() {
+    let dir = tempfile::tempdir().unwrap();
+    let (source, out) = (dir.path().join("dm"), dir.path().join("yolo"));
+    let car = r#"{"id": "c1", "classification": "car", "data": [10, 12, 20, 8]}"#;
+    dm_item(&source, "valid", "v", (64, 48), car);
+    dm_item(&source, "test", "t", (64, 48), car);
+    converter_for("dm_v2", "yolo").unwrap().convert(&source, &out, &ConvertOptions::default()).unwrap();
+    let back = yolo::read_dir(&out.join("dataset.yaml")).unwrap();
+    let splits: Vec<_> = back.images.iter().map(|i| (i.file_name.as_str(), i.split)).collect();
+    assert_eq!(splits, [("v.png", Some(formats::Split::Valid)), ("t.png", Some(formats::Split::Test))]);
+}
