@@ -247,3 +247,28 @@ fn a_dataset_without_a_train_split_keeps_its_splits_through_yolo() {
     let splits: Vec<_> = back.images.iter().map(|i| (i.file_name.as_str(), i.split)).collect();
     assert_eq!(splits, [("v.png", Some(formats::Split::Valid)), ("t.png", Some(formats::Split::Test))]);
 }
+
+#[test]
+fn a_directory_without_the_format_s_files_is_not_a_dataset() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases: [(&str, FormatError); 3] = [
+        ("DM v2", dm::read_dir(dir.path()).unwrap_err()),
+        ("COCO", formats::coco::read_dir(dir.path()).unwrap_err()),
+        ("Pascal VOC", formats::voc::read_dir(dir.path(), false).unwrap_err()),
+    ];
+    for (format, error) in cases {
+        assert!(
+            matches!(&error, FormatError::NotADataset { path, format: f, .. } if path == dir.path() && *f == format),
+            "{error:?}"
+        );
+        assert!(
+            error.to_string().starts_with(&format!("{} is not a {format} dataset: it has no ", dir.path().display()))
+        );
+    }
+    let missing = dir.path().join("dataset.yaml");
+    let error = converter_for("yolo", "dm_v2")
+        .unwrap()
+        .convert(dir.path(), &dir.path().join("out"), &ConvertOptions::default())
+        .unwrap_err();
+    assert!(matches!(&error, FormatError::Io { path, .. } if *path == missing), "{error:?}");
+}
