@@ -65,7 +65,9 @@ fn read_split(
 }
 
 /// Writes `dataset` as a DM v2 dataset directory (canonical boxes; images copied from their
-/// `source`), the layout [`read_dir`] reads.
+/// `source`), the layout [`read_dir`] reads. A [`Dataset`] holds boxes only: the other tools of
+/// a DM document read by [`read_dir`] (polygons, keypoints, …) and box attributes are not in it,
+/// so not written back.
 ///
 /// # Errors
 /// [`FormatError::Io`] naming the file or directory that cannot be written.
