@@ -187,3 +187,18 @@ async fn a_forbidden_request_and_a_proxys_html_page_are_typed_errors_with_their_
     assert_eq!(error.to_string(), format!("GET jobs/{id}/: 502 Bad Gateway: 502 Bad Gateway"));
     backend.shutdown().await.expect("shutdown");
 }
+
+#[tokio::test]
+async fn an_https_backend_in_a_build_without_tls_is_said_at_once() {
+    // The tests' build has no `tls` feature: the client says what to add, instead of failing
+    // every request with "scheme is not http".
+    let error = BackendClient::new(BackendConfig::new("https://synapse.example.com", TOKEN).expect("config"))
+        .err()
+        .expect("refused");
+    assert_eq!(
+        error.to_string(),
+        "backend configuration: the Synapse backend at https://synapse.example.com/ is HTTPS: this plugin was built \
+         without the `tls` feature of synapse; add it (`synapse = { …, features = [\"tls\"] }` in its Cargo.toml) \
+         to speak HTTPS"
+    );
+}

@@ -284,6 +284,75 @@ async fn fifty_runs_reporting_at_once_lose_nothing() {
     backend.shutdown().await.expect("shutdown");
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_update_is_counted_once_and_a_slow_backend_cannot_hold_the_end() {
+    let backend = backend().await;
+    // RUNNING is refused (403): said, counted, not sent again; the run goes on.
+    let job = new_job(&backend).await;
+    let fault = json!({"method": "PATCH", "path_glob": "/jobs/*/", "nth": 1, "status": 403});
+    dev(&backend, reqwest::Method::POST, "_dev/faults", Some(fault)).await;
+    let (sink, outcome) = train(client(&backend), job, quick_limits(), json!({"epochs": 3})).await;
+    outcome.expect("trained");
+    assert_eq!(sink.loss().updates, 1, "{:?}", sink.loss());
+    let (record, patches, _) = job_state(&backend, job).await;
+    assert_eq!(record["status"], "SUCCEEDED", "the final status still went: {patches:#?}");
+    assert!(patches.iter().all(|p| p.get("status") != Some(&json!("RUNNING"))), "{patches:#?}");
+    let faults = dev(&backend, reqwest::Method::DELETE, "_dev/faults", None).await;
+    assert_eq!(faults["cleared"], 1);
+
+    // Every PATCH held for 20 s: the end waits for its finish timeout (1 s), not the client's
+    // 60 s request timeout, and counts what it could not deliver.
+    let job = new_job(&backend).await;
+    let fault = json!({"method": "PATCH", "path_glob": "/jobs/*/", "delay_ms": 20_000});
+    dev(&backend, reqwest::Method::POST, "_dev/faults", Some(fault)).await;
+    let limits = JobSinkLimits { finish_timeout: Duration::from_secs(1), ..quick_limits() };
+    let started = Instant::now();
+    let (sink, outcome) = train(client(&backend), job, limits, json!({"epochs": 2})).await;
+    outcome.expect("trained");
+    let loss = sink.loss();
+    assert!(loss.updates >= 1, "{loss:?}");
+    assert!(started.elapsed() < Duration::from_secs(15), "the end waited {:?}", started.elapsed());
+    dev(&backend, reqwest::Method::DELETE, "_dev/faults", None).await;
+    backend.shutdown().await.expect("shutdown");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_whose_reports_would_all_be_lost_does_not_start() {
+    let backend = backend().await;
+    let job = new_job(&backend).await;
+    // A wrong token: said before anything runs, exit 2, the job untouched.
+    let ran = tokio::process::Command::new(QUICKSTART)
+        .args(["run", "train", "--params", r#"{"epochs": 2}"#, "--job-id", &job.to_string()])
+        .env("SYNAPSE_HOST", backend.url())
+        .env("SYNAPSE_ACCESS_TOKEN", "wrong")
+        .env_remove("SYNAPSE_PLUGIN_RUN_USER_TOKEN")
+        .output()
+        .await
+        .expect("the plugin ran");
+    let stderr = String::from_utf8_lossy(&ran.stderr);
+    assert_eq!(ran.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains(&format!("job `{job}` cannot be reported to the Synapse backend: GET jobs/{job}/: 401")),
+        "{stderr}"
+    );
+    let (record, patches, _) = job_state(&backend, job).await;
+    assert_eq!((record["status"].as_str(), patches.len()), (Some("PENDING"), 0));
+
+    // A job the backend does not have: said, and the run goes on unreported.
+    let ran = tokio::process::Command::new(QUICKSTART)
+        .args(["run", "train", "--params", r#"{"epochs": 2}"#, "--job-id", "999"])
+        .env("SYNAPSE_HOST", backend.url())
+        .env("SYNAPSE_ACCESS_TOKEN", TOKEN)
+        .env_remove("SYNAPSE_PLUGIN_RUN_USER_TOKEN")
+        .output()
+        .await
+        .expect("the plugin ran");
+    let stderr = String::from_utf8_lossy(&ran.stderr);
+    assert!(ran.status.success(), "{stderr}");
+    assert!(stderr.contains("warning: job `999` is not on the Synapse backend"), "{stderr}");
+    backend.shutdown().await.expect("shutdown");
+}
+
 const QUICKSTART: &str = env!("CARGO_BIN_EXE_quickstart-plugin");
 
 /// Runs the quickstart plugin's `train` with `--job-id job` in `mode`, its backend the dev

@@ -210,7 +210,21 @@ fn config_check_passes_on_the_committed_example_and_fails_with_a_diff_when_stale
     assert!(ran.stderr.contains("-    description: Old text."), "{}", ran.stderr);
     assert!(ran.stderr.contains("+    description: Process files with progress tracking."), "{}", ran.stderr);
     assert!(ran.stderr.contains("schemas/train.result.json (missing)"), "{}", ran.stderr);
-    assert!(ran.stderr.contains("2 generated file(s)"), "{}", ran.stderr);
+    assert!(
+        ran.stderr.contains("1 generated file(s) are missing from") && ran.stderr.contains("and 1 are stale"),
+        "{}",
+        ran.stderr
+    );
+
+    // A directory with nothing written yet: missing, not stale.
+    let empty = tempfile::tempdir().expect("temp dir");
+    let ran = run(QUICKSTART, &["config", "--check", "--dir", &empty.path().to_string_lossy()]);
+    assert_eq!(ran.code, Some(1));
+    assert!(
+        ran.stderr.contains("generated file(s) are missing from") && !ran.stderr.contains("stale;"),
+        "{}",
+        ran.stderr
+    );
 
     let ran = run(QUICKSTART, &["config", "--write", "--dir", &dir]);
     assert_eq!(ran.code, Some(0));

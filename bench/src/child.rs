@@ -50,9 +50,19 @@ pub fn stats(values: &[f64], unit: &str, digits: usize) -> String {
     let mut sorted = values.to_vec();
     sorted.sort_by(f64::total_cmp);
     let n = sorted.len();
-    let median = if n % 2 == 1 { sorted[n / 2] } else { (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0 };
-    let (min, max) = (sorted[0], sorted[n - 1]);
+    let (median, min, max) = (median(&sorted), sorted[0], sorted[n - 1]);
     format!("{median:.digits$} {unit} (median of {n}; min {min:.digits$}, max {max:.digits$})")
+}
+
+/// The median of `values` (NaN for none).
+pub fn median(values: &[f64]) -> f64 {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    match sorted.len() {
+        0 => f64::NAN,
+        n if n % 2 == 1 => sorted[n / 2],
+        n => (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0,
+    }
 }
 
 /// This process's own CPU time so far (user + system), from `getrusage(RUSAGE_SELF)`.

@@ -84,9 +84,9 @@
 //! | feature | adds | builds |
 //! |---|---|---|
 //! | `ray` | `run --mode task\|job`, `run --detach`, `jobs`, `worker`; `synapse::executor::ray` | an HTTP client and server, zip, BLAKE3, an ELF writer |
-//! | `tls` | HTTPS to Ray dashboards (implies `ray`) | rustls |
+//! | `tls` | HTTPS: to a Synapse backend at an `https://` host and the file URLs it hands out, and to Ray dashboards | rustls with aws-lc-rs (a C library, built from source) |
 //! | `store` | `pipeline run\|resume\|status\|runs` (with `ray`: `--mode job` too); `PipelineRunner`, `synapse::pipeline::store` | SQLite, compiled from source |
-//! | `backend` | `synapse::backend`: the Synapse backend's client | an HTTP client |
+//! | `backend` | `synapse::backend`: the Synapse backend's client (plain HTTP; with `tls`, HTTPS); implies `storage` | an HTTP client with multipart, MD5, SHA-1 |
 //! | `storage` | `synapse::storage`: the `Storage` trait, the local file system, storages opened from the backend's records | the `url` crate |
 //! | `s3`, `gcs`, `azure` | Amazon S3 and S3-compatible stores (MinIO, DigitalOcean Spaces), Google Cloud Storage, Azure Blob Storage in `synapse::storage` (each implies `storage`) | object_store, an HTTP client with rustls and ring |
 //! | `formats` | `synapse::formats`: DM v1/v2, YOLO, COCO and Pascal VOC annotations, their conversions, the converter registry (`synapse::converter!`) | image header readers (PNG, JPEG), quick-xml, a YAML reader |

@@ -14,9 +14,8 @@
 //! 2. **sustained**: paced at 2,000 iterations/s for 10 s; the PATCHes it took (at most one a
 //!    second for the records, plus RUNNING and the final status);
 //! 3. **5 % failing**: every 20th API request answered 503; entries delivered;
-//! 4. **10 s outage**: the sequence paced at 500 iterations/s for 20 s, the backend shut down 5 s
-//!    in and started again (same port, same state) 10 s later; entries delivered, the loss the
-//!    job reports, peak memory.
+//! 4. **10 s outage**: paced at 500 iterations/s for 20 s, the backend shut down 5 s in and started
+//!    again (same port, same state) 10 s later; entries delivered, the job's loss report, memory.
 //!
 //! ```text
 //! cargo build --release -p synapse-bench --bin job_sink_figures
@@ -32,7 +31,7 @@ use synapse::LocalExecutor;
 use synapse::backend::{BackendClient, BackendConfig, JobSink};
 use synapse::executor::RunOptions;
 use synapse::prelude::*;
-use synapse_bench::child::{own_cpu, own_peak_rss_kib, reap, stats};
+use synapse_bench::child::{median, own_cpu, own_peak_rss_kib, reap, stats};
 use synapse_dev_backend::{DevBackend, RunningDevBackend};
 
 const TOKEN: &str = "bench-token";
@@ -261,13 +260,6 @@ fn summary(side: Side, runs: &[Run], iterations: u64) {
             run.log_posts
         );
     }
-}
-
-fn median(values: &[f64]) -> f64 {
-    let mut sorted = values.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    let n = sorted.len();
-    if n % 2 == 1 { sorted[n / 2] } else { (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0 }
 }
 
 async fn harness(args: &[String]) -> Result<(), String> {

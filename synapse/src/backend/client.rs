@@ -70,14 +70,24 @@ pub struct BackendClient {
     pub(crate) retry: RetryPolicy,
 }
 
+/// Whether this build speaks HTTPS (the `tls` feature, or an object store's rustls).
+pub(crate) const TLS: bool = cfg!(any(feature = "tls", feature = "_rustls"));
+
 impl BackendClient {
     /// A client for `config`, with the default [`RetryPolicy`] and a 60 s limit per request.
     ///
     /// # Errors
-    /// [`BackendError::Config`] when a credential cannot be a header value, or the HTTP client
-    /// cannot be built.
+    /// [`BackendError::Config`] when a credential cannot be a header value, the host is
+    /// `https://` in a build without the `tls` feature, or the HTTP client cannot be built.
     pub fn new(config: BackendConfig) -> Result<Self, BackendError> {
-        #[cfg(any(feature = "s3", feature = "gcs", feature = "azure"))]
+        if config.host.scheme() == "https" && !TLS {
+            return Err(BackendError::Config(format!(
+                "the Synapse backend at {} is HTTPS: {}",
+                config.host,
+                crate::features::missing(&["tls"], "to speak HTTPS")
+            )));
+        }
+        #[cfg(feature = "_rustls")]
         crate::storage::install_tls_provider();
         let http = reqwest::Client::builder()
             .default_headers(config.auth_headers()?)

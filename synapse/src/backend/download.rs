@@ -53,13 +53,21 @@ impl BackendClient {
     /// [`BackendError::Status`] (`GET <path>`: the backend's path, or a storage URL without its
     /// query, which may hold a signature), [`BackendError::Unreachable`],
     /// [`BackendError::ResponseLost`] when the body broke off, [`BackendError::File`] when `dest`
-    /// cannot be written, [`BackendError::Config`] when `url` is no URL.
+    /// cannot be written, [`BackendError::Config`] when `url` is no URL, or an `https://` one in a
+    /// build without the `tls` feature.
     pub async fn download(&self, url: &str, dest: &Path) -> Result<u64, BackendError> {
         let start = self
             .config()
             .host
             .join(url)
             .map_err(|error| BackendError::Config(format!("`{url}` is not a URL to download: {error}")))?;
+        if start.scheme() == "https" && !super::client::TLS {
+            let shown = start.as_str().split('?').next().unwrap_or_default();
+            return Err(BackendError::Config(format!(
+                "{shown} is HTTPS: {}",
+                crate::features::missing(&["tls"], "to download over HTTPS")
+            )));
+        }
         let mut retry = 0;
         loop {
             match self.download_once(&start, dest).await {

@@ -22,6 +22,9 @@ pub struct GeneratedFile {
 pub struct StaleFile {
     /// The file.
     pub path: PathBuf,
+    /// Whether there is no such file at all (never written, or deleted), rather than one that
+    /// differs.
+    pub missing: bool,
     /// A unified diff from the committed file to the expected one.
     pub diff: String,
 }
@@ -140,7 +143,7 @@ impl ConfigFiles {
                 .context_radius(2)
                 .header(&old_label, &format!("{label} (generated from code)"))
                 .to_string();
-            stale.push(StaleFile { path: file.path.clone(), diff });
+            stale.push(StaleFile { path: file.path.clone(), missing: committed.is_err(), diff });
         }
         stale
     }

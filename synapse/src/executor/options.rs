@@ -217,14 +217,19 @@ impl RunOptions {
 
     /// Reports the run to its backend job: with a [`job_id`](Self::job_id) and a backend the
     /// run's environment configures ([`env`](Self::env), else this process's: `SYNAPSE_HOST` and a
-    /// token), adds a [`JobSink`](crate::backend::JobSink) for that job to the sinks. Without a
-    /// job id or a backend, the options are returned as they are (the job id only tags the run).
-    /// Where the action runs is where this belongs: the plugin CLI in local mode, a worker.
+    /// token), checks the job with `GET jobs/{id}/`, then adds a
+    /// [`JobSink`](crate::backend::JobSink) for it to the sinks. Without a job id or a backend,
+    /// the options are returned as they are (the job id only tags the run); a job the backend
+    /// does not have (404) is said on stderr and the run is not reported (the job id still tags
+    /// it: on Ray it defaults to the submission id). Where the action runs is where this
+    /// belongs: the plugin CLI in local mode, a worker.
     ///
     /// # Errors
-    /// [`RunError::Usage`] naming the job when the environment configures a backend half-way.
+    /// [`RunError::Usage`] naming the job, before anything runs, when the environment configures
+    /// a backend half-way, or the backend refuses the credentials, cannot be reached or fails:
+    /// a run whose reports would all be lost does not start.
     #[cfg(feature = "backend")]
-    pub fn report_to_job(self) -> Result<Self, RunError> {
+    pub async fn report_to_job(self) -> Result<Self, RunError> {
         use crate::backend::{BackendClient, BackendConfig, JobSink};
         let Some(job) = self.job_id.clone() else { return Ok(self) };
         let config = match &self.env {
@@ -233,13 +238,23 @@ impl RunOptions {
             }
             None => BackendConfig::from_env(),
         };
-        let client = BackendClient::from_config(config).map_err(|error| {
+        let cannot = |error: &dyn std::fmt::Display| {
             RunError::Usage(format!("job `{job}` cannot be reported to the Synapse backend: {error}"))
-        })?;
-        Ok(match client {
-            Some(client) => self.sink(Arc::new(JobSink::new(client, job.as_str()))),
-            None => self,
-        })
+        };
+        let Some(client) = BackendClient::from_config(config).map_err(|error| cannot(&error))? else {
+            return Ok(self);
+        };
+        match client.get_job(job.as_str()).await {
+            Ok(_) => Ok(self.sink(Arc::new(JobSink::new(client, job.as_str())))),
+            Err(error) if error.status() == Some(404) => {
+                eprintln!(
+                    "warning: job `{job}` is not on the Synapse backend at {} ({error}): this run is not reported to it",
+                    client.config().host
+                );
+                Ok(self)
+            }
+            Err(error) => Err(cannot(&error)),
+        }
     }
 
     /// Where a `task`-mode worker listens on its node.

@@ -30,7 +30,8 @@
 //! |---|---|
 //! | `error.rs` | [`StorageError`] |
 //! | `key.rs` | the checks of keys and listing prefixes |
-//! | `provider.rs` | [`StorageRecord`], [`Provider`] (names and aliases), [`StorageConfig`] per provider |
+//! | `provider.rs` | [`Provider`] (names and aliases), [`StorageConfig`] per provider |
+//! | `record.rs` | [`StorageRecord`], a storage as the backend returns it, its secrets out of `Debug` |
 //! | `local.rs` | [`LocalStorage`]: a directory |
 //! | `object.rs` | [`ObjectStorage`]: S3, GCS and Azure through object_store |
 
@@ -40,13 +41,15 @@ mod local;
 #[cfg(any(feature = "s3", feature = "gcs", feature = "azure"))]
 mod object;
 mod provider;
+mod record;
 
 pub use crate::secret::Secret;
 pub use error::StorageError;
 pub use local::LocalStorage;
 #[cfg(any(feature = "s3", feature = "gcs", feature = "azure"))]
 pub use object::ObjectStorage;
-pub use provider::{AzureConfig, GcsConfig, GcsCredentials, Provider, S3Config, StorageConfig, StorageRecord};
+pub use provider::{AzureConfig, GcsConfig, GcsCredentials, Provider, S3Config, StorageConfig};
+pub use record::{SECRET_KEYS, StorageRecord};
 /// URLs: of keys ([`Storage::url`]) and presigned requests.
 pub use url::Url;
 
@@ -141,10 +144,10 @@ pub trait Storage: Send + Sync + fmt::Debug {
 ///
 /// With `s3`, `gcs` or `azure`, reqwest is built with rustls but without a crypto provider of its
 /// own (`rustls-no-provider`, to leave aws-lc-rs out), and building a reqwest client panics while
-/// the process has no default provider. Opening an object store and building synapse's own
-/// clients (the backend's, Ray's) call this first; call it before building other reqwest clients
-/// in such a build. Cheap after the first call.
-#[cfg(any(feature = "s3", feature = "gcs", feature = "azure"))]
+/// the process has no default provider. Opening an object store and building synapse's own clients
+/// (the backend's, Ray's) call this first; call it before building other reqwest clients in such
+/// a build. Cheap after the first call.
+#[cfg(feature = "_rustls")]
 pub fn install_tls_provider() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {

@@ -49,7 +49,7 @@ pub(super) fn deliver(shared: &Arc<Shared>) {
             break;
         }
         let flushing = ticket > lock(shared).flushes_done;
-        let ok = runtime.block_on(pass(shared, flushing, &mut last_record));
+        let ok = runtime.block_on(pass(shared, flushing, &mut last_record, None));
         backoff =
             if ok { Duration::ZERO } else { (backoff * 2).clamp(Duration::from_millis(200), Duration::from_secs(5)) };
         if flushing {
@@ -65,7 +65,7 @@ pub(super) fn deliver(shared: &Arc<Shared>) {
     let deadline = Instant::now() + limits.finish_timeout;
     let mut backoff = Duration::from_millis(200);
     loop {
-        let ok = runtime.block_on(pass(shared, true, &mut last_record));
+        let ok = runtime.block_on(pass(shared, true, &mut last_record, Some(deadline)));
         if drained(&lock(shared)) || Instant::now() + backoff >= deadline {
             break;
         }
@@ -84,15 +84,20 @@ fn drained(state: &State) -> bool {
 }
 
 /// One delivery pass: `RUNNING`, the entries due, the records due. False when the backend
-/// failed (the rest waits for the next pass).
-async fn pass(shared: &Shared, flushing: bool, last_record: &mut Instant) -> bool {
+/// failed (the rest waits for the next pass). After the run's end, its PATCHes wait no longer
+/// than `deadline`.
+async fn pass(shared: &Shared, flushing: bool, last_record: &mut Instant, deadline: Option<Instant>) -> bool {
     let limits = shared.limits;
     let running = std::mem::take(&mut lock(shared).running);
     if running {
         let update = JobUpdate { status: Some(JobStatus::Running), ..JobUpdate::default() };
-        if let Err(error) = shared.client.update_job(shared.job.clone(), &update).await {
-            lock(shared).running = true;
-            return failed(shared, &error);
+        if let Err(error) = patch(shared, &update, deadline).await {
+            if !error.is_transient() {
+                refused(shared, "its status RUNNING", &error);
+            } else {
+                lock(shared).running = true;
+                return failed(shared, &error);
+            }
         }
     }
     // Entries: while a full batch waits, or the oldest waited long enough, or at a flush.
@@ -145,12 +150,43 @@ async fn pass(shared: &Shared, flushing: bool, last_record: &mut Instant) -> boo
     };
     if let Some(update) = update {
         *last_record = Instant::now();
-        if let Err(error) = shared.client.update_job(shared.job.clone(), &update).await {
-            lock(shared).snapshot.dirty = true;
-            return failed(shared, &error);
+        if let Err(error) = patch(shared, &update, deadline).await {
+            if !error.is_transient() {
+                refused(shared, "its progress and metrics records", &error);
+            } else {
+                lock(shared).snapshot.dirty = true;
+                return failed(shared, &error);
+            }
         }
     }
     true
+}
+
+/// `PATCH jobs/{id}/` with `update`; with a `deadline` (the run has ended), an answer that has
+/// not come by then counts as lost, so that the end of a run waits no longer than its finish
+/// timeout whatever the client's own request timeout.
+async fn patch(shared: &Shared, update: &JobUpdate, deadline: Option<Instant>) -> Result<(), BackendError> {
+    let call = shared.client.update_job(shared.job.clone(), update);
+    let Some(deadline) = deadline else { return call.await.map(drop) };
+    match tokio::time::timeout(deadline.saturating_duration_since(Instant::now()), call).await {
+        Ok(answer) => answer.map(drop),
+        Err(_) => Err(BackendError::ResponseLost {
+            method: "PATCH".to_owned(),
+            path: format!("jobs/{}/", shared.job),
+            reason: "no answer within the run's finish timeout".to_owned(),
+        }),
+    }
+}
+
+/// An update the backend refused (4xx): counted, said on stderr the first time, never sent
+/// again (the same request would be refused the same way).
+fn refused(shared: &Shared, what: &str, error: &BackendError) {
+    let mut state = lock(shared);
+    state.loss.updates += 1;
+    if !std::mem::replace(&mut state.refusal_said, true) {
+        drop(state);
+        eprintln!("warning: job {}: the backend refused {what}: {error}", shared.job);
+    }
 }
 
 fn failed(shared: &Shared, error: &BackendError) -> bool {
@@ -179,8 +215,8 @@ async fn finish(shared: &Shared, deadline: Instant) {
         loop {
             let loss = lock(shared).loss;
             update.meta = (!loss.is_empty()).then(|| json!({"joblog_loss": loss}));
-            match shared.client.update_job(shared.job.clone(), &update).await {
-                Ok(_) => break,
+            match patch(shared, &update, Some(deadline)).await {
+                Ok(()) => break,
                 Err(error) if error.is_transient() && Instant::now() + backoff < deadline => {
                     tracing::debug!("job {}: its final status failed, retrying: {error}", shared.job);
                     tokio::time::sleep(backoff).await;
@@ -199,8 +235,8 @@ async fn finish(shared: &Shared, deadline: Instant) {
         return;
     }
     eprintln!(
-        "warning: job {}: not everything reached the backend: {} dropped, {} unconfirmed, {} refused and {} unsent \
-         log entries, {} record or status updates",
+        "warning: job {}: not everything reached the backend: log entries {} dropped, {} unconfirmed, {} rejected, \
+         {} unsent; {} job updates (status or records) not delivered",
         shared.job, loss.dropped, loss.unconfirmed, loss.rejected, loss.unsent, loss.updates
     );
     let entry = LogEntry {

@@ -130,6 +130,8 @@ struct State {
     terminal: Option<JobUpdate>,
     /// The worker is done: everything it could deliver was.
     closed: bool,
+    /// A refused update was said on stderr (once is enough).
+    refusal_said: bool,
     /// Flushes asked for / completed.
     flushes_asked: u64,
     flushes_done: u64,

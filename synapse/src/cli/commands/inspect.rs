@@ -147,12 +147,15 @@ pub(in crate::cli) fn config(args: ConfigArgs, info: BinaryInfo) -> u8 {
         for file in &stale {
             eprintln!("{file}");
         }
-        eprintln!(
-            "error: {} generated file(s) in {} are stale; run `{} config --write` and commit the result",
-            stale.len(),
-            dir.display(),
-            registry.plugin().code
-        );
+        let missing = stale.iter().filter(|file| file.missing).count();
+        let what = match (missing, stale.len() - missing) {
+            (0, differ) => format!("{differ} generated file(s) in {} are stale", dir.display()),
+            (missing, 0) => format!("{missing} generated file(s) are missing from {}", dir.display()),
+            (missing, differ) => {
+                format!("{missing} generated file(s) are missing from {} and {differ} are stale", dir.display())
+            }
+        };
+        eprintln!("error: {what}; run `{} config --write` and commit the result", registry.plugin().code);
         return FAILED;
     }
     if args.write {

@@ -62,7 +62,7 @@ fn run_command(args: RunArgs, guard: &Arc<TerminalGuard>, run_id: RunId) -> Resu
     // mode (a child process, a Ray job or worker reports from there).
     #[cfg(feature = "backend")]
     if args.mode == ExecutionMode::Local {
-        options = options.report_to_job()?;
+        options = runtime.block_on(options.report_to_job())?;
     }
     // A run elsewhere captures what this one would.
     if args.mode != ExecutionMode::Local

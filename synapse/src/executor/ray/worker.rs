@@ -193,7 +193,7 @@ async fn run(State(state): State<Arc<WorkerState>>, headers: HeaderMap, body: ax
         };
         // A run with a backend job reports itself to it from here, where it runs.
         #[cfg(feature = "backend")]
-        let options = options.report_to_job();
+        let options = options.report_to_job().await;
         #[cfg(not(feature = "backend"))]
         let options = Ok::<_, RunError>(options);
         let resolved = registry().map_err(RunError::from).and_then(|registry| {

@@ -78,7 +78,7 @@ pub enum WorkerFailure {
 impl WorkerClient {
     /// A client for the worker at `addr`, authenticating with `token`.
     pub fn new(addr: SocketAddr, token: impl Into<String>) -> Self {
-        #[cfg(any(feature = "s3", feature = "gcs", feature = "azure"))]
+        #[cfg(feature = "_rustls")]
         crate::storage::install_tls_provider();
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(5))

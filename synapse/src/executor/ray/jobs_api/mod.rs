@@ -171,7 +171,7 @@ impl RayJobsClient {
 }
 
 fn build_http(address: &str, timeouts: &Timeouts) -> Result<reqwest::Client, RayError> {
-    #[cfg(any(feature = "s3", feature = "gcs", feature = "azure"))]
+    #[cfg(feature = "_rustls")]
     crate::storage::install_tls_provider();
     reqwest::Client::builder()
         .connect_timeout(timeouts.connect)
