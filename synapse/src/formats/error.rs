@@ -16,6 +16,16 @@ pub enum FormatError {
         /// The operating system's error.
         source: std::io::Error,
     },
+    /// A directory is not a dataset of the format read: what it should hold is missing.
+    #[error("{path} is not a {format} dataset: it has no {expected}")]
+    NotADataset {
+        /// The directory.
+        path: PathBuf,
+        /// The format expected (`DM v2`, `COCO`, `Pascal VOC`).
+        format: &'static str,
+        /// What it lacks (`json/ or train|valid|test/json/`).
+        expected: &'static str,
+    },
     /// A JSON file (DM, COCO) is not valid JSON or not of its format's shape.
     #[error("{path}: invalid {format} JSON: {message}")]
     Json {

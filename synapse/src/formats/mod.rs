@@ -24,6 +24,7 @@
 //! | a YOLO label whose class id is not in `names`, a COCO annotation of an unknown category or image | [`FormatError::UnknownClassId`], [`FormatError::UnknownCategory`], [`FormatError::UnknownImageId`] |
 //! | an annotation file without its image, an image that cannot be read | [`FormatError::MissingImage`], [`FormatError::Image`] |
 //! | invalid JSON, XML, YAML or label line | [`FormatError::Json`], [`FormatError::Xml`], [`FormatError::Line`], naming the file |
+//! | a directory without its format's files (`json/`, `annotations/instances*.json`, `Annotations/`) | [`FormatError::NotADataset`] |
 //! | a (source, target) pair nobody registered | [`FormatError::NoConverter`], listing the registered pairs |
 //!
 //! A box is skipped, never the whole conversion, because one box drawn past an image's edge is

@@ -45,10 +45,18 @@ pub fn write_dir(
 /// is in the split's image directory. Image sizes come from the JSON.
 ///
 /// # Errors
+/// [`FormatError::NotADataset`] without any `annotations/instances*.json`,
 /// [`FormatError::Json`] naming a file that is not COCO instances JSON, and the errors of
 /// [`to_dataset`].
 pub fn read_dir(root: &Path) -> Result<Dataset, FormatError> {
-    let mut files: Vec<_> = io::files_by_stem(&root.join("annotations"), &["json"])?.into_iter().collect();
+    let mut files: Vec<_> = io::files_by_stem(&root.join("annotations"), &["json"])?
+        .into_iter()
+        .filter(|(stem, _)| stem.starts_with("instances"))
+        .collect();
+    if files.is_empty() {
+        let expected = "annotations/instances*.json";
+        return Err(FormatError::NotADataset { path: root.to_owned(), format: "COCO", expected });
+    }
     files.sort_by_key(|(stem, _)| (stem.strip_prefix("instances_").and_then(Split::from_name), stem.clone()));
     let mut dataset = Dataset::default();
     for (stem, path) in files {

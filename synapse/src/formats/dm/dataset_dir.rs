@@ -11,6 +11,7 @@ use std::path::Path;
 /// (sizes from the image headers), sorted by split, then file name.
 ///
 /// # Errors
+/// [`FormatError::NotADataset`] when `root` has neither `json/` nor a split's `json/`,
 /// [`FormatError::Json`] naming a document that is not DM v2, [`FormatError::MissingImage`] for
 /// a document without its image, [`FormatError::Image`] for an image whose header cannot be
 /// read, [`FormatError::Io`] for directories that cannot be listed.
@@ -19,11 +20,15 @@ pub fn read_dir(root: &Path) -> Result<Dataset, FormatError> {
     if root.join("json").is_dir() {
         read_split(&root.join("json"), &root.join("original_files"), None, &mut dataset)?;
     } else {
-        for split in Split::ALL {
+        let splits: Vec<Split> =
+            Split::ALL.into_iter().filter(|s| root.join(s.dm_name()).join("json").is_dir()).collect();
+        if splits.is_empty() {
+            let expected = "json/ or train|valid|test/json/";
+            return Err(FormatError::NotADataset { path: root.to_owned(), format: "DM v2", expected });
+        }
+        for split in splits {
             let dir = root.join(split.dm_name());
-            if dir.is_dir() {
-                read_split(&dir.join("json"), &dir.join("original_files"), Some(split), &mut dataset)?;
-            }
+            read_split(&dir.join("json"), &dir.join("original_files"), Some(split), &mut dataset)?;
         }
     }
     Ok(dataset)
@@ -60,7 +65,9 @@ fn read_split(
 }
 
 /// Writes `dataset` as a DM v2 dataset directory (canonical boxes; images copied from their
-/// `source`), the layout [`read_dir`] reads.
+/// `source`), the layout [`read_dir`] reads. A [`Dataset`] holds boxes only: the other tools of
+/// a DM document read by [`read_dir`] (polygons, keypoints, …) and box attributes are not in it,
+/// so not written back.
 ///
 /// # Errors
 /// [`FormatError::Io`] naming the file or directory that cannot be written.

@@ -46,7 +46,8 @@ pub fn write_dir(dataset: &Dataset, options: &ConvertOptions, root: &Path) -> Re
 /// image's `source` is set when it is in `JPEGImages/`.
 ///
 /// # Errors
-/// [`FormatError::Xml`] naming a file that is not VOC XML, [`FormatError::Io`].
+/// [`FormatError::NotADataset`] without `Annotations/`, [`FormatError::Xml`] naming a file that
+/// is not VOC XML, [`FormatError::Io`].
 pub fn read_dir(root: &Path, one_based: bool) -> Result<Dataset, FormatError> {
     let mut split_of: HashMap<String, Split> = HashMap::new();
     for split in Split::ALL {
@@ -58,6 +59,9 @@ pub fn read_dir(root: &Path, one_based: bool) -> Result<Dataset, FormatError> {
         }
     }
     let mut files: Vec<_> = io::files_by_stem(&root.join("Annotations"), &["xml"])?.into_iter().collect();
+    if files.is_empty() && !root.join("Annotations").is_dir() {
+        return Err(FormatError::NotADataset { path: root.to_owned(), format: "Pascal VOC", expected: "Annotations/" });
+    }
     files.sort_by(|(a, _), (b, _)| (split_of.get(a), a).cmp(&(split_of.get(b), b)));
     let mut dataset = Dataset::default();
     for (stem, path) in files {

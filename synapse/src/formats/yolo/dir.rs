@@ -92,8 +92,11 @@ pub fn read_dir(yaml_path: &Path) -> Result<YoloDataset, FormatError> {
     for (split, value) in [(Split::Train, yaml.train), (Split::Valid, yaml.val), (Split::Test, yaml.test)] {
         if let Some(value) = value {
             let images = base.join(value);
-            if !dirs.iter().any(|(_, seen)| *seen == images) {
-                dirs.push((Some(split), images));
+            // Two keys naming one directory (a dataset without `val`): the split it is named for.
+            match dirs.iter_mut().find(|(_, seen)| *seen == images) {
+                Some(seen) if images.ends_with(split.short_name()) => seen.0 = Some(split),
+                Some(_) => {}
+                None => dirs.push((Some(split), images)),
             }
         }
     }

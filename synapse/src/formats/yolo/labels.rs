@@ -64,13 +64,14 @@ pub fn dataset_yaml(path: &str, splits: &[Split], names: &[String]) -> String {
     if splits.is_empty() {
         yaml.push_str("train: images\nval: images\n");
     } else {
-        for split in splits {
-            let _ = writeln!(yaml, "{0}: images/{0}", split.short_name());
-        }
-        // Ultralytics requires `val`: a dataset without one validates on its training images.
-        if !splits.contains(&Split::Valid) {
-            let first = splits[0].short_name();
-            let _ = writeln!(yaml, "val: images/{first}");
+        // Ultralytics requires `train` and `val`: a dataset without one of them uses its first
+        // split's images there.
+        let first = splits[0].short_name();
+        for split in [Split::Train, Split::Valid, Split::Test] {
+            let dir = if splits.contains(&split) { split.short_name() } else { first };
+            if split != Split::Test || splits.contains(&split) {
+                let _ = writeln!(yaml, "{}: images/{dir}", split.short_name());
+            }
         }
     }
     yaml.push_str("names:\n");
