@@ -268,7 +268,7 @@ async fn fifty_runs_reporting_at_once_lose_nothing() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refused_update_is_counted_once_and_a_slow_backend_cannot_hold_the_end() {
-    let backend = backend().await;
+    let backend = start().await;
     // RUNNING is refused (403): said, counted, not sent again; the run goes on.
     let job = new_job(&backend).await;
     let fault = json!({"method": "PATCH", "path_glob": "/jobs/*/", "nth": 1, "status": 403});
@@ -300,7 +300,7 @@ async fn a_refused_update_is_counted_once_and_a_slow_backend_cannot_hold_the_end
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_run_whose_reports_would_all_be_lost_does_not_start() {
-    let backend = backend().await;
+    let backend = start().await;
     let job = new_job(&backend).await;
     // A wrong token: said before anything runs, exit 2, the job untouched.
     let ran = tokio::process::Command::new(QUICKSTART)
