@@ -1,5 +1,7 @@
 //! An embedded development backend: the Synapse v1 API that plugins talk to (jobs, logs,
-//! chunked uploads and models so far), served from this process, with its state inspectable and its failures injectable.
+//! chunked uploads, models, data collections, files and units, storages, ground truth, projects
+//! and tasks, plugin releases and serve applications), served from this process, with seeded
+//! data, its state inspectable and its failures injectable.
 //!
 //! Plugins and their tests point `SYNAPSE_HOST` at it instead of a real Synapse backend: the
 //! paths, headers, pagination and error bodies are the backend's, so a client that works here

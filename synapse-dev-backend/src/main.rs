@@ -10,7 +10,9 @@ use std::pin::Pin;
 use std::process::ExitCode;
 use synapse_dev_backend::{DevBackend, Error};
 
-/// An embedded Synapse backend (the v1 jobs and logs API) for development and tests.
+/// An embedded Synapse backend (the v1 API subset plugins use: jobs, logs, uploads, models, data,
+/// storages, ground truth, projects and tasks, plugins, serve applications) for development and
+/// tests.
 #[derive(Debug, Parser)]
 #[command(name = "synapse-dev-backend", version)]
 struct Args {

@@ -22,10 +22,15 @@ impl PathGlob {
         &self.pattern
     }
 
-    /// Whether `path` (without its query) matches.
+    /// Whether `path` (without its query) matches. The API's paths end in `/`; a pattern that
+    /// does not (`storages/*`) matches them as if it did, as a user writing it means.
     pub(crate) fn matches(&self, path: &str) -> bool {
-        let mut failed = HashSet::new();
-        matches_from(self.pattern.as_bytes(), 0, path.as_bytes(), 0, &mut failed)
+        let matches = |path: &str| matches_from(self.pattern.as_bytes(), 0, path.as_bytes(), 0, &mut HashSet::new());
+        matches(path)
+            || (!self.pattern.ends_with('/')
+                && path.len() > 1
+                && path.ends_with('/')
+                && matches(&path[..path.len() - 1]))
     }
 }
 
@@ -77,6 +82,14 @@ mod tests {
         assert!(PathGlob::new("**").matches("/anything/at/all"));
         assert!(PathGlob::new("/jobs/?/").matches("/jobs/7/"));
         assert!(!PathGlob::new("/jobs/?/").matches("/jobs/17/"));
+    }
+
+    #[test]
+    fn a_pattern_without_its_trailing_slash_still_matches() {
+        assert!(PathGlob::new("storages/*").matches("/storages/3/"));
+        assert!(PathGlob::new("/jobs/1").matches("/jobs/1/"));
+        assert!(!PathGlob::new("storages/*").matches("/storages/3/session/"));
+        assert!(PathGlob::new("sdk/**").matches("/sdk/tasks/"));
     }
 
     #[test]

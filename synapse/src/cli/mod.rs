@@ -157,7 +157,9 @@ struct RunArgs {
     /// The run id (default: a fresh one).
     #[arg(long, value_name = "ID")]
     run_id: Option<String>,
-    /// The job id to tag the run with.
+    /// The run's backend job: with the `backend` feature and a backend configured (SYNAPSE_HOST
+    /// and SYNAPSE_ACCESS_TOKEN), the run reports its status, logs, progress and metrics to it;
+    /// the action sees it as its job id either way.
     #[arg(long, env = "SYNAPSE_JOB_ID")]
     job_id: Option<String>,
     /// A TOML file whose values are added to the action's environment.

@@ -24,7 +24,7 @@
 //! Needs the `storage` feature (the trait and the local file system); `s3`, `gcs` and `azure`
 //! add those providers (with object_store). Their HTTPS uses rustls with the *ring* crypto
 //! provider (not aws-lc-rs, whose C library takes minutes to build), which reqwest then needs
-//! installed as the process's default: see [`install_tls_provider`].
+//! installed as the process's default: see `install_tls_provider` (with `s3`, `gcs` or `azure`).
 //!
 //! | file | holds |
 //! |---|---|
@@ -33,7 +33,7 @@
 //! | `provider.rs` | [`Provider`] (names and aliases), [`StorageConfig`] per provider |
 //! | `record.rs` | [`StorageRecord`], a storage as the backend returns it, its secrets out of `Debug` |
 //! | `local.rs` | [`LocalStorage`]: a directory |
-//! | `object.rs` | [`ObjectStorage`]: S3, GCS and Azure through object_store |
+//! | `object.rs` | `ObjectStorage` (with `s3`, `gcs` or `azure`): S3, GCS and Azure through object_store |
 
 mod error;
 mod key;
@@ -72,7 +72,7 @@ pub struct ObjectInfo {
 }
 
 /// A place to put and get objects by key. Implemented by [`LocalStorage`] and
-/// [`ObjectStorage`]; [`open`] gives the one a storage record names.
+/// `ObjectStorage`; [`open`] gives the one a storage record names.
 ///
 /// Every method checks its key first ([`StorageError::InvalidKey`]); a missing object is
 /// [`StorageError::NotFound`], naming the key and the storage ([`Storage::describe`]).

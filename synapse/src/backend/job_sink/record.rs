@@ -22,6 +22,8 @@ pub(super) struct Snapshot {
     /// Whether anything changed since the last delivery.
     pub(super) dirty: bool,
     has_metrics: bool,
+    /// Whether the run is a workflow with planned steps (their weights make `overall`).
+    planned: bool,
 }
 
 impl Snapshot {
@@ -29,6 +31,7 @@ impl Snapshot {
     pub(super) fn apply(&mut self, event: &Event) {
         match &event.kind {
             EventKind::WorkflowStarted { steps, .. } => {
+                self.planned = !steps.is_empty();
                 for (order, planned) in steps.iter().enumerate() {
                     let entry =
                         json!({"proportion": round2(planned.weight * 100.0), "order": order + 1, "percent": 0.0});
@@ -48,6 +51,11 @@ impl Snapshot {
             EventKind::Progress { category: Some(category), current, total } if *total > 0 => {
                 let percent = round2(*current as f64 / *total as f64 * 100.0);
                 self.set_step_percent(Some(category), percent);
+                // Without a plan, the category reporting now is where the run is.
+                if !self.planned {
+                    self.step = Some(category.clone());
+                    self.overall = percent;
+                }
             }
             EventKind::Metrics { category, values } => {
                 let merged = self.metrics.entry(category.clone()).or_insert_with(|| json!({}));
@@ -170,4 +178,24 @@ pub(super) fn terminal(event: &Event, snapshot: &Snapshot, elapsed: f64) -> Opti
         metrics_record: snapshot.metrics_record(),
         ..JobUpdate::default()
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::events::{EVENT_SCHEMA_VERSION, RunId};
+    use std::time::SystemTime;
+
+    fn event(kind: EventKind) -> Event {
+        Event { version: EVENT_SCHEMA_VERSION, run: RunId::from("r"), seq: 0, ts: SystemTime::now(), step: None, kind }
+    }
+
+    #[test]
+    fn a_run_without_a_plan_is_where_its_category_is() {
+        let mut snapshot = Snapshot::default();
+        snapshot.apply(&event(EventKind::Progress { category: Some("train".into()), current: 13, total: 25 }));
+        let record = snapshot.progress_record(None);
+        assert_eq!(record["current_progress"], json!({"overall": 52.0, "step": "train", "percent": 52.0}));
+        assert_eq!(record["record"]["steps"]["train"]["percent"], 52.0);
+    }
 }

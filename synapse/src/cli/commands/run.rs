@@ -64,6 +64,16 @@ fn run_command(args: RunArgs, guard: &Arc<TerminalGuard>, run_id: RunId) -> Resu
     if args.mode == ExecutionMode::Local {
         options = runtime.block_on(options.report_to_job())?;
     }
+    #[cfg(not(feature = "backend"))]
+    if args.mode == ExecutionMode::Local
+        && let Some(job) = &args.job_id
+        && std::env::var_os("SYNAPSE_HOST").is_some()
+    {
+        eprintln!(
+            "warning: job `{job}` is not reported to the Synapse backend at $SYNAPSE_HOST: {}",
+            crate::features::missing(&["backend"], "to report runs to their backend jobs")
+        );
+    }
     // A run elsewhere captures what this one would.
     if args.mode != ExecutionMode::Local
         && let Some(filter) = crate::events::capture::installed_filter()
