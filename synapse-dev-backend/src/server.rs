@@ -92,9 +92,11 @@ impl DevBackendBuilder {
         self
     }
 
-    /// Loads the fixture `file` at start (after any given before): the plugin releases, ground-truth
-    /// datasets, projects and data collections it declares, each entry as its `/_dev/seed/*` (or
-    /// `/_dev/data_collections`) route takes it.
+    /// Loads the fixture `file` at start (after any given before) into a new state (in memory, or
+    /// a data directory's first start; a restart on kept state has them already): the plugin
+    /// releases, ground-truth datasets, projects and data collections it declares, each entry as
+    /// its `/_dev/seed/*` (or `/_dev/data_collections`) route takes it. Every file is read and
+    /// checked at each start.
     /// [`start`](Self::start) fails with [`Error::Fixture`] (the file, the JSON path of the field,
     /// why) when the file does not fit.
     pub fn fixture(mut self, file: impl Into<PathBuf>) -> Self {
@@ -138,8 +140,11 @@ impl DevBackendBuilder {
             addr,
             s3: self.s3,
         });
-        for (file, fixture) in fixtures {
-            crate::fixture::load(&app, &file, fixture).await?;
+        // A kept state has them already: they load into a new one only.
+        if app.store.created() {
+            for (file, fixture) in fixtures {
+                crate::fixture::load(&app, &file, fixture).await?;
+            }
         }
         let router = routes::router(app);
         let (stop, stopped) = oneshot::channel::<()>();

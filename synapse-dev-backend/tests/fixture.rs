@@ -96,3 +96,27 @@ fn the_binary_refuses_a_fixture_that_does_not_fit() {
         "{stderr}"
     );
 }
+
+#[tokio::test]
+async fn a_kept_state_is_not_loaded_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let fixture = json!({
+        "plugin_releases": [{"code": "detector", "version": "0.1.0"}],
+        "gt_datasets": [{"seed": 1, "classes": ["car"], "splits": {"train": 2}}],
+    });
+    let file = write(&dir, "fixture.json", &fixture.to_string());
+    let data = dir.path().join("state");
+    for start in 1..=2 {
+        let backend = DevBackend::builder()
+            .token(TOKEN)
+            .data_dir(&data)
+            .fixture(&file)
+            .start()
+            .await
+            .unwrap_or_else(|error| panic!("start {start}: {error}"));
+        let state = state(&client(), &backend).await;
+        assert_eq!(state["plugin_releases"].as_array().map(Vec::len), Some(1), "start {start}");
+        assert_eq!(state["ground_truth"]["versions"].as_array().map(Vec::len), Some(1), "start {start}");
+        backend.shutdown().await.unwrap();
+    }
+}

@@ -123,6 +123,8 @@ impl<T, E: fmt::Display> Context<T> for Result<T, E> {
 #[derive(Clone)]
 pub(crate) struct Store {
     connection: Arc<Mutex<Connection>>,
+    /// Whether this open created the state (there were no tables yet).
+    created: bool,
 }
 
 impl Store {
@@ -142,8 +144,14 @@ impl Store {
         };
         connection.busy_timeout(std::time::Duration::from_secs(5)).what("setting the SQLite busy timeout")?;
         connection.execute_batch("PRAGMA foreign_keys = ON;").what("enabling SQLite foreign keys")?;
-        migrate(&connection, location_path(location).as_deref())?;
-        Ok(Self { connection: Arc::new(Mutex::new(connection)) })
+        let created = migrate(&connection, location_path(location).as_deref())?;
+        Ok(Self { connection: Arc::new(Mutex::new(connection)), created })
+    }
+
+    /// Whether opening it created the state: in memory always, on a data directory the first
+    /// time.
+    pub(crate) fn created(&self) -> bool {
+        self.created
     }
 
     /// Runs `work` with the connection, on a blocking thread.
@@ -171,8 +179,8 @@ fn location_path(location: &Location) -> Option<PathBuf> {
     }
 }
 
-/// Creates the tables of a new state; refuses a state of another layout.
-fn migrate(connection: &Connection, path: Option<&Path>) -> Result<(), StoreError> {
+/// Creates the tables of a new state (true when it was new); refuses a state of another layout.
+fn migrate(connection: &Connection, path: Option<&Path>) -> Result<bool, StoreError> {
     let version: i64 =
         connection.query_row("PRAGMA user_version", [], |row| row.get(0)).what("reading the state's version")?;
     let tables: i64 = connection
@@ -193,7 +201,7 @@ fn migrate(connection: &Connection, path: Option<&Path>) -> Result<(), StoreErro
     connection.execute_batch(uploads::SCHEMA).what("creating the chunked upload table")?;
     connection.execute_batch(models::SCHEMA).what("creating the model table")?;
     connection.pragma_update(None, "user_version", SCHEMA_VERSION).what("writing the state's version")?;
-    Ok(())
+    Ok(tables == 0)
 }
 
 /// A JSON column's text.

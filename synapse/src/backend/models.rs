@@ -71,7 +71,8 @@ pub struct Model {
     /// Its description.
     #[serde(default)]
     pub description: Option<String>,
-    /// The absolute URL of its file (a zip, as the SDK's serve code expects).
+    /// The absolute URL of its file: what was uploaded (the platform's serve code expects a zip of
+    /// the model directory; this client uploads whatever file it is given).
     #[serde(default)]
     pub file: Option<String>,
     /// When it was created.
