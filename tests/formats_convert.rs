@@ -296,8 +296,7 @@ fn dm_v2_reads_the_four_box_forms() {
     let document: v2::DmV2Document = serde_json::from_str(text).unwrap();
     let boxes = &document.images[0].bounding_box;
     assert!(boxes.iter().all(|b| b.data == [100.0, 120.0, 200.0, 80.0]));
-    assert_eq!(boxes[2].id, None);
-    assert!(document.images[0].other.contains_key("polygon"));
+    assert!(boxes[2].id.is_none() && document.images[0].other.contains_key("polygon"));
     // Written canonically: `id` + `data`, whole numbers as integers, other tools kept.
     let written = serde_json::to_string(&document.images[0].bounding_box[0]).unwrap();
     assert_eq!(written, r#"{"id":"a","classification":"car","attrs":[],"data":[100,120,200,80]}"#);

@@ -54,3 +54,19 @@ pub async fn fault(backend: &RunningDevBackend, fault: Value) {
 pub async fn new_job(backend: &RunningDevBackend) -> u64 {
     dev(backend, reqwest::Method::POST, "_dev/jobs", Some(json!({}))).await["id"].as_u64().expect("id")
 }
+
+/// The job as the dev backend keeps it, with its PATCHes and log entries.
+pub async fn job_state(backend: &RunningDevBackend, job: u64) -> (Value, Vec<Value>, Vec<Value>) {
+    let state = dev(backend, reqwest::Method::GET, "_dev/state", None).await;
+    let record = state["jobs"].as_array().expect("jobs").iter().find(|j| j["id"] == job).cloned().expect("the job");
+    let patches =
+        record["patches"].as_array().cloned().unwrap_or_default().into_iter().map(|p| p["body"].clone()).collect();
+    let logs = state["logs"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|l| l["job"].as_u64() == Some(job) || l["job"].as_str() == Some(job.to_string().as_str()))
+        .collect();
+    (record, patches, logs)
+}
