@@ -6,43 +6,21 @@
 
 use serde_json::{Value, json};
 use std::path::Path;
-use std::time::Duration;
 use synapse::EventKind;
-use synapse::backend::{BackendClient, BackendConfig, RetryPolicy, Split};
+use synapse::backend::{BackendClient, Split};
 use synapse::dataset::{
     self, COMPLETE_MARKER, DatasetCache, DatasetError, DownloadRequest, NoProgress, SkipReason, SplitCounts,
 };
 use synapse::events::sink::MemorySink;
 use synapse::prelude::*;
-use synapse_dev_backend::{DevBackend, RunningDevBackend};
+use synapse_dev_backend::RunningDevBackend;
+use synapse_tests::dev_backend::{self, dev, fault, quick, start as backend};
 
-const TOKEN: &str = "dev-token";
 const MEDIA: &str = "GET /media/{*key}";
 const EVENTS: &str = "GET /sdk/ground_truth_events/";
 
-async fn backend() -> RunningDevBackend {
-    DevBackend::builder().token(TOKEN).in_memory().start().await.expect("dev backend")
-}
-
 fn client_of(backend: &RunningDevBackend) -> BackendClient {
-    let quick = RetryPolicy { attempts: 3, base: Duration::from_millis(5), max: Duration::from_millis(20) };
-    BackendClient::new(BackendConfig::new(backend.url(), TOKEN).expect("config")).expect("client").with_retry(quick)
-}
-
-async fn dev(backend: &RunningDevBackend, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
-    let mut request = reqwest::Client::new().request(method, format!("{}{path}", backend.url()));
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.expect("dev route");
-    let status = response.status();
-    let body: Value = response.json().await.expect("JSON");
-    assert!(status.is_success(), "{path}: {status} {body}");
-    body
-}
-
-async fn fault(backend: &RunningDevBackend, fault: Value) {
-    dev(backend, reqwest::Method::POST, "_dev/faults", Some(fault)).await;
+    dev_backend::client_of(backend.url(), quick(3, 5, 20))
 }
 
 async fn requests(backend: &RunningDevBackend, route: &str) -> u64 {

@@ -13,6 +13,7 @@
 //! cargo run --release -p synapse-bench --bin peerplugin -- run process --params '{"name": "bench", "count": 1000}'
 //! ```
 
+pub mod backend_process;
 pub mod child;
 
 use std::time::Instant;

@@ -15,63 +15,18 @@
 //! `synapse-dev-backend` from the directory of this binary, with its data in a temporary directory.
 
 use serde_json::{Value, json};
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 use synapse::backend::{BackendClient, BackendConfig, Split};
 use synapse::dataset::{self, DownloadRequest, Observer, Phase};
-
-const TOKEN: &str = "bench-token";
-
-/// The dev backend process, ended by [`fail`] too.
-static BACKEND: Mutex<Option<Child>> = Mutex::new(None);
-
-fn fail(what: &str, error: impl std::fmt::Display) -> ! {
-    eprintln!("error: {what}: {error}");
-    stop_backend();
-    std::process::exit(1);
-}
-
-fn stop_backend() {
-    if let Some(mut child) = BACKEND.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take() {
-        let _ = child.kill();
-        let _ = child.wait();
-    }
-}
-
-fn arg(name: &str) -> Option<String> {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter().position(|arg| arg == name).and_then(|at| args.get(at + 1).cloned())
-}
+use synapse_bench::backend_process::{TOKEN, arg, fail, start_backend, stop_backend};
+use synapse_bench::child::median;
 
 fn number(name: &str, default: u64) -> u64 {
     arg(name).map_or(default, |value| value.parse().unwrap_or_else(|e| fail(name, e)))
-}
-
-/// The dev backend binary (`--backend`, else the one beside this binary), started on a free
-/// loopback port; its URL.
-fn start_backend(data: &Path) -> String {
-    let exe = std::env::current_exe().unwrap_or_else(|e| fail("this binary's path", e));
-    let server = arg("--backend").map_or_else(|| exe.with_file_name("synapse-dev-backend"), PathBuf::from);
-    let mut child = Command::new(&server)
-        .args(["--bind", "127.0.0.1:0", "--token", TOKEN, "--data"])
-        .arg(data)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap_or_else(|e| fail(&format!("starting {}", server.display()), e));
-    let stdout = child.stdout.take();
-    *BACKEND.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(child);
-    let stdout = stdout.unwrap_or_else(|| fail("the backend's stdout", "none"));
-    let mut line = String::new();
-    BufReader::new(stdout).read_line(&mut line).unwrap_or_else(|e| fail("reading the backend's address", e));
-    let announced: Value = line
-        .strip_prefix("@synapse-dev-backend ")
-        .and_then(|json| serde_json::from_str(json).ok())
-        .unwrap_or_else(|| fail("the backend's first line", &line));
-    announced["url"].as_str().unwrap_or_else(|| fail("the backend's URL", &line)).to_owned()
 }
 
 async fn dev(url: &str, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
@@ -146,11 +101,6 @@ fn python(python: &str, url: &str, version: u64, out: &Path) -> (Duration, u64) 
     (Duration::from_secs_f64(seconds), result["count"].as_u64().unwrap_or(0))
 }
 
-fn median(mut values: Vec<f64>) -> f64 {
-    values.sort_by(f64::total_cmp);
-    values[values.len() / 2]
-}
-
 #[tokio::main]
 async fn main() {
     let runs = number("--runs", 3);
@@ -215,7 +165,7 @@ async fn main() {
             let _ = std::fs::remove_dir_all(&out);
         }
     }
-    let (rust, py) = (median(rust_rates), median(python_rates));
+    let (rust, py) = (median(&rust_rates), median(&python_rates));
     println!(
         "median MB/s: synapse {rust:.1}, python-sdk {py:.1}; ratio {:.2}x; requests per download: synapse {} ({} media), python-sdk {} ({} media)",
         rust / py,

@@ -14,59 +14,13 @@
 
 use md5::{Digest, Md5};
 use serde_json::Value;
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::Mutex;
+use std::process::Command;
 use std::time::{Duration, Instant};
 use synapse::backend::{BackendClient, BackendConfig, ChunkedUploadOptions};
-
-const TOKEN: &str = "bench-token";
-
-/// The dev backend process, ended by [`fail`] too.
-static BACKEND: Mutex<Option<Child>> = Mutex::new(None);
-
-fn fail(what: &str, error: impl std::fmt::Display) -> ! {
-    eprintln!("error: {what}: {error}");
-    stop_backend();
-    std::process::exit(1);
-}
-
-fn stop_backend() {
-    if let Some(mut child) = BACKEND.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take() {
-        let _ = child.kill();
-        let _ = child.wait();
-    }
-}
-
-fn arg(name: &str) -> Option<String> {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter().position(|arg| arg == name).and_then(|at| args.get(at + 1).cloned())
-}
-
-/// The dev backend binary (`--backend`, else the one beside this binary), started on a free
-/// loopback port; its URL.
-fn start_backend(data: &Path) -> String {
-    let exe = std::env::current_exe().unwrap_or_else(|e| fail("this binary's path", e));
-    let server = arg("--backend").map_or_else(|| exe.with_file_name("synapse-dev-backend"), PathBuf::from);
-    let mut child = Command::new(&server)
-        .args(["--bind", "127.0.0.1:0", "--token", TOKEN, "--data"])
-        .arg(data)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap_or_else(|e| fail(&format!("starting {}", server.display()), e));
-    let stdout = child.stdout.take();
-    *BACKEND.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(child);
-    let stdout = stdout.unwrap_or_else(|| fail("the backend's stdout", "none"));
-    let mut line = String::new();
-    BufReader::new(stdout).read_line(&mut line).unwrap_or_else(|e| fail("reading the backend's address", e));
-    let announced: Value = line
-        .strip_prefix("@synapse-dev-backend ")
-        .and_then(|json| serde_json::from_str(json).ok())
-        .unwrap_or_else(|| fail("the backend's first line", &line));
-    announced["url"].as_str().unwrap_or_else(|| fail("the backend's URL", &line)).to_owned()
-}
+use synapse_bench::backend_process::{TOKEN, arg, fail, start_backend, stop_backend};
+use synapse_bench::child::median;
 
 /// A file of `len` pseudo-random bytes, and its MD5.
 fn make_file(path: &Path, len: u64) -> String {
@@ -134,11 +88,6 @@ fn python(python: &str, url: &str, file: &Path) -> (Duration, String) {
     (Duration::from_secs_f64(seconds), id)
 }
 
-fn median(mut values: Vec<f64>) -> f64 {
-    values.sort_by(f64::total_cmp);
-    values[values.len() / 2]
-}
-
 #[tokio::main]
 async fn main() {
     let runs: usize = arg("--runs").and_then(|runs| runs.parse().ok()).unwrap_or(3);
@@ -169,7 +118,7 @@ async fn main() {
             if side == "synapse" { rust_rates.push(rate) } else { python_rates.push(rate) }
         }
     }
-    let (rust, py) = (median(rust_rates), median(python_rates));
+    let (rust, py) = (median(&rust_rates), median(&python_rates));
     println!("median MB/s: synapse {rust:.1}, python-sdk {py:.1}; ratio {:.2}x", rust / py);
     stop_backend();
     let _ = std::fs::remove_dir_all(&dir);
