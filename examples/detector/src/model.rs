@@ -241,7 +241,10 @@ impl Classifier {
     /// # Errors
     /// As [`Classifier::predict_features`].
     pub fn predict(&self, crop: &RgbImage, image_size: (u32, u32)) -> Result<Prediction, DetectorError> {
-        let class = self.predict_features(&[features::describe(crop, image_size)])?.first().copied().unwrap_or(0);
+        let class =
+            self.predict_features(&[features::describe(crop, image_size)])?.first().copied().ok_or_else(|| {
+                DetectorError::Model { step: "predicting".into(), message: "no class for the crop".into() }
+            })?;
         let name = self.names.get(class).cloned().unwrap_or_else(|| format!("class{class}"));
         Ok(Prediction { class, name })
     }
