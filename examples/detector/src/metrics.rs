@@ -2,7 +2,7 @@
 //! precision, recall and F1, and the confusion matrix.
 
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use serde_json::{Map, Value};
 
 /// One class's scores.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -79,25 +79,25 @@ impl Evaluation {
         if present.is_empty() { 0.0 } else { present.iter().sum::<f64>() / present.len() as f64 }
     }
 
-    /// Flat numbers for a metrics report: `accuracy`, `macro_f1`, `samples`, and per class
-    /// `precision/<name>` and `recall/<name>`.
+    /// Flat numbers for a metrics report (`Context::set_metrics` takes this map as it is):
+    /// `accuracy`, `macro_f1`, `samples`, then per class `precision/<name>` and `recall/<name>`.
     ///
     /// ```
     /// use detector::Evaluation;
     /// let scores = Evaluation::of(&["car".to_owned()], &[0, 0], &[0, 0]);
     /// let flat = scores.scalars();
+    /// assert_eq!(flat.keys().collect::<Vec<_>>(), ["accuracy", "macro_f1", "samples", "precision/car", "recall/car"]);
     /// assert_eq!(flat["accuracy"], 1.0);
-    /// assert_eq!(flat["recall/car"], 1.0);
-    /// assert_eq!(flat["samples"], 2.0);
+    /// assert_eq!(flat["samples"], 2);
     /// ```
-    pub fn scalars(&self) -> BTreeMap<String, f64> {
-        let mut flat = BTreeMap::new();
-        flat.insert("accuracy".to_owned(), self.accuracy);
-        flat.insert("macro_f1".to_owned(), self.macro_f1());
-        flat.insert("samples".to_owned(), self.samples as f64);
+    pub fn scalars(&self) -> Map<String, Value> {
+        let mut flat = Map::new();
+        flat.insert("accuracy".to_owned(), self.accuracy.into());
+        flat.insert("macro_f1".to_owned(), self.macro_f1().into());
+        flat.insert("samples".to_owned(), self.samples.into());
         for class in &self.classes {
-            flat.insert(format!("precision/{}", class.name), class.precision);
-            flat.insert(format!("recall/{}", class.name), class.recall);
+            flat.insert(format!("precision/{}", class.name), class.precision.into());
+            flat.insert(format!("recall/{}", class.name), class.recall.into());
         }
         flat
     }
