@@ -57,14 +57,15 @@
 //!
 //! | layer | modules | what they hold |
 //! |---|---|---|
-//! | 0 | [`error`], `features`, [`params`](mod@params), `secret`, `formats` | the error actions return, panics as errors; what to say of a missing cargo feature; params, their JSON Schemas and validation; credentials that never show ([`Secret`]); dataset annotation formats and their converters |
+//! | 0 | [`error`], `features`, [`params`](mod@params), `secret`, `cache_dir`, `formats` | the error actions return, panics as errors; what to say of a missing cargo feature; params, their JSON Schemas and validation; credentials that never show ([`Secret`]); where caches live; dataset annotation formats and their converters |
 //! | 1 | [`events`] | the event model, the emitter and its progress coalescing, sinks, failures as data ([`ErrorReport`]), the terminal event's owner |
 //! | 1½ | `backend`, `storage` | the Synapse backend's client (API v1): configuration, jobs, log entries, paged listings; storages (local, S3, GCS, Azure) opened from the backend's records |
 //! | 2 | [`context`] | what an action sees: its params' environment, logger, progress, cancellation |
-//! | 2½ | `dataset` | ground-truth dataset versions downloaded into the SDK's layout and cached, reporting to a [`context`] |
+//! | 2½ | `dataset` | ground-truth dataset versions downloaded into the SDK's layout and cached, converted with the converter registry; a dataset action's run, reporting to a [`context`] |
 //! | 3 | [`steps`] | steps, workflows and their plans, the orchestrator with its rollbacks |
 //! | 4 | [`action`](mod@action) | actions, their descriptors, categories, data types, and the chains `#[pipeline]` declares |
 //! | 5 | [`registry`] | what was linked into the binary: plugins, actions, pipelines |
+//! | 5½ | `train` | train actions: the dataset → convert → train → model_upload workflow an action gets by implementing `TrainAction`, checkpoints, model archives |
 //! | 6 | [`executor`] | running an action: in this process, a child process, on Ray |
 //! | 7 | [`pipeline`](mod@pipeline) | running pipelines: the runner, the run store, resume, a pipeline as a Ray job |
 //! | 8 | [`config`] | `config.yaml`: generated from the registry, checked, loaded |
@@ -88,7 +89,8 @@
 //! | `tls` | HTTPS: to a Synapse backend at an `https://` host and the file URLs it hands out, and to Ray dashboards | rustls with aws-lc-rs (a C library, built from source) |
 //! | `store` | `pipeline run\|resume\|status\|runs` (with `ray`: `--mode job` too); `PipelineRunner`, `synapse::pipeline::store` | SQLite, compiled from source |
 //! | `backend` | `synapse::backend`: the Synapse backend's client (plain HTTP; with `tls`, HTTPS); implies `storage` | an HTTP client with multipart, MD5, SHA-1 |
-//! | `dataset` | `synapse::dataset`: a ground-truth dataset version downloaded into the DM v2 layout and cached (implies `backend` and `formats`) | — (what those two build) |
+//! | `dataset` | `synapse::dataset`: a ground-truth dataset version downloaded into the DM v2 layout and cached, converted to YOLO, COCO or Pascal VOC; the dataset action's run (implies `backend` and `formats`) | — (what those two build) |
+//! | `train` | `synapse::train`: train actions (`TrainAction`) with their workflow, checkpoints and the model cache (implies `dataset`) | zip |
 //! | `storage` | `synapse::storage`: the `Storage` trait, the local file system, storages opened from the backend's records | the `url` crate |
 //! | `s3`, `gcs`, `azure` | Amazon S3 and S3-compatible stores (MinIO, DigitalOcean Spaces), Google Cloud Storage, Azure Blob Storage in `synapse::storage` (each implies `storage`) | object_store, an HTTP client with rustls and ring |
 //! | `formats` | `synapse::formats`: DM v1/v2, YOLO, COCO and Pascal VOC annotations, their conversions, the converter registry (`synapse::converter!`) | image header readers (PNG, JPEG), quick-xml, a YAML reader |

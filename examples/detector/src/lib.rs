@@ -34,10 +34,12 @@
 //! | `metrics.rs` | [`Evaluation`] |
 //! | `store.rs` | the model directory: [`Classifier::save`], [`Classifier::load`] |
 //! | `visualize.rs` | the validation grid and the confusion heat map, as PNG |
+//! | `plugin.rs` | the plugin: the `dataset`, `download_dataset`, `convert_to_yolo` and `train` actions, the `detector` pipeline |
 //! | `error.rs` | [`DetectorError`] |
 
 mod error;
 pub mod features;
+mod plugin;
 mod metrics;
 mod model;
 pub mod samples;
@@ -47,4 +49,5 @@ pub mod visualize;
 pub use error::DetectorError;
 pub use metrics::{ClassScores, Evaluation};
 pub use model::{Classifier, FoldReport, Prediction, TrainConfig, Trained, fit};
+pub use plugin::{ConvertToYolo, Dataset, DetectorPipeline, DownloadDataset, Hyperparameters, Train};
 pub use samples::{BoxSample, BoxSet};

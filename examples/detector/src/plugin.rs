@@ -1,0 +1,154 @@
+//! The detector plugin: its actions and its pipeline.
+//!
+//! - `dataset` — the SDK's dataset action: `download` a ground-truth dataset version (then
+//!   convert it when `target_format` is given) or `convert` the dataset at `path`;
+//! - `download_dataset` and `convert_to_yolo` — its two operations as actions of their own, so
+//!   that a pipeline's semantic types say what flows: DM v2, then YOLO;
+//! - `train` — a train action ([`synapse::train`]): the dataset is downloaded and converted to
+//!   YOLO, the classifier fitted fold by fold (each fold's held-out scores reported as
+//!   `validation` metrics, by epoch = fold), scored on `valid`, a validation grid logged as a
+//!   visualization, and the model directory uploaded and registered;
+//! - the `detector` pipeline: `download_dataset` → `convert_to_yolo` → `train` (type-checked
+//!   at compile time: each action's output type feeds the next one's input type).
+
+use crate::{BoxSet, FoldReport, TrainConfig, fit, visualize};
+use synapse::dataset::{DatasetOperation, DatasetParams, DatasetResult, run_dataset};
+use synapse::prelude::*;
+use synapse::train::{TrainAction, TrainRun, TrainedModel};
+use synapse::types::{Dataset as AnyDataset, DmV2Dataset, ModelWeights, YoloDataset};
+
+synapse::plugin!(
+    name = "Detector",
+    category = NeuralNet,
+    description = "Classifies the labelled boxes of image datasets: downloads a ground-truth dataset, converts it to YOLO, fits a random forest over box crops and registers the model."
+);
+
+/// Downloads a ground-truth dataset version, or converts a dataset, as the params say.
+#[action(name = "dataset", category = NeuralNet, output_type = AnyDataset)]
+pub struct Dataset;
+
+impl Action for Dataset {
+    type Params = DatasetParams;
+    type Output = DatasetResult;
+
+    async fn execute(&self, params: DatasetParams, ctx: &Context) -> Result<DatasetResult> {
+        Ok(run_dataset(ctx, &params).await?)
+    }
+}
+
+/// Downloads a ground-truth dataset version in DM v2.
+#[action(name = "download_dataset", category = NeuralNet, output_type = DmV2Dataset)]
+pub struct DownloadDataset;
+
+impl Action for DownloadDataset {
+    type Params = DatasetParams;
+    type Output = DatasetResult;
+
+    async fn execute(&self, mut params: DatasetParams, ctx: &Context) -> Result<DatasetResult> {
+        params.operation = DatasetOperation::Download;
+        params.target_format = None;
+        Ok(run_dataset(ctx, &params).await?)
+    }
+}
+
+/// Converts a DM v2 dataset to YOLO (the Ultralytics layout, with its `dataset.yaml`).
+#[action(name = "convert_to_yolo", category = NeuralNet, input_type = DmV2Dataset, output_type = YoloDataset)]
+pub struct ConvertToYolo;
+
+impl Action for ConvertToYolo {
+    type Params = DatasetParams;
+    type Output = DatasetResult;
+
+    async fn execute(&self, mut params: DatasetParams, ctx: &Context) -> Result<DatasetResult> {
+        params.operation = DatasetOperation::Convert;
+        params.source_format = "dm_v2".to_owned();
+        params.target_format = Some("yolo".to_owned());
+        Ok(run_dataset(ctx, &params).await?)
+    }
+}
+
+/// How the classifier is fitted (the platform may send these in `hyperparameters`).
+#[params]
+#[derive(Debug, Clone)]
+pub struct Hyperparameters {
+    /// Cross-validation folds over the train split, each reported as an epoch (0: none)
+    #[param(default = 5, range(max = 50))]
+    pub folds: u32,
+    /// Trees in the forest
+    #[param(default = 50, range(min = 1, max = 1000))]
+    pub trees: u16,
+    /// The deepest a tree grows
+    #[param(default = 8, range(min = 1, max = 64))]
+    pub max_depth: u16,
+    /// The fewest boxes a leaf holds
+    #[param(default = 1, range(min = 1, max = 1000))]
+    pub min_samples_leaf: u32,
+    /// The seed of the folds and the forest: the same seed, the same model
+    #[param(default = 42)]
+    pub seed: u64,
+}
+
+impl Hyperparameters {
+    fn config(&self) -> TrainConfig {
+        TrainConfig {
+            folds: self.folds as usize,
+            trees: self.trees,
+            max_depth: self.max_depth,
+            min_samples_leaf: self.min_samples_leaf as usize,
+            seed: self.seed,
+        }
+    }
+}
+
+/// Fits the box classifier to a ground-truth dataset and registers the model.
+#[action(name = "train", category = NeuralNet, input_type = YoloDataset, output_type = ModelWeights)]
+pub struct Train;
+
+impl TrainAction for Train {
+    type Params = Hyperparameters;
+    const TARGET_FORMAT: Option<&'static str> = Some("yolo");
+
+    async fn train(&self, run: TrainRun<'_, Hyperparameters>, ctx: &Context) -> Result<TrainedModel> {
+        let (data_path, model_dir, config) = (run.data_path.to_owned(), run.model_dir.to_owned(), run.params.config());
+        let reporter = ctx.clone();
+        let folds = config.folds as u64;
+        let fitted = ctx
+            .spawn_blocking(move || -> Result<_> {
+                let data = BoxSet::read_yolo(&data_path)?;
+                let trained = fit(&data, &config, |fold: &FoldReport| {
+                    reporter.report_metrics("validation", fold.fold as u64, fold.held_out.scalars());
+                    reporter.set_progress(fold.fold as u64, folds + 1);
+                })?;
+                trained.classifier.save(&model_dir)?;
+                let grid = match &trained.valid {
+                    Some(_) => {
+                        let valid = data.split(synapse::formats::Split::Valid);
+                        let predicted = trained.classifier.predict_samples(&valid)?;
+                        Some(visualize::validation_grid(&valid, &predicted, 8))
+                    }
+                    None => None,
+                };
+                Ok((trained, grid))
+            })
+            .await??;
+        let (trained, grid) = fitted;
+        ctx.set_progress(folds + 1, folds + 1);
+        ctx.set_metrics(trained.train.scalars(), "train");
+        let mut model = TrainedModel::new().metric("train_accuracy", trained.train.accuracy);
+        if let Some(valid) = &trained.valid {
+            ctx.set_metrics(valid.scalars(), "test");
+            model = model.metric("valid_accuracy", valid.accuracy).metric("valid_macro_f1", valid.macro_f1());
+            ctx.log_message(format!("valid accuracy {:.3} over {} boxes", valid.accuracy, valid.samples), LogLevel::Info);
+        }
+        if let Some(grid) = grid {
+            let path = run.model_dir.with_file_name("validation.png");
+            visualize::write_png(&grid, &path)?;
+            ctx.log_visualization("validation", "predictions", 0, &path, synapse::metrics! { caption: "green: right, red: wrong" })?;
+        }
+        Ok(model)
+    }
+}
+
+/// Downloads a ground-truth dataset version, converts it to YOLO, fits and registers the model.
+#[pipeline(name = "detector")]
+pub struct DetectorPipeline(DownloadDataset, ConvertToYolo, Train);

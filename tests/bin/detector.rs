@@ -1,0 +1,2 @@
+//! The detector example plugin.
+synapse::main!(detector);
