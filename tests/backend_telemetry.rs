@@ -117,9 +117,14 @@ async fn an_image_larger_than_the_sinks_queue_is_refused_and_counted_not_wedging
     let limits = JobSinkLimits { queue_bytes: png.len(), ..limits() };
     let sink = Arc::new(JobSink::with_limits(client_of(backend.url(), quick(2, 10, 20)), job, limits));
     let options = RunOptions::default().job_id(job.to_string()).sink(sink.clone());
-    let outcome =
-        run_plugin_with("faulty-plugin", "visualize", json!({"image": image, "epochs": 2}), ExecutionMode::Local, options)
-            .await;
+    let outcome = run_plugin_with(
+        "faulty-plugin",
+        "visualize",
+        json!({"image": image, "epochs": 2}),
+        ExecutionMode::Local,
+        options,
+    )
+    .await;
     outcome.expect("the run succeeds");
     assert_eq!(sink.loss().dropped, 1, "{:?}", sink.loss());
     let (record, patches, logs) = job_state(&backend, job).await;

@@ -177,6 +177,13 @@ mod tests {
             "{line}"
         );
         assert_eq!(serde_json::from_str::<Event>(&line).expect("read back"), event);
+        let schema = crate::events::event_schema();
+        let validator = jsonschema::validator_for(&schema).expect("the event schema compiles");
+        let value: serde_json::Value = serde_json::from_str(&line).expect("json");
+        assert!(validator.is_valid(&value), "the published schema takes a log event with a file");
+        let mut wrong = value.clone();
+        wrong["file"] = serde_json::json!(12);
+        assert!(!validator.is_valid(&wrong), "the schema says what a file is");
         // Without a file there is no `file` key, and a line without one reads as none.
         let plain = line.replace(&format!(r#","file":"{file}""#), "");
         let read: Event = serde_json::from_str(&plain).expect("read back");
