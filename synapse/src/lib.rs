@@ -104,6 +104,8 @@ extern crate self as synapse;
 pub mod action;
 #[cfg(feature = "backend")]
 pub mod backend;
+#[cfg(any(feature = "ray", feature = "dataset"))]
+mod cache_dir;
 pub mod cli;
 pub mod config;
 pub mod context;
@@ -124,6 +126,8 @@ mod secret;
 pub mod steps;
 #[cfg(feature = "storage")]
 pub mod storage;
+#[cfg(feature = "train")]
+pub mod train;
 
 pub use action::{Action, ActionDescriptor, ActionOutput, Category, DataType, DataTypeInfo, RunMethod, types};
 pub use context::{Context, Logger, PluginEnvironment};

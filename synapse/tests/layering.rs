@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 /// The layers, bottom first. Modules of one layer may use each other.
 const LAYERS: &[&[&str]] = &[
-    &["error", "features", "params", "secret", "formats"],
+    &["error", "features", "params", "secret", "cache_dir", "formats"],
     &["events"],
     &["backend", "storage"],
     &["context"],
@@ -19,6 +19,7 @@ const LAYERS: &[&[&str]] = &[
     &["steps"],
     &["action"],
     &["registry"],
+    &["train"],
     &["executor"],
     &["pipeline"],
     &["config"],

@@ -4,7 +4,7 @@ use super::non_finite::{NonFinite, non_finite_floats};
 use super::{Action, ActionOutput, Category, ConstructAction, DataTypeInfo, RunMethod};
 use crate::context::{Context, Logger};
 use crate::error::Error;
-use crate::params::{HasSchema, ParamsError, SchemaCell, Violation, Violations};
+use crate::params::{HasSchema, Params, ParamsError, SchemaCell, Violation, Violations};
 use crate::steps::PlanEntry;
 use futures_util::future::BoxFuture;
 use serde_json::Value;
@@ -68,6 +68,7 @@ type RunFn = fn(Value, Context) -> BoxFuture<'static, Result<Produced, Failure>>
 pub struct ActionDescriptor {
     meta: ActionMeta,
     params: fn() -> &'static SchemaCell,
+    validate: fn(&Value) -> Result<(), Violations>,
     output: fn() -> &'static SchemaCell,
     typed_output: bool,
     run: RunFn,
@@ -93,6 +94,7 @@ impl ActionDescriptor {
         ActionDescriptor {
             meta,
             params: <A::Params as HasSchema>::schema_cell,
+            validate: <A::Params as Params>::validate,
             output: <A::Output as HasSchema>::schema_cell,
             typed_output: <A::Output as ActionOutput>::TYPED,
             run: run_erased::<A>,
@@ -139,9 +141,7 @@ impl ActionDescriptor {
 
     /// Checks params against the published schema.
     pub fn validate_params(&self, params: &Value) -> Result<(), ParamsError> {
-        (self.params)()
-            .validate(params)
-            .map_err(|violations| ParamsError { action: self.meta.name.to_owned(), violations })
+        (self.validate)(params).map_err(|violations| ParamsError { action: self.meta.name.to_owned(), violations })
     }
 
     /// Checks a result against the published result schema (untyped results always pass).
@@ -191,7 +191,7 @@ fn run_erased<A: Action + ConstructAction>(
     ctx: Context,
 ) -> BoxFuture<'static, Result<Produced, Failure>> {
     Box::pin(async move {
-        let params: A::Params = crate::params::deserialize(params).map_err(Failure::Params)?;
+        let params = <A::Params as Params>::from_validated(params).map_err(Failure::Params)?;
         let action = A::construct();
         let output = action.execute(params, &ctx).await.map_err(Failure::Action)?;
         let value = serde_json::to_value(&output).map_err(|error| {

@@ -27,7 +27,6 @@ use super::download::Summary;
 use super::{DatasetError, progress::Observer};
 use crate::backend::Split;
 use sha1::{Digest, Sha1};
-use std::ffi::OsString;
 use std::fs::File;
 use std::future::Future;
 use std::path::{Path, PathBuf};
@@ -54,21 +53,7 @@ pub const COMPLETE_MARKER: &str = ".complete";
 /// }
 /// ```
 pub fn default_cache_dir() -> Option<PathBuf> {
-    cache_dir_in(|name| std::env::var_os(name))
-}
-
-fn cache_dir_in(var: impl Fn(&str) -> Option<OsString>) -> Option<PathBuf> {
-    match var(CACHE_ENV) {
-        Some(value) if value.is_empty() || value == "off" => None,
-        Some(value) => Some(PathBuf::from(value)),
-        None => {
-            let base = var("XDG_CACHE_HOME")
-                .map(PathBuf::from)
-                .filter(|path| path.is_absolute())
-                .or_else(|| var("HOME").filter(|home| !home.is_empty()).map(|home| Path::new(&home).join(".cache")))?;
-            Some(base.join("synapse").join("datasets"))
-        }
-    }
+    crate::cache_dir::user_cache_dir(CACHE_ENV, "datasets")
 }
 
 /// A dataset cache directory, and how many entries it keeps.
@@ -228,22 +213,4 @@ fn read_marker(entry: &Path) -> Option<Summary> {
         let _ = file.set_modified(SystemTime::now());
     }
     Some(summary)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_cache_directory_comes_from_the_environment() {
-        let dir = |vars: &[(&str, &str)]| {
-            cache_dir_in(|name| vars.iter().find(|(key, _)| *key == name).map(|(_, value)| OsString::from(value)))
-        };
-        let home = ("HOME", "/home/ada");
-        assert_eq!(dir(&[home]), Some(PathBuf::from("/home/ada/.cache/synapse/datasets")));
-        assert_eq!(dir(&[home, ("XDG_CACHE_HOME", "/var/cache")]), Some(PathBuf::from("/var/cache/synapse/datasets")));
-        assert_eq!(dir(&[home, (CACHE_ENV, "/data/ds")]), Some(PathBuf::from("/data/ds")));
-        assert_eq!(dir(&[home, (CACHE_ENV, "off")]), None);
-        assert_eq!(dir(&[]), None);
-    }
 }

@@ -109,6 +109,27 @@ pub enum DatasetError {
     /// (`$SYNAPSE_DATASET_CACHE` is `off`, or neither it, `$XDG_CACHE_HOME` nor `$HOME` is set).
     #[error("no output directory was given and datasets are not cached (set SYNAPSE_DATASET_CACHE to a directory)")]
     NoCacheDir,
+    /// A conversion failed: no converter for the pair (listing the registered ones), or a file
+    /// that cannot be read or written (naming it).
+    #[error("converting {} from `{source_format}` to `{target}`: {source}", path.display())]
+    Convert {
+        /// The dataset being converted.
+        path: PathBuf,
+        /// Its format.
+        source_format: String,
+        /// The format asked for.
+        target: String,
+        /// What the converter met.
+        #[source]
+        source: Box<crate::formats::FormatError>,
+    },
+    /// A params combination the operation cannot run: `convert` without `path`, `download`
+    /// without `dataset`.
+    #[error("{reason}")]
+    Params {
+        /// What is missing or wrong, naming the param.
+        reason: String,
+    },
 }
 
 impl DatasetError {

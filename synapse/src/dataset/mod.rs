@@ -18,6 +18,11 @@
 //!
 //! Without splits, one directory holds `json/`, `original_files/` and `events.jsonl`.
 //!
+//! [`convert_dataset`] converts such a directory to YOLO, COCO or Pascal VOC (or a format a
+//! plugin registers a converter for) into `<dataset>/converted/<format>/`, and
+//! [`run_dataset`] is a whole dataset action: download, then convert (the SDK's
+//! `DatasetAction` with its `download` and `convert` operations).
+//!
 //! # Bad input
 //!
 //! - A version that does not exist: [`DatasetError::VersionNotFound`], before any listing.
@@ -44,10 +49,14 @@
 //! | `layout.rs` | directory and file names, stems and their collisions |
 //! | `dm.rs` | the annotation JSON written for an event: DM v2 from its `data_meta_*` file or its `data` ([`crate::formats::dm`]) |
 //! | `progress.rs` | [`Observer`], [`Phase`] |
-//! | `params.rs` | [`DatasetParams`] and [`download_for`]: a download as an action runs it |
+//! | `params.rs` | [`DatasetParams`], [`DatasetOperation`]: what a dataset action is asked |
+//! | `action.rs` | [`run_dataset`], [`download_for`], [`convert_for`]: a dataset action's run with its context, and its [`DatasetResult`] |
+//! | `convert.rs` | [`convert_dataset`]: a dataset converted with the converter registry, kept beside its source |
 //! | `error.rs` | [`DatasetError`] |
 
+pub(crate) mod action;
 mod cache;
+mod convert;
 mod dm;
 mod download;
 mod error;
@@ -55,11 +64,13 @@ mod layout;
 mod params;
 mod progress;
 
+pub use action::{DatasetResult, convert_for, download_for, run_dataset};
 pub use cache::{CACHE_ENV, COMPLETE_MARKER, DatasetCache, MAX_CACHE_ENTRIES, default_cache_dir};
+pub use convert::{CONVERTED_DIR, ConvertedDataset, config_file, convert_dataset};
 pub use download::ALL_SPLITS;
 pub use error::DatasetError;
 pub use layout::{EVENTS_FILE, FILES_DIR, JSON_DIR, split_dir_name};
-pub use params::{DatasetParams, download_for};
+pub use params::{DatasetOperation, DatasetParams};
 pub use progress::{NoProgress, Observer, Phase};
 
 use crate::backend::{BackendClient, Split};

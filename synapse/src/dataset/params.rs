@@ -1,29 +1,52 @@
-//! A dataset download as an action runs it: [`DatasetParams`] (the download fields of the SDK's
-//! `DatasetParams`) and [`download_for`], which downloads with the action's backend client and
-//! reports to its context.
+//! The params of a dataset action, as the SDK's `DatasetParams` names them
+//! (`plugins/actions/dataset/action.py`): [`DatasetParams`], [`DatasetOperation`].
 
-use super::{DatasetCache, DatasetError, DownloadRequest, DownloadedDataset, download};
+use super::{DatasetError, DownloadRequest};
 use crate::backend::Split;
-use crate::context::Context;
 
-/// The params of a dataset download, as the SDK's `DatasetParams` names them for its `download`
-/// operation.
+/// What a dataset action does.
+#[crate::params(crate = crate)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum DatasetOperation {
+    /// Download a ground-truth dataset version (`dataset`), then convert it when
+    /// `target_format` is given.
+    #[default]
+    Download,
+    /// Convert the dataset at `path` (of `source_format`) to `target_format`.
+    Convert,
+}
+
+/// The params of a dataset action: the SDK's `DatasetParams`, with `concurrency` added.
 ///
 /// ```
-/// use synapse::dataset::DatasetParams;
+/// use synapse::dataset::{DatasetOperation, DatasetParams};
 /// use synapse::params::Params;
 /// let params = DatasetParams::parse(serde_json::json!({"dataset": 12, "splits": ["train", "valid"]})).unwrap();
-/// assert_eq!((params.dataset, params.concurrency, params.output_dir), (12, 8, None));
+/// assert_eq!((params.operation, params.dataset, params.concurrency), (DatasetOperation::Download, Some(12), 8));
+/// assert_eq!((params.source_format.as_str(), params.target_format), ("dm_v2", None));
 /// ```
-#[crate::params]
+#[crate::params(crate = crate)]
 #[derive(Debug, Clone)]
 pub struct DatasetParams {
+    /// `download` a dataset version (then convert it when `target_format` is given), or `convert` the dataset at `path`
+    #[param(default)]
+    pub operation: DatasetOperation,
     /// The ground-truth dataset version to download
-    pub dataset: u64,
+    #[param(default)]
+    pub dataset: Option<u64>,
     /// The splits to download, each its own directory (`train`, `valid`, `test`); none: every event in one directory
     #[param(default)]
     pub splits: Vec<String>,
-    /// Where to write the dataset instead of the dataset cache
+    /// The dataset to convert (`convert`)
+    #[param(default)]
+    pub path: Option<String>,
+    /// The format of the dataset to convert
+    #[param(default = "dm_v2")]
+    pub source_format: String,
+    /// The format to convert to: `yolo`, `coco`, `pascal`, or a format a plugin registered a converter for
+    #[param(default)]
+    pub target_format: Option<String>,
+    /// Where to write the dataset (or its conversion) instead of the cache
     #[param(default)]
     pub output_dir: Option<String>,
     /// How many files are downloaded at once
@@ -32,66 +55,40 @@ pub struct DatasetParams {
 }
 
 impl DatasetParams {
+    /// Params that download `version`, every other param at its default.
+    pub fn download(version: u64) -> Self {
+        DatasetParams {
+            operation: DatasetOperation::Download,
+            dataset: Some(version),
+            splits: Vec::new(),
+            path: None,
+            source_format: "dm_v2".to_owned(),
+            target_format: None,
+            output_dir: None,
+            concurrency: super::DEFAULT_CONCURRENCY as u64,
+        }
+    }
+
     /// The download these params ask for (the cache: [`default_cache_dir`](super::default_cache_dir)).
+    /// With a `target_format`, `output_dir` is where the conversion goes, and the download is
+    /// cached.
     ///
     /// # Errors
-    /// [`DatasetError::UnknownSplit`] for a split other than `train`, `valid` (or `validation`)
-    /// and `test`.
+    /// [`DatasetError::Params`] without `dataset`; [`DatasetError::UnknownSplit`] for a split
+    /// other than `train`, `valid` (or `validation`) and `test`.
     pub fn request(&self) -> Result<DownloadRequest, DatasetError> {
+        let version = self.dataset.ok_or_else(|| DatasetError::Params {
+            reason: "`dataset` is required to download: the ground-truth dataset version's id".to_owned(),
+        })?;
         let splits = self
             .splits
             .iter()
             .map(|name| Split::from_sdk_name(name).ok_or_else(|| DatasetError::UnknownSplit { name: name.clone() }))
             .collect::<Result<Vec<_>, _>>()?;
-        let mut request = DownloadRequest::new(self.dataset).splits(splits).concurrency(self.concurrency as usize);
-        if let Some(dir) = &self.output_dir {
+        let mut request = DownloadRequest::new(version).splits(splits).concurrency(self.concurrency as usize);
+        if let (Some(dir), None) = (&self.output_dir, &self.target_format) {
             request = request.output_dir(dir);
         }
         Ok(request)
     }
-}
-
-/// Downloads what `params` ask for with the run's backend client ([`Context::client`]),
-/// reporting progress per phase, skips and a cache hit to `ctx` (see [`Observer`](super::Observer)
-/// for [`Context`]); `cache` instead of the default one when given.
-///
-/// ```no_run
-/// use synapse::dataset::{DatasetParams, download_for};
-/// use synapse::prelude::*;
-///
-/// /// Where the dataset is.
-/// #[output]
-/// #[derive(Debug, Clone)]
-/// pub struct Fetched {
-///     /// Its directory.
-///     pub path: String,
-///     /// Its images.
-///     pub images: u64,
-/// }
-///
-/// #[action(name = "dataset", category = NeuralNet)]
-/// pub struct DatasetAction;
-///
-/// impl Action for DatasetAction {
-///     type Params = DatasetParams;
-///     type Output = Fetched;
-///
-///     async fn execute(&self, params: DatasetParams, ctx: &Context) -> Result<Fetched> {
-///         let dataset = download_for(ctx, &params, None).await?;
-///         Ok(Fetched { path: dataset.path.display().to_string(), images: dataset.images() })
-///     }
-/// }
-/// ```
-///
-/// # Errors
-/// [`DatasetError::NoBackend`] when the run has no backend; else as [`download`].
-pub async fn download_for(
-    ctx: &Context,
-    params: &DatasetParams,
-    cache: Option<DatasetCache>,
-) -> Result<DownloadedDataset, DatasetError> {
-    let client = ctx.client().map_err(|error| DatasetError::NoBackend { reason: error.to_string() })?;
-    let mut request = params.request()?;
-    request.cache = cache;
-    download(client, &request, ctx).await
 }

@@ -97,6 +97,13 @@ pub trait Params: HasSchema + Serialize + DeserializeOwned + Send + 'static {
     /// Validates `value`, then deserializes it.
     fn parse(value: Value) -> Result<Self, Violations> {
         Self::validate(&value)?;
+        Self::from_validated(value)
+    }
+
+    /// Deserializes `value`, which [`validate`](Self::validate) accepted (what an action's run
+    /// does once its params were checked).
+    #[doc(hidden)]
+    fn from_validated(value: Value) -> Result<Self, Violations> {
         deserialize(value)
     }
 }
