@@ -18,7 +18,7 @@
 //! | `GET /jobs/{id}/` | a job: `{id, status, progress_record, metrics_record, console_logs, result, meta, created, modified}` |
 //! | `PATCH /jobs/{id}/` | any of `{status, progress_record, metrics_record, console_logs, result, meta}`; any other key is 400 `{"<key>": ["This field is not allowed."]}`; `status` is one of `PENDING RUNNING STOPPED SUCCEEDED FAILED` |
 //! | `GET /jobs/{id}/console_logs/` | the entries posted to `logs/` for the job, in order |
-//! | `POST /logs/` | one entry `{event, data, datetime, job, file?, step?, level?}` or a list of them: 201 with the created entries (with ids), or 400 with DRF's field errors (one object per entry for a list) |
+//! | `POST /logs/` | one entry `{event, data, datetime, job, file?, step?, level?}` or a list of them (`file` a base64 `data:` URI, kept as a media file and shown as its URL): 201 with the created entries (with ids), or 400 with DRF's field errors (one object per entry for a list) |
 //! | `GET /sdk/ground_truth_events/` | ground-truth events `{id, category, files: {<spec>: {url, file_type, is_primary}}, data, ground_truth_dataset_version, created}` in DRF pages; filters `ground_truth_dataset_versions` (ids), `category` (`train validation test`); `fields=` keeps only the named fields (and `id`) |
 //! | `GET /ground_truth_dataset_versions/{id}/` | `{id, ground_truth_dataset, name, event_count, created}` |
 //! | `GET /projects/{id}/` | `{id, title, configuration, task_count, created}`; the class schema is `configuration.classification.<tool>.classification_schema` |

@@ -166,6 +166,8 @@ fn content_type(key: &str) -> &'static str {
     match extension.as_deref() {
         Some("png") => "image/png",
         Some("jpg" | "jpeg") => "image/jpeg",
+        Some("gif") => "image/gif",
+        Some("webp") => "image/webp",
         Some("json") => "application/json",
         Some("txt") => "text/plain; charset=utf-8",
         Some("zip") => "application/zip",

@@ -54,10 +54,11 @@ pub(crate) async fn create_job(State(app): State<Shared>, body: Bytes) -> Result
 }
 
 /// `GET /_dev/state`.
-pub(crate) async fn state(State(app): State<Shared>) -> Result<Json<Value>, ApiError> {
+pub(crate) async fn state(State(app): State<Shared>, url: RequestUrl) -> Result<Json<Value>, ApiError> {
+    let origin = url.origin().to_owned();
     let ((jobs, logs, (routes, unmatched), auth), (collections, files, units), platform, (chunked_uploads, models)) =
         app.store
-            .run(|connection| {
+            .run(move |connection| {
                 let mut patches = jobs::patches(connection)?;
                 let jobs: Vec<Value> = jobs::all(connection)?
                     .iter()
@@ -80,7 +81,12 @@ pub(crate) async fn state(State(app): State<Shared>) -> Result<Json<Value>, ApiE
                 let platform = super::dev_platform::state(connection)?;
                 let uploaded = (uploads::state(connection)?, models::state(connection)?);
                 Ok((
-                    (jobs, logs::all(connection)?, requests::counts(connection)?, requests::auth_records(connection)?),
+                    (
+                        jobs,
+                        logs::all(connection, &origin)?,
+                        requests::counts(connection)?,
+                        requests::auth_records(connection)?,
+                    ),
                     data,
                     platform,
                     uploaded,

@@ -90,13 +90,18 @@ pub(crate) fn read_status(value: &Value) -> Result<String, String> {
 }
 
 /// `GET jobs/{id}/console_logs/`: the entries posted to `logs/` for the job, in order.
-pub(crate) async fn console_logs(State(app): State<Shared>, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
+pub(crate) async fn console_logs(
+    State(app): State<Shared>,
+    Path(id): Path<String>,
+    url: crate::pagination::links::RequestUrl,
+) -> Result<Json<Value>, ApiError> {
     let id = path_id(&id)?;
+    let origin = url.origin().to_owned();
     let entries = app
         .store
         .run(
             move |connection| {
-                if jobs::exists(connection, id)? { logs::of_job(connection, id).map(Some) } else { Ok(None) }
+                if jobs::exists(connection, id)? { logs::of_job(connection, id, &origin).map(Some) } else { Ok(None) }
             },
         )
         .await?

@@ -1,8 +1,10 @@
-//! Log entries, as `POST logs/` creates them.
+//! Log entries, as `POST logs/` creates them; the file of an entry is kept in the media
+//! directory (`logs/<job>/<uuid>.<extension>`), its key in the entry's row.
 
 use super::{Context, StoreError, from_column, to_column};
 use rusqlite::{Connection, Row, params};
 use serde_json::{Value, json};
+use std::path::Path;
 
 /// A validated entry, not yet stored.
 #[derive(Clone, Debug)]
@@ -11,15 +13,47 @@ pub(crate) struct NewLog {
     pub(crate) event: String,
     pub(crate) data: Value,
     pub(crate) datetime: String,
-    pub(crate) file: Option<String>,
+    pub(crate) file: Option<LogFile>,
     pub(crate) step: Option<String>,
     pub(crate) level: Option<String>,
 }
 
+/// The file of an entry, decoded from its `data:` URI.
+#[derive(Clone, Debug)]
+pub(crate) struct LogFile {
+    /// Its media key.
+    pub(crate) key: String,
+    /// Its content.
+    pub(crate) bytes: Vec<u8>,
+}
+
+impl LogFile {
+    /// A file of job `job` with the media type `mime`: its key is new, its extension the type's.
+    pub(crate) fn new(job: i64, mime: &str, bytes: Vec<u8>) -> Self {
+        let extension = match mime {
+            "image/png" => "png",
+            "image/jpeg" => "jpg",
+            "image/gif" => "gif",
+            "image/webp" => "webp",
+            "application/json" => "json",
+            "text/plain" => "txt",
+            "text/csv" => "csv",
+            _ => "bin",
+        };
+        LogFile { key: format!("logs/{job}/{}.{extension}", uuid::Uuid::new_v4().simple()), bytes }
+    }
+}
+
 const COLUMNS: &str = "id, event, data, datetime, job, file, step, level";
 
-/// Stores `entries` in one transaction; each as shown back, with its id.
-pub(crate) fn insert(connection: &mut Connection, entries: &[NewLog]) -> Result<Vec<Value>, StoreError> {
+/// Stores `entries` in one transaction, their files under `media` (the media directory); each
+/// as shown back at `origin`, with its id.
+pub(crate) fn insert(
+    connection: &mut Connection,
+    media: &Path,
+    origin: &str,
+    entries: &[NewLog],
+) -> Result<Vec<Value>, StoreError> {
     let what = "storing the log entries";
     let transaction = connection.transaction().what(what)?;
     let mut created = Vec::with_capacity(entries.len());
@@ -30,13 +64,21 @@ pub(crate) fn insert(connection: &mut Connection, entries: &[NewLog]) -> Result<
             )
             .what(what)?;
         for entry in entries {
+            if let Some(file) = &entry.file {
+                let path = media.join(&file.key);
+                if let Some(parent) = path.parent() {
+                    std::fs::create_dir_all(parent).what(&format!("creating {}", parent.display()))?;
+                }
+                std::fs::write(&path, &file.bytes).what(&format!("writing {}", path.display()))?;
+            }
+            let key = entry.file.as_ref().map(|file| file.key.as_str());
             statement
                 .execute(params![
                     entry.job,
                     entry.event,
                     to_column(&entry.data),
                     entry.datetime,
-                    entry.file,
+                    key,
                     entry.step,
                     entry.level
                 ])
@@ -47,7 +89,7 @@ pub(crate) fn insert(connection: &mut Connection, entries: &[NewLog]) -> Result<
                 "data": entry.data,
                 "datetime": entry.datetime,
                 "job": entry.job,
-                "file": entry.file,
+                "file": key.map(|key| file_url(origin, key)),
                 "step": entry.step,
                 "level": entry.level,
             }));
@@ -63,27 +105,38 @@ fn raw(row: &Row<'_>) -> rusqlite::Result<RawLog> {
     Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?, row.get(5)?, row.get(6)?, row.get(7)?))
 }
 
-fn shown((id, event, data, datetime, job, file, step, level): RawLog, what: &str) -> Result<Value, StoreError> {
+/// The URL of an entry's file: its media URL, or the `data:` URI itself for an entry stored
+/// before files were kept as media.
+fn file_url(origin: &str, stored: &str) -> String {
+    if stored.starts_with("data:") { stored.to_owned() } else { crate::media::url(origin, stored) }
+}
+
+fn shown(
+    (id, event, data, datetime, job, file, step, level): RawLog,
+    origin: &str,
+    what: &str,
+) -> Result<Value, StoreError> {
     let data = from_column(&data, what)?;
+    let file = file.map(|stored| file_url(origin, &stored));
     Ok(json!({
         "id": id, "event": event, "data": data, "datetime": datetime,
         "job": job, "file": file, "step": step, "level": level,
     }))
 }
 
-/// The entries of one job, in order of arrival.
-pub(crate) fn of_job(connection: &Connection, job: i64) -> Result<Vec<Value>, StoreError> {
+/// The entries of one job, in order of arrival, their files' URLs at `origin`.
+pub(crate) fn of_job(connection: &Connection, job: i64, origin: &str) -> Result<Vec<Value>, StoreError> {
     let what = format!("reading the logs of job {job}");
     let mut statement =
         connection.prepare_cached(&format!("SELECT {COLUMNS} FROM logs WHERE job = ?1 ORDER BY id")).what(&what)?;
     let raws = statement.query_map([job], raw).and_then(Iterator::collect::<rusqlite::Result<Vec<_>>>).what(&what)?;
-    raws.into_iter().map(|row| shown(row, &what)).collect()
+    raws.into_iter().map(|row| shown(row, origin, &what)).collect()
 }
 
-/// Every entry, in order of arrival.
-pub(crate) fn all(connection: &Connection) -> Result<Vec<Value>, StoreError> {
+/// Every entry, in order of arrival, their files' URLs at `origin`.
+pub(crate) fn all(connection: &Connection, origin: &str) -> Result<Vec<Value>, StoreError> {
     let what = "reading the logs";
     let mut statement = connection.prepare_cached(&format!("SELECT {COLUMNS} FROM logs ORDER BY id")).what(what)?;
     let raws = statement.query_map([], raw).and_then(Iterator::collect::<rusqlite::Result<Vec<_>>>).what(what)?;
-    raws.into_iter().map(|row| shown(row, what)).collect()
+    raws.into_iter().map(|row| shown(row, origin, what)).collect()
 }

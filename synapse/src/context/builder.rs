@@ -106,6 +106,7 @@ impl ContextBuilder {
                 #[cfg(feature = "backend")]
                 given_backend: self.backend,
                 control: RunControl::default(),
+                other_categories: Default::default(),
             }),
         }
     }

@@ -1,17 +1,19 @@
 //! The runtime context every action receives, and its environment.
 
 // The context, what it holds, its cancellation and background work are here; what an action
-// reports through it (logs, progress, metrics, messages) is in `reporting`, and building one in
-// `builder`.
+// reports through it (logs, progress, metrics, messages) is in `reporting`, its training
+// telemetry (metric and visualization events) in `telemetry`, and building one in `builder`.
 mod builder;
 mod control;
 mod env;
 mod logger;
 mod reporting;
+mod telemetry;
 
 pub use builder::ContextBuilder;
 pub use env::{EnvError, FORWARDED_VAR, Origin, PluginEnvironment};
 pub use logger::Logger;
+pub use telemetry::METRICS_CATEGORIES;
 
 pub use control::CANCEL_GRACE;
 pub(crate) use control::RunControl;
@@ -72,6 +74,8 @@ struct Inner {
     given_backend: Option<crate::backend::BackendClient>,
     logger: Logger,
     control: RunControl,
+    /// The metric categories outside [`METRICS_CATEGORIES`] warned about so far.
+    other_categories: std::sync::Mutex<std::collections::BTreeSet<String>>,
 }
 
 impl Context {

@@ -15,7 +15,7 @@ impl Context {
     /// Records a structured event at `level`.
     pub fn log_at(&self, level: LogLevel, event: &str, data: impl Serialize) {
         let data = to_data(data);
-        self.emit(EventKind::Log { level, event: event.to_owned(), data });
+        self.emit(EventKind::Log { level, event: event.to_owned(), data, file: None });
     }
 
     /// Reports the action's main progress: `current` of `total` items.
@@ -118,7 +118,7 @@ fn null_paths(value: &serde_json::Value, name: String, out: &mut Vec<String>) {
     }
 }
 
-fn to_data(data: impl Serialize) -> serde_json::Value {
+pub(super) fn to_data(data: impl Serialize) -> serde_json::Value {
     serde_json::to_value(data).unwrap_or_else(|error| serde_json::json!({ "unserializable": error.to_string() }))
 }
 

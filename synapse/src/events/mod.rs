@@ -16,6 +16,7 @@
 //! assert_eq!(serde_json::to_string(&event).unwrap(), line);
 //! ```
 
+mod attachment;
 pub mod capture;
 mod emitter;
 mod model;
@@ -25,6 +26,7 @@ pub(crate) mod rfc3339;
 pub mod sink;
 mod terminal;
 
+pub use attachment::{Attachment, AttachmentError, data_uri_summary};
 pub use capture::LogCapture;
 pub use emitter::{Emitter, ProgressHandle};
 pub use model::{EVENT_SCHEMA_VERSION, Event, EventKind, LogLevel, Metrics, PlannedStep, RunId};

@@ -204,6 +204,10 @@ pub enum EventKind {
         event: String,
         /// Its data.
         data: Value,
+        /// A file that goes with it, as a `data:<mime>;base64,<content>` URI (the image of
+        /// [`Context::log_visualization`](crate::Context::log_visualization)).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        file: Option<String>,
     },
     /// A message for the user ([`Context::log_message`](crate::Context::log_message)).
     Message {

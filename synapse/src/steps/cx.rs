@@ -3,9 +3,10 @@
 
 use crate::context::{Context, Logger, PluginEnvironment};
 use crate::error::Result;
-use crate::events::{LogLevel, Metrics};
+use crate::events::{AttachmentError, LogLevel, Metrics};
 use serde::Serialize;
 use std::ops::{Deref, DerefMut};
+use std::path::Path;
 
 /// A step's view of the run: the shared state `C` (through `Deref`), and the run's
 /// [`Context`] scoped to this step, so progress, logs and metrics are tagged with the step
@@ -63,6 +64,54 @@ impl<'a, C> StepCx<'a, C> {
     /// Records metric values, tagged with the step.
     pub fn set_metrics(&self, values: impl Into<Metrics>, category: &str) {
         self.ctx.set_metrics(values, category);
+    }
+
+    /// Records one metric value (a `metric` event), tagged with the step: see
+    /// [`Context::log_metric`].
+    pub fn log_metric(
+        &self,
+        category: &str,
+        key: &str,
+        value: impl Into<serde_json::Value>,
+        metrics: impl Into<Metrics>,
+    ) {
+        self.ctx.log_metric(category, key, value, metrics);
+    }
+
+    /// Reports the metrics of one epoch (a `metric` event and the job's metrics record),
+    /// tagged with the step: see [`Context::report_metrics`].
+    pub fn report_metrics(&self, category: &str, epoch: u64, metrics: impl Into<Metrics>) {
+        self.ctx.report_metrics(category, epoch, metrics);
+    }
+
+    /// Records an image (a `visualization` event with the image as its file), tagged with the
+    /// step: see [`Context::log_visualization`].
+    ///
+    /// # Errors
+    /// [`AttachmentError`] naming the file when it cannot be read or is no image.
+    pub fn log_visualization(
+        &self,
+        category: &str,
+        group: &str,
+        index: u64,
+        image: impl AsRef<Path>,
+        meta: impl Into<Metrics>,
+    ) -> Result<(), AttachmentError> {
+        self.ctx.log_visualization(category, group, index, image, meta)
+    }
+
+    /// Records a structured event with a file, tagged with the step: see
+    /// [`Context::log_with_file`].
+    ///
+    /// # Errors
+    /// [`AttachmentError`] naming the file when it cannot be read.
+    pub fn log_with_file(
+        &self,
+        event: &str,
+        data: impl Serialize,
+        path: impl AsRef<Path>,
+    ) -> Result<(), AttachmentError> {
+        self.ctx.log_with_file(event, data, path)
     }
 
     /// Shows a message to the user, tagged with the step.

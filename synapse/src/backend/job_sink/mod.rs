@@ -6,7 +6,8 @@
 //!   with the error, or `STOPPED` when it was cancelled, with the final progress record;
 //! - its log lines, messages and events as entries of `POST logs/`, batched (at most
 //!   [`JobSinkLimits::batch`] per request, sent when that many wait or
-//!   [`JobSinkLimits::log_interval`] passed);
+//!   [`JobSinkLimits::log_interval`] passed); an entry with a file (a visualization's image, as
+//!   a `data:` URI) goes in a request of its own;
 //! - its progress and metrics as records coalesced into at most one `PATCH jobs/{id}/` per
 //!   [`JobSinkLimits::record_interval`]; the last state is always delivered.
 //!
@@ -43,7 +44,8 @@ pub struct JobSinkLimits {
     pub batch_trigger: usize,
     /// The memory waiting entries may take, in bytes, estimated from their contents (default
     /// 32 MiB: about 100,000 entries of a few small fields); beyond it the oldest are dropped
-    /// and counted.
+    /// and counted. A file counts by its `data:` URI (4/3 of its bytes); an entry larger than
+    /// the whole bound is not sent, but counted as dropped and said on stderr.
     pub queue_bytes: usize,
     /// The longest an entry waits to be sent (default 2 s).
     pub log_interval: Duration,
@@ -70,7 +72,8 @@ impl Default for JobSinkLimits {
 /// What a [`JobSink`] could not deliver, by kind.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct JobLoss {
-    /// Entries dropped because too many waited.
+    /// Entries dropped because too many waited, or because one alone was larger than
+    /// [`JobSinkLimits::queue_bytes`].
     pub dropped: u64,
     /// Entries sent whose response was lost (the backend may have stored them).
     pub unconfirmed: u64,
@@ -206,12 +209,27 @@ impl EventSink for JobSink {
             }
             _ => {}
         }
+        let mut oversized = None;
         if let Some(entry) = record::log_entry(&self.shared.job, event) {
-            state.loss.dropped += state.logs.push(entry, limits.queue_bytes);
-            state.oldest.get_or_insert_with(Instant::now);
+            let size = queue::entry_size(&entry);
+            if size > limits.queue_bytes {
+                // It would push out everything else and still wait alone: refused, counted, said.
+                state.loss.dropped += 1;
+                oversized = Some((entry.event, size));
+            } else {
+                state.loss.dropped += state.logs.push(entry, limits.queue_bytes);
+                state.oldest.get_or_insert_with(Instant::now);
+            }
         }
         let urgent = state.logs.len() >= limits.batch_trigger || state.running;
         drop(state);
+        if let Some((name, size)) = oversized {
+            eprintln!(
+                "warning: job {}: the log entry `{name}` takes {size} bytes, more than the job sink's whole queue \
+                 ({} bytes): it is not sent (counted as dropped)",
+                self.shared.job, limits.queue_bytes
+            );
+        }
         if urgent {
             self.shared.wake.notify_all();
         }

@@ -32,9 +32,14 @@ impl Queue {
         self.shrink_to(bound)
     }
 
-    /// Takes the `count` oldest entries.
+    /// Takes the `count` oldest entries for one request; an entry with a file goes alone, as
+    /// the Python SDK's `JobLogger` sends it (its image makes the request as large as it is).
     pub(super) fn take(&mut self, count: usize) -> Batch {
-        let taken: Vec<_> = self.entries.drain(..count.min(self.entries.len())).collect();
+        let count = match self.entries.front() {
+            Some((entry, _)) if entry.file.is_some() => 1,
+            _ => self.entries.iter().take(count).take_while(|(entry, _)| entry.file.is_none()).count(),
+        };
+        let taken: Vec<_> = self.entries.drain(..count).collect();
         let sizes = taken.iter().map(|(_, size)| *size).collect();
         self.bytes -= taken.iter().map(|(_, size)| size).sum::<usize>();
         Batch { entries: taken.into_iter().map(|(entry, _)| entry).collect(), sizes }
@@ -76,8 +81,9 @@ pub(super) struct Batch {
     sizes: Vec<usize>,
 }
 
-/// What `entry` takes in memory, estimated: the struct, its strings and its data's tree.
-fn entry_size(entry: &LogEntry) -> usize {
+/// What `entry` takes in memory, estimated: the struct, its strings (its file's `data:` URI
+/// whole) and its data's tree.
+pub(super) fn entry_size(entry: &LogEntry) -> usize {
     let text = |text: &Option<String>| text.as_ref().map_or(0, String::capacity);
     size_of::<LogEntry>() + entry.event.capacity() + text(&entry.file) + text(&entry.step) + value_size(&entry.data)
 }
@@ -135,6 +141,25 @@ mod tests {
         let order: Vec<_> = all.entries.iter().map(|e| e.data["i"].as_u64().unwrap_or(0)).collect();
         assert_eq!(order, (8..18).collect::<Vec<_>>());
         assert_eq!(queue.bytes, 0);
+    }
+
+    #[test]
+    fn an_entry_with_a_file_goes_alone_and_counts_by_its_bytes() {
+        let mut queue = Queue::default();
+        let image = LogEntry { file: Some(format!("data:image/png;base64,{}", "A".repeat(4096))), ..entry(2) };
+        assert!(entry_size(&image) > entry_size(&entry(0)) + 4096, "the file counts whole");
+        for i in [0, 1] {
+            queue.push(entry(i), usize::MAX);
+        }
+        queue.push(image, usize::MAX);
+        queue.push(entry(3), usize::MAX);
+        let sizes: Vec<Vec<u64>> = std::iter::from_fn(|| {
+            let batch = queue.take(10);
+            (!batch.entries.is_empty())
+                .then(|| batch.entries.iter().map(|e| e.data["i"].as_u64().unwrap_or(99)).collect())
+        })
+        .collect();
+        assert_eq!(sizes, [vec![0, 1], vec![2], vec![3]]);
     }
 
     #[test]

@@ -120,8 +120,10 @@ fn round2(value: f64) -> f64 {
 /// The log entry `event` becomes on job `job`, if any: every event but the run's start and end,
 /// its progress and its metrics (those are the job's status and records). Developer lines are
 /// `debug` (their level `debug`) or `message`, messages `message`, an action's own events keep
-/// their name; the others are named by their type, their fields as data.
+/// their name and their file (a `data:` URI: a visualization's image); the others are named by
+/// their type, their fields as data.
 pub(super) fn log_entry(job: &JobId, event: &Event) -> Option<LogEntry> {
+    let mut file = None;
     let (name, data, level) = match &event.kind {
         EventKind::Started { .. }
         | EventKind::Progress { .. }
@@ -140,22 +142,17 @@ pub(super) fn log_entry(job: &JobId, event: &Event) -> Option<LogEntry> {
             (name.to_owned(), data, Some(*level))
         }
         EventKind::Message { level, text } => ("message".to_owned(), json!({"content": text}), Some(*level)),
-        EventKind::Log { level, event, data } => (event.clone(), data.clone(), Some(*level)),
+        EventKind::Log { level, event, data, file: attached } => {
+            file.clone_from(attached);
+            (event.clone(), data.clone(), Some(*level))
+        }
         other => {
             let Ok(Value::Object(mut fields)) = serde_json::to_value(other) else { return None };
             let name = fields.remove("type").and_then(|name| name.as_str().map(str::to_owned)).unwrap_or_default();
             (name, Value::Object(fields), None)
         }
     };
-    Some(LogEntry {
-        event: name,
-        data,
-        datetime: event.ts,
-        job: job.clone(),
-        file: None,
-        step: event.step.clone(),
-        level,
-    })
+    Some(LogEntry { event: name, data, datetime: event.ts, job: job.clone(), file, step: event.step.clone(), level })
 }
 
 /// The final PATCH of a run that ended with `event` (its result or its error), if it did.
@@ -188,6 +185,42 @@ mod tests {
 
     fn event(kind: EventKind) -> Event {
         Event { version: EVENT_SCHEMA_VERSION, run: RunId::from("r"), seq: 0, ts: SystemTime::now(), step: None, kind }
+    }
+
+    #[test]
+    fn a_visualization_keeps_its_file_and_report_metrics_merge_by_category() {
+        let job = JobId::Number(7);
+        let file = "data:image/png;base64,iVBORw0KGgo=".to_owned();
+        let data = json!({"category": "train", "group": "predictions", "index": 0});
+        let kind = EventKind::Log {
+            level: LogLevel::Info,
+            event: "visualization".into(),
+            data: data.clone(),
+            file: Some(file.clone()),
+        };
+        let entry = log_entry(&job, &Event { step: Some("train".into()), ..event(kind) }).expect("an entry");
+        assert_eq!(
+            (entry.event.as_str(), &entry.data, entry.file.as_deref()),
+            ("visualization", &data, Some(file.as_str()))
+        );
+        assert_eq!((entry.step.as_deref(), entry.level), (Some("train"), Some(LogLevel::Info)));
+        let wire = serde_json::to_value(&entry).expect("json");
+        assert_eq!(wire["file"], json!(file));
+
+        let mut snapshot = Snapshot::default();
+        assert!(snapshot.metrics_record().is_none());
+        for (epoch, loss) in [(1, 0.9), (2, 0.5)] {
+            let values = json!({"loss": loss, "epoch": epoch}).as_object().cloned().unwrap_or_default();
+            snapshot.apply(&event(EventKind::Metrics { category: "train".into(), values }));
+        }
+        let values = json!({"map50": 0.4, "epoch": 1}).as_object().cloned().unwrap_or_default();
+        snapshot.apply(&event(EventKind::Metrics { category: "validation".into(), values }));
+        assert_eq!(
+            snapshot.metrics_record(),
+            Some(
+                json!({"record": {"steps": {"train": {"loss": 0.5, "epoch": 2}, "validation": {"map50": 0.4, "epoch": 1}}}})
+            )
+        );
     }
 
     #[test]

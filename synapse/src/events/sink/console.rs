@@ -105,11 +105,12 @@ impl EventSink for ConsoleSink {
                     format!("{} {source}{message}{fields}", level_tag(styled, *level))
                 })
             }
-            EventKind::Log { level, event: name, data } => Some(format!(
-                "{} {}{}",
+            EventKind::Log { level, event: name, data, file } => Some(format!(
+                "{} {}{}{}",
                 level_tag(styled, *level),
                 paint(styled, Style::new().cyan(), name),
-                compact_data(data)
+                compact_data(data),
+                file.as_deref().map(file_summary).unwrap_or_default()
             )),
             EventKind::Message { level, text } => Some(format!("{} {text}", level_tag(styled, *level))),
             EventKind::DevEvent { message, data } => self
@@ -238,6 +239,14 @@ fn compact_data(data: &serde_json::Value) -> String {
     }
 }
 
+/// A file as a short note, never its content: ` [image/png, 12.4 KiB]`.
+fn file_summary(file: &str) -> String {
+    match crate::events::data_uri_summary(file) {
+        Some((mime, size)) => format!(" [{mime}, {}]", bytesize::ByteSize::b(size as u64).display().iec()),
+        None => format!(" [file of {} characters]", file.len()),
+    }
+}
+
 fn print_line(output: &mut Output, line: &str) {
     match output {
         Output::Bars { multi, .. } => {
@@ -317,5 +326,40 @@ fn human_duration(d: std::time::Duration) -> String {
         format!("{:.1}ms", micros as f64 / 1e3)
     } else {
         format!("{:.2}s", d.as_secs_f64())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::events::{Emitter, EventKind, LogLevel, RunId};
+    use std::sync::Arc;
+
+    #[derive(Clone, Default)]
+    struct Shared(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Shared {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap_or_else(PoisonError::into_inner).write(bytes)
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_file_is_shown_by_its_type_and_size_never_its_content() {
+        let out = Shared::default();
+        let emitter = Emitter::new(RunId::from("r1"), vec![Arc::new(ConsoleSink::plain(out.clone()))]);
+        let content = "A".repeat(4096);
+        emitter.emit(EventKind::Log {
+            level: LogLevel::Info,
+            event: "visualization".into(),
+            data: serde_json::json!({"group": "predictions"}),
+            file: Some(format!("data:image/png;base64,{content}")),
+        });
+        emitter.finish();
+        let text = String::from_utf8(out.0.lock().unwrap_or_else(PoisonError::into_inner).clone()).unwrap_or_default();
+        assert_eq!(text, "info visualization {\"group\":\"predictions\"} [image/png, 3.0 KiB]\n");
     }
 }
