@@ -49,7 +49,7 @@ async fn a_download_converts_to_yolo_once_and_finds_it_again() {
     let first = params(json!({"dataset": version, "splits": ["train", "valid"], "output_dir": dir.path().join("dm")}));
     let downloaded = run_dataset(&ctx, &first).await.expect("downloaded");
     assert_eq!((downloaded.format.as_str(), downloaded.images), ("dm_v2", 7));
-    assert_eq!(downloaded.splits, [("train".to_owned(), 5), ("valid".to_owned(), 2)].into_iter().collect());
+    assert_eq!(downloaded.images_by_split, [("train".to_owned(), 5), ("valid".to_owned(), 2)].into_iter().collect());
 
     let convert = params(json!({"operation": "convert", "path": downloaded.path, "target_format": "yolo"}));
     let converted = run_dataset(&ctx, &convert).await.expect("converted");

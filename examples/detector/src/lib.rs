@@ -39,9 +39,9 @@
 
 mod error;
 pub mod features;
-mod plugin;
 mod metrics;
 mod model;
+pub mod plugin;
 pub mod samples;
 pub mod store;
 pub mod visualize;

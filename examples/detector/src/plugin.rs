@@ -5,9 +5,11 @@
 //! - `download_dataset` and `convert_to_yolo` — its two operations as actions of their own, so
 //!   that a pipeline's semantic types say what flows: DM v2, then YOLO;
 //! - `train` — a train action ([`synapse::train`]): the dataset is downloaded and converted to
-//!   YOLO, the classifier fitted fold by fold (each fold's held-out scores reported as
-//!   `validation` metrics, by epoch = fold), scored on `valid`, a validation grid logged as a
-//!   visualization, and the model directory uploaded and registered;
+//!   YOLO, the classifier fitted fold by fold (each fold a round, its held-out scores reported as
+//!   `validation` metrics with `epoch` = the fold), then on every train box (the last round,
+//!   `epoch` = folds + 1: its `train` scores, and its `validation` scores on the `valid` split),
+//!   a validation grid logged as a visualization, and the model directory uploaded and
+//!   registered;
 //! - the `detector` pipeline: `download_dataset` → `convert_to_yolo` → `train` (type-checked
 //!   at compile time: each action's output type feeds the next one's input type).
 
@@ -132,18 +134,29 @@ impl TrainAction for Train {
             })
             .await??;
         let (trained, grid) = fitted;
-        ctx.set_progress(folds + 1, folds + 1);
-        ctx.set_metrics(trained.train.scalars(), "train");
+        // The final fit, on every train box, is the last round: its train and valid scores.
+        let last = folds + 1;
+        ctx.set_progress(last, last);
+        ctx.report_metrics("train", last, trained.train.scalars());
         let mut model = TrainedModel::new().metric("train_accuracy", trained.train.accuracy);
         if let Some(valid) = &trained.valid {
-            ctx.set_metrics(valid.scalars(), "test");
+            ctx.report_metrics("validation", last, valid.scalars());
             model = model.metric("valid_accuracy", valid.accuracy).metric("valid_macro_f1", valid.macro_f1());
-            ctx.log_message(format!("valid accuracy {:.3} over {} boxes", valid.accuracy, valid.samples), LogLevel::Info);
+            ctx.log_message(
+                format!("valid accuracy {:.3} over {} boxes", valid.accuracy, valid.samples),
+                LogLevel::Info,
+            );
         }
         if let Some(grid) = grid {
             let path = run.model_dir.with_file_name("validation.png");
             visualize::write_png(&grid, &path)?;
-            ctx.log_visualization("validation", "predictions", 0, &path, synapse::metrics! { caption: "green: right, red: wrong" })?;
+            ctx.log_visualization(
+                "validation",
+                "predictions",
+                0,
+                &path,
+                synapse::metrics! { caption: "green: right, red: wrong" },
+            )?;
         }
         Ok(model)
     }

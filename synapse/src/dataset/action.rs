@@ -30,7 +30,7 @@ pub struct DatasetResult {
     /// The images it holds
     pub images: u64,
     /// The images of each split, by the split's directory name
-    pub splits: BTreeMap<String, u64>,
+    pub images_by_split: BTreeMap<String, u64>,
     /// The events left out of the download (missing or corrupt images), each reported as a warning
     pub skipped: u64,
     /// The boxes clipped to their image by the conversion
@@ -51,7 +51,7 @@ impl DatasetResult {
             data_path: display(&dataset.path),
             source_path: None,
             images: dataset.images(),
-            splits: dataset.splits.iter().map(|(name, counts)| (name.clone(), counts.images)).collect(),
+            images_by_split: dataset.splits.iter().map(|(name, counts)| (name.clone(), counts.images)).collect(),
             skipped: dataset.skipped.len() as u64,
             boxes_clipped: 0,
             boxes_dropped: 0,
@@ -211,7 +211,7 @@ pub async fn run_dataset(ctx: &Context, params: &DatasetParams) -> Result<Datase
                 data_path: path.clone(),
                 source_path: None,
                 images: converted.report.images as u64,
-                splits: BTreeMap::new(),
+                images_by_split: BTreeMap::new(),
                 skipped: 0,
                 boxes_clipped: 0,
                 boxes_dropped: 0,
