@@ -14,6 +14,8 @@ use synapse::{EventKind, PluginEnvironment};
 use synapse_dev_backend::RunningDevBackend;
 use synapse_tests::dev_backend::{self, dev, quick, start as backend};
 
+const MEDIA: &str = "GET /media/{*key}";
+
 async fn seed(backend: &RunningDevBackend) -> u64 {
     let body = json!({"seed": 9, "classes": ["car", "person"], "splits": {"train": 5, "validation": 2}, "width": 24, "height": 16});
     let seeded = dev(backend, reqwest::Method::POST, "_dev/seed/gt_dataset", Some(body)).await;
@@ -32,10 +34,6 @@ fn context(backend: Option<&RunningDevBackend>) -> (Context, Arc<MemorySink>) {
 
 fn params(value: Value) -> DatasetParams {
     DatasetParams::parse(value).expect("params")
-}
-
-async fn media_requests(backend: &RunningDevBackend) -> u64 {
-    dev_backend::state(backend).await["requests"]["GET /media/{*key}"].as_u64().unwrap_or(0)
 }
 
 #[tokio::test]
@@ -86,9 +84,9 @@ async fn a_download_converts_to_yolo_once_and_finds_it_again() {
     assert!(cached.starts_with(cache.path()) && cached.join(".complete").is_file(), "{cached:?}");
 
     // Run again: the download is found in the cache, nothing is fetched.
-    let before = media_requests(&backend).await;
+    let before = dev_backend::requests(&backend, MEDIA).await;
     let again = run_dataset(&ctx, &both).await.expect("again");
-    assert_eq!((again.images, media_requests(&backend).await), (7, before));
+    assert_eq!((again.images, dev_backend::requests(&backend, MEDIA).await), (7, before));
 }
 
 /// A 20×10 PNG at `path`.

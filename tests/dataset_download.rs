@@ -23,11 +23,6 @@ fn client_of(backend: &RunningDevBackend) -> BackendClient {
     dev_backend::client_of(backend.url(), quick(3, 5, 20))
 }
 
-async fn requests(backend: &RunningDevBackend, route: &str) -> u64 {
-    let state = dev(backend, reqwest::Method::GET, "_dev/state", None).await;
-    state["requests"][route].as_u64().unwrap_or(0)
-}
-
 /// Seeds `train` + `validation` images (2 classes, 24×16); the seed's answer.
 async fn seed(backend: &RunningDevBackend, seed: u64, train: u64, validation: u64) -> Value {
     let splits = json!({"train": train, "validation": validation});
@@ -140,22 +135,22 @@ async fn a_version_is_downloaded_into_the_layout_and_found_again_in_the_cache() 
     assert_eq!(read.images.len(), 12);
     let read_boxes: usize = read.images.iter().map(|image| image.boxes.len()).sum();
     assert_eq!(read_boxes, seeded["boxes"].as_array().map(Vec::len).unwrap_or(0));
-    let media = requests(&backend, MEDIA).await;
+    let media = dev_backend::requests(&backend, MEDIA).await;
     assert_eq!(media, 24, "two files per event, each fetched once");
-    let listings = requests(&backend, EVENTS).await;
+    let listings = dev_backend::requests(&backend, EVENTS).await;
 
     let again = dataset::download(&client, &request, &NoProgress).await.expect("a hit");
     assert!(again.from_cache);
     assert_eq!((&again.path, &again.splits), (&dataset.path, &dataset.splits));
-    assert_eq!(requests(&backend, MEDIA).await, media, "a hit makes no media request");
-    assert_eq!(requests(&backend, EVENTS).await, listings, "nor lists the events");
+    assert_eq!(dev_backend::requests(&backend, MEDIA).await, media, "a hit makes no media request");
+    assert_eq!(dev_backend::requests(&backend, EVENTS).await, listings, "nor lists the events");
 
     // An entry whose files were removed by hand is no hit: it is downloaded again, in place.
     std::fs::remove_dir_all(dataset.path.join("valid")).expect("removed");
     let repaired = dataset::download(&client, &request, &NoProgress).await.expect("downloaded again");
     assert!(!repaired.from_cache);
     assert_eq!((&repaired.path, files_in(&repaired.path.join("valid/json")).len()), (&dataset.path, 4));
-    assert_eq!(requests(&backend, MEDIA).await, 2 * media);
+    assert_eq!(dev_backend::requests(&backend, MEDIA).await, 2 * media);
 }
 
 #[tokio::test]
@@ -204,7 +199,7 @@ async fn two_concurrent_downloads_make_one_entry() {
     assert_eq!(first.path, second.path);
     assert_eq!(first.from_cache as u8 + second.from_cache as u8, 1, "one downloaded, the other waited for it");
     assert_eq!(cache_dirs(cache_dir.path()).len(), 1);
-    assert_eq!(requests(&backend, MEDIA).await, 18, "the files were fetched once");
+    assert_eq!(dev_backend::requests(&backend, MEDIA).await, 18, "the files were fetched once");
 }
 
 #[tokio::test]
@@ -223,7 +218,7 @@ async fn an_output_directory_bypasses_the_cache() {
     assert!(!cache_dir.path().join("anything").exists() && cache_dirs(cache_dir.path()).is_empty());
     let again = dataset::download(&client, &request, &NoProgress).await.expect("downloaded");
     assert!(!again.from_cache, "an output directory is written every time");
-    assert_eq!(requests(&backend, MEDIA).await, 12);
+    assert_eq!(dev_backend::requests(&backend, MEDIA).await, 12);
 }
 
 #[tokio::test]
@@ -255,7 +250,7 @@ async fn events_are_read_in_pages_of_the_size_asked_for() {
         DownloadRequest::new(version_of(&seeded)).splits(both()).page_size(3).concurrency(2).output_dir(out.path());
     let dataset = dataset::download(&client, &request, &NoProgress).await.expect("downloaded");
     assert_eq!(dataset.images(), 12);
-    assert_eq!(requests(&backend, EVENTS).await, 3 + 2, "train in 3 pages of 3, valid in 2");
+    assert_eq!(dev_backend::requests(&backend, EVENTS).await, 3 + 2, "train in 3 pages of 3, valid in 2");
 }
 
 #[tokio::test]

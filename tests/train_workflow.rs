@@ -18,6 +18,8 @@ use synapse::{Action, PluginEnvironment};
 use synapse_dev_backend::RunningDevBackend;
 use synapse_tests::dev_backend::{self, dev, quick, start as backend};
 
+const MEDIA: &str = "GET /media/{*key}";
+
 /// How the counting model trains.
 #[params]
 #[derive(Debug, Clone)]
@@ -154,10 +156,6 @@ async fn model_of(backend: &RunningDevBackend, id: u64) -> Value {
     state["models"].as_array().into_iter().flatten().find(|model| model["id"] == id).cloned().unwrap_or(Value::Null)
 }
 
-async fn media_requests(backend: &RunningDevBackend) -> u64 {
-    dev_backend::state(backend).await["requests"]["GET /media/{*key}"].as_u64().unwrap_or(0)
-}
-
 #[tokio::test]
 async fn a_train_action_downloads_converts_trains_and_registers_its_model() {
     let backend = backend().await;
@@ -226,10 +224,10 @@ async fn a_checkpoint_is_downloaded_once_and_named_as_the_parent() {
     assert!(copied.contains("\"boxes\""), "{copied}");
 
     // A third run finds the dataset and the checkpoint in their caches: no file is fetched.
-    let before = media_requests(&backend).await;
+    let before = dev_backend::requests(&backend, MEDIA).await;
     let (ctx, _) = context(Some(&backend), caches.path());
     train(CountBoxes, &ctx, json!({"dataset": version, "checkpoint": parent})).await.expect("fine-tuned again");
-    assert_eq!(media_requests(&backend).await, before);
+    assert_eq!(dev_backend::requests(&backend, MEDIA).await, before);
     let models: Vec<_> = std::fs::read_dir(caches.path().join("models")).expect("the model cache").flatten().collect();
     assert_eq!(models.len(), 1, "one extracted checkpoint");
 }
@@ -315,6 +313,38 @@ async fn the_authors_steps_join_and_data_on_disk_skips_the_download() {
         matches!(&event.kind, EventKind::Metrics { category, values } if category == "test" && values["boxes"] == first.metrics["boxes"])
     });
     assert!(tested, "the inserted step saw what `train` returned");
+}
+
+#[tokio::test]
+async fn a_base_checkpoint_from_the_runs_environment_is_handed_to_train() {
+    let backend = backend().await;
+    let seeded = seed(&backend).await;
+    let caches = tempfile::tempdir().expect("a directory");
+    let base = caches.path().join("base");
+    std::fs::create_dir(&base).expect("a directory");
+    std::fs::write(base.join("counts.json"), "{\"boxes\": 1}").expect("written");
+    let run = |checkpoint: &Path| {
+        let env = PluginEnvironment::from_vars(
+            [
+                ("SYNAPSE_DATASET_CACHE", caches.path().join("datasets").to_string_lossy().into_owned()),
+                ("SYNAPSE_BASE_CHECKPOINT", checkpoint.to_string_lossy().into_owned()),
+            ],
+            "",
+        );
+        Context::builder("count_boxes").backend(Some(client_of(&backend))).env(env).build()
+    };
+    let params = json!({"dataset": seeded["ground_truth_dataset_version"]});
+    let result = train(CountBoxes, &run(&base), params.clone()).await.expect("trained");
+    let copied = std::fs::read_to_string(Path::new(&result.model_path).join("parent.json")).expect("the base's counts");
+    assert_eq!(copied, "{\"boxes\": 1}");
+    assert_eq!(result.checkpoint, None, "a base checkpoint is no model of the backend");
+
+    let error = train(CountBoxes, &run(&caches.path().join("gone")), params).await.expect_err("no such base");
+    let text = format!("{error:#}");
+    assert!(
+        text.contains(&format!("base checkpoint {}: does not exist", caches.path().join("gone").display())),
+        "{text}"
+    );
 }
 
 #[test]

@@ -45,6 +45,11 @@ pub async fn state(backend: &RunningDevBackend) -> Value {
     dev(backend, reqwest::Method::GET, "_dev/state", None).await
 }
 
+/// How many requests the backend counted for `route` (`"GET /media/{*key}"`), from `/_dev/state`.
+pub async fn requests(backend: &RunningDevBackend, route: &str) -> u64 {
+    state(backend).await["requests"][route].as_u64().unwrap_or(0)
+}
+
 /// `POST /_dev/faults` with `fault` (`{method, path_glob, nth? | every?, status? | body? | …}`).
 pub async fn fault(backend: &RunningDevBackend, fault: Value) {
     dev(backend, reqwest::Method::POST, "_dev/faults", Some(fault)).await;

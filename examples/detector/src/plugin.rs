@@ -17,7 +17,7 @@ use crate::{BoxSet, FoldReport, TrainConfig, fit, visualize};
 use synapse::dataset::{DatasetOperation, DatasetParams, DatasetResult, run_dataset};
 use synapse::prelude::*;
 use synapse::train::{TrainAction, TrainRun, TrainedModel};
-use synapse::types::{Dataset as AnyDataset, DmV2Dataset, ModelWeights, YoloDataset};
+use synapse::types::{DmV2Dataset, ModelWeights, YoloDataset};
 
 synapse::plugin!(
     name = "Detector",
@@ -26,7 +26,7 @@ synapse::plugin!(
 );
 
 /// Downloads a ground-truth dataset version, or converts a dataset, as the params say.
-#[action(name = "dataset", category = NeuralNet, output_type = AnyDataset)]
+#[action(name = "dataset", category = NeuralNet, output_type = synapse::types::Dataset)]
 pub struct Dataset;
 
 impl Action for Dataset {

@@ -1,7 +1,7 @@
 //! [`TrainError`]: why a train action's own steps failed, naming the dataset, the model, the
 //! directory or the file.
 
-use crate::backend::{BackendError, TransferError};
+use crate::backend::TransferError;
 use crate::dataset::DatasetError;
 use std::path::PathBuf;
 
@@ -79,15 +79,6 @@ pub enum TrainError {
         /// What the transfer met.
         #[source]
         source: Box<TransferError>,
-    },
-    /// A call to the backend failed.
-    #[error("{what}: {source}")]
-    Backend {
-        /// What was being done.
-        what: String,
-        /// What the client met.
-        #[source]
-        source: Box<BackendError>,
     },
     /// A directory of the run could not be made.
     #[error("{}: {reason}", path.display())]
