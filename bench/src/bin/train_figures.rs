@@ -25,7 +25,7 @@
 //!   metadata is the run's: the client's start, the package check and the submit), submission →
 //!   the run's first event (Ray scheduling the entrypoint and the plugin starting), and the last
 //!   event → the client's exit (the log stream's tail). The first job uploads the package and is
-//!   reported as a row of its own.
+//!   reported as a row of its own; then local and job-mode runs alternate.
 //!
 //! The Ray job reaches the backend on loopback: `scripts/ray.sh run` runs this binary inside the
 //! head's network namespace, where the backend it starts listens too. The job's environment
@@ -279,24 +279,25 @@ async fn main() {
     println!(
         "run | wall s | CPU s | peak RSS MiB | dataset s | convert s | train s | model_upload s | images/s | valid acc | requests (media) [| spawn→submitted s | submitted→first event s | last event→exit s]"
     );
-    let mut local = Vec::new();
+    let address = bench.ray.clone();
+    if let Some(address) = &address {
+        bench.job(address, &bench.dir.join("job-0")).await.print("job 0 (first: package upload)");
+    }
+    // Interleaved, so that both modes see the same machine (and Ray head) state.
+    let (mut local, mut jobs) = (Vec::new(), Vec::new());
     for run in 1..=runs {
         let row = bench.local(&bench.dir.join(format!("local-{run}"))).await;
         row.print(&format!("local {run}"));
         local.push(row);
-    }
-    let warm = bench.local(&bench.dir.join(format!("local-{runs}"))).await;
-    warm.print("local, warm cache");
-    medians(&local).print("local, median");
-    if let Some(address) = bench.ray.clone() {
-        let first = bench.job(&address, &bench.dir.join("job-0")).await;
-        first.print("job 0 (first: package upload)");
-        let mut jobs = Vec::new();
-        for run in 1..=runs {
-            let row = bench.job(&address, &bench.dir.join(format!("job-{run}"))).await;
+        if let Some(address) = &address {
+            let row = bench.job(address, &bench.dir.join(format!("job-{run}"))).await;
             row.print(&format!("job {run}"));
             jobs.push(row);
         }
+    }
+    bench.local(&bench.dir.join(format!("local-{runs}"))).await.print("local, warm cache");
+    medians(&local).print("local, median");
+    if address.is_some() {
         medians(&jobs).print("job, median");
     } else {
         println!("job mode: skipped (no Ray address: --ray-address, SYNAPSE_RAY_ADDRESS or RAY_ADDRESS)");
