@@ -87,7 +87,7 @@ pub use checkpoint::{
 };
 pub use error::TrainError;
 pub use params::{TrainBase, TrainParams, flatten_hyperparameters};
-pub use state::{TrainResult, TrainRun, TrainState, TrainedModel};
+pub use state::{TrainResult, TrainRun, TrainState, TrainedModel, WORK_DIR_LIFETIME};
 pub use steps::{ConvertStep, DatasetStep, ModelUploadStep, TrainStep, train_steps};
 
 use crate::action::{Action, ConstructAction};

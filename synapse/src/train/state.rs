@@ -7,6 +7,7 @@ use crate::context::Context;
 use crate::dataset::DatasetResult;
 use serde_json::{Map, Value};
 use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
 
 /// The state the train workflow's steps share: the params, and what each step produced. A step
 /// an author inserts works on it too (`impl Step<TrainState<MyParams>> for MyStep`).
@@ -16,7 +17,9 @@ pub struct TrainState<P> {
     pub params: TrainParams<P>,
     /// The format `train` reads (`TrainAction::TARGET_FORMAT`); `None`: DM v2 as downloaded.
     pub target_format: Option<&'static str>,
-    /// The run's own directory: `<temp>/synapse-train/<run id>/` (its `model/` and the archive).
+    /// The run's own directory: `<temp>/synapse-train/<run id>/` (its `model/` and the archive,
+    /// removed once uploaded). The directories of runs older than [`WORK_DIR_LIFETIME`] are
+    /// removed when a train run starts.
     pub work_dir: PathBuf,
     /// The dataset as the `dataset` and `convert` steps left it.
     pub dataset: Option<DatasetResult>,
@@ -25,7 +28,7 @@ pub struct TrainState<P> {
     /// The checkpoint `train` started from.
     pub checkpoint: Option<Checkpoint>,
     /// The directory `train` writes the model to (`<work_dir>/model`), zipped and uploaded by
-    /// `model_upload`; kept after the run.
+    /// `model_upload`; kept after the run, for [`WORK_DIR_LIFETIME`] after its last change.
     pub model_dir: PathBuf,
     /// What `train` returned.
     pub trained: Option<TrainedModel>,
@@ -39,7 +42,9 @@ impl<P> TrainState<P> {
     /// # Errors
     /// [`TrainError::Io`] when the work directory cannot be made.
     pub fn new(params: TrainParams<P>, target_format: Option<&'static str>, ctx: &Context) -> Result<Self, TrainError> {
-        let work_dir = std::env::temp_dir().join("synapse-train").join(ctx.run_id().as_str());
+        let runs = std::env::temp_dir().join("synapse-train");
+        remove_stale(&runs);
+        let work_dir = runs.join(ctx.run_id().as_str());
         let model_dir = work_dir.join("model");
         std::fs::create_dir_all(&model_dir).map_err(|error| TrainError::Io {
             path: model_dir.clone(),
@@ -67,6 +72,26 @@ impl<P> TrainState<P> {
             data_path: self.data_path.as_ref().map(|path| path.to_string_lossy().into_owned()),
             checkpoint: self.checkpoint.as_ref().and_then(|checkpoint| checkpoint.id),
             metrics: self.trained.as_ref().map(|trained| trained.metrics.clone()).unwrap_or_default(),
+        }
+    }
+}
+
+/// How long a train run's work directory (its model) is kept on this machine after its last
+/// change.
+pub const WORK_DIR_LIFETIME: Duration = Duration::from_secs(7 * 24 * 3600);
+
+/// Removes the work directories under `runs` whose directory and `model/` were last changed
+/// more than [`WORK_DIR_LIFETIME`] ago (what cannot be read or removed is left).
+fn remove_stale(runs: &Path) {
+    let Ok(entries) = std::fs::read_dir(runs) else { return };
+    let now = SystemTime::now();
+    let changed = |path: &Path| std::fs::metadata(path).and_then(|metadata| metadata.modified()).ok();
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let last = changed(&path).into_iter().chain(changed(&path.join("model"))).max();
+        let stale = last.is_some_and(|at| now.duration_since(at).is_ok_and(|age| age > WORK_DIR_LIFETIME));
+        if stale {
+            let _ = std::fs::remove_dir_all(entry.path());
         }
     }
 }

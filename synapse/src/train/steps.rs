@@ -221,6 +221,8 @@ impl<P: Params + Sync> Step<TrainState<P>> for ModelUploadStep {
             .await
             .map_err(|error| TrainError::Upload { path: archive.clone(), source: Box::new(error) })?;
         *registered = Some(model.id);
+        // The archive is a copy of the model directory, now on the backend.
+        let _ = std::fs::remove_file(&archive);
         ctx.log("model_registered", serde_json::json!({ "id": model.id, "name": model.name, "files": files }));
         ctx.log_message(format!("model {} registered as `{}`", model.id, model.name), LogLevel::Success);
         cx.state().model = Some(model);
