@@ -371,3 +371,30 @@ async fn an_action_downloads_with_its_params_and_its_contexts_client() {
     let error = dataset::download_for(&ctx, &params, None).await.expect_err("no such split");
     assert!(matches!(&error, DatasetError::UnknownSplit { name } if name == "holdout"), "{error}");
 }
+
+#[tokio::test]
+async fn a_backend_started_afresh_at_the_same_address_is_not_served_from_the_cache() {
+    use synapse_dev_backend::DevBackend;
+    let cache_dir = tempfile::tempdir().expect("a directory");
+    let first = DevBackend::builder().token(dev_backend::TOKEN).in_memory().start().await.expect("a backend");
+    let addr = first.addr();
+    let version = version_of(&seed(&first, 1, 3, 0).await);
+    let request = DownloadRequest::new(version).cache(DatasetCache::new(cache_dir.path()));
+    assert_eq!(dataset::download(&client_of(&first), &request, &NoProgress).await.expect("downloaded").images(), 3);
+    first.shutdown().await.expect("shutdown");
+
+    // The same address, the same version id, another dataset.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let second = DevBackend::builder()
+        .token(dev_backend::TOKEN)
+        .in_memory()
+        .bind(addr.to_string())
+        .start()
+        .await
+        .expect("a backend");
+    assert_eq!(version_of(&seed(&second, 2, 5, 0).await), version);
+    let again = dataset::download(&client_of(&second), &request, &NoProgress).await.expect("downloaded");
+    assert!(!again.from_cache, "another dataset under the same id");
+    assert_eq!(again.images(), 5);
+    second.shutdown().await.expect("shutdown");
+}

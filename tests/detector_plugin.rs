@@ -98,6 +98,13 @@ async fn the_train_action_fits_registers_and_reports_to_its_job() {
     synapse::train::extract_zip(&out.path().join("model.zip"), &out.path().join("model")).expect("a zip");
     let loaded = detector::Classifier::load(&out.path().join("model")).expect("the model loads");
     assert_eq!(loaded.names(), ["car", "person", "tree"]);
+
+    // From that model as the checkpoint: the parent is scored on the same boxes, and named.
+    let params =
+        json!({"dataset": version, "splits": ["train", "valid"], "checkpoint": model_id, "folds": 0}).to_string();
+    let (child, _) = detector(&backend, caches.path(), &["run", "train", "--params", &params]).await;
+    assert_eq!(child["checkpoint"], model_id);
+    assert!(child["metrics"]["checkpoint_valid_accuracy"].as_f64().is_some_and(|a| a >= 0.95), "{child}");
     backend.shutdown().await.expect("shutdown");
 }
 

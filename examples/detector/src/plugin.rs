@@ -9,11 +9,14 @@
 //!   `validation` metrics with `epoch` = the fold), then on every train box (the last round,
 //!   `epoch` = folds + 1: its `train` scores, and its `validation` scores on the `valid` split),
 //!   a validation grid logged as a visualization, and the model directory uploaded and
-//!   registered;
+//!   registered; with a `checkpoint`, the parent model is scored on the same `valid` boxes
+//!   (`checkpoint_valid_accuracy`: a random forest does not continue from another, so the
+//!   parent is the baseline the new model is compared with, and the model registered as its
+//!   child);
 //! - the `detector` pipeline: `download_dataset` → `convert_to_yolo` → `train` (type-checked
 //!   at compile time: each action's output type feeds the next one's input type).
 
-use crate::{BoxSet, FoldReport, TrainConfig, fit, visualize};
+use crate::{BoxSet, Classifier, FoldReport, TrainConfig, fit, visualize};
 use synapse::dataset::{DatasetOperation, DatasetParams, DatasetResult, run_dataset};
 use synapse::prelude::*;
 use synapse::train::{TrainAction, TrainRun, TrainedModel};
@@ -112,6 +115,7 @@ impl TrainAction for Train {
 
     async fn train(&self, run: TrainRun<'_, Hyperparameters>, ctx: &Context) -> Result<TrainedModel> {
         let (data_path, model_dir, config) = (run.data_path.to_owned(), run.model_dir.to_owned(), run.params.config());
+        let parent = run.checkpoint.map(|checkpoint| checkpoint.path.clone());
         let reporter = ctx.clone();
         let folds = config.folds as u64;
         let fitted = ctx
@@ -122,6 +126,17 @@ impl TrainAction for Train {
                     reporter.set_progress(fold.fold as u64, folds + 1);
                 })?;
                 trained.classifier.save(&model_dir)?;
+                // A forest does not continue from another: the parent is scored on the same
+                // `valid` boxes, so the new model can be compared with it.
+                let baseline = match parent {
+                    Some(parent) => {
+                        let parent = Classifier::load(&parent)?;
+                        let valid = data.split(synapse::formats::Split::Valid);
+                        let same_classes = parent.names() == data.names.as_slice();
+                        (same_classes && !valid.is_empty()).then(|| parent.evaluate(&valid)).transpose()?
+                    }
+                    None => None,
+                };
                 let grid = match &trained.valid {
                     Some(_) => {
                         let valid = data.split(synapse::formats::Split::Valid);
@@ -130,10 +145,10 @@ impl TrainAction for Train {
                     }
                     None => None,
                 };
-                Ok((trained, grid))
+                Ok((trained, grid, baseline))
             })
             .await??;
-        let (trained, grid) = fitted;
+        let (trained, grid, baseline) = fitted;
         // The final fit, on every train box, is the last round: its train and valid scores.
         let last = folds + 1;
         ctx.set_progress(last, last);
@@ -144,6 +159,13 @@ impl TrainAction for Train {
             model = model.metric("valid_accuracy", valid.accuracy).metric("valid_macro_f1", valid.macro_f1());
             ctx.log_message(
                 format!("valid accuracy {:.3} over {} boxes", valid.accuracy, valid.samples),
+                LogLevel::Info,
+            );
+        }
+        if let Some(baseline) = baseline {
+            model = model.metric("checkpoint_valid_accuracy", baseline.accuracy);
+            ctx.log_message(
+                format!("the checkpoint scores {:.3} on the same boxes", baseline.accuracy),
                 LogLevel::Info,
             );
         }

@@ -100,6 +100,11 @@ pub trait RegisteredAction {
 
 /// How the registry builds an action value for a run. Implemented by `#[action]`.
 #[doc(hidden)]
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not an `#[action]` struct",
+    label = "an action's type needs `#[action]`",
+    note = "put `#[synapse::action]` on the struct, so the action is registered and can be built for a run"
+)]
 pub trait ConstructAction {
     /// A fresh action value.
     fn construct() -> Self;

@@ -1,27 +1,5 @@
 //! The dataset cache: downloaded datasets kept on disk, found again by backend, version and
 //! splits.
-//!
-//! # Layout
-//!
-//! One directory ([`default_cache_dir`]) holds, flat:
-//!
-//! - `<key>/`, a complete dataset ([`DatasetCache::key`]: `v<version>-<splits>-<hash>`), with
-//!   its `.complete` marker (the download's counts and skips, as JSON) written last, inside the
-//!   temporary directory before it is renamed: an entry without a marker (or whose split
-//!   directories are gone) is never a hit, and is replaced by the next download;
-//! - `.tmp-<key>-<random>/`, a download in progress, renamed to `<key>/` once complete, and
-//!   removed when the download fails;
-//! - `<key>.lock`, an empty file a download of `<key>` holds an exclusive lock on (`flock`):
-//!   a second download of the same key waits for the first, then finds its entry, so two
-//!   concurrent downloads produce one copy. Lock files are kept (they are empty; deleting one a
-//!   process may be waiting on would let two downloads run).
-//!
-//! # Eviction
-//!
-//! After each download into the cache, the entries beyond the [`MAX_CACHE_ENTRIES`] most
-//! recently used go (a hit touches its marker; the entry just written is the newest), except
-//! an entry whose lock is held; so do temporary directories whose key's lock is free (their
-//! download died).
 
 use super::download::Summary;
 use super::{DatasetError, progress::Observer};
@@ -57,6 +35,28 @@ pub fn default_cache_dir() -> Option<PathBuf> {
 }
 
 /// A dataset cache directory, and how many entries it keeps.
+///
+/// # Layout
+///
+/// One directory ([`default_cache_dir`]) holds, flat:
+///
+/// - `<key>/`, a complete dataset ([`DatasetCache::key`]: `v<version>-<splits>-<hash>`), with
+///   its `.complete` marker (the download's counts and skips, as JSON) written last, inside the
+///   temporary directory before it is renamed: an entry without a marker (or whose split
+///   directories are gone) is never a hit, and is replaced by the next download;
+/// - `.tmp-<key>-<random>/`, a download in progress, renamed to `<key>/` once complete, and
+///   removed when the download fails;
+/// - `<key>.lock`, an empty file a download of `<key>` holds an exclusive lock on (`flock`):
+///   a second download of the same key waits for the first, then finds its entry, so two
+///   concurrent downloads produce one copy. Lock files are kept (they are empty; deleting one a
+///   process may be waiting on would let two downloads run).
+///
+/// # Eviction
+///
+/// After each download into the cache, the entries beyond the [`MAX_CACHE_ENTRIES`] most
+/// recently used go (a hit touches its marker; the entry just written is the newest), except
+/// an entry whose lock is held; so do temporary directories whose key's lock is free (their
+/// download died).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DatasetCache {
     dir: PathBuf,
@@ -82,8 +82,10 @@ impl DatasetCache {
 
     /// The key of a download: `v<version>-<splits>-<hash>`, the splits sorted (by their layout
     /// names, `+`-joined; `all` without splits) and the hash the first 12 hex digits of the
-    /// SHA-1 of the backend's host, the version and the splits, so that two backends never
-    /// share an entry.
+    /// SHA-1 of `origin` (the backend's host; [`download`](super::download) adds the version's
+    /// creation time and event count, so a development backend started afresh, whose version 1
+    /// is another dataset, misses), the version and the splits, so that two backends never share
+    /// an entry.
     ///
     /// ```
     /// use synapse::backend::Split;
@@ -93,13 +95,13 @@ impl DatasetCache {
     /// assert_eq!(key, DatasetCache::key("https://api.example/", 12, &[Split::Train, Split::Validation]));
     /// assert_ne!(key, DatasetCache::key("https://other.example/", 12, &[Split::Train, Split::Validation]));
     /// ```
-    pub fn key(host: &str, version: u64, splits: &[Split]) -> String {
+    pub fn key(origin: &str, version: u64, splits: &[Split]) -> String {
         let mut splits = splits.to_vec();
         splits.sort();
         splits.dedup();
         let names: Vec<&str> = splits.iter().map(|split| super::layout::split_dir_name(*split)).collect();
         let names = if names.is_empty() { super::download::ALL_SPLITS.to_owned() } else { names.join("+") };
-        let digest = Sha1::digest(format!("{host}\n{version}\n{names}").as_bytes());
+        let digest = Sha1::digest(format!("{origin}\n{version}\n{names}").as_bytes());
         format!("v{version}-{names}-{}", &hex::encode(digest)[..12])
     }
 

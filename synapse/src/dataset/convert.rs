@@ -1,17 +1,5 @@
 //! A downloaded dataset converted to another format with the converter registry, kept beside
 //! its source so the next run finds it.
-//!
-//! # Layout
-//!
-//! Without an output directory, the conversion of `<dataset>` to `<target>` is written to
-//! `<dataset>/converted/.tmp-<target>-<random>/`, its `.complete` marker (the format, the
-//! config file and the counts, as JSON) written last, then renamed to
-//! `<dataset>/converted/<target>/`: an interrupted conversion is never mistaken for a complete
-//! one, and of two concurrent conversions the first rename wins and the second uses its result.
-//! Inside a cache entry the conversion goes when the entry is evicted. The config file
-//! (`dataset.yaml` for YOLO) names the final directory, not the temporary one.
-//!
-//! With an output directory, the conversion is written there, its marker last.
 
 use super::{COMPLETE_MARKER, DatasetError};
 use crate::formats::{ConversionReport, ConvertOptions, converter_for};
@@ -63,8 +51,8 @@ pub fn config_file(format: &str) -> Option<&'static str> {
 }
 
 /// Converts the dataset at `source` (of `source_format`) to `target` with the registered
-/// converter: into `output_dir` when given, else beside the source (see the
-/// [module documentation](self)), where a complete conversion is returned as it is.
+/// converter: into `output_dir` when given, else beside the source (see *Layout* below), where a
+/// complete conversion is returned as it is.
 ///
 /// Blocking (it reads and writes every image): run it on a blocking thread.
 ///
@@ -79,6 +67,18 @@ pub fn config_file(format: &str) -> Option<&'static str> {
 /// # Errors
 /// [`DatasetError::Convert`]: no converter for the pair (listing the registered pairs), or what
 /// the converter met, naming the file; [`DatasetError::Io`] for the directories and the marker.
+///
+/// # Layout
+///
+/// Without an output directory, the conversion of `<dataset>` to `<target>` is written to
+/// `<dataset>/converted/.tmp-<target>-<random>/`, its `.complete` marker (the format, the
+/// config file and the counts, as JSON) written last, then renamed to
+/// `<dataset>/converted/<target>/`: an interrupted conversion is never mistaken for a complete
+/// one, and of two concurrent conversions the first rename wins and the second uses its result.
+/// Inside a cache entry the conversion goes when the entry is evicted. The config file
+/// (`dataset.yaml` for YOLO) names the final directory, not the temporary one.
+///
+/// With an output directory, the conversion is written there, its marker last.
 pub fn convert_dataset(
     source: &Path,
     source_format: &str,

@@ -62,6 +62,20 @@ struct Shared<'a> {
 /// The name of the split under which the events of a download without splits are counted.
 pub const ALL_SPLITS: &str = "all";
 
+/// The version's record: [`DatasetError::VersionNotFound`] for a 404.
+pub(super) async fn read_version(
+    client: &BackendClient,
+    version: u64,
+) -> Result<crate::backend::GroundTruthDatasetVersion, DatasetError> {
+    client.get_ground_truth_dataset_version(version).await.map_err(|source| match source {
+        BackendError::Status { status: 404, .. } => DatasetError::VersionNotFound { version },
+        source => DatasetError::Backend {
+            what: format!("reading ground-truth dataset version {version}"),
+            source: Box::new(source),
+        },
+    })
+}
+
 /// Downloads `request`'s version into `root` (created): reads the version, then every split's
 /// events, then their files and annotations.
 pub(super) async fn download_into(
@@ -71,13 +85,7 @@ pub(super) async fn download_into(
     observer: &dyn Observer,
 ) -> Result<Summary, DatasetError> {
     let version = request.version;
-    client.get_ground_truth_dataset_version(version).await.map_err(|source| match source {
-        BackendError::Status { status: 404, .. } => DatasetError::VersionNotFound { version },
-        source => DatasetError::Backend {
-            what: format!("reading ground-truth dataset version {version}"),
-            source: Box::new(source),
-        },
-    })?;
+    read_version(client, version).await?;
     let targets: Vec<Option<Split>> =
         if request.splits.is_empty() { vec![None] } else { request.sorted_splits().into_iter().map(Some).collect() };
     let mut planned = Vec::new();

@@ -267,7 +267,13 @@ pub async fn download(
         Some(cache) => cache.clone(),
         None => DatasetCache::new(default_cache_dir().ok_or(DatasetError::NoCacheDir)?),
     };
-    let key = DatasetCache::key(client.config().host.as_str(), request.version, &request.sorted_splits());
+    // A version is immutable on the platform, but a backend that starts afresh (a development
+    // one) numbers its versions anew: the version's creation time and event count are in the key.
+    let record = download::read_version(client, request.version).await?;
+    let stamp =
+        ["created", "event_count"].map(|field| record.other.get(field).map(ToString::to_string).unwrap_or_default());
+    let origin = format!("{}\n{}", client.config().host.as_str(), stamp.join("\n"));
+    let key = DatasetCache::key(&origin, request.version, &request.sorted_splits());
     let (path, summary, from_cache) = cache
         .get_or_fill(
             &key,

@@ -230,9 +230,17 @@ impl RunError {
         };
         let workflow = error.and_then(|e| e.chain().find_map(|cause| cause.downcast_ref::<WorkflowError>()));
         // A workflow error's text already says its cause; list only what lies beneath it.
+        // A cause the text before it already says is left out.
+        let message = self.to_string();
+        let beneath = |error: &Error| {
+            let mut causes = crate::error::distinct_chain(error.as_ref());
+            causes.remove(0);
+            causes.retain(|cause| !message.contains(cause.as_str()));
+            causes
+        };
         let causes = match (workflow, error) {
-            (Some(workflow), _) => workflow.cause.chain().skip(1).map(ToString::to_string).collect(),
-            (None, Some(error)) => error.chain().skip(1).map(ToString::to_string).collect(),
+            (Some(workflow), _) => beneath(&workflow.cause),
+            (None, Some(error)) => beneath(error),
             (None, None) => Vec::new(),
         };
         let location = match self {
@@ -241,7 +249,7 @@ impl RunError {
         };
         ErrorReport {
             kind: self.kind(),
-            message: self.to_string(),
+            message,
             action,
             causes,
             violations: self.violations().cloned().unwrap_or_default(),

@@ -1,14 +1,6 @@
 //! Checkpoints: the model a training starts from — a model on the backend (`checkpoint`, its
 //! id), downloaded and extracted once into the model cache, or a base checkpoint the run's
 //! environment names ([`BASE_CHECKPOINT_ENV`]).
-//!
-//! # The model cache
-//!
-//! `$SYNAPSE_MODEL_CACHE` when set (`off` or empty: no cache, each run extracts into its own
-//! work directory), else `$XDG_CACHE_HOME/synapse/models`, else `$HOME/.cache/synapse/models`.
-//! A model is extracted into `.tmp-model-<id>-<random>/` there, then renamed to
-//! `model-<id>-<hash of the backend's host>/`: a directory of that name is complete (a model's file does not change
-//! once uploaded). Entries are kept until removed by hand.
 
 use super::TrainError;
 use super::archive::{extract_zip, is_zip};
@@ -23,8 +15,16 @@ pub const MODEL_CACHE_ENV: &str = "SYNAPSE_MODEL_CACHE";
 /// from when its params name no `checkpoint`: the SDK's run-context checkpoint.
 pub const BASE_CHECKPOINT_ENV: &str = "SYNAPSE_BASE_CHECKPOINT";
 
-/// The model cache's directory (see the [module documentation](self)) in the process's
-/// environment; `None`: no cache. (The `train` step reads the run's environment first.)
+/// The model cache's directory in the process's environment; `None`: no cache. (The `train`
+/// step reads the run's environment first.)
+///
+/// # The model cache
+///
+/// `$SYNAPSE_MODEL_CACHE` when set (`off` or empty: no cache, each run extracts into its own
+/// work directory), else `$XDG_CACHE_HOME/synapse/models`, else `$HOME/.cache/synapse/models`.
+/// A model is extracted into `.tmp-model-<id>-<random>/` there, then renamed to
+/// `model-<id>-<hash of the backend's host>/`: a directory of that name is complete (a model's
+/// file does not change once uploaded). Entries are kept until removed by hand.
 pub fn default_model_cache_dir() -> Option<PathBuf> {
     crate::cache_dir::user_cache_dir(MODEL_CACHE_ENV, "models")
 }

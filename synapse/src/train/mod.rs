@@ -70,7 +70,7 @@
 //! | `params.rs` | [`TrainParams`], [`TrainBase`]: the params, flat on the wire, with the hyperparameters list flattened |
 //! | `steps.rs` | the four steps and [`train_steps`] |
 //! | `state.rs` | [`TrainState`], [`TrainRun`], [`TrainedModel`], [`TrainResult`] |
-//! | `checkpoint.rs` | [`Checkpoint`]: a model downloaded and extracted into the model cache, or a base path |
+//! | `checkpoint.rs` | [`Checkpoint`]: a model downloaded and extracted into the model cache ([`default_model_cache_dir`] says where), or a base path ([`BASE_CHECKPOINT_ENV`]) |
 //! | `archive.rs` | [`zip_dir`] (deterministic), [`extract_zip`] |
 //! | `error.rs` | [`TrainError`] |
 
@@ -100,13 +100,27 @@ use std::future::Future;
 /// An action that trains a model: implement it on an `#[action]` struct (instead of
 /// [`Action`]) to get the train workflow (see the [module documentation](self)). Its params are
 /// [`TrainParams<Self::Params>`], its result a [`TrainResult`].
-pub trait TrainAction: Send + Sync + 'static {
+///
+/// Name the action `train` or give it `method = job` (`#[action(method = job, …)]`): the run
+/// method `config.yaml` declares comes from the name, and a training runs as a job.
+pub trait TrainAction: ConstructAction + Send + Sync + 'static {
     /// The action's own params (its hyperparameters), a `#[params]` struct; the fields every
     /// train action takes ([`TrainBase`]) are added beside them.
     type Params: Params + Sync;
 
     /// The format `train` reads, converted from the download with the converter registry
-    /// (`yolo`, `coco`, `pascal`, or one a plugin registers); `None`: the DM v2 download.
+    /// (`yolo`, `coco`, `pascal`, or one a plugin registers); `None` (or `dm_v2`): the DM v2
+    /// download as it is. What [`TrainRun::data_path`] is then, and what reads it:
+    ///
+    /// | `TARGET_FORMAT` | `data_path` | read with |
+    /// |---|---|---|
+    /// | `yolo` | `<dataset>/converted/yolo/dataset.yaml` | [`formats::yolo::read_dir`](crate::formats::yolo::read_dir) |
+    /// | `coco` | `<dataset>/converted/coco/` (`annotations/instances_<split>.json`, images per split) | [`formats::coco::read_dir`](crate::formats::coco::read_dir) |
+    /// | `pascal` | `<dataset>/converted/pascal/` (`Annotations/`, `JPEGImages/`, `ImageSets/Main/`) | [`formats::voc::read_dir`](crate::formats::voc::read_dir) with `one_based: false` |
+    /// | `None` | `<dataset>/`: `<split>/json/`, `<split>/original_files/` (and `converted/`, `.complete`) | [`formats::dm::read_dir`](crate::formats::dm::read_dir) |
+    ///
+    /// Keep it in step with the action's `input_type` (`YoloDataset` for `yolo`, …): the
+    /// pipeline's type check reads `input_type`.
     const TARGET_FORMAT: Option<&'static str> = None;
 
     /// Trains the model: reads `run.data_path`, starts from `run.checkpoint` if any, writes
@@ -128,14 +142,14 @@ pub trait TrainAction: Send + Sync + 'static {
     }
 }
 
-impl<A: TrainAction + ConstructAction> Action for A {
+impl<A: TrainAction> Action for A {
     type Params = TrainParams<A::Params>;
     type Output = TrainResult;
 
     async fn execute(&self, params: TrainParams<A::Params>, ctx: &Context) -> Result<TrainResult> {
         let mut steps = train_steps::<A>()?;
         self.steps(&mut steps)?;
-        let mut state = TrainState::new(params, A::TARGET_FORMAT, ctx)?;
+        let mut state = TrainState::new(params, steps::target_format(A::TARGET_FORMAT), ctx)?;
         steps.orchestrator().run(ctx, &mut state).await?;
         Ok(state.result())
     }

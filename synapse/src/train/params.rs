@@ -1,14 +1,6 @@
 //! A train action's params: [`TrainParams<P>`], the fields every train action takes (the SDK's
 //! `BaseTrainParams`: `dataset`, `splits`, `checkpoint`, `hyperparameters`, …) beside the
 //! action's own `#[params]` type `P`, flat on the wire, in one published schema.
-//!
-//! # Hyperparameters as the platform sends them
-//!
-//! The platform sends a train job's hyperparameters as a list, `"hyperparameters": [{"epochs":
-//! 20, …}]`; its first entry is flattened into the params before they are checked: each of its
-//! keys that the params do not give themselves is copied to the top level (as the SDK's
-//! pre-validator does). A violation of a value that came from there is reported at its place in
-//! the list (`$.hyperparameters[0].epochs`).
 
 use crate::params::{self, HasSchema, Params, SchemaCell, Violation, Violations};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -39,7 +31,7 @@ pub struct TrainBase {
     /// Data already on disk, in the action's target format (a pipeline's earlier dataset action): no download, no conversion
     #[param(default)]
     pub data_path: Option<String>,
-    /// The hyperparameters as the platform sends them: the first entry's keys become params (those not given themselves)
+    /// The hyperparameters as the platform sends them: the first entry's keys become params (those not given themselves; each must be a param of the action); later entries are not read
     #[param(default)]
     pub hyperparameters: Vec<Map<String, Value>>,
 }
@@ -70,6 +62,19 @@ pub struct TrainBase {
 /// let schema = TrainParams::<Hyper>::json_schema();
 /// assert!(schema["properties"]["epochs"].is_object() && schema["properties"]["checkpoint"].is_object());
 /// ```
+///
+/// # Hyperparameters as the platform sends them
+///
+/// The platform sends a train job's hyperparameters as a list, `"hyperparameters": [{"epochs":
+/// 20, …}]`; its first entry is flattened into the params before they are checked: each of its
+/// keys that the params do not give themselves is copied to the top level (as the SDK's
+/// pre-validator does). A violation of a value that came from there is reported at its place in
+/// the list (`$.hyperparameters[0].epochs`); a key that is no param is refused there too. Only
+/// the first entry is read (the platform sends one; a list of several is a tuning search
+/// space, which this base does not run), and a base field may come from it (`checkpoint`).
+///
+/// A field of `P` named like a base field must take the base field's type (one value feeds
+/// both); one that does not refuses every run, naming the field.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TrainParams<P> {
     /// The fields every train action takes.
@@ -193,8 +198,46 @@ impl<P: Params> HasSchema for TrainParams<P> {
     }
 }
 
+/// The JSON types a property's schema allows (`["integer", "null"]`); empty when it names none.
+fn types_of(property: &Value) -> Vec<&str> {
+    match property.get("type") {
+        Some(Value::String(one)) => vec![one.as_str()],
+        Some(Value::Array(many)) => many.iter().filter_map(Value::as_str).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// The fields `P` declares with a base field's name but a type the base does not take: such an
+/// action cannot run (one value feeds both), so each of its runs is refused, naming the field.
+fn shared_field_conflicts<P: Params>() -> Vec<Violation> {
+    let (own, base) = (P::json_schema().get("properties"), TrainBase::json_schema().get("properties"));
+    let (Some(Value::Object(own)), Some(Value::Object(base))) = (own, base) else { return Vec::new() };
+    let mut conflicts = Vec::new();
+    for (name, property) in own {
+        let Some(base_property) = base.get(name) else { continue };
+        let (own_types, base_types) = (types_of(property), types_of(base_property));
+        let integer_as_number = |own: &str| own == "integer" && base_types.contains(&"number");
+        if !own_types.is_empty() && !own_types.iter().all(|own| base_types.contains(own) || integer_as_number(own)) {
+            conflicts.push(Violation {
+                path: format!("$.{name}"),
+                constraint: "schema".into(),
+                message: format!(
+                    "the action's params declare `{name}` as {}, but the train base takes it as {}: rename the field, or give it the base's type",
+                    own_types.join(" or "),
+                    base_types.join(" or ")
+                ),
+            });
+        }
+    }
+    conflicts
+}
+
 impl<P: Params> Params for TrainParams<P> {
     fn validate(value: &Value) -> Result<(), Violations> {
+        let conflicts = shared_field_conflicts::<P>();
+        if !conflicts.is_empty() {
+            return Err(Violations::from(conflicts));
+        }
         let mut value = value.clone();
         let moved = flatten_hyperparameters(&mut value);
         Self::schema_cell().validate(&value).map_err(|violations| point_into_list(violations, &moved))
@@ -272,6 +315,25 @@ mod tests {
         assert_eq!(error.iter().map(|v| v.path.as_str()).collect::<Vec<_>>(), ["$.epochs"]);
         let error = TrainParams::<Own>::parse(json!({"epochs": 1, "bogus": true})).unwrap_err();
         assert_eq!(error.iter().map(|v| v.path.as_str()).collect::<Vec<_>>(), ["$.bogus"]);
+    }
+
+    #[crate::params(crate = crate)]
+    #[derive(Debug, Clone)]
+    struct Clashing {
+        /// A name where the base has a dataset version's id.
+        dataset: String,
+    }
+
+    #[test]
+    fn a_field_of_the_bases_name_and_another_type_refuses_every_run() {
+        let error = TrainParams::<Clashing>::parse(json!({"dataset": "cars"})).unwrap_err();
+        assert_eq!(
+            error.iter().map(|v| v.to_string()).collect::<Vec<_>>(),
+            [
+                "$.dataset: the action's params declare `dataset` as string, but the train base takes it as integer or null: rename the field, or give it the base's type"
+            ]
+        );
+        assert!(shared_field_conflicts::<Own>().is_empty(), "`dataset: Option<u64>` is the base's type");
     }
 
     #[test]

@@ -4,7 +4,6 @@
 
 use super::checkpoint::{BASE_CHECKPOINT_ENV, MODEL_CACHE_ENV, base_checkpoint, fetch_checkpoint};
 use super::{TrainAction, TrainError, TrainRun, TrainState, zip_dir};
-use crate::action::ConstructAction;
 use crate::backend::{ChunkedUploadOptions, ModelCreate};
 use crate::context::Context;
 use crate::dataset::action::{run_cache_dir, run_var};
@@ -45,10 +44,10 @@ impl StepInfo for ModelUploadStep {
 ///
 /// # Errors
 /// None for these steps; the registry's errors are those of a change that follows.
-pub fn train_steps<A: TrainAction + ConstructAction>() -> Result<StepRegistry<TrainState<A::Params>>> {
+pub fn train_steps<A: TrainAction>() -> Result<StepRegistry<TrainState<A::Params>>> {
     let mut registry = StepRegistry::new();
     registry.register(DatasetStep)?;
-    if A::TARGET_FORMAT.is_some() {
+    if target_format(A::TARGET_FORMAT).is_some() {
         registry.register(ConvertStep)?;
         registry.set_weight("dataset", 0.15)?;
     }
@@ -58,6 +57,11 @@ pub fn train_steps<A: TrainAction + ConstructAction>() -> Result<StepRegistry<Tr
 
 fn client(ctx: &Context, what: &'static str) -> std::result::Result<crate::backend::BackendClient, TrainError> {
     ctx.client().cloned().map_err(|error| TrainError::NoBackend { what, reason: error.to_string() })
+}
+
+/// The format to convert to: none for `None` and `dm_v2` (the download's own).
+pub(super) fn target_format(format: Option<&'static str>) -> Option<&'static str> {
+    format.filter(|format| *format != "dm_v2")
 }
 
 /// A download's progress as the `dataset` step's: the files downloaded move the step.

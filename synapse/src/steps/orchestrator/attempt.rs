@@ -40,7 +40,7 @@ impl Attempt {
 
     pub(super) fn describe(&self) -> String {
         match self {
-            Attempt::Failed(error) => format!("{error:#}"),
+            Attempt::Failed(error) => crate::error::chain_line(error),
             Attempt::Panicked(message, Some(location)) => format!("panicked: {message} (at {location})"),
             Attempt::Panicked(message, None) => format!("panicked: {message}"),
             Attempt::TimedOut(limit) => StepTimedOut(*limit).to_string(),

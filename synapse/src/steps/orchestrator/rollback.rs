@@ -123,7 +123,7 @@ pub(super) async fn rollback<C: Send + 'static>(
     };
     let error = match outcome {
         Ok(Ok(Ok(()))) => None,
-        Ok(Ok(Err(error))) => Some(format!("{error:#}")),
+        Ok(Ok(Err(error))) => Some(crate::error::chain_line(&error)),
         Ok(Err(payload)) => Some(format!("panicked: {}", panic::message(payload.as_ref()))),
         Err(timed_out) => Some(timed_out),
     };
