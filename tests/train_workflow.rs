@@ -261,7 +261,7 @@ async fn a_checkpoint_whose_file_is_not_a_zip_is_refused_before_training() {
 }
 
 #[tokio::test]
-async fn a_target_format_nobody_registered_fails_at_convert_naming_the_registered_ones() {
+async fn a_target_format_nobody_registered_fails_before_the_download_naming_the_registered_ones() {
     let backend = backend().await;
     let seeded = seed(&backend).await;
     let caches = tempfile::tempdir().expect("a directory");
@@ -270,9 +270,14 @@ async fn a_target_format_nobody_registered_fails_at_convert_naming_the_registere
         .await
         .expect_err("no converter");
     let text = format!("{error:#}");
-    assert!(text.contains("step `convert` failed"), "{text}");
-    assert!(text.contains("no converter from dm_v2 to tfrecord; registered: "), "{text}");
+    assert!(
+        text.starts_with(
+            "this train action's TARGET_FORMAT is `tfrecord`: no converter from dm_v2 to tfrecord; registered: "
+        ),
+        "{text}"
+    );
     assert!(text.contains("dm_v2 → yolo"), "{text}");
+    assert_eq!(dev_backend::requests(&backend, MEDIA).await, 0, "known before anything is downloaded");
 }
 
 #[tokio::test]
@@ -281,8 +286,16 @@ async fn without_a_dataset_or_a_data_path_nothing_runs() {
     let (ctx, _) = context(None, caches.path());
     let error = train(CountBoxes, &ctx, json!({"epochs": 1})).await.expect_err("no data");
     let text = format!("{error:#}");
-    assert!(text.contains("step `dataset` failed"), "{text}");
-    assert!(text.contains("no data to train on: give `dataset`"), "{text}");
+    assert_eq!(
+        text,
+        "  - $.dataset: is required unless `data_path` is given: the ground-truth dataset version to train on"
+    );
+    // Params built in code skip that check: the `dataset` step says it.
+    let params =
+        TrainParams { base: synapse::train::TrainBase::parse(json!({})).expect("base"), params: Hyper { epochs: 1 } };
+    let error = CountBoxes.execute(params, &ctx).await.expect_err("no data");
+    let text = format!("{error:#}");
+    assert!(text.contains("step `dataset` failed: no data to train on: give `dataset`"), "{text}");
 }
 
 #[tokio::test]

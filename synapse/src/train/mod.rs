@@ -34,10 +34,10 @@
 //! }
 //!
 //! /// Trains a detector on a YOLO dataset.
-//! #[action(category = NeuralNet, input_type = YoloDataset, output_type = ModelWeights)]
-//! pub struct Train;
+//! #[action(name = "train_boxes", method = Job, category = NeuralNet, input_type = YoloDataset, output_type = ModelWeights)]
+//! pub struct TrainBoxes;
 //!
-//! impl TrainAction for Train {
+//! impl TrainAction for TrainBoxes {
 //!     type Params = Hyper;
 //!     const TARGET_FORMAT: Option<&'static str> = Some("yolo");
 //!
@@ -55,10 +55,10 @@
 //!
 //! | input | outcome |
 //! |---|---|
-//! | neither `dataset` nor `data_path` | [`TrainError::NoData`], before anything is downloaded |
+//! | neither `dataset` nor `data_path` | a params violation at `$.dataset`, before the run |
 //! | a dataset version that does not exist, an empty split, missing or corrupt images | as [`dataset`](crate::dataset) says: errors, or counted skips |
 //! | a box outside its image, of a class outside the class list | clipped, or dropped: counted and reported by `convert` |
-//! | a target format nobody registered | [`TrainError::Dataset`] with the registered pairs, at `convert` |
+//! | a target format nobody registered | an error listing the registered pairs, before the workflow starts |
 //! | a `checkpoint` that does not exist, or whose file is not a zip | [`TrainError::Checkpoint`], [`TrainError::CheckpointNotZip`], at `train` before the author's code |
 //! | a `train` that writes no model | [`TrainError::NoModel`] at `model_upload` |
 //! | a hyperparameter of the wrong type in the platform's list | a params violation at `$.hyperparameters[0].<name>`, before the run |
@@ -101,7 +101,7 @@ use std::future::Future;
 /// [`Action`]) to get the train workflow (see the [module documentation](self)). Its params are
 /// [`TrainParams<Self::Params>`], its result a [`TrainResult`].
 ///
-/// Name the action `train` or give it `method = job` (`#[action(method = job, …)]`): the run
+/// Name the action `train` or give it `method = Job` (`#[action(method = Job, …)]`): the run
 /// method `config.yaml` declares comes from the name, and a training runs as a job.
 pub trait TrainAction: ConstructAction + Send + Sync + 'static {
     /// The action's own params (its hyperparameters), a `#[params]` struct; the fields every
@@ -147,6 +147,12 @@ impl<A: TrainAction> Action for A {
     type Output = TrainResult;
 
     async fn execute(&self, params: TrainParams<A::Params>, ctx: &Context) -> Result<TrainResult> {
+        // A target format nobody registered is known before anything is downloaded.
+        if let Some(target) = steps::target_format(A::TARGET_FORMAT) {
+            crate::formats::converter_for("dm_v2", target).map_err(|error| {
+                crate::Error::new(error).context(format!("this train action's TARGET_FORMAT is `{target}`"))
+            })?;
+        }
         let mut steps = train_steps::<A>()?;
         self.steps(&mut steps)?;
         let mut state = TrainState::new(params, steps::target_format(A::TARGET_FORMAT), ctx)?;

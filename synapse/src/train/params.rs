@@ -240,7 +240,19 @@ impl<P: Params> Params for TrainParams<P> {
         }
         let mut value = value.clone();
         let moved = flatten_hyperparameters(&mut value);
-        Self::schema_cell().validate(&value).map_err(|violations| point_into_list(violations, &moved))
+        let checked = Self::schema_cell().validate(&value);
+        let given = |field: &str| value.get(field).is_some_and(|value| !value.is_null());
+        if given("dataset") || given("data_path") {
+            return checked.map_err(|violations| point_into_list(violations, &moved));
+        }
+        // Nothing to train on: said with the other violations, before anything runs.
+        let mut all: Vec<Violation> = checked.err().map(|v| v.iter().cloned().collect()).unwrap_or_default();
+        all.push(Violation {
+            path: "$.dataset".into(),
+            constraint: "required".into(),
+            message: "is required unless `data_path` is given: the ground-truth dataset version to train on".into(),
+        });
+        Err(point_into_list(Violations::from(all), &moved))
     }
 
     fn from_validated(mut value: Value) -> Result<Self, Violations> {
@@ -314,7 +326,8 @@ mod tests {
         let error = TrainParams::<Own>::parse(json!({"dataset": 4})).unwrap_err();
         assert_eq!(error.iter().map(|v| v.path.as_str()).collect::<Vec<_>>(), ["$.epochs"]);
         let error = TrainParams::<Own>::parse(json!({"epochs": 1, "bogus": true})).unwrap_err();
-        assert_eq!(error.iter().map(|v| v.path.as_str()).collect::<Vec<_>>(), ["$.bogus"]);
+        assert_eq!(error.iter().map(|v| v.path.as_str()).collect::<Vec<_>>(), ["$.bogus", "$.dataset"]);
+        assert!(TrainParams::<Own>::parse(json!({"epochs": 1, "data_path": "/data/yolo/dataset.yaml"})).is_ok());
     }
 
     #[crate::params(crate = crate)]
@@ -338,7 +351,9 @@ mod tests {
 
     #[test]
     fn serialized_params_read_back_the_same() {
-        let params = TrainParams::<Own>::parse(json!({"epochs": 5, "checkpoint": 7, "splits": ["train"]})).unwrap();
+        let params =
+            TrainParams::<Own>::parse(json!({"epochs": 5, "dataset": 2, "checkpoint": 7, "splits": ["train"]}))
+                .unwrap();
         let again = TrainParams::<Own>::parse(serde_json::to_value(&params).unwrap()).unwrap();
         assert_eq!(again, params);
         assert_eq!(TrainParams::<Own>::schema_cell().schema()["required"], json!(["epochs"]));
