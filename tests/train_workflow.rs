@@ -355,7 +355,10 @@ async fn a_base_checkpoint_from_the_runs_environment_is_handed_to_train() {
     let error = train(CountBoxes, &run(&caches.path().join("gone")), params).await.expect_err("no such base");
     let text = format!("{error:#}");
     assert!(
-        text.contains(&format!("base checkpoint {}: does not exist", caches.path().join("gone").display())),
+        text.contains(&format!(
+            "base checkpoint {} (SYNAPSE_BASE_CHECKPOINT): does not exist",
+            caches.path().join("gone").display()
+        )),
         "{text}"
     );
 }

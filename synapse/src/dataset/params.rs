@@ -27,6 +27,9 @@ pub enum DatasetOperation {
 /// ```
 #[crate::params(crate = crate)]
 #[derive(Debug, Clone)]
+#[schemars(
+    description = "Download a ground-truth dataset version (converted when a target format is given), or convert a dataset."
+)]
 pub struct DatasetParams {
     /// `download` a dataset version (then convert it when `target_format` is given), or `convert` the dataset at `path`
     #[param(default)]

@@ -52,7 +52,7 @@ pub enum TrainError {
         reason: String,
     },
     /// A base checkpoint named by the run's environment does not exist.
-    #[error("base checkpoint {}: does not exist", path.display())]
+    #[error("base checkpoint {} (SYNAPSE_BASE_CHECKPOINT): does not exist", path.display())]
     BaseCheckpointMissing {
         /// The path.
         path: PathBuf,
