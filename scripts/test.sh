@@ -87,10 +87,12 @@ else
   # Build on the host, where crates can still be downloaded: the namespaces have no network.
   if $nextest; then
     cargo nextest run --workspace --locked --no-run
-    scripts/ray.sh run -- cargo nextest run --workspace --locked --offline --no-fail-fast -E "$RAY_TESTS"
+    # One test at a time: the head has 2 CPUs, and a job whose supervisor waits past
+    # RAY_JOB_START_TIMEOUT_SECONDS for resources another test's jobs hold fails for no fault of its own.
+    scripts/ray.sh run -- cargo nextest run --workspace --locked --offline --no-fail-fast --test-threads 1 -E "$RAY_TESTS"
   else
     cargo test --workspace --locked --no-run --test 'ray_*'
-    scripts/ray.sh run -- cargo test --workspace --locked --offline --no-fail-fast --test 'ray_*'
+    scripts/ray.sh run -- cargo test --workspace --locked --offline --no-fail-fast --test 'ray_*' -- --test-threads 1
   fi
 fi
 
