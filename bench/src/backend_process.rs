@@ -35,6 +35,27 @@ pub fn arg(name: &str) -> Option<String> {
     args.iter().position(|arg| arg == name).and_then(|at| args.get(at + 1).cloned())
 }
 
+/// The number the flag `--name` gives, else `default` (a flag that is no number stops the bench).
+pub fn number(name: &str, default: u64) -> u64 {
+    arg(name).map_or(default, |value| value.parse().unwrap_or_else(|e| fail(name, e)))
+}
+
+/// A request to the dev backend at `url` (its `/_dev/` routes need no token): the JSON answer; a
+/// failed request or a status other than 2xx stops the bench, naming `path`.
+pub async fn dev(url: &str, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+    let mut request = reqwest::Client::new().request(method, format!("{url}{path}"));
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.unwrap_or_else(|e| fail(path, e));
+    let status = response.status();
+    let body: Value = response.json().await.unwrap_or_else(|e| fail(path, e));
+    if !status.is_success() {
+        fail(path, format!("{status} {body}"));
+    }
+    body
+}
+
 /// The dev backend binary (`--backend`, else the one beside this binary), started on a free
 /// loopback port; its URL.
 /// Starts a backend keeping its state in `data`; its URL.

@@ -22,26 +22,8 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 use synapse::backend::{BackendClient, BackendConfig, Split};
 use synapse::dataset::{self, DownloadRequest, Observer, Phase};
-use synapse_bench::backend_process::{TOKEN, arg, fail, start_backend, stop_backend};
+use synapse_bench::backend_process::{TOKEN, arg, dev, fail, number, start_backend, stop_backend};
 use synapse_bench::child::median;
-
-fn number(name: &str, default: u64) -> u64 {
-    arg(name).map_or(default, |value| value.parse().unwrap_or_else(|e| fail(name, e)))
-}
-
-async fn dev(url: &str, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
-    let mut request = reqwest::Client::new().request(method, format!("{url}{path}"));
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.unwrap_or_else(|e| fail(path, e));
-    let status = response.status();
-    let body: Value = response.json().await.unwrap_or_else(|e| fail(path, e));
-    if !status.is_success() {
-        fail(path, format!("{status} {body}"));
-    }
-    body
-}
 
 /// The backend's request counters: every request, and those for media.
 async fn counters(url: &str) -> (u64, u64) {

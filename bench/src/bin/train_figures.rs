@@ -37,29 +37,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant, SystemTime};
 use synapse::executor::ray::RayJobsClient;
-use synapse_bench::backend_process::{TOKEN, arg, fail, start_backend, stop_backend};
+use synapse_bench::backend_process::{TOKEN, arg, dev, fail, number, start_backend, stop_backend};
 use synapse_bench::child::{median, reap};
 
 /// The train workflow's steps, in order.
 const STEPS: [&str; 4] = ["dataset", "convert", "train", "model_upload"];
-
-fn number(name: &str, default: u64) -> u64 {
-    arg(name).map_or(default, |value| value.parse().unwrap_or_else(|e| fail(name, e)))
-}
-
-async fn dev(url: &str, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
-    let mut request = reqwest::Client::new().request(method, format!("{url}{path}"));
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.unwrap_or_else(|e| fail(path, e));
-    let status = response.status();
-    let body: Value = response.json().await.unwrap_or_else(|e| fail(path, e));
-    if !status.is_success() {
-        fail(path, format!("{status} {body}"));
-    }
-    body
-}
 
 /// The backend's request counters (every request, media), and the status of job `job`.
 async fn state(url: &str, job: u64) -> ((u64, u64), String) {
