@@ -65,7 +65,7 @@
 //! | 3 | [`steps`] | steps, workflows and their plans, the orchestrator with its rollbacks |
 //! | 4 | [`action`](mod@action) | actions, their descriptors, categories, data types, and the chains `#[pipeline]` declares |
 //! | 5 | [`registry`] | what was linked into the binary: plugins, actions, pipelines |
-//! | 5½ | `train` | train actions: the dataset → convert → train → model_upload workflow an action gets by implementing `TrainAction`, checkpoints, model archives |
+//! | 5½ | `train`, `upload`, `export`, `to_task` | the specialized actions' workflows: train (dataset → convert → train → model_upload, checkpoints, model archives), upload into a data collection, export through an exporter into a storage, pre-annotation of tasks |
 //! | 6 | [`executor`] | running an action: in this process, a child process, on Ray |
 //! | 7 | [`pipeline`](mod@pipeline) | running pipelines: the runner, the run store, resume, a pipeline as a Ray job |
 //! | 8 | [`config`] | `config.yaml`: generated from the registry, checked, loaded |
@@ -91,6 +91,9 @@
 //! | `backend` | `synapse::backend`: the Synapse backend's client (plain HTTP; with `tls`, HTTPS); implies `storage` | an HTTP client with multipart, MD5, SHA-1 |
 //! | `dataset` | `synapse::dataset`: a ground-truth dataset version downloaded into the DM v2 layout and cached, converted to YOLO, COCO or Pascal VOC; the dataset action's run (implies `backend` and `formats`) | — (what those two build) |
 //! | `train` | `synapse::train`: train actions (`TrainAction`) with their workflow, checkpoints and the model cache (implies `dataset`) | zip |
+//! | `upload` | `synapse::upload`: the upload workflow (files grouped by stem into a data collection's data units, rolled back when it fails); implies `backend` | — |
+//! | `export` | `synapse::export`: the export workflow (assignments, ground truth or tasks through an `Exporter` into a storage); implies `backend` and `formats` | — |
+//! | `to_task` | `synapse::to_task`: pre-annotation of a project's tasks from a file of their data units or an inference action; implies `backend` and `formats` | — |
 //! | `storage` | `synapse::storage`: the `Storage` trait, the local file system, storages opened from the backend's records | the `url` crate |
 //! | `s3`, `gcs`, `azure` | Amazon S3 and S3-compatible stores (MinIO, DigitalOcean Spaces), Google Cloud Storage, Azure Blob Storage in `synapse::storage` (each implies `storage`) | object_store, an HTTP client with rustls and ring |
 //! | `formats` | `synapse::formats`: DM v1/v2, YOLO, COCO and Pascal VOC annotations, their conversions, the converter registry (`synapse::converter!`) | image header readers (PNG, JPEG), quick-xml, a YAML reader |
@@ -118,6 +121,8 @@ pub mod discovery;
 pub mod error;
 pub mod events;
 pub mod executor;
+#[cfg(feature = "export")]
+pub mod export;
 mod features;
 #[cfg(feature = "formats")]
 pub mod formats;
@@ -128,8 +133,12 @@ mod secret;
 pub mod steps;
 #[cfg(feature = "storage")]
 pub mod storage;
+#[cfg(feature = "to_task")]
+pub mod to_task;
 #[cfg(feature = "train")]
 pub mod train;
+#[cfg(feature = "upload")]
+pub mod upload;
 
 pub use action::{Action, ActionDescriptor, ActionOutput, Category, DataType, DataTypeInfo, RunMethod, types};
 pub use context::{Context, Logger, PluginEnvironment};

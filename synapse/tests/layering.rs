@@ -19,7 +19,7 @@ const LAYERS: &[&[&str]] = &[
     &["steps"],
     &["action"],
     &["registry"],
-    &["train"],
+    &["train", "upload", "export", "to_task"],
     &["executor"],
     &["pipeline"],
     &["config"],

@@ -1,0 +1,11 @@
+//! A data team's plugin, built on synapse's data workflows:
+//!
+//! | file | action | what it does |
+//! |---|---|---|
+//! | `upload.rs` | `upload` | a local folder into a data collection (`synapse::upload`) |
+//! | `export.rs` | `export_coco` | ground truth, tasks or assignments to COCO (`synapse::export`) |
+//! | `to_task.rs` | `pre_annotate` | tasks annotated from their YOLO label files (`synapse::to_task`) |
+
+pub mod export;
+pub mod to_task;
+pub mod upload;

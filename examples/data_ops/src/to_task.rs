@@ -1,0 +1,1 @@
+//! The to_task action.

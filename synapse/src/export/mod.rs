@@ -1,0 +1,1 @@
+//! The export workflow: assignments, ground truth or tasks through an exporter into a storage.

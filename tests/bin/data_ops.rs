@@ -1,0 +1,2 @@
+//! The data_ops example plugin.
+synapse::main!(data_ops);
