@@ -21,6 +21,7 @@
 //! | `data/` | data collections, data files (multipart, chunked, presigned), checksums, data units ([`DataCollection`], [`DataFile`], [`DataUnit`], [`DataError`]) |
 //! | `storages.rs` | a storage's record ([`StorageRecord`](crate::storage::StorageRecord)), and the storage it names, opened |
 //! | `ground_truth.rs` | [`GroundTruthEvent`], [`EventFile`], [`Split`], [`GroundTruthDatasetVersion`] and the ground-truth calls |
+//! | `assignments.rs` | [`Assignment`] and `GET sdk/assignments/` |
 //! | `annotation.rs` | [`Project`] (its classes: [`ProjectClass`]), [`Task`] (its [`DataUnit`], from `data/`), [`AnnotationSchema`] and the project and task calls |
 //! | `plugins.rs` | [`PluginRelease`] ([`Plugin`], [`PluginRef`]), [`PluginRun`] and the plugin calls |
 //! | `serve.rs` | [`ServeApplication`], [`NewServeApplication`] and the serve application calls |
@@ -30,6 +31,7 @@
 //! | `job_sink/` | [`JobSink`]: the job contract, a run reporting itself to its job (`record.rs`: what its events become there; `queue.rs`: the entries waiting, bounded by memory; `deliver.rs`: the sink's thread) |
 
 mod annotation;
+mod assignments;
 mod client;
 mod config;
 mod data;
@@ -47,6 +49,7 @@ mod storages;
 mod upload;
 
 pub use annotation::{AnnotationSchema, DataUnitRef, Project, ProjectClass, Task};
+pub use assignments::Assignment;
 pub use client::{BackendClient, RetryPolicy};
 pub use config::{ACCESS_TOKEN_VAR, BackendConfig, HOST_VAR, Secret, TENANT_VAR, URL_HOST_VAR, USER_TOKEN_VAR};
 pub use data::{

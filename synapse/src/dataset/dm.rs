@@ -30,7 +30,7 @@ pub(super) fn source(meta: Option<Value>, data: &Value) -> Value {
 ///
 /// # Errors
 /// What the DM reader or the v1 → v2 conversion says is wrong with `source`.
-pub(super) fn written(source: Value) -> Result<Value, String> {
+pub(crate) fn written(source: Value) -> Result<Value, String> {
     if !source.is_object() {
         return Err(format!("a DM document is a JSON object, not `{source}`"));
     }

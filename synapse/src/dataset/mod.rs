@@ -57,7 +57,7 @@
 pub(crate) mod action;
 mod cache;
 mod convert;
-mod dm;
+pub(crate) mod dm;
 mod download;
 mod error;
 mod layout;

@@ -140,7 +140,8 @@ fn collect(error: &ValidationError<'_>, instance: &Value, schema: &Value, out: &
     match error.kind() {
         ValidationErrorKind::Required { property } => {
             let name = property.as_str().map(str::to_owned).unwrap_or_else(|| property.to_string());
-            push(join_property(&path, &name), "is required but missing".into());
+            let said = required_message(schema, error.schema_path(), &name);
+            push(join_property(&path, &name), said.unwrap_or_else(|| "is required but missing".into()));
         }
         ValidationErrorKind::AdditionalProperties { unexpected }
         | ValidationErrorKind::UnevaluatedProperties { unexpected } => {
@@ -184,10 +185,22 @@ fn closest_branch<'a>(
 
 /// The `properties` next to the keyword at `schema_path`, following local `$ref`s.
 fn known_properties(root: &Value, schema_path: &Location) -> Vec<String> {
+    let Some(node) = keyword_owner(root, schema_path) else { return Vec::new() };
+    node.get("properties").and_then(Value::as_object).map(|p| p.keys().cloned().collect()).unwrap_or_default()
+}
+
+/// What the schema says of a missing `property` where the `required` keyword at `schema_path`
+/// asks for it: the `errorMessage.required.<property>` next to the keyword (the ajv-errors
+/// convention), e.g. the reason a rule that depends on another field gives.
+fn required_message(root: &Value, schema_path: &Location, property: &str) -> Option<String> {
+    let node = keyword_owner(root, schema_path)?;
+    node.get("errorMessage")?.get("required")?.get(property)?.as_str().map(str::to_owned)
+}
+
+/// The schema object holding the keyword at `schema_path`, following local `$ref`s.
+fn keyword_owner<'a>(root: &'a Value, schema_path: &Location) -> Option<&'a Value> {
     let segments: Vec<String> = schema_path.segments().map(|s| s.to_string()).collect();
-    let Some((_, parents)) = segments.split_last() else {
-        return Vec::new();
-    };
+    let (_, parents) = segments.split_last()?;
     let mut node = root;
     for segment in parents {
         if segment == "$ref" {
@@ -198,7 +211,7 @@ fn known_properties(root: &Value, schema_path: &Location) -> Vec<String> {
                 .and_then(|p| root.pointer(p))
             {
                 Some(target) => node = target,
-                None => return Vec::new(),
+                None => return None,
             }
             continue;
         }
@@ -209,8 +222,8 @@ fn known_properties(root: &Value, schema_path: &Location) -> Vec<String> {
         };
         match next {
             Some(next) => node = next,
-            None => return Vec::new(),
+            None => return None,
         }
     }
-    node.get("properties").and_then(Value::as_object).map(|p| p.keys().cloned().collect()).unwrap_or_default()
+    Some(node)
 }
