@@ -23,6 +23,7 @@
 //! | `GET /ground_truth_dataset_versions/{id}/` | `{id, ground_truth_dataset, name, event_count, created}` |
 //! | `GET /projects/{id}/` | `{id, title, configuration, task_count, created}`; the class schema is `configuration.classification.<tool>.classification_schema` |
 //! | `GET /sdk/tasks/` | tasks `{id, project, data, data_unit, files, created, modified}` in DRF pages; filter `project` |
+//! | `GET /sdk/assignments/` | assignments `{id, project, task, data, file, created}` in DRF pages (`file`: the task's primary file `{url, file_type, is_primary, file_name_original}`); filter `project` |
 //! | `GET /tasks/{id}/` | `{id, project, data, data_unit, created, modified}`; `expand=data_unit` shows `{id, files: {<spec>: {url, file_type, is_primary, file_name_original}}, meta}`; `fields=` as above |
 //! | `PUT /tasks/{id}/annotate_task_data/` | `{"action": "submit", "data": <DM v1>}`, `?schema=dm_schema_v1\|any` (`any` skips the DM v1 check): the task, its `data` the annotation; 400 with DRF's field errors |
 //! | `GET /plugin_releases/{id}/` | `{id, plugin, version, config, requirements, debug, created}`, `plugin` the id, or `{id, code, name}` with `expand=plugin` |
@@ -65,12 +66,13 @@
 //! | Route | What |
 //! |---|---|
 //! | `POST /_dev/jobs` | creates a job from `{status?, meta?}` (PENDING by default): 201 with the job |
-//! | `GET /_dev/state` | `{jobs, logs, data_collections, data_files, data_units, chunked_uploads, models, requests, unmatched, auth, faults, ground_truth: {versions, events}, projects, tasks, plugin_releases, plugin_runs, serve_applications}` (tasks with their submitted `annotations`, files by media key): each job with the PATCHes it got (`patches: [{id, body, at}]`), every log entry, a counter per `"<METHOD> <route pattern>"` (and per path no route serves), the credentials each API request carried (`{route, path, variant, token, tenant, tenant_variant, url_host, accepted}`), and the faults |
+//! | `GET /_dev/state` | `{jobs, logs, data_collections, data_files, data_units, chunked_uploads, models, requests, unmatched, auth, faults, ground_truth: {versions, events}, projects, tasks, assignments, plugin_releases, plugin_runs, serve_applications}` (tasks with their submitted `annotations`, files by media key): each job with the PATCHes it got (`patches: [{id, body, at}]`), every log entry, a counter per `"<METHOD> <route pattern>"` (and per path no route serves), the credentials each API request carried (`{route, path, variant, token, tenant, tenant_variant, url_host, accepted}`), and the faults |
 //! | `POST /_dev/faults` | adds a fault `{method, path_glob, nth? \| every?, status? \| body? \| drop_response?: true \| delay_ms?}`: the nth matching API request (each kth with `every`, every one without either) is answered with `status`, or with the raw text `body` declared JSON (status 200 unless given), or applied with its response broken off (the client sees an incomplete message), or held `delay_ms` first |
 //! | `PUT /_dev/media/{key}` | stores the body as media `key`: 201 `{key, url, size}` |
 //! | `POST /_dev/data_collections` | creates a data collection `{name, file_specifications: [{name, file_type, is_required?, is_primary?, function_type?, index?, configuration?, is_sequential?}]}`: 201 with it, expanded |
 //! | `POST /_dev/seed/gt_dataset` | `{seed, classes, splits: {train?, validation?, test?}, images?, width?, height?, ground_truth_dataset?, name?}`: a new dataset version of synthetic PNGs (uniform background, one filled rectangle colour per class), their DM v1 as `data_meta_1` media and one event each; 201 with the truth (`{ground_truth_dataset, ground_truth_dataset_version, events, classes, images, boxes}`). The same seed gives the same bytes |
 //! | `POST /_dev/seed/project` | `{seed, classes, tasks, with_labels?, without_label?, width?, height?, title?}`: a project with that class schema, and tasks whose data units hold `image_1` (+ `label_1`, a YOLO `.txt`); 201 with the truth |
+//! | `POST /_dev/seed/assignments` | `{project, data?: {"<task id>": <DM v1>}}`: one assignment per task of the project, holding its entry of `data` or the task's data; 201 `{project, assignments: [{id, task}]}` |
 //! | `POST /_dev/seed/plugin_release` | `{code, version, name?, config?, requirements?, debug?}`: 201 with the release |
 //! | `GET /_dev/faults`, `DELETE /_dev/faults` | lists the faults (with how often each matched and fired), clears them |
 //!

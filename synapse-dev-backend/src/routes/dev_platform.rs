@@ -77,6 +77,7 @@ pub(crate) fn state(connection: &Connection) -> Result<Map<String, Value>, Store
         "ground_truth": { "versions": ground_truth::versions(connection)?, "events": events },
         "projects": annotation::projects(connection)?,
         "tasks": tasks,
+        "assignments": crate::store::assignments::state(connection)?,
         "plugin_releases": plugins::releases(connection)?,
         "plugin_runs": plugins::runs(connection)?,
         "serve_applications": serve,

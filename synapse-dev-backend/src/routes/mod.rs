@@ -5,6 +5,7 @@
 //! none of these. A path no route serves is counted apart and answered 404 `{"detail": "Not found."}`.
 
 pub(crate) mod annotation;
+pub(crate) mod assignments;
 pub(crate) mod data;
 pub(crate) mod dev;
 pub(crate) mod dev_platform;
@@ -80,6 +81,7 @@ pub(crate) fn router(app: Shared) -> Router {
         .route("/projects/{id}/", get(annotation::project))
         .route("/sdk/tasks/", get(annotation::list_tasks))
         .route("/tasks/{id}/", get(annotation::task))
+        .route("/sdk/assignments/", get(assignments::list))
         .route("/tasks/{id}/annotate_task_data/", put(annotation::annotate))
         .route("/plugin_releases/{id}/", get(plugins::release))
         .route("/plugins/{code}/run/", post(plugins::run))
@@ -111,6 +113,7 @@ pub(crate) fn router(app: Shared) -> Router {
         .route("/_dev/seed/gt_dataset", post(dev_platform::seed_gt_dataset))
         .route("/_dev/seed/project", post(dev_platform::seed_project))
         .route("/_dev/seed/plugin_release", post(dev_platform::seed_plugin_release))
+        .route("/_dev/seed/assignments", post(assignments::seed))
         .method_not_allowed_fallback(method_not_allowed);
     api.merge(media).merge(dev).fallback(unmatched).layer(DefaultBodyLimit::max(BODY_LIMIT)).with_state(app)
 }

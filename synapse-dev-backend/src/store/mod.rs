@@ -7,6 +7,7 @@
 //! [`crate::faults`]).
 
 pub(crate) mod annotation;
+pub(crate) mod assignments;
 pub(crate) mod data;
 pub(crate) mod ground_truth;
 pub(crate) mod jobs;
@@ -200,6 +201,7 @@ fn migrate(connection: &Connection, path: Option<&Path>) -> Result<bool, StoreEr
     connection.execute_batch(plugins::SCHEMA).what("creating the plugin tables")?;
     connection.execute_batch(uploads::SCHEMA).what("creating the chunked upload table")?;
     connection.execute_batch(models::SCHEMA).what("creating the model table")?;
+    connection.execute_batch(assignments::SCHEMA).what("creating the assignment table")?;
     connection.pragma_update(None, "user_version", SCHEMA_VERSION).what("writing the state's version")?;
     Ok(tables == 0)
 }
