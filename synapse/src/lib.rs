@@ -92,7 +92,7 @@
 //! | `dataset` | `synapse::dataset`: a ground-truth dataset version downloaded into the DM v2 layout and cached, converted to YOLO, COCO or Pascal VOC; the dataset action's run (implies `backend` and `formats`) | — (what those two build) |
 //! | `train` | `synapse::train`: train actions (`TrainAction`) with their workflow, checkpoints and the model cache (implies `dataset`) | zip |
 //! | `upload` | `synapse::upload`: the upload workflow (files grouped by stem into a data collection's data units, rolled back when it fails); implies `backend` | — |
-//! | `export` | `synapse::export`: the export workflow (assignments, ground truth or tasks through an `Exporter` into a storage); implies `backend` and `formats` | — |
+//! | `export` | `synapse::export`: the export workflow (assignments, ground truth or tasks through an `Exporter` into a storage); implies `dataset` (its DM reading) | — |
 //! | `to_task` | `synapse::to_task`: pre-annotation of a project's tasks from a file of their data units or an inference action; implies `backend` and `formats` | — |
 //! | `storage` | `synapse::storage`: the `Storage` trait, the local file system, storages opened from the backend's records | the `url` crate |
 //! | `s3`, `gcs`, `azure` | Amazon S3 and S3-compatible stores (MinIO, DigitalOcean Spaces), Google Cloud Storage, Azure Blob Storage in `synapse::storage` (each implies `storage`) | object_store, an HTTP client with rustls and ring |

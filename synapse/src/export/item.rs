@@ -3,6 +3,7 @@
 //! what saving it gave: [`FileOutcome`], [`ItemFailure`], [`ExportStatus`], [`MetricsRecord`].
 
 use crate::backend::{Assignment, DataUnitFile, GroundTruthEvent, Task};
+use crate::formats::dm::v2::DmV2Document;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -92,6 +93,18 @@ impl ExportItem {
             },
             None => self.id.to_string(),
         }
+    }
+
+    /// Its `data` as a canonical DM v2 document (`{images: [{bounding_box: [{id, classification,
+    /// attrs, data}]}]}`): a v2 document read in any of the box forms the SDK writes, anything
+    /// else read as DM v1 and converted (the dataset download's reading, [`crate::formats::dm`]).
+    ///
+    /// # Errors
+    /// What is wrong with `data`, in words: not an object, not DM v1 or v2, a box without
+    /// its geometry.
+    pub fn dm_v2(&self) -> Result<DmV2Document, String> {
+        let written = crate::dataset::dm::written(self.data.clone())?;
+        serde_json::from_value(written).map_err(|error| error.to_string())
     }
 
     /// The item of a ground-truth event: its `data`, its primary file (`is_primary`, else the
