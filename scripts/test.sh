@@ -52,7 +52,7 @@ for features in "" ray store discovery backend storage formats dataset s3 gcs az
   cargo clippy --quiet -p synapse --all-targets --locked --no-default-features --features "$features" -- -D warnings
 done
 echo "the S3 storage tests (synapse-tests with s3)"
-cargo clippy --quiet -p synapse-tests --test storage_s3 --test storage_object --locked --features s3 -- -D warnings
+cargo clippy --quiet -p synapse-tests --test storage_s3 --test storage_object --test data_ops_export_s3 --locked --features s3 -- -D warnings
 
 step "tests"
 if $nextest; then
@@ -97,7 +97,7 @@ else
 fi
 
 step "S3 storage tests, against moto_server on loopback"
-S3_TESTS=(-p synapse-tests --features s3 --test storage_s3 --test storage_object)
+S3_TESTS=(-p synapse-tests --features s3 --test storage_s3 --test storage_object --test data_ops_export_s3)
 if ! in_ci && [ "${SYNAPSE_SKIP_S3:-}" = 1 ]; then
   echo "skipped: SYNAPSE_SKIP_S3=1"
 elif ! in_ci && ! scripts/moto.sh check; then
