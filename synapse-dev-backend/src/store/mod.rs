@@ -14,6 +14,7 @@ pub(crate) mod logs;
 pub(crate) mod models;
 pub(crate) mod plugins;
 pub(crate) mod requests;
+pub(crate) mod storage_sessions;
 pub(crate) mod uploads;
 
 use crate::drf::ApiError;
@@ -200,6 +201,7 @@ fn migrate(connection: &Connection, path: Option<&Path>) -> Result<bool, StoreEr
     connection.execute_batch(plugins::SCHEMA).what("creating the plugin tables")?;
     connection.execute_batch(uploads::SCHEMA).what("creating the chunked upload table")?;
     connection.execute_batch(models::SCHEMA).what("creating the model table")?;
+    connection.execute_batch(storage_sessions::SCHEMA).what("creating the storage session table")?;
     connection.pragma_update(None, "user_version", SCHEMA_VERSION).what("writing the state's version")?;
     Ok(tables == 0)
 }
