@@ -19,7 +19,8 @@ Prints one JSON line:
 {"seconds": <time of the action's run>, "files": <data files uploaded>, "data_units": <units created>}
 where `files` counts files (a pair is two), not the groups the SDK's `uploaded_files` counts.
 Only the run is timed: not the interpreter's start, nor the params' validation (which reads the
-storage and the collection). Exits 1, with the SDK's result, when the run fails.
+storage and the collection). Exits 1, saying why, when the params are refused (an unknown storage
+or collection) or the run fails or loses files (with the SDK's result).
 """
 
 import json
@@ -27,6 +28,7 @@ import sys
 import time
 from pathlib import Path
 
+from pydantic import ValidationError
 from synapse_sdk.clients.backend import BackendClient
 from synapse_sdk.loggers import NoOpLogger
 from synapse_sdk.plugins.actions.upload import DefaultUploadAction, UploadParams
@@ -66,13 +68,19 @@ def main():
     ctx = RuntimeContext(logger=NoOpLogger(), env=PluginEnvironment({}), client=client)
     # The params' validators read the storage and the collection through the client, as the
     # SDK's runner validates them before an action runs.
-    params = UploadParams.model_validate(
-        {"name": "upload_workflow", "path": source, "storage": storage, "data_collection": collection},
-        context={"client": client},
-    )
+    try:
+        params = UploadParams.model_validate(
+            {"name": "upload_workflow", "path": source, "storage": storage, "data_collection": collection},
+            context={"client": client},
+        )
+    except ValidationError as error:
+        sys.exit(f"the SDK refused the params: {error}")
     action = Upload(params, ctx)
     start = time.perf_counter()
-    result = action.run()
+    try:
+        result = action.run()
+    except RuntimeError as error:  # the orchestrator's "Step '<name>' failed: <why>", after rollback
+        sys.exit(f"the upload failed: {error}")
     seconds = time.perf_counter() - start
     if not result.success or result.partial_failure:
         sys.exit(f"the upload failed: {result.model_dump_json()}")
