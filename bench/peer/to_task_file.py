@@ -1,16 +1,16 @@
 """One pre-annotation run by the Python Synapse SDK's own `to_task` action (method `file`),
 timed, for comparison with synapse's `to_task`.
 
-    python bench/peer/to_task_file.py <backend url> <token> <project id> <target spec name> <class names>
+    python bench/peer/to_task_file.py <backend url> <token> <project id> <target spec name> <class,names>
 
 Runs the SDK's `ToTaskAction` with `method=file`, the given `target_specification_name`, the
-project and `task_filters={}`: it reads the project and its data collection, lists the project's
+project, `task_filters={}` and `agent=1` (required by `ToTaskParams`, unused by FILE): it reads the project and its data collection, lists the project's
 tasks, and for each fetches the task with its data unit, hands the primary file and the target
 spec's file to the plugin's `convert_data_from_file`, and submits the result with
 `PUT tasks/{id}/annotate_task_data/`. The hook is what a plugin author writes for YOLO labels
 (`class cx cy w h`, normalized, one box a line): both files downloaded with the SDK's
 `download_file`, the label read with the SDK's `YOLOToDMConverter` (single-file mode, DM v2,
-boxes in pixels of the primary image's size, classes from the comma-separated names by index)
+boxes in pixels of the primary image's size, which it reads with Pillow, classes from the comma-separated names by index)
 and turned into DM v1 by its `DMV2ToV1Converter`. Prints one JSON line:
 {"seconds": <time of the action's run>, "success": <tasks annotated>, "failed": <tasks failed>}.
 Downloads go to a fresh temporary directory, so every run fetches every file. Only the run is
@@ -21,17 +21,21 @@ import json
 import sys
 import tempfile
 import time
+import warnings
 from pathlib import Path
 
-from synapse_sdk.clients.backend import BackendClient
-from synapse_sdk.loggers import NoOpLogger
-from synapse_sdk.plugins.actions.to_task.action import ToTaskAction, ToTaskParams
-from synapse_sdk.plugins.context import RuntimeContext
-from synapse_sdk.plugins.context.env import PluginEnvironment
-from synapse_sdk.utils.annotation_models.dm import DMVersion
-from synapse_sdk.utils.converters.dm.to_v1 import DMV2ToV1Converter
-from synapse_sdk.utils.converters.yolo.to_dm import YOLOToDMConverter
-from synapse_sdk.utils.file.download import download_file
+# pydantic warns on import that the SDK's `ToTaskParams.schema` shadows `BaseModel.schema`.
+warnings.filterwarnings("ignore", message='Field name "schema"')
+
+from synapse_sdk.clients.backend import BackendClient  # noqa: E402
+from synapse_sdk.loggers import NoOpLogger  # noqa: E402
+from synapse_sdk.plugins.actions.to_task.action import ToTaskAction, ToTaskParams  # noqa: E402
+from synapse_sdk.plugins.context import RuntimeContext  # noqa: E402
+from synapse_sdk.plugins.context.env import PluginEnvironment  # noqa: E402
+from synapse_sdk.utils.annotation_models.dm import DMVersion  # noqa: E402
+from synapse_sdk.utils.converters.dm.to_v1 import DMV2ToV1Converter  # noqa: E402
+from synapse_sdk.utils.converters.yolo.to_dm import YOLOToDMConverter  # noqa: E402
+from synapse_sdk.utils.file.download import download_file  # noqa: E402
 
 
 class YoloToTask(ToTaskAction):
