@@ -4,14 +4,15 @@ timed, for comparison with synapse's `to_task`.
     python bench/peer/to_task_file.py <backend url> <token> <project id> <target spec name> <class,names>
 
 Runs the SDK's `ToTaskAction` with `method=file`, the given `target_specification_name`, the
-project, `task_filters={}` and `agent=1` (required by `ToTaskParams`, unused by FILE): it reads the project and its data collection, lists the project's
-tasks, and for each fetches the task with its data unit, hands the primary file and the target
-spec's file to the plugin's `convert_data_from_file`, and submits the result with
-`PUT tasks/{id}/annotate_task_data/`. The hook is what a plugin author writes for YOLO labels
-(`class cx cy w h`, normalized, one box a line): both files downloaded with the SDK's
-`download_file`, the label read with the SDK's `YOLOToDMConverter` (single-file mode, DM v2,
-boxes in pixels of the primary image's size, which it reads with Pillow, classes from the comma-separated names by index)
-and turned into DM v1 by its `DMV2ToV1Converter`. Prints one JSON line:
+project, `task_filters={}` and `agent=1` (required by `ToTaskParams`, unused by FILE): it reads
+the project and its data collection, lists the project's tasks, and for each fetches the task with
+its data unit, hands the primary file and the target spec's file to the plugin's
+`convert_data_from_file`, and submits the result with `PUT tasks/{id}/annotate_task_data/`. The
+hook is what a plugin author writes for YOLO labels (`class cx cy w h`, normalized, one box a
+line): both files downloaded with the SDK's `download_file`, the label read with the SDK's
+`YOLOToDMConverter` (single-file mode, DM v2, boxes in pixels of the primary image's size, which
+it reads with Pillow, classes from the comma-separated names by index) and turned into DM v1 by
+its `DMV2ToV1Converter`. Prints one JSON line:
 {"seconds": <time of the action's run>, "success": <tasks annotated>, "failed": <tasks failed>}.
 Downloads go to a fresh temporary directory, so every run fetches every file. Only the run is
 timed, not the interpreter's start.
@@ -56,8 +57,9 @@ class YoloToTask(ToTaskAction):
         return DMV2ToV1Converter().convert(v2)
 
 
-def run(url, token, project, target, class_names, media_dir):
-    """The action's `ToTaskResult` and the seconds its run took."""
+def run(url, token, project, target, class_names, media_dir, batch_size=1, schema="dm_schema_v1"):
+    """The action's `ToTaskResult` and the seconds its run took; `batch_size` and `schema` as
+    `ToTaskParams` takes them (the command line keeps their defaults: one task at a time, DM v1)."""
     client = BackendClient(url, access_token=token)
     ctx = RuntimeContext(logger=NoOpLogger(), env=PluginEnvironment({}), client=client)
     params = ToTaskParams(
@@ -67,6 +69,8 @@ def run(url, token, project, target, class_names, media_dir):
         task_filters={},
         method="file",
         target_specification_name=target,
+        batch_size=batch_size,
+        schema=schema,
     )
     action = YoloToTask(params, ctx, class_names, media_dir)
     start = time.perf_counter()

@@ -8,12 +8,17 @@ initialize (project, data collection), prepare (the `label_1` specification), fe
 annotate_task_data, finalize. Then it checks the result and, from /_dev/state, that every
 labelled task got one submission whose DM v1 is the seed's boxes (in pixels, classes by name,
 annotations and annotationsData joined by id) and that the unlabelled task got none and is the
-one recorded failure. Exits non-zero, naming the check, when anything differs.
+one recorded failure. A second project runs in the SDK's batch mode (windows of 4 tasks, their
+PUTs concurrent) with `schema='any'`, one task's PUT refused by an injected 400: that task and the
+unlabelled one are the recorded failures, the others are stored with `?schema=any`. Exits
+non-zero, naming the check, when anything differs.
 """
 
 import importlib.util
+import json
 import sys
 import tempfile
+import urllib.request
 from pathlib import Path
 
 from synapse_sdk.clients.backend import BackendClient  # noqa: F401 (the SDK must import)
@@ -64,6 +69,54 @@ def matches(submitted, boxes):
     return True, ""
 
 
+def submitted_as_seeded(state, seeded, failed, schema):
+    """Check that each task of `seeded` outside `failed` got one submission (with `schema`) of its
+    seed's boxes, and each in `failed` none."""
+    tasks = {task["id"]: task for task in state["tasks"] if task["project"] == seeded["project"]}
+    check(f"project {seeded['project']}: its tasks are in the state", sorted(tasks) == sorted(seeded["tasks"]),
+          sorted(tasks))
+    for task_id in seeded["tasks"]:
+        task = tasks[task_id]
+        if task_id in failed:
+            check(f"task {task_id} (failed): nothing stored", task["annotations"] == [] and task["data"] is None,
+                  task["annotations"])
+            continue
+        annotations = task["annotations"]
+        check(f"task {task_id}: one submission, action submit, ?schema={schema or '(none)'}",
+              len(annotations) == 1 and annotations[0]["action"] == "submit" and annotations[0]["schema"] == schema,
+              annotations)
+        boxes = [box for box in seeded["boxes"] if box["task"] == task_id]
+        ok, why = matches(annotations[0]["data"], boxes)
+        check(f"task {task_id}: the submitted DM v1 is the seed's {len(boxes)} boxes", ok, why)
+        check(f"task {task_id}: the task's data is the submission", task["data"] == annotations[0]["data"])
+
+
+def clear_faults(url):
+    request = urllib.request.Request(url + "_dev/faults", method="DELETE")
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.load(response)
+
+
+def batched(url, token, bench):
+    """Windows of 4 (the SDK's concurrent PUTs), `?schema=any`, and one PUT the backend refuses:
+    that task is a recorded failure beside the unlabelled one, and the others are stored."""
+    seeded = dev(url, "_dev/seed/project", {"seed": 12, "classes": CLASSES, "tasks": 6, "with_labels": True,
+                                            "without_label": [5], "width": 48, "height": 80})
+    refused, unlabelled = seeded["tasks"][1], seeded["tasks"][5]
+    dev(url, "_dev/faults", {"method": "PUT", "path_glob": f"tasks/{refused}/annotate_task_data/", "status": 400})
+    try:
+        with tempfile.TemporaryDirectory() as media:
+            result, _ = bench.run(url, token, seeded["project"], "label_1", CLASSES, Path(media), batch_size=4,
+                                  schema="any")
+    finally:
+        clear_faults(url)
+    check("batched to_task: 6 tasks, 4 annotated, 2 failed",
+          (result.total_tasks, result.success_count, result.failed_count) == (6, 4, 2), result)
+    check("batched to_task: the failures are the refused PUT's task and the unlabelled one",
+          sorted(failure["task_id"] for failure in result.failures) == sorted([refused, unlabelled]), result.failures)
+    submitted_as_seeded(dev(url, "_dev/state"), seeded, {refused, unlabelled}, "any")
+
+
 def main():
     url, token = sys.argv[1], sys.argv[2]
     seeded = dev(url, "_dev/seed/project", {"seed": 11, "classes": CLASSES, "tasks": 5, "with_labels": True,
@@ -80,23 +133,9 @@ def main():
     check("to_task: it failed for want of its label_1 file",
           "Target specification file not found" in result.failures[0]["error"], result.failures)
 
-    state = dev(url, "_dev/state")
-    tasks = {task["id"]: task for task in state["tasks"] if task["project"] == seeded["project"]}
-    check("the project's 5 tasks are in the state", sorted(tasks) == sorted(seeded["tasks"]), sorted(tasks))
-    for task_id in seeded["tasks"]:
-        task = tasks[task_id]
-        if task_id == unlabelled:
-            check(f"task {task_id} (no label_1): nothing submitted", task["annotations"] == [] and task["data"] is None,
-                  task["annotations"])
-            continue
-        annotations = task["annotations"]
-        check(f"task {task_id}: one submission, action submit, no ?schema= (the SDK's default)",
-              len(annotations) == 1 and annotations[0]["action"] == "submit" and annotations[0]["schema"] is None,
-              annotations)
-        boxes = [box for box in seeded["boxes"] if box["task"] == task_id]
-        ok, why = matches(annotations[0]["data"], boxes)
-        check(f"task {task_id}: the submitted DM v1 is the seed's {len(boxes)} boxes", ok, why)
-        check(f"task {task_id}: the task's data is the submission", task["data"] == annotations[0]["data"])
+    # The SDK sends no ?schema= for its default, dm_schema_v1.
+    submitted_as_seeded(dev(url, "_dev/state"), seeded, {unlabelled}, None)
+    batched(url, token, bench)
 
 
 if __name__ == "__main__":
