@@ -21,7 +21,7 @@
 //! | `POST /logs/` | one entry `{event, data, datetime, job, file?, step?, level?}` or a list of them (`file` a base64 `data:` URI, kept as a media file and shown as its URL): 201 with the created entries (with ids), or 400 with DRF's field errors (one object per entry for a list) |
 //! | `GET /sdk/ground_truth_events/` | ground-truth events `{id, category, files: {<spec>: {url, file_type, is_primary}}, data, ground_truth_dataset_version, created}` in DRF pages; filters `ground_truth_dataset_versions` (ids), `category` (`train validation test`); `fields=` keeps only the named fields (and `id`) |
 //! | `GET /ground_truth_dataset_versions/{id}/` | `{id, ground_truth_dataset, name, event_count, created}` |
-//! | `GET /projects/{id}/` | `{id, title, configuration, task_count, created}`; the class schema is `configuration.classification.<tool>.classification_schema` |
+//! | `GET /projects/{id}/` | `{id, title, configuration, data_collection, task_count, created}`; the class schema is `configuration.classification.<tool>.classification_schema` |
 //! | `GET /sdk/tasks/` | tasks `{id, project, data, data_unit, files, created, modified}` in DRF pages; filter `project` |
 //! | `GET /tasks/{id}/` | `{id, project, data, data_unit, created, modified}`; `expand=data_unit` shows `{id, files: {<spec>: {url, file_type, is_primary, file_name_original}}, meta}`; `fields=` as above |
 //! | `PUT /tasks/{id}/annotate_task_data/` | `{"action": "submit", "data": <DM v1>}`, `?schema=dm_schema_v1\|any` (`any` skips the DM v1 check): the task, its `data` the annotation; 400 with DRF's field errors |
@@ -71,7 +71,7 @@
 //! | `PUT /_dev/media/{key}` | stores the body as media `key`: 201 `{key, url, size}` |
 //! | `POST /_dev/data_collections` | creates a data collection `{name, file_specifications: [{name, file_type, is_required?, is_primary?, function_type?, index?, configuration?, is_sequential?}]}`: 201 with it, expanded |
 //! | `POST /_dev/seed/gt_dataset` | `{seed, classes, splits: {train?, validation?, test?}, images?, width?, height?, ground_truth_dataset?, name?}`: a new dataset version of synthetic PNGs (uniform background, one filled rectangle colour per class), their DM v1 as `data_meta_1` media and one event each; 201 with the truth (`{ground_truth_dataset, ground_truth_dataset_version, events, classes, images, boxes}`). The same seed gives the same bytes |
-//! | `POST /_dev/seed/project` | `{seed, classes, tasks, with_labels?, without_label?, width?, height?, title?}`: a project with that class schema, and tasks whose data units hold `image_1` (+ `label_1`, a YOLO `.txt`); 201 with the truth |
+//! | `POST /_dev/seed/project` | `{seed, classes, tasks, with_labels?, without_label?, width?, height?, title?}`: a project with that class schema, and tasks whose data units hold `image_1` (+ `label_1`, a YOLO `.txt`), and a data collection of those specifications that the project names; 201 with the truth |
 //! | `POST /_dev/seed/plugin_release` | `{code, version, name?, config?, requirements?, debug?}`: 201 with the release |
 //! | `GET /_dev/faults`, `DELETE /_dev/faults` | lists the faults (with how often each matched and fired), clears them |
 //!
