@@ -19,7 +19,7 @@
 //! | `PATCH /jobs/{id}/` | any of `{status, progress_record, metrics_record, console_logs, result, meta}`; any other key is 400 `{"<key>": ["This field is not allowed."]}`; `status` is one of `PENDING RUNNING STOPPED SUCCEEDED FAILED` |
 //! | `GET /jobs/{id}/console_logs/` | the entries posted to `logs/` for the job, in order |
 //! | `POST /logs/` | one entry `{event, data, datetime, job, file?, step?, level?}` or a list of them (`file` a base64 `data:` URI, kept as a media file and shown as its URL): 201 with the created entries (with ids), or 400 with DRF's field errors (one object per entry for a list) |
-//! | `GET /sdk/ground_truth_events/` | ground-truth events `{id, category, files: {<spec>: {url, file_type, is_primary}}, data, ground_truth_dataset_version, created}` in DRF pages; filters `ground_truth_dataset_versions` (ids), `category` (`train validation test`); `fields=` keeps only the named fields (and `id`) |
+//! | `GET /sdk/ground_truth_events/` | ground-truth events `{id, category, files: {<spec>: {url, file_type, is_primary}}, data, data_unit: {files: {<spec>: {url, file_type, is_primary, file_name_original}}}, ground_truth_dataset_version, created}` in DRF pages; filters `ground_truth_dataset_versions` (ids), `category` (`train validation test`), `id`/`ids`; `fields=` keeps only the named fields (and `id`); `pagination=cursor` gives cursor pages `{next, previous, results}`, newest first unless `ordering=pgh_id` |
 //! | `GET /ground_truth_dataset_versions/{id}/` | `{id, ground_truth_dataset, name, event_count, created}` |
 //! | `GET /projects/{id}/` | `{id, title, configuration, task_count, created}`; the class schema is `configuration.classification.<tool>.classification_schema` |
 //! | `GET /sdk/tasks/` | tasks `{id, project, data, data_unit, files, created, modified}` in DRF pages; filter `project` |
@@ -39,6 +39,7 @@
 //! | `GET /data_units/{id}/` | a unit; `?expand=files` makes each file `{id, url, checksum, size, path, file_type, is_primary, file_name_original}` |
 //! | `DELETE /v2/data-units/{id}/` | 204; 404 in the v2 envelope `{"error": {"code": "NOT_FOUND", …}}` |
 //! | `GET /storages/`, `GET /storages/{id}/` | storage 1 `file_system {location: <media dir>}`; storage 2 `amazon_s3` when started with an [`S3Storage`] |
+//! | `POST /storages/{id}/session/` | `{purpose?: read\|write}`: `{storage, provider, configuration, purpose, expires_at: null, contract_version: 1}` (the storage's configuration, never expiring) |
 //! | `PUT /chunked_upload/` | the first chunk of a chunked upload (django-chunked-upload, as the SDK sends it): multipart `filename` field and `file` part, `Content-Range: bytes <start>-<end>/<total>` (none: the whole file): `{id, url, offset, filename, status, completed_at, expires}`, `id` 32 hex digits, `url` absolute |
 //! | `PUT /chunked_upload/{id}/` | the next chunk; one not starting at the offset is 400 `{"detail": "Offsets do not match", "offset": <bytes received>}` |
 //! | `POST /chunked_upload/{id}/` | the finalize, `{md5}` (JSON, or a form): a match completes the upload (the answer adds `file`, `checksum`, `size`); else 400 `md5 checksum does not match` |
