@@ -23,21 +23,24 @@ The output lands in `<output dir>/coco/` (`coco(1)`, … when it exists): the SD
 slashes stripped, so for a `file_system` storage `path` is the output directory relative to the
 storage's location (the dev backend's storage 1 is its media directory). Any other provider is
 refused. The SDK keeps files downloaded while listing in `/tmp/datamaker/media` by URL and reuses
-them; the script points that directory at a fresh one inside the output directory, so every run
-downloads every file. Only the run is timed, not the interpreter's start or the storage lookup.
+them; the script points that directory at a new one inside the output directory (`.media-*`), so
+every run downloads every file. Only the run is timed, not the interpreter's start or the storage lookup.
 """
 
 import json
 import os
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import synapse_sdk.utils.file.download as sdk_download
 from PIL import Image
 from synapse_sdk.clients.backend import BackendClient
+from synapse_sdk.clients.exceptions import ClientError
 from synapse_sdk.loggers import NoOpLogger
 from synapse_sdk.plugins.actions.export.action import DefaultExportAction
+from synapse_sdk.plugins.actions.export.enums import ExportStatus
 from synapse_sdk.plugins.actions.export.exporter import BaseExporter
 from synapse_sdk.plugins.actions.export.models import ExportParams
 from synapse_sdk.plugins.context import RuntimeContext
@@ -72,7 +75,7 @@ class CocoExporter(BaseExporter):
         images = unique_export_path / "images"
         images.mkdir(exist_ok=True)
         data_file_metrics_record.stand_by -= 1
-        if self.save_original_file(final_data, images, errors_original_file_list).value != "success":
+        if self.save_original_file(final_data, images, errors_original_file_list) != ExportStatus.SUCCESS:
             original_file_metrics_record.failed += 1
             data_file_metrics_record.failed += 1
             return False
@@ -126,7 +129,10 @@ class CocoExportAction(DefaultExportAction):
 
 def storage_path(client, storage, output):
     """`path` that roots the export at `output` in storage `storage` (a `file_system` one)."""
-    record = client.get_storage(storage)
+    try:
+        record = client.get_storage(storage)
+    except ClientError as error:
+        sys.exit(f"export_coco.py: GET storages/{storage}/: {error}")
     if record.provider not in ("file_system", "local"):
         sys.exit(f"export_coco.py: storage {storage} is {record.provider}, not file_system: cannot write to {output}")
     return os.path.relpath(output.resolve(), Path(record.configuration["location"]).resolve())
@@ -135,7 +141,7 @@ def storage_path(client, storage, output):
 def main():
     url, token, version, output, storage = sys.argv[1], sys.argv[2], int(sys.argv[3]), Path(sys.argv[4]), int(sys.argv[5])
     output.mkdir(parents=True, exist_ok=True)
-    media = output / ".media"
+    media = Path(tempfile.mkdtemp(prefix=".media-", dir=output))
 
     def temp_path(sub_path=None):
         return media / sub_path if sub_path else media
