@@ -10,6 +10,7 @@ pub(crate) mod dev;
 pub(crate) mod dev_platform;
 mod file_urls;
 pub(crate) mod ground_truth;
+mod ground_truth_export;
 pub(crate) mod jobs;
 pub(crate) mod logs;
 pub(crate) mod models;
