@@ -70,7 +70,7 @@ pub trait Exporter: Send + Sync {
     }
 
     /// Changes the workflow's steps before the run (`steps.insert_after("save_files", MyStep)`),
-    /// as [`TrainAction::steps`](crate::train::TrainAction::steps) does. The default keeps them.
+    /// as a train action's `TrainAction::steps` does. The default keeps them.
     ///
     /// # Errors
     /// A change the registry refuses (an unknown or repeated step name).
