@@ -163,3 +163,74 @@ fn file_without_a_target_specification_is_refused_before_the_run() {
     .unwrap_err();
     assert_eq!(error.iter().next().map(|v| v.path.as_str()), Some("$.batch_size"));
 }
+
+#[tokio::test]
+async fn coco_and_dm_label_files_are_read_by_their_content() {
+    let backend = backend().await;
+    let seeded = seed_project(&backend, 3, true, &[]).await;
+    let tasks = task_ids(&seeded);
+    let truth = |task: u64| -> Vec<serde_json::Value> {
+        seeded["boxes"].as_array().expect("boxes").iter().filter(|b| b["task"] == task).cloned().collect()
+    };
+    // Task 1: a COCO instances file naming its image (beside another image), task 2: DM v2,
+    // task 3: DM v1 as the backend stores it.
+    let categories = json!([{"id": 1, "name": "car"}, {"id": 2, "name": "person"}]);
+    let annotations: Vec<_> = truth(tasks[0])
+        .iter()
+        .enumerate()
+        .map(|(n, b)| {
+            json!({"id": n + 1, "image_id": 2, "category_id": b["class_index"].as_u64().expect("index") + 1,
+                             "bbox": [b["x"], b["y"], b["width"], b["height"]], "area": 1, "iscrowd": 0})
+        })
+        .collect();
+    let coco = json!({"images": [{"id": 1, "file_name": "other.png", "width": 48, "height": 32},
+                                 {"id": 2, "file_name": "task_0001.png", "width": 48, "height": 32}],
+                      "annotations": annotations, "categories": categories});
+    let boxes: Vec<_> = truth(tasks[1])
+        .iter()
+        .map(|b| json!({"classification": b["class"], "attrs": [], "data": [b["x"], b["y"], b["width"], b["height"]]}))
+        .collect();
+    let dm_v2 = json!({"classification": {"bounding_box": ["car", "person"]}, "images": [{"bounding_box": boxes}]});
+    let dm_v1 = expected(&seeded, tasks[2]);
+    for (at, document) in [coco, dm_v2, dm_v1.clone()].into_iter().enumerate() {
+        let label = seeded["labels"][at]["url"].as_str().expect("a label URL");
+        let key = label.split("/media/").nth(1).expect("a media key");
+        let put = reqwest::Client::new().put(format!("{}_dev/media/{key}", backend.url())).body(document.to_string());
+        assert!(put.send().await.expect("stored").status().is_success());
+    }
+    let (ctx, _) = context(&backend, "pre_annotate");
+    let result = run_to_task(&ctx, params(&seeded["project"], json!({})), &DefaultAnnotator).await.expect("annotated");
+    assert_eq!((result.success_count, result.failed_count), (3, 0), "{:?}", result.failures);
+    for task in &tasks {
+        assert_eq!(without_ids(stored(&backend, *task).await), expected(&seeded, *task), "task {task}");
+    }
+    // The DM v1 file is submitted as it is, its ids kept.
+    assert_eq!(stored(&backend, tasks[2]).await, dm_v1);
+}
+
+#[tokio::test]
+async fn a_target_specification_the_data_collection_lacks_is_refused_naming_its_specifications() {
+    let backend = backend().await;
+    let seeded = seed_project(&backend, 1, true, &[]).await;
+    let specs = json!([{"name": "image_1", "file_type": "image", "is_primary": true, "is_required": true},
+                       {"name": "label_1", "file_type": "text"}]);
+    let collection = dev_backend::dev(
+        &backend,
+        reqwest::Method::POST,
+        "_dev/data_collections",
+        Some(json!({"name": "labelled", "file_specifications": specs})),
+    )
+    .await;
+    // The seeded project names the collection, as the platform's projects do.
+    let project = json!({"id": seeded["project"], "title": "labelled", "data_collection": collection["id"],
+                         "configuration": {"classification": {"bounding_box": {"classification_schema": [{"code": "car"}, {"code": "person"}]}}}});
+    let path = format!("projects/{}/", seeded["project"]);
+    dev_backend::fault(&backend, json!({"method": "GET", "path_glob": path, "body": project.to_string()})).await;
+    let (ctx, _) = context(&backend, "pre_annotate");
+    let asked = params(&seeded["project"], json!({"target_specification_name": "label_9"}));
+    let error = run_to_task(&ctx, asked, &DefaultAnnotator).await.unwrap_err();
+    let ToTaskError::SpecificationNotFound { name, specifications, .. } = &error else { panic!("{error}") };
+    assert_eq!((name.as_str(), specifications.clone()), ("label_9", vec!["image_1".to_owned(), "label_1".to_owned()]));
+    let result = run_to_task(&ctx, params(&seeded["project"], json!({})), &DefaultAnnotator).await.expect("annotated");
+    assert_eq!(result.success_count, 1);
+}
