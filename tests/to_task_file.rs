@@ -124,7 +124,7 @@ async fn no_task_matching_the_filters_is_an_error_naming_them() {
 #[tokio::test]
 async fn every_task_failing_is_an_error_carrying_each_failure() {
     let backend = backend().await;
-    let seeded = seed_project(&backend, 2, false, &[]).await;
+    let seeded = seed_project(&backend, 2, true, &[0, 1]).await;
     let (ctx, _) = context(&backend, "pre_annotate");
     let error = run_to_task(&ctx, params(&seeded["project"], json!({})), &DefaultAnnotator).await.unwrap_err();
     let ToTaskError::AllFailed { total, failures } = &error else { panic!("not every task failed: {error}") };
@@ -211,26 +211,14 @@ async fn coco_and_dm_label_files_are_read_by_their_content() {
 #[tokio::test]
 async fn a_target_specification_the_data_collection_lacks_is_refused_naming_its_specifications() {
     let backend = backend().await;
+    // The seeded project's data collection has image_1 and label_1.
     let seeded = seed_project(&backend, 1, true, &[]).await;
-    let specs = json!([{"name": "image_1", "file_type": "image", "is_primary": true, "is_required": true},
-                       {"name": "label_1", "file_type": "text"}]);
-    let collection = dev_backend::dev(
-        &backend,
-        reqwest::Method::POST,
-        "_dev/data_collections",
-        Some(json!({"name": "labelled", "file_specifications": specs})),
-    )
-    .await;
-    // The seeded project names the collection, as the platform's projects do.
-    let project = json!({"id": seeded["project"], "title": "labelled", "data_collection": collection["id"],
-                         "configuration": {"classification": {"bounding_box": {"classification_schema": [{"code": "car"}, {"code": "person"}]}}}});
-    let path = format!("projects/{}/", seeded["project"]);
-    dev_backend::fault(&backend, json!({"method": "GET", "path_glob": path, "body": project.to_string()})).await;
-    let (ctx, _) = context(&backend, "pre_annotate");
+    let (ctx, memory) = context(&backend, "pre_annotate");
     let asked = params(&seeded["project"], json!({"target_specification_name": "label_9"}));
     let error = run_to_task(&ctx, asked, &DefaultAnnotator).await.unwrap_err();
     let ToTaskError::SpecificationNotFound { name, specifications, .. } = &error else { panic!("{error}") };
     assert_eq!((name.as_str(), specifications.clone()), ("label_9", vec!["image_1".to_owned(), "label_1".to_owned()]));
+    assert!(task_events(&memory).is_empty(), "no task was annotated");
     let result = run_to_task(&ctx, params(&seeded["project"], json!({})), &DefaultAnnotator).await.expect("annotated");
     assert_eq!(result.success_count, 1);
 }
