@@ -6,6 +6,7 @@
 use serde_json::{Value, json};
 use synapse::params::Params;
 use synapse::prelude::*;
+use synapse::steps::FailureKind;
 use synapse::to_task::{DefaultAnnotator, InferenceRequest, ToTaskError, ToTaskParams, run_to_task};
 use synapse_tests::dev_backend::start as backend;
 use synapse_tests::to_task::{context, dm_v1, seed_project, stored, task_events, task_ids, without_ids};
@@ -28,6 +29,9 @@ impl Action for WholeImageBox {
         }
         if listed("empty") {
             return Ok(json!({}));
+        }
+        if let Some(millis) = params.options.get("sleep_ms").and_then(Value::as_u64) {
+            tokio::time::sleep(std::time::Duration::from_millis(millis)).await;
         }
         let (width, height) = image::image_dimensions(&params.path)?;
         let class = params.options.get("class").cloned().unwrap_or(json!("car"));
@@ -92,4 +96,28 @@ async fn an_inference_action_that_does_not_exist_is_refused_before_the_tasks_are
     given.pre_processor = None;
     let error = run_to_task(&ctx, given, &DefaultAnnotator).await.unwrap_err();
     assert!(error.to_string().starts_with("`pre_processor` is required with `method: inference`"), "{error}");
+}
+
+#[tokio::test]
+async fn a_cancelled_run_starts_no_more_tasks_and_fails_as_cancelled() {
+    let backend = backend().await;
+    let seeded = seed_project(&backend, 12, false, &[]).await;
+    let (ctx, _) = context(&backend, "pre_annotate");
+    let mut given = params(&seeded["project"], json!({"sleep_ms": 40}));
+    given.concurrency = 1;
+    let token = ctx.cancellation_token().clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(std::time::Duration::from_millis(150)).await;
+        token.cancel();
+    });
+    let error = run_to_task(&ctx, given, &DefaultAnnotator).await.unwrap_err();
+    let ToTaskError::Step { step, kind, .. } = &error else { panic!("{error}") };
+    assert_eq!((step.as_str(), *kind), ("annotate_task_data", FailureKind::Cancelled), "{error}");
+    let mut annotated = 0;
+    for task in task_ids(&seeded) {
+        if stored(&backend, task).await != Value::Null {
+            annotated += 1;
+        }
+    }
+    assert!(annotated < 12, "the tasks after the cancellation were not started ({annotated} annotated)");
 }

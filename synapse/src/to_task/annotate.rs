@@ -52,7 +52,10 @@ impl<A: Annotator> Step<ToTaskState> for AnnotateStep<A> {
         let total = ids.len() as u64;
         let at_once = usize::try_from(shared.params.concurrency).unwrap_or(1).max(1);
         cx.log("annotating", json!({ "total": total, "method": method, "concurrency": at_once }));
+        // Once the run is cancelled no more tasks start; those started end, and the step fails.
+        let stop = ctx.cancellation_token().clone();
         let mut outcomes = futures_util::stream::iter(ids)
+            .take_while(move |_| futures_util::future::ready(!stop.is_cancelled()))
             .map(|id| {
                 let handle = ctx.spawn(annotate(shared.clone(), id));
                 async move { (id, handle.await) }

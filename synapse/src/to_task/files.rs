@@ -36,10 +36,9 @@ impl TaskFile {
     /// As [`BackendClient::download`], with the task's file named.
     pub async fn download(&self, client: &BackendClient, dir: &Path) -> Result<PathBuf> {
         let path = dir.join(format!("{}-{}", self.specification, self.local_name()));
-        client
-            .download(&self.url, &path)
-            .await
-            .map_err(|error| Error::new(error).context(format!("downloading its `{}` file", self.specification)))?;
+        client.download(&self.url, &path).await.map_err(|error| {
+            Error::new(error).context(format!("downloading the task's `{}` file", self.specification))
+        })?;
         Ok(path)
     }
 }
@@ -71,7 +70,7 @@ pub(super) async fn task_files(client: &BackendClient, task: &Task) -> Result<Ve
         })
         .collect();
     if files.is_empty() {
-        return Err(Error::msg("its data unit has no file with a URL"));
+        return Err(Error::msg("the task's data unit has no file with a URL"));
     }
     Ok(files)
 }
@@ -84,7 +83,7 @@ pub(super) fn primary(files: &[TaskFile]) -> Result<&TaskFile> {
     files
         .iter()
         .find(|file| file.is_primary)
-        .ok_or_else(|| Error::msg(format!("it has no primary file (its files: {})", names(files))))
+        .ok_or_else(|| Error::msg(format!("the task has no primary file (its files: {})", names(files))))
 }
 
 /// The file of specification `name` among `files`.
@@ -95,7 +94,7 @@ pub(super) fn of_specification<'f>(files: &'f [TaskFile], name: &str) -> Result<
     files
         .iter()
         .find(|file| file.specification == name)
-        .ok_or_else(|| Error::msg(format!("it has no `{name}` file (its files: {})", names(files))))
+        .ok_or_else(|| Error::msg(format!("the task has no `{name}` file (its files: {})", names(files))))
 }
 
 fn names(files: &[TaskFile]) -> String {
