@@ -213,3 +213,52 @@ async fn a_storage_the_backend_does_not_have_is_refused_at_initialize() {
         "{error}"
     );
 }
+
+#[tokio::test]
+async fn an_object_store_takes_presigned_uploads_and_large_files_go_in_chunks() {
+    use synapse_dev_backend::{DevBackend, S3Storage};
+    // Storage 2 is an `amazon_s3` record: files go through presigned URLs (which the dev
+    // backend serves itself).
+    let bucket = S3Storage {
+        bucket_name: "pets".into(),
+        access_key: "key".into(),
+        secret_key: "secret".into(),
+        region_name: "us-east-1".into(),
+        endpoint_url: "http://127.0.0.1:9".into(),
+    };
+    let backend = DevBackend::builder()
+        .token(synapse_tests::dev_backend::TOKEN)
+        .in_memory()
+        .s3_storage(bucket)
+        .bind("127.0.0.1:0")
+        .start()
+        .await
+        .expect("a dev backend");
+    let id = collection(&backend, None).await;
+    let dir = tempfile::tempdir().expect("a folder");
+    write_pairs(dir.path(), 3);
+    let (ctx, _) = context(&backend);
+    let result = run_upload(&ctx, UploadParams { storage: 2, ..params(dir.path(), id) }, &DefaultUploader)
+        .await
+        .expect("the presigned upload");
+    assert_eq!((result.uploaded_files, result.data_units), (6, 3));
+    let requests = state(&backend).await["requests"].clone();
+    assert_eq!(requests["PUT /_presigned/{*key}"], 6, "{requests}");
+    assert!(requests.get("POST /data_files/").is_none(), "{requests}");
+
+    // Through the API: a file above `max_file_size_mb` goes in chunks.
+    let backend = start().await;
+    let id = collection(&backend, None).await;
+    let dir = tempfile::tempdir().expect("a folder");
+    write_pairs(dir.path(), 1);
+    let large: Vec<u8> = (0..(1024 * 1024 + 4096)).map(|i| (i % 251) as u8).collect();
+    std::fs::write(dir.path().join("image_1/large.png"), &large).expect("a large image");
+    let (ctx, _) = context(&backend);
+    let params = UploadParams { max_file_size_mb: 1, upload_max_workers: 1, ..params(dir.path(), id) };
+    let result = run_upload(&ctx, params, &DefaultUploader).await.expect("the upload");
+    assert_eq!((result.uploaded_files, result.data_units), (3, 2));
+    let state = state(&backend).await;
+    assert_eq!(state["requests"]["PUT /chunked_upload/"], 1, "{}", state["requests"]);
+    let stored = state["data_files"].as_array().expect("files").iter().find(|file| file["size"] == json!(large.len()));
+    assert_eq!(stored.map(|file| file["checksum"].clone()), Some(json!(checksum_of(&large))));
+}
