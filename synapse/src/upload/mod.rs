@@ -119,7 +119,7 @@ use std::path::Path;
 /// ```
 /// use std::collections::BTreeMap;
 /// use synapse::backend::DataCollection;
-/// use synapse::upload::{DefaultUploader, FailedFile, FileGroup, Uploader};
+/// use synapse::upload::{FailedFile, FileGroup, Uploader, validate_group};
 ///
 /// /// Takes PNG images only, and refuses groups without metadata.
 /// #[derive(Clone)]
@@ -131,7 +131,7 @@ use std::path::Path;
 ///     }
 ///
 ///     fn validate(&self, group: &FileGroup, collection: &DataCollection) -> Result<(), FailedFile> {
-///         DefaultUploader.validate(group, collection)?;
+///         validate_group(group, collection, self.allowed_extensions().as_ref())?;
 ///         match &group.meta {
 ///             Some(_) => Ok(()),
 ///             None => Err(FailedFile::new(group.files.values().next().cloned().unwrap_or_default(), "no metadata row")),
