@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The Python synapse-sdk, a client nobody here wrote, against the dev backend
-# (synapse-dev-backend): its v1 BackendClient and its JobLogger run unchanged
+# (synapse-dev-backend): its v1 BackendClient, its JobLogger and its upload action run unchanged
 # (tests/python/sdk_*.py, each in turn) and the dev backend's state must show what they sent.
 #
 #   scripts/python-sdk.sh install   create .venv/sdk with synapse-sdk==$SDK_VERSION from PyPI

@@ -108,6 +108,8 @@ def plugins(url, client):
 def main():
     url, token = sys.argv[1], sys.argv[2]
     client = BackendClient(url, access_token=token, tenant="acme")
+    # The other scripts share the backend: the counts and credentials below are this script's own.
+    before = dev(url, "_dev/state")
     ground_truth(url, client)
     task, dm = annotation(url, client)
     job = plugins(url, client)
@@ -119,14 +121,16 @@ def main():
     run = next(r for r in state["plugin_runs"] if r["job"] == job)
     check("the run arrived as PluginRunRequest sends it",
           run["body"] == {"agent": 1, "action": "deployment", "params": {"num_cpus": 1}, "language": "ko"}, run)
-    pages = state["requests"].get("GET /sdk/ground_truth_events/")
-    check("the events were read in pages (3 of the version, 1 of its validation split)", pages == 4, state["requests"])
+    requests = {key: count - before["requests"].get(key, 0) for key, count in state["requests"].items()}
+    auth = state["auth"][len(before["auth"]):]
+    pages = requests.get("GET /sdk/ground_truth_events/")
+    check("the events were read in pages (3 of the version, 1 of its validation split)", pages == 4, requests)
     # The SDK caches downloads by URL, so the validation split's files are not fetched again.
-    media = state["requests"].get("GET /media/{*key}", 0)
-    check("no file was downloaded twice", 0 < media <= 14, state["requests"])
-    variants = {(record["variant"], record["tenant"]) for record in state["auth"]}
+    media = requests.get("GET /media/{*key}", 0)
+    check("no file was downloaded twice", 0 < media <= 14, requests)
+    variants = {(record["variant"], record["tenant"]) for record in auth}
     check("every request carried the SDK's headers", variants == {("access_token", "acme")}, variants)
-    check("no request was refused", all(record["accepted"] for record in state["auth"]))
+    check("no request was refused", all(record["accepted"] for record in auth))
 
 
 if __name__ == "__main__":

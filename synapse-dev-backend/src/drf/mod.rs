@@ -20,6 +20,8 @@ pub(crate) enum ApiError {
     NotFound,
     /// 404 `{"detail": "Invalid page."}`.
     InvalidPage,
+    /// 404 `{"detail": "Invalid cursor"}` (DRF's `CursorPagination`).
+    InvalidCursor,
     /// 400 with a body of field errors (an object, or one object per entry of a list).
     Validation(Value),
     /// 400 `{"detail": "<why>"}`: a request the backend refuses as a whole.
@@ -50,6 +52,7 @@ impl IntoResponse for ApiError {
         let (status, body) = match self {
             Self::NotFound => (StatusCode::NOT_FOUND, detail("Not found.")),
             Self::InvalidPage => (StatusCode::NOT_FOUND, detail("Invalid page.")),
+            Self::InvalidCursor => (StatusCode::NOT_FOUND, detail("Invalid cursor")),
             Self::Validation(body) => (StatusCode::BAD_REQUEST, body),
             Self::BadRequest(message) => (StatusCode::BAD_REQUEST, detail(&message)),
             Self::Parse(message) => (StatusCode::BAD_REQUEST, detail(&format!("JSON parse error - {message}"))),

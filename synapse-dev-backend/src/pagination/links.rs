@@ -48,14 +48,20 @@ impl RequestUrl {
 
     /// The URL with `page` set to `page`, or removed with `None`.
     pub(crate) fn with_page(&self, page: Option<u64>) -> String {
+        self.with_param("page", page.map(|page| page.to_string()))
+    }
+
+    /// The URL with the query parameter `name` set to `value` (a cursor pagination's `cursor`),
+    /// or removed with `None`.
+    pub(crate) fn with_param(&self, name: &str, value: Option<String>) -> String {
         let mut pairs: Vec<(&str, String)> = self
             .query
             .iter()
-            .filter(|(key, _)| key != "page")
+            .filter(|(key, _)| key != name)
             .map(|(key, value)| (key.as_str(), value.clone()))
             .collect();
-        if let Some(page) = page {
-            pairs.push(("page", page.to_string()));
+        if let Some(value) = value {
+            pairs.push((name, value));
         }
         // Sorted by key; a key's values keep their order (a stable sort).
         pairs.sort_by_key(|(key, _)| *key);

@@ -22,7 +22,7 @@ pub(crate) const SCHEMAS: [&str; 2] = ["dm_schema_v1", "any"];
 /// The `action`s `annotate_task_data/` takes.
 pub(crate) const ACTIONS: [&str; 1] = ["submit"];
 
-/// `GET projects/{id}/`: `{id, title, configuration, task_count, created}`.
+/// `GET projects/{id}/`: `{id, title, configuration, data_collection, task_count, created}`.
 pub(crate) async fn project(State(app): State<Shared>, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
     let id = path_id(&id)?;
     app.store.run(move |connection| annotation::project(connection, id)).await?.map(Json).ok_or(ApiError::NotFound)

@@ -5,6 +5,8 @@
 //! - `GET /_dev/state`: `{jobs: [job + patches], logs, data_collections, data_files: [{id, key,
 //!   filename, checksum, size, origin}], data_units, requests, unmatched, auth, faults,
 //!   chunked_uploads, models}` and the platform's (`routes::dev_platform`).
+//! - `/_dev/state` also lists the storage sessions issued (`storage_sessions: [{id, storage,
+//!   purpose, issued, expires_at}]`, [`crate::store::storage_sessions`]).
 //! - `POST /_dev/data_collections` seeds a data collection (`routes::data::collections`).
 //! - `POST /_dev/faults` adds a fault ([`crate::faults`]): 201 with it, with its id.
 //! - `PUT /_dev/media/{*key}` stores the body as the media file `key`: 201 `{key, url, size}`, the
@@ -106,8 +108,10 @@ pub(crate) async fn state(State(app): State<Shared>, url: RequestUrl) -> Result<
         "chunked_uploads": chunked_uploads,
         "models": models,
     });
+    let sessions = app.store.run(|connection| crate::store::storage_sessions::all(connection)).await?;
     if let Value::Object(state) = &mut state {
         state.extend(platform);
+        state.insert("storage_sessions".to_owned(), Value::Array(sessions));
     }
     Ok(Json(state))
 }

@@ -2,6 +2,7 @@
 //! dynamic fields) and `GET ground_truth_dataset_versions/{id}/`.
 
 use super::file_urls::with_urls;
+use super::ground_truth_export;
 use super::{Shared, path_id};
 use crate::drf::dynamic::Shape;
 use crate::drf::{ApiError, filters};
@@ -12,30 +13,39 @@ use axum::Json;
 use axum::extract::{Path, State};
 use serde_json::{Map, Value, json};
 
-/// `GET sdk/ground_truth_events/?ground_truth_dataset_versions=&category=&fields=&expand=`:
-/// the events by id, a DRF page at a time.
+/// `GET sdk/ground_truth_events/?ground_truth_dataset_versions=&category=&id=&ids=&fields=&expand=`:
+/// the events by id, a DRF page at a time; with `pagination=cursor`, a cursor page
+/// ([`ground_truth_export::Cursor`]).
 pub(crate) async fn list_events(State(app): State<Shared>, url: RequestUrl) -> Result<Json<Value>, ApiError> {
     let query = url.query();
     let request = PageRequest::from_query(query)?;
     let filter = EventFilter {
         versions: filters::integers(query, "ground_truth_dataset_versions")?,
         category: filters::choice(query, "category", &CATEGORIES)?,
+        ids: ground_truth_export::ids(query)?,
+        ..EventFilter::default()
     };
     let shape = Shape::from_query(query);
+    if let Some(cursor) = ground_truth_export::Cursor::from_query(query)? {
+        let (events, next) = cursor.read(&app.store, filter).await?;
+        let results = events.iter().map(|event| shape.apply(event_json(event, url.origin()))).collect();
+        return Ok(Json(ground_truth_export::cursor_body(&url, next, results)));
+    }
     let (page, events) =
         request.read_where(&app.store, filter, ground_truth::count_events, ground_truth::list_events).await?;
     let results = events.iter().map(|event| shape.apply(event_json(event, url.origin()))).collect();
     Ok(Json(page.body(&url, results)))
 }
 
-/// An event as the API shows it: `{id, category, files, data, ground_truth_dataset_version,
-/// created}`, its files with absolute URLs.
+/// An event as the API shows it: `{id, category, files, data, data_unit,
+/// ground_truth_dataset_version, created}`, its files with absolute URLs.
 fn event_json(event: &Event, origin: &str) -> Map<String, Value> {
     let Value::Object(object) = json!({
         "id": event.id,
         "category": event.category,
         "files": with_urls(&event.files, origin),
         "data": event.data,
+        "data_unit": ground_truth_export::data_unit(&event.files, origin),
         "ground_truth_dataset_version": event.version,
         "created": event.created,
     }) else {

@@ -10,6 +10,7 @@ pub(crate) mod dev;
 pub(crate) mod dev_platform;
 mod file_urls;
 pub(crate) mod ground_truth;
+mod ground_truth_export;
 pub(crate) mod jobs;
 pub(crate) mod logs;
 pub(crate) mod models;
@@ -75,6 +76,7 @@ pub(crate) fn router(app: Shared) -> Router {
         .route("/v2/data-units/{id}/", delete(data::units::delete))
         .route("/storages/", get(data::storages::list))
         .route("/storages/{id}/", get(data::storages::retrieve))
+        .route("/storages/{id}/session/", post(data::storage_sessions::issue))
         .route("/sdk/ground_truth_events/", get(ground_truth::list_events))
         .route("/ground_truth_dataset_versions/{id}/", get(ground_truth::version))
         .route("/projects/{id}/", get(annotation::project))

@@ -9,6 +9,7 @@
 
 mod annotations;
 pub(crate) mod picture;
+mod project_collection;
 pub(crate) mod request;
 
 use crate::drf::ApiError;
@@ -140,15 +141,18 @@ pub(crate) async fn gt_dataset(app: &App, seed: GtDatasetSeed, origin: Option<&s
 /// Seeds a project: its class schema (`configuration.classification.bounding_box.classification_schema`,
 /// `[{code, name}]` in class order), and `tasks` tasks whose data units hold `image_1` (a PNG)
 /// and, with `with_labels`, `label_1` (its YOLO `.txt`), except the tasks listed in
-/// `without_label`. Answers `{project, tasks: [ids], classes, images: [{task, url, width,
+/// `without_label`, and a data collection of those specifications ([`project_collection`]). Answers
+/// `{project, data_collection, tasks: [ids], classes, images: [{task, url, width,
 /// height}], labels: [{task, url}], boxes: [{task, class, class_index, x, y, width, height}]}`.
 pub(crate) async fn project(app: &App, seed: ProjectSeed, origin: Option<&str>) -> Result<Value, ApiError> {
     let (_, drawn) = draw(Rng::new(seed.seed), seed.tasks, seed.width, seed.height, seed.classes.len()).await?;
     let schema: Vec<Value> = seed.classes.iter().map(|class| json!({ "code": class, "name": class })).collect();
     let configuration = json!({ "classification": { "bounding_box": { "classification_schema": schema } } });
     let title = seed.title.clone().unwrap_or_else(|| format!("seeded-{}", seed.seed));
+    let collection_name = title.clone();
     let project =
         app.store.run(move |connection| annotation::create_project(connection, &title, &configuration)).await?;
+    let collection = project_collection::create(app, project, collection_name, seed.with_labels).await?;
     let mut units = Vec::with_capacity(drawn.len());
     for (index, image) in drawn.iter().enumerate() {
         let name = format!("task_{:04}", index + 1);
@@ -194,7 +198,7 @@ pub(crate) async fn project(app: &App, seed: ProjectSeed, origin: Option<&str>) 
         })
         .collect();
     Ok(
-        json!({ "project": project, "tasks": ids, "classes": seed.classes, "images": images, "labels": labels, "boxes": boxes }),
+        json!({ "project": project, "data_collection": collection, "tasks": ids, "classes": seed.classes, "images": images, "labels": labels, "boxes": boxes }),
     )
 }
 

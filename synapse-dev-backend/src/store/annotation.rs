@@ -67,7 +67,8 @@ pub(crate) fn create_project(connection: &Connection, title: &str, configuration
     Ok(connection.last_insert_rowid())
 }
 
-/// `{id, title, configuration, task_count, created}` of project `id`, if any.
+/// `{id, title, configuration, data_collection, task_count, created}` of project `id`, if any
+/// (`data_collection` null when it has none).
 pub(crate) fn project(connection: &Connection, id: i64) -> Result<Option<Value>, StoreError> {
     let what = format!("reading project {id}");
     let row = connection
@@ -84,6 +85,7 @@ pub(crate) fn project(connection: &Connection, id: i64) -> Result<Option<Value>,
             "id": id,
             "title": title,
             "configuration": from_column(&configuration, &what)?,
+            "data_collection": super::project_collections::collection_of(connection, id)?,
             "task_count": tasks,
             "created": created,
         }))

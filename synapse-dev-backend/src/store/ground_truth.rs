@@ -158,6 +158,12 @@ pub(crate) struct EventFilter {
     pub(crate) versions: Vec<i64>,
     /// Events of this category only.
     pub(crate) category: Option<String>,
+    /// Events with any of these ids (all when empty).
+    pub(crate) ids: Vec<i64>,
+    /// Newest first (by id descending) instead of oldest first.
+    pub(crate) descending: bool,
+    /// Only the events past this id in the listing's order (a cursor's position).
+    pub(crate) after: Option<i64>,
 }
 
 impl EventFilter {
@@ -169,6 +175,14 @@ impl EventFilter {
         if !self.versions.is_empty() {
             parts.push(format!("version IN ({})", vec!["?"; self.versions.len()].join(", ")));
             values.extend(self.versions.iter().map(|id| Sql::Integer(*id)));
+        }
+        if !self.ids.is_empty() {
+            parts.push(format!("id IN ({})", vec!["?"; self.ids.len()].join(", ")));
+            values.extend(self.ids.iter().map(|id| Sql::Integer(*id)));
+        }
+        if let Some(after) = self.after {
+            parts.push(format!("id {} ?", if self.descending { "<" } else { ">" }));
+            values.push(Sql::Integer(after));
         }
         if let Some(category) = &self.category {
             parts.push("category = ?".to_owned());
@@ -190,7 +204,8 @@ pub(crate) fn count_events(connection: &Connection, filter: &EventFilter) -> Res
     Ok(u64::try_from(count).unwrap_or(0))
 }
 
-/// At most `limit` of the events `filter` selects, from `offset` on, by id.
+/// At most `limit` of the events `filter` selects, from `offset` on, by id (descending when the
+/// filter says so).
 pub(crate) fn list_events(
     connection: &Connection,
     filter: &EventFilter,
@@ -200,11 +215,12 @@ pub(crate) fn list_events(
     use rusqlite::types::Value as Sql;
     let what = "listing the ground-truth events";
     let (clause, mut values) = filter.clause();
+    let order = if filter.descending { "DESC" } else { "ASC" };
     values.push(Sql::Integer(super::clamp(limit)));
     values.push(Sql::Integer(super::clamp(offset)));
     let mut statement = connection
         .prepare(&format!(
-            "SELECT id, version, category, files, data, created FROM gt_events {clause} ORDER BY id LIMIT ? OFFSET ?"
+            "SELECT id, version, category, files, data, created FROM gt_events {clause} ORDER BY id {order} LIMIT ? OFFSET ?"
         ))
         .what(what)?;
     let rows = statement

@@ -13,7 +13,9 @@ pub(crate) mod jobs;
 pub(crate) mod logs;
 pub(crate) mod models;
 pub(crate) mod plugins;
+pub(crate) mod project_collections;
 pub(crate) mod requests;
+pub(crate) mod storage_sessions;
 pub(crate) mod uploads;
 
 use crate::drf::ApiError;
@@ -200,6 +202,8 @@ fn migrate(connection: &Connection, path: Option<&Path>) -> Result<bool, StoreEr
     connection.execute_batch(plugins::SCHEMA).what("creating the plugin tables")?;
     connection.execute_batch(uploads::SCHEMA).what("creating the chunked upload table")?;
     connection.execute_batch(models::SCHEMA).what("creating the model table")?;
+    connection.execute_batch(storage_sessions::SCHEMA).what("creating the storage session table")?;
+    connection.execute_batch(project_collections::SCHEMA).what("creating the project collection table")?;
     connection.pragma_update(None, "user_version", SCHEMA_VERSION).what("writing the state's version")?;
     Ok(tables == 0)
 }

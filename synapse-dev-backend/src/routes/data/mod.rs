@@ -8,10 +8,12 @@
 //! | `presigned.rs` | `POST data_files/presigned_upload/{upload,confirm_upload}/` and the `PUT /_presigned/{key}` they point at |
 //! | `units.rs` | `POST data_units/`, `GET data_units/{id}/`, `DELETE /v2/data-units/{id}/` |
 //! | `storages.rs` | `GET storages/`, `GET storages/{id}/`, and the S3 record a backend may be started with |
+//! | `storage_sessions.rs` | `POST storages/{id}/session/` |
 
 pub(crate) mod collections;
 pub(crate) mod files;
 pub(crate) mod presigned;
+pub(crate) mod storage_sessions;
 pub(crate) mod storages;
 pub(crate) mod units;
 

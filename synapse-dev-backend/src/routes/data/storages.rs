@@ -60,7 +60,7 @@ impl S3Storage {
 }
 
 /// The storages, by id: `{id, name, category, provider, configuration, is_default}`.
-fn storages(app: &Shared) -> Vec<Value> {
+pub(crate) fn storages(app: &Shared) -> Vec<Value> {
     let mut all = vec![json!({
         "id": 1,
         "name": "media",
