@@ -262,3 +262,82 @@ async fn an_object_store_takes_presigned_uploads_and_large_files_go_in_chunks() 
     let stored = state["data_files"].as_array().expect("files").iter().find(|file| file["size"] == json!(large.len()));
     assert_eq!(stored.map(|file| file["checksum"].clone()), Some(json!(checksum_of(&large))));
 }
+
+#[tokio::test]
+async fn multi_path_mode_takes_a_folder_per_specification() {
+    use synapse::upload::AssetConfig;
+    let backend = start().await;
+    let id = collection(&backend, None).await;
+    let dir = tempfile::tempdir().expect("a folder");
+    write_pairs(dir.path(), 2);
+    // A nested image that a flat search of `image_1` does not see.
+    std::fs::create_dir_all(dir.path().join("image_1/deeper")).expect("a folder");
+    std::fs::write(dir.path().join("image_1/deeper/img_0009.png"), b"deep").expect("an image");
+    let assets = BTreeMap::from([
+        (
+            "image_1".to_owned(),
+            AssetConfig { path: dir.path().join("image_1").display().to_string(), is_recursive: false },
+        ),
+        (
+            "data_meta_1".to_owned(),
+            AssetConfig { path: dir.path().join("data_meta_1").display().to_string(), is_recursive: true },
+        ),
+    ]);
+    let multi =
+        UploadParams { use_single_path: false, path: None, assets: Some(assets.clone()), ..params(dir.path(), id) };
+    let (ctx, _) = context(&backend);
+    let result = run_upload(&ctx, multi.clone(), &DefaultUploader).await.expect("the upload");
+    assert_eq!((result.data_units, result.uploaded_files), (2, 4), "{result:#?}");
+    let state = state(&backend).await;
+    let paths: Vec<&str> = state["data_units"][0]["files"]
+        .as_object()
+        .map(|files| files.keys().map(String::as_str).collect())
+        .unwrap_or_default();
+    assert_eq!(paths, ["data_meta_1", "image_1"]);
+
+    let (ctx, _) = context(&backend);
+    let mut unknown = assets;
+    unknown.insert("lidar_1".to_owned(), AssetConfig { path: "/nowhere".into(), is_recursive: true });
+    let error = run_upload(&ctx, UploadParams { assets: Some(unknown), ..multi.clone() }, &DefaultUploader)
+        .await
+        .expect_err("an unknown specification");
+    match error.step_error() {
+        Some(UploadError::UnknownAsset { spec, known, .. }) => {
+            assert_eq!((spec.as_str(), known.len()), ("lidar_1", 2));
+        }
+        other => panic!("{other:?}"),
+    }
+    let (ctx, _) = context(&backend);
+    let error =
+        run_upload(&ctx, UploadParams { assets: None, ..multi }, &DefaultUploader).await.expect_err("no assets");
+    assert!(
+        matches!(error.step_error(), Some(UploadError::NoPath { reason }) if reason.contains("`assets`")),
+        "{error}"
+    );
+}
+
+#[tokio::test]
+async fn a_file_the_backend_refuses_is_left_out_with_its_group_and_the_reason() {
+    let backend = start().await;
+    let id = collection(&backend, None).await;
+    let dir = tempfile::tempdir().expect("a folder");
+    write_pairs(dir.path(), 3);
+    synapse_tests::dev_backend::fault(
+        &backend,
+        json!({"method": "POST", "path_glob": "/data_files/", "nth": 1, "status": 400}),
+    )
+    .await;
+    let (ctx, _) = context(&backend);
+    let params = UploadParams { upload_max_workers: 1, ..params(dir.path(), id) };
+    let result = run_upload(&ctx, params, &DefaultUploader).await.expect("the upload");
+    assert_eq!(result.data_units, 2, "{result:#?}");
+    assert_eq!(result.failed_files.len(), 2, "the refused file and its group's other file: {result:#?}");
+    let refused = result.failed_files.iter().find(|f| f.reason.contains("400")).expect("the refused file");
+    let other = result.failed_files.iter().find(|f| f.reason.starts_with("its group")).expect("its partner");
+    assert_ne!(refused.path, other.path);
+    // The partner was uploaded before its group was left out: its data file is deleted, unused.
+    let state = state(&backend).await;
+    assert_eq!(state["data_units"].as_array().map(Vec::len), Some(2));
+    assert_eq!(state["data_files"].as_array().map(Vec::len), Some(4), "{}", state["data_files"]);
+    assert_eq!(result.uploaded_files, 4);
+}

@@ -130,6 +130,8 @@ impl<U: Uploader> Step<UploadState> for UploadFilesStep<U> {
         let sent = self.0.upload(&ctx, &client, &to_send, &options, &mut report).await;
         made.extend(report.uploaded.iter().filter_map(|file| file.data_file_id));
         sent?;
+        let made_sums: Vec<(u64, String)> =
+            report.uploaded.iter().filter_map(|file| file.data_file_id.map(|id| (id, file.checksum.clone()))).collect();
         // The content on the backend is the content read here.
         let sums_of: HashMap<&PathBuf, &str> =
             to_send.iter().map(|file| (&file.path, file.checksum.as_str())).collect();
@@ -151,7 +153,33 @@ impl<U: Uploader> Step<UploadState> for UploadFilesStep<U> {
             on_backend.insert(file.checksum, uploaded);
         }
         drop_groups(cx.state(), &bad);
-        let failed = cx.failed.len();
+        // The data files made for groups left out: no unit will name them.
+        let kept: HashSet<&String> = cx
+            .groups
+            .iter()
+            .flat_map(|group| group.files.values())
+            .filter_map(|path| local.get(path))
+            .map(|file| &file.checksum)
+            .collect();
+        let unused: Vec<u64> = made_sums.iter().filter(|(_, sum)| !kept.contains(sum)).map(|(id, _)| *id).collect();
+        let mut removed = Vec::new();
+        for id in unused {
+            match client.delete_data_file(id).await {
+                Ok(FileDeletion::Deleted) => removed.push(id),
+                Ok(FileDeletion::Orphaned { status, message, .. }) => {
+                    cx.logger()
+                        .warn(format!("data file {id} of a group left out stays on the backend: {status} {message}"));
+                }
+                Err(error) => {
+                    cx.logger().warn(format!("data file {id} of a group left out stays on the backend: {error}"))
+                }
+            }
+        }
+        made.retain(|id| !removed.contains(id));
+        on_backend.retain(|_, file| file.data_file_id.is_none_or(|id| !removed.contains(&id)));
+        if !removed.is_empty() {
+            cx.log("unused_data_files_deleted", json!({ "ids": removed }));
+        }
         let uploaded: Vec<UploadedFile> = on_backend.into_values().collect();
         metrics(cx, "data_files", 0, uploaded.len(), paths.len().saturating_sub(uploaded.len()));
         cx.log(
@@ -169,7 +197,6 @@ impl<U: Uploader> Step<UploadState> for UploadFilesStep<U> {
         if state.groups.is_empty() {
             return Err(UploadError::NothingUploaded { total: state.discovered, failed: state.failed.clone() }.into());
         }
-        tracing::debug!("upload_files: {failed} files left out so far");
         Ok(())
     }
 
