@@ -204,3 +204,21 @@ async fn metadata_rows_become_their_units_meta() {
     );
     assert_eq!(logs(&memory.events(), "metadata_loaded")[0]["rows"], 2);
 }
+
+#[tokio::test]
+async fn passing_failures_of_a_unit_batch_and_of_a_file_are_tried_again() {
+    let backend = start().await;
+    let id = collection(&backend, None).await;
+    let dir = tempfile::tempdir().expect("a folder");
+    write_pairs(dir.path(), 4);
+    fault(&backend, json!({"method": "POST", "path_glob": "/data_units/", "nth": 2, "status": 503})).await;
+    fault(&backend, json!({"method": "POST", "path_glob": "/data_files/", "nth": 3, "status": 502})).await;
+    let (ctx, _) = context(&backend);
+    let result = run_upload(&ctx, params(dir.path(), id), &DefaultUploader).await.expect("the upload");
+    assert_eq!((result.uploaded_files, result.data_units), (8, 4), "{result:#?}");
+    assert!(result.failed_files.is_empty(), "{result:#?}");
+    let state = state(&backend).await;
+    assert_eq!(state["requests"]["POST /data_units/"], 3, "2 batches, the 2nd twice: {}", state["requests"]);
+    assert_eq!(state["requests"]["POST /data_files/"], 9, "8 files, one twice: {}", state["requests"]);
+    assert_eq!(state["data_units"].as_array().map(Vec::len), Some(4));
+}

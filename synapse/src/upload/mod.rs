@@ -223,7 +223,7 @@ pub struct DefaultUploader;
 impl Uploader for DefaultUploader {}
 
 /// Runs the upload workflow with `params` and `uploader`, reporting through `ctx` (its
-/// backend client does the calls), as [`run_dataset`](crate::dataset::run_dataset) runs a
+/// backend client does the calls), as `synapse::dataset::run_dataset` runs a
 /// dataset action.
 ///
 /// # Errors
