@@ -7,6 +7,7 @@
 use serde_json::json;
 use std::collections::BTreeMap;
 use synapse::backend::checksum_of;
+use synapse::events::EventKind;
 use synapse::upload::{DefaultUploader, UploadError, UploadParams, run_upload};
 use synapse_tests::dev_backend::{start, state};
 use synapse_tests::upload::{collection, context, image_bytes, last_metrics, logs, write_pairs};
@@ -67,7 +68,7 @@ async fn a_folder_becomes_data_units_with_its_files_checksums_and_summary() {
     assert_eq!(summary[0]["entries"].as_array().map(Vec::len), Some(10));
     assert_eq!(last_metrics(&events, "data_files"), Some(json!({"stand_by": 0, "success": 10, "failed": 0})));
     assert_eq!(last_metrics(&events, "data_units"), Some(json!({"stand_by": 0, "success": 5, "failed": 0})));
-    let stepped: std::collections::BTreeSet<&str> = events.iter().filter_map(|e| e.step.as_deref()).collect();
+    // Each step that ran completed its own progress, and the skipped one said so.
     for step in [
         "initialize",
         "analyze_collection",
@@ -77,8 +78,28 @@ async fn a_folder_becomes_data_units_with_its_files_checksums_and_summary() {
         "generate_data_units",
         "cleanup",
     ] {
-        assert!(stepped.contains(step), "{step}: {stepped:?}");
+        let last = events.iter().rev().find_map(|e| match &e.kind {
+            EventKind::Progress { category: Some(category), current, total } if category == step => {
+                Some((*current, *total))
+            }
+            _ => None,
+        });
+        assert!(last.is_some_and(|(current, total)| current == total && total > 0), "{step}: {last:?}");
+        assert!(
+            events.iter().any(|e| e.step.as_deref() == Some(step) && matches!(e.kind, EventKind::StepCompleted { .. })),
+            "{step}"
+        );
     }
+    assert!(
+        events
+            .iter()
+            .any(|e| e.step.as_deref() == Some("process_metadata") && matches!(e.kind, EventKind::StepSkipped {}))
+    );
+    let overall = events.iter().rev().find_map(|e| match &e.kind {
+        EventKind::Progress { category: None, current, total } => Some((*current, *total)),
+        _ => None,
+    });
+    assert!(overall.is_some_and(|(current, total)| current == total), "{overall:?}");
 }
 
 #[tokio::test]
