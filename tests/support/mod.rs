@@ -7,6 +7,8 @@ pub mod env_file;
 pub mod fake_ray;
 pub mod ray;
 pub mod s3;
+pub mod to_task;
+pub mod upload;
 
 use serde_json::Value;
 use std::path::Path;

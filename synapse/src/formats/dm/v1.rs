@@ -6,8 +6,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
-/// A DM v1 document. Media keys are `<singular media type>_<1-based index>` (`image_1`).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+/// A DM v1 document. Media keys are `<singular media type>_<1-based index>` (`image_1`). The
+/// default one has `extra`, `relations` and `annotationGroups` empty objects, as read.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DmV1Document {
     /// Free-form extra data.
     #[serde(default = "empty_object")]
@@ -24,6 +25,18 @@ pub struct DmV1Document {
     /// The geometry of each annotation, joined with `annotations` by `id`.
     #[serde(default, rename = "annotationsData")]
     pub annotations_data: BTreeMap<String, Vec<V1Data>>,
+}
+
+impl Default for DmV1Document {
+    fn default() -> Self {
+        DmV1Document {
+            extra: empty_object(),
+            relations: empty_object(),
+            annotation_groups: empty_object(),
+            annotations: BTreeMap::new(),
+            annotations_data: BTreeMap::new(),
+        }
+    }
 }
 
 fn empty_object() -> Value {

@@ -168,13 +168,15 @@ impl BackendClient {
         }
         let upload = self.presigned_upload(&files, Duration::from_secs(3600)).await?;
         let storage = storage_client().map_err(BackendError::Config)?;
-        let puts = futures_util::stream::iter(asked.iter().enumerate().map(|(index, path)| {
+        // Owned paths and indices: the stream stays `Send` in generic callers (no closure over
+        // a borrowed item).
+        let puts = futures_util::stream::iter(asked.iter().cloned().enumerate().map(|(index, path)| {
             let target = upload.files.get(index);
             let storage = &storage;
             async move {
                 match target {
-                    Some(target) => put_file(storage, target, path).await.map(|put| (path, put)),
-                    None => Err(PresignedFailure::NoTarget { path: path.clone() }),
+                    Some(target) => put_file(storage, target, &path).await.map(|put| (path, put)),
+                    None => Err(PresignedFailure::NoTarget { path }),
                 }
             }
         }))
@@ -195,7 +197,6 @@ impl BackendClient {
         let confirmed = self.confirm_upload(&confirmations).await?;
         for (path, file) in put {
             let result = confirmed.results.iter().find(|result| result.file_key == file.file_key);
-            let path = path.clone();
             match result {
                 Some(ConfirmResult { success: true, data_file_id: Some(id), checksum, .. }) => {
                     let checksum = if checksum.is_empty() { file.checksum.clone() } else { checksum.clone() };

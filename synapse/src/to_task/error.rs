@@ -1,0 +1,133 @@
+//! [`ToTaskError`]: why a pre-annotation run failed, naming the project, the specification, the
+//! filters, the action or the failing tasks; [`TaskFailure`]: why one task was not annotated.
+
+use crate::backend::BackendError;
+use crate::steps::FailureKind;
+
+/// Why one task was not annotated (its file missing, a bad label line, the inference action's
+/// error, the backend refusing the annotation): recorded, and the other tasks go on.
+#[crate::output(crate = crate)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskFailure {
+    /// The task
+    pub task_id: u64,
+    /// Why it was not annotated
+    pub reason: String,
+}
+
+/// Why a pre-annotation run failed. One task's failure is not one: it is a [`TaskFailure`] in
+/// the result, unless every task failed ([`ToTaskError::AllFailed`]).
+///
+/// ```
+/// use synapse::to_task::ToTaskError;
+/// let error = ToTaskError::SpecificationNotFound {
+///     name: "label_9".into(), collection: 4, specifications: vec!["image_1".into(), "label_1".into()],
+/// };
+/// assert_eq!(
+///     error.to_string(),
+///     "`target_specification_name` `label_9` is not a file specification of data collection 4 (it has image_1, label_1)"
+/// );
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ToTaskError {
+    /// The run has no backend client.
+    #[error("{reason}")]
+    NoBackend {
+        /// What the context says.
+        reason: String,
+    },
+    /// A call to the backend failed (reading the project, its data collection, listing tasks).
+    #[error("{what}: {source}")]
+    Backend {
+        /// What was being done (`reading project 3`).
+        what: String,
+        /// What the client met.
+        #[source]
+        source: Box<BackendError>,
+    },
+    /// A params combination the method cannot run: `file` without `target_specification_name`,
+    /// `inference` without `pre_processor`, `class_names` that are not strings, a filter that is
+    /// an object.
+    #[error("{reason}")]
+    Params {
+        /// What is missing or wrong, naming the param.
+        reason: String,
+    },
+    /// `target_specification_name` names no file specification of the project's data collection.
+    #[error(
+        "`target_specification_name` `{name}` is not a file specification of data collection {collection} (it has {})",
+        specifications.join(", ")
+    )]
+    SpecificationNotFound {
+        /// The name given.
+        name: String,
+        /// The project's data collection.
+        collection: u64,
+        /// Its specifications' names.
+        specifications: Vec<String>,
+    },
+    /// `pre_processor` names no action of this plugin.
+    #[error("`pre_processor` `{name}` is not an action of plugin `{plugin}` (its actions: {})", available.join(", "))]
+    UnknownInferenceAction {
+        /// The name given.
+        name: String,
+        /// The plugin searched.
+        plugin: String,
+        /// Its actions.
+        available: Vec<String>,
+    },
+    /// The binary's action registry does not build (two actions of one name, say), so the
+    /// inference action cannot be found.
+    #[error("the inference action cannot be found: {reason}")]
+    Registry {
+        /// What is wrong with the registry.
+        reason: String,
+    },
+    /// No task of the project matches the filters.
+    #[error("no task of project {project} matches the task filters {filters}: nothing to annotate")]
+    NoTasks {
+        /// The project.
+        project: u64,
+        /// The filters, as JSON.
+        filters: String,
+    },
+    /// Every task failed: the failures, by task.
+    #[error(
+        "every one of the {total} tasks failed; the first: task {}: {}",
+        failures.first().map_or(0, |f| f.task_id),
+        failures.first().map_or("", |f| f.reason.as_str())
+    )]
+    AllFailed {
+        /// How many tasks there were.
+        total: u64,
+        /// Why each failed, in the order they finished.
+        failures: Vec<TaskFailure>,
+    },
+    /// The annotator's changes to the steps ([`Annotator::steps`](super::Annotator::steps)) were
+    /// refused (an unknown or repeated step name).
+    #[error("the annotator's changes to the steps were refused: {source:#}")]
+    StepChanges {
+        /// Why.
+        #[source]
+        source: crate::Error,
+    },
+    /// A step failed for another reason (a step an author added, a panic, cancellation).
+    #[error("step `{step}` {kind}: {source:#}")]
+    Step {
+        /// The step.
+        step: String,
+        /// How it failed.
+        kind: FailureKind,
+        /// Its error.
+        #[source]
+        source: crate::Error,
+    },
+}
+
+impl ToTaskError {
+    /// A backend failure while doing `what`.
+    pub(super) fn backend(what: impl Into<String>, source: BackendError) -> Self {
+        ToTaskError::Backend { what: what.into(), source: Box::new(source) }
+    }
+}

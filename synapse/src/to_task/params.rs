@@ -1,0 +1,159 @@
+//! The params of a pre-annotation action, as the SDK's `ToTaskParams` names them
+//! (`plugins/actions/to_task/action.py`): [`ToTaskParams`], [`ToTaskMethod`], [`TaskSchema`].
+
+use crate::backend::AnnotationSchema;
+use serde_json::{Map, Value};
+
+/// Where a task's annotation comes from.
+#[crate::params(crate = crate)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ToTaskMethod {
+    /// A file of the task's data unit (`target_specification_name`), read as YOLO, COCO or DM.
+    #[default]
+    File,
+    /// An inference action of the plugin (`pre_processor`), run on the task's primary file.
+    Inference,
+}
+
+impl ToTaskMethod {
+    /// `file` or `inference`, as the params and the per-task events name it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ToTaskMethod::File => "file",
+            ToTaskMethod::Inference => "inference",
+        }
+    }
+}
+
+/// How the backend checks a submitted annotation (the SDK's `schema`, sent as `?schema=`).
+#[crate::params(crate = crate)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum TaskSchema {
+    /// `dm_schema_v1`: the backend checks the annotation as DM v1.
+    #[default]
+    DmSchemaV1,
+    /// `any`: the backend does not check it.
+    Any,
+}
+
+impl From<TaskSchema> for AnnotationSchema {
+    fn from(schema: TaskSchema) -> Self {
+        match schema {
+            TaskSchema::DmSchemaV1 => AnnotationSchema::DmV1,
+            TaskSchema::Any => AnnotationSchema::Any,
+        }
+    }
+}
+
+/// The params of a pre-annotation action: the SDK's `ToTaskParams`, with `concurrency` added.
+///
+/// Two differences from the SDK: `pre_processor` names an inference action of the plugin
+/// itself, run in this process (the SDK's is the id of a plugin release deployed as a Ray Serve
+/// application), and `agent` is optional (nothing here is dispatched to an agent).
+///
+/// `target_specification_name` is required with `method: file` (the default): without it the
+/// params are refused at `$.target_specification_name` before the run.
+///
+/// ```
+/// use synapse::params::Params;
+/// use synapse::to_task::{ToTaskMethod, ToTaskParams};
+/// let params = ToTaskParams::parse(serde_json::json!({
+///     "name": "boxes from labels", "project": 3, "target_specification_name": "label_1",
+/// })).unwrap();
+/// assert_eq!((params.method, params.concurrency, params.batch_size), (ToTaskMethod::File, 8, 1));
+///
+/// let error = ToTaskParams::parse(serde_json::json!({"name": "boxes", "project": 3})).unwrap_err();
+/// assert_eq!(error.iter().next().unwrap().path, "$.target_specification_name");
+/// ```
+#[crate::params(crate = crate)]
+#[derive(Debug, Clone)]
+#[schemars(
+    description = "Annotate a project's tasks from a file of each task's data unit, or with an inference action.",
+    extend("if" = {"properties": {"method": {"const": "inference"}}, "required": ["method"]},
+           "else" = {"required": ["target_specification_name"]})
+)]
+pub struct ToTaskParams {
+    /// The run's name
+    #[param(length(min = 1))]
+    pub name: String,
+    /// What the run is for
+    #[param(default)]
+    pub description: Option<String>,
+    /// The project whose tasks are annotated
+    pub project: u64,
+    /// The agent the platform ran the job on (kept; nothing is dispatched to it)
+    #[param(default)]
+    pub agent: Option<u64>,
+    /// Filters of the task listing (`GET sdk/tasks/`), besides the project
+    #[param(default)]
+    pub task_filters: Map<String, Value>,
+    /// `file`: from a file of each task's data unit; `inference`: with an inference action of this plugin
+    #[param(default)]
+    pub method: ToTaskMethod,
+    /// The file specification holding each task's annotation file (`label_1`); required with `method: file`
+    #[param(default)]
+    pub target_specification_name: Option<String>,
+    /// The model the inference action is asked to use
+    #[param(default)]
+    pub model: Option<u64>,
+    /// The inference action of this plugin that annotates a task (`method: inference`)
+    #[param(default)]
+    pub pre_processor: Option<String>,
+    /// Settings of the conversion (`class_names`, `format`) or of the inference action
+    #[param(default)]
+    pub pre_processor_params: Map<String, Value>,
+    /// The SDK's window of tasks annotated together; tasks here flow `concurrency` at a time
+    #[param(default = 1, range(min = 1))]
+    pub batch_size: u64,
+    /// How many tasks are annotated at once
+    #[param(default = 8, range(min = 1, max = 256))]
+    pub concurrency: u64,
+    /// How the backend checks the annotations: `dm_schema_v1`, or `any` (not checked)
+    #[param(default)]
+    pub schema: TaskSchema,
+}
+
+impl ToTaskParams {
+    /// The class names `pre_processor_params.class_names` gives, in class-id order; `None` when
+    /// it gives none.
+    ///
+    /// # Errors
+    /// A message naming the param when `class_names` is not a list of strings.
+    pub fn class_names(&self) -> Result<Option<Vec<String>>, String> {
+        let Some(given) = self.pre_processor_params.get("class_names") else { return Ok(None) };
+        let names = given.as_array().and_then(|names| names.iter().map(|n| n.as_str().map(str::to_owned)).collect());
+        match names {
+            Some(names) => Ok(Some(names)),
+            None => Err(format!("`pre_processor_params.class_names` is not a list of strings: {given}")),
+        }
+    }
+
+    /// The query pairs of `task_filters` (a list is sent as repeated keys, `null` not at all,
+    /// `project` left to the `project` param).
+    ///
+    /// # Errors
+    /// A message naming the filter whose value is an object.
+    pub fn filter_pairs(&self) -> Result<Vec<(String, String)>, String> {
+        let mut pairs = Vec::new();
+        for (key, value) in &self.task_filters {
+            if key == "project" {
+                continue;
+            }
+            let values = match value {
+                Value::Array(values) => values.iter().collect(),
+                other => vec![other],
+            };
+            for value in values {
+                match value {
+                    Value::Null => {}
+                    Value::String(text) => pairs.push((key.clone(), text.clone())),
+                    Value::Bool(_) | Value::Number(_) => pairs.push((key.clone(), value.to_string())),
+                    Value::Array(_) | Value::Object(_) => {
+                        return Err(format!("task filter `{key}` is {value}: a filter is a string, number or list"));
+                    }
+                }
+            }
+        }
+        Ok(pairs)
+    }
+}

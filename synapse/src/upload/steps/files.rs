@@ -1,0 +1,144 @@
+//! The steps that find and check the files: `organize_files` (each specification's folder
+//! searched, files grouped by stem) and `validate_files` (each group checked by the
+//! uploader).
+
+use crate::error::Result;
+use crate::events::LogLevel;
+use crate::steps::{Step, StepCx, StepInfo, StepSpec};
+use crate::upload::{FailedFile, SpecFiles, UploadError, UploadState, Uploader, group_files};
+use std::path::PathBuf;
+
+/// Finds each specification's files and groups them by stem (weight 0.15).
+pub struct OrganizeFilesStep<U>(pub U);
+/// Checks each group, leaving out the refused ones with their reasons (weight 0.10).
+pub struct ValidateFilesStep<U>(pub U);
+
+impl<U> StepInfo for OrganizeFilesStep<U> {
+    const SPEC: StepSpec = StepSpec::new("organize_files", 0.15);
+}
+impl<U> StepInfo for ValidateFilesStep<U> {
+    const SPEC: StepSpec = StepSpec::new("validate_files", 0.10);
+}
+
+/// The folder searched for each specification, and whether recursively: `<path>/<spec>/` in
+/// single-path mode (specifications without a folder there are left out), the asset's folder
+/// in multi-path mode.
+fn folders(state: &UploadState) -> Vec<(String, PathBuf, bool)> {
+    let Some(collection) = &state.collection else { return Vec::new() };
+    let params = &state.params;
+    collection
+        .file_specifications
+        .iter()
+        .filter_map(|spec| match (&state.base, &params.assets) {
+            (Some(base), _) if params.use_single_path => {
+                let folder = base.join(&spec.name);
+                folder.is_dir().then(|| (spec.name.clone(), folder, params.is_recursive))
+            }
+            (_, Some(assets)) => {
+                assets.get(&spec.name).map(|asset| (spec.name.clone(), PathBuf::from(&asset.path), asset.is_recursive))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+impl<U: Uploader> Step<UploadState> for OrganizeFilesStep<U> {
+    type Undo = ();
+
+    async fn execute(&self, cx: &mut StepCx<'_, UploadState>, _: &mut ()) -> Result<()> {
+        let folders = folders(cx);
+        let roots: Vec<PathBuf> = match (&cx.base, folders.is_empty()) {
+            (Some(base), true) => vec![base.clone()],
+            _ => folders.iter().map(|(_, folder, _)| folder.clone()).collect(),
+        };
+        let uploader = self.0.clone();
+        let searched = folders.clone();
+        let found = cx
+            .spawn_blocking(move || {
+                searched
+                    .into_iter()
+                    .map(|(spec, root, recursive)| {
+                        let found = uploader.discover_files(&root, recursive)?;
+                        Ok((SpecFiles { spec, root, files: found.files }, found.skipped))
+                    })
+                    .collect::<std::result::Result<Vec<_>, UploadError>>()
+            })
+            .await??;
+        let mut specs = Vec::new();
+        for (spec, skipped) in found {
+            for skip in skipped {
+                cx.log_message(format!("not followed: {skip}"), LogLevel::Warning);
+                cx.log("path_skipped", &skip);
+                cx.state().skipped_paths.push(skip);
+            }
+            specs.push(spec);
+        }
+        let discovered: usize = specs.iter().map(|spec| spec.files.len()).sum();
+        if discovered == 0 {
+            return Err(UploadError::NoFiles { roots }.into());
+        }
+        let (groups, failed) = group_files(&specs, cx.metadata.as_ref());
+        let with_meta = groups.iter().filter(|group| group.meta.is_some()).count();
+        cx.log(
+            "files_organized",
+            serde_json::json!({
+                "files": discovered, "groups": groups.len(), "with_metadata": with_meta,
+                "left_out": failed.len(), "skipped_paths": cx.skipped_paths.len(),
+            }),
+        );
+        cx.set_progress(1, 1);
+        let state = cx.state();
+        state.discovered = discovered;
+        state.groups = groups;
+        state.failed.extend(failed);
+        Ok(())
+    }
+
+    async fn rollback(&self, cx: &mut StepCx<'_, UploadState>, _: ()) -> Result<()> {
+        let state = cx.state();
+        state.groups.clear();
+        state.failed.clear();
+        state.skipped_paths.clear();
+        Ok(())
+    }
+}
+
+impl<U: Uploader> Step<UploadState> for ValidateFilesStep<U> {
+    type Undo = ();
+
+    async fn execute(&self, cx: &mut StepCx<'_, UploadState>, _: &mut ()) -> Result<()> {
+        let Some(collection) = cx.collection.clone() else {
+            return Err(UploadError::NoSpecifications { id: cx.params.data_collection }.into());
+        };
+        let groups = std::mem::take(&mut cx.state().groups);
+        let total = groups.len() as u64;
+        let (mut valid, mut failed) = (Vec::new(), Vec::new());
+        for (index, group) in groups.into_iter().enumerate() {
+            match self.0.validate(&group, &collection) {
+                Ok(()) => valid.push(group),
+                Err(refused) => {
+                    for path in group.files.values() {
+                        if refused.path != path.display().to_string() {
+                            let reason = format!("its group `{}` was refused: {}", group.stem, refused.reason);
+                            failed.push(FailedFile::new(path, reason));
+                        }
+                    }
+                    failed.push(refused);
+                }
+            }
+            cx.set_progress(index as u64 + 1, total);
+        }
+        cx.log("files_validated", serde_json::json!({ "valid_groups": valid.len(), "failed_files": failed.len() }));
+        for refused in failed.iter().take(20) {
+            cx.logger().warn(format!("left out: {refused}"));
+        }
+        let state = cx.state();
+        state.failed.extend(failed);
+        if valid.is_empty() {
+            let total = state.discovered;
+            return Err(UploadError::NothingUploaded { total, failed: state.failed.clone() }.into());
+        }
+        state.groups = valid;
+        Ok(())
+    }
+}

@@ -1,0 +1,164 @@
+//! The steps before any file is read: `initialize` (the storage, the project, the folder),
+//! `process_metadata` (the metadata file) and `analyze_collection` (the file
+//! specifications).
+
+use super::client;
+use crate::error::Result;
+use crate::events::LogLevel;
+use crate::steps::{Step, StepCx, StepInfo, StepSpec};
+use crate::upload::{DEFAULT_METADATA_FILES, UploadError, UploadState, Uploader};
+use std::path::{Path, PathBuf};
+
+/// Reads the storage and the project, and resolves the folder of a single-path upload
+/// (weight 0.05); refuses a missing `path` or `assets`.
+pub struct InitializeStep;
+/// Reads the metadata file (weight 0.10); skipped when there is none.
+pub struct ProcessMetadataStep<U>(pub U);
+/// Reads the data collection's file specifications (weight 0.05).
+pub struct AnalyzeCollectionStep;
+
+impl StepInfo for InitializeStep {
+    const SPEC: StepSpec = StepSpec::new("initialize", 0.05);
+}
+impl<U> StepInfo for ProcessMetadataStep<U> {
+    const SPEC: StepSpec = StepSpec::new("process_metadata", 0.10);
+}
+impl StepInfo for AnalyzeCollectionStep {
+    const SPEC: StepSpec = StepSpec::new("analyze_collection", 0.05);
+}
+
+impl Step<UploadState> for InitializeStep {
+    type Undo = ();
+
+    async fn execute(&self, cx: &mut StepCx<'_, UploadState>, _: &mut ()) -> Result<()> {
+        let client = client(cx.ctx())?;
+        let params = &cx.params;
+        let base = if params.use_single_path {
+            let Some(path) = params.path.as_deref().filter(|path| !path.trim().is_empty()) else {
+                let reason = "`path` is required when `use_single_path` is true".to_owned();
+                return Err(UploadError::NoPath { reason }.into());
+            };
+            let path = PathBuf::from(path);
+            if !path.is_dir() {
+                let reason = if path.exists() { "is not a folder" } else { "does not exist" };
+                return Err(UploadError::Folder { path, reason: reason.to_owned() }.into());
+            }
+            Some(path)
+        } else {
+            if params.assets.as_ref().is_none_or(|assets| assets.is_empty()) {
+                let reason = "`assets` is required when `use_single_path` is false".to_owned();
+                return Err(UploadError::NoPath { reason }.into());
+            }
+            None
+        };
+        let id = params.storage;
+        let storage =
+            client.get_storage(id).await.map_err(|source| UploadError::Storage { id, source: Box::new(source) })?;
+        if let Some(id) = params.project {
+            client.get_project(id).await.map_err(|source| UploadError::Project { id, source: Box::new(source) })?;
+        }
+        cx.log("upload_initialized", serde_json::json!({ "storage": id, "provider": storage.provider, "path": base }));
+        cx.set_progress(1, 1);
+        let state = cx.state();
+        state.storage = Some(storage);
+        state.base = base;
+        Ok(())
+    }
+
+    async fn rollback(&self, cx: &mut StepCx<'_, UploadState>, _: ()) -> Result<()> {
+        let state = cx.state();
+        state.storage = None;
+        state.base = None;
+        Ok(())
+    }
+}
+
+/// The metadata file of `state`: `excel_metadata_path` (absolute, or relative to the upload's
+/// folder, else to the working directory), else the first of [`DEFAULT_METADATA_FILES`] in the
+/// upload's folder.
+fn metadata_path(state: &UploadState) -> Option<PathBuf> {
+    match state.params.excel_metadata_path.as_deref().filter(|path| !path.trim().is_empty()) {
+        Some(given) => {
+            let given = Path::new(given);
+            let in_base = state.base.as_ref().map(|base| base.join(given)).filter(|path| path.exists());
+            Some(if given.is_absolute() { given.to_owned() } else { in_base.unwrap_or_else(|| given.to_owned()) })
+        }
+        None => {
+            let base = state.base.as_ref()?;
+            DEFAULT_METADATA_FILES.iter().map(|name| base.join(name)).find(|path| path.is_file())
+        }
+    }
+}
+
+impl<U: Uploader> Step<UploadState> for ProcessMetadataStep<U> {
+    type Undo = ();
+
+    fn can_skip(&self, cx: &StepCx<'_, UploadState>) -> bool {
+        metadata_path(cx).is_none()
+    }
+
+    async fn execute(&self, cx: &mut StepCx<'_, UploadState>, _: &mut ()) -> Result<()> {
+        let Some(path) = metadata_path(cx) else { return Ok(()) };
+        let uploader = self.0.clone();
+        let read = path.clone();
+        let metadata = cx.spawn_blocking(move || uploader.metadata(&read)).await??;
+        cx.log("metadata_loaded", serde_json::json!({ "path": path, "rows": metadata.rows.len() }));
+        cx.set_progress(1, 1);
+        cx.state().metadata = Some(metadata);
+        Ok(())
+    }
+
+    async fn rollback(&self, cx: &mut StepCx<'_, UploadState>, _: ()) -> Result<()> {
+        cx.state().metadata = None;
+        Ok(())
+    }
+}
+
+impl Step<UploadState> for AnalyzeCollectionStep {
+    type Undo = ();
+
+    async fn execute(&self, cx: &mut StepCx<'_, UploadState>, _: &mut ()) -> Result<()> {
+        let client = client(cx.ctx())?;
+        let id = cx.params.data_collection;
+        let collection = client
+            .get_data_collection(id)
+            .await
+            .map_err(|source| UploadError::Collection { id, source: Box::new(source) })?;
+        if collection.file_specifications.is_empty() {
+            return Err(UploadError::NoSpecifications { id }.into());
+        }
+        let known: Vec<String> = collection.file_specifications.iter().map(|spec| spec.name.clone()).collect();
+        if !cx.params.use_single_path {
+            for spec in cx.params.assets.iter().flat_map(|assets| assets.keys()) {
+                if !known.contains(spec) {
+                    let error = UploadError::UnknownAsset { spec: spec.clone(), collection: id, known: known.clone() };
+                    return Err(error.into());
+                }
+            }
+        }
+        if collection.primary().is_none() {
+            cx.log_message(format!("data collection {id} has no primary file specification"), LogLevel::Warning);
+        }
+        let required: Vec<&str> = collection
+            .file_specifications
+            .iter()
+            .filter(|spec| spec.is_required)
+            .map(|spec| spec.name.as_str())
+            .collect();
+        cx.log(
+            "collection_analyzed",
+            serde_json::json!({
+                "data_collection": id, "specifications": known,
+                "primary": collection.primary().map(|spec| spec.name.clone()), "required": required,
+            }),
+        );
+        cx.set_progress(1, 1);
+        cx.state().collection = Some(collection);
+        Ok(())
+    }
+
+    async fn rollback(&self, cx: &mut StepCx<'_, UploadState>, _: ()) -> Result<()> {
+        cx.state().collection = None;
+        Ok(())
+    }
+}
