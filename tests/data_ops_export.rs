@@ -17,7 +17,7 @@ use synapse::formats::coco::CocoInstances;
 use synapse::prelude::*;
 use synapse::{EventKind, PluginEnvironment};
 use synapse_dev_backend::RunningDevBackend;
-use synapse_tests::dev_backend::{self, TOKEN, dev, quick, start as backend};
+use synapse_tests::dev_backend::{self, dev, quick, start as backend};
 
 const PLUGIN: &str = env!("CARGO_BIN_EXE_data-ops-plugin");
 
@@ -331,21 +331,13 @@ async fn tasks_and_assignments_export_their_dm_with_their_images() {
 
 /// Runs the plugin binary's `export_coco` with `params` (`--mode mode` when given); its result.
 async fn plugin(backend: &RunningDevBackend, params: &Value, mode: Option<&str>) -> ExportResult {
-    let mut args = vec!["run".to_owned(), "export_coco".to_owned(), "--params".to_owned(), params.to_string()];
+    let params = params.to_string();
+    let mut args = vec!["run", "export_coco", "--params", &params];
     if let Some(mode) = mode {
-        args.extend(["--mode".to_owned(), mode.to_owned()]);
+        args.extend(["--mode", mode]);
     }
-    let ran = tokio::process::Command::new(PLUGIN)
-        .args(&args)
-        .env("SYNAPSE_HOST", backend.url())
-        .env("SYNAPSE_ACCESS_TOKEN", TOKEN)
-        .env_remove("SYNAPSE_JOB_ID")
-        .output()
-        .await
-        .expect("the plugin ran");
-    let stderr = String::from_utf8_lossy(&ran.stderr).into_owned();
-    assert!(ran.status.success(), "{mode:?}: {stderr}");
-    serde_json::from_slice(&ran.stdout).unwrap_or_else(|error| panic!("{error}: {stderr}"))
+    let (result, stderr) = dev_backend::run_plugin(PLUGIN, backend, &args, &[] as &[(&str, &str)]).await;
+    serde_json::from_value(result).unwrap_or_else(|error| panic!("{error}: {stderr}"))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -4,26 +4,11 @@
 //! process (`--mode process`), whose boxes found in the seeded images equal the seeded ones.
 
 use serde_json::{Value, json};
-use synapse_dev_backend::RunningDevBackend;
-use synapse_tests::dev_backend::{TOKEN, job_state, new_job, start};
+use synapse_tests::dev_backend::{job_state, new_job, run_plugin, start};
 use synapse_tests::to_task::{expected, seed_project, stored, task_ids, without_ids};
 
 const DATA_OPS: &str = env!("CARGO_BIN_EXE_data-ops-plugin");
-
-/// Runs the data_ops plugin with `args`, its backend the dev backend: its result.
-async fn data_ops(backend: &RunningDevBackend, args: &[&str]) -> Value {
-    let ran = tokio::process::Command::new(DATA_OPS)
-        .args(args)
-        .env("SYNAPSE_HOST", backend.url())
-        .env("SYNAPSE_ACCESS_TOKEN", TOKEN)
-        .env_remove("SYNAPSE_JOB_ID")
-        .output()
-        .await
-        .expect("the plugin ran");
-    let stderr = String::from_utf8_lossy(&ran.stderr).into_owned();
-    assert!(ran.status.success(), "{args:?}: {stderr}");
-    serde_json::from_slice(&ran.stdout).unwrap_or_else(|error| panic!("{error}: {stderr}"))
-}
+const NO_ENV: &[(&str, &str)] = &[];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pre_annotate_from_labels_reports_each_task_to_its_job() {
@@ -36,7 +21,13 @@ async fn pre_annotate_from_labels_reports_each_task_to_its_job() {
         "pre_processor_params": {"class_names": ["car", "person"]},
     })
     .to_string();
-    let result = data_ops(&backend, &["run", "pre_annotate", "--params", &params, "--job-id", &job.to_string()]).await;
+    let (result, _) = run_plugin(
+        DATA_OPS,
+        &backend,
+        &["run", "pre_annotate", "--params", &params, "--job-id", &job.to_string()],
+        NO_ENV,
+    )
+    .await;
     assert_eq!(result["status"], "SUCCEEDED");
     assert_eq!(
         (result["total_tasks"].clone(), result["success_count"].clone(), result["failed_count"].clone()),
@@ -72,7 +63,9 @@ async fn pre_annotate_by_inference_in_a_child_process_finds_the_seeded_boxes() {
         "pre_processor_params": {"class_names": ["car", "person"], "colors": [[230, 25, 75], [60, 180, 75]]},
     })
     .to_string();
-    let result = data_ops(&backend, &["run", "pre_annotate", "--mode", "process", "--params", &params]).await;
+    let (result, _) =
+        run_plugin(DATA_OPS, &backend, &["run", "pre_annotate", "--mode", "process", "--params", &params], NO_ENV)
+            .await;
     assert_eq!((result["success_count"].clone(), result["failed_count"].clone()), (json!(4), json!(0)), "{result}");
     for task in task_ids(&seeded) {
         let found = without_ids(stored(&backend, task).await);

@@ -2,29 +2,13 @@
 //! backend: `upload` run locally and in a child process (`--mode process`), and
 //! `upload_strict`, whose own uploader leaves out an extension and a unit without metadata.
 
-use serde_json::{Value, json};
+use serde_json::json;
 use std::path::Path;
-use synapse_dev_backend::RunningDevBackend;
-use synapse_tests::dev_backend::{TOKEN, start, state};
+use synapse_tests::dev_backend::{run_plugin, start, state};
 use synapse_tests::upload::{collection, write_pairs};
 
 const DATA_OPS: &str = env!("CARGO_BIN_EXE_data-ops-plugin");
-
-/// Runs the plugin with `args` against `backend`: its result, and its stderr.
-async fn data_ops(backend: &RunningDevBackend, args: &[&str]) -> (Value, String) {
-    let ran = tokio::process::Command::new(DATA_OPS)
-        .args(args)
-        .env("SYNAPSE_HOST", backend.url())
-        .env("SYNAPSE_ACCESS_TOKEN", TOKEN)
-        .env_remove("SYNAPSE_JOB_ID")
-        .output()
-        .await
-        .expect("the plugin ran");
-    let stderr = String::from_utf8_lossy(&ran.stderr).into_owned();
-    assert!(ran.status.success(), "{args:?}: {stderr}");
-    let result = serde_json::from_slice(&ran.stdout).unwrap_or_else(|error| panic!("{error}: {stderr}"));
-    (result, stderr)
-}
+const NO_ENV: &[(&str, &str)] = &[];
 
 fn params(dir: &Path, collection: u64) -> String {
     json!({"name": "pets", "path": dir, "storage": 1, "data_collection": collection, "creating_data_unit_batch_size": 2})
@@ -39,8 +23,13 @@ async fn upload_runs_locally_and_in_a_child_process() {
         let dir = tempfile::tempdir().expect("a folder");
         write_pairs(dir.path(), 3);
         std::fs::write(dir.path().join("image_1/img_0000.png"), format!("round {round}")).expect("an image");
-        let (result, stderr) =
-            data_ops(&backend, &["run", "upload", "--mode", mode, "--params", &params(dir.path(), id)]).await;
+        let (result, stderr) = run_plugin(
+            DATA_OPS,
+            &backend,
+            &["run", "upload", "--mode", mode, "--params", &params(dir.path(), id)],
+            NO_ENV,
+        )
+        .await;
         assert_eq!(result["success"], true, "{mode}: {result} {stderr}");
         // The second round's content is on the backend already but for its first image.
         let (uploaded, present) = [(6, 0), (1, 5)][round];
@@ -63,7 +52,8 @@ async fn upload_strict_leaves_out_what_its_uploader_refuses() {
     write_pairs(dir.path(), 2);
     std::fs::write(dir.path().join("image_1/scan.bmp"), b"BM").expect("a bitmap");
     std::fs::write(dir.path().join("meta.csv"), "file,label\nimg_0000.png,cat\nscan.bmp,scan\n").expect("metadata");
-    let (result, _) = data_ops(&backend, &["run", "upload_strict", "--params", &params(dir.path(), id)]).await;
+    let (result, _) =
+        run_plugin(DATA_OPS, &backend, &["run", "upload_strict", "--params", &params(dir.path(), id)], NO_ENV).await;
     assert_eq!(result["data_units"], 1, "{result}");
     let reasons: Vec<(String, String)> = result["failed_files"]
         .as_array()

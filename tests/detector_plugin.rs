@@ -7,33 +7,21 @@
 use serde_json::{Value, json};
 use std::path::Path;
 use synapse_dev_backend::RunningDevBackend;
-use synapse_tests::dev_backend::{TOKEN, dev, job_state, new_job, start};
+use synapse_tests::dev_backend::{dev, job_state, new_job, run_plugin, start};
 
 const DETECTOR: &str = env!("CARGO_BIN_EXE_detector-plugin");
+
+/// Runs the detector plugin with `args`, its backend the dev backend, its caches in `caches`.
+async fn detector(backend: &RunningDevBackend, caches: &Path, args: &[&str]) -> (Value, String) {
+    let envs = [("SYNAPSE_DATASET_CACHE", caches.join("datasets")), ("SYNAPSE_MODEL_CACHE", caches.join("models"))];
+    run_plugin(DETECTOR, backend, args, &envs).await
+}
 
 /// Seeds 3 classes, 60 train and 20 validation images of 64×64; the version's id.
 async fn seed(backend: &RunningDevBackend) -> u64 {
     let body = json!({"seed": 3, "classes": ["car", "person", "tree"], "splits": {"train": 60, "validation": 20}, "width": 64, "height": 64});
     let seeded = dev(backend, reqwest::Method::POST, "_dev/seed/gt_dataset", Some(body)).await;
     seeded["ground_truth_dataset_version"].as_u64().expect("a version")
-}
-
-/// Runs the detector plugin with `args`, its backend the dev backend, its caches in `caches`.
-async fn detector(backend: &RunningDevBackend, caches: &Path, args: &[&str]) -> (Value, String) {
-    let ran = tokio::process::Command::new(DETECTOR)
-        .args(args)
-        .env("SYNAPSE_HOST", backend.url())
-        .env("SYNAPSE_ACCESS_TOKEN", TOKEN)
-        .env("SYNAPSE_DATASET_CACHE", caches.join("datasets"))
-        .env("SYNAPSE_MODEL_CACHE", caches.join("models"))
-        .env_remove("SYNAPSE_JOB_ID")
-        .output()
-        .await
-        .expect("the plugin ran");
-    let stderr = String::from_utf8_lossy(&ran.stderr).into_owned();
-    assert!(ran.status.success(), "{args:?}: {stderr}");
-    let result = serde_json::from_slice(&ran.stdout).unwrap_or_else(|error| panic!("{error}: {stderr}"));
-    (result, stderr)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -3,6 +3,7 @@
 //! (state, faults, jobs, seeds).
 
 use serde_json::{Value, json};
+use std::ffi::OsStr;
 use std::time::Duration;
 use synapse::backend::{BackendClient, BackendConfig, RetryPolicy};
 use synapse_dev_backend::{DevBackend, RunningDevBackend};
@@ -74,4 +75,28 @@ pub async fn job_state(backend: &RunningDevBackend, job: u64) -> (Value, Vec<Val
         .filter(|l| l["job"].as_u64() == Some(job) || l["job"].as_str() == Some(job.to_string().as_str()))
         .collect();
     (record, patches, logs)
+}
+
+/// Runs the plugin binary `bin` with `args`, its backend `backend` (`SYNAPSE_HOST`,
+/// `SYNAPSE_ACCESS_TOKEN`; no inherited `SYNAPSE_JOB_ID`) and the variables `envs`: its result
+/// (stdout, as JSON) and its stderr. Panics with the stderr when it fails.
+pub async fn run_plugin<V: AsRef<OsStr>>(
+    bin: &str,
+    backend: &RunningDevBackend,
+    args: &[&str],
+    envs: &[(&str, V)],
+) -> (Value, String) {
+    let ran = tokio::process::Command::new(bin)
+        .args(args)
+        .env("SYNAPSE_HOST", backend.url())
+        .env("SYNAPSE_ACCESS_TOKEN", TOKEN)
+        .envs(envs.iter().map(|(name, value)| (name, value.as_ref())))
+        .env_remove("SYNAPSE_JOB_ID")
+        .output()
+        .await
+        .expect("the plugin ran");
+    let stderr = String::from_utf8_lossy(&ran.stderr).into_owned();
+    assert!(ran.status.success(), "{args:?}: {stderr}");
+    let result = serde_json::from_slice(&ran.stdout).unwrap_or_else(|error| panic!("{error}: {stderr}"));
+    (result, stderr)
 }
