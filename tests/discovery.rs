@@ -21,6 +21,7 @@ macro_rules! examples {
 }
 
 examples! {
+    data_ops => "examples/data_ops",
     dataset_pipeline => "examples/dataset_pipeline",
     detector => "examples/detector",
     image_pipeline => "examples/image_pipeline",

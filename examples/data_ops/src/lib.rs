@@ -6,6 +6,12 @@
 //! | `export.rs` | `export_coco` | ground truth, tasks or assignments to COCO (`synapse::export`) |
 //! | `to_task.rs` | `pre_annotate` | tasks annotated from their YOLO label files (`synapse::to_task`) |
 
+synapse::plugin!(
+    name = "Data ops",
+    category = Custom,
+    description = "A data team's plugin: a local folder uploaded into a data collection, ground truth exported to COCO, tasks pre-annotated from their label files."
+);
+
 pub mod export;
 pub mod to_task;
 pub mod upload;
