@@ -10,7 +10,7 @@ use super::json_path::{join_property, render_location};
 use jsonschema::ValidationError;
 use jsonschema::error::ValidationErrorKind;
 use jsonschema::paths::Location;
-use messages::{message, unknown_field_message};
+use messages::{message, one_of_message, unknown_field_message};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -151,6 +151,10 @@ fn collect(error: &ValidationError<'_>, instance: &Value, schema: &Value, out: &
             }
         }
         ValidationErrorKind::AnyOf { context } | ValidationErrorKind::OneOfNotValid { context } => {
+            if let Some(choices) = value_choices(context, here) {
+                push(path, one_of_message(&choices, value));
+                return;
+            }
             match closest_branch(context, here) {
                 Some(branch) => branch.iter().for_each(|e| collect(e, instance, schema, out)),
                 None => push(path, "does not match any of the allowed forms".into()),
@@ -158,6 +162,25 @@ fn collect(error: &ValidationError<'_>, instance: &Value, schema: &Value, out: &
         }
         kind => push(path, message(kind, value)),
     }
+}
+
+/// The values an `anyOf`/`oneOf` allows when each of its branches is a `const` or an `enum`
+/// (as a documented Rust enum's variants are), so that the input is told every choice rather
+/// than the first branch's: `None` when a branch asks anything else.
+fn value_choices(context: &[Vec<ValidationError<'static>>], here: &Location) -> Option<Vec<Value>> {
+    let mut choices = Vec::new();
+    for branch in context.iter().filter(|branch| !branch.is_empty()) {
+        let [error] = branch.as_slice() else { return None };
+        if error.instance_path() != here {
+            return None;
+        }
+        match error.kind() {
+            ValidationErrorKind::Constant { expected_value } => choices.push(expected_value.as_ref().clone()),
+            ValidationErrorKind::Enum { options } => choices.extend(options.as_array()?.iter().cloned()),
+            _ => return None,
+        }
+    }
+    (!choices.is_empty()).then_some(choices)
 }
 
 /// The branch of an `anyOf`/`oneOf` the input most nearly matched: the one that failed least at
@@ -226,4 +249,40 @@ fn keyword_owner<'a>(root: &'a Value, schema_path: &Location) -> Option<&'a Valu
         }
     }
     Some(node)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::params::Params;
+
+    /// A documented enum's variants are a `oneOf` of `const`s in its schema.
+    #[crate::params(crate = crate)]
+    #[derive(Debug, Clone, Copy)]
+    enum Target {
+        /// Assignments.
+        Assignment,
+        /// Ground truth.
+        GroundTruth,
+        /// Tasks.
+        Task,
+    }
+
+    #[crate::params(crate = crate)]
+    #[derive(Debug, Clone)]
+    struct Export {
+        target: Target,
+    }
+
+    #[test]
+    fn a_wrong_variant_is_told_every_choice_and_the_nearest() {
+        let Err(violations) = Export::parse(serde_json::json!({"target": "tasks"})) else {
+            panic!("tasks is no target")
+        };
+        let violation = violations.at("$.target").expect("a violation at the target");
+        assert_eq!(
+            violation.message,
+            "must be one of \"assignment\", \"ground_truth\", \"task\" (got \"tasks\"); did you mean \"task\"?"
+        );
+        assert_eq!(violations.len(), 1, "{violations}");
+    }
 }

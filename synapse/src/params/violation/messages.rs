@@ -42,13 +42,10 @@ pub(super) fn message(kind: &ValidationErrorKind, value: &Value) -> String {
             format!("must have at most {limit} {}", plural(*limit, "entry"))
         }
         ValidationErrorKind::Pattern { pattern } => format!("must match the pattern `{pattern}` (got {got})"),
-        ValidationErrorKind::Enum { options } => {
-            let options = match options.as_ref() {
-                Value::Array(items) => items.iter().map(preview).collect::<Vec<_>>().join(", "),
-                other => preview(other),
-            };
-            format!("must be one of {options} (got {got})")
-        }
+        ValidationErrorKind::Enum { options } => match options.as_ref() {
+            Value::Array(items) => one_of_message(items, value),
+            other => format!("must be one of {} (got {got})", preview(other)),
+        },
         ValidationErrorKind::Constant { expected_value } => format!("must be {} (got {got})", preview(expected_value)),
         ValidationErrorKind::UniqueItems => "must not contain duplicate items".into(),
         ValidationErrorKind::Format { format } => format!("must be a valid {format} (got {got})"),
@@ -126,6 +123,20 @@ fn preview(value: &Value) -> String {
     }
 }
 
+/// `must be one of "a", "b" (got "c")`, and for a string close to one of the choices, `; did
+/// you mean "b"?`.
+pub(super) fn one_of_message(choices: &[Value], value: &Value) -> String {
+    let listed = choices.iter().map(preview).collect::<Vec<_>>().join(", ");
+    let mut message = format!("must be one of {listed} (got {})", preview(value));
+    if let Some(given) = value.as_str() {
+        let names = choices.iter().filter_map(Value::as_str);
+        if let Some(fix) = synapse_macros_core::errors::closest(given, names) {
+            message.push_str(&format!("; did you mean \"{fix}\"?"));
+        }
+    }
+    message
+}
+
 pub(super) fn unknown_field_message(name: &str, known: &[String]) -> String {
     if known.is_empty() {
         return "is not a known field".into();
@@ -152,6 +163,20 @@ mod tests {
         assert_eq!(must_be(Integer, json!("2")), "must be an integer (got string \"2\")");
         assert_eq!(must_be(Integer, json!(32.5)), "must be an integer (got number 32.5)");
         assert_eq!(must_be(Integer, json!(true)), "must be an integer (got boolean true)");
+    }
+
+    #[test]
+    fn choices_are_listed_with_the_nearest() {
+        use serde_json::json;
+        let choices = [json!("assignment"), json!("ground_truth"), json!("task")];
+        assert_eq!(
+            one_of_message(&choices, &json!("tasks")),
+            "must be one of \"assignment\", \"ground_truth\", \"task\" (got \"tasks\"); did you mean \"task\"?"
+        );
+        assert_eq!(
+            one_of_message(&choices, &json!(3)),
+            "must be one of \"assignment\", \"ground_truth\", \"task\" (got 3)"
+        );
     }
 
     #[test]
