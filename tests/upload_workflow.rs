@@ -152,6 +152,39 @@ async fn nothing_valid_fails_the_run_naming_every_file() {
     assert!(state(&backend).await["data_files"].as_array().is_none_or(Vec::is_empty));
 }
 
+#[tokio::test]
+async fn files_outside_the_specification_folders_are_named_in_the_error() {
+    let backend = start().await;
+    let id = collection(&backend, None).await;
+    let dir = tempfile::tempdir().expect("a folder");
+    for name in ["bird_1.png", "bird_2.png"] {
+        std::fs::write(dir.path().join(name), image_bytes(1)).expect("an image");
+    }
+    let (ctx, _) = context(&backend);
+    let error = run_upload(&ctx, params(dir.path(), id), &DefaultUploader).await.expect_err("no spec folders");
+    let Some(UploadError::NoFiles { missing, loose, .. }) = error.step_error() else { panic!("{error:?}") };
+    assert_eq!((missing.len(), *loose), (2, 2), "{error}");
+    let message = error.to_string();
+    assert!(message.contains("image_1/, no ") && message.contains("data_meta_1/"), "{message}");
+    assert!(message.contains("2 files lie directly in the folder"), "{message}");
+}
+
+#[tokio::test]
+async fn a_folder_named_after_no_specification_is_warned_of_with_the_nearest_name() {
+    let backend = start().await;
+    let id = collection(&backend, None).await;
+    let dir = tempfile::tempdir().expect("a folder");
+    write_pairs(dir.path(), 2);
+    std::fs::rename(dir.path().join("data_meta_1"), dir.path().join("data_meta")).expect("a misnamed folder");
+    let (ctx, memory) = context(&backend);
+    let result = run_upload(&ctx, params(dir.path(), id), &DefaultUploader).await.expect("the images upload");
+    assert_eq!(result.uploaded_files, 2);
+    let unmatched = logs(&memory.events(), "folder_unmatched");
+    assert_eq!(unmatched.len(), 1, "{unmatched:?}");
+    assert!(unmatched[0]["folder"].as_str().is_some_and(|f| f.ends_with("data_meta")), "{unmatched:?}");
+    assert_eq!(unmatched[0]["did_you_mean"], "data_meta_1");
+}
+
 #[cfg(unix)]
 #[tokio::test]
 async fn a_symbolic_link_loop_is_reported_and_not_followed() {

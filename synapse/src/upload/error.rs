@@ -83,11 +83,17 @@ pub enum UploadError {
     /// The metadata file was refused.
     #[error(transparent)]
     Metadata(#[from] MetadataError),
-    /// No file was found to upload.
-    #[error("no files to upload under {}", roots.iter().map(|root| root.display().to_string()).collect::<Vec<_>>().join(", "))]
+    /// No file was found to upload: the message names the folders searched, and in single-path
+    /// mode the specification folders that do not exist and the files lying directly in the
+    /// folder (the usual first mistake: the files are read from `<path>/<spec name>/`).
+    #[error("no files to upload under {}{}", roots.iter().map(|root| root.display().to_string()).collect::<Vec<_>>().join(", "), no_files_hint(missing, *loose))]
     NoFiles {
         /// The folders searched.
         roots: Vec<PathBuf>,
+        /// The specifications' folders that do not exist (single-path mode).
+        missing: Vec<PathBuf>,
+        /// How many files lie directly in the folder, outside every specification's folder.
+        loose: usize,
     },
     /// Every group of files failed validation, or no file could be uploaded: nothing would be
     /// made. The failures are in `failed`.
@@ -157,6 +163,23 @@ impl UploadError {
 
 fn orphans(ids: &[u64]) -> String {
     if ids.is_empty() { String::new() } else { format!("; data files {ids:?} stay on the backend (not deleted)") }
+}
+
+/// What [`UploadError::NoFiles`] adds: the missing specification folders, the loose files.
+fn no_files_hint(missing: &[PathBuf], loose: usize) -> String {
+    let mut hint = String::new();
+    if !missing.is_empty() {
+        let names: Vec<String> = missing.iter().map(|folder| format!("{}/", folder.display())).collect();
+        hint.push_str(&format!(
+            "; a folder per file specification is read (<path>/<specification name>/), and there is no {}",
+            names.join(", no ")
+        ));
+    }
+    if loose > 0 {
+        let files = if loose == 1 { "file lies" } else { "files lie" };
+        hint.push_str(&format!("; {loose} {files} directly in the folder, outside them"));
+    }
+    hint
 }
 
 fn first_reasons(failed: &[super::FailedFile]) -> String {

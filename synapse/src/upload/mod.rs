@@ -59,6 +59,8 @@
 //! | a storage, project or data collection the backend does not have | [`UploadError::Storage`], [`UploadError::Project`], [`UploadError::Collection`], naming the id |
 //! | an `assets` key the collection has no specification for | [`UploadError::UnknownAsset`] at `analyze_collection` |
 //! | a metadata file too large, of more than 100,000 rows or 300 columns, or with a formula | [`MetadataError`] at `process_metadata` (an `.xlsx` is streamed and refused at the first cell past the limit) |
+//! | no file in any specification's folder (e.g. the files directly in `path`) | [`UploadError::NoFiles`] at `organize_files`, naming the missing `<path>/<spec>/` folders and the files outside them |
+//! | a subfolder of `path` named after no specification (`data_meta` for `data_meta_1`) | a warning and a `folder_unmatched` event with the nearest name; its files are not uploaded |
 //! | a symbolic link loop in the folder | reported (`path_skipped` event, [`UploadResult::skipped_paths`]), not followed |
 //! | a group missing its primary or a required specification's file, a file of an extension not allowed | the group left out, each of its files in [`UploadResult::failed_files`] with the reason |
 //! | every group left out, or no file uploaded | [`UploadError::NothingUploaded`] with every failure |

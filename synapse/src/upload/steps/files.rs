@@ -42,6 +42,37 @@ fn folders(state: &UploadState) -> Vec<(String, PathBuf, bool)> {
         .collect()
 }
 
+/// The names of the collection's file specifications.
+fn spec_names(state: &UploadState) -> Vec<String> {
+    state.collection.iter().flat_map(|c| c.file_specifications.iter().map(|spec| spec.name.clone())).collect()
+}
+
+/// The subfolders of `base` named after no specification, each with the nearest name.
+fn unmatched_folders(base: &std::path::Path, specs: &[String]) -> Vec<(PathBuf, Option<String>)> {
+    let Ok(entries) = std::fs::read_dir(base) else { return Vec::new() };
+    let mut unmatched: Vec<(PathBuf, Option<String>)> = entries
+        .filter_map(|entry| entry.ok())
+        .filter(|entry| entry.file_type().is_ok_and(|t| t.is_dir()))
+        .filter_map(|entry| {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let skipped = crate::upload::EXCLUDED_DIRS.contains(&name.as_str()) || name.starts_with('.');
+            (!skipped && !specs.contains(&name)).then(|| {
+                let nearest = synapse_macros_core::errors::closest(&name, specs.iter().map(String::as_str));
+                (entry.path(), nearest.map(str::to_owned))
+            })
+        })
+        .collect();
+    unmatched.sort();
+    unmatched
+}
+
+/// How many files lie directly in `base`.
+fn loose_files(base: &std::path::Path) -> usize {
+    std::fs::read_dir(base)
+        .map(|entries| entries.filter_map(|e| e.ok()).filter(|e| e.file_type().is_ok_and(|t| t.is_file())).count())
+        .unwrap_or(0)
+}
+
 impl<U: Uploader> Step<UploadState> for OrganizeFilesStep<U> {
     type Undo = ();
 
@@ -73,9 +104,29 @@ impl<U: Uploader> Step<UploadState> for OrganizeFilesStep<U> {
             }
             specs.push(spec);
         }
+        if let Some(base) = cx.base.clone().filter(|_| cx.params.use_single_path) {
+            let specs = spec_names(cx);
+            for (folder, nearest) in unmatched_folders(&base, &specs) {
+                let hint = nearest.as_ref().map(|name| format!("; did you mean `{name}`?")).unwrap_or_default();
+                let message = format!(
+                    "{} matches no file specification ({}){hint}: its files are not uploaded",
+                    folder.display(),
+                    specs.join(", ")
+                );
+                cx.log_message(message, LogLevel::Warning);
+                cx.log("folder_unmatched", serde_json::json!({ "folder": folder, "did_you_mean": nearest }));
+            }
+        }
         let discovered: usize = specs.iter().map(|spec| spec.files.len()).sum();
         if discovered == 0 {
-            return Err(UploadError::NoFiles { roots }.into());
+            let (missing, loose) = match cx.base.as_ref().filter(|_| cx.params.use_single_path) {
+                Some(base) => {
+                    let missing = spec_names(cx).iter().map(|name| base.join(name)).filter(|f| !f.is_dir()).collect();
+                    (missing, loose_files(base))
+                }
+                None => (Vec::new(), 0),
+            };
+            return Err(UploadError::NoFiles { roots, missing, loose }.into());
         }
         let (groups, failed) = group_files(&specs, cx.metadata.as_ref());
         let with_meta = groups.iter().filter(|group| group.meta.is_some()).count();
