@@ -329,6 +329,24 @@ async fn tasks_and_assignments_export_their_dm_with_their_images() {
     assert!(matches!(error.step_cause(), Some(ExportError::Filter { key, .. }) if key == "project"), "{error}");
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_version_or_project_the_backend_does_not_have_is_named_not_exported_empty() {
+    let backend = backend().await;
+    let (ctx, _) = context(&backend);
+    let error = run_export(&ctx, gt_params(77, "missing"), &DefaultExporter).await.expect_err("no version 77");
+    let ExportError::Workflow(workflow) = &error else { panic!("{error}") };
+    assert_eq!(workflow.step, "fetch_results");
+    let message = error.to_string();
+    assert!(message.contains("ground-truth dataset version 77") && message.contains("404"), "{message}");
+
+    let (ctx, _) = context(&backend);
+    let error = run_export(&ctx, project_params("task", &json!(42), "missing"), &DefaultExporter).await.unwrap_err();
+    assert!(matches!(error.step_cause(), Some(ExportError::Backend { what, .. }) if what == "project 42"), "{error}");
+    let storage = dev_backend::client_of(backend.url(), quick(1, 5, 5)).get_storage(1).await.expect("storage 1");
+    let root = PathBuf::from(storage.configuration["location"].as_str().unwrap());
+    assert_eq!(files_in(&root.join("exports")), Vec::<String>::new(), "the export directories are removed");
+}
+
 /// Runs the plugin binary's `export_coco` with `params` (`--mode mode` when given); its result.
 async fn plugin(backend: &RunningDevBackend, params: &Value, mode: Option<&str>) -> ExportResult {
     let params = params.to_string();

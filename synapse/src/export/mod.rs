@@ -50,7 +50,8 @@
 //! | an item whose conversion fails, whose original file is missing (404) or whose `data` is `null` | an [`ItemFailure`] (in the result, the events and the error list); the others go on |
 //! | every item failing | [`ExportError::NothingExported`] at `save_files`; the export directory is removed |
 //! | the exporter's `additional_files` failing, a write to the storage failing there | [`ExportError::AdditionalFiles`] at `save_files`; the export directory is removed |
-//! | no items at all | a successful export of 0 items (an empty directory), with a warning |
+//! | a ground-truth dataset version or a project the backend does not have | [`ExportError::Backend`] at `fetch_results` naming it (`ground-truth dataset version 77: … 404 …`); the export directory is removed |
+//! | no items at all (the version or project exists) | a successful export of 0 items (an empty directory), with a warning naming the target and the filter |
 //!
 //! Needs the `export` feature.
 //!

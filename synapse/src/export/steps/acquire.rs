@@ -73,7 +73,11 @@ impl Step<ExportState> for FetchResultsStep {
         ctx.set_progress(1, 1);
         cx.set_output(json!({ "count": count }));
         if count == 0 {
-            cx.log_message("no items to export", LogLevel::Warning);
+            let filter = serde_json::Value::Object(cx.params.filter.clone());
+            cx.log_message(
+                format!("no items to export: no {} matches the filter {filter}", target.as_str()),
+                LogLevel::Warning,
+            );
         } else {
             cx.log_message(format!("{count} items to export"), LogLevel::Info);
         }

@@ -19,6 +19,8 @@ pub(super) async fn fetch(
     match target {
         ExportTarget::GroundTruth => {
             let (version, category) = ground_truth_filter(filter)?;
+            let found = client.get_ground_truth_dataset_version(version).await;
+            found.map_err(|source| backend(format!("ground-truth dataset version {version}"), source))?;
             let what = format!("listing the events of ground-truth dataset version {version}");
             let stream = client.list_ground_truth_events(version, category);
             collect(stream, &what, &mut items, &mut on_item, |event| ExportItem::from_event(&event)).await?;
@@ -26,6 +28,7 @@ pub(super) async fn fetch(
         ExportTarget::Task => {
             let (project, pairs) = project_filter(target, filter)?;
             let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            client.get_project(project).await.map_err(|source| backend(format!("project {project}"), source))?;
             let what = format!("listing the tasks of project {project}");
             let stream = client.list_tasks(project, &pairs);
             collect(stream, &what, &mut items, &mut on_item, |task| ExportItem::from_task(&task)).await?;
@@ -33,6 +36,7 @@ pub(super) async fn fetch(
         ExportTarget::Assignment => {
             let (project, pairs) = project_filter(target, filter)?;
             let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            client.get_project(project).await.map_err(|source| backend(format!("project {project}"), source))?;
             let what = format!("listing the assignments of project {project}");
             let stream = client.list_assignments(project, &pairs);
             collect(stream, &what, &mut items, &mut on_item, |row| ExportItem::from_assignment(&row)).await?;
@@ -50,11 +54,16 @@ async fn collect<T>(
 ) -> Result<(), ExportError> {
     let mut stream = std::pin::pin!(stream);
     while let Some(row) = stream.next().await {
-        let row = row.map_err(|source| ExportError::Backend { what: what.to_owned(), source: Box::new(source) })?;
+        let row = row.map_err(|source| backend(what.to_owned(), source))?;
         items.push(to_item(row));
         on_item(items.len() as u64);
     }
     Ok(())
+}
+
+/// A backend call that failed, saying what it was for.
+fn backend(what: String, source: BackendError) -> ExportError {
+    ExportError::Backend { what, source: Box::new(source) }
 }
 
 fn wrong(target: ExportTarget, key: &str, reason: impl Into<String>) -> ExportError {
