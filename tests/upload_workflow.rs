@@ -185,6 +185,31 @@ async fn a_folder_named_after_no_specification_is_warned_of_with_the_nearest_nam
     assert_eq!(unmatched[0]["did_you_mean"], "data_meta_1");
 }
 
+/// Allowed extensions keyed by a specification's name, not its file type.
+#[derive(Clone)]
+struct KeyedByName;
+
+impl synapse::upload::Uploader for KeyedByName {
+    fn allowed_extensions(&self) -> Option<BTreeMap<String, Vec<String>>> {
+        Some(BTreeMap::from([("image_1".to_owned(), vec![".gif".to_owned()])]))
+    }
+}
+
+#[tokio::test]
+async fn allowed_extensions_keyed_by_no_file_type_are_warned_of() {
+    let backend = start().await;
+    let id = collection(&backend, None).await;
+    let dir = tempfile::tempdir().expect("a folder");
+    write_pairs(dir.path(), 2);
+    let (ctx, memory) = context(&backend);
+    let result = run_upload(&ctx, params(dir.path(), id), &KeyedByName).await.expect("the upload");
+    assert_eq!(result.data_units, 2, "the entry checks nothing");
+    let warned = memory.events().into_iter().any(|event| {
+        matches!(&event.kind, EventKind::Message { text, .. } if text.contains("name `image_1`, no file type") && text.contains("(image, data)"))
+    });
+    assert!(warned, "{:?}", memory.events().iter().map(|e| &e.kind).collect::<Vec<_>>());
+}
+
 #[cfg(unix)]
 #[tokio::test]
 async fn a_symbolic_link_loop_is_reported_and_not_followed() {

@@ -144,7 +144,9 @@ use std::path::Path;
 pub trait Uploader: Clone + Send + Sync + 'static {
     /// The extensions allowed per file type (`{"image": [".png", ".jpg"]}`, case-insensitive),
     /// as the SDK's `get_allowed_extensions`; `None` (the default): any extension the
-    /// specification takes.
+    /// specification takes. The keys are the specifications' `file_type`s (`image`, `video`,
+    /// `audio`, `text`, `pcd`, `data`), not their names (`image_1`): a key that is no file type
+    /// of the collection checks nothing, and `validate_files` warns of it.
     fn allowed_extensions(&self) -> Option<BTreeMap<String, Vec<String>>> {
         None
     }

@@ -161,6 +161,18 @@ impl<U: Uploader> Step<UploadState> for ValidateFilesStep<U> {
         let Some(collection) = cx.collection.clone() else {
             return Err(UploadError::NoSpecifications { id: cx.params.data_collection }.into());
         };
+        if let Some(allowed) = self.0.allowed_extensions() {
+            let types: Vec<String> =
+                collection.file_specifications.iter().map(|spec| String::from(spec.file_type.clone())).collect();
+            for key in allowed.keys().filter(|key| !types.contains(key)) {
+                let message = format!(
+                    "the uploader's allowed extensions name `{key}`, no file type of data collection {} ({}): they are keyed by file type, not by specification name, and this entry checks nothing",
+                    collection.id,
+                    types.join(", ")
+                );
+                cx.log_message(message, LogLevel::Warning);
+            }
+        }
         let groups = std::mem::take(&mut cx.state().groups);
         let total = groups.len() as u64;
         let (mut valid, mut failed) = (Vec::new(), Vec::new());
