@@ -93,6 +93,11 @@ async fn an_inference_action_that_does_not_exist_is_refused_before_the_tasks_are
     assert_eq!(state["requests"].get("GET /sdk/tasks/"), None, "no task was listed");
 
     let mut given = params(&seeded["project"], json!({}));
+    given.pre_processor = Some("whole_image_boxes".to_owned());
+    let error = run_to_task(&ctx, given, &DefaultAnnotator).await.unwrap_err();
+    assert!(error.to_string().ends_with("; did you mean `whole_image_box`?"), "{error}");
+
+    let mut given = params(&seeded["project"], json!({}));
     given.pre_processor = None;
     let error = run_to_task(&ctx, given, &DefaultAnnotator).await.unwrap_err();
     assert!(error.to_string().starts_with("`pre_processor` is required with `method: inference`"), "{error}");

@@ -68,7 +68,7 @@ pub enum ToTaskError {
         specifications: Vec<String>,
     },
     /// `pre_processor` names no action of this plugin.
-    #[error("`pre_processor` `{name}` is not an action of plugin `{plugin}` (its actions: {})", available.join(", "))]
+    #[error("`pre_processor` `{name}` is not an action of plugin `{plugin}` (its actions: {}){}", available.join(", "), nearest_action(name, available))]
     UnknownInferenceAction {
         /// The name given.
         name: String,
@@ -130,4 +130,11 @@ impl ToTaskError {
     pub(super) fn backend(what: impl Into<String>, source: BackendError) -> Self {
         ToTaskError::Backend { what: what.into(), source: Box::new(source) }
     }
+}
+
+/// `; did you mean `x`?` for the action nearest `name`, else nothing.
+fn nearest_action(name: &str, available: &[String]) -> String {
+    synapse_macros_core::errors::closest(name, available.iter().map(String::as_str))
+        .map(|fix| format!("; did you mean `{fix}`?"))
+        .unwrap_or_default()
 }
