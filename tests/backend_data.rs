@@ -265,3 +265,36 @@ async fn storage_records_keep_their_secrets_out_of_debug() {
     let Err(error) = client.open_storage(3).await else { panic!("there is no storage 3") };
     assert!(error.to_string().starts_with("GET storages/3/: 404"), "{error}");
 }
+
+#[tokio::test]
+async fn a_data_dir_given_relative_is_an_absolute_location_and_a_location_not_here_is_refused() {
+    let parent = tempfile::tempdir().expect("a folder");
+    // The same folder, relative to the working directory: `../../tmp/…`.
+    let here = std::env::current_dir().expect("a working directory");
+    let up: PathBuf = here.components().skip(1).map(|_| "..").collect();
+    let relative = up.join(parent.path().strip_prefix("/").expect("an absolute path")).join("dev-data");
+    let backend = synapse_dev_backend::DevBackend::builder()
+        .token(synapse_tests::dev_backend::TOKEN)
+        .data_dir(&relative)
+        .bind("127.0.0.1:0")
+        .start()
+        .await
+        .expect("a dev backend");
+    let client = synapse_tests::dev_backend::client_of(backend.url(), synapse_tests::dev_backend::quick(0, 1, 1));
+    let local = client.get_storage(1).await.expect("storage 1");
+    let location = PathBuf::from(local.configuration["location"].as_str().expect("a location"));
+    assert!(location.is_absolute(), "{}", location.display());
+    assert!(location.is_dir() && location.starts_with(here.join(&relative)), "{}", location.display());
+
+    // Its files moved away, storage 1 is no folder here: refused, not made anew.
+    std::fs::rename(&location, parent.path().join("moved")).expect("moved away");
+    let Err(error) = client.open_storage(1).await else { panic!("storage 1 is not here") };
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "storage 1: storage provider `file_system`: configuration `location`: {} is no folder on this machine",
+            location.display()
+        )
+    );
+    assert!(!location.exists(), "nothing was made at the location");
+}

@@ -272,7 +272,7 @@ fn yolo_label_lines_are_checked() {
     let path = "labels/train/a.txt".as_ref();
     let error = yolo::parse_labels("0 0.5 0.5 0.1 0.1\n\n2 0.5 0.5 0.1 0.1\n", path, 2).unwrap_err();
     assert!(matches!(error, FormatError::UnknownClassId { line: 3, id: 2, count: 2, .. }), "{error:?}");
-    assert_eq!(error.to_string(), "labels/train/a.txt:3: class id 2 is not in names (0..2)");
+    assert_eq!(error.to_string(), "labels/train/a.txt:3: class id 2, but there are 2 class names (ids 0 to 1)");
     for (text, wanted) in [
         ("0 0.5 0.5 0.1", "found 4 fields"),
         ("x 0.5 0.5 0.1 0.1", "not a whole number"),

@@ -222,3 +222,20 @@ async fn a_target_specification_the_data_collection_lacks_is_refused_naming_its_
     let result = run_to_task(&ctx, params(&seeded["project"], json!({})), &DefaultAnnotator).await.expect("annotated");
     assert_eq!(result.success_count, 1);
 }
+
+#[tokio::test]
+async fn a_label_format_no_file_can_be_read_as_is_refused_once_before_the_tasks_are_read() {
+    let backend = backend().await;
+    let seeded = seed_project(&backend, 3, true, &[]).await;
+    let (ctx, memory) = context(&backend, "pre_annotate");
+    let asked = params(&seeded["project"], json!({"pre_processor_params": {"format": "yolov8"}}));
+    let error = run_to_task(&ctx, asked, &DefaultAnnotator).await.unwrap_err();
+    let ToTaskError::Params { reason } = &error else { panic!("{error}") };
+    assert_eq!(
+        reason,
+        "`pre_processor_params.format` is \"yolov8\": it is one of yolo, coco, dm_v1, dm_v2; did you mean yolo?"
+    );
+    assert!(task_events(&memory).is_empty(), "no task was annotated");
+    let state = synapse_tests::dev_backend::state(&backend).await;
+    assert_eq!(state["requests"].get("GET /sdk/tasks/"), None, "no task was listed: {}", state["requests"]);
+}

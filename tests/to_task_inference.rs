@@ -156,14 +156,17 @@ async fn an_action_of_another_shape_stops_the_run_at_its_first_refusal() {
     let (ctx, _) = context(&backend, "pre_annotate");
     let mut given = params(&seeded["project"], json!({}));
     given.pre_processor = Some("write_caption".to_owned());
-    given.concurrency = Some(1);
     let error = run_to_task(&ctx, given, &DefaultAnnotator).await.unwrap_err();
     let ToTaskError::InferenceParams { action, task_id, violations } = &error else { panic!("{error}") };
     assert_eq!((action.as_str(), *task_id), ("write_caption", task_ids(&seeded)[0]), "{error}");
     assert_eq!(violations.iter().next().map(|v| v.path.as_str()), Some("$.caption"), "{error}");
     assert!(error.to_string().contains("synapse::to_task::InferenceRequest"), "{error}");
     let state = synapse_tests::dev_backend::state(&backend).await;
-    assert_eq!(state["requests"]["GET /tasks/{id}/"], 1, "one task was read, not six: {}", state["requests"]);
+    assert_eq!(
+        state["requests"]["GET /tasks/{id}/"], 1,
+        "one task was read, not six (8 at once): {}",
+        state["requests"]
+    );
 }
 
 #[test]

@@ -174,6 +174,19 @@ async fn a_metadata_file_above_its_size_limit_or_of_another_kind_is_refused() {
     std::fs::write(dir.path().join("meta.json"), b"{}").expect("a JSON file");
     let error = refused(&backend, &dir, "meta.json").await;
     assert!(matches!(error, MetadataError::Unsupported { .. }), "{error:?}");
+
+    // A file found nowhere names every place it was looked for.
+    let dir = source(&backend).await;
+    let error = refused(&backend, &dir, "nope.csv").await;
+    let MetadataError::Unreadable { reason, .. } = &error else { panic!("{error:?}") };
+    assert_eq!(
+        reason,
+        &format!(
+            "no such file; looked for it at nope.csv, {}, {}",
+            dir.path().parent().expect("the storage's root").join("nope.csv").display(),
+            dir.path().join("nope.csv").display()
+        )
+    );
 }
 
 #[tokio::test]

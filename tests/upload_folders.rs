@@ -170,6 +170,9 @@ async fn path_is_read_inside_the_file_system_storage_as_the_sdk_reads_it() {
     let absolute = UploadParams { path: Some(dir.path().display().to_string()), ..params(&dir, id) };
     let error = run_upload(&ctx, absolute, &DefaultUploader).await.expect_err("inside the storage, it does not exist");
     let Some(UploadError::Folder { path, reason }) = error.step_error() else { panic!("{error:?}") };
-    assert_eq!(reason, "does not exist");
+    assert_eq!(
+        reason,
+        &format!("does not exist (`path` {:?}, read inside storage 1: file_system)", dir.path().display().to_string())
+    );
     assert!(path.ends_with(dir.path().strip_prefix("/").expect("an absolute path")), "{}", path.display());
 }

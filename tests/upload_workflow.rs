@@ -209,7 +209,7 @@ async fn a_storage_the_backend_does_not_have_is_refused_at_initialize() {
     let (ctx, _) = context(&backend);
     let error = run_upload(&ctx, missing, &DefaultUploader).await.expect_err("no such folder");
     assert!(
-        matches!(error.step_error(), Some(UploadError::Folder { reason, .. }) if reason == "does not exist"),
+        matches!(error.step_error(), Some(UploadError::Folder { reason, .. }) if reason.starts_with("does not exist (`path` \"")),
         "{error}"
     );
 }

@@ -47,7 +47,6 @@
 //! | `GET /chunked_upload/{id}/` | the upload's state: `completed_at` is set once it is complete |
 //! | `POST /models/` | exactly the SDK's `ModelCreateRequest` `{name, plugin?, version?, checkpoint?, chunked_upload, configuration?, description?}`; `chunked_upload` must be complete: 201 with the model |
 //! | `GET /models/{id}/`, `GET /models/` | a model `{id, name, plugin, version, checkpoint, configuration, description, file, created}`, `file` the absolute media URL of its upload; the models in pages |
-//!
 //! | `GET /media/{key}` | a media file (uploaded files, model archives, seeded images), by the absolute URL the API hands out; no credentials, as a storage's URL needs none (counted and faulted like the API) |
 //! | `PUT /_presigned/{key}?signature=…` | a presigned upload's target (`&upload_id=…&part_number=N` for a part): 200 with an `ETag`; 403 for a wrong or expired signature; no credentials (counted and faulted like the API) |
 //!

@@ -73,9 +73,12 @@ impl DevBackendBuilder {
     }
 
     /// Keeps the state in `<dir>/dev-backend.sqlite3` (the directory is created when missing):
-    /// a backend started again on the same directory finds it.
+    /// a backend started again on the same directory finds it. A relative `dir` is taken from
+    /// the working directory now, so that storage 1's `location` is absolute: a plugin reading
+    /// it from another directory finds the same files.
     pub fn data_dir(mut self, dir: impl Into<PathBuf>) -> Self {
-        self.location = Location::Dir(dir.into());
+        let dir = dir.into();
+        self.location = Location::Dir(std::path::absolute(&dir).unwrap_or(dir));
         self
     }
 

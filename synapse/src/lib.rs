@@ -170,7 +170,7 @@ pub use tokio_util::sync::CancellationToken;
 /// | `name = "…"` | the action name (lowercase, digits, `_`, `-`) | snake_case of the type or fn, minus an `Action` suffix |
 /// | `category = NeuralNet` | one of [`Category`]'s variants | the plugin's category |
 /// | `description = "…"` | what it does | the doc comment's first paragraph |
-/// | `method = Job` | one of [`RunMethod`]'s variants | `Job` for train/export/upload/…, `Serve` for inference, else `Task` |
+/// | `method = Job` | one of [`RunMethod`]'s variants | by the action's **name**, as the SDK's `ACTION_DEFAULT_METHODS`: `Job` for an action named `upload`, `export`, `download`, `convert`, `train`, `test`, `deployment` or `to_task`, `Serve` for `inference`, else `Task` (the category does not count: say `method = Job` for an upload action named otherwise) |
 /// | `input_type = T` / `output_type = T` | semantic [`DataType`]s | none |
 /// | `crate = path` | where `synapse` is, if renamed | `::synapse` |
 ///

@@ -25,7 +25,7 @@
 //! use synapse::prelude::*;
 //!
 //! /// Exports annotations as DM JSON with their images.
-//! #[action(name = "export_dm", category = Export)]
+//! #[action(name = "export_dm", category = Export, method = Job)]
 //! pub struct ExportDm;
 //!
 //! impl Action for ExportDm {

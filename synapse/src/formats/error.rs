@@ -55,7 +55,7 @@ pub enum FormatError {
         message: String,
     },
     /// A YOLO label names a class id that `dataset.yaml`'s `names` does not have.
-    #[error("{path}:{line}: class id {id} is not in names (0..{count})")]
+    #[error("{path}:{line}: class id {id}, but there are {count} class names (ids 0 to {})", count.saturating_sub(1))]
     UnknownClassId {
         /// The label file.
         path: PathBuf,

@@ -53,19 +53,33 @@ impl<A: Annotator> Step<ToTaskState> for AnnotateStep<A> {
         let at_once = shared.params.in_flight();
         cx.log("annotating", json!({ "total": total, "method": method, "concurrency": at_once }));
         // Once the run is cancelled, or the inference action refuses the params' shape, no more
-        // tasks start; those started end, and the step fails.
+        // tasks start; those started end, and the step fails. With an inference action the first
+        // task runs alone: params of a shape it refuses stop the run at one task.
         let stop = ctx.cancellation_token().child_token();
-        let refused = stop.clone();
+        let (refused, starting) = (stop.clone(), stop.clone());
         let mut refusal = None;
-        let mut outcomes = futures_util::stream::iter(ids)
+        let first_alone = shared.params.method == ToTaskMethod::Inference;
+        let (gate, opened) = tokio::sync::watch::channel(!first_alone);
+        let mut outcomes = futures_util::stream::iter(ids.into_iter().enumerate())
             .take_while(move |_| futures_util::future::ready(!stop.is_cancelled()))
-            .map(|id| {
-                let handle = ctx.spawn(annotate(shared.clone(), id));
-                async move { (id, handle.await) }
+            .map(|(position, id)| {
+                let (shared, ctx, starting, mut opened) =
+                    (shared.clone(), ctx.clone(), starting.clone(), opened.clone());
+                async move {
+                    if position > 0 && opened.wait_for(|open| *open).await.is_err() || starting.is_cancelled() {
+                        return (id, None);
+                    }
+                    (id, Some(ctx.spawn(annotate(shared, id)).await))
+                }
             })
             .buffer_unordered(at_once);
         let (mut succeeded, mut failures, mut index) = (0u64, Vec::new(), 0u64);
         while let Some((task_id, outcome)) = outcomes.next().await {
+            // Not started: the run stopped before its turn.
+            let Some(outcome) = outcome else {
+                let _ = gate.send(true);
+                continue;
+            };
             index += 1;
             let failed = match outcome {
                 Ok(Ok(())) => None,
@@ -109,6 +123,7 @@ impl<A: Annotator> Step<ToTaskState> for AnnotateStep<A> {
             let metrics: serde_json::Map<String, serde_json::Value> =
                 counts.into_iter().map(|(name, count)| (name.to_owned(), count.into())).collect();
             cx.set_metrics(metrics, "annotate_task_data");
+            let _ = gate.send(true);
         }
         drop(outcomes);
         let state = cx.state();

@@ -14,7 +14,7 @@ use std::path::Path;
 
 /// The formats a task's annotation file is read in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum LabelFormat {
+pub(super) enum LabelFormat {
     Yolo,
     Coco,
     DmV1,
@@ -22,18 +22,37 @@ enum LabelFormat {
 }
 
 impl LabelFormat {
+    /// The names `pre_processor_params.format` takes.
+    const NAMES: [&'static str; 4] = ["yolo", "coco", "dm_v1", "dm_v2"];
+
+    /// The format `pre_processor_params.format` names; `None` when it names none.
+    ///
+    /// # Errors
+    /// A message naming the param, the formats it takes and the nearest, for any other value.
+    pub(super) fn given(params: &Map<String, Value>) -> Result<Option<LabelFormat>, String> {
+        let Some(given) = params.get("format") else { return Ok(None) };
+        match given.as_str() {
+            Some("yolo") => Ok(Some(LabelFormat::Yolo)),
+            Some("coco") => Ok(Some(LabelFormat::Coco)),
+            Some("dm_v1") => Ok(Some(LabelFormat::DmV1)),
+            Some("dm_v2") => Ok(Some(LabelFormat::DmV2)),
+            other => {
+                let nearest = other
+                    .and_then(|name| synapse_macros_core::errors::closest(name, LabelFormat::NAMES.iter().copied()))
+                    .map(|fix| format!("; did you mean {fix}?"))
+                    .unwrap_or_default();
+                Err(format!(
+                    "`pre_processor_params.format` is {given}: it is one of {}{nearest}",
+                    LabelFormat::NAMES.join(", ")
+                ))
+            }
+        }
+    }
+
     /// The format `pre_processor_params.format` names, else the one the file's name and text say.
     fn of(params: &Map<String, Value>, path: &Path, text: &str) -> Result<LabelFormat> {
-        if let Some(given) = params.get("format") {
-            return match given.as_str() {
-                Some("yolo") => Ok(LabelFormat::Yolo),
-                Some("coco") => Ok(LabelFormat::Coco),
-                Some("dm_v1") => Ok(LabelFormat::DmV1),
-                Some("dm_v2") => Ok(LabelFormat::DmV2),
-                _ => Err(Error::msg(format!(
-                    "`pre_processor_params.format` is {given}: it is one of yolo, coco, dm_v1, dm_v2"
-                ))),
-            };
+        if let Some(format) = LabelFormat::given(params).map_err(Error::msg)? {
+            return Ok(format);
         }
         let json =
             path.extension().is_some_and(|ext| ext.eq_ignore_ascii_case("json")) || text.trim_start().starts_with('{');

@@ -25,7 +25,7 @@
 //! use synapse::to_task::{DefaultAnnotator, ToTaskParams, ToTaskResult, run_to_task};
 //!
 //! /// Annotates a project's tasks from their YOLO label files.
-//! #[action(name = "pre_annotate_labels", category = PreAnnotation)]
+//! #[action(name = "pre_annotate_labels", category = PreAnnotation, method = Job)]
 //! pub struct PreAnnotate;
 //!
 //! impl Action for PreAnnotate {

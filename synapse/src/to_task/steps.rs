@@ -4,7 +4,7 @@
 //! for a method.
 
 use super::annotate::AnnotateStep;
-use super::{Annotator, ToTaskError, ToTaskMethod, ToTaskState, inference};
+use super::{Annotator, ToTaskError, ToTaskMethod, ToTaskState, convert, inference};
 use crate::backend::BackendClient;
 use crate::context::Context;
 use crate::error::Result;
@@ -155,6 +155,9 @@ impl Step<ToTaskState> for PrepareStep {
                     }
                     .into());
                 }
+                // A format no file can be read as fails every task alike: refused once, here.
+                convert::LabelFormat::given(&cx.params.pre_processor_params)
+                    .map_err(|reason| ToTaskError::Params { reason })?;
             }
             ToTaskMethod::Inference => {
                 let Some(name) = cx.params.pre_processor.clone() else {

@@ -6,7 +6,7 @@ use super::client;
 use crate::error::Result;
 use crate::events::LogLevel;
 use crate::steps::{Step, StepCx, StepInfo, StepSpec};
-use crate::upload::{DEFAULT_METADATA_FILES, UploadError, UploadState, Uploader, folder_in_storage};
+use crate::upload::{DEFAULT_METADATA_FILES, MetadataError, UploadError, UploadState, Uploader, folder_in_storage};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -51,7 +51,16 @@ impl Step<UploadState> for InitializeStep {
             client.get_project(id).await.map_err(|source| UploadError::Project { id, source: Box::new(source) })?;
         }
         let base = match path.filter(|_| single) {
-            Some(path) => Some(existing_folder(folder_in_storage(&storage, id, path)?)?),
+            Some(path) => {
+                Some(existing_folder(folder_in_storage(&storage, id, path)?).map_err(|error| match error {
+                    UploadError::Folder { path: folder, reason } => {
+                        let reason =
+                            format!("{reason} (`path` {path:?}, read inside storage {id}: {})", storage.provider);
+                        UploadError::Folder { path: folder, reason }
+                    }
+                    other => other,
+                })?)
+            }
             None => None,
         };
         let mut asset_folders = BTreeMap::new();
@@ -85,28 +94,35 @@ fn existing_folder(folder: PathBuf) -> Result<PathBuf, UploadError> {
     Err(UploadError::Folder { path: folder, reason: reason.to_owned() })
 }
 
-/// The metadata file of `state`: `excel_metadata_path` tried as the SDK's `process_metadata`
-/// does: as given when it is an existing file (an absolute path, or one relative to the working
-/// directory), then inside the storage ([`folder_in_storage`]), then relative to the upload's
-/// folder; else the first of [`DEFAULT_METADATA_FILES`] in the upload's folder. A path found
-/// nowhere is returned as given, for the metadata step to name.
-fn metadata_path(state: &UploadState) -> Option<PathBuf> {
-    match state.params.excel_metadata_path.as_deref().filter(|path| !path.trim().is_empty()) {
-        Some(given) => {
-            let in_storage =
-                state.storage.as_ref().and_then(|storage| folder_in_storage(storage, state.params.storage, given).ok());
-            let in_base = state.base.as_ref().map(|base| base.join(given.trim_start_matches('/')));
-            [Some(PathBuf::from(given)), in_storage, in_base]
-                .into_iter()
-                .flatten()
-                .find(|path| path.is_file())
-                .or_else(|| Some(PathBuf::from(given)))
-        }
-        None => {
-            let base = state.base.as_ref()?;
-            DEFAULT_METADATA_FILES.iter().map(|name| base.join(name)).find(|path| path.is_file())
+/// Where `excel_metadata_path` is looked for, as the SDK's `process_metadata` does: as given (an
+/// absolute path, or one relative to the working directory), inside the storage
+/// ([`folder_in_storage`]), then relative to the upload's folder. Empty without one.
+fn metadata_candidates(state: &UploadState) -> Vec<PathBuf> {
+    let Some(given) = state.params.excel_metadata_path.as_deref().filter(|path| !path.trim().is_empty()) else {
+        return Vec::new();
+    };
+    let in_storage =
+        state.storage.as_ref().and_then(|storage| folder_in_storage(storage, state.params.storage, given).ok());
+    let in_base = state.base.as_ref().map(|base| base.join(given.trim_start_matches('/')));
+    let mut candidates: Vec<PathBuf> = Vec::new();
+    for candidate in [Some(PathBuf::from(given)), in_storage, in_base].into_iter().flatten() {
+        if !candidates.contains(&candidate) {
+            candidates.push(candidate);
         }
     }
+    candidates
+}
+
+/// The metadata file of `state`: the first of [`metadata_candidates`] that is a file (the path
+/// as given when none is, for the metadata step to refuse), else the first of
+/// [`DEFAULT_METADATA_FILES`] in the upload's folder.
+fn metadata_path(state: &UploadState) -> Option<PathBuf> {
+    let candidates = metadata_candidates(state);
+    if let Some(given) = candidates.first() {
+        return Some(candidates.iter().find(|path| path.is_file()).unwrap_or(given).clone());
+    }
+    let base = state.base.as_ref()?;
+    DEFAULT_METADATA_FILES.iter().map(|name| base.join(name)).find(|path| path.is_file())
 }
 
 impl<U: Uploader> Step<UploadState> for ProcessMetadataStep<U> {
@@ -118,6 +134,11 @@ impl<U: Uploader> Step<UploadState> for ProcessMetadataStep<U> {
 
     async fn execute(&self, cx: &mut StepCx<'_, UploadState>, _: &mut ()) -> Result<()> {
         let Some(path) = metadata_path(cx) else { return Ok(()) };
+        if !path.exists() {
+            let tried: Vec<String> = metadata_candidates(cx).iter().map(|path| path.display().to_string()).collect();
+            let reason = format!("no such file; looked for it at {}", tried.join(", "));
+            return Err(UploadError::Metadata(MetadataError::Unreadable { path, reason }).into());
+        }
         let uploader = self.0.clone();
         let read = path.clone();
         let metadata = cx.spawn_blocking(move || uploader.metadata(&read)).await??;
