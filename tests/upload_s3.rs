@@ -2,7 +2,9 @@
 //! the S3 phase of scripts/test.sh): the dev backend lists the bucket as storage 2 (`amazon_s3`)
 //! and hands out S3's own presigned URLs (a multipart upload for the file above 5 MiB), the
 //! default uploader puts the files straight into the bucket, and the confirmation checks each
-//! object there; an object that is not what the client reports is refused, naming the file.
+//! object there; an object that is not what the client reports is refused, naming the file. The
+//! Python SDK's wire (a PUT with the file's MIME type, parts with their ETags) is sent by hand, and
+//! parts confirmed with the wrong ETags are refused, naming the file.
 
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -179,4 +181,80 @@ async fn an_object_changed_before_the_confirmation_is_refused_naming_its_file() 
     assert_no_own_presigned(&state);
     let files = state["data_files"].as_array().expect("data files");
     assert!(files.iter().all(|file| file["key"] != json!(changed)), "{files:#?}");
+}
+
+/// `POST` of `body` to the API path `path` of `backend`, with the token: the JSON answer.
+async fn api(backend: &RunningDevBackend, path: &str, body: Value) -> Value {
+    let response = reqwest::Client::new()
+        .post(format!("{}{path}", backend.url()))
+        .header("Synapse-Access-Token", format!("Token {TOKEN}"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert!(response.status().is_success(), "{path}: {}", response.status());
+    response.json().await.unwrap()
+}
+
+/// A `PUT` of `bytes` to a presigned URL, with `content_type` when given: the ETag answered.
+async fn put(url: &str, bytes: Vec<u8>, content_type: Option<&str>) -> String {
+    let mut request = reqwest::Client::new().put(url).body(bytes);
+    if let Some(content_type) = content_type {
+        request = request.header("content-type", content_type);
+    }
+    let response = request.send().await.unwrap();
+    assert!(response.status().is_success(), "PUT {}: {}", url.split('?').next().unwrap(), response.status());
+    response.headers()["etag"].to_str().unwrap().to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sdks_wire_works_and_parts_confirmed_with_wrong_etags_are_refused() {
+    let server = require_s3!();
+    let (backend, bucket) = backend_with_bucket(&server, "wire").await;
+    let cat = image_bytes(7);
+    let big: Vec<u8> = (0..LARGE).map(|i| (i % 241) as u8).collect();
+    let files = json!([
+        {"filename": "cat.png", "size": cat.len(), "content_type": "image/png"},
+        {"filename": "big.bin", "size": big.len(), "content_type": null},
+        {"filename": "bad.bin", "size": big.len()},
+    ]);
+    let handed = api(&backend, "data_files/presigned_upload/upload/", json!({"files": files, "expiration": 600})).await;
+    let handed = handed["files"].as_array().unwrap();
+    // S3's own URLs: SigV4 query signatures, path-style under the endpoint.
+    let single = handed[0]["presigned_url"].as_str().expect("a single PUT for the small file");
+    assert!(single.starts_with(&server.endpoint) && single.contains("X-Amz-Signature="), "{single}");
+    // As the SDK puts a file: with its MIME type.
+    put(single, cat.clone(), Some("image/png")).await;
+    let mut confirm =
+        vec![json!({"file_key": handed[0]["file_key"], "checksum": checksum_of(&cat), "size": cat.len()})];
+    for (entry, swap) in [(&handed[1], false), (&handed[2], true)] {
+        let multipart = &entry["multipart"];
+        assert_eq!(multipart["part_size"], 5 * 1024 * 1024, "{entry}");
+        let mut parts = Vec::new();
+        for (part, chunk) in multipart["parts"].as_array().unwrap().iter().zip(big.chunks(5 * 1024 * 1024)) {
+            let url = part["presigned_url"].as_str().unwrap();
+            assert!(url.contains("partNumber=") && url.contains("uploadId="), "{url}");
+            parts.push(json!({"part_number": part["part_number"], "etag": put(url, chunk.to_vec(), None).await}));
+        }
+        assert_eq!(parts.len(), 2);
+        if swap {
+            let first = parts[0]["etag"].clone();
+            parts[0]["etag"] = parts[1]["etag"].clone();
+            parts[1]["etag"] = first;
+        }
+        confirm.push(json!({"file_key": entry["file_key"], "checksum": checksum_of(&big), "size": big.len(),
+                            "multipart": {"upload_id": multipart["upload_id"], "parts": parts}}));
+    }
+    let confirmed = api(&backend, "data_files/presigned_upload/confirm_upload/", json!({"files": confirm})).await;
+    assert_eq!((confirmed["created_count"].clone(), confirmed["failed_count"].clone()), (json!(2), json!(1)));
+    let results = confirmed["results"].as_array().unwrap();
+    assert!(results[0]["success"] == true && results[1]["success"] == true, "{confirmed}");
+    let error = results[2]["error"].as_str().unwrap_or_default();
+    assert!(error.starts_with("bad.bin: bucket ") && error.contains("multipart upload"), "{error}");
+
+    let key = |i: usize| handed[i]["file_key"].as_str().unwrap().to_owned();
+    assert!(bucket.get_bytes(&key(0)).await.unwrap() == cat, "cat.png in the bucket");
+    assert!(bucket.get_bytes(&key(1)).await.unwrap() == big, "big.bin in the bucket");
+    assert!(!bucket.exists(&key(2)).await.unwrap(), "bad.bin never became an object");
+    assert_no_own_presigned(&state(&backend).await);
 }
