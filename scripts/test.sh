@@ -47,7 +47,7 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 # what it uses. Each feature set compiles on its own, warning-free (`tls` only adds rustls to
 # `ray`'s HTTP client). Checked only: the dependencies' metadata of the step above is reused.
 step "synapse's features, one at a time"
-for features in "" ray store discovery backend storage formats dataset train upload export to_task s3 gcs azure; do
+for features in "" ray store discovery backend storage formats dataset train upload export to_task serve s3 gcs azure; do
   echo "features: ${features:-(default)}"
   cargo clippy --quiet -p synapse --all-targets --locked --no-default-features --features "$features" -- -D warnings
 done

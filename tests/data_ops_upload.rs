@@ -5,13 +5,13 @@
 use serde_json::json;
 use std::path::Path;
 use synapse_tests::dev_backend::{run_plugin, start, state};
-use synapse_tests::upload::{collection, write_pairs};
+use synapse_tests::upload::{Source, collection, source, write_pairs};
 
 const DATA_OPS: &str = env!("CARGO_BIN_EXE_data-ops-plugin");
 const NO_ENV: &[(&str, &str)] = &[];
 
-fn params(dir: &Path, collection: u64) -> String {
-    json!({"name": "pets", "path": dir, "storage": 1, "data_collection": collection, "creating_data_unit_batch_size": 2})
+fn params(dir: &Source, collection: u64) -> String {
+    json!({"name": "pets", "path": dir.param(), "storage": 1, "data_collection": collection, "creating_data_unit_batch_size": 2})
         .to_string()
 }
 
@@ -20,16 +20,12 @@ async fn upload_runs_locally_and_in_a_child_process() {
     let backend = start().await;
     let id = collection(&backend, None).await;
     for (round, mode) in ["local", "process"].into_iter().enumerate() {
-        let dir = tempfile::tempdir().expect("a folder");
+        let dir = source(&backend).await;
         write_pairs(dir.path(), 3);
         std::fs::write(dir.path().join("image_1/img_0000.png"), format!("round {round}")).expect("an image");
-        let (result, stderr) = run_plugin(
-            DATA_OPS,
-            &backend,
-            &["run", "upload", "--mode", mode, "--params", &params(dir.path(), id)],
-            NO_ENV,
-        )
-        .await;
+        let (result, stderr) =
+            run_plugin(DATA_OPS, &backend, &["run", "upload", "--mode", mode, "--params", &params(&dir, id)], NO_ENV)
+                .await;
         assert_eq!(result["success"], true, "{mode}: {result} {stderr}");
         // The second round's content is on the backend already but for its first image.
         let (uploaded, present) = [(6, 0), (1, 5)][round];
@@ -48,12 +44,12 @@ async fn upload_runs_locally_and_in_a_child_process() {
 async fn upload_strict_leaves_out_what_its_uploader_refuses() {
     let backend = start().await;
     let id = collection(&backend, None).await;
-    let dir = tempfile::tempdir().expect("a folder");
+    let dir = source(&backend).await;
     write_pairs(dir.path(), 2);
     std::fs::write(dir.path().join("image_1/scan.bmp"), b"BM").expect("a bitmap");
     std::fs::write(dir.path().join("meta.csv"), "file,label\nimg_0000.png,cat\nscan.bmp,scan\n").expect("metadata");
     let (result, _) =
-        run_plugin(DATA_OPS, &backend, &["run", "upload_strict", "--params", &params(dir.path(), id)], NO_ENV).await;
+        run_plugin(DATA_OPS, &backend, &["run", "upload_strict", "--params", &params(&dir, id)], NO_ENV).await;
     assert_eq!(result["data_units"], 1, "{result}");
     let reasons: Vec<(String, String)> = result["failed_files"]
         .as_array()

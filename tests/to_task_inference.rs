@@ -1,7 +1,8 @@
 //! Pre-annotation by inference (`synapse::to_task`, `method: inference`): an inference action of
 //! this test binary runs in process on each task's downloaded primary image, its predictions
 //! (DM v2) are stored as DM v1; an inference that fails, or returns nothing, fails its task
-//! alone; a `pre_processor` naming no action is refused before any task is read.
+//! alone; a `pre_processor` naming no action is refused before any task is read, and one whose
+//! params are of another shape stops the run at its first refusal.
 
 use serde_json::{Value, json};
 use synapse::params::Params;
@@ -38,6 +39,27 @@ impl Action for WholeImageBox {
         Ok(
             json!({"images": [{"bounding_box": [{"id": "whole", "classification": class, "attrs": [], "data": [0, 0, width, height]}]}]}),
         )
+    }
+}
+
+/// The params of an action that is no inference action.
+#[params]
+#[derive(Debug)]
+pub struct CaptionParams {
+    /// The caption to write.
+    pub caption: String,
+}
+
+/// An action of another shape: it takes a caption, not an `InferenceRequest`.
+#[action(name = "write_caption", category = NeuralNet)]
+pub struct WriteCaption;
+
+impl Action for WriteCaption {
+    type Params = CaptionParams;
+    type Output = Value;
+
+    async fn execute(&self, params: CaptionParams, _: &Context) -> Result<Value> {
+        Ok(json!({"caption": params.caption}))
     }
 }
 
@@ -109,7 +131,7 @@ async fn a_cancelled_run_starts_no_more_tasks_and_fails_as_cancelled() {
     let seeded = seed_project(&backend, 12, false, &[]).await;
     let (ctx, _) = context(&backend, "pre_annotate");
     let mut given = params(&seeded["project"], json!({"sleep_ms": 40}));
-    given.concurrency = 1;
+    given.concurrency = Some(1);
     let token = ctx.cancellation_token().clone();
     tokio::spawn(async move {
         tokio::time::sleep(std::time::Duration::from_millis(150)).await;
@@ -125,4 +147,36 @@ async fn a_cancelled_run_starts_no_more_tasks_and_fails_as_cancelled() {
         }
     }
     assert!(annotated < 12, "the tasks after the cancellation were not started ({annotated} annotated)");
+}
+
+#[tokio::test]
+async fn an_action_of_another_shape_stops_the_run_at_its_first_refusal() {
+    let backend = backend().await;
+    let seeded = seed_project(&backend, 6, false, &[]).await;
+    let (ctx, _) = context(&backend, "pre_annotate");
+    let mut given = params(&seeded["project"], json!({}));
+    given.pre_processor = Some("write_caption".to_owned());
+    given.concurrency = Some(1);
+    let error = run_to_task(&ctx, given, &DefaultAnnotator).await.unwrap_err();
+    let ToTaskError::InferenceParams { action, task_id, violations } = &error else { panic!("{error}") };
+    assert_eq!((action.as_str(), *task_id), ("write_caption", task_ids(&seeded)[0]), "{error}");
+    assert_eq!(violations.iter().next().map(|v| v.path.as_str()), Some("$.caption"), "{error}");
+    assert!(error.to_string().contains("synapse::to_task::InferenceRequest"), "{error}");
+    let state = synapse_tests::dev_backend::state(&backend).await;
+    assert_eq!(state["requests"]["GET /tasks/{id}/"], 1, "one task was read, not six: {}", state["requests"]);
+}
+
+#[test]
+fn batch_size_is_the_number_in_flight_unless_concurrency_is_given() {
+    let with = |extra: Value| {
+        let mut given = json!({"name": "boxes", "project": 1, "method": "inference", "pre_processor": "p"});
+        given.as_object_mut().expect("an object").extend(extra.as_object().expect("an object").clone());
+        ToTaskParams::parse(given).expect("params").in_flight()
+    };
+    assert_eq!(with(json!({})), synapse::to_task::DEFAULT_CONCURRENCY as usize);
+    assert_eq!(with(json!({"batch_size": 1})), 8);
+    assert_eq!(with(json!({"batch_size": 20})), 20);
+    assert_eq!(with(json!({"batch_size": 20, "concurrency": 2})), 2);
+    let refused = ToTaskParams::parse(json!({"name": "b", "project": 1, "method": "inference", "concurrency": 0}));
+    assert_eq!(refused.unwrap_err().iter().next().map(|v| v.path.clone()), Some("$.concurrency".to_owned()));
 }

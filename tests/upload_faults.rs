@@ -6,26 +6,24 @@
 
 use serde_json::json;
 use synapse::upload::{DefaultUploader, MetadataError, UploadError, UploadParams, run_upload};
+use synapse_dev_backend::RunningDevBackend;
 use synapse_tests::dev_backend::{fault, start, state};
-use synapse_tests::upload::{collection, context, logs, rollbacks, write_pairs};
+use synapse_tests::upload::{Source, collection, context, logs, rollbacks, source, write_pairs};
 
-fn params(dir: &std::path::Path, collection: u64) -> UploadParams {
-    UploadParams {
-        creating_data_unit_batch_size: 2,
-        ..UploadParams::new("pets", dir.display().to_string(), 1, collection)
-    }
+fn params(dir: &Source, collection: u64) -> UploadParams {
+    UploadParams { creating_data_unit_batch_size: 2, ..UploadParams::new("pets", dir.param(), 1, collection) }
 }
 
 #[tokio::test]
 async fn a_batch_refused_halfway_rolls_back_every_unit_and_file_of_the_run() {
     let backend = start().await;
     let id = collection(&backend, None).await;
-    let dir = tempfile::tempdir().expect("a folder");
+    let dir = source(&backend).await;
     write_pairs(dir.path(), 4);
     fault(&backend, json!({"method": "POST", "path_glob": "/data_units/", "nth": 2, "status": 500})).await;
     let (ctx, memory) = context(&backend);
 
-    let error = run_upload(&ctx, params(dir.path(), id), &DefaultUploader).await.expect_err("the 2nd batch fails");
+    let error = run_upload(&ctx, params(&dir, id), &DefaultUploader).await.expect_err("the 2nd batch fails");
     let UploadError::Workflow { source, orphaned_data_files } = &error else { panic!("{error:?}") };
     assert_eq!(source.step, "generate_data_units");
     assert!(source.fully_rolled_back(), "{error}");
@@ -56,13 +54,13 @@ async fn a_batch_refused_halfway_rolls_back_every_unit_and_file_of_the_run() {
 async fn data_files_the_backend_does_not_delete_are_reported_orphaned() {
     let backend = start().await;
     let id = collection(&backend, None).await;
-    let dir = tempfile::tempdir().expect("a folder");
+    let dir = source(&backend).await;
     write_pairs(dir.path(), 1);
     fault(&backend, json!({"method": "POST", "path_glob": "/data_units/", "nth": 1, "status": 400})).await;
     fault(&backend, json!({"method": "DELETE", "path_glob": "/data_files/*/", "every": 1, "status": 405})).await;
     let (ctx, memory) = context(&backend);
 
-    let error = run_upload(&ctx, params(dir.path(), id), &DefaultUploader).await.expect_err("the batch fails");
+    let error = run_upload(&ctx, params(&dir, id), &DefaultUploader).await.expect_err("the batch fails");
     let UploadError::Workflow { source, orphaned_data_files } = &error else { panic!("{error:?}") };
     assert_eq!(source.step, "generate_data_units");
     assert_eq!(orphaned_data_files.len(), 2, "{error}");
@@ -80,16 +78,15 @@ fn workbook(path: &std::path::Path, fill: impl FnOnce(&mut rust_xlsxwriter::Work
     book.save(path).expect("a workbook");
 }
 
-async fn refused(dir: &std::path::Path, metadata: &str) -> MetadataError {
-    let backend = start().await;
-    let id = collection(&backend, None).await;
-    write_pairs(dir, 1);
-    let (ctx, _) = context(&backend);
+async fn refused(backend: &RunningDevBackend, dir: &Source, metadata: &str) -> MetadataError {
+    let id = collection(backend, None).await;
+    write_pairs(dir.path(), 1);
+    let (ctx, _) = context(backend);
     let params = UploadParams { excel_metadata_path: Some(metadata.to_owned()), ..params(dir, id) };
     let error = run_upload(&ctx, params, &DefaultUploader).await.expect_err("the metadata is refused");
     let UploadError::Workflow { source, .. } = &error else { panic!("{error:?}") };
     assert_eq!(source.step, "process_metadata");
-    assert!(state(&backend).await["data_files"].as_array().is_none_or(Vec::is_empty));
+    assert!(state(backend).await["data_files"].as_array().is_none_or(Vec::is_empty));
     match error.step_error() {
         Some(UploadError::Metadata(_)) => {}
         other => panic!("{other:?}"),
@@ -132,18 +129,20 @@ fn long_sheet(path: &std::path::Path, rows: u32) {
 
 #[tokio::test]
 async fn a_sheet_of_a_million_rows_is_refused_at_the_row_limit() {
-    let dir = tempfile::tempdir().expect("a folder");
+    let backend = start().await;
+    let dir = source(&backend).await;
     long_sheet(&dir.path().join("meta.xlsx"), 1_000_000);
     let size = std::fs::metadata(dir.path().join("meta.xlsx")).expect("its size").len();
     assert!(size < 10 * 1024 * 1024, "below the size limit: {size} bytes");
-    let error = refused(dir.path(), "meta.xlsx").await;
+    let error = refused(&backend, &dir, "meta.xlsx").await;
     assert!(matches!(error, MetadataError::TooManyRows { limit: 100_000, .. }), "{error:?}");
     assert!(error.to_string().ends_with("meta.xlsx: more than 100000 rows; split it, or upload without it"), "{error}");
 }
 
 #[tokio::test]
 async fn a_formula_bomb_is_refused_at_its_first_formula() {
-    let dir = tempfile::tempdir().expect("a folder");
+    let backend = start().await;
+    let dir = source(&backend).await;
     workbook(&dir.path().join("bomb.xlsx"), |sheet| {
         sheet.write_string(0, 0, "file").expect("a header");
         sheet.write_string(0, 1, "note").expect("a header");
@@ -155,7 +154,7 @@ async fn a_formula_bomb_is_refused_at_its_first_formula() {
             sheet.write_formula(row, 1, format!("=B{row}&B{row}").as_str()).expect("a formula");
         }
     });
-    let error = refused(dir.path(), &dir.path().join("bomb.xlsx").display().to_string()).await;
+    let error = refused(&backend, &dir, &dir.path().join("bomb.xlsx").display().to_string()).await;
     match &error {
         MetadataError::Formula { cell, formula, .. } => assert_eq!((cell.as_str(), formula.as_str()), ("B3", "B2&B2")),
         other => panic!("{other:?}"),
@@ -165,14 +164,15 @@ async fn a_formula_bomb_is_refused_at_its_first_formula() {
 
 #[tokio::test]
 async fn a_metadata_file_above_its_size_limit_or_of_another_kind_is_refused() {
-    let dir = tempfile::tempdir().expect("a folder");
+    let backend = start().await;
+    let dir = source(&backend).await;
     std::fs::write(dir.path().join("meta.csv"), vec![b'a'; 10 * 1024 * 1024 + 1]).expect("a large file");
-    let error = refused(dir.path(), "meta.csv").await;
+    let error = refused(&backend, &dir, "meta.csv").await;
     assert!(matches!(error, MetadataError::TooLarge { size: 10_485_761, limit: 10_485_760, .. }), "{error:?}");
 
-    let dir = tempfile::tempdir().expect("a folder");
+    let dir = source(&backend).await;
     std::fs::write(dir.path().join("meta.json"), b"{}").expect("a JSON file");
-    let error = refused(dir.path(), "meta.json").await;
+    let error = refused(&backend, &dir, "meta.json").await;
     assert!(matches!(error, MetadataError::Unsupported { .. }), "{error:?}");
 }
 
@@ -180,7 +180,7 @@ async fn a_metadata_file_above_its_size_limit_or_of_another_kind_is_refused() {
 async fn metadata_rows_become_their_units_meta() {
     let backend = start().await;
     let id = collection(&backend, None).await;
-    let dir = tempfile::tempdir().expect("a folder");
+    let dir = source(&backend).await;
     write_pairs(dir.path(), 2);
     workbook(&dir.path().join("meta.xlsx"), |sheet| {
         for (row, cells) in [["file", "weather"], ["img_0000.png", "sunny"], ["img_0001", "rain"]].iter().enumerate() {
@@ -190,7 +190,7 @@ async fn metadata_rows_become_their_units_meta() {
         }
     });
     let (ctx, memory) = context(&backend);
-    let result = run_upload(&ctx, params(dir.path(), id), &DefaultUploader).await.expect("the upload");
+    let result = run_upload(&ctx, params(&dir, id), &DefaultUploader).await.expect("the upload");
     assert_eq!((result.data_units, result.steps_executed), (2, 8), "the default meta.xlsx is read");
     let state = state(&backend).await;
     let metas: Vec<serde_json::Value> =
@@ -209,12 +209,12 @@ async fn metadata_rows_become_their_units_meta() {
 async fn passing_failures_of_a_unit_batch_and_of_a_file_are_tried_again() {
     let backend = start().await;
     let id = collection(&backend, None).await;
-    let dir = tempfile::tempdir().expect("a folder");
+    let dir = source(&backend).await;
     write_pairs(dir.path(), 4);
     fault(&backend, json!({"method": "POST", "path_glob": "/data_units/", "nth": 2, "status": 503})).await;
     fault(&backend, json!({"method": "POST", "path_glob": "/data_files/", "nth": 3, "status": 502})).await;
     let (ctx, _) = context(&backend);
-    let result = run_upload(&ctx, params(dir.path(), id), &DefaultUploader).await.expect("the upload");
+    let result = run_upload(&ctx, params(&dir, id), &DefaultUploader).await.expect("the upload");
     assert_eq!((result.uploaded_files, result.data_units), (8, 4), "{result:#?}");
     assert!(result.failed_files.is_empty(), "{result:#?}");
     let state = state(&backend).await;

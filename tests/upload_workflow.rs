@@ -11,26 +11,23 @@ use synapse::backend::checksum_of;
 use synapse::events::EventKind;
 use synapse::upload::{DefaultUploader, UploadError, UploadParams, run_upload};
 use synapse_tests::dev_backend::{start, state};
-use synapse_tests::upload::{collection, context, image_bytes, last_metrics, logs, write_pairs};
+use synapse_tests::upload::{Source, collection, context, image_bytes, last_metrics, logs, source, write_pairs};
 
-fn params(dir: &std::path::Path, collection: u64) -> UploadParams {
-    UploadParams {
-        creating_data_unit_batch_size: 2,
-        ..UploadParams::new("pets", dir.display().to_string(), 1, collection)
-    }
+fn params(dir: &Source, collection: u64) -> UploadParams {
+    UploadParams { creating_data_unit_batch_size: 2, ..UploadParams::new("pets", dir.param(), 1, collection) }
 }
 
 #[tokio::test]
 async fn a_folder_becomes_data_units_with_its_files_checksums_and_summary() {
     let backend = start().await;
     let id = collection(&backend, Some(&[".png"])).await;
-    let dir = tempfile::tempdir().expect("a folder");
+    let dir = source(&backend).await;
     write_pairs(dir.path(), 5);
     std::fs::create_dir_all(dir.path().join("image_1/@eaDir")).expect("a NAS folder");
     std::fs::write(dir.path().join("image_1/@eaDir/img_0000.png"), b"thumbnail").expect("a thumbnail");
     let (ctx, memory) = context(&backend);
 
-    let result = run_upload(&ctx, params(dir.path(), id), &DefaultUploader).await.expect("the upload");
+    let result = run_upload(&ctx, params(&dir, id), &DefaultUploader).await.expect("the upload");
     assert_eq!((result.uploaded_files, result.data_units, result.steps_total), (10, 5, 8), "{result:#?}");
     assert_eq!(result.steps_executed, 7, "process_metadata is skipped without a metadata file");
     assert!(result.failed_files.is_empty() && !result.partial_failure, "{result:#?}");
@@ -107,13 +104,13 @@ async fn a_folder_becomes_data_units_with_its_files_checksums_and_summary() {
 async fn groups_without_their_primary_file_or_with_a_forbidden_extension_are_left_out_with_reasons() {
     let backend = start().await;
     let id = collection(&backend, Some(&[".png"])).await;
-    let dir = tempfile::tempdir().expect("a folder");
+    let dir = source(&backend).await;
     write_pairs(dir.path(), 3);
     std::fs::write(dir.path().join("data_meta_1/orphan.json"), b"{}").expect("a lone JSON file");
     std::fs::write(dir.path().join("image_1/evil.exe"), b"MZ").expect("an executable");
     let (ctx, _) = context(&backend);
 
-    let result = run_upload(&ctx, params(dir.path(), id), &DefaultUploader).await.expect("the upload");
+    let result = run_upload(&ctx, params(&dir, id), &DefaultUploader).await.expect("the upload");
     assert_eq!((result.data_units, result.uploaded_files), (3, 6));
     assert!(result.partial_failure);
     assert_eq!(result.lost_files_count, 2);
@@ -139,11 +136,11 @@ async fn groups_without_their_primary_file_or_with_a_forbidden_extension_are_lef
 async fn nothing_valid_fails_the_run_naming_every_file() {
     let backend = start().await;
     let id = collection(&backend, None).await;
-    let dir = tempfile::tempdir().expect("a folder");
+    let dir = source(&backend).await;
     std::fs::create_dir_all(dir.path().join("data_meta_1")).expect("a folder");
     std::fs::write(dir.path().join("data_meta_1/a.json"), b"{}").expect("a file");
     let (ctx, _) = context(&backend);
-    let error = run_upload(&ctx, params(dir.path(), id), &DefaultUploader).await.expect_err("nothing to upload");
+    let error = run_upload(&ctx, params(&dir, id), &DefaultUploader).await.expect_err("nothing to upload");
     let UploadError::Workflow { source, .. } = &error else { panic!("{error:?}") };
     assert_eq!(source.step, "validate_files");
     assert!(
@@ -157,16 +154,16 @@ async fn nothing_valid_fails_the_run_naming_every_file() {
 async fn duplicates_are_dropped_and_content_on_the_backend_is_not_sent_again() {
     let backend = start().await;
     let id = collection(&backend, None).await;
-    let dir = tempfile::tempdir().expect("a folder");
+    let dir = source(&backend).await;
     write_pairs(dir.path(), 2);
     let (ctx, _) = context(&backend);
-    let first = run_upload(&ctx, params(dir.path(), id), &DefaultUploader).await.expect("the first upload");
+    let first = run_upload(&ctx, params(&dir, id), &DefaultUploader).await.expect("the first upload");
     assert_eq!(first.uploaded_files, 4);
 
     // The same content again, plus a copy of an image under another stem.
     std::fs::write(dir.path().join("image_1/copy.png"), image_bytes(0)).expect("a copy");
     let (ctx, _) = context(&backend);
-    let second = run_upload(&ctx, params(dir.path(), id), &DefaultUploader).await.expect("the second upload");
+    let second = run_upload(&ctx, params(&dir, id), &DefaultUploader).await.expect("the second upload");
     // `copy` sorts first: `img_0000` repeats its image and is dropped with its JSON file.
     assert_eq!((second.uploaded_files, second.already_on_backend, second.duplicates), (0, 3, 1), "{second:#?}");
     assert_eq!(second.data_units, 2);
@@ -183,10 +180,10 @@ async fn duplicates_are_dropped_and_content_on_the_backend_is_not_sent_again() {
 async fn a_storage_the_backend_does_not_have_is_refused_at_initialize() {
     let backend = start().await;
     let id = collection(&backend, None).await;
-    let dir = tempfile::tempdir().expect("a folder");
+    let dir = source(&backend).await;
     write_pairs(dir.path(), 1);
     let (ctx, _) = context(&backend);
-    let params = UploadParams { storage: 99, ..params(dir.path(), id) };
+    let params = UploadParams { storage: 99, ..params(&dir, id) };
     let error = run_upload(&ctx, params, &DefaultUploader).await.expect_err("no such storage");
     let UploadError::Workflow { source, orphaned_data_files } = &error else { panic!("{error:?}") };
     assert_eq!(source.step, "initialize");
@@ -202,13 +199,13 @@ async fn a_storage_the_backend_does_not_have_is_refused_at_initialize() {
     let (ctx, _) = context(&backend);
     let error = run_upload(
         &ctx,
-        UploadParams { data_collection: 77, ..UploadParams::new("x", dir.path().display().to_string(), 1, 77) },
+        UploadParams { data_collection: 77, ..UploadParams::new("x", dir.param(), 1, 77) },
         &DefaultUploader,
     )
     .await
     .expect_err("no such collection");
     assert!(matches!(error.step_error(), Some(UploadError::Collection { id: 77, .. })), "{error}");
-    let missing = UploadParams::new("x", dir.path().join("absent").display().to_string(), 1, id);
+    let missing = UploadParams::new("x", dir.key(&dir.path().join("absent")), 1, id);
     let (ctx, _) = context(&backend);
     let error = run_upload(&ctx, missing, &DefaultUploader).await.expect_err("no such folder");
     assert!(
@@ -238,10 +235,12 @@ async fn an_object_store_takes_presigned_uploads_and_large_files_go_in_chunks() 
         .await
         .expect("a dev backend");
     let id = collection(&backend, None).await;
-    let dir = tempfile::tempdir().expect("a folder");
+    let dir = source(&backend).await;
     write_pairs(dir.path(), 3);
     let (ctx, _) = context(&backend);
-    let result = run_upload(&ctx, UploadParams { storage: 2, ..params(dir.path(), id) }, &DefaultUploader)
+    // With an object store, `path` is a folder on this machine.
+    let local = Some(dir.path().display().to_string());
+    let result = run_upload(&ctx, UploadParams { storage: 2, path: local, ..params(&dir, id) }, &DefaultUploader)
         .await
         .expect("the presigned upload");
     assert_eq!((result.uploaded_files, result.data_units), (6, 3));
@@ -252,12 +251,12 @@ async fn an_object_store_takes_presigned_uploads_and_large_files_go_in_chunks() 
     // Through the API: a file above `max_file_size_mb` goes in chunks.
     let backend = start().await;
     let id = collection(&backend, None).await;
-    let dir = tempfile::tempdir().expect("a folder");
+    let dir = source(&backend).await;
     write_pairs(dir.path(), 1);
     let large: Vec<u8> = (0..(1024 * 1024 + 4096)).map(|i| (i % 251) as u8).collect();
     std::fs::write(dir.path().join("image_1/large.png"), &large).expect("a large image");
     let (ctx, _) = context(&backend);
-    let params = UploadParams { max_file_size_mb: 1, upload_max_workers: 1, ..params(dir.path(), id) };
+    let params = UploadParams { max_file_size_mb: 1, upload_max_workers: 1, ..params(&dir, id) };
     let result = run_upload(&ctx, params, &DefaultUploader).await.expect("the upload");
     assert_eq!((result.uploaded_files, result.data_units), (3, 2));
     let state = state(&backend).await;
@@ -270,7 +269,7 @@ async fn an_object_store_takes_presigned_uploads_and_large_files_go_in_chunks() 
 async fn a_file_the_backend_refuses_is_left_out_with_its_group_and_the_reason() {
     let backend = start().await;
     let id = collection(&backend, None).await;
-    let dir = tempfile::tempdir().expect("a folder");
+    let dir = source(&backend).await;
     write_pairs(dir.path(), 3);
     synapse_tests::dev_backend::fault(
         &backend,
@@ -278,7 +277,7 @@ async fn a_file_the_backend_refuses_is_left_out_with_its_group_and_the_reason() 
     )
     .await;
     let (ctx, _) = context(&backend);
-    let params = UploadParams { upload_max_workers: 1, ..params(dir.path(), id) };
+    let params = UploadParams { upload_max_workers: 1, ..params(&dir, id) };
     let result = run_upload(&ctx, params, &DefaultUploader).await.expect("the upload");
     assert_eq!(result.data_units, 2, "{result:#?}");
     assert_eq!(result.failed_files.len(), 2, "the refused file and its group's other file: {result:#?}");

@@ -57,7 +57,7 @@
 //!
 //! | layer | modules | what they hold |
 //! |---|---|---|
-//! | 0 | [`error`], `features`, [`params`](mod@params), `secret`, `cache_dir`, `formats` | the error actions return, panics as errors; what to say of a missing cargo feature; params, their JSON Schemas and validation; credentials that never show ([`Secret`]); where caches live; dataset annotation formats and their converters |
+//! | 0 | [`error`], `features`, [`params`](mod@params), `secret`, `cache_dir`, `formats`, `serve` | the error actions return, panics as errors; what to say of a missing cargo feature; params, their JSON Schemas and validation; credentials that never show ([`Secret`]); where caches live; dataset annotation formats and their converters; serving's model tokens, model cache and replica affinity |
 //! | 1 | [`events`] | the event model, the emitter and its progress coalescing, sinks, failures as data ([`ErrorReport`]), the terminal event's owner |
 //! | 1½ | `backend`, `storage` | the Synapse backend's client (API v1): configuration, jobs, log entries, paged listings; storages (local, S3, GCS, Azure) opened from the backend's records |
 //! | 2 | [`context`] | what an action sees: its params' environment, logger, progress, cancellation |
@@ -94,6 +94,7 @@
 //! | `upload` | `synapse::upload`: the upload workflow (files grouped by stem into a data collection's data units, rolled back when it fails); implies `backend` | — |
 //! | `export` | `synapse::export`: the export workflow (assignments, ground truth or tasks through an `Exporter` into a storage); implies `dataset` (its DM reading) | — |
 //! | `to_task` | `synapse::to_task`: pre-annotation of a project's tasks from a file of their data units or an inference action; implies `backend` and `formats` | — |
+//! | `serve` | `synapse::serve`: model tokens of the `serve_multiplexed_model_id` header (HS256, as the SDK signs them), the per-replica model cache (LRU, single flight), replica affinity by model id | hmac, sha2 |
 //! | `storage` | `synapse::storage`: the `Storage` trait, the local file system, storages opened from the backend's records | the `url` crate |
 //! | `s3`, `gcs`, `azure` | Amazon S3 and S3-compatible stores (MinIO, DigitalOcean Spaces), Google Cloud Storage, Azure Blob Storage in `synapse::storage` (each implies `storage`) | object_store, an HTTP client with rustls and ring |
 //! | `formats` | `synapse::formats`: DM v1/v2, YOLO, COCO and Pascal VOC annotations, their conversions, the converter registry (`synapse::converter!`) | image header readers (PNG, JPEG), quick-xml, a YAML reader |
@@ -130,6 +131,8 @@ pub mod params;
 pub mod pipeline;
 pub mod registry;
 mod secret;
+#[cfg(feature = "serve")]
+pub mod serve;
 pub mod steps;
 #[cfg(feature = "storage")]
 pub mod storage;

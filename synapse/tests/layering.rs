@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 /// The layers, bottom first. Modules of one layer may use each other.
 const LAYERS: &[&[&str]] = &[
-    &["error", "features", "params", "secret", "cache_dir", "formats"],
+    &["error", "features", "params", "secret", "cache_dir", "formats", "serve"],
     &["events"],
     &["backend", "storage"],
     &["context"],

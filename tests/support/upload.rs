@@ -1,10 +1,10 @@
-//! What the upload tests share: a data collection seeded on the dev backend, a folder of
-//! `image_1/*.png` and `data_meta_1/*.json` pairs, a run context whose events are kept, and
-//! readers of those events.
+//! What the upload tests share: a data collection seeded on the dev backend, a folder inside its
+//! file-system storage ([`source`]) of `image_1/*.png` and `data_meta_1/*.json` pairs, a run
+//! context whose events are kept, and readers of those events.
 
 use crate::dev_backend::{client_of, dev, quick};
 use serde_json::{Value, json};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use synapse::Context;
 use synapse::events::sink::MemorySink;
@@ -20,6 +20,39 @@ pub async fn collection(backend: &RunningDevBackend, image_extensions: Option<&[
         {"name": "data_meta_1", "file_type": "data", "function_type": "meta"},
     ]});
     dev(backend, reqwest::Method::POST, "_dev/data_collections", Some(body)).await["id"].as_u64().expect("an id")
+}
+
+/// A scratch folder inside the backend's file-system storage (storage 1), removed when dropped:
+/// an upload reads its `path` relative to the storage's root, as the SDK does.
+#[derive(Debug)]
+pub struct Source {
+    dir: tempfile::TempDir,
+    root: PathBuf,
+}
+
+impl Source {
+    /// The folder on this machine.
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// The folder as an upload's `path` (relative to the storage's root).
+    pub fn param(&self) -> String {
+        self.key(self.path())
+    }
+
+    /// `path` (inside the folder) as an upload's `path` or `assets.<spec>.path`.
+    pub fn key(&self, path: &Path) -> String {
+        path.strip_prefix(&self.root).expect("a path inside the storage").display().to_string()
+    }
+}
+
+/// A new [`Source`] in storage 1 of `backend` (its `location`, read through `GET storages/1/`).
+pub async fn source(backend: &RunningDevBackend) -> Source {
+    let storage = client_of(backend.url(), quick(0, 1, 1)).get_storage(1).await.expect("storage 1");
+    let root = PathBuf::from(storage.configuration["location"].as_str().expect("storage 1's location"));
+    let dir = tempfile::Builder::new().prefix("upload-").tempdir_in(&root).expect("a folder in the storage");
+    Source { dir, root }
 }
 
 /// The content of pair `index`'s image.

@@ -51,10 +51,11 @@ fn write_pairs(dir: &Path, pairs: u64, salt: u64) {
     }
 }
 
-/// Synapse's upload of `source`: its time, the files and the units it made.
-async fn ours(client: &BackendClient, source: &Path, collection: u64) -> (Duration, u64, u64) {
+/// Synapse's upload of `source` (`path`, relative to storage 1's root, as the SDK's): its time,
+/// the files and the units it made.
+async fn ours(client: &BackendClient, source: &str, collection: u64) -> (Duration, u64, u64) {
     let ctx = Context::builder("upload").backend(Some(client.clone())).build();
-    let params = UploadParams::new("upload_workflow", source.display().to_string(), 1, collection);
+    let params = UploadParams::new("upload_workflow", source, 1, collection);
     let start = Instant::now();
     let result = run_upload(&ctx, params, &DefaultUploader).await.unwrap_or_else(|e| fail("synapse's upload", e));
     let elapsed = start.elapsed();
@@ -121,7 +122,7 @@ async fn main() {
             let source = sources.join(format!("{side}-{run}"));
             write_pairs(&source, pairs, salt);
             let (elapsed, files, units) = if side == "synapse" {
-                ours(&client, &source, collection).await
+                ours(&client, &format!("upload-sources/{side}-{run}"), collection).await
             } else {
                 python(&python_bin, &url, &source, collection)
             };

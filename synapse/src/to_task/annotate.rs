@@ -50,10 +50,13 @@ impl<A: Annotator> Step<ToTaskState> for AnnotateStep<A> {
         let method = shared.params.method.as_str();
         let ids = cx.task_ids.clone();
         let total = ids.len() as u64;
-        let at_once = usize::try_from(shared.params.concurrency).unwrap_or(1).max(1);
+        let at_once = shared.params.in_flight();
         cx.log("annotating", json!({ "total": total, "method": method, "concurrency": at_once }));
-        // Once the run is cancelled no more tasks start; those started end, and the step fails.
-        let stop = ctx.cancellation_token().clone();
+        // Once the run is cancelled, or the inference action refuses the params' shape, no more
+        // tasks start; those started end, and the step fails.
+        let stop = ctx.cancellation_token().child_token();
+        let refused = stop.clone();
+        let mut refusal = None;
         let mut outcomes = futures_util::stream::iter(ids)
             .take_while(move |_| futures_util::future::ready(!stop.is_cancelled()))
             .map(|id| {
@@ -66,6 +69,12 @@ impl<A: Annotator> Step<ToTaskState> for AnnotateStep<A> {
             index += 1;
             let failed = match outcome {
                 Ok(Ok(())) => None,
+                Ok(Err(error)) if refusal.is_none() && is_refusal(&error) => {
+                    refused.cancel();
+                    let reason = chain_line(&error);
+                    refusal = Some(error);
+                    Some(reason)
+                }
                 Ok(Err(error)) => Some(chain_line(&error)),
                 Err(join) if join.is_panic() => {
                     Some(format!("its annotation panicked: {}", panic_text(join.into_panic())))
@@ -106,11 +115,19 @@ impl<A: Annotator> Step<ToTaskState> for AnnotateStep<A> {
         state.success_count = succeeded;
         state.failed_count = failures.len() as u64;
         state.failures = failures;
+        if let Some(error) = refusal {
+            return Err(error);
+        }
         if succeeded == 0 && total > 0 {
             return Err(ToTaskError::AllFailed { total, failures: state.failures.clone() }.into());
         }
         cx.check_cancelled()
     }
+}
+
+/// Whether `error` is the inference action refusing a task's params.
+fn is_refusal(error: &Error) -> bool {
+    matches!(error.downcast_ref::<ToTaskError>(), Some(ToTaskError::InferenceParams { .. }))
 }
 
 fn panic_text(payload: Box<dyn std::any::Any + Send>) -> String {
@@ -158,7 +175,7 @@ async fn annotate_in<A: Annotator>(shared: &Shared<A>, id: u64, dir: &Path) -> R
             let others: Vec<TaskFile> = files.iter().filter(|file| !file.is_primary).cloned().collect();
             let input = InferenceInput { task: &task, primary, primary_path: &primary_path, others: &others, params };
             let request = shared.annotator.inference_params(&input)?;
-            let output = inference::infer(&shared.ctx, action, request).await?;
+            let output = inference::infer(&shared.ctx, action, id, request).await?;
             if convert::is_empty(&output) {
                 return Err(Error::msg(format!(
                     "inference action `{}` returned nothing ({}): nothing to submit",

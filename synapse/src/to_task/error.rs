@@ -77,6 +77,20 @@ pub enum ToTaskError {
         /// Its actions.
         available: Vec<String>,
     },
+    /// The inference action refused the params built for a task
+    /// ([`Annotator::inference_params`](super::Annotator::inference_params)): every task's params
+    /// have that shape, so the run stops at the first refusal rather than failing each task.
+    #[error(
+        "inference action `{action}` refuses the params built for task {task_id} (an inference action takes `synapse::to_task::InferenceRequest`, or the annotator's `inference_params` must build what it takes):\n{violations}"
+    )]
+    InferenceParams {
+        /// The action.
+        action: String,
+        /// The first task whose params it refused.
+        task_id: u64,
+        /// What its params schema says is wrong.
+        violations: crate::params::Violations,
+    },
     /// The binary's action registry does not build (two actions of one name, say), so the
     /// inference action cannot be found.
     #[error("the inference action cannot be found: {reason}")]

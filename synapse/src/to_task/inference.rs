@@ -30,11 +30,20 @@ pub(super) fn find_action(ctx: &Context, name: &str) -> Result<&'static ActionDe
 /// pre-annotation's). Its output, checked against its result schema.
 ///
 /// # Errors
-/// The params its schema refuses, its own error, an output its result schema refuses: each
+/// [`ToTaskError::InferenceParams`] for params its schema refuses; its own error, an output its result schema refuses: each
 /// naming the action.
-pub(super) async fn infer(ctx: &Context, action: &'static ActionDescriptor, params: Value) -> Result<Value> {
+pub(super) async fn infer(
+    ctx: &Context,
+    action: &'static ActionDescriptor,
+    task_id: u64,
+    params: Value,
+) -> Result<Value> {
     let name = action.name();
-    action.validate_params(&params)?;
+    action.validate_params(&params).map_err(|refused| ToTaskError::InferenceParams {
+        action: name.to_owned(),
+        task_id,
+        violations: refused.violations,
+    })?;
     let inner = Context::builder(name)
         .plugin(ctx.plugin())
         .job_id(None)
@@ -44,7 +53,7 @@ pub(super) async fn infer(ctx: &Context, action: &'static ActionDescriptor, para
         .build();
     let produced = action.run(params, inner.clone()).await.map_err(|failure| match failure {
         Failure::Params(violations) => {
-            Error::msg(format!("inference action `{name}` refused its params:\n{violations}"))
+            ToTaskError::InferenceParams { action: name.to_owned(), task_id, violations }.into()
         }
         Failure::Action(error) => error.context(format!("inference action `{name}` failed")),
     })?;

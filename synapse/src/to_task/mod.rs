@@ -84,7 +84,7 @@ pub use annotate::AnnotateStep;
 pub use annotator::{Annotator, DefaultAnnotator, FileInput, InferenceFile, InferenceInput, InferenceRequest};
 pub use error::{TaskFailure, ToTaskError};
 pub use files::TaskFile;
-pub use params::{TaskSchema, ToTaskMethod, ToTaskParams};
+pub use params::{DEFAULT_CONCURRENCY, TaskSchema, ToTaskMethod, ToTaskParams};
 pub use state::{ToTaskResult, ToTaskState};
 pub use steps::{FetchTasksStep, FinalizeStep, InitializeStep, PrepareStep, to_task_steps};
 

@@ -60,7 +60,12 @@ impl From<TaskSchema> for AnnotationSchema {
 /// let params = ToTaskParams::parse(serde_json::json!({
 ///     "name": "boxes from labels", "project": 3, "target_specification_name": "label_1",
 /// })).unwrap();
-/// assert_eq!((params.method, params.concurrency, params.batch_size), (ToTaskMethod::File, 8, 1));
+/// assert_eq!((params.method, params.in_flight()), (ToTaskMethod::File, 8));
+/// // The SDK's window, when no `concurrency` is given:
+/// let windowed = ToTaskParams::parse(serde_json::json!({
+///     "name": "boxes", "project": 3, "target_specification_name": "label_1", "batch_size": 32,
+/// })).unwrap();
+/// assert_eq!(windowed.in_flight(), 32);
 ///
 /// let error = ToTaskParams::parse(serde_json::json!({"name": "boxes", "project": 3})).unwrap_err();
 /// assert_eq!(error.iter().next().unwrap().path, "$.target_specification_name");
@@ -102,18 +107,28 @@ pub struct ToTaskParams {
     /// Settings of the conversion (`class_names`, `format`) or of the inference action
     #[param(default)]
     pub pre_processor_params: Map<String, Value>,
-    /// The SDK's window of tasks annotated together; tasks here flow `concurrency` at a time
-    #[param(default = 1, range(min = 1))]
+    /// The SDK's window of tasks annotated together: without `concurrency`, tasks flow `batch_size` at a time (8 when it is 1)
+    #[param(default = 1, range(min = 1, max = 256))]
     pub batch_size: u64,
-    /// How many tasks are annotated at once
-    #[param(default = 8, range(min = 1, max = 256))]
-    pub concurrency: u64,
+    /// How many tasks are annotated at once (default: `batch_size` when above 1, else 8)
+    #[param(default, range(min = 1, max = 256))]
+    pub concurrency: Option<u64>,
     /// How the backend checks the annotations: `dm_schema_v1`, or `any` (not checked)
     #[param(default)]
     pub schema: TaskSchema,
 }
 
+/// How many tasks are annotated at once when neither `concurrency` nor a `batch_size` above 1 says.
+pub const DEFAULT_CONCURRENCY: u64 = 8;
+
 impl ToTaskParams {
+    /// How many tasks are annotated at once: `concurrency`, else `batch_size` when above 1 (the
+    /// SDK's window of tasks annotated together), else [`DEFAULT_CONCURRENCY`].
+    pub fn in_flight(&self) -> usize {
+        let count = self.concurrency.unwrap_or(if self.batch_size > 1 { self.batch_size } else { DEFAULT_CONCURRENCY });
+        usize::try_from(count).unwrap_or(usize::MAX).max(1)
+    }
+
     /// The class names `pre_processor_params.class_names` gives, in class-id order; `None` when
     /// it gives none.
     ///

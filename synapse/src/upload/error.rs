@@ -46,6 +46,15 @@ pub enum UploadError {
         #[source]
         source: Box<BackendError>,
     },
+    /// The storage's record cannot say where its files are (a `file_system` storage without a
+    /// `location`, a provider this build does not know).
+    #[error("storage {id}: {reason}")]
+    StorageConfiguration {
+        /// Its id.
+        id: u64,
+        /// What is wrong with its record.
+        reason: String,
+    },
     /// The data collection could not be read (a 404: no such collection).
     #[error("data collection {id}: {source}")]
     Collection {

@@ -86,6 +86,7 @@ mod error;
 mod group;
 mod metadata;
 mod params;
+mod source;
 mod state;
 mod steps;
 mod transfer;
@@ -96,6 +97,7 @@ pub use error::{MetadataError, UploadError};
 pub use group::{SpecFiles, group_files, spec_extensions, validate_group};
 pub use metadata::{DEFAULT_METADATA_FILES, Metadata, MetadataLimits, read_metadata};
 pub use params::{AssetConfig, UploadParams};
+pub use source::folder_in_storage;
 pub use state::{FailedFile, FileGroup, LOST_FILES_LIMIT, LocalFile, UploadResult, UploadState, UploadedFile};
 pub use steps::{
     AnalyzeCollectionStep, CleanupStep, GenerateDataUnitsStep, InitializeStep, OrganizeFilesStep, ProcessMetadataStep,

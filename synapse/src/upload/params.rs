@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 #[crate::params(crate = crate)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AssetConfig {
-    /// The folder this specification's files are found in
+    /// The folder this specification's files are found in, relative to the storage's root
     pub path: String,
     /// Whether the folder's subfolders are searched too
     #[param(default = true)]
@@ -25,6 +25,10 @@ pub struct AssetConfig {
 /// [`UploadError`](super::UploadError) naming the id. `use_single_path` without `path`, or
 /// multi-path mode without `assets`, is refused by `initialize`
 /// ([`UploadError::NoPath`](super::UploadError::NoPath)).
+///
+/// `path` and `assets.<spec>.path` are folders inside the storage, as the SDK reads them: with a
+/// `file_system` storage, relative to its `location` (a leading `/` is the storage's root); with
+/// an object store, folders on this machine ([`folder_in_storage`](super::folder_in_storage)).
 ///
 /// ```
 /// use synapse::params::Params;
@@ -52,7 +56,7 @@ pub struct UploadParams {
     /// One folder holding a subfolder per file specification (`<path>/<spec name>/`); false: a folder per specification in `assets`
     #[param(default = true)]
     pub use_single_path: bool,
-    /// The folder of a single-path upload
+    /// The folder of a single-path upload, relative to the storage's root
     #[param(default)]
     pub path: Option<String>,
     /// Whether subfolders are searched too (single-path mode)

@@ -21,8 +21,12 @@ pub struct UploadState {
     pub params: UploadParams,
     /// The storage the files go to (`initialize`).
     pub storage: Option<StorageRecord>,
-    /// The folder of a single-path upload (`initialize`).
+    /// The folder of a single-path upload, inside the storage (`initialize`:
+    /// [`folder_in_storage`](super::folder_in_storage)).
     pub base: Option<PathBuf>,
+    /// The folder of each specification of a multi-path upload, inside the storage
+    /// (`initialize`), by specification name.
+    pub asset_folders: BTreeMap<String, PathBuf>,
     /// The metadata rows (`process_metadata`), by file name.
     pub metadata: Option<Metadata>,
     /// The collection and its file specifications (`analyze_collection`).
@@ -54,6 +58,7 @@ impl UploadState {
             params,
             storage: None,
             base: None,
+            asset_folders: BTreeMap::new(),
             metadata: None,
             collection: None,
             groups: Vec::new(),

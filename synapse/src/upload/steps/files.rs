@@ -34,9 +34,10 @@ fn folders(state: &UploadState) -> Vec<(String, PathBuf, bool)> {
                 let folder = base.join(&spec.name);
                 folder.is_dir().then(|| (spec.name.clone(), folder, params.is_recursive))
             }
-            (_, Some(assets)) => {
-                assets.get(&spec.name).map(|asset| (spec.name.clone(), PathBuf::from(&asset.path), asset.is_recursive))
-            }
+            (_, Some(assets)) => assets.get(&spec.name).map(|asset| {
+                let folder = state.asset_folders.get(&spec.name).cloned().unwrap_or_else(|| PathBuf::from(&asset.path));
+                (spec.name.clone(), folder, asset.is_recursive)
+            }),
             _ => None,
         })
         .collect()

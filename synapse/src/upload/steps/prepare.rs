@@ -6,8 +6,9 @@ use super::client;
 use crate::error::Result;
 use crate::events::LogLevel;
 use crate::steps::{Step, StepCx, StepInfo, StepSpec};
-use crate::upload::{DEFAULT_METADATA_FILES, UploadError, UploadState, Uploader};
-use std::path::{Path, PathBuf};
+use crate::upload::{DEFAULT_METADATA_FILES, UploadError, UploadState, Uploader, folder_in_storage};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
 
 /// Reads the storage and the project, and resolves the folder of a single-path upload
 /// (weight 0.05); refuses a missing `path` or `assets`.
@@ -33,35 +34,36 @@ impl Step<UploadState> for InitializeStep {
     async fn execute(&self, cx: &mut StepCx<'_, UploadState>, _: &mut ()) -> Result<()> {
         let client = client(cx.ctx())?;
         let params = &cx.params;
-        let base = if params.use_single_path {
-            let Some(path) = params.path.as_deref().filter(|path| !path.trim().is_empty()) else {
-                let reason = "`path` is required when `use_single_path` is true".to_owned();
-                return Err(UploadError::NoPath { reason }.into());
-            };
-            let path = PathBuf::from(path);
-            if !path.is_dir() {
-                let reason = if path.exists() { "is not a folder" } else { "does not exist" };
-                return Err(UploadError::Folder { path, reason: reason.to_owned() }.into());
-            }
-            Some(path)
-        } else {
-            if params.assets.as_ref().is_none_or(|assets| assets.is_empty()) {
-                let reason = "`assets` is required when `use_single_path` is false".to_owned();
-                return Err(UploadError::NoPath { reason }.into());
-            }
-            None
-        };
+        let single = params.use_single_path;
+        let path = params.path.as_deref().filter(|path| !path.trim().is_empty());
+        if single && path.is_none() {
+            let reason = "`path` is required when `use_single_path` is true".to_owned();
+            return Err(UploadError::NoPath { reason }.into());
+        }
+        if !single && params.assets.as_ref().is_none_or(|assets| assets.is_empty()) {
+            let reason = "`assets` is required when `use_single_path` is false".to_owned();
+            return Err(UploadError::NoPath { reason }.into());
+        }
         let id = params.storage;
         let storage =
             client.get_storage(id).await.map_err(|source| UploadError::Storage { id, source: Box::new(source) })?;
         if let Some(id) = params.project {
             client.get_project(id).await.map_err(|source| UploadError::Project { id, source: Box::new(source) })?;
         }
+        let base = match path.filter(|_| single) {
+            Some(path) => Some(existing_folder(folder_in_storage(&storage, id, path)?)?),
+            None => None,
+        };
+        let mut asset_folders = BTreeMap::new();
+        for (spec, asset) in params.assets.iter().flatten().filter(|_| !single) {
+            asset_folders.insert(spec.clone(), folder_in_storage(&storage, id, &asset.path)?);
+        }
         cx.log("upload_initialized", serde_json::json!({ "storage": id, "provider": storage.provider, "path": base }));
         cx.set_progress(1, 1);
         let state = cx.state();
         state.storage = Some(storage);
         state.base = base;
+        state.asset_folders = asset_folders;
         Ok(())
     }
 
@@ -69,19 +71,36 @@ impl Step<UploadState> for InitializeStep {
         let state = cx.state();
         state.storage = None;
         state.base = None;
+        state.asset_folders.clear();
         Ok(())
     }
 }
 
-/// The metadata file of `state`: `excel_metadata_path` (absolute, or relative to the upload's
-/// folder, else to the working directory), else the first of [`DEFAULT_METADATA_FILES`] in the
-/// upload's folder.
+/// `folder`, when it is an existing folder.
+fn existing_folder(folder: PathBuf) -> Result<PathBuf, UploadError> {
+    if folder.is_dir() {
+        return Ok(folder);
+    }
+    let reason = if folder.exists() { "is not a folder" } else { "does not exist" };
+    Err(UploadError::Folder { path: folder, reason: reason.to_owned() })
+}
+
+/// The metadata file of `state`: `excel_metadata_path` tried as the SDK's `process_metadata`
+/// does: as given when it is an existing file (an absolute path, or one relative to the working
+/// directory), then inside the storage ([`folder_in_storage`]), then relative to the upload's
+/// folder; else the first of [`DEFAULT_METADATA_FILES`] in the upload's folder. A path found
+/// nowhere is returned as given, for the metadata step to name.
 fn metadata_path(state: &UploadState) -> Option<PathBuf> {
     match state.params.excel_metadata_path.as_deref().filter(|path| !path.trim().is_empty()) {
         Some(given) => {
-            let given = Path::new(given);
-            let in_base = state.base.as_ref().map(|base| base.join(given)).filter(|path| path.exists());
-            Some(if given.is_absolute() { given.to_owned() } else { in_base.unwrap_or_else(|| given.to_owned()) })
+            let in_storage =
+                state.storage.as_ref().and_then(|storage| folder_in_storage(storage, state.params.storage, given).ok());
+            let in_base = state.base.as_ref().map(|base| base.join(given.trim_start_matches('/')));
+            [Some(PathBuf::from(given)), in_storage, in_base]
+                .into_iter()
+                .flatten()
+                .find(|path| path.is_file())
+                .or_else(|| Some(PathBuf::from(given)))
         }
         None => {
             let base = state.base.as_ref()?;
