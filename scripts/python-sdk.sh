@@ -60,7 +60,8 @@ run() {
   # Ended by its own pid, whatever happens.
   trap 'kill "${pid:-}" 2>/dev/null; wait "${pid:-}" 2>/dev/null; rm -rf "${data:-}"' EXIT
   for _ in $(seq 1 300); do
-    url="$(sed -n 's/^@synapse-dev-backend .*"url":"\([^"]*\)".*/\1/p' "$data/out")"
+    # The backend's shell may not have created its output file yet.
+    url="$(sed -n 's/^@synapse-dev-backend .*"url":"\([^"]*\)".*/\1/p' "$data/out" 2>/dev/null || true)"
     [ -n "$url" ] && break
     if ! kill -0 "$pid" 2>/dev/null; then
       say "the dev backend exited before it listened:"

@@ -52,7 +52,9 @@ for features in "" ray store discovery backend storage formats dataset train upl
   cargo clippy --quiet -p synapse --all-targets --locked --no-default-features --features "$features" -- -D warnings
 done
 echo "the S3 storage tests (synapse-tests with s3)"
-cargo clippy --quiet -p synapse-tests --test storage_s3 --test storage_object --test data_ops_export_s3 --locked --features s3 -- -D warnings
+cargo clippy --quiet -p synapse-tests --test storage_s3 --test storage_object --test data_ops_export_s3 --test upload_s3 --locked --features s3 -- -D warnings
+echo "the dev backend's presigned uploads into S3 (synapse-dev-backend with s3)"
+cargo clippy --quiet -p synapse-dev-backend --all-targets --locked --features s3 -- -D warnings
 
 step "tests"
 if $nextest; then
@@ -97,7 +99,7 @@ else
 fi
 
 step "S3 storage tests, against moto_server on loopback"
-S3_TESTS=(-p synapse-tests --features s3 --test storage_s3 --test storage_object --test data_ops_export_s3)
+S3_TESTS=(-p synapse-tests --features s3 --test storage_s3 --test storage_object --test data_ops_export_s3 --test upload_s3)
 if ! in_ci && [ "${SYNAPSE_SKIP_S3:-}" = 1 ]; then
   echo "skipped: SYNAPSE_SKIP_S3=1"
 elif ! in_ci && ! scripts/moto.sh check; then

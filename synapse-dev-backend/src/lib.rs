@@ -33,8 +33,8 @@
 //! | `GET /data_collections/{id}/` | `{id, name, file_specifications}`; with `?expand=file_specifications` each specification is `{id, name, file_type, is_required, is_primary, function_type, index, configuration, is_sequential}` (ids without) |
 //! | `POST /data_files/` | multipart with a `file` part, or JSON `{chunked_upload: <id>}` (a finished chunked upload): 201 `{id, file, checksum, size, created_at}`, `checksum` the SHA-1 of the content |
 //! | `POST /data_files/verify_checksums/` | `{checksums: [...]}` (at most 1000): `{existing_checksums: [...]}` |
-//! | `POST /data_files/presigned_upload/upload/` | `{files: [{filename, size, content_type?}], expiration?}`: 201 `{files: [{filename, file_key, presigned_url \| multipart: {upload_id, part_size, parts: [{part_number, presigned_url}]}}], expires_at}`, multipart above 5 MiB; the URLs point at `PUT /_presigned/{key}` |
-//! | `POST /data_files/presigned_upload/confirm_upload/` | `{files: [{file_key, checksum, size, multipart?}]}`: `{results: [{file_key, checksum, data_file_id, success, error?}], created_count, failed_count}`, each file checked against its SHA-1 and size |
+//! | `POST /data_files/presigned_upload/upload/` | `{files: [{filename, size, content_type?}], expiration?}`: 201 `{files: [{filename, file_key, presigned_url \| multipart: {upload_id, part_size, parts: [{part_number, presigned_url}]}}], expires_at}`, multipart above 5 MiB; the URLs point at `PUT /_presigned/{key}`, or (feature `s3`) are S3's own presigned `PUT`/`UploadPart` URLs into storage 2's bucket when its endpoint answers |
+//! | `POST /data_files/presigned_upload/confirm_upload/` | `{files: [{file_key, checksum, size, multipart?}]}`: `{results: [{file_key, checksum, data_file_id, success, error?}], created_count, failed_count}`, each file checked against its SHA-1 and size (in the bucket, an S3 multipart upload completed first, the object read back) |
 //! | `DELETE /data_files/{id}/` | dev only (the v1 API has none): 204; 400 while a data unit binds the file |
 //! | `POST /data_units/` | `{data_collection, files: {<spec>: {checksum, path?}}, meta?, groups?}` or a list: 201 with the unit(s) `{id, data_collection, meta, groups, files}`, or 400 per entry |
 //! | `GET /data_units/{id}/` | a unit; `?expand=files` makes each file `{id, url, checksum, size, path, file_type, is_primary, file_name_original}` |
@@ -131,6 +131,7 @@ mod fixture;
 mod media;
 mod pagination;
 mod routes;
+mod s3;
 mod seed;
 mod server;
 mod store;

@@ -51,8 +51,10 @@ pub struct DevBackendBuilder {
 
 impl DevBackendBuilder {
     /// Lists `bucket` as storage 2 (`amazon_s3`, its keys in the record's `configuration`), as
-    /// [`S3Storage::from_env`] reads one for the S3 phase. A record only: the backend itself
-    /// never talks to S3. Without it there is no storage 2.
+    /// [`S3Storage::from_env`] reads one for the S3 phase. Built with the `s3` feature, the
+    /// presigned upload hands out URLs into this bucket when its endpoint answers (and checks the
+    /// objects there at confirmation); otherwise the record is a record only, and presigned URLs
+    /// point at this backend. Without it there is no storage 2.
     pub fn s3_storage(mut self, bucket: S3Storage) -> Self {
         self.s3 = Some(bucket);
         self
@@ -141,6 +143,7 @@ impl DevBackendBuilder {
             faults: Faults::default(),
             tokens: Tokens { access, user },
             addr,
+            bucket: crate::s3::Connector::new(self.s3.clone()),
             s3: self.s3,
         });
         // A kept state has them already: they load into a new one only.

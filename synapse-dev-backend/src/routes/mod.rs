@@ -54,6 +54,8 @@ pub(crate) struct App {
     pub(crate) addr: SocketAddr,
     /// The S3 bucket listed as storage 2, if any.
     pub(crate) s3: Option<data::storages::S3Storage>,
+    /// That bucket, reached at the first presigned upload (presigned URLs then point into it).
+    pub(crate) bucket: crate::s3::Connector,
 }
 
 /// The handlers' state.

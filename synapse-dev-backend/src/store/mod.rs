@@ -198,6 +198,7 @@ fn migrate(connection: &Connection, path: Option<&Path>) -> Result<bool, StoreEr
     }
     connection.execute_batch(SCHEMA).what("creating the state's tables")?;
     connection.execute_batch(data::SCHEMA).what("creating the data tables")?;
+    connection.execute_batch(data::presigned::BUCKET_SCHEMA).what("creating the presigned bucket table")?;
     connection.execute_batch(ground_truth::SCHEMA).what("creating the ground-truth tables")?;
     connection.execute_batch(annotation::SCHEMA).what("creating the annotation tables")?;
     connection.execute_batch(plugins::SCHEMA).what("creating the plugin tables")?;

@@ -6,6 +6,7 @@
 //! | `collections.rs` | `GET data_collections/{id}/`, `POST /_dev/data_collections` |
 //! | `files.rs` | `POST data_files/`, `POST data_files/verify_checksums/`, `DELETE data_files/{id}/` |
 //! | `presigned.rs` | `POST data_files/presigned_upload/{upload,confirm_upload}/` and the `PUT /_presigned/{key}` they point at |
+//! | `presigned_s3.rs` | the same, when the URLs point into storage 2's S3 bucket: S3's presigned URLs, and the objects checked there at confirmation |
 //! | `units.rs` | `POST data_units/`, `GET data_units/{id}/`, `DELETE /v2/data-units/{id}/` |
 //! | `storages.rs` | `GET storages/`, `GET storages/{id}/`, and the S3 record a backend may be started with |
 //! | `storage_sessions.rs` | `POST storages/{id}/session/` |
@@ -13,6 +14,7 @@
 pub(crate) mod collections;
 pub(crate) mod files;
 pub(crate) mod presigned;
+mod presigned_s3;
 pub(crate) mod storage_sessions;
 pub(crate) mod storages;
 pub(crate) mod units;

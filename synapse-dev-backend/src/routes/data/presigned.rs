@@ -2,7 +2,8 @@
 //! pointing at this backend (`PUT /_presigned/{key}?signature=…`, unauthenticated as a storage's
 //! presigned URL is, the signature an unguessable token with an expiry), single for files up to
 //! [`PART_SIZE`] and multipart above; `POST data_files/presigned_upload/confirm_upload/` checks
-//! what arrived against the SHA-1 and size the client reports and makes each a data file.
+//! what arrived against the SHA-1 and size the client reports and makes each a data file. When
+//! storage 2's S3 bucket answers, the URLs point into it instead (`presigned_s3.rs`).
 
 use super::{base_name, checksum, new_key};
 use crate::drf::fields::{self, CharField, FieldErrors};
@@ -86,24 +87,30 @@ pub(crate) async fn upload(
     let expires = SystemTime::now() + Duration::from_secs(expiration);
     let expires_at = crate::time::format(expires);
     let expires_epoch = now_epoch().saturating_add(i64::try_from(expiration).unwrap_or(0));
+    let bucket = app.bucket.bucket().await;
     let mut uploads = Vec::new();
     let mut shown = Vec::new();
     for (filename, size, content_type) in requested {
         let file_key = new_key(&filename);
         let signature = uuid::Uuid::new_v4().simple().to_string();
-        let url = format!("{origin}/_presigned/{file_key}?signature={signature}");
+        let target = match &bucket {
+            Some(bucket) => {
+                super::presigned_s3::target(bucket, &file_key, size, Duration::from_secs(expiration)).await?
+            }
+            None => own_target(&origin, &file_key, &signature, size),
+        };
         let mut entry = json!({ "filename": filename, "file_key": file_key });
-        let (upload_id, part_size, parts) = if size > PART_SIZE {
-            let upload_id = uuid::Uuid::new_v4().simple().to_string();
-            let count = size.div_ceil(PART_SIZE);
-            let parts: Vec<Value> = (1..=count)
-                .map(|n| json!({ "part_number": n, "presigned_url": format!("{url}&upload_id={upload_id}&part_number={n}") }))
-                .collect();
-            entry["multipart"] = json!({ "upload_id": upload_id, "part_size": PART_SIZE, "parts": parts });
-            (Some(upload_id), Some(PART_SIZE as i64), Some(count as i64))
-        } else {
-            entry["presigned_url"] = json!(url);
-            (None, None, None)
+        let (upload_id, part_size, parts) = match target {
+            Target::Single(url) => {
+                entry["presigned_url"] = json!(url);
+                (None, None, None)
+            }
+            Target::Multipart { upload_id, part_size, urls } => {
+                let parts: Vec<Value> =
+                    (1..).zip(&urls).map(|(n, url)| json!({ "part_number": n, "presigned_url": url })).collect();
+                entry["multipart"] = json!({ "upload_id": upload_id, "part_size": part_size, "parts": parts });
+                (Some(upload_id), Some(part_size as i64), Some(urls.len() as i64))
+            }
         };
         shown.push(entry);
         uploads.push(Presigned {
@@ -120,8 +127,26 @@ pub(crate) async fn upload(
             data_file: None,
         });
     }
-    app.store.run(move |connection| presigned::insert(connection, &uploads)).await?;
+    let in_bucket = bucket.map(|bucket| bucket.name().to_owned());
+    app.store.run(move |connection| presigned::insert(connection, &uploads, in_bucket.as_deref())).await?;
     Ok(created(json!({ "files": shown, "expires_at": expires_at })))
+}
+
+/// Where one file goes: one URL, or one per part of `part_size` bytes (the last may be shorter).
+pub(super) enum Target {
+    Single(String),
+    Multipart { upload_id: String, part_size: u64, urls: Vec<String> },
+}
+
+/// A target at this backend's `PUT /_presigned/{key}`: multipart above [`PART_SIZE`].
+fn own_target(origin: &str, file_key: &str, signature: &str, size: u64) -> Target {
+    let url = format!("{origin}/_presigned/{file_key}?signature={signature}");
+    if size <= PART_SIZE {
+        return Target::Single(url);
+    }
+    let upload_id = uuid::Uuid::new_v4().simple().to_string();
+    let urls = (1..=size.div_ceil(PART_SIZE)).map(|n| format!("{url}&upload_id={upload_id}&part_number={n}")).collect();
+    Target::Multipart { upload_id, part_size: PART_SIZE, urls }
 }
 
 /// One requested file: `(filename, size, content_type)`, or its field errors.
@@ -271,6 +296,10 @@ async fn confirm_one(
             return Ok(Ok((id, file.checksum)));
         }
     }
+    let key = file_key.to_owned();
+    if let Some(bucket) = app.store.run(move |connection| presigned::bucket_of(connection, &key)).await? {
+        return super::presigned_s3::confirm_one(app, &bucket, &upload, given, item).await;
+    }
     if let Some(upload_id) = &upload.upload_id {
         let key = file_key.to_owned();
         let recorded = app.store.run(move |connection| presigned::parts(connection, &key)).await?;
@@ -304,16 +333,27 @@ async fn confirm_one(
         app.media.remove(file_key).await?;
         return Ok(Err(why));
     }
-    let (key, filename, sum) = (file_key.to_owned(), upload.filename.clone(), stored.clone());
-    let id = app
+    let id = record(app, file_key, &upload.filename, &stored, size).await?;
+    Ok(Ok((id, stored)))
+}
+
+/// Makes the confirmed upload `file_key` (its content the media file `file_key`) a data file: its id.
+pub(super) async fn record(
+    app: &Shared,
+    file_key: &str,
+    filename: &str,
+    sum: &str,
+    size: u64,
+) -> Result<i64, ApiError> {
+    let (key, filename, sum) = (file_key.to_owned(), filename.to_owned(), sum.to_owned());
+    Ok(app
         .store
         .run(move |connection| {
             let file = files::insert(connection, &key, &filename, &sum, size, "presigned")?;
             presigned::confirm(connection, &key, file.id)?;
             Ok(file.id)
         })
-        .await?;
-    Ok(Ok((id, stored)))
+        .await?)
 }
 
 /// Whether the confirmation's `multipart` names this upload and every part with the ETag it got.

@@ -1,6 +1,7 @@
 //! `GET storages/` and `GET storages/{id}/`: storage 1 is the media directory (`file_system`);
 //! storage 2, when the backend was started with an [`S3Storage`], is that bucket's record
-//! (`amazon_s3`) — a record only: this backend never talks to S3.
+//! (`amazon_s3`); the presigned upload puts files into that bucket when built with the `s3`
+//! feature and its endpoint answers ([`crate::s3`]), and nothing else here talks to S3.
 
 use crate::drf::ApiError;
 use crate::pagination::PageRequest;

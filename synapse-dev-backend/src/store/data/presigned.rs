@@ -1,8 +1,18 @@
 //! Presigned uploads: a file key handed out by `data_files/presigned_upload/upload/`, with the
-//! unguessable signature its URLs carry, its expiry, and (multipart) the parts put so far.
+//! unguessable signature its URLs carry, its expiry, and (multipart) the parts put so far; or,
+//! for an upload presigned into storage 2's S3 bucket, that bucket.
 
 use crate::store::{Context, StoreError};
 use rusqlite::{Connection, OptionalExtension, Row, params};
+
+/// The uploads whose URLs point into an S3 bucket (storage 2's), not at this backend: `bucket`
+/// the bucket's name. (`presigned_uploads.upload_id` is then S3's multipart upload id.)
+pub(crate) const BUCKET_SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS presigned_in_bucket (
+    file_key TEXT PRIMARY KEY REFERENCES presigned_uploads (file_key),
+    bucket TEXT NOT NULL
+);
+";
 
 /// A presigned upload, as handed out.
 #[derive(Clone, Debug)]
@@ -51,8 +61,13 @@ impl Presigned {
 
 const COLUMNS: &str = "file_key, filename, size, content_type, signature, upload_id, part_size, parts, expires_at, expires_epoch, data_file";
 
-/// Stores the uploads handed out by one request, in one transaction.
-pub(crate) fn insert(connection: &mut Connection, uploads: &[Presigned]) -> Result<(), StoreError> {
+/// Stores the uploads handed out by one request, in one transaction, with the bucket their URLs
+/// point into (`None`: this backend's `/_presigned/`).
+pub(crate) fn insert(
+    connection: &mut Connection,
+    uploads: &[Presigned],
+    bucket: Option<&str>,
+) -> Result<(), StoreError> {
     let what = "storing the presigned uploads";
     let transaction = connection.transaction().what(what)?;
     for upload in uploads {
@@ -75,8 +90,24 @@ pub(crate) fn insert(connection: &mut Connection, uploads: &[Presigned]) -> Resu
                 ],
             )
             .what(what)?;
+        if let Some(bucket) = bucket {
+            transaction
+                .execute(
+                    "INSERT INTO presigned_in_bucket (file_key, bucket) VALUES (?1, ?2)",
+                    params![upload.file_key, bucket],
+                )
+                .what(what)?;
+        }
     }
     transaction.commit().what(what)
+}
+
+/// The bucket the URLs of `file_key` point into; `None` for this backend's own.
+pub(crate) fn bucket_of(connection: &Connection, file_key: &str) -> Result<Option<String>, StoreError> {
+    connection
+        .query_row("SELECT bucket FROM presigned_in_bucket WHERE file_key = ?1", [file_key], |row| row.get(0))
+        .optional()
+        .what(&format!("reading the bucket of the presigned upload {file_key}"))
 }
 
 /// The upload of `file_key`, if any.
