@@ -76,13 +76,15 @@
 //! | `discover.rs` | [`discover_files`], [`EXCLUDED_DIRS`], [`EXCLUDED_FILES`] |
 //! | `metadata.rs` | [`read_metadata`], [`Metadata`], [`MetadataLimits`] |
 //! | `group.rs` | [`group_files`], [`validate_group`] |
-//! | `transfer.rs` | [`upload_files`], [`checksums`], [`TransferOptions`], [`TransferReport`] |
+//! | `transfer.rs` | [`upload_files`], [`checksums`], [`checksum_stream`], [`TransferOptions`], [`TransferReport`] |
 //! | `units.rs` | [`create_units`], [`UnitOptions`] |
 //! | `steps/` | the eight steps and [`upload_steps`] |
 //! | `error.rs` | [`UploadError`], [`MetadataError`] |
+//! | `failure.rs` | [`FailureCode`]: why a file was left out, per cause |
 
 mod discover;
 mod error;
+mod failure;
 mod group;
 mod metadata;
 mod params;
@@ -93,6 +95,7 @@ mod units;
 
 pub use discover::{Discovered, EXCLUDED_DIRS, EXCLUDED_FILES, discover_files};
 pub use error::{MetadataError, UploadError};
+pub use failure::FailureCode;
 pub use group::{SpecFiles, group_files, spec_extensions, validate_group};
 pub use metadata::{DEFAULT_METADATA_FILES, Metadata, MetadataLimits, read_metadata};
 pub use params::{AssetConfig, UploadParams};
@@ -101,7 +104,10 @@ pub use steps::{
     AnalyzeCollectionStep, CleanupStep, GenerateDataUnitsStep, InitializeStep, OrganizeFilesStep, ProcessMetadataStep,
     UploadFilesStep, ValidateFilesStep, upload_steps,
 };
-pub use transfer::{TransferOptions, TransferReport, checksums, supports_presigned, upload_files};
+pub use transfer::{
+    KEEP_BELOW, KEEP_TOTAL, TransferOptions, TransferReport, checksum_stream, checksums, supports_presigned,
+    upload_files,
+};
 pub use units::{UnitOptions, create_units};
 
 use crate::backend::{BackendClient, DataCollection, DataUnitCreate};
