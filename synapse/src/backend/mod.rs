@@ -58,6 +58,7 @@ pub use data::{
     MultipartTarget, PartEtag, PresignedFailure, PresignedFile, PresignedPart, PresignedReport, PresignedTarget,
     PresignedUpload, PresignedUploaded, UploadedFile, UploadedParts, checksum_of, file_checksum,
 };
+pub use data::{LocalContent, read_local};
 pub use error::BackendError;
 pub use ground_truth::{EventFile, GroundTruthDatasetVersion, GroundTruthEvent, Split};
 pub use job_sink::{JobLoss, JobSink, JobSinkLimits};

@@ -2,7 +2,7 @@
 //! default check of a group ([`validate_group`]): its primary and required specifications
 //! present, each file's extension allowed.
 
-use super::{FailedFile, FileGroup, Metadata};
+use super::{FailedFile, FailureCode, FileGroup, Metadata};
 use crate::backend::DataCollection;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -52,7 +52,7 @@ pub fn group_files(found: &[SpecFiles], metadata: Option<&Metadata>) -> (Vec<Fil
                     spec.spec,
                     first.display()
                 );
-                failed.push(FailedFile::new(path, reason));
+                failed.push(FailedFile::new(path, reason).with_code(FailureCode::DuplicateFile));
                 continue;
             }
             let relative = path.strip_prefix(&spec.root).unwrap_or(path);
@@ -106,7 +106,8 @@ pub fn validate_group(
             return Err(FailedFile::new(
                 path,
                 format!("data collection {} has no specification `{spec_name}`", collection.id),
-            ));
+            )
+            .with_code(FailureCode::MissingRequiredData));
         };
         let extension = path.extension().map(|ext| ext.to_string_lossy().to_lowercase()).unwrap_or_default();
         let kind = String::from(spec.file_type.clone());
@@ -121,7 +122,7 @@ pub fn validate_group(
                     "extension `.{extension}` is not allowed for `{spec_name}` ({kind}): {whose} takes {}",
                     list.iter().map(|ext| format!(".{ext}")).collect::<Vec<_>>().join(", ")
                 );
-                return Err(FailedFile::new(path, reason));
+                return Err(FailedFile::new(path, reason).with_code(FailureCode::UnsupportedExtension));
             }
         }
     }
@@ -130,7 +131,7 @@ pub fn validate_group(
         if (spec.is_required || spec.is_primary) && !group.files.contains_key(&spec.name) {
             let role = if spec.is_primary { "primary" } else { "required" };
             let reason = format!("group `{}` has no file for the {role} specification `{}`", group.stem, spec.name);
-            return Err(FailedFile::new(first, reason));
+            return Err(FailedFile::new(first, reason).with_code(FailureCode::MissingRequiredData));
         }
     }
     Ok(())

@@ -12,10 +12,12 @@
 //! Files are found per specification (single path: `<path>/<spec name>/`; multi-path: the
 //! folder `assets` gives each), recursively by default, skipping NAS and system folders
 //! ([`EXCLUDED_DIRS`]); a symbolic link back into a folder being searched is reported, not
-//! followed. Files sharing a stem across specifications become one data unit. Each file's
-//! SHA-1 is computed concurrently; a group whose primary file repeats an earlier group's
+//! followed. Files sharing a stem across specifications become one data unit. Each file is
+//! read once ([`checksum_stream`]: its SHA-1, size and, when small, its bytes, which are sent
+//! as they are), concurrently; a group whose primary file repeats an earlier group's
 //! content is dropped as a duplicate; content the backend already has
-//! (`POST data_files/verify_checksums/`) is not sent again. Files go through presigned URLs
+//! (`POST data_files/verify_checksums/`, asked per batch of 1,000 as they are read) is not
+//! sent again, and each batch is uploaded while the next is read. Files go through presigned URLs
 //! when the storage is an object store, else `POST data_files/` (in chunks above
 //! `max_file_size_mb`), `upload_max_workers` at once, each retried `upload_max_retries` times
 //! on a passing failure. Units are created `creating_data_unit_batch_size` at a time.
@@ -26,7 +28,9 @@
 //! delete are reported in an `orphaned_data_files` event and in
 //! [`UploadError::Workflow::orphaned_data_files`](UploadError::Workflow), never claimed
 //! deleted. Progress is reported per step, metrics on `data_files` and `data_units`
-//! (`{stand_by, success, failed}`), and an `import_result` event at `cleanup`.
+//! (`{stand_by, success, failed}`), an `upload_data_unit` event per data unit made (the SDK's
+//! `{status, created, data_unit_id, data_unit_meta}`), and an `import_result` event at
+//! `cleanup`, each file left out with its [`FailureCode`] (`failure_reason_code`).
 //!
 //! An upload plugin is an action calling [`run_upload`] with an [`Uploader`]
 //! ([`DefaultUploader`], or one overriding what it needs):
@@ -76,13 +80,15 @@
 //! | `discover.rs` | [`discover_files`], [`EXCLUDED_DIRS`], [`EXCLUDED_FILES`] |
 //! | `metadata.rs` | [`read_metadata`], [`Metadata`], [`MetadataLimits`] |
 //! | `group.rs` | [`group_files`], [`validate_group`] |
-//! | `transfer.rs` | [`upload_files`], [`checksums`], [`TransferOptions`], [`TransferReport`] |
+//! | `transfer.rs` | [`upload_files`], [`checksums`], [`checksum_stream`], [`TransferOptions`], [`TransferReport`] |
 //! | `units.rs` | [`create_units`], [`UnitOptions`] |
 //! | `steps/` | the eight steps and [`upload_steps`] |
 //! | `error.rs` | [`UploadError`], [`MetadataError`] |
+//! | `failure.rs` | [`FailureCode`]: why a file was left out, per cause |
 
 mod discover;
 mod error;
+mod failure;
 mod group;
 mod metadata;
 mod params;
@@ -94,6 +100,7 @@ mod units;
 
 pub use discover::{Discovered, EXCLUDED_DIRS, EXCLUDED_FILES, discover_files};
 pub use error::{MetadataError, UploadError};
+pub use failure::FailureCode;
 pub use group::{SpecFiles, group_files, spec_extensions, validate_group};
 pub use metadata::{DEFAULT_METADATA_FILES, Metadata, MetadataLimits, read_metadata};
 pub use params::{AssetConfig, UploadParams};
@@ -103,7 +110,10 @@ pub use steps::{
     AnalyzeCollectionStep, CleanupStep, GenerateDataUnitsStep, InitializeStep, OrganizeFilesStep, ProcessMetadataStep,
     UploadFilesStep, ValidateFilesStep, upload_steps,
 };
-pub use transfer::{TransferOptions, TransferReport, checksums, supports_presigned, upload_files};
+pub use transfer::{
+    KEEP_BELOW, KEEP_TOTAL, TransferOptions, TransferReport, checksum_stream, checksums, supports_presigned,
+    upload_files,
+};
 pub use units::{UnitOptions, create_units};
 
 use crate::backend::{BackendClient, DataCollection, DataUnitCreate};

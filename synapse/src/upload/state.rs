@@ -2,7 +2,7 @@
 //! ([`FileGroup`], [`LocalFile`], [`UploadedFile`], [`FailedFile`]) and the action's result
 //! ([`UploadResult`]).
 
-use super::{Metadata, UploadParams};
+use super::{FailureCode, Metadata, UploadParams};
 use crate::backend::DataCollection;
 use crate::storage::StorageRecord;
 use serde_json::{Map, Value};
@@ -118,6 +118,10 @@ pub struct LocalFile {
     pub checksum: String,
     /// Its size in bytes.
     pub size: u64,
+    /// Its bytes, when they were kept from the checksum's read (a small file, within
+    /// [`KEEP_BELOW`](super::KEEP_BELOW) and [`KEEP_TOTAL`](super::KEEP_TOTAL)): sent as they
+    /// are, not read again. `None`: read again when sent.
+    pub content: Option<bytes::Bytes>,
 }
 
 /// A file on the backend: uploaded by this run (`data_file_id` set), or found there by its
@@ -135,9 +139,11 @@ pub struct UploadedFile {
 /// A file (or folder) the upload left out, and why.
 ///
 /// ```
-/// use synapse::upload::FailedFile;
-/// let failed = FailedFile::new("/data/image_1/cat.exe", "extension `.exe` is not allowed for `image_1`");
+/// use synapse::upload::{FailedFile, FailureCode};
+/// let failed = FailedFile::new("/data/image_1/cat.exe", "extension `.exe` is not allowed for `image_1`")
+///     .with_code(FailureCode::UnsupportedExtension);
 /// assert_eq!(failed.to_string(), "/data/image_1/cat.exe: extension `.exe` is not allowed for `image_1`");
+/// assert_eq!(failed.code.as_str(), "UNSUPPORTED_EXTENSION");
 /// ```
 #[crate::output(crate = crate)]
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -146,12 +152,23 @@ pub struct FailedFile {
     pub path: String,
     /// Why it was left out
     pub reason: String,
+    /// Why it was left out, as a code (the `import_result` entry's `failure_reason_code`)
+    #[serde(default)]
+    pub code: FailureCode,
 }
 
 impl FailedFile {
-    /// `path` left out for `reason`.
+    /// `path` left out for `reason`, without a code ([`FailureCode::UnknownError`]; see
+    /// [`with_code`](Self::with_code)).
     pub fn new(path: impl Into<PathBuf>, reason: impl Into<String>) -> Self {
-        FailedFile { path: path.into().display().to_string(), reason: reason.into() }
+        FailedFile { path: path.into().display().to_string(), reason: reason.into(), code: FailureCode::UnknownError }
+    }
+
+    /// The same, with the cause's `code`.
+    #[must_use]
+    pub fn with_code(mut self, code: FailureCode) -> Self {
+        self.code = code;
+        self
     }
 }
 

@@ -1,14 +1,25 @@
 //! The default upload strategy ([`upload_files`]): presigned when the storage takes files
 //! straight from the client, else `POST data_files/` (multipart, or a chunked upload above the
 //! threshold); at most `workers` files at once, each retried on a passing failure. Also the
-//! files' checksums, computed concurrently ([`checksums`]).
+//! files' checksums, computed concurrently ([`checksums`], [`checksum_stream`]), small files
+//! keeping their bytes for the upload.
 
-use super::{FailedFile, LocalFile, UploadedFile};
-use crate::backend::{BackendClient, BackendError, ChunkedUploadOptions, DataError, PresignedFailure, file_checksum};
+use super::{FailedFile, FailureCode, LocalFile, UploadedFile};
+use crate::backend::{BackendClient, BackendError, ChunkedUploadOptions, DataError, PresignedFailure, read_local};
 use crate::context::Context;
 use crate::storage::{Provider, StorageRecord};
-use futures_util::StreamExt;
+use futures_util::{Stream, StreamExt};
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Files smaller than this keep the bytes their checksum was computed from, for the upload to
+/// send without reading them again: 64 KiB.
+pub const KEEP_BELOW: u64 = 64 * 1024;
+
+/// The most bytes kept that way in all, per [`checksum_stream`]: 64 MiB (past it, files are
+/// read again when sent).
+pub const KEEP_TOTAL: u64 = 64 * 1024 * 1024;
 
 /// How [`upload_files`] sends files.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,6 +34,11 @@ pub struct TransferOptions {
     pub retries: u32,
     /// Files per presigned request (`upload_batch_size`).
     pub batch_size: usize,
+    /// Files of the step done before this call: the call reports `done_before` + its own done
+    /// as the step's progress…
+    pub done_before: u64,
+    /// …of this total (`0`: this call's files). The step sends its files in several calls.
+    pub total: u64,
 }
 
 /// Whether files go to `storage` through presigned URLs: its provider is an object store
@@ -44,25 +60,38 @@ pub struct TransferReport {
     pub failed: Vec<FailedFile>,
 }
 
-/// The SHA-1 of each file in `paths` (in order), at most `workers` read at once, reporting
-/// progress to `ctx`. A file that cannot be read is returned as failed.
-pub async fn checksums(ctx: &Context, paths: &[PathBuf], workers: usize) -> Vec<Result<LocalFile, FailedFile>> {
-    let total = paths.len() as u64;
-    let mut done = 0;
-    let mut results = Vec::with_capacity(paths.len());
-    let mut stream = futures_util::stream::iter(paths.iter().cloned().map(|path| async move {
-        let size = tokio::fs::metadata(&path).await.map(|metadata| metadata.len());
-        match (file_checksum(&path).await, size) {
-            (Ok(checksum), Ok(size)) => Ok(LocalFile { path, checksum, size }),
-            (Err(error), _) => Err(FailedFile::new(&path, error.to_string())),
-            (_, Err(error)) => Err(FailedFile::new(&path, format!("reading its size: {error}"))),
+/// The SHA-1 and size of each file in `paths` (in order), at most `workers` read at once, each
+/// in one blocking read ([`read_local`]); files under [`KEEP_BELOW`] keep their bytes while
+/// fewer than [`KEEP_TOTAL`] are kept. A file that cannot be read comes as failed
+/// ([`FailureCode::FileUnreadable`]).
+pub fn checksum_stream(paths: Vec<PathBuf>, workers: usize) -> impl Stream<Item = Result<LocalFile, FailedFile>> {
+    let kept = Arc::new(AtomicU64::new(0));
+    futures_util::stream::iter(paths.into_iter().map(move |path| {
+        let kept = kept.clone();
+        async move {
+            let keep_below = if kept.load(Ordering::Relaxed) < KEEP_TOTAL { KEEP_BELOW } else { 0 };
+            match read_local(&path, keep_below).await {
+                Ok(read) => {
+                    if read.bytes.is_some() {
+                        kept.fetch_add(read.size, Ordering::Relaxed);
+                    }
+                    Ok(LocalFile { path, checksum: read.checksum, size: read.size, content: read.bytes })
+                }
+                Err(error) => Err(FailedFile::new(&path, error.to_string()).with_code(FailureCode::FileUnreadable)),
+            }
         }
     }))
-    .buffered(workers.max(1));
+    .buffered(workers.max(1))
+}
+
+/// [`checksum_stream`] collected, reporting the files done as `ctx`'s `checksums` progress.
+pub async fn checksums(ctx: &Context, paths: &[PathBuf], workers: usize) -> Vec<Result<LocalFile, FailedFile>> {
+    let total = paths.len() as u64;
+    let mut results = Vec::with_capacity(paths.len());
+    let mut stream = std::pin::pin!(checksum_stream(paths.to_vec(), workers));
     while let Some(result) = stream.next().await {
-        done += 1;
-        ctx.set_category_progress("checksums", done, total);
         results.push(result);
+        ctx.set_category_progress("checksums", results.len() as u64, total);
     }
     results
 }
@@ -80,9 +109,9 @@ pub async fn upload_files(
     options: &TransferOptions,
     report: &mut TransferReport,
 ) -> Result<(), super::UploadError> {
-    let total = files.len() as u64;
+    let total = if options.total == 0 { files.len() as u64 } else { options.total };
     if options.presigned {
-        let mut done = 0;
+        let mut done = options.done_before;
         for batch in files.chunks(options.batch_size.max(1)) {
             presigned_batch(client, batch, options.retries, report).await;
             done += batch.len() as u64;
@@ -107,13 +136,14 @@ pub async fn upload_files(
                 }
                 Err(failure) => {
                     let tries = if attempt > 0 { format!(" (after {} tries)", attempt + 1) } else { String::new() };
-                    return Err(FailedFile::new(&file.path, format!("{}{tries}", failure.reason)));
+                    let reason = format!("{}{tries}", failure.reason);
+                    return Err(FailedFile::new(&file.path, reason).with_code(FailureCode::UploadFailed));
                 }
             }
         }
     }))
     .buffer_unordered(options.workers.max(1));
-    let mut done = 0;
+    let mut done = options.done_before;
     while let Some(outcome) = stream.next().await {
         match outcome {
             Ok(uploaded) => report.uploaded.push(uploaded),
@@ -141,7 +171,11 @@ impl From<BackendError> for Failure {
 /// One file through the API: its data file's id.
 async fn send(client: &BackendClient, file: &LocalFile, threshold: u64) -> Result<u64, Failure> {
     if file.size <= threshold {
-        return match client.create_data_file(&file.path).await {
+        let created = match &file.content {
+            Some(bytes) => client.create_data_file_bytes(&file.path, bytes.clone()).await,
+            None => client.create_data_file(&file.path).await,
+        };
+        return match created {
             Ok(created) => Ok(created.id),
             Err(DataError::Backend(error)) => Err(error.into()),
             Err(other) => Err(Failure { transient: false, reason: other.to_string() }),
@@ -164,7 +198,8 @@ async fn presigned_batch(client: &BackendClient, batch: &[LocalFile], retries: u
             Err(error) => {
                 if last {
                     for path in &pending {
-                        report.failed.push(FailedFile::new(path, format!("presigned upload: {error}")));
+                        let reason = format!("presigned upload: {error}");
+                        report.failed.push(FailedFile::new(path, reason).with_code(FailureCode::UploadFailed));
                     }
                     return;
                 }
@@ -184,13 +219,23 @@ async fn presigned_batch(client: &BackendClient, batch: &[LocalFile], retries: u
                 matches!(&failure, PresignedFailure::Put { status, .. } if status.is_none_or(|s| s >= 500 || s == 429));
             match (&failure, retryable && !last) {
                 (PresignedFailure::Put { path, .. }, true) => again.push(path.clone()),
-                _ => report.failed.push(FailedFile::new(failure_path(&failure), failure.to_string())),
+                _ => report.failed.push(
+                    FailedFile::new(failure_path(&failure), failure.to_string()).with_code(presigned_code(&failure)),
+                ),
             }
         }
         if again.is_empty() {
             return;
         }
         pending = again;
+    }
+}
+
+/// A presigned failure's code: an unreadable file, else an upload that failed.
+fn presigned_code(failure: &PresignedFailure) -> FailureCode {
+    match failure {
+        PresignedFailure::Read { .. } => FailureCode::FileUnreadable,
+        _ => FailureCode::UploadFailed,
     }
 }
 

@@ -4,8 +4,9 @@
 
 use super::DataError;
 use crate::backend::{BackendClient, BackendError};
-use reqwest::Method;
+use bytes::Bytes;
 use reqwest::multipart::{Form, Part};
+use reqwest::{Body, Method};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::collections::HashSet;
@@ -70,17 +71,30 @@ impl BackendClient {
     /// refusal (a 400 with its field messages). Not idempotent: retried only when the backend
     /// surely did not apply it.
     pub async fn create_data_file(&self, path: &Path) -> Result<DataFile, DataError> {
-        let read = |source| DataError::Read { path: path.to_owned(), source };
-        let size = tokio::fs::metadata(path).await.map_err(read)?.len();
+        match super::local::read_within(path, CHUNKED_UPLOAD_THRESHOLD).await? {
+            Ok(bytes) => self.create_data_file_bytes(path, bytes).await,
+            Err(size) => Err(DataError::TooLarge { path: path.to_owned(), size, limit: CHUNKED_UPLOAD_THRESHOLD }),
+        }
+    }
+
+    /// [`create_data_file`](Self::create_data_file) with the file's `bytes` already read (by
+    /// [`super::read_local`] with its checksum): nothing is read again, and a retry sends the
+    /// same shared bytes. The part is named by `path`'s base name.
+    ///
+    /// # Errors
+    /// [`DataError::TooLarge`] above [`CHUNKED_UPLOAD_THRESHOLD`] (nothing is sent);
+    /// [`DataError::Backend`] as for [`create_data_file`](Self::create_data_file).
+    pub async fn create_data_file_bytes(&self, path: &Path, bytes: Bytes) -> Result<DataFile, DataError> {
+        let size = bytes.len() as u64;
         if size > CHUNKED_UPLOAD_THRESHOLD {
             return Err(DataError::TooLarge { path: path.to_owned(), size, limit: CHUNKED_UPLOAD_THRESHOLD });
         }
-        let bytes = tokio::fs::read(path).await.map_err(read)?;
         let name = path.file_name().map_or_else(|| "file".to_owned(), |name| name.to_string_lossy().into_owned());
         let url = self.url("data_files/", &[])?;
         let file = self
             .call_with(Method::POST, url, |request| {
-                request.multipart(Form::new().part("file", Part::bytes(bytes.clone()).file_name(name.clone())))
+                let part = Part::stream_with_length(Body::from(bytes.clone()), size).file_name(name.clone());
+                request.multipart(Form::new().part("file", part))
             })
             .await?;
         Ok(file)

@@ -17,16 +17,19 @@
 //! |---|---|
 //! | `collections.rs` | [`DataCollection`], [`FileSpecification`], [`FileType`], [`FunctionType`] |
 //! | `files.rs` | [`DataFile`], multipart and chunked-upload creation, checksum checks, [`FileDeletion`] |
+//! | `local.rs` | [`read_local`]: a local file's checksum, size and (small) bytes in one read, [`LocalContent`] |
 //! | `presigned/` | the presigned flow, [`PresignedReport`] (`wire.rs`: [`PresignedUpload`], [`ConfirmUploadResponse`] and the other bodies; `put.rs`: the PUTs with their ETags) |
 //! | `units.rs` | [`DataUnitCreate`], [`DataUnit`], and the units' calls |
 
 mod collections;
 mod files;
+mod local;
 mod presigned;
 mod units;
 
 pub use collections::{DataCollection, FileSpecification, FileType, FunctionType};
 pub use files::{CHECKSUM_BATCH, CHUNKED_UPLOAD_THRESHOLD, DataFile, FileDeletion};
+pub use local::{LocalContent, read_local};
 pub use presigned::{
     ConfirmResult, ConfirmUploadResponse, MultipartTarget, PartEtag, PresignedFailure, PresignedFile, PresignedPart,
     PresignedReport, PresignedTarget, PresignedUpload, PresignedUploaded, UploadedFile, UploadedParts,
@@ -77,21 +80,11 @@ pub fn checksum_of(bytes: &[u8]) -> String {
     hex::encode(Sha1::digest(bytes))
 }
 
-/// The data-file checksum ([`checksum_of`]) of the file at `path`, read in 1 MiB pieces.
+/// The data-file checksum ([`checksum_of`]) of the file at `path`: [`read_local`] keeping no
+/// bytes (one blocking read in 64 KiB pieces).
 ///
 /// # Errors
 /// [`DataError::Read`] naming the file.
 pub async fn file_checksum(path: &Path) -> Result<String, DataError> {
-    use tokio::io::AsyncReadExt;
-    let read = |source| DataError::Read { path: path.to_owned(), source };
-    let mut file = tokio::fs::File::open(path).await.map_err(read)?;
-    let mut hasher = Sha1::new();
-    let mut buffer = vec![0; 1024 * 1024];
-    loop {
-        let n = file.read(&mut buffer).await.map_err(read)?;
-        if n == 0 {
-            return Ok(hex::encode(hasher.finalize()));
-        }
-        hasher.update(&buffer[..n]);
-    }
+    Ok(read_local(path, 0).await?.checksum)
 }

@@ -8,23 +8,26 @@
 //! | `analyze_collection` | 0.05 | `prepare.rs` |
 //! | `organize_files` | 0.15 | `files.rs` |
 //! | `validate_files` | 0.10 | `files.rs` |
-//! | `upload_files` | 0.30 | `send.rs` |
+//! | `upload_files` | 0.30 | `upload.rs` |
 //! | `generate_data_units` | 0.20 | `send.rs` |
 //! | `cleanup` | 0.05 | `send.rs` |
 
 mod files;
 mod prepare;
 mod send;
+mod upload;
 
 pub use files::{OrganizeFilesStep, ValidateFilesStep};
 pub use prepare::{AnalyzeCollectionStep, InitializeStep, ProcessMetadataStep};
-pub use send::{CleanupStep, GenerateDataUnitsStep, UploadFilesStep};
+pub use send::{CleanupStep, GenerateDataUnitsStep};
+pub use upload::UploadFilesStep;
 
 use super::{UploadError, UploadState, Uploader};
 use crate::backend::BackendClient;
 use crate::context::Context;
 use crate::error::Result;
-use crate::steps::StepRegistry;
+use crate::steps::{StepCx, StepRegistry};
+use serde_json::{Value, json};
 
 /// The steps of an upload with `uploader`, before its own changes
 /// ([`Uploader::steps`]): `initialize` → `process_metadata` → `analyze_collection` →
@@ -59,4 +62,12 @@ pub fn upload_steps<U: Uploader>(uploader: &U) -> Result<StepRegistry<UploadStat
 /// The run's backend client.
 fn client(ctx: &Context) -> std::result::Result<BackendClient, UploadError> {
     ctx.client().cloned().map_err(|error| UploadError::NoBackend { reason: error.to_string() })
+}
+
+/// The metrics of `category` (`data_files`, `data_units`), as the SDK reports them.
+fn metrics(cx: &StepCx<'_, UploadState>, category: &str, stand_by: usize, success: usize, failed: usize) {
+    let values = json!({ "stand_by": stand_by, "success": success, "failed": failed });
+    if let Value::Object(values) = values {
+        cx.set_metrics(values, category);
+    }
 }
