@@ -11,13 +11,13 @@ use synapse::upload::{
     UploadParams, UploadResult, Uploader, checksums, run_upload, upload_files,
 };
 use synapse_tests::dev_backend::start;
-use synapse_tests::upload::{collection, context, image_bytes, logs, write_pairs};
+use synapse_tests::upload::{Source, collection, context, image_bytes, logs, source, write_pairs};
 
-fn params(dir: &std::path::Path, collection: u64) -> UploadParams {
+fn params(dir: &Source, collection: u64) -> UploadParams {
     UploadParams {
         creating_data_unit_batch_size: 2,
         upload_max_workers: 1,
-        ..UploadParams::new("pets", dir.display().to_string(), 1, collection)
+        ..UploadParams::new("pets", dir.param(), 1, collection)
     }
 }
 
@@ -50,12 +50,12 @@ fn entry_codes(events: &[synapse::events::Event]) -> BTreeMap<String, Value> {
 async fn validation_refusals_carry_unsupported_extension_and_missing_required_data() {
     let backend = start().await;
     let id = collection(&backend, Some(&[".png"])).await;
-    let dir = tempfile::tempdir().expect("a folder");
+    let dir = source(&backend).await;
     write_pairs(dir.path(), 2);
     std::fs::write(dir.path().join("data_meta_1/orphan.json"), b"{}").expect("a lone JSON file");
     std::fs::write(dir.path().join("image_1/evil.exe"), b"MZ").expect("an executable");
     let (ctx, memory) = context(&backend);
-    let result = run_upload(&ctx, params(dir.path(), id), &DefaultUploader).await.expect("the upload");
+    let result = run_upload(&ctx, params(&dir, id), &DefaultUploader).await.expect("the upload");
     let codes = codes(&result);
     assert_eq!(codes["orphan.json"], FailureCode::MissingRequiredData, "{result:#?}");
     assert_eq!(codes["evil.exe"], FailureCode::UnsupportedExtension, "{result:#?}");
@@ -69,13 +69,13 @@ async fn validation_refusals_carry_unsupported_extension_and_missing_required_da
 async fn duplicates_carry_duplicate_file_for_repeated_content_and_repeated_stems() {
     let backend = start().await;
     let id = collection(&backend, None).await;
-    let dir = tempfile::tempdir().expect("a folder");
+    let dir = source(&backend).await;
     write_pairs(dir.path(), 2);
     std::fs::write(dir.path().join("image_1/copy.png"), image_bytes(0)).expect("a copy");
     std::fs::create_dir_all(dir.path().join("image_1/more")).expect("a subfolder");
     std::fs::write(dir.path().join("image_1/more/img_0001.png"), b"another img_0001").expect("a second stem");
     let (ctx, memory) = context(&backend);
-    let result = run_upload(&ctx, params(dir.path(), id), &DefaultUploader).await.expect("the upload");
+    let result = run_upload(&ctx, params(&dir, id), &DefaultUploader).await.expect("the upload");
     let failed: BTreeMap<String, FailedFile> =
         result.failed_files.iter().map(|f| (f.path.clone(), f.clone())).collect();
     let code_of = |end: &str| failed.iter().find(|(path, _)| path.ends_with(end)).map(|(_, f)| f.code);
@@ -99,12 +99,12 @@ async fn duplicates_carry_duplicate_file_for_repeated_content_and_repeated_stems
 async fn a_file_the_backend_refuses_carries_upload_failed() {
     let backend = start().await;
     let id = collection(&backend, None).await;
-    let dir = tempfile::tempdir().expect("a folder");
+    let dir = source(&backend).await;
     write_pairs(dir.path(), 3);
     let fault = json!({"method": "POST", "path_glob": "/data_files/", "nth": 1, "status": 400});
     synapse_tests::dev_backend::fault(&backend, fault).await;
     let (ctx, memory) = context(&backend);
-    let result = run_upload(&ctx, params(dir.path(), id), &DefaultUploader).await.expect("the upload");
+    let result = run_upload(&ctx, params(&dir, id), &DefaultUploader).await.expect("the upload");
     assert_eq!(result.failed_files.len(), 2, "{result:#?}");
     assert!(result.failed_files.iter().all(|f| f.code == FailureCode::UploadFailed), "{result:#?}");
     let entries = entry_codes(&memory.events());
@@ -154,10 +154,10 @@ impl Uploader for Misreported {
 async fn a_checksum_the_backend_reports_otherwise_carries_checksum_mismatch() {
     let backend = start().await;
     let id = collection(&backend, None).await;
-    let dir = tempfile::tempdir().expect("a folder");
+    let dir = source(&backend).await;
     write_pairs(dir.path(), 2);
     let (ctx, _) = context(&backend);
-    let result = run_upload(&ctx, params(dir.path(), id), &Misreported).await.expect("the upload");
+    let result = run_upload(&ctx, params(&dir, id), &Misreported).await.expect("the upload");
     assert_eq!(result.data_units, 1, "{result:#?}");
     let mismatched: Vec<&FailedFile> =
         result.failed_files.iter().filter(|f| f.code == FailureCode::ChecksumMismatch).collect();
@@ -182,10 +182,10 @@ impl Uploader for Picky {
 async fn a_refusal_without_a_code_carries_unknown_error() {
     let backend = start().await;
     let id = collection(&backend, None).await;
-    let dir = tempfile::tempdir().expect("a folder");
+    let dir = source(&backend).await;
     write_pairs(dir.path(), 2);
     let (ctx, memory) = context(&backend);
-    let result = run_upload(&ctx, params(dir.path(), id), &Picky).await.expect("the upload");
+    let result = run_upload(&ctx, params(&dir, id), &Picky).await.expect("the upload");
     assert_eq!(result.failed_files.len(), 2, "{result:#?}");
     assert!(result.failed_files.iter().all(|f| f.code == FailureCode::UnknownError), "{result:#?}");
     let entries = entry_codes(&memory.events());
@@ -196,10 +196,10 @@ async fn a_refusal_without_a_code_carries_unknown_error() {
 async fn each_data_unit_made_is_told_in_an_upload_data_unit_event() {
     let backend = start().await;
     let id = collection(&backend, None).await;
-    let dir = tempfile::tempdir().expect("a folder");
+    let dir = source(&backend).await;
     write_pairs(dir.path(), 3);
     let (ctx, memory) = context(&backend);
-    let result = run_upload(&ctx, params(dir.path(), id), &DefaultUploader).await.expect("the upload");
+    let result = run_upload(&ctx, params(&dir, id), &DefaultUploader).await.expect("the upload");
     let events = logs(&memory.events(), "upload_data_unit");
     let ids: Vec<Value> = events.iter().map(|event| event["data_unit_id"].clone()).collect();
     assert_eq!(ids, result.data_unit_ids.iter().map(|id| json!(id)).collect::<Vec<_>>());

@@ -5,20 +5,20 @@
 use serde_json::json;
 use synapse::upload::{DefaultUploader, FailureCode, UploadParams, run_upload};
 use synapse_tests::dev_backend::{fault, start, state};
-use synapse_tests::upload::{collection, context, image_bytes, logs, write_pairs};
+use synapse_tests::upload::{collection, context, image_bytes, logs, source, write_pairs};
 
 #[tokio::test]
 async fn two_batches_are_verified_and_sent_as_one_upload() {
     let backend = start().await;
     let id = collection(&backend, None).await;
-    let dir = tempfile::tempdir().expect("a folder");
+    let dir = source(&backend).await;
     write_pairs(dir.path(), 600);
     // Sorts last: its group is read in the second batch and repeats a content of the first.
     std::fs::write(dir.path().join("image_1/zz_copy.png"), image_bytes(0)).expect("a copy");
     // A file of the second batch is refused.
     fault(&backend, json!({"method": "POST", "path_glob": "/data_files/", "nth": 1100, "status": 400})).await;
     let (ctx, memory) = context(&backend);
-    let params = UploadParams::new("pets", dir.path().display().to_string(), 1, id);
+    let params = UploadParams::new("pets", dir.param(), 1, id);
     let result = run_upload(&ctx, params, &DefaultUploader).await.expect("the upload");
 
     assert_eq!((result.data_units, result.duplicates), (599, 1), "{:#?}", result.failed_files);
