@@ -8,7 +8,7 @@ use futures_util::TryStreamExt;
 use serde_json::{Value, json};
 use std::sync::{Arc, Mutex};
 use synapse::backend::{
-    AnnotationSchema, BackendClient, BackendError, DataUnitRef, GroundTruthEvent, JobId, NewServeApplication,
+    AnnotationSchema, BackendClient, BackendError, DataUnitRef, Fetched, GroundTruthEvent, JobId, NewServeApplication,
     PluginRun, Split,
 };
 use synapse_dev_backend::RunningDevBackend;
@@ -46,6 +46,41 @@ async fn every_event_of_a_version_is_read_across_pages() {
 
     let found = client.get_ground_truth_dataset_version(version).await.expect("version");
     assert_eq!((found.id, &found.other["event_count"]), (version, &json!(150)));
+}
+
+#[tokio::test]
+async fn events_are_read_by_cursor_oldest_first_and_small_files_fetched_into_memory() {
+    let backend = start().await;
+    let client = client_of(backend.url());
+    let body =
+        json!({"seed": 6, "classes": ["car"], "splits": {"train": 130, "validation": 20}, "width": 24, "height": 16});
+    let seeded = seed(&backend, "gt_dataset", body).await;
+    let version = seeded["ground_truth_dataset_version"].as_u64().expect("version");
+    let events: Vec<GroundTruthEvent> =
+        client.list_ground_truth_events_by_cursor(version, None, 60).try_collect().await.expect("events");
+    let ids: Vec<u64> = events.iter().map(|event| event.id).collect();
+    assert_eq!(ids.len(), 150);
+    assert!(ids.windows(2).all(|pair| pair[0] < pair[1]), "oldest first, none twice");
+    let state = dev(&backend, reqwest::Method::GET, "_dev/state", None).await;
+    assert_eq!(state["requests"]["GET /sdk/ground_truth_events/"], 3, "three cursor pages of 60");
+    let validation: Vec<GroundTruthEvent> =
+        client.list_ground_truth_events_by_cursor(version, Some(Split::Validation), 1000).try_collect().await.unwrap();
+    assert_eq!(validation.len(), 20);
+
+    let (_, primary) = events[0].primary_file().expect("a primary file");
+    let dir = tempfile::tempdir().expect("a directory");
+    let dest = dir.path().join("big/img.png");
+    let Fetched::Bytes(bytes) = client.fetch(&primary.url, Some(1 << 20), &dest).await.expect("fetched") else {
+        panic!("a small file is held in memory")
+    };
+    assert_eq!(synapse::formats::image_size_from_bytes(&bytes, "img.png".as_ref()).expect("a PNG"), (24, 16));
+    assert!(!dest.exists(), "nothing is written");
+    let fetched = client.fetch(&primary.url, Some(10), &dest).await.expect("fetched");
+    assert_eq!(fetched, Fetched::File { path: dest.clone(), size: bytes.len() as u64 }, "past the limit: a file");
+    assert_eq!(std::fs::read(&dest).expect("written"), bytes);
+    let missing = format!("{}media/gt/none.png", backend.url());
+    let error = client.fetch(&missing, Some(1 << 20), &dest).await.expect_err("a 404");
+    assert!(matches!(&error, BackendError::Status { status: 404, .. }), "{error}");
 }
 
 #[tokio::test]

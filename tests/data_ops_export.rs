@@ -212,6 +212,7 @@ async fn a_missing_original_is_the_items_failure_and_the_others_export() {
 }
 
 /// The COCO exporter, whose aggregate file cannot be written.
+#[derive(Clone)]
 struct BrokenAggregate(CocoExporter);
 
 impl Exporter for BrokenAggregate {

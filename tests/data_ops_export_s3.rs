@@ -97,6 +97,7 @@ async fn ground_truth_exports_to_coco_in_a_bucket() {
 }
 
 /// The COCO exporter, whose aggregate file cannot be written.
+#[derive(Clone)]
 struct BrokenAggregate(CocoExporter);
 
 impl Exporter for BrokenAggregate {

@@ -4,13 +4,14 @@
 //! `annotations.json`, written through `synapse::formats`' COCO writer.
 
 use std::collections::BTreeMap;
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 use synapse::export::{
     ExportDir, ExportItem, ExportParams, ExportResult, Exporter, FileOutcome, ItemOutput, fetch_original, run_export,
-    save_json, save_original,
+    save_json,
 };
 use synapse::formats::coco::{self, CocoInfo};
-use synapse::formats::{BoxAnnotation, ConvertOptions, Dataset, ImageEntry, image_size};
+use synapse::formats::dm::v2::DmV2Document;
+use synapse::formats::{BoxAnnotation, ConvertOptions, Dataset, ImageEntry};
 use synapse::prelude::*;
 
 /// The COCO file written at the export directory's root.
@@ -30,92 +31,91 @@ struct Seen {
 /// 1..n over the sorted class names, `area = w·h`). An item whose image cannot be had is
 /// recorded as failed (its original file and its data): COCO cannot list an image without its
 /// size.
+///
+/// What it gathers lives for the run, behind locks: the run works on one clone of the
+/// exporter (a clone copies what the original had gathered; `CocoExporter::default()` has
+/// nothing).
 #[derive(Debug, Default)]
 pub struct CocoExporter {
-    /// Image sizes and file names, by item id, read when the originals are saved.
-    sizes: Mutex<BTreeMap<u64, (String, u32, u32)>>,
+    /// Each converted item's boxes, by item id, kept at conversion for its COCO entry.
+    boxes: Mutex<BTreeMap<u64, Vec<BoxAnnotation>>>,
     /// The items saved, by id (the listings are by ascending id).
     seen: Mutex<BTreeMap<u64, Seen>>,
 }
 
-impl CocoExporter {
-    /// The size and saved name of the item's image: read when its original was saved, else
-    /// downloaded now.
-    async fn size_of(&self, item: &ExportItem, out: ItemOutput<'_>) -> Result<(String, u32, u32), String> {
-        if let Some(known) = self.sizes.lock().unwrap_or_else(PoisonError::into_inner).get(&item.id) {
-            return Ok(known.clone());
-        }
-        let path = fetch_original(item, out).await?;
-        let (width, height) = image_size(&path).map_err(|error| error.to_string())?;
-        let name = path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
-        Ok((name, width, height))
+impl Clone for CocoExporter {
+    fn clone(&self) -> Self {
+        CocoExporter { boxes: Mutex::new(lock(&self.boxes).clone()), seen: Mutex::new(lock(&self.seen).clone()) }
     }
 }
 
+/// The lock of `mutex`, also after a panic elsewhere (the maps stay whole: each change is one
+/// insert).
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// The boxes of a DM v2 document's first image.
+fn boxes_of(document: &DmV2Document) -> Vec<BoxAnnotation> {
+    let Some(image) = document.images.first() else { return Vec::new() };
+    image
+        .bounding_box
+        .iter()
+        .map(|b| BoxAnnotation { id: b.id.clone(), class: b.classification.clone(), bbox: b.data })
+        .collect()
+}
+
 impl Exporter for CocoExporter {
-    /// The item's DM (v1 as the backend keeps it) as canonical DM v2.
+    /// The item's DM (v1 as the backend keeps it) as canonical DM v2; its boxes kept for COCO.
     fn convert_data(&self, mut item: ExportItem) -> Result<ExportItem> {
         let document = item.dm_v2().map_err(|reason| Error::msg(format!("its annotations are not DM: {reason}")))?;
+        let boxes = boxes_of(&document);
         item.data = serde_json::to_value(document)?;
+        lock(&self.boxes).insert(item.id, boxes);
         Ok(item)
     }
 
-    async fn save_original_file(&self, item: &ExportItem, out: ItemOutput<'_>) -> FileOutcome {
-        if let Ok(path) = fetch_original(item, out).await
-            && let Ok((width, height)) = image_size(&path)
-        {
-            let name = path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
-            self.sizes.lock().unwrap_or_else(PoisonError::into_inner).insert(item.id, (name, width, height));
-        }
-        save_original(item, out).await
-    }
-
     async fn save_as_json(&self, item: &ExportItem, out: ItemOutput<'_>) -> FileOutcome {
-        let (file_name, width, height) = match self.size_of(item, out).await {
-            Ok(size) => size,
-            Err(reason) => {
-                return FileOutcome::failed(
-                    format!("{}.json", out.stem),
-                    format!("the image's size is unknown: {reason}"),
-                );
-            }
+        let json_name = format!("{}.json", out.stem);
+        let unknown =
+            |reason: String| FileOutcome::failed(&json_name, format!("the image's size is unknown: {reason}"));
+        // Fetched once per item: the original's save already did, unless originals are not saved.
+        let original = match fetch_original(item, out).await {
+            Ok(original) => original,
+            Err(reason) => return unknown(reason),
         };
-        let boxes = match item.dm_v2() {
-            Ok(document) => document
-                .images
-                .first()
-                .map(|image| {
-                    image
-                        .bounding_box
-                        .iter()
-                        .map(|b| BoxAnnotation { id: b.id.clone(), class: b.classification.clone(), bbox: b.data })
-                        .collect()
-                })
-                .unwrap_or_default(),
-            Err(reason) => return FileOutcome::failed(format!("{}.json", out.stem), reason),
+        let (width, height) = match original.image_size() {
+            Ok(size) => size,
+            Err(reason) => return unknown(reason),
+        };
+        let known = lock(&self.boxes).remove(&item.id);
+        let boxes = match known {
+            Some(boxes) => boxes,
+            None => match item.dm_v2() {
+                Ok(document) => boxes_of(&document),
+                Err(reason) => return FileOutcome::failed(json_name, reason),
+            },
         };
         let saved = save_json(item, out).await;
         if saved.is_saved() {
-            let seen = Seen { file_name, width, height, boxes };
-            self.seen.lock().unwrap_or_else(PoisonError::into_inner).insert(item.id, seen);
+            let seen = Seen { file_name: original.name.clone(), width, height, boxes };
+            lock(&self.seen).insert(item.id, seen);
         }
         saved
     }
 
     async fn additional_files(&self, dir: &ExportDir) -> Result<()> {
-        let images = {
-            let seen = self.seen.lock().unwrap_or_else(PoisonError::into_inner);
-            seen.values()
-                .map(|seen| ImageEntry {
-                    file_name: seen.file_name.clone(),
-                    width: seen.width,
-                    height: seen.height,
-                    split: None,
-                    boxes: seen.boxes.clone(),
-                    source: None,
-                })
-                .collect()
-        };
+        let images = lock(&self.seen)
+            .values()
+            .map(|seen| ImageEntry {
+                file_name: seen.file_name.clone(),
+                width: seen.width,
+                height: seen.height,
+                split: None,
+                boxes: seen.boxes.clone(),
+                source: None,
+            })
+            .collect();
         // Boxes are clipped to their image, as every COCO conversion does.
         let (files, _) = coco::from_dataset(&Dataset { images }, &ConvertOptions::default(), &CocoInfo::now());
         let instances = files.into_iter().next().map(|(_, instances)| instances);

@@ -1,5 +1,6 @@
 //! Downloading a file the API points at (a ground-truth event's image, a task's label, a model
-//! archive) to disk: [`BackendClient::download`].
+//! archive): to disk with [`BackendClient::download`], or into memory when it is small with
+//! [`BackendClient::fetch`] ([`Fetched`]).
 
 use super::client::transport_reason;
 use super::{BackendClient, BackendError};
@@ -30,6 +31,22 @@ fn media_client() -> Result<&'static reqwest::Client, BackendError> {
         .map_err(|reason| BackendError::Config(format!("cannot build the HTTP client of downloads: {reason}")))
 }
 
+/// What [`BackendClient::fetch`] gave: the body in memory, or the file it was streamed to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Fetched {
+    /// The whole body: the response said its length (`Content-Length`), and it was at most the
+    /// limit asked for.
+    Bytes(Vec<u8>),
+    /// The file the body was streamed to (the response gave no length, or a larger one), and
+    /// its size in bytes.
+    File {
+        /// Where it is.
+        path: PathBuf,
+        /// Its size in bytes.
+        size: u64,
+    },
+}
+
 impl BackendClient {
     /// Downloads `url` to `dest` (its directories created), streaming it; the number of bytes
     /// written. `url` is absolute (a storage's presigned URL, the backend's media), or a path
@@ -56,6 +73,30 @@ impl BackendClient {
     /// cannot be written, [`BackendError::Config`] when `url` is no URL, or an `https://` one in a
     /// build without the `tls` feature.
     pub async fn download(&self, url: &str, dest: &Path) -> Result<u64, BackendError> {
+        match self.fetch(url, None, dest).await? {
+            Fetched::Bytes(bytes) => Ok(bytes.len() as u64),
+            Fetched::File { size, .. } => Ok(size),
+        }
+    }
+
+    /// Downloads `url` into memory when the response says its length (`Content-Length`) and it
+    /// is at most `in_memory_up_to` bytes, else streams it to `dest` as
+    /// [`download`](Self::download) does (`None`: always to `dest`). Small files then cost no
+    /// file at all; a large or unsized one is never held in memory whole.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: synapse::backend::BackendClient) -> Result<(), synapse::backend::BackendError> {
+    /// use synapse::backend::Fetched;
+    /// match client.fetch("/media/gt/1/img_0001.png", Some(8 << 20), "big/img_0001.png".as_ref()).await? {
+    ///     Fetched::Bytes(bytes) => println!("{} bytes in memory", bytes.len()),
+    ///     Fetched::File { path, size } => println!("{size} bytes in {}", path.display()),
+    /// }
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// As [`download`](Self::download).
+    pub async fn fetch(&self, url: &str, in_memory_up_to: Option<u64>, dest: &Path) -> Result<Fetched, BackendError> {
         let start = self
             .config()
             .host
@@ -70,7 +111,7 @@ impl BackendClient {
         }
         let mut retry = 0;
         loop {
-            match self.download_once(&start, dest).await {
+            match self.download_once(&start, in_memory_up_to, dest).await {
                 Err(error) if error.is_transient() && retry + 1 < self.retry.attempts => {
                     retry += 1;
                     tracing::debug!("retrying after: {error}");
@@ -91,7 +132,12 @@ impl BackendClient {
         }
     }
 
-    async fn download_once(&self, start: &reqwest::Url, dest: &Path) -> Result<u64, BackendError> {
+    async fn download_once(
+        &self,
+        start: &reqwest::Url,
+        in_memory_up_to: Option<u64>,
+        dest: &Path,
+    ) -> Result<Fetched, BackendError> {
         let client = media_client()?;
         let mut url = start.clone();
         for _ in 0..=MAX_REDIRECTS {
@@ -127,7 +173,19 @@ impl BackendClient {
                     message: super::error::server_message(&text),
                 });
             }
-            return self.save(response, &url, dest).await;
+            let length = response.content_length();
+            if let (Some(limit), Some(length)) = (in_memory_up_to, length)
+                && length <= limit
+            {
+                let body = response.bytes().await.map_err(|error| BackendError::ResponseLost {
+                    method: "GET".to_owned(),
+                    path: self.named(&url),
+                    reason: transport_reason(&error),
+                })?;
+                return Ok(Fetched::Bytes(Vec::from(body)));
+            }
+            let size = self.save(response, &url, dest).await?;
+            return Ok(Fetched::File { path: dest.to_owned(), size });
         }
         Err(BackendError::Decode {
             method: "GET".to_owned(),

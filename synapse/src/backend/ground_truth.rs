@@ -1,7 +1,7 @@
 //! Ground truth (API v1): the events of a ground-truth dataset version, paged —
 //! `GET sdk/ground_truth_events/` with the query the SDK's dataset download sends
-//! (`plugins/actions/dataset/action.py`, `clients/backend/ml.py` `list_ground_truth_events`) —
-//! and `GET ground_truth_dataset_versions/{id}/`.
+//! (`plugins/actions/dataset/action.py`, `clients/backend/ml.py` `list_ground_truth_events`),
+//! or by cursor as its export lists them — and `GET ground_truth_dataset_versions/{id}/`.
 
 use super::{BackendClient, BackendError, FileType};
 use futures_util::Stream;
@@ -177,6 +177,46 @@ impl BackendClient {
             query.push(("category", category.as_str()));
         }
         query.push(("page_size", size.as_str()));
+        self.list("sdk/ground_truth_events/", &query)
+    }
+
+    /// Every event of ground-truth dataset version `version` (of `category` only, when given),
+    /// oldest first, by cursor pages of `page_size` events (the backend caps it at 1000): the
+    /// query of [`list_ground_truth_events`](Self::list_ground_truth_events) with
+    /// `pagination=cursor&ordering=pgh_id`, the opt-in of the SDK's ground-truth export
+    /// (`plugins/actions/export/handlers.py` `GroundTruthExportTargetHandler`:
+    /// `EXPORT_PAGINATION = 'cursor'` on the unique `pgh_id`, which it sends newest first).
+    /// Each page starts where the last ended, so no page re-reads the ones before it, and no
+    /// page counts the listing; a backend without the opt-in answers with page numbers, whose
+    /// `next` links are followed the same way.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: synapse::backend::BackendClient) -> Result<(), synapse::backend::BackendError> {
+    /// use futures_util::TryStreamExt;
+    /// let events: Vec<_> = client.list_ground_truth_events_by_cursor(12, None, 1000).try_collect().await?;
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// As [`BackendClient::list`]; a cursor the backend refuses is a 404 (`Invalid cursor`).
+    pub fn list_ground_truth_events_by_cursor(
+        &self,
+        version: u64,
+        category: Option<Split>,
+        page_size: usize,
+    ) -> impl Stream<Item = Result<GroundTruthEvent, BackendError>> + Send + use<> {
+        let (version, size) = (version.to_string(), page_size.max(1).to_string());
+        let mut query = vec![
+            ("ground_truth_dataset_versions", version.as_str()),
+            ("fields", "category"),
+            ("fields", "files"),
+            ("fields", "data"),
+            ("expand", "data"),
+        ];
+        if let Some(category) = category {
+            query.push(("category", category.as_str()));
+        }
+        query.extend([("pagination", "cursor"), ("ordering", "pgh_id"), ("page_size", size.as_str())]);
         self.list("sdk/ground_truth_events/", &query)
     }
 

@@ -25,7 +25,7 @@
 //! | `annotation.rs` | [`Project`] (its classes: [`ProjectClass`]), [`Task`] (its [`DataUnit`], from `data/`), [`AnnotationSchema`] and the project and task calls |
 //! | `plugins.rs` | [`PluginRelease`] ([`Plugin`], [`PluginRef`]), [`PluginRun`] and the plugin calls |
 //! | `serve.rs` | [`ServeApplication`], [`NewServeApplication`] and the serve application calls |
-//! | `download.rs` | [`BackendClient::download`]: a file the API points at, streamed to disk |
+//! | `download.rs` | [`BackendClient::download`], [`BackendClient::fetch`], [`Fetched`]: a file the API points at, streamed to disk or, when small, into memory |
 //! | `upload/` | [`BackendClient::chunked_upload`]: chunks, the MD5 finalize, the lost-finalize recheck; [`TransferError`] |
 //! | `models.rs` | [`Model`], [`ModelCreate`], creating one from a file, downloading its file |
 //! | `job_sink/` | [`JobSink`]: the job contract, a run reporting itself to its job (`record.rs`: what its events become there; `queue.rs`: the entries waiting, bounded by memory; `deliver.rs`: the sink's thread) |
@@ -59,6 +59,7 @@ pub use data::{
     PresignedUpload, PresignedUploaded, UploadedFile, UploadedParts, checksum_of, file_checksum,
 };
 pub use data::{LocalContent, read_local};
+pub use download::Fetched;
 pub use error::BackendError;
 pub use ground_truth::{EventFile, GroundTruthDatasetVersion, GroundTruthEvent, Split};
 pub use job_sink::{JobLoss, JobSink, JobSinkLimits};

@@ -59,16 +59,14 @@
 //! |---|---|
 //! | `params.rs` | [`ExportParams`], [`ExportTarget`], and the filter rule per target |
 //! | `item.rs` | [`ExportItem`], [`OriginalFile`], [`FileOutcome`], [`ItemFailure`], [`ExportStatus`], [`MetricsRecord`] |
-//! | `exporter.rs` | [`Exporter`], [`DefaultExporter`], [`fetch_original`], [`save_original`], [`save_json`] |
-//! | `output.rs` | [`ExportDir`], [`ItemOutput`] and the directory's names |
+//! | `exporter.rs` | [`Exporter`], [`DefaultExporter`], [`Original`], [`fetch_original`], [`save_original`], [`save_json`] |
+//! | `output.rs` | [`ExportDir`], [`ItemOutput`], [`OriginalSlot`] and the directory's names |
 //! | `state.rs` | [`ExportState`], [`ExportResult`] |
-//! | `hooks.rs` | how the steps reach the exporter the run borrows |
 //! | `steps/` | the six steps and [`export_steps`] (`items.rs`: each target's listing) |
 //! | `error.rs` | [`ExportError`] |
 
 mod error;
 mod exporter;
-mod hooks;
 mod item;
 mod output;
 mod params;
@@ -76,9 +74,9 @@ mod state;
 mod steps;
 
 pub use error::ExportError;
-pub use exporter::{DefaultExporter, Exporter, fetch_original, save_json, save_original};
+pub use exporter::{DefaultExporter, Exporter, IN_MEMORY_UP_TO, Original, fetch_original, save_json, save_original};
 pub use item::{ExportItem, ExportStatus, FileKind, FileOutcome, ItemFailure, MetricsRecord, OriginalFile};
-pub use output::{ERROR_LIST_FILE, ExportDir, ItemOutput, LABELS_DIR, ORIGINS_DIR};
+pub use output::{ERROR_LIST_FILE, ExportDir, ItemOutput, LABELS_DIR, ORIGINS_DIR, OriginalSlot};
 pub use params::{ExportParams, ExportTarget};
 pub use state::{DEFAULT_WORKERS, ExportResult, ExportState};
 pub use steps::{
@@ -88,9 +86,10 @@ pub use steps::{
 use crate::context::Context;
 
 /// Runs an export: the workflow's steps (with the exporter's changes, [`Exporter::steps`]) over
-/// the items `params` select, through `exporter`, with the run's backend client; the SDK's
-/// `DefaultExportAction.run`. See the [module documentation](self) for the steps and the bad
-/// input.
+/// the items `params` select, through one clone of `exporter` that the steps share (in an
+/// `Arc`: what the exporter gathers behind `&self` lives for this run), with the run's backend
+/// client; the SDK's `DefaultExportAction.run`. See the [module documentation](self) for the
+/// steps and the bad input.
 ///
 /// # Errors
 /// [`ExportError::NoBackend`] without a backend client; [`ExportError::Steps`] when the
@@ -103,37 +102,13 @@ pub async fn run_export<E: Exporter>(
     exporter: &E,
 ) -> Result<ExportResult, ExportError> {
     let client = ctx.client().map_err(|error| ExportError::NoBackend { reason: error.to_string() })?.clone();
-    let mut registry = export_steps().map_err(|error| ExportError::Steps(error.to_string()))?;
+    let mut registry = export_steps(exporter).map_err(|error| ExportError::Steps(error.to_string()))?;
     exporter.steps(&mut registry).map_err(|error| ExportError::Steps(format!("{error:#}")))?;
     let scratch = tempfile::Builder::new().prefix("synapse-export-").tempdir().map_err(|error| ExportError::Io {
         what: "making a scratch directory".to_owned(),
         reason: error.to_string(),
     })?;
-    let (hooks, calls) = hooks::Hooks::channel();
-    let mut state = ExportState::new(params, client, hooks, scratch.path().to_owned());
-    let serving = hooks::serve(exporter, calls);
-    let running = async {
-        let report = registry.orchestrator().run(ctx, &mut state).await;
-        report.map(|_| state.result())
-    };
-    // The hooks live in the state: the exporter is served until the workflow ends.
-    let outcome = tokio::select! {
-        outcome = running => outcome,
-        () = serving => unreachable_served(),
-    };
-    outcome.map_err(|error| ExportError::Workflow(Box::new(error)))
-}
-
-/// The exporter stops being served only once every sender is gone, and the state holds one
-/// until the workflow ends: this is never reached.
-fn unreachable_served() -> Result<ExportResult, crate::steps::WorkflowError> {
-    Err(crate::steps::WorkflowError {
-        step: "export".to_owned(),
-        index: 0,
-        kind: crate::steps::FailureKind::Failed,
-        attempts: 1,
-        cause: crate::error::Error::msg("the exporter stopped being served before the workflow ended"),
-        rollbacks: Vec::new(),
-        steps: Vec::new(),
-    })
+    let mut state = ExportState::new(params, client, scratch.path().to_owned());
+    let report = registry.orchestrator().run(ctx, &mut state).await;
+    report.map(|_| state.result()).map_err(|error| ExportError::Workflow(Box::new(error)))
 }

@@ -1,11 +1,12 @@
 //! Where an export writes: [`ExportDir`], its directory in a storage (`<path>/<name>-<run
 //! id>/` with `labels/` and `origin_files/`), made unique, written through
 //! [`Storage`](crate::storage::Storage), removed whole by a rollback; and
-//! [`ItemOutput`], what the save hooks of one item get.
+//! [`ItemOutput`], what the save hooks of one item get (with its [`OriginalSlot`]).
 
-use super::ExportError;
-use crate::backend::BackendClient;
-use crate::storage::{Provider, Storage, StorageError};
+use super::{ExportError, Original};
+use crate::backend::{BackendClient, Fetched};
+use crate::storage::{Provider, Storage, StorageError, check_key};
+use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -19,16 +20,27 @@ pub const ERROR_LIST_FILE: &str = "error_file_list.json";
 
 /// An export's directory in its storage. Keys handed to its methods are relative to it
 /// (`labels/img_0001.json`).
+///
+/// On a local file system a file is written once, straight to its place, on one blocking
+/// thread (its directory made only when it is missing): the directory is the run's own, and a
+/// failed export removes it whole, so no file needs to land by a rename. Nothing is synced to
+/// disk (no fsync), as [`LocalStorage`](crate::storage::LocalStorage) syncs nothing: an export
+/// that must survive a crash of the machine right after it is synced by its reader's side.
+/// Elsewhere each write goes through the storage.
 #[derive(Clone, Debug)]
 pub struct ExportDir {
     storage: Arc<dyn Storage>,
     prefix: String,
+    /// Its directory on this machine, when the storage is the local file system.
+    local: Option<PathBuf>,
 }
 
 impl ExportDir {
     /// The directory `prefix` (a storage key, `exports/gt-1a2b3c4d`) of `storage`; nothing is made.
     pub fn new(storage: Arc<dyn Storage>, prefix: impl Into<String>) -> Self {
-        ExportDir { storage, prefix: prefix.into() }
+        let prefix = prefix.into();
+        let local = local_path(storage.as_ref(), &prefix);
+        ExportDir { storage, prefix, local }
     }
 
     /// A directory of `storage` under `path` named `name`, or `name-2`, `name-3`, … when one of
@@ -55,7 +67,7 @@ impl ExportDir {
             }
             prefix = join(&format!("{leaf}-{counter}"));
         }
-        let dir = ExportDir { storage, prefix };
+        let dir = ExportDir::new(storage, prefix);
         if let Some(root) = dir.local_root() {
             let dirs = [Some(LABELS_DIR), originals.then_some(ORIGINS_DIR)];
             for sub in dirs.into_iter().flatten() {
@@ -94,17 +106,33 @@ impl ExportDir {
 
     /// Its directory on this machine, when the storage is the local file system.
     pub fn local_root(&self) -> Option<PathBuf> {
-        local_path(self.storage.as_ref(), &self.prefix)
+        self.local.clone()
     }
 
     /// Writes `bytes` at `relative`; its key.
     ///
     /// # Errors
-    /// What the storage met.
+    /// What the storage met: [`StorageError::InvalidKey`] for a `relative` that is no key,
+    /// [`StorageError::Operation`] naming the key and the reason.
     pub async fn put_bytes(&self, relative: &str, bytes: Vec<u8>) -> Result<String, StorageError> {
         let key = self.key(relative);
-        self.storage.put_bytes(&key, bytes).await?;
-        Ok(key)
+        let Some(root) = &self.local else {
+            self.storage.put_bytes(&key, bytes).await?;
+            return Ok(key);
+        };
+        let path = root.join(check_key(relative)?);
+        let written = tokio::task::spawn_blocking(move || write_once(&path, &bytes)).await;
+        let failed = |reason: String| StorageError::Operation {
+            storage: self.storage.describe(),
+            operation: "put",
+            key: key.clone(),
+            reason,
+        };
+        match written {
+            Ok(Ok(())) => Ok(key),
+            Ok(Err(error)) => Err(failed(error.to_string())),
+            Err(error) => Err(failed(format!("the write stopped: {error}"))),
+        }
     }
 
     /// Writes `value` as JSON at `relative` (compact, as the SDK writes labels); its key.
@@ -152,6 +180,23 @@ impl ExportDir {
     }
 }
 
+/// Writes `bytes` to `path`: its directory made only when missing; what was written of a failed
+/// write removed.
+fn write_once(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut written = std::fs::write(path, bytes);
+    if let Err(error) = &written
+        && error.kind() == ErrorKind::NotFound
+        && let Some(parent) = path.parent()
+    {
+        std::fs::create_dir_all(parent)?;
+        written = std::fs::write(path, bytes);
+    }
+    if written.is_err() {
+        let _ = std::fs::remove_file(path);
+    }
+    written
+}
+
 /// The local path of `key` when `storage` is the local file system.
 fn local_path(storage: &dyn Storage, key: &str) -> Option<PathBuf> {
     if storage.provider() != Provider::FileSystem {
@@ -165,8 +210,9 @@ fn output(key: &str, what: &str, error: StorageError) -> ExportError {
 }
 
 /// What the save hooks of one item get: the export's directory, the item's stem (unique in the
-/// export: collisions are resolved before any item is saved), a scratch directory of its own
-/// (removed once the item is saved), and the backend client to download with.
+/// export: collisions are resolved before any item is saved), the run's scratch directory
+/// (for downloads too large to hold in memory, named after the stem), the backend client to
+/// download with, and where the item's original is kept once fetched.
 #[derive(Clone, Copy, Debug)]
 pub struct ItemOutput<'a> {
     /// The export's directory.
@@ -174,8 +220,31 @@ pub struct ItemOutput<'a> {
     /// The stem the item's files are named after (`img_0001`, or `img_0001__42` when another
     /// item of the export had the name first).
     pub stem: &'a str,
-    /// A local directory for the item's downloads, removed after its save.
+    /// The run's local directory for large downloads (`<stem>.<ext>`), removed with the run.
     pub scratch: &'a Path,
     /// The backend client.
     pub client: &'a BackendClient,
+    /// The item's original, once [`fetch_original`](super::fetch_original) fetched it.
+    pub original: &'a OriginalSlot,
+}
+
+/// Where an item's [`Original`] is kept once fetched, so that both save hooks of the item get
+/// it from one download (the `save_files` step gives each item a new one).
+#[derive(Debug, Default)]
+pub struct OriginalSlot {
+    pub(super) cell: tokio::sync::OnceCell<Result<Original, String>>,
+}
+
+impl OriginalSlot {
+    /// An empty slot.
+    pub fn new() -> Self {
+        OriginalSlot::default()
+    }
+
+    /// Removes the file of an original that was too large for memory (its item is saved).
+    pub(crate) async fn discard(self) {
+        if let Some(Ok(Original { body: Fetched::File { path, .. }, .. })) = self.cell.into_inner() {
+            let _ = tokio::fs::remove_file(&path).await;
+        }
+    }
 }

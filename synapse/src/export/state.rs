@@ -1,7 +1,6 @@
 //! What the export workflow's steps share ([`ExportState`]) and what an export returns
 //! ([`ExportResult`], the SDK's `ExportResult` with its counts).
 
-use super::hooks::Hooks;
 use super::{ExportDir, ExportItem, ExportParams, ItemFailure, MetricsRecord};
 use crate::backend::BackendClient;
 use serde_json::Value;
@@ -49,13 +48,13 @@ pub struct ExportState {
     pub error_list: Option<String>,
     /// How many items are saved at once.
     pub workers: usize,
-    /// A local directory for the items' downloads, removed with the run.
+    /// A local directory for the items' downloads too large to hold in memory, removed with
+    /// the run.
     pub scratch: PathBuf,
-    pub(crate) hooks: Hooks,
 }
 
 impl ExportState {
-    pub(crate) fn new(params: ExportParams, client: BackendClient, hooks: Hooks, scratch: PathBuf) -> Self {
+    pub(crate) fn new(params: ExportParams, client: BackendClient, scratch: PathBuf) -> Self {
         let workers = params
             .extra_params
             .as_ref()
@@ -80,7 +79,6 @@ impl ExportState {
             error_list: None,
             workers,
             scratch,
-            hooks,
         }
     }
 

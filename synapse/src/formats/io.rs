@@ -18,6 +18,30 @@ pub fn image_size(path: &Path) -> Result<(u32, u32), FormatError> {
         .map_err(|error| FormatError::Image { path: path.to_owned(), message: error.to_string() })
 }
 
+/// The `(width, height)` in pixels of the image whose bytes are `bytes` (a download held in
+/// memory), read from its header; `path` names it in errors. The format is guessed from the
+/// bytes, as [`image_size`] guesses it from the file's.
+///
+/// ```
+/// let mut png = std::io::Cursor::new(Vec::new());
+/// image::RgbImage::new(64, 48).write_to(&mut png, image::ImageFormat::Png).unwrap();
+/// let size = synapse::formats::image_size_from_bytes(png.get_ref(), "car_0001.png".as_ref()).unwrap();
+/// assert_eq!(size, (64, 48));
+/// assert!(synapse::formats::image_size_from_bytes(b"not an image", "x.png".as_ref()).is_err());
+/// ```
+///
+/// # Errors
+/// [`FormatError::Image`] naming `path` when the header is not PNG or JPEG.
+pub fn image_size_from_bytes(bytes: &[u8], path: &Path) -> Result<(u32, u32), FormatError> {
+    let failed =
+        |error: &dyn std::fmt::Display| FormatError::Image { path: path.to_owned(), message: error.to_string() };
+    image::ImageReader::new(std::io::Cursor::new(bytes))
+        .with_guessed_format()
+        .map_err(|error| failed(&error))?
+        .into_dimensions()
+        .map_err(|error| failed(&error))
+}
+
 pub(crate) fn read_to_string(path: &Path) -> Result<String, FormatError> {
     std::fs::read_to_string(path).map_err(FormatError::io("reading", path))
 }

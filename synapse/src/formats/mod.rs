@@ -43,7 +43,7 @@ pub mod yolo;
 
 pub use error::FormatError;
 pub use geometry::clip_box;
-pub use io::image_size;
+pub use io::{image_size, image_size_from_bytes};
 pub use registry::{Converter, ConverterEntry, converter_for, registered_pairs};
 pub use report::{ConversionReport, Skip, SkipReason};
 

@@ -9,9 +9,13 @@ use std::path::{Path, PathBuf};
 
 /// A directory as a storage: the object at `a/b.png` is the file `<location>/a/b.png`.
 ///
-/// Writes create the directories they need and land whole (written to a temporary file beside
-/// the target, then renamed). Listings hold files only, and leave out those temporary files
-/// (`.synapse-*.part`). No presigned URLs: [`StorageError::PresignUnsupported`].
+/// Writes create the directories they need (when they are missing) and land whole (written to
+/// a temporary file beside the target, then renamed), each on one blocking thread with `std::fs`.
+/// They are not synced to disk (no fsync, for [`put_bytes`](Storage::put_bytes) and
+/// [`put_file`](Storage::put_file) alike, as the SDK's local provider writes): a file is whole or
+/// absent for every reader, but a crash of the machine soon after a write may lose it; a writer
+/// that needs it on disk syncs it itself. Listings hold files only, and leave out those temporary
+/// files (`.synapse-*.part`). No presigned URLs: [`StorageError::PresignUnsupported`].
 ///
 /// ```
 /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
@@ -105,8 +109,7 @@ impl Storage for LocalStorage {
     fn put_bytes<'a>(&'a self, key: &'a str, bytes: Vec<u8>) -> StorageFuture<'a, ()> {
         Box::pin(async move {
             let target = self.path_of(key)?;
-            self.land(key, &target, |part| async move { tokio::fs::write(part, bytes).await }).await?;
-            Ok(())
+            self.land(key, target, move |part| std::fs::write(part, &bytes)).await
         })
     }
 
@@ -114,19 +117,18 @@ impl Storage for LocalStorage {
         Box::pin(async move {
             let target = self.path_of(key)?;
             let read = |source| StorageError::LocalFile { operation: "read", path: path.to_owned(), source };
-            let mut source = tokio::fs::File::open(path).await.map_err(read)?;
-            if !source.metadata().await.map_err(read)?.is_file() {
-                return Err(read(std::io::Error::new(ErrorKind::InvalidInput, "not a regular file")));
-            }
-            let size = self
-                .land(key, &target, |part_file| async move {
-                    let mut file = tokio::fs::File::create(&part_file).await?;
-                    let size = tokio::io::copy(&mut source, &mut file).await?;
-                    file.sync_all().await?;
-                    Ok(size)
-                })
-                .await?;
-            Ok(size)
+            let source = path.to_owned();
+            let opened = tokio::task::spawn_blocking(move || {
+                let file = std::fs::File::open(&source)?;
+                match file.metadata()?.is_file() {
+                    true => Ok(file),
+                    false => Err(std::io::Error::new(ErrorKind::InvalidInput, "not a regular file")),
+                }
+            });
+            let mut source =
+                opened.await.map_err(|error| read(std::io::Error::other(error.to_string())))?.map_err(read)?;
+            // A first attempt that found no directory read nothing of the source: a second may copy it.
+            self.land(key, target, move |part| std::io::copy(&mut source, &mut std::fs::File::create(part)?)).await
         })
     }
 
@@ -195,19 +197,43 @@ impl Storage for LocalStorage {
 }
 
 impl LocalStorage {
-    /// Writes `target` (the file of `key`) whole through `write` (see [`write_whole`]).
-    async fn land<T, F, Fut>(&self, key: &str, target: &Path, write: F) -> Result<T, StorageError>
+    /// Writes `target` (the file of `key`) whole through `write`, on a blocking thread: `write`
+    /// writes a temporary file beside it (its directory made when missing), which is renamed
+    /// into place, or removed on failure.
+    async fn land<T, F>(&self, key: &str, target: PathBuf, write: F) -> Result<T, StorageError>
     where
-        F: FnOnce(PathBuf) -> Fut,
-        Fut: Future<Output = std::io::Result<T>>,
+        T: Send + 'static,
+        F: FnMut(&Path) -> std::io::Result<T> + Send + 'static,
     {
-        write_whole(target, write).await.map_err(|(_, error)| StorageError::Operation {
-            storage: self.describe(),
-            operation: "put",
-            key: key.to_owned(),
-            reason: error.to_string(),
-        })
+        let landed = tokio::task::spawn_blocking(move || land_blocking(&target, write)).await;
+        let reason = match landed {
+            Ok(Ok(written)) => return Ok(written),
+            Ok(Err(error)) => error.to_string(),
+            Err(error) => format!("the write stopped: {error}"),
+        };
+        Err(StorageError::Operation { storage: self.describe(), operation: "put", key: key.to_owned(), reason })
     }
+}
+
+/// [`LocalStorage::land`]'s work: `write` to a temporary file beside `target` (retried once
+/// after making the directory, when it was missing), renamed into place; the temporary file
+/// removed on failure.
+fn land_blocking<T>(target: &Path, mut write: impl FnMut(&Path) -> std::io::Result<T>) -> std::io::Result<T> {
+    let part = part_path(target);
+    let mut written = write(&part);
+    if let Err(error) = &written
+        && error.kind() == ErrorKind::NotFound
+        && let Some(parent) = target.parent().filter(|parent| !parent.as_os_str().is_empty())
+        && !parent.is_dir()
+    {
+        std::fs::create_dir_all(parent)?;
+        written = write(&part);
+    }
+    let landed = written.and_then(|written| std::fs::rename(&part, target).map(|()| written));
+    if landed.is_err() {
+        let _ = std::fs::remove_file(&part);
+    }
+    landed
 }
 
 /// Writes the local file `path` whole through `write` (see [`write_whole`]); errors are

@@ -45,6 +45,8 @@ mod record;
 
 pub use crate::secret::Secret;
 pub use error::StorageError;
+#[cfg(feature = "export")]
+pub(crate) use key::check_key;
 pub use local::LocalStorage;
 #[cfg(any(feature = "s3", feature = "gcs", feature = "azure"))]
 pub use object::ObjectStorage;

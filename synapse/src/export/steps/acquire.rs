@@ -15,7 +15,8 @@ use std::sync::Arc;
 /// `<path>/<name>-<run id>/` with `labels/` and `origin_files/` (weight 0.02). Its rollback
 /// removes the directory with everything written into it.
 pub struct InitializeStep;
-/// Lists the target's items, page by page (weight 0.05).
+/// Lists the target's items, page by page (weight 0.05): ground truth by cursor pages of 1000
+/// events, or of `extra_params.export_page_size`.
 pub struct FetchResultsStep;
 /// Reads the project's configuration and sets what the exporter is told (weight 0.03);
 /// skipped when there are no items.
@@ -62,8 +63,8 @@ impl Step<ExportState> for FetchResultsStep {
         let ctx = cx.ctx().clone();
         ctx.set_progress(0, 1);
         let (target, filter) = (cx.params.target, cx.params.filter.clone());
-        let client = cx.client.clone();
-        let items = items::fetch(&client, target, &filter, |count| {
+        let (client, page_size) = (cx.client.clone(), items::page_size(cx.params.extra_params.as_ref()));
+        let items = items::fetch(&client, target, &filter, page_size, |count| {
             if count.is_multiple_of(1000) {
                 ctx.log("export_fetch_progress", json!({ "count": count }));
             }

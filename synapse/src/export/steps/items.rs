@@ -1,18 +1,32 @@
 //! The items of each target, listed page by page as the SDK's target handlers list them
 //! (`handlers.py`): the filter turned into the listing's query, each row into an
-//! [`ExportItem`].
+//! [`ExportItem`]; ground truth by cursor pages of [`GROUND_TRUTH_PAGE_SIZE`] (the SDK's
+//! `MAX_EXPORT_PAGE_SIZE`), tasks and assignments by the client's page size, unless
+//! `extra_params.export_page_size` (the SDK's knob by that name) says otherwise.
 
 use crate::backend::{BackendClient, BackendError, Split};
 use crate::export::{ExportError, ExportItem, ExportTarget};
 use futures_util::{Stream, StreamExt};
 use serde_json::{Map, Value};
 
-/// Every item `filter` selects for `target`, in the listing's order; `on_item` is told the
-/// count as items arrive.
+/// The ground-truth listing's page size unless `export_page_size` says otherwise: the most the
+/// SDK's export lets a caller ask for (`MAX_EXPORT_PAGE_SIZE`), and the backend's cap.
+pub(super) const GROUND_TRUTH_PAGE_SIZE: usize = 1000;
+
+/// The page size `extra_params.export_page_size` asks for (1 to 1000), if it asks.
+pub(super) fn page_size(extra: Option<&Map<String, Value>>) -> Option<usize> {
+    let size = extra?.get("export_page_size")?.as_u64().filter(|size| *size >= 1)?;
+    Some(size.min(GROUND_TRUTH_PAGE_SIZE as u64) as usize)
+}
+
+/// Every item `filter` selects for `target`, in the listing's order (ground truth by ascending
+/// event id), pages of `page_size` (else each target's default); `on_item` is told the count
+/// as items arrive.
 pub(super) async fn fetch(
     client: &BackendClient,
     target: ExportTarget,
     filter: &Map<String, Value>,
+    page_size: Option<usize>,
     mut on_item: impl FnMut(u64),
 ) -> Result<Vec<ExportItem>, ExportError> {
     let mut items = Vec::new();
@@ -22,11 +36,13 @@ pub(super) async fn fetch(
             let found = client.get_ground_truth_dataset_version(version).await;
             found.map_err(|source| backend(format!("ground-truth dataset version {version}"), source))?;
             let what = format!("listing the events of ground-truth dataset version {version}");
-            let stream = client.list_ground_truth_events(version, category);
+            let size = page_size.unwrap_or(GROUND_TRUTH_PAGE_SIZE);
+            let stream = client.list_ground_truth_events_by_cursor(version, category, size);
             collect(stream, &what, &mut items, &mut on_item, |event| ExportItem::from_event(&event)).await?;
         }
         ExportTarget::Task => {
-            let (project, pairs) = project_filter(target, filter)?;
+            let (project, mut pairs) = project_filter(target, filter)?;
+            with_page_size(&mut pairs, page_size);
             let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
             client.get_project(project).await.map_err(|source| backend(format!("project {project}"), source))?;
             let what = format!("listing the tasks of project {project}");
@@ -34,7 +50,8 @@ pub(super) async fn fetch(
             collect(stream, &what, &mut items, &mut on_item, |task| ExportItem::from_task(&task)).await?;
         }
         ExportTarget::Assignment => {
-            let (project, pairs) = project_filter(target, filter)?;
+            let (project, mut pairs) = project_filter(target, filter)?;
+            with_page_size(&mut pairs, page_size);
             let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
             client.get_project(project).await.map_err(|source| backend(format!("project {project}"), source))?;
             let what = format!("listing the assignments of project {project}");
@@ -43,6 +60,15 @@ pub(super) async fn fetch(
         }
     }
     Ok(items)
+}
+
+/// `page_size` added to a listing's query pairs, unless the filter gave one.
+fn with_page_size(pairs: &mut Vec<(String, String)>, page_size: Option<usize>) {
+    if let Some(size) = page_size
+        && !pairs.iter().any(|(key, _)| key == "page_size")
+    {
+        pairs.push(("page_size".to_owned(), size.to_string()));
+    }
 }
 
 async fn collect<T>(

@@ -1,82 +1,26 @@
-//! The shared tail's per-item steps: `convert_data` (the exporter's before / convert / after on
-//! each item) and `save_files` (each item's original file and data saved, several items at once,
-//! names made unique first; then the exporter's additional files), as the SDK's
-//! `steps/convert_data.py` and `steps/save_files.py` do them.
+//! The shared tail's second per-item step, `save_files`: each item's original file and data
+//! saved, several items at once, names made unique first; then the exporter's additional files
+//! (the SDK's `steps/save_files.py`).
 
 use crate::error::Result;
-use crate::events::LogLevel;
-use crate::export::hooks::{SaveRequest, Saved};
-use crate::export::{ExportError, ExportItem, ExportState, FileKind, FileOutcome, ItemFailure, MetricsRecord};
+use crate::export::output::OriginalSlot;
+use crate::export::{
+    ExportError, ExportItem, ExportState, Exporter, FileKind, FileOutcome, ItemFailure, ItemOutput, MetricsRecord,
+};
 use crate::steps::{Step, StepCx};
 use futures_util::StreamExt;
 use serde_json::json;
 use std::collections::{BTreeMap, HashSet};
+use std::sync::Arc;
 
-/// Runs the exporter's `before_convert` → `convert_data` → `after_convert` on each item
-/// (weight 0.32); an item whose conversion fails is recorded and not saved. Skipped without items.
-pub struct ConvertDataStep;
 /// Saves each converted item — its original file (when `save_original_file`) and its data —
-/// with at most `export_download_workers` items at once, then runs the exporter's
-/// `additional_files` (weight 0.38). Fails when no item could be exported.
-pub struct SaveFilesStep;
+/// with at most `export_download_workers` items at once, calling the run's clone of the
+/// exporter, then runs its `additional_files` (weight 0.38). Fails when no item could be
+/// exported.
+pub struct SaveFilesStep<E>(pub Arc<E>);
 
 /// How often (in items) the metrics of the file kinds are reported besides the last item.
 const METRICS_EVERY: u64 = 100;
-
-impl Step<ExportState> for ConvertDataStep {
-    type Undo = ();
-
-    fn can_skip(&self, cx: &StepCx<'_, ExportState>) -> bool {
-        cx.total_count == 0
-    }
-
-    async fn execute(&self, cx: &mut StepCx<'_, ExportState>, _: &mut ()) -> Result<()> {
-        let ctx = cx.ctx().clone();
-        let total = cx.total_count;
-        let hooks = cx.hooks.clone();
-        let items = std::mem::take(&mut cx.state().items);
-        let mut converted = Vec::with_capacity(items.len());
-        let mut failed = Vec::new();
-        for (done, item) in (1..).zip(items) {
-            ctx.check_cancelled()?;
-            let (id, stem) = (item.id, item.stem());
-            match hooks.convert(item).await {
-                Ok(item) => converted.push(item),
-                Err(reason) => {
-                    ctx.log("export_item_failed", json!({ "target_id": id, "step": "convert_data", "error": reason }));
-                    failed.push(ItemFailure {
-                        id,
-                        kind: FileKind::DataFile,
-                        file_name: format!("{stem}.json"),
-                        reason,
-                    });
-                }
-            }
-            ctx.set_progress(done, total);
-        }
-        cx.set_output(json!({ "converted_count": converted.len(), "failed_count": failed.len() }));
-        if !failed.is_empty() {
-            cx.log_message(format!("{} of {total} items could not be converted", failed.len()), LogLevel::Warning);
-        }
-        let state = cx.state();
-        state.data_metrics = MetricsRecord::waiting(total);
-        for failure in &failed {
-            state.data_metrics.record(false);
-            state.not_converted.push(failure.id);
-        }
-        state.failures.extend(failed);
-        state.items = converted;
-        Ok(())
-    }
-
-    async fn rollback(&self, cx: &mut StepCx<'_, ExportState>, _: ()) -> Result<()> {
-        let state = cx.state();
-        let ids: HashSet<u64> = state.not_converted.drain(..).collect();
-        state.failures.retain(|failure| !(failure.kind == FileKind::DataFile && ids.contains(&failure.id)));
-        state.data_metrics = MetricsRecord::default();
-        Ok(())
-    }
-}
 
 /// The stem of each item, unique in the export: an item whose stem an earlier item has gets
 /// `<stem>__<id>` (the SDK's `_resolve_output_stem`), resolved in item order before anything is
@@ -121,7 +65,7 @@ fn file_event(ctx: &crate::Context, kind: FileKind, id: u64, outcome: &FileOutco
     );
 }
 
-impl Step<ExportState> for SaveFilesStep {
+impl<E: Exporter> Step<ExportState> for SaveFilesStep<E> {
     type Undo = ();
 
     fn can_skip(&self, cx: &StepCx<'_, ExportState>) -> bool {
@@ -135,7 +79,7 @@ impl Step<ExportState> for SaveFilesStep {
             reason: "the export has no directory (the `initialize` step did not run)".to_owned(),
         })?;
         let (originals, workers, total) = (cx.params.save_original_file, cx.workers, cx.total_count);
-        let items = cx.items.clone();
+        let items = std::mem::take(&mut cx.state().items);
         let (stems, collisions) = unique_stems(&items);
         for (id, stem) in &collisions {
             ctx.log_dev_event(
@@ -147,25 +91,29 @@ impl Step<ExportState> for SaveFilesStep {
         let state = cx.state();
         state.collisions = collisions;
         state.original_metrics = MetricsRecord::waiting(if originals { items.len() as u64 } else { 0 });
-        let (hooks, client, scratch) = (state.hooks.clone(), state.client.clone(), state.scratch.clone());
+        let (client, scratch) = (state.client.clone(), Arc::new(state.scratch.clone()));
+        let count = items.len() as u64;
         let calls = items.into_iter().zip(stems).map(|(item, stem)| {
-            let (hooks, dir, client) = (hooks.clone(), dir.clone(), client.clone());
-            let scratch = scratch.join(item.id.to_string());
+            let (exporter, dir, client, scratch) = (self.0.clone(), dir.clone(), client.clone(), scratch.clone());
             async move {
-                let id = item.id;
-                let _ = tokio::fs::create_dir_all(&scratch).await;
-                let request = SaveRequest { item, dir, stem, scratch: scratch.clone(), client, originals };
-                let saved = hooks.save(request).await;
-                let _ = tokio::fs::remove_dir_all(&scratch).await;
-                (id, saved)
+                let slot = OriginalSlot::new();
+                let out = ItemOutput { dir: &dir, stem: &stem, scratch: &scratch, client: &client, original: &slot };
+                let original = match originals {
+                    true => Some(exporter.save_original_file(&item, out).await),
+                    false => None,
+                };
+                let data = exporter.save_as_json(&item, out).await;
+                slot.discard().await;
+                (item, original, data)
             }
         });
         let mut saving = futures_util::stream::iter(calls).buffer_unordered(workers.max(1));
         let mut failed: Vec<(usize, ItemFailure)> = Vec::new();
-        let mut done = total - cx.items.len() as u64;
-        while let Some((id, saved)) = saving.next().await {
-            let Saved { original, data } =
-                saved.map_err(|reason| ExportError::Io { what: format!("saving item {id}"), reason })?;
+        let mut done = total - count;
+        let mut saved = Vec::with_capacity(count as usize);
+        while let Some((item, original, data)) = saving.next().await {
+            let id = item.id;
+            saved.push(item);
             let at = order.get(&id).copied().unwrap_or(usize::MAX);
             let state = cx.state();
             if let Some(original) = original {
@@ -197,10 +145,13 @@ impl Step<ExportState> for SaveFilesStep {
         }
         drop(saving);
         failed.sort_by_key(|(at, failure)| (*at, failure.kind));
+        saved.sort_by_key(|item| order.get(&item.id).copied().unwrap_or(usize::MAX));
         let state = cx.state();
+        state.items = saved;
         state.failures.extend(failed.into_iter().map(|(_, failure)| failure));
         state.failures.sort_by_key(|failure| (order.get(&failure.id).copied().unwrap_or(usize::MAX), failure.kind));
-        hooks.additional(dir.clone()).await.map_err(|reason| ExportError::AdditionalFiles { reason })?;
+        let additional = self.0.additional_files(&dir).await;
+        additional.map_err(|error| ExportError::AdditionalFiles { reason: format!("{error:#}") })?;
         let (exported, failed) = (cx.exported_count(), cx.failed_count());
         cx.set_output(json!({
             "exported_count": exported, "failed_count": failed,
