@@ -31,8 +31,12 @@ pub(crate) async fn list_events(State(app): State<Shared>, url: RequestUrl) -> R
         let results = events.iter().map(|event| shape.apply(event_json(event, url.origin()))).collect();
         return Ok(Json(ground_truth_export::cursor_body(&url, next, results)));
     }
-    let (page, events) =
-        request.read_where(&app.store, filter, ground_truth::count_events, ground_truth::list_events).await?;
+    // Counted once, and each page read from where the one before it ended, while no event is
+    // added (`store::event_pages`).
+    let (counting, listing) = (app.store.event_pages(), app.store.event_pages());
+    let count = move |connection: &_, filter: &_| counting.count(connection, filter);
+    let list = move |connection: &_, filter: &_, limit, offset| listing.list(connection, filter, limit, offset);
+    let (page, events) = request.read_where(&app.store, filter, count, list).await?;
     let results = events.iter().map(|event| shape.apply(event_json(event, url.origin()))).collect();
     Ok(Json(page.body(&url, results)))
 }
