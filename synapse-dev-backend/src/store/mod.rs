@@ -30,6 +30,9 @@ use std::sync::{Arc, Mutex, PoisonError};
 /// The file of the state under the data directory.
 pub(crate) const FILE_NAME: &str = "dev-backend.sqlite3";
 
+/// How many prepared statements the connection keeps.
+const STATEMENT_CACHE: usize = 128;
+
 /// The layout this build reads and writes; a file with another refuses to open.
 const SCHEMA_VERSION: i64 = 1;
 
@@ -153,6 +156,9 @@ impl Store {
             Location::Memory => Connection::open_in_memory().what("opening an in-memory SQLite database")?,
         };
         connection.busy_timeout(std::time::Duration::from_secs(5)).what("setting the SQLite busy timeout")?;
+        // Room for every hot statement of the routes (`prepare_cached`), so that none is parsed
+        // again because others pushed it out (the default keeps 16).
+        connection.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         connection.execute_batch("PRAGMA foreign_keys = ON;").what("enabling SQLite foreign keys")?;
         let created = migrate(&connection, location_path(location).as_deref())?;
         let requests = Arc::new(requests::load(&connection)?);
