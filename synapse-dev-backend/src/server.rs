@@ -6,6 +6,7 @@ use crate::faults::Faults;
 use crate::media::Media;
 use crate::routes::data::storages::S3Storage;
 use crate::routes::{self, App};
+use crate::store::requests::FLUSH_EVERY;
 use crate::store::{Location, Store, StoreError};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -152,23 +153,42 @@ impl DevBackendBuilder {
                 crate::fixture::load(&app, &file, fixture).await?;
             }
         }
+        let store = app.store.clone();
         let router = routes::router(app);
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
+            let flushing = tokio::spawn(flush_requests(store.clone()));
             // Responses go out as they are written (headers, then the body): without
             // TCP_NODELAY, Nagle's algorithm holds a body back until the client acknowledges the
             // headers, tens of milliseconds per request with delayed ACKs.
             let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
                 let _ = tcp.set_nodelay(true);
             });
-            axum::serve(listener, router)
+            let served = axum::serve(listener, router)
                 .with_graceful_shutdown(async move {
                     // A dropped sender stops the server too.
                     let _ = stopped.await;
                 })
-                .await
+                .await;
+            flushing.abort();
+            // Its result says nothing: the last flush below writes what it did not.
+            let _ = flushing.await;
+            let flushed = store.flush_requests().await.map_err(|error| std::io::Error::other(error.to_string()));
+            served.and(flushed)
         });
         Ok(RunningDevBackend { addr, url: format!("http://{addr}/"), stop: Some(stop), task: Some(task) })
+    }
+}
+
+/// Writes the request counters to the state every [`FLUSH_EVERY`], until aborted.
+async fn flush_requests(store: Store) {
+    let mut ticks = tokio::time::interval(FLUSH_EVERY);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        // A failed flush leaves what it would have written for the next one, and the last one
+        // (at shutdown) reports its error.
+        let _ = store.flush_requests().await;
     }
 }
 
@@ -193,8 +213,8 @@ impl RunningDevBackend {
         self.addr
     }
 
-    /// Stops accepting connections, lets the requests in flight finish (for up to 5 s), and
-    /// closes the state.
+    /// Stops accepting connections, lets the requests in flight finish (for up to 5 s), writes
+    /// the request counters to the state, and closes it.
     pub async fn shutdown(mut self) -> Result<(), Error> {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());

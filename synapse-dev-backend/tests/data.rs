@@ -212,6 +212,11 @@ async fn units_bind_files_by_checksum_and_are_deleted_through_v2() {
     let (status, created) = post(&http, &backend, "data_units/", json!([good])).await;
     assert_eq!(status, 201, "{created}");
     let unit = created[0]["id"].as_i64().unwrap();
+    // The answer is the unit as it reads back, its files in the same order.
+    let plain = authed(http.get(url(&backend, &format!("data_units/{unit}/")))).send().await.unwrap();
+    let plain: Value = serde_json::from_str(&plain.text().await.unwrap()).unwrap();
+    assert_eq!(created[0].to_string(), plain.to_string());
+    assert_eq!(plain["files"], json!({"data_meta_1": meta["id"], "image_1": image["id"]}));
     let (_, got) = status_and_json(
         authed(http.get(url(&backend, &format!("data_units/{unit}/?expand=files")))).send().await.unwrap(),
     )

@@ -63,3 +63,21 @@ async fn media_faults_apply_like_the_api() {
     assert_eq!(second.status(), 200);
     assert_eq!(second.bytes().await.unwrap().as_ref(), b"png");
 }
+
+#[tokio::test]
+async fn media_past_a_mebibyte_is_streamed_with_its_length() {
+    let backend = start().await;
+    let http = client();
+    // Either side of the size read whole (1 MiB): both come back whole, with their length.
+    for size in [1024 * 1024, 3 * 1024 * 1024 + 17] {
+        let bytes: Vec<u8> = (0..size).map(|i: u32| (i % 253) as u8).collect();
+        let key = format!("big/{size}.bin");
+        let put = http.put(url(&backend, &format!("_dev/media/{key}"))).body(bytes.clone()).send().await.unwrap();
+        assert_eq!(put.status(), 201);
+        let got = http.get(url(&backend, &format!("media/{key}"))).send().await.unwrap();
+        assert_eq!(got.status(), 200);
+        assert_eq!(got.headers()["content-length"], size.to_string().as_str());
+        assert_eq!(got.headers()["content-type"], "application/octet-stream");
+        assert_eq!(got.bytes().await.unwrap().as_ref(), bytes.as_slice(), "{size} bytes");
+    }
+}

@@ -85,14 +85,32 @@ impl Media {
     /// Writes `bytes` as the file of `key` (its directories created), replacing any.
     pub(crate) async fn write(&self, key: &str, bytes: impl AsRef<[u8]>) -> Result<(), ApiError> {
         let path = self.path_of(key)?;
-        if let Some(parent) = path.parent() {
-            tokio::fs::create_dir_all(parent)
-                .await
-                .map_err(|error| ApiError::Internal(format!("creating {}: {error}", parent.display())))?;
+        match tokio::fs::write(&path, bytes.as_ref()).await {
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                if let Some(parent) = path.parent() {
+                    tokio::fs::create_dir_all(parent).await.map_err(|error| creating(parent, &error))?;
+                }
+                tokio::fs::write(&path, bytes).await
+            }
+            written => written,
         }
-        tokio::fs::write(&path, bytes)
-            .await
-            .map_err(|error| ApiError::Internal(format!("writing {}: {error}", path.display())))
+        .map_err(|error| ApiError::Internal(format!("writing {}: {error}", path.display())))
+    }
+
+    /// [`Self::write`] on the calling thread (one of tokio's blocking threads): the directories
+    /// are created only when the file cannot be created without them.
+    pub(crate) fn write_here(&self, key: &str, bytes: &[u8]) -> Result<(), ApiError> {
+        let path = self.path_of(key)?;
+        match std::fs::write(&path, bytes) {
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                if let Some(parent) = path.parent() {
+                    std::fs::create_dir_all(parent).map_err(|error| creating(parent, &error))?;
+                }
+                std::fs::write(&path, bytes)
+            }
+            written => written,
+        }
+        .map_err(|error| ApiError::Internal(format!("writing {}: {error}", path.display())))
     }
 
     /// The directory itself (a `file_system` storage's `location`).
@@ -121,6 +139,11 @@ impl Media {
     }
 }
 
+/// The 500 of a directory that could not be created.
+fn creating(dir: &std::path::Path, error: &std::io::Error) -> ApiError {
+    ApiError::Internal(format!("creating {}: {error}", dir.display()))
+}
+
 /// The absolute URL of `key` at `origin` (`http://<host>`, from [`crate::pagination::RequestUrl`]).
 pub(crate) fn url(origin: &str, key: &str) -> String {
     format!("{origin}/{DIR_NAME}/{key}")
@@ -138,25 +161,61 @@ fn check_key(key: &str) -> Result<(), ApiError> {
     }
 }
 
-/// `GET /media/{*key}`: the file, streamed, with a content type from its extension; 404 when
-/// there is none.
+/// Files up to this size are read whole and answered in one piece; larger ones are streamed.
+const WHOLE_LIMIT: u64 = 1024 * 1024;
+
+/// A media file opened to be served.
+enum Opened {
+    /// Its whole content (at most [`WHOLE_LIMIT`] bytes).
+    Whole(Vec<u8>),
+    /// A larger file, and its length.
+    Large(std::fs::File, u64),
+}
+
+/// Opens the file at `path` and reads it when it is small, on the calling (blocking) thread.
+fn open(path: &std::path::Path) -> std::io::Result<Opened> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path)?;
+    let length = file.metadata()?.len();
+    if length > WHOLE_LIMIT {
+        return Ok(Opened::Large(file, length));
+    }
+    // `length` ≤ WHOLE_LIMIT fits a usize; a file grown since is read whole all the same.
+    let mut bytes = Vec::with_capacity(usize::try_from(length).unwrap_or(0));
+    file.read_to_end(&mut bytes)?;
+    Ok(Opened::Whole(bytes))
+}
+
+/// `GET /media/{*key}`: the file with a content type from its extension and its length (read in
+/// one piece up to 1 MiB, streamed beyond); 404 when there is none.
 pub(crate) async fn serve(State(app): State<crate::routes::Shared>, RoutePath(key): RoutePath<String>) -> Response {
     let path = match app.media.path_of(&key) {
         Ok(path) => path,
         Err(_) => return ApiError::NotFound.into_response(),
     };
-    let file = match tokio::fs::File::open(&path).await {
-        Ok(file) => file,
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return ApiError::NotFound.into_response(),
-        Err(error) => return ApiError::Internal(format!("opening {}: {error}", path.display())).into_response(),
+    let opened = match tokio::task::spawn_blocking(move || open(&path).map_err(|error| (path, error))).await {
+        Ok(Ok(opened)) => opened,
+        Ok(Err((_, error))) if error.kind() == std::io::ErrorKind::NotFound => {
+            return ApiError::NotFound.into_response();
+        }
+        Ok(Err((path, error))) => {
+            return ApiError::Internal(format!("reading {}: {error}", path.display())).into_response();
+        }
+        Err(error) => return ApiError::Internal(format!("reading the media file {key}: {error}")).into_response(),
     };
-    let length = file.metadata().await.map(|metadata| metadata.len()).ok();
-    let mut response = Body::from_stream(ReaderStream::new(file)).into_response();
+    let (mut response, length) = match opened {
+        Opened::Whole(bytes) => {
+            let length = bytes.len() as u64;
+            (Body::from(bytes).into_response(), length)
+        }
+        Opened::Large(file, length) => {
+            let stream = ReaderStream::new(tokio::fs::File::from_std(file));
+            (Body::from_stream(stream).into_response(), length)
+        }
+    };
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type(&key)));
-    if let Some(length) = length {
-        headers.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
-    }
+    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
     response
 }
 

@@ -21,7 +21,7 @@ use crate::drf::fields::{self, FieldErrors};
 use crate::drf::{ApiError, lenient_json_body};
 use crate::pagination::links::RequestUrl;
 use crate::routes::jobs::read_status;
-use crate::store::{data, jobs, logs, models, requests, uploads};
+use crate::store::{data, jobs, logs, models, uploads};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -58,43 +58,33 @@ pub(crate) async fn create_job(State(app): State<Shared>, body: Bytes) -> Result
 /// `GET /_dev/state`.
 pub(crate) async fn state(State(app): State<Shared>, url: RequestUrl) -> Result<Json<Value>, ApiError> {
     let origin = url.origin().to_owned();
-    let ((jobs, logs, (routes, unmatched), auth), (collections, files, units), platform, (chunked_uploads, models)) =
-        app.store
-            .run(move |connection| {
-                let mut patches = jobs::patches(connection)?;
-                let jobs: Vec<Value> = jobs::all(connection)?
-                    .iter()
-                    .map(|job| {
-                        let mut shown = job.to_json();
-                        if let Value::Object(object) = &mut shown {
-                            object.insert(
-                                "patches".to_owned(),
-                                Value::Array(patches.remove(&job.id()).unwrap_or_default()),
-                            );
-                        }
-                        shown
-                    })
-                    .collect();
-                let data = (
-                    data::all_collections(connection)?,
-                    data::files::all(connection)?.iter().map(data::files::DataFile::to_state).collect::<Vec<_>>(),
-                    data::units::all(connection)?,
-                );
-                let platform = super::dev_platform::state(connection)?;
-                let uploaded = (uploads::state(connection)?, models::state(connection)?);
-                Ok((
-                    (
-                        jobs,
-                        logs::all(connection, &origin)?,
-                        requests::counts(connection)?,
-                        requests::auth_records(connection)?,
-                    ),
-                    data,
-                    platform,
-                    uploaded,
-                ))
-            })
-            .await?;
+    let ((jobs, logs), (collections, files, units), platform, (chunked_uploads, models)) = app
+        .store
+        .run(move |connection| {
+            let mut patches = jobs::patches(connection)?;
+            let jobs: Vec<Value> = jobs::all(connection)?
+                .iter()
+                .map(|job| {
+                    let mut shown = job.to_json();
+                    if let Value::Object(object) = &mut shown {
+                        object
+                            .insert("patches".to_owned(), Value::Array(patches.remove(&job.id()).unwrap_or_default()));
+                    }
+                    shown
+                })
+                .collect();
+            let data = (
+                data::all_collections(connection)?,
+                data::files::all(connection)?.iter().map(data::files::DataFile::to_state).collect::<Vec<_>>(),
+                data::units::all(connection)?,
+            );
+            let platform = super::dev_platform::state(connection)?;
+            let uploaded = (uploads::state(connection)?, models::state(connection)?);
+            Ok(((jobs, logs::all(connection, &origin)?), data, platform, uploaded))
+        })
+        .await?;
+    let (routes, unmatched) = app.store.requests().counts();
+    let auth = app.store.requests().auth_records();
     let mut state = json!({
         "jobs": jobs,
         "logs": logs,

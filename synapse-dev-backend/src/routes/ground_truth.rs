@@ -28,29 +28,31 @@ pub(crate) async fn list_events(State(app): State<Shared>, url: RequestUrl) -> R
     let shape = Shape::from_query(query);
     if let Some(cursor) = ground_truth_export::Cursor::from_query(query)? {
         let (events, next) = cursor.read(&app.store, filter).await?;
-        let results = events.iter().map(|event| shape.apply(event_json(event, url.origin()))).collect();
+        let results = events.into_iter().map(|event| shape.apply(event_json(event, url.origin()))).collect();
         return Ok(Json(ground_truth_export::cursor_body(&url, next, results)));
     }
-    let (page, events) =
-        request.read_where(&app.store, filter, ground_truth::count_events, ground_truth::list_events).await?;
-    let results = events.iter().map(|event| shape.apply(event_json(event, url.origin()))).collect();
+    // Counted once, and each page read from where the one before it ended, while no event is
+    // added (`store::event_pages`).
+    let (counting, listing) = (app.store.event_pages(), app.store.event_pages());
+    let count = move |connection: &_, filter: &_| counting.count(connection, filter);
+    let list = move |connection: &_, filter: &_, limit, offset| listing.list(connection, filter, limit, offset);
+    let (page, events) = request.read_where(&app.store, filter, count, list).await?;
+    let results = events.into_iter().map(|event| shape.apply(event_json(event, url.origin()))).collect();
     Ok(Json(page.body(&url, results)))
 }
 
 /// An event as the API shows it: `{id, category, files, data, data_unit,
-/// ground_truth_dataset_version, created}`, its files with absolute URLs.
-fn event_json(event: &Event, origin: &str) -> Map<String, Value> {
-    let Value::Object(object) = json!({
-        "id": event.id,
-        "category": event.category,
-        "files": with_urls(&event.files, origin),
-        "data": event.data,
-        "data_unit": ground_truth_export::data_unit(&event.files, origin),
-        "ground_truth_dataset_version": event.version,
-        "created": event.created,
-    }) else {
-        return Map::new();
-    };
+/// ground_truth_dataset_version, created}`, its files with absolute URLs (its annotations moved,
+/// not copied).
+fn event_json(event: Event, origin: &str) -> Map<String, Value> {
+    let mut object = Map::with_capacity(7);
+    object.insert("id".to_owned(), json!(event.id));
+    object.insert("category".to_owned(), Value::String(event.category));
+    object.insert("files".to_owned(), with_urls(&event.files, origin));
+    object.insert("data".to_owned(), event.data);
+    object.insert("data_unit".to_owned(), ground_truth_export::data_unit(&event.files, origin));
+    object.insert("ground_truth_dataset_version".to_owned(), json!(event.version));
+    object.insert("created".to_owned(), Value::String(event.created));
     object
 }
 

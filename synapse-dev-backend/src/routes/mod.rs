@@ -23,7 +23,7 @@ use crate::drf::{ApiError, detail};
 use crate::faults::{Faults, Outcome};
 use crate::media::{self, Media};
 use crate::store::Store;
-use crate::store::requests::{self, AuthRecord};
+use crate::store::requests::AuthRecord;
 use axum::body::{Body, Bytes};
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::{Method, StatusCode, header};
@@ -143,17 +143,13 @@ async fn admit(app: Shared, matched: MatchedPath, request: Request, next: Next, 
         route: route.clone(),
         path: path.clone(),
         variant: credentials.variant_names(),
-        token: credentials.token,
+        token: credentials.token.map(str::to_owned),
         tenant: credentials.tenant.clone(),
-        tenant_variant: credentials.tenant_variant,
+        tenant_variant: credentials.tenant_variant.map(str::to_owned),
         url_host: credentials.url_host.clone(),
         accepted: credentials.verdict == Verdict::Accepted,
     });
-    if let Err(error) =
-        app.store.run(move |connection| requests::record(connection, &route, true, record.as_ref())).await
-    {
-        return ApiError::from(error).into_response();
-    }
+    app.store.requests().record(&route, true, record);
 
     let firing = app.faults.fire(&method, &path);
     if !firing.delay.is_zero() {
@@ -193,11 +189,8 @@ async fn method_not_allowed(method: Method) -> ApiError {
 
 /// A path no route serves: counted under `unmatched`, answered 404.
 async fn unmatched(State(app): State<Shared>, method: Method, request: Request) -> Response {
-    let key = format!("{method} {}", request.uri().path());
-    match app.store.run(move |connection| requests::record(connection, &key, false, None)).await {
-        Ok(()) => ApiError::NotFound.into_response(),
-        Err(error) => ApiError::from(error).into_response(),
-    }
+    app.store.requests().record(&format!("{method} {}", request.uri().path()), false, None);
+    ApiError::NotFound.into_response()
 }
 
 /// A row's id from the path (a job's, a model's, a task's…): a segment that is no positive

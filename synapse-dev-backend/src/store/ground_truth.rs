@@ -31,6 +31,7 @@ CREATE TABLE IF NOT EXISTS gt_events (
     created TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS gt_events_by_version ON gt_events (version, category, id);
+CREATE INDEX IF NOT EXISTS gt_events_by_version_id ON gt_events (version, id);
 ";
 
 /// The split names an event's `category` takes (the SDK maps `valid` to `validation`).
@@ -197,9 +198,8 @@ impl EventFilter {
 pub(crate) fn count_events(connection: &Connection, filter: &EventFilter) -> Result<u64, StoreError> {
     let (clause, values) = filter.clause();
     let count: i64 = connection
-        .query_row(&format!("SELECT count(*) FROM gt_events {clause}"), rusqlite::params_from_iter(values), |row| {
-            row.get(0)
-        })
+        .prepare_cached(&format!("SELECT count(*) FROM gt_events {clause}"))
+        .and_then(|mut statement| statement.query_row(rusqlite::params_from_iter(values), |row| row.get(0)))
         .what("counting the ground-truth events")?;
     Ok(u64::try_from(count).unwrap_or(0))
 }
@@ -219,7 +219,7 @@ pub(crate) fn list_events(
     values.push(Sql::Integer(super::clamp(limit)));
     values.push(Sql::Integer(super::clamp(offset)));
     let mut statement = connection
-        .prepare(&format!(
+        .prepare_cached(&format!(
             "SELECT id, version, category, files, data, created FROM gt_events {clause} ORDER BY id {order} LIMIT ? OFFSET ?"
         ))
         .what(what)?;

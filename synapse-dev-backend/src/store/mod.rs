@@ -4,11 +4,13 @@
 //! One connection, behind a mutex, used from tokio's blocking threads: each call of
 //! [`Store::run`] is one unit of work, a transaction where it writes. Everything `/_dev/state`
 //! shows is here, except the fault table (test configuration, kept in memory by
-//! [`crate::faults`]).
+//! [`crate::faults`]) and what arrived since the last write of the request counters
+//! ([`requests`], counted in memory).
 
 pub(crate) mod annotation;
 pub(crate) mod assignments;
 pub(crate) mod data;
+pub(crate) mod event_pages;
 pub(crate) mod ground_truth;
 pub(crate) mod jobs;
 pub(crate) mod logs;
@@ -27,6 +29,9 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 /// The file of the state under the data directory.
 pub(crate) const FILE_NAME: &str = "dev-backend.sqlite3";
+
+/// How many prepared statements the connection keeps.
+const STATEMENT_CACHE: usize = 128;
 
 /// The layout this build reads and writes; a file with another refuses to open.
 const SCHEMA_VERSION: i64 = 1;
@@ -128,6 +133,11 @@ pub(crate) struct Store {
     connection: Arc<Mutex<Connection>>,
     /// Whether this open created the state (there were no tables yet).
     created: bool,
+    /// The request counters and credentials records, written to SQLite by
+    /// [`Store::flush_requests`].
+    requests: Arc<requests::Requests>,
+    /// Where the pages of the ground-truth event listings start.
+    event_pages: Arc<event_pages::EventPages>,
 }
 
 impl Store {
@@ -146,9 +156,30 @@ impl Store {
             Location::Memory => Connection::open_in_memory().what("opening an in-memory SQLite database")?,
         };
         connection.busy_timeout(std::time::Duration::from_secs(5)).what("setting the SQLite busy timeout")?;
+        // Room for every hot statement of the routes (`prepare_cached`), so that none is parsed
+        // again because others pushed it out (the default keeps 16).
+        connection.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         connection.execute_batch("PRAGMA foreign_keys = ON;").what("enabling SQLite foreign keys")?;
         let created = migrate(&connection, location_path(location).as_deref())?;
-        Ok(Self { connection: Arc::new(Mutex::new(connection)), created })
+        let requests = Arc::new(requests::load(&connection)?);
+        let event_pages = Arc::default();
+        Ok(Self { connection: Arc::new(Mutex::new(connection)), created, requests, event_pages })
+    }
+
+    /// The request counters and credentials records.
+    pub(crate) fn requests(&self) -> &requests::Requests {
+        &self.requests
+    }
+
+    /// Where the pages of the ground-truth event listings start.
+    pub(crate) fn event_pages(&self) -> Arc<event_pages::EventPages> {
+        self.event_pages.clone()
+    }
+
+    /// Writes the requests counted since the last flush to SQLite ([`requests::flush`]).
+    pub(crate) async fn flush_requests(&self) -> Result<(), StoreError> {
+        let requests = self.requests.clone();
+        self.run(move |connection| requests::flush(connection, &requests)).await
     }
 
     /// Whether opening it created the state: in memory always, on a data directory the first
@@ -163,15 +194,17 @@ impl Store {
         F: FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
         T: Send + 'static,
     {
-        let connection = self.connection.clone();
-        tokio::task::spawn_blocking(move || {
-            // A panic elsewhere while holding the lock left no transaction open (they roll back
-            // when dropped), so the connection is still sound.
-            let mut connection = connection.lock().unwrap_or_else(PoisonError::into_inner);
-            work(&mut connection)
-        })
-        .await
-        .what("running a store task")?
+        let store = self.clone();
+        tokio::task::spawn_blocking(move || store.run_here(work)).await.what("running a store task")?
+    }
+
+    /// Runs `work` with the connection on the calling thread, which may block on it: for work
+    /// already on one of tokio's blocking threads (a route's file write and its row in one hop).
+    pub(crate) fn run_here<T>(&self, work: impl FnOnce(&mut Connection) -> T) -> T {
+        // A panic elsewhere while holding the lock left no transaction open (they roll back when
+        // dropped), so the connection is still sound.
+        let mut connection = self.connection.lock().unwrap_or_else(PoisonError::into_inner);
+        work(&mut connection)
     }
 }
 

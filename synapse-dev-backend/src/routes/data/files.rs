@@ -50,14 +50,17 @@ async fn from_multipart(app: &Shared, mut multipart: Multipart) -> Result<files:
         if bytes.is_empty() {
             return Err(field_error("file", "The submitted file is empty."));
         }
-        let key = new_key(&filename);
-        let sum = checksum(&bytes);
-        app.media.write(&key, &bytes).await?;
-        let size = bytes.len() as u64;
-        return Ok(app
-            .store
-            .run(move |connection| files::insert(connection, &key, &filename, &sum, size, "multipart"))
-            .await?);
+        // The file and its row in one blocking task.
+        let app = app.clone();
+        let stored = tokio::task::spawn_blocking(move || {
+            let key = new_key(&filename);
+            app.media.write_here(&key, &bytes)?;
+            let (sum, size) = (checksum(&bytes), bytes.len() as u64);
+            let inserted =
+                app.store.run_here(|connection| files::insert(connection, &key, &filename, &sum, size, "multipart"));
+            inserted.map_err(ApiError::from)
+        });
+        return stored.await.map_err(|error| ApiError::Internal(format!("storing an uploaded file: {error}")))?;
     }
     Err(field_error("file", NO_FILE))
 }

@@ -27,8 +27,10 @@ pub(crate) fn checksum(bytes: &[u8]) -> String {
     hex::encode(Sha1::digest(bytes))
 }
 
-/// A new media key for a file named `filename`: `files/<aa>/<bb>/<uuid>.<ext>`, the extension
-/// kept when it is short and alphanumeric (the backend's keys are UUID paths too).
+/// A new media key for a file named `filename`: `files/<a>/<b>/<uuid>.<ext>` (`a`, `b` its
+/// first two hex digits: 256 directories, soon all made, so that storing a file seldom creates
+/// one), the extension kept when it is short and alphanumeric (the backend's keys are UUID paths
+/// too).
 pub(crate) fn new_key(filename: &str) -> String {
     let id = uuid::Uuid::new_v4().simple().to_string();
     let extension = filename
@@ -40,7 +42,7 @@ pub(crate) fn new_key(filename: &str) -> String {
         Some(extension) => format!("{id}.{extension}"),
         None => id.clone(),
     };
-    format!("files/{}/{}/{name}", &id[..2], &id[2..4])
+    format!("files/{}/{}/{name}", &id[..1], &id[1..2])
 }
 
 /// The base name of an uploaded file's name (browsers and clients may send a path).

@@ -8,7 +8,7 @@ use crate::pagination::links::RequestUrl;
 use crate::routes::{Shared, created, path_id};
 use crate::store::StoreError;
 use crate::store::data::units::{self, NewUnit};
-use crate::store::data::{self as collections, files};
+use crate::store::data::{self as collections, Spec, files};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -16,18 +16,14 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use rusqlite::Connection;
 use serde_json::{Map, Value, json};
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 
 /// `POST data_units/`: `{data_collection, files: {<spec name>: {checksum, path?}}, meta?,
 /// groups?}` or a list of them. 201 with the created unit (a list for a list); 400 with DRF's
 /// errors, one object per entry for a list.
-pub(crate) async fn create(
-    State(app): State<Shared>,
-    headers: HeaderMap,
-    url: RequestUrl,
-    body: Bytes,
-) -> Result<Response, ApiError> {
+pub(crate) async fn create(State(app): State<Shared>, headers: HeaderMap, body: Bytes) -> Result<Response, ApiError> {
     let body = json_body(&headers, &body)?.unwrap_or_else(|| json!({}));
-    let origin = url.origin().to_owned();
     let (many, items) = match body {
         Value::Array(items) => (true, items),
         single => (false, vec![single]),
@@ -37,8 +33,9 @@ pub(crate) async fn create(
         .run(move |connection| {
             let mut units = Vec::with_capacity(items.len());
             let mut errors = Vec::with_capacity(items.len());
+            let mut collections = HashMap::new();
             for item in &items {
-                match validate(connection, item)? {
+                match validate(connection, &mut collections, item)? {
                     Ok(unit) => {
                         units.push(unit);
                         errors.push(json!({}));
@@ -51,11 +48,7 @@ pub(crate) async fn create(
                 return Ok(Err(ApiError::Validation(body)));
             }
             let ids = units::insert(connection, &units)?;
-            let mut shown = Vec::with_capacity(ids.len());
-            for id in ids {
-                shown.extend(units::get(connection, id, false, &origin)?);
-            }
-            Ok(Ok(shown))
+            Ok(Ok(ids.into_iter().zip(units).map(|(id, unit)| units::stored(id, unit)).collect::<Vec<_>>()))
         })
         .await??;
     if many || created_units.is_empty() {
@@ -65,31 +58,54 @@ pub(crate) async fn create(
     }
 }
 
+/// The specifications of each collection a request's units named (`None`: no such collection),
+/// read once per request.
+type Collections = HashMap<i64, Option<Vec<Spec>>>;
+
+/// The specifications of collection `id`, `None` when there is no such collection.
+fn specs_of<'a>(
+    connection: &Connection,
+    collections: &'a mut Collections,
+    id: i64,
+) -> Result<Option<&'a Vec<Spec>>, StoreError> {
+    if let Entry::Vacant(entry) = collections.entry(id) {
+        let specs = if collections::collection_exists(connection, id)? {
+            Some(collections::specs(connection, id)?)
+        } else {
+            None
+        };
+        entry.insert(specs);
+    }
+    Ok(collections.get(&id).and_then(Option::as_ref))
+}
+
 /// One unit, or its field errors. Other keys are ignored, as DRF's serializers ignore them.
-fn validate(connection: &Connection, item: &Value) -> Result<Result<NewUnit, Map<String, Value>>, StoreError> {
+fn validate(
+    connection: &Connection,
+    collections: &mut Collections,
+    item: &Value,
+) -> Result<Result<NewUnit, Map<String, Value>>, StoreError> {
     let mut errors = FieldErrors::default();
     let Value::Object(object) = item else {
         errors.add("non_field_errors", fields::expected_dict(item));
         return Ok(Err(errors.into_map()));
     };
-    let collection = match fields::read_pk(object, "data_collection") {
+    let (collection, specs) = match fields::read_pk(object, "data_collection") {
         Ok(None) => {
             errors.add("data_collection", fields::REQUIRED);
-            None
+            (None, None)
         }
-        Ok(Some(id)) if collections::collection_exists(connection, id)? => Some(id),
-        Ok(Some(id)) => {
-            errors.add("data_collection", fields::pk_does_not_exist(&id.to_string()));
-            None
-        }
+        Ok(Some(id)) => match specs_of(connection, collections, id)? {
+            Some(specs) => (Some(id), Some(specs)),
+            None => {
+                errors.add("data_collection", fields::pk_does_not_exist(&id.to_string()));
+                (None, None)
+            }
+        },
         Err(message) => {
             errors.add("data_collection", message);
-            None
+            (None, None)
         }
-    };
-    let specs = match collection {
-        Some(id) => Some(collections::specs(connection, id)?),
-        None => None,
     };
     let mut bound = Vec::new();
     match object.get("files") {
@@ -115,7 +131,7 @@ fn validate(connection: &Connection, item: &Value) -> Result<Result<NewUnit, Map
                     None => errors.add("files", format!("{name}: no data file has the checksum {checksum}.")),
                 }
             }
-            for spec in specs.iter().flatten().filter(|spec| spec.is_required) {
+            for spec in specs.into_iter().flatten().filter(|spec| spec.is_required) {
                 if !given.contains_key(&spec.name) {
                     errors.add("files", format!("{}: this file specification is required.", spec.name));
                 }

@@ -72,33 +72,38 @@ pub(crate) fn insert(
     origin: &str,
 ) -> Result<DataFile, StoreError> {
     let what = format!("storing the data file {key}");
+    let created = crate::time::now();
+    let size = crate::store::clamp(size);
     connection
-        .execute(
+        .prepare_cached(
             "INSERT INTO data_files (key, filename, checksum, size, origin, created) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![key, filename, checksum, crate::store::clamp(size), origin, crate::time::now()],
         )
+        .and_then(|mut statement| statement.execute(params![key, filename, checksum, size, origin, created]))
         .what(&what)?;
-    let id = connection.last_insert_rowid();
-    get(connection, id)?.ok_or_else(|| StoreError { what, cause: "it is gone".into() })
+    Ok(DataFile {
+        id: connection.last_insert_rowid(),
+        key: key.to_owned(),
+        filename: filename.to_owned(),
+        checksum: checksum.to_owned(),
+        size,
+        origin: origin.to_owned(),
+        created,
+    })
 }
 
 /// The data file `id`, if any.
 pub(crate) fn get(connection: &Connection, id: i64) -> Result<Option<DataFile>, StoreError> {
     connection
-        .query_row(&format!("SELECT {COLUMNS} FROM data_files WHERE id = ?1"), [id], DataFile::from_row)
-        .optional()
+        .prepare_cached(&format!("SELECT {COLUMNS} FROM data_files WHERE id = ?1"))
+        .and_then(|mut statement| statement.query_row([id], DataFile::from_row).optional())
         .what(&format!("reading data file {id}"))
 }
 
 /// The newest data file with `checksum`, if any (a unit binds the file its checksum names).
 pub(crate) fn by_checksum(connection: &Connection, checksum: &str) -> Result<Option<DataFile>, StoreError> {
     connection
-        .query_row(
-            &format!("SELECT {COLUMNS} FROM data_files WHERE checksum = ?1 ORDER BY id DESC LIMIT 1"),
-            [checksum],
-            DataFile::from_row,
-        )
-        .optional()
+        .prepare_cached(&format!("SELECT {COLUMNS} FROM data_files WHERE checksum = ?1 ORDER BY id DESC LIMIT 1"))
+        .and_then(|mut statement| statement.query_row([checksum], DataFile::from_row).optional())
         .what(&format!("looking up the data file with checksum {checksum}"))
 }
 

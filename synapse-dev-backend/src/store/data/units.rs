@@ -22,31 +22,43 @@ pub(crate) fn insert(connection: &mut Connection, units: &[NewUnit]) -> Result<V
     let what = "storing the data units";
     let transaction = connection.transaction().what(what)?;
     let mut ids = Vec::with_capacity(units.len());
-    for unit in units {
-        transaction
-            .execute(
-                "INSERT INTO data_units (data_collection, meta, groups, created) VALUES (?1, ?2, ?3, ?4)",
-                params![
-                    unit.data_collection,
-                    to_column(&unit.meta),
-                    to_column(&json!(unit.groups)),
-                    crate::time::now()
-                ],
-            )
+    {
+        let mut insert_unit = transaction
+            .prepare_cached("INSERT INTO data_units (data_collection, meta, groups, created) VALUES (?1, ?2, ?3, ?4)")
             .what(what)?;
-        let id = transaction.last_insert_rowid();
-        for (spec, data_file, path) in &unit.files {
-            transaction
-                .execute(
-                    "INSERT INTO data_unit_files (data_unit, spec, data_file, path) VALUES (?1, ?2, ?3, ?4)",
-                    params![id, spec, data_file, path],
-                )
+        let mut insert_file = transaction
+            .prepare_cached("INSERT INTO data_unit_files (data_unit, spec, data_file, path) VALUES (?1, ?2, ?3, ?4)")
+            .what(what)?;
+        let now = crate::time::now();
+        for unit in units {
+            insert_unit
+                .execute(params![unit.data_collection, to_column(&unit.meta), to_column(&json!(unit.groups)), now])
                 .what(what)?;
+            let id = transaction.last_insert_rowid();
+            for (spec, data_file, path) in &unit.files {
+                insert_file.execute(params![id, spec, data_file, path]).what(what)?;
+            }
+            ids.push(id);
         }
-        ids.push(id);
     }
     transaction.commit().what(what)?;
     Ok(ids)
+}
+
+/// The unit `unit`, just stored as `id`, as [`get`] shows it unexpanded (without reading it
+/// back).
+pub(crate) fn stored(id: i64, unit: NewUnit) -> Value {
+    let mut files: Vec<(String, i64)> = unit.files.into_iter().map(|(spec, data_file, _)| (spec, data_file)).collect();
+    // As `get` reads them: by specification name.
+    files.sort();
+    let files: Map<String, Value> = files.into_iter().map(|(spec, data_file)| (spec, json!(data_file))).collect();
+    json!({
+        "id": id,
+        "data_collection": unit.data_collection,
+        "meta": unit.meta,
+        "groups": unit.groups,
+        "files": files,
+    })
 }
 
 /// The unit `id` as the API shows it: `{id, data_collection, meta, groups, files}`. `files` maps
@@ -56,10 +68,10 @@ pub(crate) fn insert(connection: &mut Connection, units: &[NewUnit]) -> Result<V
 pub(crate) fn get(connection: &Connection, id: i64, expand: bool, origin: &str) -> Result<Option<Value>, StoreError> {
     let what = format!("reading data unit {id}");
     let row: Option<(i64, String, String)> = connection
-        .query_row("SELECT data_collection, meta, groups FROM data_units WHERE id = ?1", [id], |row| {
-            Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+        .prepare_cached("SELECT data_collection, meta, groups FROM data_units WHERE id = ?1")
+        .and_then(|mut statement| {
+            statement.query_row([id], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?))).optional()
         })
-        .optional()
         .what(&what)?;
     let Some((collection, meta, groups)) = row else { return Ok(None) };
     let bound: Vec<(String, i64, Option<String>)> = connection
@@ -68,7 +80,7 @@ pub(crate) fn get(connection: &Connection, id: i64, expand: bool, origin: &str) 
             statement.query_map([id], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?.collect()
         })
         .what(&what)?;
-    let specs = super::specs(connection, collection)?;
+    let specs = if expand { super::specs(connection, collection)? } else { Vec::new() };
     let mut shown = Map::new();
     for (spec, data_file, path) in bound {
         let value = if expand {
