@@ -9,44 +9,10 @@ use std::sync::Arc;
 use synapse::export::{ExportDir, ExportError, ExportItem, ExportParams, Exporter, run_export};
 use synapse::formats::coco::CocoInstances;
 use synapse::prelude::*;
-use synapse::storage::{self, Storage, StorageRecord};
-use synapse_dev_backend::{DevBackend, RunningDevBackend, S3Storage};
-use synapse_tests::dev_backend::{self, TOKEN, dev, quick};
+use synapse_dev_backend::RunningDevBackend;
+use synapse_tests::dev_backend::{self, dev, quick};
 use synapse_tests::require_s3;
-use synapse_tests::s3::S3Server;
-
-/// A new, empty bucket on `server` (moto makes one on an unsigned `PUT /<bucket>`), the dev
-/// backend listing it as storage 2, and the bucket opened as a storage.
-async fn backend_with_bucket(server: &S3Server) -> (RunningDevBackend, Box<dyn Storage>) {
-    // The test's own HTTP clients need the process's TLS provider, as synapse's do.
-    storage::install_tls_provider();
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos();
-    let bucket = format!("export-{}-{nanos}", std::process::id());
-    let response = reqwest::Client::new().put(format!("{}/{bucket}", server.endpoint)).send().await.unwrap();
-    assert!(response.status().is_success(), "creating bucket {bucket}: {}", response.status());
-    let s3 = S3Storage {
-        bucket_name: bucket.clone(),
-        access_key: server.access_key.clone(),
-        secret_key: server.secret_key.clone(),
-        region_name: server.region.clone(),
-        endpoint_url: server.endpoint.clone(),
-    };
-    let backend = DevBackend::builder()
-        .token(TOKEN)
-        .in_memory()
-        .s3_storage(s3)
-        .bind("127.0.0.1:0")
-        .start()
-        .await
-        .expect("dev backend");
-    let record: StorageRecord = serde_json::from_value(json!({
-        "provider": "amazon_s3",
-        "configuration": {"bucket_name": bucket, "access_key": server.access_key, "secret_key": server.secret_key,
-                          "region_name": server.region, "endpoint_url": server.endpoint},
-    }))
-    .unwrap();
-    (backend, storage::open(&record).expect("the bucket"))
-}
+use synapse_tests::s3::backend_with_bucket;
 
 async fn seed(backend: &RunningDevBackend) -> Value {
     let body = json!({"seed": 11, "classes": ["person", "car"], "splits": {"train": 4, "validation": 2}, "width": 40, "height": 30});
@@ -64,7 +30,7 @@ fn params(version: u64, name: &str) -> ExportParams {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ground_truth_exports_to_coco_in_a_bucket() {
     let server = require_s3!();
-    let (backend, bucket) = backend_with_bucket(&server).await;
+    let (backend, bucket) = backend_with_bucket(&server, "export").await;
     let seeded = seed(&backend).await;
     let version = seeded["ground_truth_dataset_version"].as_u64().unwrap();
     let result =
@@ -113,7 +79,7 @@ impl Exporter for BrokenAggregate {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failed_save_leaves_nothing_in_the_bucket() {
     let server = require_s3!();
-    let (backend, bucket) = backend_with_bucket(&server).await;
+    let (backend, bucket) = backend_with_bucket(&server, "export").await;
     let seeded = seed(&backend).await;
     let version = seeded["ground_truth_dataset_version"].as_u64().unwrap();
     let exporter = Arc::new(BrokenAggregate(CocoExporter::default()));

@@ -11,49 +11,15 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Duration;
 use synapse::backend::checksum_of;
-use synapse::storage::{self, Storage, StorageRecord};
 use synapse::upload::{DefaultUploader, UploadParams, run_upload};
-use synapse_dev_backend::{DevBackend, RunningDevBackend, S3Storage};
+use synapse_dev_backend::RunningDevBackend;
 use synapse_tests::dev_backend::{TOKEN, client_of, fault, quick, state};
 use synapse_tests::require_s3;
-use synapse_tests::s3::S3Server;
+use synapse_tests::s3::backend_with_bucket;
 use synapse_tests::upload::{collection, context, image_bytes, write_pairs};
 
 /// The size of the large image: above the 5 MiB a single presigned PUT takes here.
 const LARGE: usize = 5 * 1024 * 1024 + 70_000;
-
-/// A new, empty bucket on `server` (moto makes one on an unsigned `PUT /<bucket>`), the dev
-/// backend listing it as storage 2, and the bucket opened as a storage.
-async fn backend_with_bucket(server: &S3Server, name: &str) -> (RunningDevBackend, Box<dyn Storage>) {
-    // The test's own HTTP clients need the process's TLS provider, as synapse's do.
-    storage::install_tls_provider();
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos();
-    let bucket = format!("upload-{name}-{}-{nanos}", std::process::id());
-    let response = reqwest::Client::new().put(format!("{}/{bucket}", server.endpoint)).send().await.unwrap();
-    assert!(response.status().is_success(), "creating bucket {bucket}: {}", response.status());
-    let s3 = S3Storage {
-        bucket_name: bucket.clone(),
-        access_key: server.access_key.clone(),
-        secret_key: server.secret_key.clone(),
-        region_name: server.region.clone(),
-        endpoint_url: server.endpoint.clone(),
-    };
-    let backend = DevBackend::builder()
-        .token(TOKEN)
-        .in_memory()
-        .s3_storage(s3)
-        .bind("127.0.0.1:0")
-        .start()
-        .await
-        .expect("dev backend");
-    let record: StorageRecord = serde_json::from_value(json!({
-        "provider": "amazon_s3",
-        "configuration": {"bucket_name": bucket, "access_key": server.access_key, "secret_key": server.secret_key,
-                          "region_name": server.region, "endpoint_url": server.endpoint},
-    }))
-    .unwrap();
-    (backend, storage::open(&record).expect("the bucket"))
-}
 
 /// Params uploading `dir` into collection `id` through storage 2, the bucket.
 fn params(dir: &Path, id: u64) -> UploadParams {
@@ -70,7 +36,7 @@ fn assert_no_own_presigned(state: &Value) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_folder_goes_into_the_bucket_through_s3s_presigned_urls() {
     let server = require_s3!();
-    let (backend, bucket) = backend_with_bucket(&server, "pairs").await;
+    let (backend, bucket) = backend_with_bucket(&server, "upload-pairs").await;
     let id = collection(&backend, None).await;
     let dir = tempfile::tempdir().expect("a folder");
     write_pairs(dir.path(), 3);
@@ -139,7 +105,7 @@ async fn a_folder_goes_into_the_bucket_through_s3s_presigned_urls() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_object_changed_before_the_confirmation_is_refused_naming_its_file() {
     let server = require_s3!();
-    let (backend, bucket) = backend_with_bucket(&server, "changed").await;
+    let (backend, bucket) = backend_with_bucket(&server, "upload-changed").await;
     let id = collection(&backend, None).await;
     let dir = tempfile::tempdir().expect("a folder");
     write_pairs(dir.path(), 2);
@@ -210,7 +176,7 @@ async fn put(url: &str, bytes: Vec<u8>, content_type: Option<&str>) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_sdks_wire_works_and_parts_confirmed_with_wrong_etags_are_refused() {
     let server = require_s3!();
-    let (backend, bucket) = backend_with_bucket(&server, "wire").await;
+    let (backend, bucket) = backend_with_bucket(&server, "upload-wire").await;
     let cat = image_bytes(7);
     let big: Vec<u8> = (0..LARGE).map(|i| (i % 241) as u8).collect();
     let files = json!([

@@ -61,3 +61,43 @@ macro_rules! require_s3 {
         }
     };
 }
+
+/// A new, empty bucket named `<prefix>-<pid>-<nanos>` on `server` (moto makes one on an unsigned
+/// `PUT /<bucket>`), a dev backend listing it as storage 2 (`amazon_s3`), and the bucket opened
+/// as a storage. Installs the process's TLS provider first: the test's own HTTP clients need it,
+/// as synapse's do.
+#[cfg(feature = "s3")]
+pub async fn backend_with_bucket(
+    server: &S3Server,
+    prefix: &str,
+) -> (synapse_dev_backend::RunningDevBackend, Box<dyn synapse::storage::Storage>) {
+    use synapse::storage::{self, StorageRecord};
+    storage::install_tls_provider();
+    let nanos =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |since| since.subsec_nanos());
+    let bucket = format!("{prefix}-{}-{nanos}", std::process::id());
+    let response = reqwest::Client::new().put(format!("{}/{bucket}", server.endpoint)).send().await.expect("moto");
+    assert!(response.status().is_success(), "creating bucket {bucket}: {}", response.status());
+    let s3 = synapse_dev_backend::S3Storage {
+        bucket_name: bucket.clone(),
+        access_key: server.access_key.clone(),
+        secret_key: server.secret_key.clone(),
+        region_name: server.region.clone(),
+        endpoint_url: server.endpoint.clone(),
+    };
+    let backend = synapse_dev_backend::DevBackend::builder()
+        .token(crate::dev_backend::TOKEN)
+        .in_memory()
+        .s3_storage(s3)
+        .bind("127.0.0.1:0")
+        .start()
+        .await
+        .expect("dev backend");
+    let record: StorageRecord = serde_json::from_value(serde_json::json!({
+        "provider": "amazon_s3",
+        "configuration": {"bucket_name": bucket, "access_key": server.access_key, "secret_key": server.secret_key,
+                          "region_name": server.region, "endpoint_url": server.endpoint},
+    }))
+    .expect("a storage record");
+    (backend, storage::open(&record).expect("the bucket"))
+}

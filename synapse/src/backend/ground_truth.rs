@@ -130,6 +130,27 @@ pub struct GroundTruthDatasetVersion {
     pub other: Map<String, Value>,
 }
 
+/// The query of a ground-truth events listing: the version, the fields the SDK's download asks
+/// for, the category when given, `extra` pairs, then the page size (at least 1).
+fn events_query(
+    version: u64,
+    category: Option<Split>,
+    page_size: usize,
+    extra: &[(&'static str, &str)],
+) -> Vec<(&'static str, String)> {
+    let mut query = vec![("ground_truth_dataset_versions", version.to_string())];
+    query.extend(
+        [("fields", "category"), ("fields", "files"), ("fields", "data"), ("expand", "data")]
+            .map(|(k, v)| (k, v.to_owned())),
+    );
+    if let Some(category) = category {
+        query.push(("category", category.as_str().to_owned()));
+    }
+    query.extend(extra.iter().map(|(key, value)| (*key, (*value).to_owned())));
+    query.push(("page_size", page_size.max(1).to_string()));
+    query
+}
+
 impl BackendClient {
     /// Every event of ground-truth dataset version `version` (of `category` only, when given),
     /// page after page: `GET sdk/ground_truth_events/?ground_truth_dataset_versions=<id>
@@ -165,18 +186,8 @@ impl BackendClient {
         category: Option<Split>,
         page_size: usize,
     ) -> impl Stream<Item = Result<GroundTruthEvent, BackendError>> + Send + use<> {
-        let (version, size) = (version.to_string(), page_size.max(1).to_string());
-        let mut query = vec![
-            ("ground_truth_dataset_versions", version.as_str()),
-            ("fields", "category"),
-            ("fields", "files"),
-            ("fields", "data"),
-            ("expand", "data"),
-        ];
-        if let Some(category) = category {
-            query.push(("category", category.as_str()));
-        }
-        query.push(("page_size", size.as_str()));
+        let query = events_query(version, category, page_size, &[]);
+        let query: Vec<(&str, &str)> = query.iter().map(|(key, value)| (*key, value.as_str())).collect();
         self.list("sdk/ground_truth_events/", &query)
     }
 
@@ -205,18 +216,8 @@ impl BackendClient {
         category: Option<Split>,
         page_size: usize,
     ) -> impl Stream<Item = Result<GroundTruthEvent, BackendError>> + Send + use<> {
-        let (version, size) = (version.to_string(), page_size.max(1).to_string());
-        let mut query = vec![
-            ("ground_truth_dataset_versions", version.as_str()),
-            ("fields", "category"),
-            ("fields", "files"),
-            ("fields", "data"),
-            ("expand", "data"),
-        ];
-        if let Some(category) = category {
-            query.push(("category", category.as_str()));
-        }
-        query.extend([("pagination", "cursor"), ("ordering", "pgh_id"), ("page_size", size.as_str())]);
+        let query = events_query(version, category, page_size, &[("pagination", "cursor"), ("ordering", "pgh_id")]);
+        let query: Vec<(&str, &str)> = query.iter().map(|(key, value)| (*key, value.as_str())).collect();
         self.list("sdk/ground_truth_events/", &query)
     }
 
