@@ -8,11 +8,15 @@ pub(super) mod params_input;
 #[cfg(feature = "ray")]
 mod ray;
 mod run;
+#[cfg(feature = "serve")]
+mod serve;
 
 pub(super) use inspect::{config, list, schema};
 #[cfg(feature = "ray")]
 pub(super) use ray::{jobs, worker};
 pub(super) use run::run;
+#[cfg(feature = "serve")]
+pub(super) use serve::{infer, serve};
 
 use crate::events::sink::{ConsoleSink, JsonLinesSink};
 use crate::events::{EventSink, TerminalGuard};
