@@ -296,3 +296,41 @@ fn infer_runs_one_input_here_or_against_a_replica() {
     assert_eq!(ran.code, Some(2));
     assert!(ran.stderr.contains("no model source: set SYNAPSE_HOST"), "{}", ran.stderr);
 }
+
+#[tokio::test]
+async fn an_inference_action_loads_a_backend_model_and_infers_over_a_batch() {
+    let backend = dev_backend::start().await;
+    let url = backend.url().to_string();
+    let work = tempfile::tempdir().unwrap();
+    write_model(work.path(), 1, &json!({ "scale": 0.5 }));
+    let archive = work.path().join("model.zip");
+    synapse::train::zip_dir(&work.path().join("1"), &archive).unwrap();
+    let client = dev_backend::client_of(&url, dev_backend::quick(2, 10, 50));
+    let model = client
+        .create_model_from_file(&archive, synapse::backend::ModelCreate::new("halver"), &Default::default())
+        .await
+        .unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    let params = json!({ "model": model.id, "inputs": [{ "values": [2.0, 4.0] }, { "values": [10.0] }] }).to_string();
+    let envs = [("SYNAPSE_MODEL_CACHE", cache.path().to_str().unwrap())];
+    let (result, _) =
+        dev_backend::run_plugin(MODELS, &backend, &["run", "inference", "--params", &params], &envs).await;
+    assert_eq!(result["sums"], json!([3.0, 5.0]), "{result}");
+    // A second run reads the model's file from the cache: no second download.
+    let downloads = dev_backend::requests(&backend, "GET /media/{*key}").await;
+    dev_backend::run_plugin(MODELS, &backend, &["run", "inference", "--params", &params], &envs).await;
+    assert_eq!(dev_backend::requests(&backend, "GET /media/{*key}").await, downloads);
+
+    // A model the backend does not have: the run fails naming it.
+    let params = json!({ "model": 404, "inputs": [] }).to_string();
+    let ran = tokio::process::Command::new(MODELS)
+        .args(["run", "inference", "--params", &params])
+        .env("SYNAPSE_HOST", &url)
+        .env("SYNAPSE_ACCESS_TOKEN", TOKEN)
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(ran.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&ran.stderr);
+    assert!(stderr.contains("model 404 was not found on the backend"), "{stderr}");
+}

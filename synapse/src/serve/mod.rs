@@ -30,6 +30,7 @@
 //! | `deployment.rs` | [`ServeDeployment`], [`ModelInfo`], [`Batching`], [`serve_deployment!`](crate::serve_deployment) and [`registered_deployment`] |
 //! | `options.rs` | [`ServeOptions`], [`ModelSource`] |
 //! | `replica/` | one replica's work: the model resolved, its access remembered, loaded, batched |
+//! | `inference.rs` | [`infer_with`]: a deployment run over a batch inside an action (the SDK's inference action) |
 //! | `http.rs` | [`serve()`]: the HTTP routes, [`ServeAnnouncement`] |
 //! | `client.rs` | [`ServeClient`]: requests routed to replicas by model, [`InferError`] |
 //! | `error.rs` | [`ServeError`]: each with its HTTP status and JSON body |
@@ -48,6 +49,7 @@ mod client;
 mod deployment;
 mod error;
 mod http;
+mod inference;
 mod options;
 mod replica;
 mod token;
@@ -62,5 +64,6 @@ pub use deployment::{
 };
 pub use error::ServeError;
 pub use http::{SERVE_LINE_MARKER, ServeAnnouncement, serve};
+pub use inference::infer_with;
 pub use options::{DEFAULT_ACCESS_TTL, ModelSource, ServeOptions};
 pub use token::{MODEL_HEADER, ModelClaims, ModelSelection, TokenError, TokenPolicy};

@@ -80,6 +80,30 @@ impl<D: ServeDeployment> Replica<D> {
         })
     }
 
+    /// Infers over `inputs` in one call with the model `selection` names (no batching: the
+    /// inputs are one batch already).
+    ///
+    /// # Errors
+    /// The model's resolution and load errors; [`ServeError::Inference`].
+    pub(crate) async fn infer_inputs(
+        &self,
+        selection: ModelSelection,
+        inputs: Vec<D::Input>,
+    ) -> Result<Vec<D::Output>, ServeError> {
+        let id = selection.model();
+        let model = self.models.get(&selection).await?;
+        let count = inputs.len();
+        let outputs = self
+            .deployment
+            .infer(&model, inputs)
+            .await
+            .map_err(|error| ServeError::Inference { model: id, message: format!("{error:#}") })?;
+        if outputs.len() != count {
+            return Err(batch::count_mismatch(id, count, outputs.len()));
+        }
+        Ok(outputs)
+    }
+
     /// What `/-/models` shows: the models held (most recently used first), the bound, the
     /// cache's counters and the models that failed to load.
     pub(crate) fn models_status(&self) -> Value {
