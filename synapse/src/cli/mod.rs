@@ -8,6 +8,8 @@
 //! plugin worker [--bind ADDR]          (token in SYNAPSE_WORKER_TOKEN)
 //! plugin serve [--bind ADDR] [--models-dir DIR] [--max-models N] [--batch-size N] [--signed-only]
 //! plugin infer --model ID --input <JSON | @FILE | -> [--url HOST:PORT] [--models-dir DIR]
+//! plugin deploy [--replicas N] [--ray-address URL] [--cpus N …] [--job-id ID]   (replicas on Ray)
+//! plugin undeploy [--ray-address URL]
 //! plugin jobs list|status|logs|wait|stop [ID] [--ray-address URL]
 //! plugin pipeline list|run|resume|status|runs [--store PATH]
 //! ```
@@ -62,6 +64,11 @@ enum Command {
     Serve(ServeArgs),
     /// Infer over one input with a model: here, or with a running replica (`--url`).
     Infer(InferArgs),
+    /// Start (or update) the serve deployment's replicas on Ray, and register the serve
+    /// application on the backend.
+    Deploy(DeployArgs),
+    /// Stop the serve deployment's replicas on Ray.
+    Undeploy(UndeployArgs),
     /// Run, resume and inspect pipelines (chains of actions) and their recorded runs.
     Pipeline(pipeline::PipelineArgs),
 }
@@ -184,6 +191,60 @@ struct InferArgs {
     url: Option<String>,
     #[command(flatten)]
     source: SourceArgs,
+}
+
+#[derive(Args, Debug)]
+#[cfg_attr(not(feature = "serve"), allow(dead_code))]
+struct DeployArgs {
+    /// How many replicas to run (each a resident Ray job holding the resources below).
+    #[arg(long, default_value_t = 1)]
+    replicas: usize,
+    /// The Ray dashboard.
+    #[arg(long, env = "SYNAPSE_RAY_ADDRESS", value_name = "URL")]
+    ray_address: Option<String>,
+    /// The token of a Ray cluster that runs Ray's token authentication.
+    #[arg(long, env = "SYNAPSE_RAY_TOKEN", value_name = "TOKEN", hide_env_values = true)]
+    ray_token: Option<String>,
+    /// Where each replica listens on its node [default: 127.0.0.1:0, a free port on loopback,
+    /// for callers on the same node].
+    #[arg(long, value_name = "ADDR")]
+    bind: Option<std::net::SocketAddr>,
+    /// The plugin directory shipped to Ray with the binary (default: the crate directory the
+    /// binary was built from).
+    #[arg(long, value_name = "DIR")]
+    plugin_dir: Option<PathBuf>,
+    /// How many models each replica holds at once.
+    #[arg(long, value_name = "N")]
+    max_models: Option<usize>,
+    /// Replicas take only signed model tokens, not plain ids.
+    #[arg(long)]
+    signed_only: bool,
+    /// Gather up to N concurrent requests for one model into one inference.
+    #[arg(long, value_name = "N")]
+    batch_size: Option<usize>,
+    /// How long the first request of a batch waits for others.
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration, default_value = "5ms")]
+    batch_wait: std::time::Duration,
+    /// Also serve the inference at /PREFIX/ (the SDK's route prefix).
+    #[arg(long, value_name = "PREFIX")]
+    route_prefix: Option<String>,
+    /// The backend job the deployment belongs to: the serve application is registered for it
+    /// (needs SYNAPSE_HOST and SYNAPSE_ACCESS_TOKEN).
+    #[arg(long, env = "SYNAPSE_JOB_ID")]
+    job_id: Option<u64>,
+    #[command(flatten)]
+    resources: resources::ResourceArgs,
+}
+
+#[derive(Args, Debug)]
+#[cfg_attr(not(feature = "serve"), allow(dead_code))]
+struct UndeployArgs {
+    /// The Ray dashboard.
+    #[arg(long, env = "SYNAPSE_RAY_ADDRESS", value_name = "URL")]
+    ray_address: Option<String>,
+    /// The token of a Ray cluster that runs Ray's token authentication.
+    #[arg(long, env = "SYNAPSE_RAY_TOKEN", value_name = "TOKEN", hide_env_values = true)]
+    ray_token: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -324,6 +385,14 @@ pub fn main(info: BinaryInfo) -> ExitCode {
         Command::Serve(args) => commands::serve(args),
         #[cfg(feature = "serve")]
         Command::Infer(args) => commands::infer(args),
+        #[cfg(feature = "serve")]
+        Command::Deploy(args) => commands::deploy(args),
+        #[cfg(feature = "serve")]
+        Command::Undeploy(args) => commands::undeploy(args),
+        #[cfg(not(feature = "serve"))]
+        Command::Deploy(_) => without(&["serve"], "to use `deploy`"),
+        #[cfg(not(feature = "serve"))]
+        Command::Undeploy(_) => without(&["serve"], "to use `undeploy`"),
         #[cfg(not(feature = "serve"))]
         Command::Serve(_) => without(&["serve"], "to use `serve`"),
         #[cfg(not(feature = "serve"))]
@@ -381,6 +450,8 @@ fn parse(info: &BinaryInfo) -> Result<Cli, clap::Error> {
     if cfg!(not(feature = "serve")) {
         command = needs(command, "serve", "needs the `serve` feature");
         command = needs(command, "infer", "needs the `serve` feature");
+        command = needs(command, "deploy", "needs the `serve` feature");
+        command = needs(command, "undeploy", "needs the `serve` feature");
     }
     if cfg!(not(feature = "store")) {
         command = needs(command, "pipeline", "all but `list` need the `store` feature");

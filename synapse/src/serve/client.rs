@@ -94,6 +94,16 @@ impl ServeClient {
         self.lock().iter().map(|(addr, _)| *addr).collect()
     }
 
+    /// Sets the replicas (those already known keep whether they are down).
+    pub fn set_replicas(&self, replicas: Vec<SocketAddr>) {
+        let mut known = self.lock();
+        let next = replicas
+            .into_iter()
+            .map(|addr| (addr, known.iter().find(|(old, _)| *old == addr).and_then(|(_, down)| *down)))
+            .collect();
+        *known = next;
+    }
+
     /// Replaces replica `old` with `new` (a replica started again elsewhere).
     pub fn replace(&self, old: SocketAddr, new: SocketAddr) {
         for entry in self.lock().iter_mut() {
@@ -122,6 +132,9 @@ impl ServeClient {
             {
                 return Ok(*addr);
             }
+        }
+        if names.is_empty() {
+            return Err(InferError::NoReplica { tried: vec!["there is none".to_owned()] });
         }
         Err(InferError::NoReplica { tried: names.iter().map(|name| format!("{name} is down")).collect() })
     }

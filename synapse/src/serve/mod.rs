@@ -33,6 +33,7 @@
 //! | `inference.rs` | [`infer_with`]: a deployment run over a batch inside an action (the SDK's inference action) |
 //! | `http.rs` | [`serve()`]: the HTTP routes, [`ServeAnnouncement`] |
 //! | `client.rs` | [`ServeClient`]: requests routed to replicas by model, [`InferError`] |
+//! | `ray.rs` | [`RayDeployment`]: replicas as resident Ray jobs, routed to by model, replaced when their job ends, registered as the serve application ([`ReplicaSettings`], [`ReplicaJob`]) |
 //! | `error.rs` | [`ServeError`]: each with its HTTP status and JSON body |
 //! | `token.rs` | the `serve_multiplexed_model_id` header ([`MODEL_HEADER`]): a plain model id or the platform's signed model token ([`TokenPolicy`], [`ModelClaims`], [`ModelSelection`], [`TokenError`]) |
 //! | `cache.rs` | [`ModelCache`]: a bounded LRU of loaded models keyed by model id, single-flight loads, reloads when the artifact changes ([`CacheStats`]) |
@@ -51,6 +52,7 @@ mod error;
 mod http;
 mod inference;
 mod options;
+mod ray;
 mod replica;
 mod token;
 
@@ -66,4 +68,5 @@ pub use error::ServeError;
 pub use http::{SERVE_LINE_MARKER, ServeAnnouncement, serve};
 pub use inference::infer_with;
 pub use options::{DEFAULT_ACCESS_TTL, ModelSource, ServeOptions};
+pub use ray::{FORWARDED_VARS, REPLICA_ROLE, RayDeployment, ReplicaJob, ReplicaSettings, running_replica_jobs};
 pub use token::{MODEL_HEADER, ModelClaims, ModelSelection, TokenError, TokenPolicy};
