@@ -171,11 +171,12 @@ async fn a_request_that_is_not_an_image_or_has_a_box_outside_it_or_no_boxes_is_r
     let header = model.to_string();
     let one_box = json!([{"x": 1, "y": 1, "width": 8, "height": 8}]);
 
-    // Text, not an image: 500 (an inference error) naming the field and why.
+    // Text, not an image: 422 (the caller's input) naming the field and why.
     let text = base64::engine::general_purpose::STANDARD.encode("hello, not a picture");
     let (status, answer) = replica.infer(&header, &json!({"image": text, "boxes": one_box})).await;
-    assert_eq!(status, 500, "{answer}");
-    assert_eq!(answer["error"]["kind"], "inference", "{answer}");
+    assert_eq!(status, 422, "{answer}");
+    assert_eq!(answer["error"]["kind"], "invalid_input", "{answer}");
+    assert_eq!(answer["error"]["violations"][0]["path"], "$.image", "{answer}");
     let message = answer["error"]["message"].as_str().expect("a message");
     assert!(
         message.contains("$.image: 20 bytes that are not a PNG or JPEG (they start 68656c6c6f2c206e)"),
@@ -184,7 +185,7 @@ async fn a_request_that_is_not_an_image_or_has_a_box_outside_it_or_no_boxes_is_r
 
     // Not base64 at all.
     let (status, answer) = replica.infer(&header, &json!({"image": "%%%", "boxes": one_box})).await;
-    assert_eq!(status, 500, "{answer}");
+    assert_eq!(status, 422, "{answer}");
     assert!(answer["error"]["message"].as_str().unwrap().contains("$.image: not base64: "), "{answer}");
 
     // A PNG cut short.
@@ -192,7 +193,7 @@ async fn a_request_that_is_not_an_image_or_has_a_box_outside_it_or_no_boxes_is_r
     let png = base64::engine::general_purpose::STANDARD.decode(image).unwrap();
     let cut = base64::engine::general_purpose::STANDARD.encode(&png[..png.len() / 2]);
     let (status, answer) = replica.infer(&header, &json!({"image": cut, "boxes": one_box})).await;
-    assert_eq!(status, 500, "{answer}");
+    assert_eq!(status, 422, "{answer}");
     assert!(
         answer["error"]["message"].as_str().unwrap().contains("$.image: a Png image that does not decode"),
         "{answer}"
@@ -201,7 +202,8 @@ async fn a_request_that_is_not_an_image_or_has_a_box_outside_it_or_no_boxes_is_r
     // A box with no pixel in the 64×64 image: named by its index.
     let boxes = json!([{"x": 1, "y": 1, "width": 8, "height": 8}, {"x": 64, "y": 0, "width": 5, "height": 5}]);
     let (status, answer) = replica.infer(&header, &json!({"image": image, "boxes": boxes})).await;
-    assert_eq!(status, 500, "{answer}");
+    assert_eq!(status, 422, "{answer}");
+    assert_eq!(answer["error"]["violations"][0]["path"], "$.boxes[1]", "{answer}");
     let message = answer["error"]["message"].as_str().unwrap();
     assert!(
         message.contains("$.boxes[1]: the box x 64 y 0 width 5 height 5 has no pixel inside the 64×64 image"),
@@ -233,6 +235,6 @@ async fn a_request_that_is_not_an_image_or_has_a_box_outside_it_or_no_boxes_is_r
         .expect("the plugin ran");
     assert_eq!(ran.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&ran.stderr);
-    assert!(stderr.contains("$[1].image: 20 bytes that are not a PNG or JPEG"), "{stderr}");
+    assert!(stderr.contains("$.inputs[1].image: 20 bytes that are not a PNG or JPEG"), "{stderr}");
     backend.shutdown().await.expect("shutdown");
 }

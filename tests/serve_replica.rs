@@ -236,6 +236,33 @@ async fn batches_concurrent_requests_for_one_model_into_one_inference() {
 }
 
 #[tokio::test]
+async fn an_input_infer_refuses_is_a_422_and_in_a_batch_fails_only_its_own_request() {
+    let models = tempfile::tempdir().unwrap();
+    write_model(models.path(), 1, &json!({ "scale": 1.0 }));
+    let alone = Replica::of_dir(MODELS, models.path(), &[]);
+    let (status, answer) = alone.infer("1", &numbers(&[1.0, -2.0])).await;
+    assert_eq!(status, 422, "{answer}");
+    assert_eq!(answer["error"]["violations"][0]["path"], "$.values[1]", "{answer}");
+    assert_eq!(answer["error"]["violations"][0]["message"], "negative values are refused");
+
+    let batched = Replica::of_dir(MODELS, models.path(), &["--batch-size", "4", "--batch-wait", "500ms"]);
+    assert_eq!(batched.infer("1", &numbers(&[0.0])).await.0, 200);
+    let client = reqwest::Client::new();
+    let url = batched.url("/");
+    let requests = [1.0, -1.0, 3.0, 4.0].map(|value| {
+        let (client, url) = (client.clone(), url.clone());
+        tokio::spawn(async move { post(&client, &url, "1", &numbers(&[value])).await })
+    });
+    let answers: Vec<(u16, Value)> =
+        futures_util::future::join_all(requests).await.into_iter().map(Result::unwrap).collect();
+    assert_eq!(answers.iter().map(|(status, _)| *status).collect::<Vec<_>>(), [200, 422, 200, 200], "{answers:?}");
+    assert_eq!(answers[1].1["error"]["violations"][0]["path"], "$.values[0]");
+    for (value, (_, answer)) in [1.0, 3.0, 4.0].iter().zip([&answers[0], &answers[2], &answers[3]]) {
+        assert_eq!(answer["sum"], *value, "each good request gets its own answer: {answer}");
+    }
+}
+
+#[tokio::test]
 async fn a_replica_killed_mid_request_fails_that_request_and_the_next_is_served_elsewhere() {
     let models = tempfile::tempdir().unwrap();
     write_model(models.path(), 6, &json!({ "scale": 1.0 }));

@@ -69,10 +69,11 @@ pub enum DetectorError {
     },
     /// A request to the model server or the inference action cannot be used: its image is not
     /// base64 or not a PNG or JPEG, or a box lies outside the image.
-    #[error("{field}: {message}")]
+    #[error("{}{field}: {message}", index.map(|index| format!("input {index}: ")).unwrap_or_default())]
     Request {
-        /// Where in the input, as a JSON path (`$.image`, `$.boxes[2]`; prefixed with the
-        /// input's index, `$[1].image`, when a batch has more than one).
+        /// Which input of a batch of more than one (from 0).
+        index: Option<usize>,
+        /// Where in the input, as a JSON path (`$.image`, `$.boxes[2]`).
         field: String,
         /// What is wrong with it.
         message: String,

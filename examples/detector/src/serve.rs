@@ -9,7 +9,7 @@ use base64::Engine as _;
 use image::RgbImage;
 use std::sync::Arc;
 use synapse::prelude::*;
-use synapse::serve::{ModelInfo, ServeDeployment};
+use synapse::serve::{InputError, ModelInfo, ServeDeployment};
 
 /// A box in pixels from the image's top-left corner, as the dataset's boxes are (DM's
 /// `{x, y, width, height}`).
@@ -101,7 +101,17 @@ impl ServeDeployment for DetectorServe {
 
     async fn infer(&self, model: &Arc<Classifier>, inputs: Vec<ImageBoxes>) -> Result<Vec<Classified>> {
         let model = Arc::clone(model);
-        Ok(tokio::task::spawn_blocking(move || classify(&model, &inputs)).await??)
+        // A request the image or a box of makes unusable is the caller's: a 422 naming the field.
+        tokio::task::spawn_blocking(move || classify(&model, &inputs)).await?.map_err(|error| match error {
+            DetectorError::Request { index, field, message } => {
+                let refused = InputError::new(field, message);
+                synapse::Error::new(match index {
+                    Some(index) => refused.at(index),
+                    None => refused,
+                })
+            }
+            other => synapse::Error::new(other),
+        })
     }
 }
 
@@ -113,17 +123,21 @@ synapse::serve_deployment!(DetectorServe);
 /// [`DetectorError::Request`] naming the input's field that does not decode or the box outside
 /// its image; [`DetectorError::Model`] when the forest refuses the prediction.
 pub fn classify(model: &Classifier, inputs: &[ImageBoxes]) -> Result<Vec<Classified>, DetectorError> {
-    let prefix = |index: usize| if inputs.len() > 1 { format!("$[{index}]") } else { "$".to_owned() };
+    let index_of = |index: usize| (inputs.len() > 1).then_some(index);
     let mut rows: Vec<Features> = Vec::new();
     let mut shapes = Vec::with_capacity(inputs.len());
     for (index, input) in inputs.iter().enumerate() {
-        let image = decode_image(&input.image)
-            .map_err(|message| DetectorError::Request { field: format!("{}.image", prefix(index)), message })?;
+        let image = decode_image(&input.image).map_err(|message| DetectorError::Request {
+            index: index_of(index),
+            field: "$.image".into(),
+            message,
+        })?;
         let (width, height) = image.dimensions();
         let mut rects = Vec::with_capacity(input.boxes.len());
         for (number, pixel_box) in input.boxes.iter().enumerate() {
             let rect = clip(pixel_box, width, height).ok_or_else(|| DetectorError::Request {
-                field: format!("{}.boxes[{number}]", prefix(index)),
+                index: index_of(index),
+                field: format!("$.boxes[{number}]"),
                 message: format!(
                     "the box x {} y {} width {} height {} has no pixel inside the {width}×{height} image",
                     pixel_box.x, pixel_box.y, pixel_box.width, pixel_box.height

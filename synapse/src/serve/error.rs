@@ -2,7 +2,7 @@
 //! stable `kind`), or did not start.
 
 use super::TokenError;
-use crate::params::Violations;
+use crate::params::{Violation, Violations};
 use serde_json::{Value, json};
 
 /// Why a replica refused or failed a request, or could not start. Each maps to an HTTP status
@@ -153,5 +153,56 @@ impl ServeError {
             error["violations"] = serde_json::to_value(violations).unwrap_or(Value::Null);
         }
         json!({ "error": error })
+    }
+}
+
+/// An input the deployment refuses for what its schema cannot say (an image that does not
+/// decode, a box outside it): return it as `infer`'s error and the caller gets a 422 naming the
+/// field, as for a body of another shape, instead of an inference failure (500).
+///
+/// ```
+/// use synapse::serve::InputError;
+/// let error = InputError::new("$.image", "not a PNG or JPEG").at(2);
+/// assert_eq!(error.to_string(), "input 2: $.image: not a PNG or JPEG");
+/// let error: synapse::Error = error.into();
+/// assert!(error.downcast_ref::<InputError>().is_some());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}{path}: {message}", index.map(|index| format!("input {index}: ")).unwrap_or_default())]
+pub struct InputError {
+    /// Which input of the batch `infer` received (from 0); `None`: the only one, or unknown.
+    pub index: Option<usize>,
+    /// Where in that input, as a JSON path (`$.image`, `$.boxes[2]`).
+    pub path: String,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+impl InputError {
+    /// The input's field at `path` is wrong as `message` says.
+    pub fn new(path: impl Into<String>, message: impl Into<String>) -> Self {
+        InputError { index: None, path: path.into(), message: message.into() }
+    }
+
+    /// The same, for the `index`-th input of the batch.
+    #[must_use]
+    pub fn at(mut self, index: usize) -> Self {
+        self.index = Some(index);
+        self
+    }
+}
+
+/// What an error of `infer` with model `model` answers: a 422 for an [`InputError`] (anywhere in
+/// its chain), else [`ServeError::Inference`] with the chain.
+pub(crate) fn inference_error(model: u64, error: &crate::Error) -> ServeError {
+    match error.chain().find_map(|cause| cause.downcast_ref::<InputError>()) {
+        Some(input) => ServeError::InvalidInput {
+            violations: Violations::from(vec![Violation {
+                path: input.path.clone(),
+                constraint: "input".into(),
+                message: input.message.clone(),
+            }]),
+        },
+        None => ServeError::Inference { model, message: format!("{error:#}") },
     }
 }

@@ -21,7 +21,7 @@
 //! |---|---|
 //! | no header; a malformed, altered, unsigned, foreign-algorithm or expired token | 400; 401 with [`TokenError`] |
 //! | a model the backend does not have / the caller may not read | 404 naming it and the backend; 403 |
-//! | a body that is not the input | 422, every violation with its field path |
+//! | a body that is not the input; an input `infer` refuses with an [`InputError`] | 422, every violation with its field path |
 //! | a model whose file is not a zip or whose `load_model` fails | 500 with the model's error, loaded once: later requests for that version get the same error |
 //! | a backend that does not answer | 502; the next request asks again |
 //!
@@ -34,7 +34,7 @@
 //! | `http.rs` | [`serve()`]: the HTTP routes, [`ServeAnnouncement`] |
 //! | `client.rs` | [`ServeClient`]: requests routed to replicas by model, [`InferError`] |
 //! | `ray.rs` | [`RayDeployment`]: replicas as resident Ray jobs, routed to by model, replaced when their job ends, registered as the serve application ([`ReplicaSettings`], [`ReplicaJob`]) |
-//! | `error.rs` | [`ServeError`]: each with its HTTP status and JSON body |
+//! | `error.rs` | [`ServeError`]: each with its HTTP status and JSON body; [`InputError`] |
 //! | `token.rs` | the `serve_multiplexed_model_id` header ([`MODEL_HEADER`]): a plain model id or the platform's signed model token ([`TokenPolicy`], [`ModelClaims`], [`ModelSelection`], [`TokenError`]) |
 //! | `cache.rs` | [`ModelCache`]: a bounded LRU of loaded models keyed by model id, single-flight loads, reloads when the artifact changes ([`CacheStats`]) |
 //! | `affinity.rs` | [`replica_order`]: rendezvous hashing of model ids over replicas, so a model's requests meet its cache |
@@ -64,7 +64,7 @@ pub use deployment::ErasedDeployment;
 pub use deployment::{
     Batching, DeploymentEntry, ModelInfo, SYNAPSE_DEPLOYMENTS_V0, ServeDeployment, registered_deployment,
 };
-pub use error::ServeError;
+pub use error::{InputError, ServeError};
 pub use http::{SERVE_LINE_MARKER, ServeAnnouncement, serve};
 pub use inference::infer_with;
 pub use options::{DEFAULT_ACCESS_TTL, ModelSource, ServeOptions};

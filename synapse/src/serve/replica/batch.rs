@@ -2,7 +2,10 @@
 //! (up to the size bound) go to one `infer` call, as Ray Serve's `@serve.batch` does; batches
 //! of one model run one at a time, batches of different models side by side.
 
+use super::super::error::inference_error;
 use super::super::{Batching, ServeDeployment, ServeError};
+use crate::params::Params;
+use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 use tokio::sync::{mpsc, oneshot};
@@ -11,6 +14,8 @@ use tokio::sync::{mpsc, oneshot};
 struct Item<D: ServeDeployment> {
     model: Arc<D::Model>,
     input: D::Input,
+    /// The request's body, to infer over it alone when its batch fails.
+    body: Value,
     reply: oneshot::Sender<Result<D::Output, ServeError>>,
 }
 
@@ -36,9 +41,15 @@ impl<D: ServeDeployment> Batcher<D> {
     }
 
     /// Infers over `input` with `model` (model `id`), in a batch with other requests for it.
-    pub(super) async fn submit(&self, id: u64, model: Arc<D::Model>, input: D::Input) -> Result<D::Output, ServeError> {
+    pub(super) async fn submit(
+        &self,
+        id: u64,
+        model: Arc<D::Model>,
+        input: D::Input,
+        body: Value,
+    ) -> Result<D::Output, ServeError> {
         let (reply, answer) = oneshot::channel();
-        let mut item = Item { model, input, reply };
+        let mut item = Item { model, input, body, reply };
         // A queue whose task ended (it cannot: it holds its receiver while a sender lives) is
         // replaced once.
         for _ in 0..2 {
@@ -105,26 +116,52 @@ async fn run_queue<D: ServeDeployment>(
             }
         }
         let model = batch[0].model.clone();
-        let (inputs, replies): (Vec<D::Input>, Vec<_>) = batch.into_iter().map(|item| (item.input, item.reply)).unzip();
+        let mut inputs = Vec::with_capacity(batch.len());
+        let mut waiting = Vec::with_capacity(batch.len());
+        for item in batch {
+            inputs.push(item.input);
+            waiting.push((item.body, item.reply));
+        }
         let count = inputs.len();
         match deployment.infer(&model, inputs).await {
             Ok(outputs) if outputs.len() == count => {
-                for (reply, output) in replies.into_iter().zip(outputs) {
+                for ((_, reply), output) in waiting.into_iter().zip(outputs) {
                     let _ = reply.send(Ok(output));
                 }
             }
             Ok(outputs) => {
                 let error = count_mismatch(id, count, outputs.len());
-                for reply in replies {
+                for (_, reply) in waiting {
                     let _ = reply.send(Err(error.clone()));
                 }
             }
+            // One request's answer is its own: alone, each input succeeds or fails by itself.
+            Err(_) if count > 1 => {
+                for (body, reply) in waiting {
+                    let _ = reply.send(alone(deployment, &model, id, body).await);
+                }
+            }
             Err(error) => {
-                let error = ServeError::Inference { model: id, message: format!("{error:#}") };
-                for reply in replies {
+                let error = inference_error(id, &error);
+                for (_, reply) in waiting {
                     let _ = reply.send(Err(error.clone()));
                 }
             }
         }
+    }
+}
+
+/// Infers over the input of `body` alone.
+async fn alone<D: ServeDeployment>(
+    deployment: &'static D,
+    model: &D::Model,
+    id: u64,
+    body: Value,
+) -> Result<D::Output, ServeError> {
+    let input = D::Input::parse(body).map_err(|violations| ServeError::InvalidInput { violations })?;
+    let mut outputs = deployment.infer(model, vec![input]).await.map_err(|error| inference_error(id, &error))?;
+    match outputs.len() {
+        1 => Ok(outputs.remove(0)),
+        got => Err(count_mismatch(id, 1, got)),
     }
 }

@@ -5,6 +5,7 @@
 mod batch;
 mod models;
 
+use super::error::inference_error;
 use super::{ModelSelection, ServeDeployment, ServeError, ServeOptions};
 use crate::params::Params;
 use batch::Batcher;
@@ -57,17 +58,17 @@ impl<D: ServeDeployment> Replica<D> {
     /// [`ServeError::InvalidInput`] for a body of another shape (before any model is asked
     /// for); the model's resolution and load errors; [`ServeError::Inference`].
     pub(crate) async fn infer(&self, selection: ModelSelection, body: Value) -> Result<Value, ServeError> {
+        // A batch that fails is tried again input by input (so one bad input fails only its own
+        // request): batching keeps each body for that.
+        let kept = self.batcher.as_ref().map(|_| body.clone());
         let input = D::Input::parse(body).map_err(|violations| ServeError::InvalidInput { violations })?;
         let id = selection.model();
         let model = self.models.get(&selection).await?;
-        let output = match &self.batcher {
-            Some(batcher) => batcher.submit(id, model, input).await?,
-            None => {
-                let mut outputs = self
-                    .deployment
-                    .infer(&model, vec![input])
-                    .await
-                    .map_err(|error| ServeError::Inference { model: id, message: format!("{error:#}") })?;
+        let output = match (&self.batcher, kept) {
+            (Some(batcher), Some(body)) => batcher.submit(id, model, input, body).await?,
+            _ => {
+                let mut outputs =
+                    self.deployment.infer(&model, vec![input]).await.map_err(|error| inference_error(id, &error))?;
                 if outputs.len() != 1 {
                     return Err(batch::count_mismatch(id, 1, outputs.len()));
                 }
@@ -93,11 +94,22 @@ impl<D: ServeDeployment> Replica<D> {
         let id = selection.model();
         let model = self.models.get(&selection).await?;
         let count = inputs.len();
-        let outputs = self
-            .deployment
-            .infer(&model, inputs)
-            .await
-            .map_err(|error| ServeError::Inference { model: id, message: format!("{error:#}") })?;
+        let outputs = self.deployment.infer(&model, inputs).await.map_err(|error| {
+            match error.chain().find_map(|cause| cause.downcast_ref::<super::InputError>()) {
+                // Many inputs: say which one, in the message too.
+                Some(input) if count > 1 => ServeError::InvalidInput {
+                    violations: crate::params::Violations::from(vec![crate::params::Violation {
+                        path: match input.index {
+                            Some(index) => format!("$.inputs[{index}]{}", input.path.trim_start_matches('$')),
+                            None => input.path.clone(),
+                        },
+                        constraint: "input".into(),
+                        message: input.message.clone(),
+                    }]),
+                },
+                _ => inference_error(id, &error),
+            }
+        })?;
         if outputs.len() != count {
             return Err(batch::count_mismatch(id, count, outputs.len()));
         }
