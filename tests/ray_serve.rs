@@ -194,3 +194,43 @@ async fn ray_deploy_and_undeploy_from_the_command_line() {
     let (_, _, stderr) = cli(["undeploy", "--ray-address", &address].map(str::to_owned).to_vec(), false).await;
     assert!(stderr.contains("no replica of `models-plugin` was running"), "{stderr}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ray_a_deployment_action_starts_the_replicas_and_registers_the_serve_application() {
+    let address = require_ray!();
+    let backend = dev_backend::start().await;
+    let url = backend.url().to_string();
+    let model = model_on(&backend, 7.0).await;
+    let job = dev_backend::new_job(&backend).await;
+    let params = json!({ "replicas": 1, "num_cpus": 0.5 }).to_string();
+    let (result, _) = dev_backend::run_plugin(
+        MODELS,
+        &backend,
+        &["run", "deployment", "--job-id", &job.to_string(), "--params", &params],
+        &[("SYNAPSE_RAY_ADDRESS", address.as_str())],
+    )
+    .await;
+    assert_eq!(result["deployed"], true, "{result}");
+    assert_eq!(result["application"], "models-plugin@0.1.0");
+    let application = result["serve_application"].as_u64().expect("registered");
+    let client = dev_backend::client_of(&url, dev_backend::quick(2, 10, 50));
+    let listed: Value = client.get("serve_applications/", &[]).await.unwrap();
+    let registered = listed["results"].as_array().unwrap().iter().find(|a| a["id"] == application).cloned();
+    let registered = registered.unwrap_or_else(|| panic!("serve application {application} is listed: {listed}"));
+    assert_eq!((registered["job"].as_u64(), &registered["status"]), (Some(job), &json!("RUNNING")), "{registered}");
+    assert_eq!(registered["data"]["replicas"][0]["job"], result["replicas"][0]["job"]);
+    let addr: std::net::SocketAddr = result["replicas"][0]["addr"].as_str().unwrap().parse().unwrap();
+    let answer = synapse::serve::ServeClient::new(vec![addr])
+        .infer(&model.to_string(), model, &json!({ "values": [1.0] }))
+        .await
+        .expect("the deployed replica serves the backend's model");
+    assert_eq!(answer["sum"], 7.0);
+
+    // The ray job of the replica is stopped by undeploy.
+    let ray = RayJobsClient::new(&address).unwrap();
+    let replica_job = result["replicas"][0]["job"].as_str().unwrap().to_owned();
+    let undeploy =
+        tokio::process::Command::new(MODELS).args(["undeploy", "--ray-address", &address]).output().await.unwrap();
+    assert!(undeploy.status.success(), "{}", String::from_utf8_lossy(&undeploy.stderr));
+    assert!(ray.status(&replica_job).await.unwrap().status.is_terminal());
+}

@@ -28,6 +28,7 @@
 //! | file | what it holds |
 //! |---|---|
 //! | `deployment.rs` | [`ServeDeployment`], [`ModelInfo`], [`Batching`], [`serve_deployment!`](crate::serve_deployment) and [`registered_deployment`] |
+//! | `deploy_action.rs` | [`deploy`]: the deployment action's work ([`DeploymentParams`], [`DeploymentResult`]) |
 //! | `options.rs` | [`ServeOptions`], [`ModelSource`] |
 //! | `replica/` | one replica's work: the model resolved, its access remembered, loaded, batched |
 //! | `inference.rs` | [`infer_with`]: a deployment run over a batch inside an action (the SDK's inference action) |
@@ -47,6 +48,7 @@
 mod affinity;
 mod cache;
 mod client;
+mod deploy_action;
 mod deployment;
 mod error;
 mod http;
@@ -59,6 +61,7 @@ mod token;
 pub use affinity::replica_order;
 pub use cache::{CacheStats, DEFAULT_MAX_MODELS, ModelCache};
 pub use client::{DOWN_FOR, InferError, ServeClient};
+pub use deploy_action::{DeployedReplica, DeploymentParams, DeploymentResult, RAY_ADDRESS_VAR, deploy};
 #[doc(hidden)]
 pub use deployment::ErasedDeployment;
 pub use deployment::{
