@@ -16,6 +16,8 @@
 //! - `inference` — the boxes of images classified with a model of the backend, in the run's
 //!   process ([`synapse::serve::infer_with`] over [`DetectorServe`]: the model downloaded and
 //!   loaded once per process);
+//! - `deployment` — the model server ([`DetectorServe`]) started on Ray as `replicas` resident
+//!   jobs, and registered as the job's serve application ([`synapse::serve::deploy`]);
 //! - the `detector` pipeline: `download_dataset` → `convert_to_yolo` → `train` (type-checked
 //!   at compile time: each action's output type feeds the next one's input type).
 
@@ -218,6 +220,23 @@ impl Action for Inference {
     async fn execute(&self, params: InferenceParams, ctx: &Context) -> Result<InferenceResult> {
         let results = synapse::serve::infer_with(ctx, &DetectorServe, params.model, params.inputs).await?;
         Ok(InferenceResult { model: params.model, results })
+    }
+}
+
+/// Starts the model server on Ray (SYNAPSE_RAY_ADDRESS) and registers the serve application.
+#[action(name = "deployment", method = Job, category = NeuralNet)]
+pub struct Deployment;
+
+impl Action for Deployment {
+    type Params = synapse::serve::DeploymentParams;
+    type Output = synapse::serve::DeploymentResult;
+
+    async fn execute(
+        &self,
+        params: synapse::serve::DeploymentParams,
+        ctx: &Context,
+    ) -> Result<synapse::serve::DeploymentResult> {
+        synapse::serve::deploy(ctx, &params).await
     }
 }
 

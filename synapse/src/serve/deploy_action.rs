@@ -139,9 +139,7 @@ pub async fn deploy(ctx: &Context, params: &DeploymentParams) -> Result<Deployme
         let _ = deployment.stop().await;
         return Err(error.into());
     }
-    for job in &earlier {
-        client.stop(job).await?;
-    }
+    super::stop_replica_jobs(&client, &earlier).await?;
     let serve_application = match (ctx.job_id(), ctx.client()) {
         (Some(job), Ok(backend)) => {
             let job =

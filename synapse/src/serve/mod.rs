@@ -71,5 +71,7 @@ pub use error::{InputError, ServeError};
 pub use http::{SERVE_LINE_MARKER, ServeAnnouncement, serve};
 pub use inference::infer_with;
 pub use options::{DEFAULT_ACCESS_TTL, ModelSource, ServeOptions};
-pub use ray::{FORWARDED_VARS, REPLICA_ROLE, RayDeployment, ReplicaJob, ReplicaSettings, running_replica_jobs};
+pub use ray::{
+    FORWARDED_VARS, REPLICA_ROLE, RayDeployment, ReplicaJob, ReplicaSettings, running_replica_jobs, stop_replica_jobs,
+};
 pub use token::{MODEL_HEADER, ModelClaims, ModelSelection, TokenError, TokenPolicy};

@@ -382,3 +382,18 @@ pub async fn running_replica_jobs(client: &RayJobsClient, plugin: &str) -> Resul
         .filter_map(|job| job.submission_id)
         .collect())
 }
+
+/// Stops replica jobs `jobs` and waits until Ray says each has ended (a job told to stop shows
+/// RUNNING for a moment), up to a minute each.
+///
+/// # Errors
+/// The dashboard's [`RunError`].
+pub async fn stop_replica_jobs(client: &RayJobsClient, jobs: &[String]) -> Result<(), RunError> {
+    for job in jobs {
+        client.stop(job).await?;
+    }
+    for job in jobs {
+        client.wait(job, Duration::from_secs(60)).await?;
+    }
+    Ok(())
+}

@@ -6,7 +6,9 @@ use crate::backend::BackendClient;
 use crate::cli::{DeployArgs, UndeployArgs};
 use crate::executor::ray::RayJobsClient;
 use crate::executor::{RunError, RunOptions};
-use crate::serve::{Batching, RayDeployment, ReplicaSettings, registered_deployment, running_replica_jobs};
+use crate::serve::{
+    Batching, RayDeployment, ReplicaSettings, registered_deployment, running_replica_jobs, stop_replica_jobs,
+};
 use serde_json::json;
 
 pub(in crate::cli) fn deploy(args: DeployArgs) -> u8 {
@@ -82,7 +84,7 @@ pub(in crate::cli) fn deploy(args: DeployArgs) -> u8 {
             let _ = deployment.stop().await;
             return Err(error);
         }
-        stop_all(&client, &old).await?;
+        stop_replica_jobs(&client, &old).await?;
         let registered = match &backend {
             Some((job, client)) => Some(deployment.register(client, (*job).into()).await.map_err(|error| {
                 RunError::Infrastructure(format!(
@@ -123,18 +125,6 @@ fn model_source() -> Result<(), String> {
     }
 }
 
-/// Stops `jobs` and waits until Ray says each has ended (a stopped job shows RUNNING for a
-/// moment).
-async fn stop_all(client: &RayJobsClient, jobs: &[String]) -> Result<(), RunError> {
-    for job in jobs {
-        client.stop(job).await?;
-    }
-    for job in jobs {
-        client.wait(job, std::time::Duration::from_secs(60)).await?;
-    }
-    Ok(())
-}
-
 fn ray_client(address: Option<&str>, token: Option<&str>) -> Result<RayJobsClient, RunError> {
     let address = address.ok_or_else(|| {
         RunError::Usage("no Ray cluster given: pass --ray-address or set SYNAPSE_RAY_ADDRESS".to_owned())
@@ -161,7 +151,7 @@ pub(in crate::cli) fn undeploy(args: UndeployArgs) -> u8 {
     let outcome = runtime.block_on(async {
         let client = ray_client(args.ray_address.as_deref(), args.ray_token.as_deref())?;
         let jobs = running_replica_jobs(&client, &plugin).await?;
-        stop_all(&client, &jobs).await?;
+        stop_replica_jobs(&client, &jobs).await?;
         Ok::<_, RunError>(jobs)
     });
     match outcome {
