@@ -132,6 +132,11 @@ impl Batching {
 
 /// A registered deployment with its types erased: what the plugin's commands call.
 #[doc(hidden)]
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a serve deployment",
+    label = "registered with `serve_deployment!` here",
+    note = "implement `synapse::serve::ServeDeployment` for `{Self}` (its `Model`, `Input`, `Output`, `load_model` and `infer`)"
+)]
 pub trait ErasedDeployment: Sync {
     /// Serves HTTP as one replica until `stop` is cancelled.
     fn serve(
@@ -207,6 +212,14 @@ pub static SYNAPSE_DEPLOYMENTS_V0: [DeploymentEntry];
 /// Registers a plugin's [`ServeDeployment`]: `synapse::serve_deployment!(MyServer);` (a
 /// `static`-able value: a unit struct, or a constant expression). A plugin has at most one; its
 /// binary's `serve`, `infer` and `deploy` commands use it.
+///
+/// A type that is no deployment is refused where it is registered ("`NotAServer` is not a serve
+/// deployment", with what to implement):
+///
+/// ```compile_fail
+/// pub struct NotAServer;
+/// synapse::serve_deployment!(NotAServer);
+/// ```
 #[macro_export]
 macro_rules! serve_deployment {
     ($deployment:expr $(,)?) => {
