@@ -11,6 +11,9 @@
 //! - synapse: `<plugin> serve --bind 127.0.0.1:0 --backend-less` (when `--plugin` is given), with
 //!   `SYNAPSE_HOST` and `SYNAPSE_PLUGIN_RUN_HOST` set to the tokens' backend URL.
 //!
+//! `RAY_SERVE_THROUGHPUT_OPTIMIZED=1` before `scripts/ray.sh run` puts the whole head in Serve's
+//! throughput-optimized mode; the table says so.
+//!
 //! Each side gets a warm-up run, then `--runs` measured runs; the figures are the medians. wrk
 //! comes from Debian (`apt-get install -y wrk`; `bench/serve/setup.sh` installs it and Serve).
 //!
@@ -203,9 +206,14 @@ async fn main() {
     let (ray, ray_runs) = measure("Ray Serve", &load(app.url()), options.warmup, options.runs);
     line("serve.ray_serve", &ray, &ray_runs);
     app.shutdown(&client).await.unwrap_or_else(|e| fail("Ray Serve shutdown", e));
+    // Serve's throughput-optimized mode (no separate user-code thread, gRPC between proxy and
+    // replica, direct ingress) is chosen for the whole cluster by its environment.
+    let optimized = std::env::var("RAY_SERVE_THROUGHPUT_OPTIMIZED").is_ok_and(|v| v == "1");
     let ray_label = format!(
-        "Ray Serve {ray_version} (1 replica, num_cpus {}, max_ongoing_requests {})",
-        app.num_cpus, app.max_ongoing_requests
+        "Ray Serve {ray_version} (1 replica, num_cpus {}, max_ongoing_requests {}{})",
+        app.num_cpus,
+        app.max_ongoing_requests,
+        if optimized { ", RAY_SERVE_THROUGHPUT_OPTIMIZED=1" } else { "" }
     );
 
     // The plugin's server.

@@ -76,7 +76,15 @@ pub enum ServeError {
 impl fmt::Display for ServeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Http { method, url, error } => write!(f, "{method} {url}: {error}"),
+            Self::Http { method, url, error } => {
+                write!(f, "{method} {url}: {error}")?;
+                let mut source = std::error::Error::source(error);
+                while let Some(cause) = source {
+                    write!(f, ": {cause}")?;
+                    source = cause.source();
+                }
+                Ok(())
+            }
             Self::Status { method, url, status, body } => {
                 write!(f, "{method} {url} answered {status}: {}", body.trim())
             }

@@ -76,11 +76,13 @@ impl RayServeApp {
         let url = self.applications();
         self.status(client).await?;
         let start = Instant::now();
-        let response = client.put(&url).json(&self.config()).send().await.map_err(|error| ServeError::Http {
-            method: "PUT",
-            url: url.clone(),
-            error,
-        })?;
+        let response = client
+            .put(&url)
+            .timeout(DEPLOY_TIMEOUT)
+            .json(&self.config())
+            .send()
+            .await
+            .map_err(|error| ServeError::Http { method: "PUT", url: url.clone(), error })?;
         let status = response.status().as_u16();
         if status != 200 {
             let body = response.text().await.unwrap_or_default();
@@ -108,15 +110,18 @@ impl RayServeApp {
         }
     }
 
-    /// Shuts Serve down (`DELETE`) and waits until it lists no application, so that no replica
-    /// is left listening when the namespace's loopback check runs.
+    /// Shuts Serve down (`DELETE`) and waits until it lists no application and no controller,
+    /// so that no replica is left listening when the namespace's loopback check runs.
     pub async fn shutdown(&self, client: &reqwest::Client) -> Result<(), ServeError> {
         let url = self.applications();
-        let response = client.delete(&url).send().await.map_err(|error| ServeError::Http {
-            method: "DELETE",
-            url: url.clone(),
-            error,
-        })?;
+        // Serve answers once its controller has shut the replicas down, gracefully (30 s in the
+        // throughput-optimized mode).
+        let response = client
+            .delete(&url)
+            .timeout(SHUTDOWN_TIMEOUT)
+            .send()
+            .await
+            .map_err(|error| ServeError::Http { method: "DELETE", url: url.clone(), error })?;
         let status = response.status().as_u16();
         if status != 200 {
             let body = response.text().await.unwrap_or_default();
@@ -125,7 +130,9 @@ impl RayServeApp {
         let start = Instant::now();
         loop {
             let applications = self.status(client).await?;
-            if applications["applications"].as_object().is_none_or(|apps| apps.is_empty()) {
+            // The controller is gone (`controller_info: {}`) only after its replicas are.
+            let empty = |key: &str| applications[key].as_object().is_none_or(|map| map.is_empty());
+            if empty("applications") && empty("controller_info") {
                 return Ok(());
             }
             if start.elapsed() > SHUTDOWN_TIMEOUT {
