@@ -189,4 +189,58 @@ mod tests {
         assert_eq!(app.applications(), "http://127.0.0.1:8265/api/serve/applications/");
         assert_eq!(app.url(), "http://127.0.0.1:8123/");
     }
+
+    /// A dashboard that answers every request with `status` and `body`, one connection each.
+    async fn dashboard(status: &'static str, body: &'static str) -> String {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a port");
+        let addr = listener.local_addr().expect("its address");
+        tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                let mut request = vec![0; 65536];
+                let _ = socket.read(&mut request).await;
+                let answer = format!(
+                    "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = socket.write_all(answer.as_bytes()).await;
+            }
+        });
+        format!("http://{addr}")
+    }
+
+    fn app(dashboard: String) -> RayServeApp {
+        RayServeApp { dashboard, port: 8000, backend_url: "u".into(), max_ongoing_requests: 1, num_cpus: 1.0 }
+    }
+
+    #[tokio::test]
+    async fn a_head_without_serve_is_named_with_the_way_to_install_it() {
+        let url = dashboard("501 Not Implemented", "Serve dependencies are not installed").await;
+        let error = app(url.clone()).deploy(&reqwest::Client::new()).await.expect_err("no Serve");
+        assert!(matches!(&error, ServeError::NoServe { dashboard } if *dashboard == url), "{error:?}");
+        assert!(error.to_string().contains("SYNAPSE_RAY_SERVE=1"), "{error}");
+    }
+
+    #[tokio::test]
+    async fn a_failed_deployment_gives_serves_message() {
+        let body =
+            r#"{"applications": {"synapse_bench": {"status": "DEPLOY_FAILED", "message": "ImportError: no jwt"}}}"#;
+        let error = app(dashboard("200 OK", body).await).deploy(&reqwest::Client::new()).await.expect_err("failed");
+        assert!(
+            matches!(&error, ServeError::DeployFailed { status, message } if status == "DEPLOY_FAILED" && message == "ImportError: no jwt"),
+            "{error:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_refused_config_gives_the_status_and_body() {
+        let error = app(dashboard("400 Bad Request", "bad config").await)
+            .shutdown(&reqwest::Client::new())
+            .await
+            .expect_err("refused");
+        assert!(
+            matches!(&error, ServeError::Status { method: "DELETE", status: 400, body, .. } if body == "bad config"),
+            "{error:?}"
+        );
+    }
 }

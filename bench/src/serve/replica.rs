@@ -132,3 +132,52 @@ impl Drop for Replica {
         self.stop();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    /// A stand-in plugin binary: a shell script with `body`.
+    fn plugin(dir: &Path, body: &str) -> PathBuf {
+        let path = dir.join("plugin");
+        std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).expect("write the script");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        path
+    }
+
+    #[test]
+    fn the_announced_address_is_read_and_the_arguments_passed() {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let script = r#"[ "$1 $2 $3 $4" = "serve --bind 127.0.0.1:0 --backend-less" ] || exit 9
+echo "starting"
+echo "@synapse-serve {\"addr\":\"127.0.0.1:4567\",\"pid\":$$,\"plugin\":\"$SECRET\"}"
+exec sleep 30"#;
+        let path = plugin(dir.path(), script);
+        let mut replica =
+            Replica::start(&path, &["--backend-less".into()], &[("SECRET", "s")], dir.path().join("stderr"))
+                .expect("started");
+        assert_eq!(replica.url(), "http://127.0.0.1:4567/");
+        assert_eq!(replica.healthz(), "http://127.0.0.1:4567/-/healthz");
+        replica.stop();
+        assert!(replica.child.try_wait().expect("its status").is_some(), "still running after stop");
+    }
+
+    #[test]
+    fn a_replica_that_ends_first_is_named_with_its_stderr() {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let path = plugin(dir.path(), "echo 'no deployment named serve' >&2; exit 3");
+        let error = Replica::start(&path, &[], &[], dir.path().join("stderr")).err().expect("an error");
+        let text = error.to_string();
+        assert!(matches!(error, ServeError::Replica { .. }), "{error:?}");
+        assert!(text.contains("exit status: 3") && text.contains("no deployment named serve"), "{text}");
+    }
+
+    #[test]
+    fn an_announcement_without_an_address_is_refused() {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let path = plugin(dir.path(), r#"echo '@synapse-serve {"pid":1}'; exec sleep 30"#);
+        let error = Replica::start(&path, &[], &[], dir.path().join("stderr")).err().expect("an error");
+        assert!(error.to_string().contains(r#"no "addr""#), "{error}");
+    }
+}
