@@ -57,7 +57,7 @@
 //!
 //! | layer | modules | what they hold |
 //! |---|---|---|
-//! | 0 | [`error`], `features`, [`params`](mod@params), `secret`, `cache_dir`, `formats`, `serve` | the error actions return, panics as errors; what to say of a missing cargo feature; params, their JSON Schemas and validation; credentials that never show ([`Secret`]); where caches live; dataset annotation formats and their converters; serving's model tokens, model cache and replica affinity |
+//! | 0 | [`error`], `features`, [`params`](mod@params), `secret`, `cache_dir`, `formats` | the error actions return, panics as errors; what to say of a missing cargo feature; params, their JSON Schemas and validation; credentials that never show ([`Secret`]); where caches live; dataset annotation formats and their converters |
 //! | 1 | [`events`] | the event model, the emitter and its progress coalescing, sinks, failures as data ([`ErrorReport`]), the terminal event's owner |
 //! | 1½ | `backend`, `storage` | the Synapse backend's client (API v1): configuration, jobs, log entries, paged listings; storages (local, S3, GCS, Azure) opened from the backend's records |
 //! | 2 | [`context`] | what an action sees: its params' environment, logger, progress, cancellation |
@@ -67,6 +67,7 @@
 //! | 5 | [`registry`] | what was linked into the binary: plugins, actions, pipelines |
 //! | 5½ | `train`, `upload`, `export`, `to_task` | the specialized actions' workflows: train (dataset → convert → train → model_upload, checkpoints, model archives), upload into a data collection, export through an exporter into a storage, pre-annotation of tasks |
 //! | 6 | [`executor`] | running an action: in this process, a child process, on Ray |
+//! | 6½ | `serve` | model servers from a `ServeDeployment`: replicas serving HTTP with per-request model selection, model tokens, the model cache, routing by model, replicas on Ray |
 //! | 7 | [`pipeline`](mod@pipeline) | running pipelines: the runner, the run store, resume, a pipeline as a Ray job |
 //! | 8 | [`config`] | `config.yaml`: generated from the registry, checked, loaded |
 //! | 9 | `discovery` | a plugin's actions from its registry, `config.yaml` or source |
@@ -94,7 +95,7 @@
 //! | `upload` | `synapse::upload`: the upload workflow (files grouped by stem into a data collection's data units, rolled back when it fails); implies `backend` | — |
 //! | `export` | `synapse::export`: the export workflow (assignments, ground truth or tasks through an `Exporter` into a storage); implies `dataset` (its DM reading) | — |
 //! | `to_task` | `synapse::to_task`: pre-annotation of a project's tasks from a file of their data units or an inference action; implies `backend` and `formats` | — |
-//! | `serve` | `synapse::serve`: model tokens of the `serve_multiplexed_model_id` header (HS256, as the SDK signs them), the per-replica model cache (LRU, single flight), replica affinity by model id | hmac, sha2 |
+//! | `serve` | `serve`, `infer`, `deploy`, `undeploy`; `synapse::serve`: model servers from a `ServeDeployment`, model tokens of the `serve_multiplexed_model_id` header (HS256, as the SDK signs them), the per-replica model cache (LRU, single flight), replica affinity by model id | `train` and `ray`'s, hmac, sha2 |
 //! | `storage` | `synapse::storage`: the `Storage` trait, the local file system, storages opened from the backend's records | the `url` crate |
 //! | `s3`, `gcs`, `azure` | Amazon S3 and S3-compatible stores (MinIO, DigitalOcean Spaces), Google Cloud Storage, Azure Blob Storage in `synapse::storage` (each implies `storage`) | object_store, an HTTP client with rustls and ring |
 //! | `formats` | `synapse::formats`: DM v1/v2, YOLO, COCO and Pascal VOC annotations, their conversions, the converter registry (`synapse::converter!`) | image header readers (PNG, JPEG), quick-xml, a YAML reader |
@@ -363,6 +364,8 @@ pub mod __private {
     pub use crate::registry::{
         BinaryInfo, PluginDescriptor, SYNAPSE_ACTIONS_V0, SYNAPSE_PIPELINES_V0, SYNAPSE_PLUGINS_V0,
     };
+    #[cfg(feature = "serve")]
+    pub use crate::serve::SYNAPSE_DEPLOYMENTS_V0;
     pub use crate::steps::{
         ConstructStep, PlanEntry, Step, StepHandle, StepInfo, StepSpec, Workflow, is_placeholder, plan_entries,
         repeated_names, step_weights_sum,

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 /// The layers, bottom first. Modules of one layer may use each other.
 const LAYERS: &[&[&str]] = &[
-    &["error", "features", "params", "secret", "cache_dir", "formats", "serve"],
+    &["error", "features", "params", "secret", "cache_dir", "formats"],
     &["events"],
     &["backend", "storage"],
     &["context"],
@@ -21,6 +21,7 @@ const LAYERS: &[&[&str]] = &[
     &["registry"],
     &["train", "upload", "export", "to_task"],
     &["executor"],
+    &["serve"],
     &["pipeline"],
     &["config"],
     &["discovery"],

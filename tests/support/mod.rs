@@ -7,6 +7,7 @@ pub mod env_file;
 pub mod fake_ray;
 pub mod ray;
 pub mod s3;
+pub mod serve;
 pub mod to_task;
 pub mod upload;
 

@@ -1,5 +1,5 @@
-//! `DetectorError`: what loading box samples, fitting, saving or loading a model cannot get
-//! past, naming the file, split, setting or step.
+//! `DetectorError`: what loading box samples, fitting, saving or loading a model, or a request to
+//! classify boxes cannot get past, naming the file, split, setting, step or field.
 
 use std::path::PathBuf;
 use synapse::formats::{FormatError, Split};
@@ -65,6 +65,16 @@ pub enum DetectorError {
         /// The file.
         path: PathBuf,
         /// serde_json's message, with its line and column.
+        message: String,
+    },
+    /// A request to the model server or the inference action cannot be used: its image is not
+    /// base64 or not a PNG or JPEG, or a box lies outside the image.
+    #[error("{field}: {message}")]
+    Request {
+        /// Where in the input, as a JSON path (`$.image`, `$.boxes[2]`; prefixed with the
+        /// input's index, `$[1].image`, when a batch has more than one).
+        field: String,
+        /// What is wrong with it.
         message: String,
     },
     /// A model directory does not match this library: written for other features or another

@@ -8,7 +8,8 @@
 //! fold, reporting each fold through a callback, then fits on the whole split and scores the
 //! model on `valid` ([`Evaluation`]: accuracy, per-class precision and recall, confusion matrix).
 //! A [`Classifier`] saves to and loads from a model directory ([`store`]) and predicts the class
-//! of a crop; [`visualize`] draws its validation results.
+//! of a crop; [`visualize`] draws its validation results; [`serve`] serves the trained models
+//! (`detector serve`, `detector infer`, the `inference` action).
 //!
 //! ```no_run
 //! use detector::{BoxSet, Classifier, TrainConfig};
@@ -34,7 +35,8 @@
 //! | `metrics.rs` | [`Evaluation`] |
 //! | `store.rs` | the model directory: [`Classifier::save`], [`Classifier::load`] |
 //! | `visualize.rs` | the validation grid and the confusion heat map, as PNG |
-//! | `plugin.rs` | the plugin: the `dataset`, `download_dataset`, `convert_to_yolo` and `train` actions, the `detector` pipeline |
+//! | `serve.rs` | the model server: [`serve::DetectorServe`] classifies the boxes of a base64 image with a trained model |
+//! | `plugin.rs` | the plugin: the `dataset`, `download_dataset`, `convert_to_yolo`, `train` and `inference` actions, the `detector` pipeline |
 //! | `error.rs` | [`DetectorError`] |
 
 mod error;
@@ -43,11 +45,15 @@ mod metrics;
 mod model;
 pub mod plugin;
 pub mod samples;
+pub mod serve;
 pub mod store;
 pub mod visualize;
 
 pub use error::DetectorError;
 pub use metrics::{ClassScores, Evaluation};
 pub use model::{Classifier, FoldReport, Prediction, TrainConfig, Trained, fit};
-pub use plugin::{ConvertToYolo, Dataset, DetectorPipeline, DownloadDataset, Hyperparameters, Train};
+pub use plugin::{
+    ConvertToYolo, Dataset, DetectorPipeline, DownloadDataset, Hyperparameters, Inference, InferenceParams,
+    InferenceResult, Train,
+};
 pub use samples::{BoxSample, BoxSet};

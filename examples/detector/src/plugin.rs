@@ -13,9 +13,13 @@
 //!   (`checkpoint_valid_accuracy`: a random forest does not continue from another, so the
 //!   parent is the baseline the new model is compared with, and the model registered as its
 //!   child);
+//! - `inference` — the boxes of images classified with a model of the backend, in the run's
+//!   process ([`synapse::serve::infer_with`] over [`DetectorServe`]: the model downloaded and
+//!   loaded once per process);
 //! - the `detector` pipeline: `download_dataset` → `convert_to_yolo` → `train` (type-checked
 //!   at compile time: each action's output type feeds the next one's input type).
 
+use crate::serve::{Classified, DetectorServe, ImageBoxes};
 use crate::{BoxSet, Classifier, FoldReport, TrainConfig, fit, visualize};
 use synapse::dataset::{DatasetOperation, DatasetParams, DatasetResult, run_dataset};
 use synapse::prelude::*;
@@ -181,6 +185,39 @@ impl TrainAction for Train {
             )?;
         }
         Ok(model)
+    }
+}
+
+/// What to classify, and with which model.
+#[params]
+pub struct InferenceParams {
+    /// The model's id on the backend (one the `train` action registered)
+    pub model: u64,
+    /// The images, each with the boxes to classify in it (as a request to `detector serve`)
+    #[param(length(min = 1))]
+    pub inputs: Vec<ImageBoxes>,
+}
+
+/// What the inference action gives: per input, in order, its boxes' classes.
+#[output]
+pub struct InferenceResult {
+    /// The model that classified them.
+    pub model: u64,
+    /// One per input, in order.
+    pub results: Vec<Classified>,
+}
+
+/// Classifies the boxes of images with a model the train action registered.
+#[action(name = "inference", category = NeuralNet)]
+pub struct Inference;
+
+impl Action for Inference {
+    type Params = InferenceParams;
+    type Output = InferenceResult;
+
+    async fn execute(&self, params: InferenceParams, ctx: &Context) -> Result<InferenceResult> {
+        let results = synapse::serve::infer_with(ctx, &DetectorServe, params.model, params.inputs).await?;
+        Ok(InferenceResult { model: params.model, results })
     }
 }
 

@@ -6,6 +6,10 @@
 //! plugin schema <ACTION> [--result | --plan] | plugin schema --events
 //! plugin config [--check | --write] [--dir DIR]
 //! plugin worker [--bind ADDR]          (token in SYNAPSE_WORKER_TOKEN)
+//! plugin serve [--bind ADDR] [--models-dir DIR] [--max-models N] [--batch-size N] [--signed-only]
+//! plugin infer --model ID --input <JSON | @FILE | -> [--url HOST:PORT] [--models-dir DIR]
+//! plugin deploy [--replicas N] [--ray-address URL] [--cpus N …] [--job-id ID]   (replicas on Ray)
+//! plugin undeploy [--ray-address URL]
 //! plugin jobs list|status|logs|wait|stop [ID] [--ray-address URL]
 //! plugin pipeline list|run|resume|status|runs [--store PATH]
 //! ```
@@ -56,6 +60,15 @@ enum Command {
     Worker(WorkerArgs),
     /// Look after this plugin's Ray jobs: list, status, logs, wait, stop.
     Jobs(JobsArgs),
+    /// Serve the plugin's serve deployment over HTTP: one replica, here.
+    Serve(ServeArgs),
+    /// Infer over one input with a model: here, or with a running replica (`--url`).
+    Infer(InferArgs),
+    /// Start (or update) the serve deployment's replicas on Ray, and register the serve
+    /// application on the backend.
+    Deploy(DeployArgs),
+    /// Stop the serve deployment's replicas on Ray.
+    Undeploy(UndeployArgs),
     /// Run, resume and inspect pipelines (chains of actions) and their recorded runs.
     Pipeline(pipeline::PipelineArgs),
 }
@@ -113,6 +126,125 @@ struct WorkerArgs {
     /// The address to listen on (port 0: any free port; the chosen address is printed).
     #[arg(long, default_value = "127.0.0.1:0")]
     bind: std::net::SocketAddr,
+}
+
+/// Where a replica's models come from and how it holds them (`serve`, `infer`).
+#[derive(Args, Debug)]
+#[cfg_attr(not(feature = "serve"), allow(dead_code))]
+struct SourceArgs {
+    /// Serve model N from the directory DIR/N/ instead of the backend (development, benchmarks).
+    #[arg(long, value_name = "DIR")]
+    models_dir: Option<PathBuf>,
+    /// How many models the replica holds at once; loading one more drops the least recently used.
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    max_models: usize,
+    /// Model tokens are signed with the secret in this environment variable (at least 16
+    /// characters) and must carry an `exp`, instead of the SDK's (signed with the backend's URL).
+    #[arg(long, value_name = "VAR")]
+    token_secret_env: Option<String>,
+    /// How long the backend's answer about a caller's access to a model is trusted.
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration, default_value = "30s")]
+    access_ttl: std::time::Duration,
+}
+
+#[derive(Args, Debug)]
+#[cfg_attr(not(feature = "serve"), allow(dead_code))]
+struct ServeArgs {
+    /// The address to listen on (port 0: any free port; the chosen address is printed on a
+    /// line starting `@synapse-serve `).
+    #[arg(long, default_value = "127.0.0.1:0")]
+    bind: std::net::SocketAddr,
+    #[command(flatten)]
+    source: SourceArgs,
+    /// Take only signed model tokens in the `serve_multiplexed_model_id` header, not plain ids
+    /// (which the replica reads with its own backend credentials).
+    #[arg(long)]
+    signed_only: bool,
+    /// Gather up to N concurrent requests for one model into one inference [default: the
+    /// deployment's own batching, if any].
+    #[arg(long, value_name = "N")]
+    batch_size: Option<usize>,
+    /// How long the first request of a batch waits for others.
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration, default_value = "5ms")]
+    batch_wait: std::time::Duration,
+    /// Also serve the inference at /PREFIX/ (the SDK's route prefix) [default:
+    /// SYNAPSE_PLUGIN_RELEASE_CHECKSUM, if set].
+    #[arg(long, value_name = "PREFIX")]
+    route_prefix: Option<String>,
+    /// Worker threads [default: one per CPU].
+    #[arg(long, value_name = "N")]
+    threads: Option<usize>,
+}
+
+#[derive(Args, Debug)]
+#[cfg_attr(not(feature = "serve"), allow(dead_code))]
+struct InferArgs {
+    /// The model's id.
+    #[arg(long)]
+    model: u64,
+    /// The input: inline JSON, `@path/to/file.json`, or `-` for standard input.
+    #[arg(long, short)]
+    input: String,
+    /// Ask the replica listening at HOST:PORT instead of loading the model here (with the SDK's
+    /// model token when SYNAPSE_HOST and SYNAPSE_ACCESS_TOKEN are set, else the plain id).
+    #[arg(long, value_name = "HOST:PORT")]
+    url: Option<String>,
+    #[command(flatten)]
+    source: SourceArgs,
+}
+
+#[derive(Args, Debug)]
+#[cfg_attr(not(feature = "serve"), allow(dead_code))]
+struct DeployArgs {
+    /// How many replicas to run (each a resident Ray job holding the resources below).
+    #[arg(long, default_value_t = 1)]
+    replicas: usize,
+    /// The Ray dashboard.
+    #[arg(long, env = "SYNAPSE_RAY_ADDRESS", value_name = "URL")]
+    ray_address: Option<String>,
+    /// The token of a Ray cluster that runs Ray's token authentication.
+    #[arg(long, env = "SYNAPSE_RAY_TOKEN", value_name = "TOKEN", hide_env_values = true)]
+    ray_token: Option<String>,
+    /// Where each replica listens on its node [default: 127.0.0.1:0, a free port on loopback,
+    /// for callers on the same node].
+    #[arg(long, value_name = "ADDR")]
+    bind: Option<std::net::SocketAddr>,
+    /// The plugin directory shipped to Ray with the binary (default: the crate directory the
+    /// binary was built from).
+    #[arg(long, value_name = "DIR")]
+    plugin_dir: Option<PathBuf>,
+    /// How many models each replica holds at once.
+    #[arg(long, value_name = "N")]
+    max_models: Option<usize>,
+    /// Replicas take only signed model tokens, not plain ids.
+    #[arg(long)]
+    signed_only: bool,
+    /// Gather up to N concurrent requests for one model into one inference.
+    #[arg(long, value_name = "N")]
+    batch_size: Option<usize>,
+    /// How long the first request of a batch waits for others.
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration, default_value = "5ms")]
+    batch_wait: std::time::Duration,
+    /// Also serve the inference at /PREFIX/ (the SDK's route prefix).
+    #[arg(long, value_name = "PREFIX")]
+    route_prefix: Option<String>,
+    /// The backend job the deployment belongs to: the serve application is registered for it
+    /// (needs SYNAPSE_HOST and SYNAPSE_ACCESS_TOKEN).
+    #[arg(long, env = "SYNAPSE_JOB_ID")]
+    job_id: Option<u64>,
+    #[command(flatten)]
+    resources: resources::ResourceArgs,
+}
+
+#[derive(Args, Debug)]
+#[cfg_attr(not(feature = "serve"), allow(dead_code))]
+struct UndeployArgs {
+    /// The Ray dashboard.
+    #[arg(long, env = "SYNAPSE_RAY_ADDRESS", value_name = "URL")]
+    ray_address: Option<String>,
+    /// The token of a Ray cluster that runs Ray's token authentication.
+    #[arg(long, env = "SYNAPSE_RAY_TOKEN", value_name = "TOKEN", hide_env_values = true)]
+    ray_token: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -249,6 +381,22 @@ pub fn main(info: BinaryInfo) -> ExitCode {
         Command::Worker(_) => without(&["ray"], "to use `worker` (what task mode starts on Ray)"),
         #[cfg(not(feature = "ray"))]
         Command::Jobs(_) => without(&["ray"], "to use `jobs`"),
+        #[cfg(feature = "serve")]
+        Command::Serve(args) => commands::serve(args),
+        #[cfg(feature = "serve")]
+        Command::Infer(args) => commands::infer(args),
+        #[cfg(feature = "serve")]
+        Command::Deploy(args) => commands::deploy(args),
+        #[cfg(feature = "serve")]
+        Command::Undeploy(args) => commands::undeploy(args),
+        #[cfg(not(feature = "serve"))]
+        Command::Deploy(_) => without(&["serve"], "to use `deploy`"),
+        #[cfg(not(feature = "serve"))]
+        Command::Undeploy(_) => without(&["serve"], "to use `undeploy`"),
+        #[cfg(not(feature = "serve"))]
+        Command::Serve(_) => without(&["serve"], "to use `serve`"),
+        #[cfg(not(feature = "serve"))]
+        Command::Infer(_) => without(&["serve"], "to use `infer`"),
         Command::Pipeline(args) => pipeline::command(args),
     };
     ExitCode::from(code)
@@ -298,6 +446,12 @@ fn parse(info: &BinaryInfo) -> Result<Cli, clap::Error> {
     if cfg!(not(feature = "ray")) {
         command = needs(command, "worker", "needs the `ray` feature");
         command = needs(command, "jobs", "needs the `ray` feature");
+    }
+    if cfg!(not(feature = "serve")) {
+        command = needs(command, "serve", "needs the `serve` feature");
+        command = needs(command, "infer", "needs the `serve` feature");
+        command = needs(command, "deploy", "needs the `serve` feature");
+        command = needs(command, "undeploy", "needs the `serve` feature");
     }
     if cfg!(not(feature = "store")) {
         command = needs(command, "pipeline", "all but `list` need the `store` feature");

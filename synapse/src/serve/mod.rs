@@ -1,8 +1,40 @@
-//! Serving models: what an inference replica needs to pick, hold and route models per request,
-//! as Ray Serve's model multiplexing does for the Python SDK's serve deployments, without Python.
+//! Serving models: a plugin's [`ServeDeployment`] (load a model, infer over a batch) becomes a
+//! model server — each replica the plugin binary serving HTTP (`plugin serve`), the model
+//! chosen per request by the `serve_multiplexed_model_id` header, as Ray Serve's model
+//! multiplexing does for the Python SDK's serve deployments, without Python or Ray Serve.
+//!
+//! ```text
+//! POST /                      body: the deployment's Input (JSON)   header: serve_multiplexed_model_id
+//! POST /<route prefix>/       the same, where the SDK's infer_remote posts
+//! GET  /-/healthz  /-/ready   liveness, readiness (503 while stopping)
+//! GET  /-/models              the models held (most recently used first), the bound, the cache's counters, failed loads
+//! ```
+//!
+//! Per request: the header is checked ([`TokenPolicy`]: a plain model id, or the SDK's signed
+//! model token, HS256), the body against the input's schema (422 with each field path), the
+//! caller's access to the model asked of the backend with the caller's token (`GET
+//! models/{id}/`, the answer trusted for [`DEFAULT_ACCESS_TTL`]), the model's file downloaded
+//! and extracted once into the model cache, loaded once ([`ModelCache`]: LRU of
+//! [`DEFAULT_MAX_MODELS`], single flight), and inferred over, alone or batched ([`Batching`]).
+//!
+//! | request | answer |
+//! |---|---|
+//! | no header; a malformed, altered, unsigned, foreign-algorithm or expired token | 400; 401 with [`TokenError`] |
+//! | a model the backend does not have / the caller may not read | 404 naming it and the backend; 403 |
+//! | a body that is not the input | 422, every violation with its field path |
+//! | a model whose file is not a zip or whose `load_model` fails | 500 with the model's error, loaded once: later requests for that version get the same error |
+//! | a backend that does not answer | 502; the next request asks again |
 //!
 //! | file | what it holds |
 //! |---|---|
+//! | `deployment.rs` | [`ServeDeployment`], [`ModelInfo`], [`Batching`], [`serve_deployment!`](crate::serve_deployment) and [`registered_deployment`] |
+//! | `options.rs` | [`ServeOptions`], [`ModelSource`] |
+//! | `replica/` | one replica's work: the model resolved, its access remembered, loaded, batched |
+//! | `inference.rs` | [`infer_with`]: a deployment run over a batch inside an action (the SDK's inference action) |
+//! | `http.rs` | [`serve()`]: the HTTP routes, [`ServeAnnouncement`] |
+//! | `client.rs` | [`ServeClient`]: requests routed to replicas by model, [`InferError`] |
+//! | `ray.rs` | [`RayDeployment`]: replicas as resident Ray jobs, routed to by model, replaced when their job ends, registered as the serve application ([`ReplicaSettings`], [`ReplicaJob`]) |
+//! | `error.rs` | [`ServeError`]: each with its HTTP status and JSON body |
 //! | `token.rs` | the `serve_multiplexed_model_id` header ([`MODEL_HEADER`]): a plain model id or the platform's signed model token ([`TokenPolicy`], [`ModelClaims`], [`ModelSelection`], [`TokenError`]) |
 //! | `cache.rs` | [`ModelCache`]: a bounded LRU of loaded models keyed by model id, single-flight loads, reloads when the artifact changes ([`CacheStats`]) |
 //! | `affinity.rs` | [`replica_order`]: rendezvous hashing of model ids over replicas, so a model's requests meet its cache |
@@ -14,8 +46,27 @@
 
 mod affinity;
 mod cache;
+mod client;
+mod deployment;
+mod error;
+mod http;
+mod inference;
+mod options;
+mod ray;
+mod replica;
 mod token;
 
 pub use affinity::replica_order;
 pub use cache::{CacheStats, DEFAULT_MAX_MODELS, ModelCache};
+pub use client::{DOWN_FOR, InferError, ServeClient};
+#[doc(hidden)]
+pub use deployment::ErasedDeployment;
+pub use deployment::{
+    Batching, DeploymentEntry, ModelInfo, SYNAPSE_DEPLOYMENTS_V0, ServeDeployment, registered_deployment,
+};
+pub use error::ServeError;
+pub use http::{SERVE_LINE_MARKER, ServeAnnouncement, serve};
+pub use inference::infer_with;
+pub use options::{DEFAULT_ACCESS_TTL, ModelSource, ServeOptions};
+pub use ray::{FORWARDED_VARS, REPLICA_ROLE, RayDeployment, ReplicaJob, ReplicaSettings, running_replica_jobs};
 pub use token::{MODEL_HEADER, ModelClaims, ModelSelection, TokenError, TokenPolicy};

@@ -2,17 +2,25 @@
 //! `jobs` in `ray`), with what they share here: exit codes, the runtime, the registry, where
 //! events go, and how a failed run ends its stream. `pipeline` has a module of its own.
 
+#[cfg(feature = "serve")]
+mod deploy;
 mod inspect;
 pub(super) mod interrupts;
 pub(super) mod params_input;
 #[cfg(feature = "ray")]
 mod ray;
 mod run;
+#[cfg(feature = "serve")]
+mod serve;
 
+#[cfg(feature = "serve")]
+pub(super) use deploy::{deploy, undeploy};
 pub(super) use inspect::{config, list, schema};
 #[cfg(feature = "ray")]
 pub(super) use ray::{jobs, worker};
 pub(super) use run::run;
+#[cfg(feature = "serve")]
+pub(super) use serve::{infer, serve};
 
 use crate::events::sink::{ConsoleSink, JsonLinesSink};
 use crate::events::{EventSink, TerminalGuard};

@@ -9,7 +9,8 @@
 pub mod job;
 pub mod jobs_api;
 pub mod package;
-mod shipment;
+pub(crate) mod resident;
+pub(crate) mod shipment;
 pub mod task;
 pub mod worker;
 pub mod worker_client;

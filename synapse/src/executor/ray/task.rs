@@ -1,9 +1,10 @@
 //! Task mode: the plugin binary resident on Ray as a long-running job, serving runs.
 
+use super::resident;
 use super::shipment::Shipment;
 use super::worker::{WORKER_LINE_MARKER, WORKER_TOKEN_VAR, WorkerAnnouncement};
 use super::worker_client::{RunTags, WorkerClient, WorkerFailure};
-use super::{JobStatus, RayJobsClient, submission_id};
+use super::{JobStatus, RayJobsClient};
 use crate::events::{EventSink, RunId};
 use crate::executor::RunError;
 use crate::executor::{ExecutionMode, Executor, RunOptions, RunRequest};
@@ -15,9 +16,6 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Mutex;
 use tokio_util::sync::CancellationToken;
-
-/// How long a starting worker may take to announce its address.
-const START_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// Runs actions on a resident worker: the plugin binary, started once as a long-running Ray job
 /// that holds its CPUs/GPUs like an actor and serves runs one at a time over HTTP, so each run
@@ -98,71 +96,19 @@ impl RayTaskExecutor {
     }
 
     async fn launch(&self) -> Result<Resident, RunError> {
-        let package = self.shipment.package_for(&self.client).await?;
-        package.ensure_uploaded(&self.client).await?;
-        let plugin = self.shipment.plugin_code(&self.options);
         let token = RunId::random().to_string() + RunId::random().as_str();
-        let id = submission_id(&plugin, "worker", RunId::random().as_str());
         let bind = self.options.worker_bind.unwrap_or(SocketAddr::from(([127, 0, 0, 1], 0))).to_string();
-        let mut job = package
-            .job(&["worker", "--bind", bind.as_str()])
-            .with_submission_id(id.clone())
-            .with_env(WORKER_TOKEN_VAR, token.clone())
-            .with_metadata("synapse.plugin", plugin)
-            .with_metadata("synapse.role", "worker")
-            .with_env(super::job::STOP_WAIT_VAR, super::job::stop_wait_secs(crate::context::CANCEL_GRACE));
-        for (key, value) in &self.options.env_vars {
-            job = job.with_env(key.clone(), value.clone());
-        }
-        job = job.with_resources(&self.options.resources);
-        let id = self.client.submit(&job).await?;
-        let announcement = self.await_announcement(&id).await?;
+        let resident = resident::Resident {
+            role: "worker",
+            args: vec!["worker".into(), "--bind".into(), bind],
+            env: vec![(WORKER_TOKEN_VAR.to_owned(), token.clone())],
+            metadata: Vec::new(),
+            marker: WORKER_LINE_MARKER,
+        };
+        let (job, announcement): (String, WorkerAnnouncement) =
+            resident.launch(&self.client, &self.shipment, &self.options).await?;
         let client = WorkerClient::new(announcement.addr, token);
-        Ok(Resident { job: id, announcement, client })
-    }
-
-    /// Reads the worker job's log until the worker says where it listens.
-    async fn await_announcement(&self, id: &str) -> Result<WorkerAnnouncement, RunError> {
-        let mut follower = self.client.follow_logs(id)?.with_poll_interval(Duration::from_millis(50));
-        let mut text = String::new();
-        let waited = tokio::time::timeout(START_TIMEOUT, async {
-            while let Some(chunk) = follower.next().await? {
-                text.push_str(&chunk);
-                for line in text.lines() {
-                    if let Some(at) = line.find(WORKER_LINE_MARKER)
-                        && let Ok(announcement) =
-                            serde_json::from_str::<WorkerAnnouncement>(&line[at + WORKER_LINE_MARKER.len()..])
-                    {
-                        return Ok(Some(announcement));
-                    }
-                }
-            }
-            Ok::<_, RunError>(None)
-        })
-        .await;
-        match waited {
-            Ok(Ok(Some(announcement))) => Ok(announcement),
-            Ok(Ok(None)) => {
-                let details = self.client.status(id).await?;
-                let message = details.message.unwrap_or_default();
-                Err(RunError::Infrastructure(format!(
-                    "the worker job `{id}` ended ({}) before it served: {}",
-                    details.status,
-                    message.lines().next().unwrap_or_default()
-                )))
-            }
-            Ok(Err(error)) => Err(RunError::Infrastructure(format!(
-                "lost contact with the Ray dashboard while the worker job `{id}` was starting: {error}; the job may \
-                 still be running (`jobs stop {id}` stops it)"
-            ))),
-            Err(_) => {
-                let _ = self.client.stop(id).await;
-                Err(RunError::Infrastructure(format!(
-                    "the worker job `{id}` did not start serving within {}s; it was stopped",
-                    START_TIMEOUT.as_secs()
-                )))
-            }
-        }
+        Ok(Resident { job, announcement, client })
     }
 
     /// Runs `action` on the worker (starting it first if needed).

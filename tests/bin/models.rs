@@ -1,0 +1,2 @@
+//! The models test plugin (a serve deployment).
+synapse::main!(models_plugin);

@@ -1,0 +1,196 @@
+//! A serve deployment on a real Ray head: replicas as resident Ray jobs reading models from the
+//! dev backend, requests routed by model, a killed replica a typed error and then replaced, the
+//! serve application registered, `deploy` (and its update) and `undeploy` from the plugin's
+//! command line.
+
+use serde_json::{Value, json};
+use std::path::Path;
+use std::time::{Duration, Instant};
+use synapse::executor::RunOptions;
+use synapse::executor::ray::{JobStatus, RayJobsClient};
+use synapse::serve::{InferError, ModelClaims, RayDeployment, ReplicaSettings, TokenPolicy};
+use synapse_tests::dev_backend::{self, TOKEN};
+use synapse_tests::require_ray;
+use synapse_tests::serve::write_model;
+
+const MODELS: &str = env!("CARGO_BIN_EXE_models-plugin");
+
+/// Registers a model of scale `scale` on `backend`; its id.
+async fn model_on(backend: &synapse_dev_backend::RunningDevBackend, scale: f64) -> u64 {
+    let work = tempfile::tempdir().unwrap();
+    write_model(work.path(), 1, &json!({ "scale": scale }));
+    let archive = work.path().join("model.zip");
+    synapse::train::zip_dir(&work.path().join("1"), &archive).unwrap();
+    let client = dev_backend::client_of(backend.url(), dev_backend::quick(2, 10, 50));
+    client
+        .create_model_from_file(&archive, synapse::backend::ModelCreate::new(format!("x{scale}")), &Default::default())
+        .await
+        .unwrap()
+        .id
+}
+
+async fn models_of(addr: std::net::SocketAddr) -> Value {
+    reqwest::get(format!("http://{addr}/-/models")).await.unwrap().json().await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ray_replicas_serve_by_model_and_a_killed_replica_is_replaced() {
+    let address = require_ray!();
+    let backend = dev_backend::start().await;
+    let url = backend.url().to_string();
+    let (a, b) = (model_on(&backend, 2.0).await, model_on(&backend, 3.0).await);
+    let cache = tempfile::tempdir().unwrap();
+    let options = RunOptions::default()
+        .ray_address(&address)
+        .binary(MODELS)
+        .plugin_code("models-plugin")
+        .env_var("SYNAPSE_HOST", &url)
+        .env_var("SYNAPSE_ACCESS_TOKEN", TOKEN)
+        .env_var("SYNAPSE_MODEL_CACHE", cache.path().to_string_lossy());
+    let deployment =
+        RayDeployment::new(options, ReplicaSettings { max_models: Some(2), ..Default::default() }).unwrap();
+    let replicas = deployment.scale_to(2).await.expect("two replicas");
+    assert_eq!(replicas.len(), 2);
+    assert_ne!(replicas[0].job, replicas[1].job);
+    let ray = RayJobsClient::new(&address).unwrap();
+    for replica in &replicas {
+        let details = ray.status(&replica.job).await.unwrap();
+        assert_eq!(details.status, JobStatus::Running);
+        assert_eq!(details.metadata.get("synapse.role").map(String::as_str), Some("serve"));
+    }
+
+    // Each model's requests meet the replica that holds it; the SDK's token works as well.
+    let token = |model: u64| {
+        TokenPolicy::sdk(&url).sign(&ModelClaims {
+            model: model.to_string(),
+            token: TOKEN.into(),
+            tenant: None,
+            exp: None,
+        })
+    };
+    for _ in 0..5 {
+        for model in [a, b] {
+            let answer = deployment.infer(&token(model), model, &json!({ "values": [1.0, 1.0] })).await.unwrap();
+            assert_eq!(answer["model"], model);
+        }
+    }
+    let home_of_a = deployment.router().replica_for(a).unwrap();
+    let mut holders = 0;
+    for replica in &replicas {
+        let held = models_of(replica.addr).await;
+        if held["models"].as_array().unwrap().contains(&json!(a)) {
+            holders += 1;
+            assert_eq!(replica.addr, home_of_a, "model {a} is held where its requests go");
+        }
+    }
+    assert_eq!(holders, 1, "model {a} is loaded on one replica only");
+
+    // The serve application, registered for a backend job.
+    let job = dev_backend::new_job(&backend).await;
+    let client = dev_backend::client_of(&url, dev_backend::quick(2, 10, 50));
+    let application = deployment.register(&client, job.into()).await.unwrap();
+    assert_eq!(application.status.as_deref(), Some("RUNNING"));
+    assert_eq!(application.data["replicas"].as_array().unwrap().len(), 2);
+
+    // The replica of model a killed mid-request: that request fails naming it, the next is
+    // served, and a new replica takes its place.
+    let victim = replicas.iter().find(|replica| replica.addr == home_of_a).unwrap().clone();
+    let slow_input = json!({ "values": [1.0], "sleep_ms": 5000 });
+    let slow_token = token(a);
+    let slow = deployment.infer(&slow_token, a, &slow_input);
+    let kill = async {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        synapse_tests::signal(u64::from(victim.pid), "-KILL");
+    };
+    let (answer, ()) = tokio::join!(slow, kill);
+    match answer {
+        Err(InferError::Unreachable { addr, .. }) => assert_eq!(addr, victim.addr),
+        other => panic!("a typed error naming the killed replica, not {other:?}"),
+    }
+    let answer = deployment.infer(&token(a), a, &json!({ "values": [2.0] })).await.expect("served by another replica");
+    assert_eq!(answer["sum"], 4.0);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let replaced = loop {
+        let now = deployment.replicas().await;
+        if now.len() == 2 && !now.iter().any(|replica| replica.job == victim.job) {
+            break now;
+        }
+        assert!(Instant::now() < deadline, "the killed replica was not replaced: {now:?}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    let victim_status = ray.status(&victim.job).await.unwrap().status;
+    assert!(victim_status.is_terminal(), "the killed replica's job ended: {victim_status:?}");
+    for model in [a, b] {
+        deployment.infer(&token(model), model, &json!({ "values": [1.0] })).await.expect("served after replacement");
+    }
+
+    deployment.stop().await.unwrap();
+    for replica in replaced {
+        let details = ray.wait(&replica.job, Duration::from_secs(60)).await.unwrap();
+        assert_eq!(details.status, JobStatus::Stopped);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ray_deploy_and_undeploy_from_the_command_line() {
+    let address = require_ray!();
+    let backend = dev_backend::start().await;
+    let url = backend.url().to_string();
+    let model = model_on(&backend, 5.0).await;
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/models");
+    let dir = dir.to_str().unwrap().to_owned();
+    let cli = |args: Vec<String>, with_backend: bool| {
+        let mut command = tokio::process::Command::new(MODELS);
+        command.args(&args).env_remove("SYNAPSE_HOST").env_remove("SYNAPSE_ACCESS_TOKEN").env_remove("SYNAPSE_JOB_ID");
+        if with_backend {
+            command.env("SYNAPSE_HOST", &url).env("SYNAPSE_ACCESS_TOKEN", TOKEN);
+        }
+        async move {
+            let output = command.output().await.unwrap();
+            let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+            (output.status.code(), String::from_utf8_lossy(&output.stdout).into_owned(), stderr)
+        }
+    };
+    let deploy = |job: Option<u64>| {
+        let mut args: Vec<String> =
+            ["deploy", "--replicas", "1", "--ray-address", &address, "--plugin-dir", &dir, "--cpus", "0.5"]
+                .map(str::to_owned)
+                .to_vec();
+        if let Some(job) = job {
+            args.extend(["--job-id".to_owned(), job.to_string()]);
+        }
+        cli(args, true)
+    };
+
+    // Without a backend the replicas would have no models: refused before anything starts.
+    let (code, _, stderr) = cli(["deploy", "--ray-address", &address].map(str::to_owned).to_vec(), false).await;
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("the replicas read models from the backend: set SYNAPSE_HOST"), "{stderr}");
+
+    let job = dev_backend::new_job(&backend).await;
+    let (code, stdout, stderr) = deploy(Some(job)).await;
+    assert_eq!(code, Some(0), "{stderr}");
+    let first: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(first["application"], "models-plugin@0.1.0");
+    assert_eq!(first["replicas"].as_array().unwrap().len(), 1);
+    assert!(first["serve_application"].as_u64().is_some(), "{first}");
+    let addr = first["replicas"][0]["addr"].as_str().unwrap().to_owned();
+    let input = r#"{"values": [1, 2]}"#.to_owned();
+    let infer = ["infer", "--model", &model.to_string(), "--input", &input, "--url", &addr].map(str::to_owned).to_vec();
+    let (code, stdout, stderr) = cli(infer.clone(), true).await;
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(serde_json::from_str::<Value>(&stdout).unwrap()["sum"], 15.0);
+
+    // An update: a new replica, the old one stopped.
+    let (code, stdout, stderr) = deploy(None).await;
+    assert_eq!(code, Some(0), "{stderr}");
+    let second: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(second["stopped"], json!([first["replicas"][0]["job"]]));
+
+    let (code, stdout, stderr) = cli(["undeploy", "--ray-address", &address].map(str::to_owned).to_vec(), false).await;
+    assert_eq!(code, Some(0), "{stderr}");
+    let stopped: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(stopped["stopped"], json!([second["replicas"][0]["job"]]));
+    let (_, _, stderr) = cli(["undeploy", "--ray-address", &address].map(str::to_owned).to_vec(), false).await;
+    assert!(stderr.contains("no replica of `models-plugin` was running"), "{stderr}");
+}

@@ -1,0 +1,336 @@
+//! A replica of a serve deployment (`plugin serve`, the models test plugin) over real HTTP:
+//! models from a directory and from the dev backend, the SDK's model tokens, the caller's access
+//! asked of the backend and remembered, bad input and faults, the LRU bound and single flight
+//! seen from outside, batching, a replica killed mid-request, and `plugin infer`.
+
+use serde_json::{Value, json};
+use synapse::serve::{InferError, ModelClaims, ServeClient, TokenPolicy, replica_order};
+use synapse_tests::dev_backend::{self, TOKEN};
+use synapse_tests::serve::{Replica, post, write_model};
+
+const MODELS: &str = env!("CARGO_BIN_EXE_models-plugin");
+
+fn numbers(values: &[f64]) -> Value {
+    json!({ "values": values })
+}
+
+fn sdk_token(backend: &str, model: u64, caller: &str) -> String {
+    TokenPolicy::sdk(backend).sign(&ModelClaims {
+        model: model.to_string(),
+        token: caller.into(),
+        tenant: None,
+        exp: None,
+    })
+}
+
+#[tokio::test]
+async fn serves_backend_models_to_sdk_tokens_and_checks_each_callers_access() {
+    let backend = dev_backend::start().await;
+    let url = backend.url().to_string();
+    // Model 1 on the backend: a zip of its directory, as a train action registers it.
+    let work = tempfile::tempdir().unwrap();
+    write_model(work.path(), 1, &json!({ "scale": 3.0 }));
+    let archive = work.path().join("model.zip");
+    synapse::train::zip_dir(&work.path().join("1"), &archive).unwrap();
+    let client = dev_backend::client_of(&url, dev_backend::quick(2, 10, 50));
+    let model = client
+        .create_model_from_file(&archive, synapse::backend::ModelCreate::new("tripler"), &Default::default())
+        .await
+        .unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    let replica = Replica::start(
+        MODELS,
+        &[],
+        &[
+            ("SYNAPSE_HOST", &url),
+            ("SYNAPSE_ACCESS_TOKEN", TOKEN),
+            ("SYNAPSE_MODEL_CACHE", cache.path().to_str().unwrap()),
+        ],
+    );
+
+    // The SDK's token: signed with the backend's URL, carrying the caller's token.
+    let token = sdk_token(&url, model.id, TOKEN);
+    for _ in 0..20 {
+        let (status, answer) = replica.infer(&token, &numbers(&[1.0, 2.0])).await;
+        assert_eq!(status, 200, "{answer}");
+        assert_eq!(answer["sum"], 9.0);
+        assert_eq!(answer["model"], model.id);
+    }
+    // Extracted once into the model cache; read once for access and once for its file.
+    let cached: Vec<_> = std::fs::read_dir(cache.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(cached.len(), 1, "{cached:?}");
+    assert!(cached[0].to_string_lossy().starts_with(&format!("model-{}-", model.id)), "{cached:?}");
+    assert_eq!(dev_backend::requests(&backend, "GET /models/{id}/").await, 2);
+    let status = replica.models().await;
+    assert_eq!(status["models"], json!([model.id]));
+    assert_eq!(status["stats"]["loads"], 1);
+
+    // A caller the backend does not know: 403, and its answer is remembered too.
+    let stranger = sdk_token(&url, model.id, "not-a-token");
+    for _ in 0..3 {
+        let (status, answer) = replica.infer(&stranger, &numbers(&[1.0])).await;
+        assert_eq!(status, 403, "{answer}");
+        assert_eq!(answer["error"]["kind"], "forbidden");
+    }
+    assert_eq!(dev_backend::requests(&backend, "GET /models/{id}/").await, 3);
+
+    // A model the backend does not have: 404 naming it and the backend.
+    let (status, answer) = replica.infer(&sdk_token(&url, 999, TOKEN), &numbers(&[1.0])).await;
+    assert_eq!(status, 404, "{answer}");
+    let message = answer["error"]["message"].as_str().unwrap();
+    assert!(message.contains("model 999 was not found on the backend at http://127.0.0.1:"), "{message}");
+
+    // Tokens the replica refuses: another backend's, altered, unsigned.
+    let elsewhere = sdk_token("http://elsewhere", model.id, TOKEN);
+    let parts: Vec<&str> = token.split('.').collect();
+    // The claims of model 2 (`{"model":"2","token":"dev-token"}`) under model 1's signature.
+    let altered = format!("{}.eyJtb2RlbCI6IjIiLCJ0b2tlbiI6ImRldi10b2tlbiJ9.{}", parts[0], parts[2]);
+    // `{"alg":"none","typ":"JWT"}`, no signature.
+    let unsigned = format!("eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.{}.", parts[1]);
+    for (bad, says) in [
+        (elsewhere.as_str(), "signature does not match"),
+        (altered.as_str(), "signature does not match"),
+        (unsigned.as_str(), "signed with none"),
+        ("", "header is empty"),
+    ] {
+        let (status, answer) = replica.infer(bad, &numbers(&[1.0])).await;
+        assert_eq!(status, 401, "{bad}: {answer}");
+        assert_eq!(answer["error"]["kind"], "model_token");
+        assert!(answer["error"]["message"].as_str().unwrap().contains(says), "{answer}");
+        assert!(!answer.to_string().contains(TOKEN), "the caller's token is never echoed: {answer}");
+    }
+    // No header at all: 400.
+    let response = reqwest::Client::new().post(replica.url("/")).json(&numbers(&[1.0])).send().await.unwrap();
+    assert_eq!(response.status().as_u16(), 400);
+}
+
+#[tokio::test]
+async fn a_replica_taking_only_signed_tokens_refuses_plain_ids() {
+    let models = tempfile::tempdir().unwrap();
+    write_model(models.path(), 4, &json!({ "scale": 1.0 }));
+    let replica = Replica::start(
+        MODELS,
+        &["--models-dir", models.path().to_str().unwrap(), "--signed-only"],
+        &[("SYNAPSE_PLUGIN_RUN_HOST", "http://platform.example")],
+    );
+    let (status, answer) = replica.infer("4", &numbers(&[1.0])).await;
+    assert_eq!(status, 401, "{answer}");
+    assert!(answer["error"]["message"].as_str().unwrap().contains("only signed model tokens"), "{answer}");
+    let (status, answer) = replica.infer(&sdk_token("http://platform.example", 4, "t"), &numbers(&[5.0])).await;
+    assert_eq!((status, &answer["sum"]), (200, &json!(5.0)), "{answer}");
+}
+
+#[tokio::test]
+async fn a_model_that_does_not_load_fails_with_its_error_once_not_per_request() {
+    let models = tempfile::tempdir().unwrap();
+    write_model(models.path(), 2, &json!({ "broken": "bad magic number" }));
+    let replica = Replica::of_dir(MODELS, models.path(), &[]);
+    for _ in 0..5 {
+        let (status, answer) = replica.infer("2", &numbers(&[1.0])).await;
+        assert_eq!(status, 500, "{answer}");
+        assert_eq!(answer["error"]["kind"], "load_failed");
+        let message = answer["error"]["message"].as_str().unwrap();
+        assert!(
+            message.contains("model 2 does not load") && message.contains("the weights are corrupt: bad magic number")
+        );
+    }
+    let status = replica.models().await;
+    assert_eq!(status["stats"]["loads"], 1, "{status}");
+    assert_eq!(status["failed"][0]["model"], 2, "{status}");
+    // Another model still serves.
+    write_model(models.path(), 5, &json!({ "scale": 2.0 }));
+    let (code, answer) = replica.infer("5", &numbers(&[2.0])).await;
+    assert_eq!((code, &answer["sum"]), (200, &json!(4.0)));
+    let stderr = replica.stop();
+    assert_eq!(stderr.matches("the weights are corrupt").count(), 1, "said once: {stderr}");
+}
+
+#[tokio::test]
+async fn a_body_of_another_shape_is_422_with_every_field_path() {
+    let models = tempfile::tempdir().unwrap();
+    write_model(models.path(), 1, &json!({ "scale": 1.0 }));
+    let replica = Replica::of_dir(MODELS, models.path(), &[]);
+    let (status, answer) = replica.infer("1", &json!({ "values": [1, "two"], "sleep_ms": -1, "extra": true })).await;
+    assert_eq!(status, 422, "{answer}");
+    let paths: Vec<&str> =
+        answer["error"]["violations"].as_array().unwrap().iter().map(|v| v["path"].as_str().unwrap()).collect();
+    assert_eq!(paths, ["$.extra", "$.sleep_ms", "$.values[1]"], "{answer}");
+    // Not JSON at all.
+    let response = reqwest::Client::new()
+        .post(replica.url("/"))
+        .header("serve_multiplexed_model_id", "1")
+        .body("values=1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 422);
+    let answer: Value = response.json().await.unwrap();
+    assert_eq!(answer["error"]["violations"][0]["path"], "$");
+    // A bad body loads no model.
+    assert_eq!(replica.models().await["stats"]["loads"], 0);
+}
+
+#[tokio::test]
+async fn holds_at_most_max_models_and_drops_the_least_recently_used() {
+    let models = tempfile::tempdir().unwrap();
+    for id in 1..=3 {
+        write_model(models.path(), id, &json!({ "scale": id as f64 }));
+    }
+    let replica = Replica::of_dir(MODELS, models.path(), &["--max-models", "2"]);
+    for id in ["1", "2", "1", "3"] {
+        let (status, answer) = replica.infer(id, &numbers(&[1.0])).await;
+        assert_eq!(status, 200, "{answer}");
+    }
+    // 3 evicted 2 (1 was used more recently), and the evicted model was dropped.
+    let status = replica.models().await;
+    assert_eq!(status["models"], json!([3, 1]), "{status}");
+    assert_eq!(status["stats"]["evictions"], 1);
+    let (_, answer) = replica.infer("1", &numbers(&[1.0])).await;
+    assert_eq!((answer["loads"].as_u64(), answer["drops"].as_u64()), (Some(3), Some(1)), "{answer}");
+    // 2 again: loaded anew, evicting 3.
+    let (_, answer) = replica.infer("2", &numbers(&[1.0])).await;
+    assert_eq!((answer["loads"].as_u64(), answer["drops"].as_u64()), (Some(4), Some(2)), "{answer}");
+}
+
+#[tokio::test]
+async fn a_thousand_concurrent_requests_for_a_cold_model_load_it_once() {
+    let models = tempfile::tempdir().unwrap();
+    write_model(models.path(), 8, &json!({ "scale": 1.0, "load_ms": 300 }));
+    let replica = Replica::of_dir(MODELS, models.path(), &[]);
+    let client = reqwest::Client::builder().pool_max_idle_per_host(1000).build().unwrap();
+    let url = replica.url("/");
+    let requests = (0..1000).map(|i| {
+        let (client, url) = (client.clone(), url.clone());
+        tokio::spawn(async move { post(&client, &url, "8", &numbers(&[i as f64])).await })
+    });
+    let answers = futures_util::future::join_all(requests).await;
+    for (i, answer) in answers.into_iter().enumerate() {
+        let (status, answer) = answer.unwrap();
+        assert_eq!(status, 200, "{answer}");
+        assert_eq!(answer["sum"], i as f64);
+        assert_eq!(answer["loads"], 1, "{answer}");
+    }
+    let stats = &replica.models().await["stats"];
+    assert_eq!((stats["loads"].as_u64(), stats["hits"].as_u64()), (Some(1), Some(999)), "{stats}");
+}
+
+#[tokio::test]
+async fn batches_concurrent_requests_for_one_model_into_one_inference() {
+    let models = tempfile::tempdir().unwrap();
+    write_model(models.path(), 1, &json!({ "scale": 2.0 }));
+    let replica = Replica::of_dir(MODELS, models.path(), &["--batch-size", "8", "--batch-wait", "500ms"]);
+    // Loaded first, so the batch gathers requests, not a load.
+    assert_eq!(replica.infer("1", &numbers(&[0.0])).await.0, 200);
+    let client = reqwest::Client::new();
+    let url = replica.url("/");
+    let requests = (0..8).map(|i| {
+        let (client, url) = (client.clone(), url.clone());
+        tokio::spawn(async move { post(&client, &url, "1", &numbers(&[i as f64])).await })
+    });
+    for (i, answer) in futures_util::future::join_all(requests).await.into_iter().enumerate() {
+        let (status, answer) = answer.unwrap();
+        assert_eq!(status, 200, "{answer}");
+        assert_eq!(answer["sum"], 2.0 * i as f64, "each answer is its own input's");
+        assert_eq!(answer["batch"], 8, "{answer}");
+    }
+}
+
+#[tokio::test]
+async fn a_replica_killed_mid_request_fails_that_request_and_the_next_is_served_elsewhere() {
+    let models = tempfile::tempdir().unwrap();
+    write_model(models.path(), 6, &json!({ "scale": 1.0 }));
+    let replicas = [Replica::of_dir(MODELS, models.path(), &[]), Replica::of_dir(MODELS, models.path(), &[])];
+    let client = ServeClient::new(replicas.iter().map(|replica| replica.addr).collect());
+    let names: Vec<String> = replicas.iter().map(|replica| replica.addr.to_string()).collect();
+    let order = replica_order(6, &names.iter().map(String::as_str).collect::<Vec<_>>())
+        .into_iter()
+        .map(str::to_owned)
+        .collect::<Vec<_>>();
+    assert_eq!(client.replica_for(6).unwrap().to_string(), order[0], "model 6 goes to its first replica");
+    let first = replicas.iter().position(|replica| replica.addr.to_string() == order[0]).unwrap();
+
+    let slow = json!({ "values": [1.0], "sleep_ms": 5000 });
+    let request = client.infer("6", 6, &slow);
+    let kill = async {
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        synapse_tests::signal(u64::from(replicas[first].pid), "-KILL");
+    };
+    let (answer, ()) = tokio::join!(request, kill);
+    match answer {
+        Err(InferError::Unreachable { addr, .. }) => assert_eq!(addr, replicas[first].addr),
+        other => panic!("a typed error naming the killed replica, not {other:?}"),
+    }
+    // The next request for the model goes to the other replica.
+    let answer = client.infer("6", 6, &numbers(&[4.0])).await.unwrap();
+    assert_eq!(answer["sum"], 4.0);
+    assert_eq!(client.replica_for(6).unwrap().to_string(), order[1]);
+}
+
+#[test]
+fn infer_runs_one_input_here_or_against_a_replica() {
+    let models = tempfile::tempdir().unwrap();
+    write_model(models.path(), 1, &json!({ "scale": 10.0 }));
+    let dir = models.path().to_str().unwrap();
+    let ran =
+        synapse_tests::run(MODELS, &["infer", "--model", "1", "--input", r#"{"values": [1, 2]}"#, "--models-dir", dir]);
+    assert_eq!(ran.code, Some(0), "{}", ran.stderr);
+    let answer: Value = serde_json::from_str(&ran.stdout).unwrap();
+    assert_eq!(answer["sum"], 30.0);
+
+    let ran =
+        synapse_tests::run(MODELS, &["infer", "--model", "1", "--input", r#"{"values": "x"}"#, "--models-dir", dir]);
+    assert_eq!(ran.code, Some(2), "{}", ran.stderr);
+    assert!(ran.stderr.contains("$.values: must be an array"), "{}", ran.stderr);
+
+    let replica = Replica::of_dir(MODELS, models.path(), &[]);
+    let url = replica.addr.to_string();
+    let ran = synapse_tests::run(MODELS, &["infer", "--model", "1", "--input", r#"{"values": [5]}"#, "--url", &url]);
+    assert_eq!(ran.code, Some(0), "{}", ran.stderr);
+    assert_eq!(serde_json::from_str::<Value>(&ran.stdout).unwrap()["sum"], 50.0);
+    let ran = synapse_tests::run(MODELS, &["infer", "--model", "7", "--input", r#"{"values": [5]}"#, "--url", &url]);
+    assert_eq!(ran.code, Some(1));
+    assert!(ran.stderr.contains("answered 404 (unknown_model): model 7 was not found in"), "{}", ran.stderr);
+
+    // Without a model source: said, with both ways to give one.
+    let ran = synapse_tests::run(MODELS, &["infer", "--model", "1", "--input", "{}"]);
+    assert_eq!(ran.code, Some(2));
+    assert!(ran.stderr.contains("no model source: set SYNAPSE_HOST"), "{}", ran.stderr);
+}
+
+#[tokio::test]
+async fn an_inference_action_loads_a_backend_model_and_infers_over_a_batch() {
+    let backend = dev_backend::start().await;
+    let url = backend.url().to_string();
+    let work = tempfile::tempdir().unwrap();
+    write_model(work.path(), 1, &json!({ "scale": 0.5 }));
+    let archive = work.path().join("model.zip");
+    synapse::train::zip_dir(&work.path().join("1"), &archive).unwrap();
+    let client = dev_backend::client_of(&url, dev_backend::quick(2, 10, 50));
+    let model = client
+        .create_model_from_file(&archive, synapse::backend::ModelCreate::new("halver"), &Default::default())
+        .await
+        .unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    let params = json!({ "model": model.id, "inputs": [{ "values": [2.0, 4.0] }, { "values": [10.0] }] }).to_string();
+    let envs = [("SYNAPSE_MODEL_CACHE", cache.path().to_str().unwrap())];
+    let (result, _) =
+        dev_backend::run_plugin(MODELS, &backend, &["run", "inference", "--params", &params], &envs).await;
+    assert_eq!(result["sums"], json!([3.0, 5.0]), "{result}");
+    // A second run reads the model's file from the cache: no second download.
+    let downloads = dev_backend::requests(&backend, "GET /media/{*key}").await;
+    dev_backend::run_plugin(MODELS, &backend, &["run", "inference", "--params", &params], &envs).await;
+    assert_eq!(dev_backend::requests(&backend, "GET /media/{*key}").await, downloads);
+
+    // A model the backend does not have: the run fails naming it.
+    let params = json!({ "model": 404, "inputs": [] }).to_string();
+    let ran = tokio::process::Command::new(MODELS)
+        .args(["run", "inference", "--params", &params])
+        .env("SYNAPSE_HOST", &url)
+        .env("SYNAPSE_ACCESS_TOKEN", TOKEN)
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(ran.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&ran.stderr);
+    assert!(stderr.contains("model 404 was not found on the backend"), "{stderr}");
+}
