@@ -8,8 +8,11 @@
 //!   deployed through Serve's REST API on the head `scripts/ray.sh run` starts, which needs
 //!   `ray[serve]` (`SYNAPSE_RAY_SERVE=1`) and must run inside that script's namespace, since
 //!   Serve's replicas listen on `[::]`;
-//! - synapse: `<plugin> serve --bind 127.0.0.1:0 --backend-less` (when `--plugin` is given), with
-//!   `SYNAPSE_HOST` and `SYNAPSE_PLUGIN_RUN_HOST` set to the tokens' backend URL.
+//! - synapse: `<plugin> serve --bind 127.0.0.1:0 --signed-only --models-dir DIR` (when `--plugin`
+//!   is given), with `SYNAPSE_PLUGIN_RUN_HOST` set to the tokens' backend URL, so that it checks
+//!   the SDK's tokens. Without `--models-dir`, DIR is a temporary directory holding model 7 as
+//!   `7/model.json` = `{"scale": 1.0}`: the model of the `models-plugin` test fixture
+//!   (`tests/fixtures/models`), whose answer is `{"model": 7, "sum": 6.0, ...}`.
 //!
 //! `RAY_SERVE_THROUGHPUT_OPTIMIZED=1` before `scripts/ray.sh run` puts the whole head in Serve's
 //! throughput-optimized mode; the table says so.
@@ -19,9 +22,9 @@
 //!
 //! ```text
 //! bench/serve/setup.sh
-//! cargo build --release -p synapse-bench --bin serve_figures
+//! cargo build --release -p synapse-bench --bin serve_figures -p synapse-tests --bin models-plugin
 //! SYNAPSE_RAY_SERVE=1 ./scripts/ray.sh run -- target/release/serve_figures \
-//!     [--plugin PATH [--plugin-arg ARG]...] [--duration 10s] [--warmup 3s] [--connections 32] \
+//!     [--plugin target/release/models-plugin [--models-dir DIR] [--plugin-arg ARG]...] [--duration 10s] [--warmup 3s] [--connections 32] \
 //!     [--threads 1] [--runs 3] [--serve-port 8000] [--serve-max-ongoing N (default: --connections)] \
 //!     [--serve-cpus 1] [--backend-url http://127.0.0.1:8080]
 //! ```
@@ -45,6 +48,7 @@ fn fail(what: &str, error: impl std::fmt::Display) -> ! {
 struct Options {
     plugin: Option<PathBuf>,
     plugin_args: Vec<String>,
+    models_dir: Option<PathBuf>,
     duration: Duration,
     warmup: Duration,
     connections: u32,
@@ -60,6 +64,7 @@ fn parse_options() -> Options {
     let mut options = Options {
         plugin: None,
         plugin_args: Vec::new(),
+        models_dir: None,
         duration: Duration::from_secs(10),
         warmup: Duration::from_secs(3),
         connections: 32,
@@ -84,6 +89,7 @@ fn parse_options() -> Options {
         match flag.as_str() {
             "--plugin" => options.plugin = Some(PathBuf::from(value)),
             "--plugin-arg" => options.plugin_args.push(value),
+            "--models-dir" => options.models_dir = Some(PathBuf::from(value)),
             "--duration" => options.duration = duration(&value),
             "--warmup" => options.warmup = duration(&value),
             "--connections" => options.connections = number(&flag, &value),
@@ -224,10 +230,18 @@ async fn main() {
         }
         Some(plugin) => {
             let stderr = std::env::temp_dir().join(format!("serve_figures-{}.stderr", std::process::id()));
-            let mut args = vec!["--backend-less".to_owned()];
+            // Model 7 of the models fixture, unless the plugin's own models are given.
+            let models = tempfile::tempdir().unwrap_or_else(|e| fail("a temporary models directory", e));
+            let models_dir = options.models_dir.clone().unwrap_or_else(|| {
+                let model = models.path().join(MODEL_ID);
+                std::fs::create_dir_all(&model)
+                    .and_then(|()| std::fs::write(model.join("model.json"), r#"{"scale": 1.0}"#))
+                    .unwrap_or_else(|e| fail(&format!("writing {}", model.display()), e));
+                models.path().to_owned()
+            });
+            let mut args = vec!["--signed-only".to_owned(), "--models-dir".into(), models_dir.display().to_string()];
             args.extend(options.plugin_args.iter().cloned());
-            let url = options.backend_url.as_str();
-            let env = [("SYNAPSE_HOST", url), ("SYNAPSE_PLUGIN_RUN_HOST", url)];
+            let env = [("SYNAPSE_PLUGIN_RUN_HOST", options.backend_url.as_str())];
             let mut replica = Replica::start(plugin, &args, &env, stderr).unwrap_or_else(|e| fail("synapse serve", e));
             let ready = async {
                 let healthz = replica.healthz();

@@ -19,8 +19,8 @@ use std::time::{Duration, Instant};
 
 /// The request body every figure sends, and what the trivial model answers to it.
 pub const BODY: &str = r#"{"values":[1,2,3]}"#;
-/// The sum of [`BODY`]'s values, the `sum` of every answer.
-pub const SUM: i64 = 6;
+/// The sum of [`BODY`]'s values, the `sum` of every answer (an integer or a float).
+pub const SUM: f64 = 6.0;
 
 /// Why a serve figure could not be taken.
 #[derive(Debug)]
@@ -138,7 +138,7 @@ pub async fn probe(
         }
         let answer = serde_json::from_str::<serde_json::Value>(&body).ok();
         return match answer {
-            Some(answer) if status == 200 && answer.get("sum").and_then(|sum| sum.as_i64()) == Some(SUM) => Ok(answer),
+            Some(answer) if status == 200 && answer.get("sum").and_then(|sum| sum.as_f64()) == Some(SUM) => Ok(answer),
             _ => Err(ServeError::Status { method: "POST", url: url.into(), status, body }),
         };
     }

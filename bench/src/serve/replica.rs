@@ -149,13 +149,13 @@ mod tests {
     #[test]
     fn the_announced_address_is_read_and_the_arguments_passed() {
         let dir = tempfile::tempdir().expect("a temp dir");
-        let script = r#"[ "$1 $2 $3 $4" = "serve --bind 127.0.0.1:0 --backend-less" ] || exit 9
+        let script = r#"[ "$1 $2 $3 $4" = "serve --bind 127.0.0.1:0 --signed-only" ] || exit 9
 echo "starting"
 echo "@synapse-serve {\"addr\":\"127.0.0.1:4567\",\"pid\":$$,\"plugin\":\"$SECRET\"}"
 exec sleep 30"#;
         let path = plugin(dir.path(), script);
         let mut replica =
-            Replica::start(&path, &["--backend-less".into()], &[("SECRET", "s")], dir.path().join("stderr"))
+            Replica::start(&path, &["--signed-only".into()], &[("SECRET", "s")], dir.path().join("stderr"))
                 .expect("started");
         assert_eq!(replica.url(), "http://127.0.0.1:4567/");
         assert_eq!(replica.healthz(), "http://127.0.0.1:4567/-/healthz");
