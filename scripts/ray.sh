@@ -2,7 +2,8 @@
 # A local, loopback-only Ray head for the Ray tests (tests/ray_*.rs), which talk to Ray's
 # dashboard over HTTP (Jobs REST API).
 #
-#   scripts/ray.sh install           create .venv/ray and install ray[default]==$RAY_VERSION (skipped when present)
+#   scripts/ray.sh install           create .venv/ray and install ray[default]==$RAY_VERSION (skipped when present);
+#                                    with SYNAPSE_RAY_SERVE=1 also ray[serve] and PyJWT (the Serve figures, bench/serve/)
 #   scripts/ray.sh start             start a single-node head on 127.0.0.1 (idempotent), wait for the dashboard,
 #                                    and check that every listener of its processes is on loopback
 #   scripts/ray.sh stop              stop that head (idempotent)
@@ -24,10 +25,12 @@
 # RAY_JOB_START_TIMEOUT_SECONDS (60 s here; Ray's default is 900 s).
 #
 # Environment: SYNAPSE_RAY_VENV (default .venv/ray), SYNAPSE_RAY_TMP (Ray's temp dir for `start`;
-# default /tmp/synapse-ray; `run` uses a new one each time), PYTHON (default python3).
+# default /tmp/synapse-ray; `run` uses a new one each time), PYTHON (default python3),
+# SYNAPSE_RAY_SERVE=1 (`install` and `run` also install ray[serve] and PyJWT: about 110 MB more).
 set -euo pipefail
 
 RAY_VERSION="2.60.0" # the pinned Ray: install, and what the tests expect from /api/version
+PYJWT_VERSION="2.15.1" # with SYNAPSE_RAY_SERVE=1: the Serve app verifies model tokens as the SDK does
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SCRIPT="$ROOT/scripts/ray.sh"
@@ -65,19 +68,30 @@ usage() {
 
 python_in_venv() { [ -x "$VENV/bin/python" ] && "$VENV/bin/python" -c '' 2>/dev/null; }
 
-# Exit 0 when the venv holds ray==$RAY_VERSION and every requirement of its `default` extra.
+# The extras to install: `default`, and `serve` with SYNAPSE_RAY_SERVE=1.
+EXTRAS="default"
+[ "${SYNAPSE_RAY_SERVE:-0}" != 1 ] || EXTRAS="default,serve"
+REQUIREMENTS=("ray[$EXTRAS]==$RAY_VERSION")
+[ "${SYNAPSE_RAY_SERVE:-0}" != 1 ] || REQUIREMENTS+=("PyJWT==$PYJWT_VERSION")
+
+# Exit 0 when the venv holds ray==$RAY_VERSION and every requirement of its extras $EXTRAS (and
+# PyJWT==$PYJWT_VERSION with `serve`).
 installed() {
   python_in_venv || return 1
-  "$VENV/bin/python" - "$RAY_VERSION" <<'PY'
+  "$VENV/bin/python" - "$RAY_VERSION" "$EXTRAS" "$PYJWT_VERSION" <<'PY'
 import re, sys
 from importlib import metadata
 
+extras = sys.argv[2].split(",")
 try:
     if metadata.version("ray") != sys.argv[1]:
         sys.exit(1)
+    if "serve" in extras and metadata.version("PyJWT") != sys.argv[3]:
+        sys.exit(1)
     for requirement in metadata.requires("ray") or []:
-        if re.search(r"""extra\s*==\s*["']default["']""", requirement):
-            metadata.version(re.split(r"[\s<>=!~;\[(]", requirement, maxsplit=1)[0])
+        for extra in extras:
+            if re.search(r"""extra\s*==\s*["']%s["']""" % re.escape(extra), requirement):
+                metadata.version(re.split(r"[\s<>=!~;\[(]", requirement, maxsplit=1)[0])
 except metadata.PackageNotFoundError:
     sys.exit(1)
 PY
@@ -85,7 +99,7 @@ PY
 
 do_install() {
   if installed; then
-    log "ray[default]==$RAY_VERSION is installed in ${VENV#"$ROOT"/}"
+    log "ray[$EXTRAS]==$RAY_VERSION is installed in ${VENV#"$ROOT"/}"
     return 0
   fi
   local t0=$SECONDS
@@ -96,11 +110,11 @@ do_install() {
     mkdir -p "$(dirname "$VENV")"
     "$PYTHON" -m venv "$VENV" || die "'$PYTHON -m venv' failed (on Debian: apt-get install python3-venv)"
   fi
-  log "installing ray[default]==$RAY_VERSION into ${VENV#"$ROOT"/} (about 400 MB)"
-  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-input "ray[default]==$RAY_VERSION" ||
-    die "pip could not install ray[default]==$RAY_VERSION (is PyPI reachable?)"
-  installed || die "ray[default]==$RAY_VERSION is still incomplete in $VENV after pip install"
-  log "installed ray $RAY_VERSION in $((SECONDS - t0)) s"
+  log "installing ${REQUIREMENTS[*]} into ${VENV#"$ROOT"/} (ray[default] about 400 MB, serve about 110 MB more)"
+  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-input "${REQUIREMENTS[@]}" ||
+    die "pip could not install ${REQUIREMENTS[*]} (is PyPI reachable?)"
+  installed || die "ray[$EXTRAS]==$RAY_VERSION is still incomplete in $VENV after pip install"
+  log "installed ${REQUIREMENTS[*]} in $((SECONDS - t0)) s"
 }
 
 # GET $URL$1; prints the body and exits 0 on a 2xx answer.

@@ -15,6 +15,7 @@
 
 pub mod backend_process;
 pub mod child;
+pub mod serve;
 
 use std::time::Instant;
 use synapse::prelude::*;
