@@ -293,6 +293,31 @@ async fn a_replica_killed_mid_request_fails_that_request_and_the_next_is_served_
     assert_eq!(client.replica_for(6).unwrap().to_string(), order[1]);
 }
 
+#[tokio::test]
+async fn a_models_requests_go_to_the_next_replica_while_its_own_is_saturated() {
+    let models = tempfile::tempdir().unwrap();
+    write_model(models.path(), 3, &json!({ "scale": 1.0 }));
+    let replicas = [Replica::of_dir(MODELS, models.path(), &[]), Replica::of_dir(MODELS, models.path(), &[])];
+    let client = ServeClient::new(replicas.iter().map(|replica| replica.addr).collect()).with_saturation(1);
+    let home = client.replica_for(3).unwrap();
+    let other = replicas.iter().map(|replica| replica.addr).find(|addr| *addr != home).unwrap();
+    // One slow request occupies model 3's replica: the next one goes to the other.
+    let slow_input = json!({ "values": [1.0], "sleep_ms": 1500 });
+    let slow = client.infer("3", 3, &slow_input);
+    let next = async {
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        let chosen = client.replica_for(3).unwrap();
+        let answer = client.infer("3", 3, &numbers(&[2.0])).await.unwrap();
+        (chosen, answer)
+    };
+    let (slow, (chosen, answer)) = tokio::join!(slow, next);
+    slow.unwrap();
+    assert_eq!(chosen, other, "the saturated replica is passed over");
+    assert_eq!(answer["sum"], 2.0);
+    // Once it is free again, model 3's requests go home.
+    assert_eq!(client.replica_for(3).unwrap(), home);
+}
+
 #[test]
 fn infer_runs_one_input_here_or_against_a_replica() {
     let models = tempfile::tempdir().unwrap();

@@ -60,7 +60,7 @@ mod token;
 
 pub use affinity::replica_order;
 pub use cache::{CacheStats, DEFAULT_MAX_MODELS, ModelCache};
-pub use client::{DOWN_FOR, InferError, ServeClient};
+pub use client::{DEFAULT_SATURATION, DOWN_FOR, InferError, ServeClient};
 pub use deploy_action::{DeployedReplica, DeploymentParams, DeploymentResult, RAY_ADDRESS_VAR, deploy};
 #[doc(hidden)]
 pub use deployment::ErasedDeployment;
