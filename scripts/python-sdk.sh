@@ -51,6 +51,8 @@ sys.exit(0 if m.version('synapse-sdk') == '$SDK_VERSION' else 1)" 2>/dev/null; t
 run() {
   install
   cargo build --quiet --locked -p synapse-dev-backend
+  # The serve deployment the SDK's model tokens are checked against (tests/python/sdk_serve.py).
+  cargo build --quiet --locked -p synapse-tests --bin models-plugin
   local token url
   # Globals: the exit trap runs after this function has returned.
   data="$(mktemp -d)"
