@@ -185,8 +185,8 @@ impl Bench {
             loads: after.loads - before.loads,
             evictions: after.evictions - before.evictions,
         };
-        // The `/-/models` and `/_dev/state` requests between are not the figure's.
-        let backend = (backend_after.0 - backend_before.0 - 1, backend_after.1 - backend_before.1);
+        // `/_dev/state` does not count itself.
+        let backend = (backend_after.0 - backend_before.0, backend_after.1 - backend_before.1);
         Figure { ms, wall, stats, backend }
     }
 }
