@@ -56,11 +56,11 @@ async fn serves_backend_models_to_sdk_tokens_and_checks_each_callers_access() {
         assert_eq!(answer["sum"], 9.0);
         assert_eq!(answer["model"], model.id);
     }
-    // Extracted once into the model cache; read once for access and once for its file.
+    // Extracted once into the model cache; its record read once (the access check).
     let cached: Vec<_> = std::fs::read_dir(cache.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
     assert_eq!(cached.len(), 1, "{cached:?}");
     assert!(cached[0].to_string_lossy().starts_with(&format!("model-{}-", model.id)), "{cached:?}");
-    assert_eq!(dev_backend::requests(&backend, "GET /models/{id}/").await, 2);
+    assert_eq!(dev_backend::requests(&backend, "GET /models/{id}/").await, 1);
     let status = replica.models().await;
     assert_eq!(status["models"], json!([model.id]));
     assert_eq!(status["stats"]["loads"], 1);
@@ -72,7 +72,7 @@ async fn serves_backend_models_to_sdk_tokens_and_checks_each_callers_access() {
         assert_eq!(status, 403, "{answer}");
         assert_eq!(answer["error"]["kind"], "forbidden");
     }
-    assert_eq!(dev_backend::requests(&backend, "GET /models/{id}/").await, 3);
+    assert_eq!(dev_backend::requests(&backend, "GET /models/{id}/").await, 2);
 
     // A model the backend does not have: 404 naming it and the backend.
     let (status, answer) = replica.infer(&sdk_token(&url, 999, TOKEN), &numbers(&[1.0])).await;

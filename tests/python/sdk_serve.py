@@ -63,7 +63,9 @@ def main():
     )
     try:
         line = replica.stdout.readline()
-        check("the replica announced its address", line.startswith("@synapse-serve "), line + replica.stderr.read())
+        if not line.startswith("@synapse-serve "):
+            replica.kill()
+            check("the replica announced its address", False, line + replica.stderr.read())
         addr = json.loads(line[len("@synapse-serve "):])["addr"]
 
         header = create_serve_multiplexed_model_id(model["id"], token, url)

@@ -69,8 +69,24 @@ pub async fn fetch_checkpoint(
     cache: Option<&Path>,
     work: &Path,
 ) -> Result<Checkpoint, TrainError> {
+    let model =
+        client.get_model(id).await.map_err(|error| TrainError::Checkpoint { model: id, reason: error.to_string() })?;
+    fetch_model(client, &model, cache, work).await
+}
+
+/// [`fetch_checkpoint`] of a model record already read (`GET models/{id}/`): its file
+/// downloaded and extracted, or found extracted in `cache` without a request.
+///
+/// # Errors
+/// As [`fetch_checkpoint`], but for reading the record.
+pub async fn fetch_model(
+    client: &BackendClient,
+    model: &Model,
+    cache: Option<&Path>,
+    work: &Path,
+) -> Result<Checkpoint, TrainError> {
+    let id = model.id;
     let failed = |reason: String| TrainError::Checkpoint { model: id, reason };
-    let model = client.get_model(id).await.map_err(|error| failed(error.to_string()))?;
     let checkpoint = |path: PathBuf, model: &Model| Checkpoint {
         category: "base".to_owned(),
         path,
@@ -81,7 +97,7 @@ pub async fn fetch_checkpoint(
     let root = cache.unwrap_or(work);
     let entry = root.join(entry_name(client, id));
     if entry.is_dir() {
-        return Ok(checkpoint(entry, &model));
+        return Ok(checkpoint(entry, model));
     }
     std::fs::create_dir_all(root)
         .map_err(|error| TrainError::Io { path: root.to_owned(), reason: error.to_string() })?;
@@ -91,7 +107,7 @@ pub async fn fetch_checkpoint(
         .map_err(|error| TrainError::Io { path: root.to_owned(), reason: error.to_string() })?;
     let archive = temporary.path().join("model.zip");
     client
-        .download_model_file(&model, &archive)
+        .download_model_file(model, &archive)
         .await
         .map_err(|error| failed(format!("downloading its file: {error}")))?;
     if !is_zip(&archive) {
@@ -109,7 +125,7 @@ pub async fn fetch_checkpoint(
     {
         return Err(TrainError::Io { path: entry, reason: format!("cannot be renamed into place: {error}") });
     }
-    Ok(checkpoint(entry, &model))
+    Ok(checkpoint(entry, model))
 }
 
 /// The cache entry's name of model `id` of `client`'s backend: `model-<id>-<hash of the host>`

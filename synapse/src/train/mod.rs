@@ -84,6 +84,7 @@ mod steps;
 pub use archive::{extract_zip, is_zip, zip_dir};
 pub use checkpoint::{
     BASE_CHECKPOINT_ENV, Checkpoint, MODEL_CACHE_ENV, base_checkpoint, default_model_cache_dir, fetch_checkpoint,
+    fetch_model,
 };
 pub use error::TrainError;
 pub use params::{TrainBase, TrainParams, flatten_hyperparameters};

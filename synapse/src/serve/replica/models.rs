@@ -7,7 +7,7 @@ use super::super::{
 };
 use crate::backend::{BackendClient, BackendConfig, BackendError, Model};
 use crate::secret::Secret;
-use crate::train::{TrainError, fetch_checkpoint};
+use crate::train::{TrainError, fetch_model};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
@@ -258,7 +258,7 @@ async fn files(
     };
     let work = scratch.join(format!("model-{id}"));
     let checkpoint =
-        fetch_checkpoint(client, id, cache.map(PathBuf::as_path), &work).await.map_err(|error| match error {
+        fetch_model(client, record, cache.map(PathBuf::as_path), &work).await.map_err(|error| match error {
             TrainError::CheckpointNotZip { .. } | TrainError::Archive { .. } => {
                 ServeError::LoadFailed { model: id, version: resolved.version.clone(), message: error.to_string() }
             }
