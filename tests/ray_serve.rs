@@ -11,23 +11,9 @@ use synapse::executor::ray::{JobStatus, RayJobsClient};
 use synapse::serve::{InferError, ModelClaims, RayDeployment, ReplicaSettings, TokenPolicy};
 use synapse_tests::dev_backend::{self, TOKEN};
 use synapse_tests::require_ray;
-use synapse_tests::serve::write_model;
+use synapse_tests::serve::model_on_backend;
 
 const MODELS: &str = env!("CARGO_BIN_EXE_models-plugin");
-
-/// Registers a model of scale `scale` on `backend`; its id.
-async fn model_on(backend: &synapse_dev_backend::RunningDevBackend, scale: f64) -> u64 {
-    let work = tempfile::tempdir().unwrap();
-    write_model(work.path(), 1, &json!({ "scale": scale }));
-    let archive = work.path().join("model.zip");
-    synapse::train::zip_dir(&work.path().join("1"), &archive).unwrap();
-    let client = dev_backend::client_of(backend.url(), dev_backend::quick(2, 10, 50));
-    client
-        .create_model_from_file(&archive, synapse::backend::ModelCreate::new(format!("x{scale}")), &Default::default())
-        .await
-        .unwrap()
-        .id
-}
 
 async fn models_of(addr: std::net::SocketAddr) -> Value {
     reqwest::get(format!("http://{addr}/-/models")).await.unwrap().json().await.unwrap()
@@ -38,7 +24,7 @@ async fn ray_replicas_serve_by_model_and_a_killed_replica_is_replaced() {
     let address = require_ray!();
     let backend = dev_backend::start().await;
     let url = backend.url().to_string();
-    let (a, b) = (model_on(&backend, 2.0).await, model_on(&backend, 3.0).await);
+    let (a, b) = (model_on_backend(&backend, 2.0).await, model_on_backend(&backend, 3.0).await);
     let cache = tempfile::tempdir().unwrap();
     let options = RunOptions::default()
         .ray_address(&address)
@@ -136,7 +122,7 @@ async fn ray_deploy_and_undeploy_from_the_command_line() {
     let address = require_ray!();
     let backend = dev_backend::start().await;
     let url = backend.url().to_string();
-    let model = model_on(&backend, 5.0).await;
+    let model = model_on_backend(&backend, 5.0).await;
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/models");
     let dir = dir.to_str().unwrap().to_owned();
     let cli = |args: Vec<String>, with_backend: bool| {
@@ -200,7 +186,7 @@ async fn ray_a_deployment_action_starts_the_replicas_and_registers_the_serve_app
     let address = require_ray!();
     let backend = dev_backend::start().await;
     let url = backend.url().to_string();
-    let model = model_on(&backend, 7.0).await;
+    let model = model_on_backend(&backend, 7.0).await;
     let job = dev_backend::new_job(&backend).await;
     let params = json!({ "replicas": 1, "num_cpus": 0.5 }).to_string();
     let (result, _) = dev_backend::run_plugin(

@@ -6,7 +6,7 @@
 use serde_json::{Value, json};
 use synapse::serve::{InferError, ModelClaims, ServeClient, TokenPolicy, replica_order};
 use synapse_tests::dev_backend::{self, TOKEN};
-use synapse_tests::serve::{Replica, post, write_model};
+use synapse_tests::serve::{Replica, model_on_backend, post, write_model};
 
 const MODELS: &str = env!("CARGO_BIN_EXE_models-plugin");
 
@@ -27,16 +27,8 @@ fn sdk_token(backend: &str, model: u64, caller: &str) -> String {
 async fn serves_backend_models_to_sdk_tokens_and_checks_each_callers_access() {
     let backend = dev_backend::start().await;
     let url = backend.url().to_string();
-    // Model 1 on the backend: a zip of its directory, as a train action registers it.
-    let work = tempfile::tempdir().unwrap();
-    write_model(work.path(), 1, &json!({ "scale": 3.0 }));
-    let archive = work.path().join("model.zip");
-    synapse::train::zip_dir(&work.path().join("1"), &archive).unwrap();
-    let client = dev_backend::client_of(&url, dev_backend::quick(2, 10, 50));
-    let model = client
-        .create_model_from_file(&archive, synapse::backend::ModelCreate::new("tripler"), &Default::default())
-        .await
-        .unwrap();
+    // A model on the backend: a zip of its directory, as a train action registers it.
+    let model = model_on_backend(&backend, 3.0).await;
     let cache = tempfile::tempdir().unwrap();
     let replica = Replica::start(
         MODELS,
@@ -49,24 +41,24 @@ async fn serves_backend_models_to_sdk_tokens_and_checks_each_callers_access() {
     );
 
     // The SDK's token: signed with the backend's URL, carrying the caller's token.
-    let token = sdk_token(&url, model.id, TOKEN);
+    let token = sdk_token(&url, model, TOKEN);
     for _ in 0..20 {
         let (status, answer) = replica.infer(&token, &numbers(&[1.0, 2.0])).await;
         assert_eq!(status, 200, "{answer}");
         assert_eq!(answer["sum"], 9.0);
-        assert_eq!(answer["model"], model.id);
+        assert_eq!(answer["model"], model);
     }
     // Extracted once into the model cache; its record read once (the access check).
     let cached: Vec<_> = std::fs::read_dir(cache.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
     assert_eq!(cached.len(), 1, "{cached:?}");
-    assert!(cached[0].to_string_lossy().starts_with(&format!("model-{}-", model.id)), "{cached:?}");
+    assert!(cached[0].to_string_lossy().starts_with(&format!("model-{}-", model)), "{cached:?}");
     assert_eq!(dev_backend::requests(&backend, "GET /models/{id}/").await, 1);
     let status = replica.models().await;
-    assert_eq!(status["models"], json!([model.id]));
+    assert_eq!(status["models"], json!([model]));
     assert_eq!(status["stats"]["loads"], 1);
 
     // A caller the backend does not know: 403, and its answer is remembered too.
-    let stranger = sdk_token(&url, model.id, "not-a-token");
+    let stranger = sdk_token(&url, model, "not-a-token");
     for _ in 0..3 {
         let (status, answer) = replica.infer(&stranger, &numbers(&[1.0])).await;
         assert_eq!(status, 403, "{answer}");
@@ -81,7 +73,7 @@ async fn serves_backend_models_to_sdk_tokens_and_checks_each_callers_access() {
     assert!(message.contains("model 999 was not found on the backend at http://127.0.0.1:"), "{message}");
 
     // Tokens the replica refuses: another backend's, altered, unsigned.
-    let elsewhere = sdk_token("http://elsewhere", model.id, TOKEN);
+    let elsewhere = sdk_token("http://elsewhere", model, TOKEN);
     let parts: Vec<&str> = token.split('.').collect();
     // The claims of model 2 (`{"model":"2","token":"dev-token"}`) under model 1's signature.
     let altered = format!("{}.eyJtb2RlbCI6IjIiLCJ0b2tlbiI6ImRldi10b2tlbiJ9.{}", parts[0], parts[2]);
@@ -353,17 +345,9 @@ fn infer_runs_one_input_here_or_against_a_replica() {
 async fn an_inference_action_loads_a_backend_model_and_infers_over_a_batch() {
     let backend = dev_backend::start().await;
     let url = backend.url().to_string();
-    let work = tempfile::tempdir().unwrap();
-    write_model(work.path(), 1, &json!({ "scale": 0.5 }));
-    let archive = work.path().join("model.zip");
-    synapse::train::zip_dir(&work.path().join("1"), &archive).unwrap();
-    let client = dev_backend::client_of(&url, dev_backend::quick(2, 10, 50));
-    let model = client
-        .create_model_from_file(&archive, synapse::backend::ModelCreate::new("halver"), &Default::default())
-        .await
-        .unwrap();
+    let model = model_on_backend(&backend, 0.5).await;
     let cache = tempfile::tempdir().unwrap();
-    let params = json!({ "model": model.id, "inputs": [{ "values": [2.0, 4.0] }, { "values": [10.0] }] }).to_string();
+    let params = json!({ "model": model, "inputs": [{ "values": [2.0, 4.0] }, { "values": [10.0] }] }).to_string();
     let envs = [("SYNAPSE_MODEL_CACHE", cache.path().to_str().unwrap())];
     let (result, _) =
         dev_backend::run_plugin(MODELS, &backend, &["run", "inference", "--params", &params], &envs).await;

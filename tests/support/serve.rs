@@ -109,3 +109,15 @@ pub fn write_model(dir: &Path, id: u64, model: &Value) {
     std::fs::create_dir_all(&path).expect("model directory");
     std::fs::write(path.join("model.json"), model.to_string()).expect("model.json");
 }
+
+/// Registers on `backend` a model of the models test plugin with scale `scale`, as a train action
+/// registers one (a zip of its directory); its id.
+pub async fn model_on_backend(backend: &synapse_dev_backend::RunningDevBackend, scale: f64) -> u64 {
+    let work = tempfile::tempdir().expect("a scratch directory");
+    write_model(work.path(), 1, &serde_json::json!({ "scale": scale }));
+    let archive = work.path().join("model.zip");
+    synapse::train::zip_dir(&work.path().join("1"), &archive).expect("the model's zip");
+    let client = crate::dev_backend::client_of(backend.url(), crate::dev_backend::quick(2, 10, 50));
+    let model = synapse::backend::ModelCreate::new(format!("scale {scale}"));
+    client.create_model_from_file(&archive, model, &Default::default()).await.expect("the model registered").id
+}

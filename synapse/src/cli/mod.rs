@@ -147,17 +147,12 @@ struct SourceArgs {
     access_ttl: std::time::Duration,
 }
 
+/// How a replica serves (`serve`, `deploy`).
 #[derive(Args, Debug)]
 #[cfg_attr(not(feature = "serve"), allow(dead_code))]
-struct ServeArgs {
-    /// The address to listen on (port 0: any free port; the chosen address is printed on a
-    /// line starting `@synapse-serve `).
-    #[arg(long, default_value = "127.0.0.1:0")]
-    bind: std::net::SocketAddr,
-    #[command(flatten)]
-    source: SourceArgs,
+struct ReplicaArgs {
     /// Take only signed model tokens in the `serve_multiplexed_model_id` header, not plain ids
-    /// (which the replica reads with its own backend credentials).
+    /// (which a replica reads with its own backend credentials).
     #[arg(long)]
     signed_only: bool,
     /// Gather up to N concurrent requests for one model into one inference [default: the
@@ -171,6 +166,19 @@ struct ServeArgs {
     /// SYNAPSE_PLUGIN_RELEASE_CHECKSUM, if set].
     #[arg(long, value_name = "PREFIX")]
     route_prefix: Option<String>,
+}
+
+#[derive(Args, Debug)]
+#[cfg_attr(not(feature = "serve"), allow(dead_code))]
+struct ServeArgs {
+    /// The address to listen on (port 0: any free port; the chosen address is printed on a
+    /// line starting `@synapse-serve `).
+    #[arg(long, default_value = "127.0.0.1:0")]
+    bind: std::net::SocketAddr,
+    #[command(flatten)]
+    source: SourceArgs,
+    #[command(flatten)]
+    replica: ReplicaArgs,
     /// Worker threads [default: one per CPU].
     #[arg(long, value_name = "N")]
     threads: Option<usize>,
@@ -213,21 +221,11 @@ struct DeployArgs {
     /// binary was built from).
     #[arg(long, value_name = "DIR")]
     plugin_dir: Option<PathBuf>,
-    /// How many models each replica holds at once.
+    /// How many models each replica holds at once [default: 3].
     #[arg(long, value_name = "N")]
     max_models: Option<usize>,
-    /// Replicas take only signed model tokens, not plain ids.
-    #[arg(long)]
-    signed_only: bool,
-    /// Gather up to N concurrent requests for one model into one inference.
-    #[arg(long, value_name = "N")]
-    batch_size: Option<usize>,
-    /// How long the first request of a batch waits for others.
-    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration, default_value = "5ms")]
-    batch_wait: std::time::Duration,
-    /// Also serve the inference at /PREFIX/ (the SDK's route prefix).
-    #[arg(long, value_name = "PREFIX")]
-    route_prefix: Option<String>,
+    #[command(flatten)]
+    replica: ReplicaArgs,
     /// The backend job the deployment belongs to: the serve application is registered for it
     /// (needs SYNAPSE_HOST and SYNAPSE_ACCESS_TOKEN).
     #[arg(long, env = "SYNAPSE_JOB_ID")]

@@ -65,9 +65,9 @@ pub(in crate::cli) fn deploy(args: DeployArgs) -> u8 {
     }
     let settings = ReplicaSettings {
         max_models: args.max_models,
-        signed_only: args.signed_only,
-        batching: args.batch_size.map(|size| Batching::new(size, args.batch_wait)),
-        route_prefix: args.route_prefix.clone(),
+        signed_only: args.replica.signed_only,
+        batching: args.replica.batch_size.map(|size| Batching::new(size, args.replica.batch_wait)),
+        route_prefix: args.replica.route_prefix.clone(),
     };
     let runtime = match runtime() {
         Ok(runtime) => runtime,

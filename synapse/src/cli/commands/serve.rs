@@ -87,7 +87,7 @@ pub(in crate::cli) fn serve(args: ServeArgs) -> u8 {
             return USAGE;
         }
     };
-    let mut options = match options(&args.source, args.signed_only) {
+    let mut options = match options(&args.source, args.replica.signed_only) {
         Ok(options) => options,
         Err(message) => {
             eprintln!("error: {message}");
@@ -95,8 +95,8 @@ pub(in crate::cli) fn serve(args: ServeArgs) -> u8 {
         }
     };
     options.bind = args.bind;
-    options.route_prefix = args.route_prefix.or_else(|| std::env::var(RELEASE_CHECKSUM_VAR).ok());
-    options.batching = args.batch_size.map(|size| Batching::new(size, args.batch_wait));
+    options.route_prefix = args.replica.route_prefix.or_else(|| std::env::var(RELEASE_CHECKSUM_VAR).ok());
+    options.batching = args.replica.batch_size.map(|size| Batching::new(size, args.replica.batch_wait));
     let runtime = match serving_runtime(args.threads) {
         Ok(runtime) => runtime,
         Err(code) => return code,
