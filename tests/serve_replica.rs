@@ -138,6 +138,32 @@ async fn a_model_that_does_not_load_fails_with_its_error_once_not_per_request() 
 }
 
 #[tokio::test]
+async fn an_edited_model_directory_is_loaded_afresh_and_a_fixed_model_loads() {
+    let models = tempfile::tempdir().unwrap();
+    write_model(models.path(), 1, &json!({ "scale": 1.0 }));
+    write_model(models.path(), 2, &json!({ "broken": "half written" }));
+    let replica = Replica::of_dir(MODELS, models.path(), &["--access-ttl", "0s"]);
+    assert_eq!(replica.infer("1", &numbers(&[2.0])).await.1["sum"], 2.0);
+    assert_eq!(replica.infer("2", &numbers(&[2.0])).await.0, 500);
+    // File times have a coarse grain on some file systems: the edits come later than it.
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    write_model(models.path(), 1, &json!({ "scale": 10.0 }));
+    write_model(models.path(), 2, &json!({ "scale": 3.0 }));
+    let (status, answer) = replica.infer("1", &numbers(&[2.0])).await;
+    assert_eq!((status, &answer["sum"]), (200, &json!(20.0)), "the edited model: {answer}");
+    let (status, answer) = replica.infer("2", &numbers(&[2.0])).await;
+    assert_eq!((status, &answer["sum"]), (200, &json!(6.0)), "the fixed model loads: {answer}");
+    assert_eq!(replica.models().await["stats"]["reloads"], 1);
+}
+
+#[test]
+fn a_batch_size_of_zero_is_refused() {
+    let ran = synapse_tests::run(MODELS, &["serve", "--models-dir", ".", "--batch-size", "0"]);
+    assert_eq!(ran.code, Some(2), "{}", ran.stderr);
+    assert!(ran.stderr.contains("--batch-size"), "{}", ran.stderr);
+}
+
+#[tokio::test]
 async fn a_body_of_another_shape_is_422_with_every_field_path() {
     let models = tempfile::tempdir().unwrap();
     write_model(models.path(), 1, &json!({ "scale": 1.0 }));
@@ -331,6 +357,24 @@ fn infer_runs_one_input_here_or_against_a_replica() {
     let ran = synapse_tests::run(MODELS, &["infer", "--model", "1", "--input", r#"{"values": [5]}"#, "--url", &url]);
     assert_eq!(ran.code, Some(0), "{}", ran.stderr);
     assert_eq!(serde_json::from_str::<Value>(&ran.stdout).unwrap()["sum"], 50.0);
+    // With a backend configured, `--url` signs the SDK's token, which a --models-dir replica
+    // cannot check: said, with the way out; `--plain-id` sends the id.
+    let signed = std::process::Command::new(MODELS)
+        .args(["infer", "--model", "1", "--input", r#"{"values": [5]}"#, "--url", &url])
+        .env("SYNAPSE_HOST", "http://127.0.0.1:9/")
+        .env("SYNAPSE_ACCESS_TOKEN", "t")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&signed.stderr);
+    assert_eq!(signed.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("takes --plain-id"), "{stderr}");
+    let plain = std::process::Command::new(MODELS)
+        .args(["infer", "--model", "1", "--input", r#"{"values": [5]}"#, "--url", &url, "--plain-id"])
+        .env("SYNAPSE_HOST", "http://127.0.0.1:9/")
+        .env("SYNAPSE_ACCESS_TOKEN", "t")
+        .output()
+        .unwrap();
+    assert!(plain.status.success(), "{}", String::from_utf8_lossy(&plain.stderr));
     let ran = synapse_tests::run(MODELS, &["infer", "--model", "7", "--input", r#"{"values": [5]}"#, "--url", &url]);
     assert_eq!(ran.code, Some(1));
     assert!(ran.stderr.contains("answered 404 (unknown_model): model 7 was not found in"), "{}", ran.stderr);

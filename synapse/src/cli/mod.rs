@@ -156,8 +156,9 @@ struct ReplicaArgs {
     #[arg(long)]
     signed_only: bool,
     /// Gather up to N concurrent requests for one model into one inference [default: the
-    /// deployment's own batching, if any].
-    #[arg(long, value_name = "N")]
+    /// deployment's own batching, if any]. One model's batches run one at a time: for a model
+    /// whose inference is slow per call, not per input, batching trades latency for throughput.
+    #[arg(long, value_name = "N", value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     batch_size: Option<usize>,
     /// How long the first request of a batch waits for others.
     #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration, default_value = "5ms")]
@@ -197,6 +198,10 @@ struct InferArgs {
     /// model token when SYNAPSE_HOST and SYNAPSE_ACCESS_TOKEN are set, else the plain id).
     #[arg(long, value_name = "HOST:PORT")]
     url: Option<String>,
+    /// With --url: send the plain model id even when a backend is configured (for a replica
+    /// serving --models-dir, which cannot check the backend's tokens).
+    #[arg(long, requires = "url")]
+    plain_id: bool,
     #[command(flatten)]
     source: SourceArgs,
 }

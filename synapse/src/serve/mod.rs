@@ -10,6 +10,13 @@
 //! GET  /-/models              the models held (most recently used first), the bound, the cache's counters, failed loads
 //! ```
 //!
+//! A model on the backend is a zip of its directory (files at the zip's root: what a
+//! [`train`](crate::train) action registers, or [`BackendClient::create_model_from_file`](crate::backend::BackendClient::create_model_from_file)
+//! uploads); its version is its file's URL. Under [`ModelSource::Directory`] (`--models-dir`)
+//! model N is `DIR/N/`, its version the newest change of the directory or a file in it, seen
+//! within the access TTL. Batches of one model run one at a time, batches of different models
+//! side by side.
+//!
 //! Per request: the header is checked ([`TokenPolicy`]: a plain model id, or the SDK's signed
 //! model token, HS256), the body against the input's schema (422 with each field path), the
 //! caller's access to the model asked of the backend with the caller's token (`GET

@@ -112,7 +112,11 @@ pub async fn fetch_model(
         .map_err(|error| failed(format!("downloading its file: {error}")))?;
     if !is_zip(&archive) {
         let head = std::fs::read(&archive).unwrap_or_default();
-        let shown = String::from_utf8_lossy(&head[..head.len().min(12)]).into_owned();
+        // Control characters (a newline) escaped: the message stays one line.
+        let shown: String = String::from_utf8_lossy(&head[..head.len().min(12)])
+            .chars()
+            .map(|c| if c.is_control() { c.escape_default().to_string() } else { c.to_string() })
+            .collect();
         return Err(TrainError::CheckpointNotZip { model: id, reason: format!("starts with `{shown}`") });
     }
     let extracted = temporary.path().join("model");

@@ -136,7 +136,7 @@ pub(in crate::cli) fn infer(args: InferArgs) -> u8 {
         Err(code) => return code,
     };
     let answer = match &args.url {
-        Some(url) => runtime.block_on(remote(url, args.model, &input)),
+        Some(url) => runtime.block_on(remote(url, args.model, &input, args.plain_id)),
         None => {
             let entry = match registered_deployment() {
                 Ok(entry) => entry,
@@ -173,12 +173,17 @@ pub(in crate::cli) fn infer(args: InferArgs) -> u8 {
 /// Asks the replica at `url` (`host:port`, `http://` optional): with the SDK's model token when
 /// a backend is configured (its URL the secret, its access token the caller's), else the
 /// plain id.
-async fn remote(url: &str, model: u64, input: &serde_json::Value) -> Result<serde_json::Value, (String, u8)> {
+async fn remote(
+    url: &str,
+    model: u64,
+    input: &serde_json::Value,
+    plain_id: bool,
+) -> Result<serde_json::Value, (String, u8)> {
     let address = url.trim_start_matches("http://").trim_end_matches('/');
     let addr: SocketAddr = address
         .parse()
         .map_err(|_| (format!("--url {url} is not an address (host:port, e.g. 127.0.0.1:8100)"), USAGE))?;
-    let token = std::env::var(crate::backend::ACCESS_TOKEN_VAR).ok().filter(|token| !token.is_empty());
+    let token = std::env::var(crate::backend::ACCESS_TOKEN_VAR).ok().filter(|token| !token.is_empty() && !plain_id);
     let header = match (backend_url(), token) {
         (Some(backend), Some(token)) => TokenPolicy::sdk(&backend).sign(&ModelClaims {
             model: model.to_string(),
@@ -189,8 +194,16 @@ async fn remote(url: &str, model: u64, input: &serde_json::Value) -> Result<serd
         _ => model.to_string(),
     };
     let client = ServeClient::new(vec![addr]);
+    let signed = header != model.to_string();
     client.infer(&header, model, input).await.map_err(|error| {
         let code = if error.kind() == Some("invalid_input") { USAGE } else { FAILED };
-        (error.to_string(), code)
+        let mut message = error.to_string();
+        if signed && error.kind() == Some("model_token") {
+            message.push_str(
+                "\n(the token was signed for SYNAPSE_HOST with SYNAPSE_ACCESS_TOKEN; a replica serving --models-dir \
+                 without that backend takes --plain-id)",
+            );
+        }
+        (message, code)
     })
 }

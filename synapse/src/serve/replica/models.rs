@@ -120,8 +120,10 @@ impl<D: ServeDeployment> Models<D> {
                         remember(&failed, id, error.clone());
                     }
                 })?;
+                let files = info.path.clone();
                 deployment.load_model(info).await.map_err(|error| {
-                    let error = ServeError::LoadFailed { model: id, version, message: format!("{error:#}") };
+                    let message = format!("{error:#} (its files: {})", files.display());
+                    let error = ServeError::LoadFailed { model: id, version, message };
                     remember(&failed, id, error.clone());
                     error
                 })
@@ -164,8 +166,9 @@ impl<D: ServeDeployment> Models<D> {
         match &self.source {
             ModelSource::Directory(dir) => {
                 let path = dir.join(id.to_string());
-                let modified = std::fs::metadata(&path).and_then(|meta| meta.modified()).map_err(|_| {
-                    ServeError::UnknownModel { model: id, place: format!("in {} (no directory {id}/)", dir.display()) }
+                let modified = newest_change(&path).map_err(|_| ServeError::UnknownModel {
+                    model: id,
+                    place: format!("in {} (no directory {id}/)", dir.display()),
                 })?;
                 let version = format!("modified {}", humantime::format_rfc3339_nanos(modified));
                 Ok(Resolved { record: None, client: None, dir: Some(path), version })
@@ -197,6 +200,18 @@ impl<D: ServeDeployment> Models<D> {
             }
         }
     }
+}
+
+/// When the model directory `path` or a file directly in it last changed: its version, so an
+/// edited model is loaded afresh (once the access answer's TTL has passed).
+fn newest_change(path: &std::path::Path) -> std::io::Result<std::time::SystemTime> {
+    let mut newest = std::fs::metadata(path)?.modified()?;
+    for entry in std::fs::read_dir(path)? {
+        if let Ok(modified) = entry.and_then(|entry| entry.metadata()).and_then(|meta| meta.modified()) {
+            newest = newest.max(modified);
+        }
+    }
+    Ok(newest)
 }
 
 /// The key a caller's access is remembered under: a digest of its token (`None`: the replica's
