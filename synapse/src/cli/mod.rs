@@ -26,9 +26,11 @@ mod commands;
 mod mode;
 mod pipeline;
 mod resources;
+mod serve_args;
 
 use crate::registry::{BinaryInfo, set_binary_info};
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
+use serve_args::{DeployArgs, InferArgs, ServeArgs, UndeployArgs};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -126,128 +128,6 @@ struct WorkerArgs {
     /// The address to listen on (port 0: any free port; the chosen address is printed).
     #[arg(long, default_value = "127.0.0.1:0")]
     bind: std::net::SocketAddr,
-}
-
-/// Where a replica's models come from and how it holds them (`serve`, `infer`).
-#[derive(Args, Debug)]
-#[cfg_attr(not(feature = "serve"), allow(dead_code))]
-struct SourceArgs {
-    /// Serve model N from the directory DIR/N/ instead of the backend (development, benchmarks).
-    #[arg(long, value_name = "DIR")]
-    models_dir: Option<PathBuf>,
-    /// How many models the replica holds at once; loading one more drops the least recently used.
-    #[arg(long, value_name = "N", default_value_t = 3)]
-    max_models: usize,
-    /// Model tokens are signed with the secret in this environment variable (at least 16
-    /// characters) and must carry an `exp`, instead of the SDK's (signed with the backend's URL).
-    #[arg(long, value_name = "VAR")]
-    token_secret_env: Option<String>,
-    /// How long the backend's answer about a caller's access to a model is trusted.
-    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration, default_value = "30s")]
-    access_ttl: std::time::Duration,
-}
-
-/// How a replica serves (`serve`, `deploy`).
-#[derive(Args, Debug)]
-#[cfg_attr(not(feature = "serve"), allow(dead_code))]
-struct ReplicaArgs {
-    /// Take only signed model tokens in the `serve_multiplexed_model_id` header, not plain ids
-    /// (which a replica reads with its own backend credentials).
-    #[arg(long)]
-    signed_only: bool,
-    /// Gather up to N concurrent requests for one model into one inference [default: the
-    /// deployment's own batching, if any]. One model's batches run one at a time: for a model
-    /// whose inference is slow per call, not per input, batching trades latency for throughput.
-    #[arg(long, value_name = "N", value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
-    batch_size: Option<usize>,
-    /// How long the first request of a batch waits for others.
-    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration, default_value = "5ms")]
-    batch_wait: std::time::Duration,
-    /// Also serve the inference at /PREFIX/ (the SDK's route prefix) [default:
-    /// SYNAPSE_PLUGIN_RELEASE_CHECKSUM, if set].
-    #[arg(long, value_name = "PREFIX")]
-    route_prefix: Option<String>,
-}
-
-#[derive(Args, Debug)]
-#[cfg_attr(not(feature = "serve"), allow(dead_code))]
-struct ServeArgs {
-    /// The address to listen on (port 0: any free port; the chosen address is printed on a
-    /// line starting `@synapse-serve `).
-    #[arg(long, default_value = "127.0.0.1:0")]
-    bind: std::net::SocketAddr,
-    #[command(flatten)]
-    source: SourceArgs,
-    #[command(flatten)]
-    replica: ReplicaArgs,
-    /// Worker threads [default: one per CPU].
-    #[arg(long, value_name = "N")]
-    threads: Option<usize>,
-}
-
-#[derive(Args, Debug)]
-#[cfg_attr(not(feature = "serve"), allow(dead_code))]
-struct InferArgs {
-    /// The model's id.
-    #[arg(long)]
-    model: u64,
-    /// The input: inline JSON, `@path/to/file.json`, or `-` for standard input.
-    #[arg(long, short)]
-    input: String,
-    /// Ask the replica listening at HOST:PORT instead of loading the model here (with the SDK's
-    /// model token when SYNAPSE_HOST and SYNAPSE_ACCESS_TOKEN are set, else the plain id).
-    #[arg(long, value_name = "HOST:PORT")]
-    url: Option<String>,
-    /// With --url: send the plain model id even when a backend is configured (for a replica
-    /// serving --models-dir, which cannot check the backend's tokens).
-    #[arg(long, requires = "url")]
-    plain_id: bool,
-    #[command(flatten)]
-    source: SourceArgs,
-}
-
-#[derive(Args, Debug)]
-#[cfg_attr(not(feature = "serve"), allow(dead_code))]
-struct DeployArgs {
-    /// How many replicas to run (each a resident Ray job holding the resources below).
-    #[arg(long, default_value_t = 1)]
-    replicas: usize,
-    /// The Ray dashboard.
-    #[arg(long, env = "SYNAPSE_RAY_ADDRESS", value_name = "URL")]
-    ray_address: Option<String>,
-    /// The token of a Ray cluster that runs Ray's token authentication.
-    #[arg(long, env = "SYNAPSE_RAY_TOKEN", value_name = "TOKEN", hide_env_values = true)]
-    ray_token: Option<String>,
-    /// Where each replica listens on its node [default: 127.0.0.1:0, a free port on loopback,
-    /// for callers on the same node].
-    #[arg(long, value_name = "ADDR")]
-    bind: Option<std::net::SocketAddr>,
-    /// The plugin directory shipped to Ray with the binary (default: the crate directory the
-    /// binary was built from).
-    #[arg(long, value_name = "DIR")]
-    plugin_dir: Option<PathBuf>,
-    /// How many models each replica holds at once [default: 3].
-    #[arg(long, value_name = "N")]
-    max_models: Option<usize>,
-    #[command(flatten)]
-    replica: ReplicaArgs,
-    /// The backend job the deployment belongs to: the serve application is registered for it
-    /// (needs SYNAPSE_HOST and SYNAPSE_ACCESS_TOKEN).
-    #[arg(long, env = "SYNAPSE_JOB_ID")]
-    job_id: Option<u64>,
-    #[command(flatten)]
-    resources: resources::ResourceArgs,
-}
-
-#[derive(Args, Debug)]
-#[cfg_attr(not(feature = "serve"), allow(dead_code))]
-struct UndeployArgs {
-    /// The Ray dashboard.
-    #[arg(long, env = "SYNAPSE_RAY_ADDRESS", value_name = "URL")]
-    ray_address: Option<String>,
-    /// The token of a Ray cluster that runs Ray's token authentication.
-    #[arg(long, env = "SYNAPSE_RAY_TOKEN", value_name = "TOKEN", hide_env_values = true)]
-    ray_token: Option<String>,
 }
 
 #[derive(Args, Debug)]

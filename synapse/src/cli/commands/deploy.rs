@@ -3,7 +3,7 @@
 
 use super::{FAILED, OK, USAGE, runtime};
 use crate::backend::BackendClient;
-use crate::cli::{DeployArgs, UndeployArgs};
+use crate::cli::serve_args::{DeployArgs, UndeployArgs};
 use crate::executor::ray::RayJobsClient;
 use crate::executor::{RunError, RunOptions};
 use crate::serve::{

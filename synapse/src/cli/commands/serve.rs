@@ -5,7 +5,7 @@ use super::interrupts::Interrupts;
 use super::params_input::{ParamsInputError, ParamsSource, read_params};
 use super::{FAILED, OK, USAGE};
 use crate::backend::{BackendClient, HOST_VAR};
-use crate::cli::{InferArgs, ServeArgs, SourceArgs};
+use crate::cli::serve_args::{InferArgs, ServeArgs, SourceArgs};
 use crate::serve::{
     Batching, ModelClaims, ModelSource, ServeClient, ServeError, ServeOptions, TokenPolicy, registered_deployment,
 };
