@@ -8,10 +8,10 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 use synapse::executor::RunOptions;
 use synapse::executor::ray::{JobStatus, RayJobsClient};
-use synapse::serve::{InferError, ModelClaims, RayDeployment, ReplicaSettings, TokenPolicy};
+use synapse::serve::{InferError, RayDeployment, ReplicaSettings};
 use synapse_tests::dev_backend::{self, TOKEN};
 use synapse_tests::require_ray;
-use synapse_tests::serve::model_on_backend;
+use synapse_tests::serve::{model_on_backend, sdk_token};
 
 const MODELS: &str = env!("CARGO_BIN_EXE_models-plugin");
 
@@ -46,14 +46,7 @@ async fn ray_replicas_serve_by_model_and_a_killed_replica_is_replaced() {
     }
 
     // Each model's requests meet the replica that holds it; the SDK's token works as well.
-    let token = |model: u64| {
-        TokenPolicy::sdk(&url).sign(&ModelClaims {
-            model: model.to_string(),
-            token: TOKEN.into(),
-            tenant: None,
-            exp: None,
-        })
-    };
+    let token = |model: u64| sdk_token(&url, model, TOKEN);
     for _ in 0..5 {
         for model in [a, b] {
             let answer = deployment.infer(&token(model), model, &json!({ "values": [1.0, 1.0] })).await.unwrap();

@@ -2,25 +2,11 @@
 //! from the dev backend: the SDK's model tokens, each caller's access asked of the backend and
 //! remembered, the model cache, and an inference action over the same deployment.
 
-use serde_json::{Value, json};
-use synapse::serve::{ModelClaims, TokenPolicy};
+use serde_json::json;
 use synapse_tests::dev_backend::{self, TOKEN};
-use synapse_tests::serve::{Replica, model_on_backend};
+use synapse_tests::serve::{Replica, model_on_backend, numbers, sdk_token};
 
 const MODELS: &str = env!("CARGO_BIN_EXE_models-plugin");
-
-fn numbers(values: &[f64]) -> Value {
-    json!({ "values": values })
-}
-
-fn sdk_token(backend: &str, model: u64, caller: &str) -> String {
-    TokenPolicy::sdk(backend).sign(&ModelClaims {
-        model: model.to_string(),
-        token: caller.into(),
-        tenant: None,
-        exp: None,
-    })
-}
 
 #[tokio::test]
 async fn serves_backend_models_to_sdk_tokens_and_checks_each_callers_access() {

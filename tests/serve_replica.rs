@@ -4,23 +4,10 @@
 //! (`serve_backend.rs`: models from the dev backend.)
 
 use serde_json::{Value, json};
-use synapse::serve::{InferError, ModelClaims, ServeClient, TokenPolicy, replica_order};
-use synapse_tests::serve::{Replica, post, write_model};
+use synapse::serve::{InferError, ServeClient, replica_order};
+use synapse_tests::serve::{Replica, numbers, post, sdk_token, write_model};
 
 const MODELS: &str = env!("CARGO_BIN_EXE_models-plugin");
-
-fn numbers(values: &[f64]) -> Value {
-    json!({ "values": values })
-}
-
-fn sdk_token(backend: &str, model: u64, caller: &str) -> String {
-    TokenPolicy::sdk(backend).sign(&ModelClaims {
-        model: model.to_string(),
-        token: caller.into(),
-        tenant: None,
-        exp: None,
-    })
-}
 
 #[tokio::test]
 async fn a_replica_taking_only_signed_tokens_refuses_plain_ids() {

@@ -121,3 +121,19 @@ pub async fn model_on_backend(backend: &synapse_dev_backend::RunningDevBackend, 
     let model = synapse::backend::ModelCreate::new(format!("scale {scale}"));
     client.create_model_from_file(&archive, model, &Default::default()).await.expect("the model registered").id
 }
+
+/// A body of the models test plugin: `{"values": values}`.
+pub fn numbers(values: &[f64]) -> Value {
+    serde_json::json!({ "values": values })
+}
+
+/// The SDK's model token for `model` and caller token `caller`, signed for the backend at
+/// `backend` (what `create_serve_multiplexed_model_id` makes).
+pub fn sdk_token(backend: &str, model: u64, caller: &str) -> String {
+    synapse::serve::TokenPolicy::sdk(backend).sign(&synapse::serve::ModelClaims {
+        model: model.to_string(),
+        token: caller.into(),
+        tenant: None,
+        exp: None,
+    })
+}
