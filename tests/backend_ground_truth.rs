@@ -182,9 +182,9 @@ async fn plugin_releases_runs_and_serve_applications() {
     let application = NewServeApplication { job: JobId::from(job), status: Some("RUNNING".to_owned()), data: None };
     let created = client.create_serve_application(&application).await.expect("created");
     assert_eq!(created.status.as_deref(), Some("RUNNING"));
-    let found: Vec<_> = client.list_serve_applications("detector", 4).try_collect().await.expect("listed");
+    let found: Vec<_> = client.list_serve_applications("detector", Some(4)).try_collect().await.expect("listed");
     assert_eq!(found.iter().map(|app| app.id).collect::<Vec<_>>(), [created.id]);
-    let none: Vec<_> = client.list_serve_applications("detector", 5).try_collect().await.expect("listed");
+    let none: Vec<_> = client.list_serve_applications("detector", Some(5)).try_collect().await.expect("listed");
     assert!(none.is_empty());
     let state = dev(&backend, reqwest::Method::GET, "_dev/state", None).await;
     assert_eq!(

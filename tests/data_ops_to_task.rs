@@ -5,7 +5,7 @@
 
 use serde_json::{Value, json};
 use synapse_tests::dev_backend::{job_state, new_job, run_plugin, start};
-use synapse_tests::to_task::{expected, seed_project, stored, task_ids, without_ids};
+use synapse_tests::to_task::{box_pairs, expected, seed_project, stored, task_ids, without_ids};
 
 const DATA_OPS: &str = env!("CARGO_BIN_EXE_data-ops-plugin");
 const NO_ENV: &[(&str, &str)] = &[];
@@ -70,20 +70,6 @@ async fn pre_annotate_by_inference_in_a_child_process_finds_the_seeded_boxes() {
     for task in task_ids(&seeded) {
         let found = without_ids(stored(&backend, task).await);
         // The regions are found row by row: compare the boxes as sets.
-        assert_eq!(sorted(&found), sorted(&expected(&seeded, task)), "task {task}");
+        assert_eq!(box_pairs(&found), box_pairs(&expected(&seeded, task)), "task {task}");
     }
-}
-
-/// The `(class, coordinate)` pairs of a DM v1 document's `image_1`, sorted.
-fn sorted(data: &Value) -> Vec<String> {
-    let annotations = data["annotations"]["image_1"].as_array().cloned().unwrap_or_default();
-    let geometry = data["annotationsData"]["image_1"].as_array().cloned().unwrap_or_default();
-    assert_eq!(annotations.len(), geometry.len(), "{data}");
-    let mut pairs: Vec<String> = annotations
-        .iter()
-        .zip(&geometry)
-        .map(|(annotation, data)| format!("{} {}", annotation["classification"], data["coordinate"]))
-        .collect();
-    pairs.sort();
-    pairs
 }

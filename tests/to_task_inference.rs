@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use synapse::params::Params;
 use synapse::prelude::*;
 use synapse::steps::FailureKind;
-use synapse::to_task::{DefaultAnnotator, InferenceRequest, ToTaskError, ToTaskParams, run_to_task};
+use synapse::to_task::{DefaultAnnotator, InferenceRequest, PreProcessor, ToTaskError, ToTaskParams, run_to_task};
 use synapse_tests::dev_backend::start as backend;
 use synapse_tests::to_task::{context, dm_v1, seed_project, stored, task_events, task_ids, without_ids};
 
@@ -105,7 +105,7 @@ async fn an_inference_action_that_does_not_exist_is_refused_before_the_tasks_are
     let seeded = seed_project(&backend, 1, false, &[]).await;
     let (ctx, _) = context(&backend, "pre_annotate");
     let mut given = params(&seeded["project"], json!({}));
-    given.pre_processor = Some("no_such_action".to_owned());
+    given.pre_processor = Some(PreProcessor::Action("no_such_action".to_owned()));
     let error = run_to_task(&ctx, given, &DefaultAnnotator).await.unwrap_err();
     let ToTaskError::UnknownInferenceAction { name, available, .. } = &error else { panic!("{error}") };
     assert_eq!(name, "no_such_action");
@@ -115,7 +115,7 @@ async fn an_inference_action_that_does_not_exist_is_refused_before_the_tasks_are
     assert_eq!(state["requests"].get("GET /sdk/tasks/"), None, "no task was listed");
 
     let mut given = params(&seeded["project"], json!({}));
-    given.pre_processor = Some("whole_image_boxes".to_owned());
+    given.pre_processor = Some(PreProcessor::Action("whole_image_boxes".to_owned()));
     let error = run_to_task(&ctx, given, &DefaultAnnotator).await.unwrap_err();
     assert!(error.to_string().ends_with("; did you mean `whole_image_box`?"), "{error}");
 
@@ -155,7 +155,7 @@ async fn an_action_of_another_shape_stops_the_run_at_its_first_refusal() {
     let seeded = seed_project(&backend, 6, false, &[]).await;
     let (ctx, _) = context(&backend, "pre_annotate");
     let mut given = params(&seeded["project"], json!({}));
-    given.pre_processor = Some("write_caption".to_owned());
+    given.pre_processor = Some(PreProcessor::Action("write_caption".to_owned()));
     let error = run_to_task(&ctx, given, &DefaultAnnotator).await.unwrap_err();
     let ToTaskError::InferenceParams { action, task_id, violations } = &error else { panic!("{error}") };
     assert_eq!((action.as_str(), *task_id), ("write_caption", task_ids(&seeded)[0]), "{error}");

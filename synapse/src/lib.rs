@@ -65,9 +65,10 @@
 //! | 3 | [`steps`] | steps, workflows and their plans, the orchestrator with its rollbacks |
 //! | 4 | [`action`](mod@action) | actions, their descriptors, categories, data types, and the chains `#[pipeline]` declares |
 //! | 5 | [`registry`] | what was linked into the binary: plugins, actions, pipelines |
-//! | 5½ | `train`, `upload`, `export`, `to_task` | the specialized actions' workflows: train (dataset → convert → train → model_upload, checkpoints, model archives), upload into a data collection, export through an exporter into a storage, pre-annotation of tasks |
+//! | 5½ | `train`, `upload`, `export` | the specialized actions' workflows: train (dataset → convert → train → model_upload, checkpoints, model archives), upload into a data collection, export through an exporter into a storage |
 //! | 6 | [`executor`] | running an action: in this process, a child process, on Ray |
 //! | 6½ | `serve` | model servers from a `ServeDeployment`: replicas serving HTTP with per-request model selection, model tokens, the model cache, routing by model, replicas on Ray |
+//! | 6¾ | `to_task` | pre-annotation of a project's tasks: from a file of each task's data unit, an inference action, or a serve application (with `serve`) |
 //! | 7 | [`pipeline`](mod@pipeline) | running pipelines: the runner, the run store, resume, a pipeline as a Ray job |
 //! | 8 | [`config`] | `config.yaml`: generated from the registry, checked, loaded |
 //! | 9 | `discovery` | a plugin's actions from its registry, `config.yaml` or source |
@@ -94,7 +95,7 @@
 //! | `train` | `synapse::train`: train actions (`TrainAction`) with their workflow, checkpoints and the model cache (implies `dataset`) | zip |
 //! | `upload` | `synapse::upload`: the upload workflow (files grouped by stem into a data collection's data units, rolled back when it fails); implies `backend` | — |
 //! | `export` | `synapse::export`: the export workflow (assignments, ground truth or tasks through an `Exporter` into a storage); implies `dataset` (its DM reading) | — |
-//! | `to_task` | `synapse::to_task`: pre-annotation of a project's tasks from a file of their data units or an inference action; implies `backend` and `formats` | — |
+//! | `to_task` | `synapse::to_task`: pre-annotation of a project's tasks from a file of their data units or an inference action (with `serve`, a plugin release's serve application too); implies `backend` and `formats` | — |
 //! | `serve` | `serve`, `infer`, `deploy`, `undeploy`; `synapse::serve`: model servers from a `ServeDeployment`, model tokens of the `serve_multiplexed_model_id` header (HS256, as the SDK signs them), the per-replica model cache (LRU, single flight), replica affinity by model id | `train` and `ray`'s, hmac, sha2 |
 //! | `storage` | `synapse::storage`: the `Storage` trait, the local file system, storages opened from the backend's records | the `url` crate |
 //! | `s3`, `gcs`, `azure` | Amazon S3 and S3-compatible stores (MinIO, DigitalOcean Spaces), Google Cloud Storage, Azure Blob Storage in `synapse::storage` (each implies `storage`) | object_store, an HTTP client with rustls and ring |

@@ -105,3 +105,17 @@ pub fn task_events(memory: &MemorySink) -> Vec<Value> {
         })
         .collect()
 }
+
+/// The `(class, coordinate)` pairs of a DM v1 document's `image_1`, sorted (boxes found region by region compare as sets).
+pub fn box_pairs(data: &Value) -> Vec<String> {
+    let annotations = data["annotations"]["image_1"].as_array().cloned().unwrap_or_default();
+    let geometry = data["annotationsData"]["image_1"].as_array().cloned().unwrap_or_default();
+    assert_eq!(annotations.len(), geometry.len(), "{data}");
+    let mut pairs: Vec<String> = annotations
+        .iter()
+        .zip(&geometry)
+        .map(|(annotation, data)| format!("{} {}", annotation["classification"], data["coordinate"]))
+        .collect();
+    pairs.sort();
+    pairs
+}

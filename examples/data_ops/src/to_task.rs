@@ -47,21 +47,32 @@ impl Action for InferBoxes {
             .map_err(|error| Error::new(error).context(format!("reading {}", params.path)))?
             .to_rgb8();
         let classes = Classes::of(&params.options)?;
-        let boxes: Vec<Value> = regions(&image)
-            .into_iter()
-            .map(|region| {
-                json!({"classification": classes.name(region.colour), "attrs": [], "data": [region.x, region.y, region.width, region.height]})
-            })
-            .collect();
-        Ok(json!({"images": [{"bounding_box": boxes}]}))
+        Ok(predictions(&image, &classes))
     }
 }
 
-/// The classes of `options`: `class_names` with their `colors`, in the same order.
-struct Classes(Vec<(String, [u8; 3])>);
+/// The boxes of `image` ([`regions`]) classed by `classes`, as DM v2 predictions.
+pub fn predictions(image: &image::RgbImage, classes: &Classes) -> Value {
+    let boxes: Vec<Value> = regions(image)
+        .into_iter()
+        .map(|region| {
+            json!({"classification": classes.name(region.colour), "attrs": [], "data": [region.x, region.y, region.width, region.height]})
+        })
+        .collect();
+    json!({"images": [{"bounding_box": boxes}]})
+}
+
+/// Class names with their colours, in the same order.
+#[derive(Debug, Clone, Default)]
+pub struct Classes(Vec<(String, [u8; 3])>);
 
 impl Classes {
-    fn of(options: &serde_json::Map<String, Value>) -> Result<Classes> {
+    /// The classes of `options` (a model's `model.json`, or `pre_processor_params`):
+    /// `class_names` with their `colors`, in the same order; none when either is missing.
+    ///
+    /// # Errors
+    /// Names that are not strings, colours that are not `[r, g, b]`, or lists of two lengths.
+    pub fn of(options: &serde_json::Map<String, Value>) -> Result<Classes> {
         let (Some(names), Some(colors)) = (options.get("class_names"), options.get("colors")) else {
             return Ok(Classes(Vec::new()));
         };

@@ -54,17 +54,19 @@ impl BackendClient {
         self.post("serve_applications/", application).await
     }
 
-    /// Every serve application of plugin `plugin_code` deployed on agent `agent`, page after
-    /// page: `GET serve_applications/?plugin_code=<code>&job__agent=<agent>&page_size=100`.
+    /// Every serve application of plugin `plugin_code` (deployed on agent `agent`, when given),
+    /// page after page: `GET serve_applications/?plugin_code=<code>[&job__agent=<agent>]&page_size=100`.
     ///
     /// # Errors
     /// As [`BackendClient::list`].
     pub fn list_serve_applications(
         &self,
         plugin_code: &str,
-        agent: u64,
+        agent: Option<u64>,
     ) -> impl Stream<Item = Result<ServeApplication, BackendError>> + Send + use<> {
-        let agent = agent.to_string();
-        self.list("serve_applications/", &[("plugin_code", plugin_code), ("job__agent", agent.as_str())])
+        let agent = agent.map(|agent| agent.to_string());
+        let mut query = vec![("plugin_code", plugin_code)];
+        query.extend(agent.as_deref().map(|agent| ("job__agent", agent)));
+        self.list("serve_applications/", &query)
     }
 }

@@ -81,4 +81,6 @@ pub use options::{DEFAULT_ACCESS_TTL, ModelSource, ServeOptions};
 pub use ray::{
     FORWARDED_VARS, REPLICA_ROLE, RayDeployment, ReplicaJob, ReplicaSettings, running_replica_jobs, stop_replica_jobs,
 };
-pub use token::{MODEL_HEADER, ModelClaims, ModelSelection, TokenError, TokenPolicy};
+pub use token::{
+    MODEL_HEADER, ModelClaims, ModelSelection, RUN_HOST_VAR, TokenError, TokenPolicy, backend_url, caller_header,
+};

@@ -13,6 +13,50 @@ pub const MODEL_HEADER: &str = "serve_multiplexed_model_id";
 
 type HmacSha256 = hmac::Hmac<sha2::Sha256>;
 
+/// The variable the SDK's serve code reads the backend's URL from first (the model tokens'
+/// secret), before `SYNAPSE_HOST`.
+pub const RUN_HOST_VAR: &str = "SYNAPSE_PLUGIN_RUN_HOST";
+
+/// The backend's URL as the SDK's serve code has it, the model tokens' secret: `var`'s
+/// [`RUN_HOST_VAR`], else its `SYNAPSE_HOST`, trimmed, exactly as set otherwise.
+pub fn backend_url(var: impl Fn(&str) -> Option<String>) -> Option<String> {
+    [RUN_HOST_VAR, crate::backend::HOST_VAR]
+        .iter()
+        .find_map(|name| var(name).map(|url| url.trim().to_owned()).filter(|url| !url.is_empty()))
+}
+
+/// The [`MODEL_HEADER`] a caller sends for `model`, from the variables `var` gives: the SDK's
+/// model token (signed with [`backend_url`], carrying the run's user token
+/// `SYNAPSE_PLUGIN_RUN_USER_TOKEN`, else `SYNAPSE_ACCESS_TOKEN`, and the tenant
+/// `SYNAPSE_PLUGIN_RUN_TENANT`) when it has a backend and a token; else the plain id, which only
+/// a replica taking plain ids serves.
+///
+/// ```
+/// use synapse::serve::{TokenPolicy, caller_header};
+/// let vars = |name: &str| match name {
+///     "SYNAPSE_HOST" => Some("http://127.0.0.1:8000".to_owned()),
+///     "SYNAPSE_ACCESS_TOKEN" => Some("T".to_owned()),
+///     _ => None,
+/// };
+/// let header = caller_header(7, vars);
+/// let selected = TokenPolicy::sdk("http://127.0.0.1:8000").verify(&header, 0).unwrap();
+/// assert_eq!(selected.model(), 7);
+/// assert_eq!(caller_header(7, |_| None), "7");
+/// ```
+pub fn caller_header(model: u64, var: impl Fn(&str) -> Option<String>) -> String {
+    use crate::backend::{ACCESS_TOKEN_VAR, TENANT_VAR, USER_TOKEN_VAR};
+    let set = |name: &str| var(name).filter(|value| !value.trim().is_empty());
+    match (backend_url(&var), set(USER_TOKEN_VAR).or_else(|| set(ACCESS_TOKEN_VAR))) {
+        (Some(backend), Some(token)) => TokenPolicy::sdk(&backend).sign(&ModelClaims {
+            model: model.to_string(),
+            token,
+            tenant: set(TENANT_VAR),
+            exp: None,
+        }),
+        _ => model.to_string(),
+    }
+}
+
 /// The claims of a model token: the SDK's payload `{model: "<id>", token, tenant?}`, plus an
 /// optional `exp` (seconds since the Unix epoch) for deployments that sign with a secret of
 /// their own ([`TokenPolicy::secret`]).

@@ -4,8 +4,7 @@
 
 use super::files::{self, TaskFile};
 use super::{Annotator, FileInput, InferenceInput, TaskFailure, ToTaskError, ToTaskMethod, ToTaskParams, ToTaskState};
-use super::{convert, inference};
-use crate::action::ActionDescriptor;
+use super::{Inference, convert};
 use crate::backend::BackendClient;
 use crate::context::Context;
 use crate::error::{Error, Result, chain_line};
@@ -28,7 +27,7 @@ struct Shared<A> {
     client: BackendClient,
     params: ToTaskParams,
     class_names: Vec<String>,
-    inference: Option<&'static ActionDescriptor>,
+    inference: Option<Inference>,
     annotator: A,
     work_dir: PathBuf,
 }
@@ -43,7 +42,7 @@ impl<A: Annotator> Step<ToTaskState> for AnnotateStep<A> {
             client: super::steps::client(&ctx)?,
             params: cx.params.clone(),
             class_names: cx.class_names.clone(),
-            inference: cx.inference,
+            inference: cx.inference.clone(),
             annotator: self.0.clone(),
             work_dir: cx.work_dir.clone(),
         });
@@ -140,9 +139,12 @@ impl<A: Annotator> Step<ToTaskState> for AnnotateStep<A> {
     }
 }
 
-/// Whether `error` is the inference action refusing a task's params.
+/// Whether `error` is the inference action (or the serve application) refusing a task's params.
 fn is_refusal(error: &Error) -> bool {
-    matches!(error.downcast_ref::<ToTaskError>(), Some(ToTaskError::InferenceParams { .. }))
+    matches!(
+        error.downcast_ref::<ToTaskError>(),
+        Some(ToTaskError::InferenceParams { .. } | ToTaskError::ServedParams { .. })
+    )
 }
 
 fn panic_text(payload: Box<dyn std::any::Any + Send>) -> String {
@@ -185,16 +187,16 @@ async fn annotate_in<A: Annotator>(shared: &Shared<A>, id: u64, dir: &Path) -> R
             shared.annotator.convert_data_from_file(input).await?
         }
         ToTaskMethod::Inference => {
-            let action = shared.inference.ok_or_else(|| Error::msg("no inference action was prepared"))?;
+            let inference = shared.inference.as_ref().ok_or_else(|| Error::msg("no inference was prepared"))?;
             let primary_path = primary.download(client, dir).await?;
             let others: Vec<TaskFile> = files.iter().filter(|file| !file.is_primary).cloned().collect();
             let input = InferenceInput { task: &task, primary, primary_path: &primary_path, others: &others, params };
             let request = shared.annotator.inference_params(&input)?;
-            let output = inference::infer(&shared.ctx, action, id, request).await?;
+            let output = inference.infer(&shared.ctx, id, request).await?;
             if convert::is_empty(&output) {
                 return Err(Error::msg(format!(
-                    "inference action `{}` returned nothing ({}): nothing to submit",
-                    action.name(),
+                    "{} returned nothing ({}): nothing to submit",
+                    inference.describe(),
                     convert::shortened(&output)
                 )));
             }

@@ -47,7 +47,8 @@ pub enum ToTaskError {
         source: Box<BackendError>,
     },
     /// A params combination the method cannot run: `file` without `target_specification_name`,
-    /// `inference` without `pre_processor`, `class_names` that are not strings, a filter that is
+    /// `inference` without `pre_processor` (or a plugin release without `model`, or in a build
+    /// without the `serve` feature), `class_names` that are not strings, a filter that is
     /// an object.
     #[error("{reason}")]
     Params {
@@ -90,6 +91,45 @@ pub enum ToTaskError {
         task_id: u64,
         /// What its params schema says is wrong.
         violations: crate::params::Violations,
+    },
+    /// The serve application refused the request built for a task (422): every task's request
+    /// has that shape, so the run stops at the first refusal.
+    #[error(
+        "serve application `{application}` refuses the request built for task {task_id} (its deployment's input must take `synapse::to_task::InferenceRequest`, or the annotator's `inference_params` must build its input):\n{violations}"
+    )]
+    ServedParams {
+        /// The serve application.
+        application: String,
+        /// The first task whose request it refused.
+        task_id: u64,
+        /// What its input's schema says is wrong, with each field's path.
+        violations: crate::params::Violations,
+    },
+    /// A plugin release as `pre_processor` whose plugin has no serve application running (none
+    /// registered `RUNNING` has a replica that answers), and this run cannot deploy one.
+    #[error(
+        "plugin release {release} (plugin `{plugin}`) has no serve application running{}: {hint}",
+        if seen.is_empty() { String::new() } else { format!(" (seen: {})", seen.join("; ")) }
+    )]
+    NoServeApplication {
+        /// The release.
+        release: u64,
+        /// Its plugin's code.
+        plugin: String,
+        /// The applications found, with why each was passed over.
+        seen: Vec<String>,
+        /// What would start one.
+        hint: String,
+    },
+    /// This plugin's `deployment` action, run because its serve application was not running,
+    /// failed.
+    #[error("the serve application of plugin `{plugin}` could not be deployed: {source:#}")]
+    Deployment {
+        /// The plugin.
+        plugin: String,
+        /// Why.
+        #[source]
+        source: crate::Error,
     },
     /// The binary's action registry does not build (two actions of one name, say), so the
     /// inference action cannot be found.

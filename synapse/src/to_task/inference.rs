@@ -1,6 +1,6 @@
-//! The inference of `method: inference`: an action of the plugin's own registry
-//! (`pre_processor`), found before the tasks are fetched and run in this process on each task,
-//! with JSON params and a JSON output.
+//! The inference of `method: inference` ([`Inference`]): an action of the plugin's own registry
+//! run in this process on each task, or (with the `serve` feature) a serve application's
+//! replicas asked over HTTP; JSON in, JSON out.
 
 use super::ToTaskError;
 use crate::action::{ActionDescriptor, Failure};
@@ -8,6 +8,42 @@ use crate::context::Context;
 use crate::error::{Error, Result};
 use serde_json::Value;
 use std::borrow::Cow;
+
+/// What infers each task with `method: inference` (found by `prepare`).
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum Inference {
+    /// An inference action of this plugin, run in this process.
+    Action(&'static ActionDescriptor),
+    /// A serve application's replicas (`pre_processor` a plugin release).
+    #[cfg(feature = "serve")]
+    Served(std::sync::Arc<super::ServedInference>),
+}
+
+impl Inference {
+    /// `inference action `name`` or `serve application `name``, as messages name it.
+    pub fn describe(&self) -> String {
+        match self {
+            Inference::Action(action) => format!("inference action `{}`", action.name()),
+            #[cfg(feature = "serve")]
+            Inference::Served(served) => format!("serve application `{}`", served.application()),
+        }
+    }
+
+    /// The inference of task `task_id` with `request` (the annotator's
+    /// [`inference_params`](super::Annotator::inference_params)).
+    ///
+    /// # Errors
+    /// [`ToTaskError::InferenceParams`] when the action or the replica refuses the request's
+    /// shape; the action's own error, or the replica's, naming it.
+    pub(super) async fn infer(&self, ctx: &Context, task_id: u64, request: Value) -> Result<Value> {
+        match self {
+            Inference::Action(action) => infer(ctx, action, task_id, request).await,
+            #[cfg(feature = "serve")]
+            Inference::Served(served) => served.infer(task_id, &request).await,
+        }
+    }
+}
 
 /// The action `name` of the running plugin (of the whole binary when the run names no plugin
 /// the registry knows).
@@ -26,40 +62,45 @@ pub(super) fn find_action(ctx: &Context, name: &str) -> Result<&'static ActionDe
 }
 
 /// Runs `action` with `params` in this process, as a run of its own: its context has the run's
-/// environment, backend client and cancellation, and no event sinks (its events are not the
-/// pre-annotation's). Its output, checked against its result schema.
+/// environment, backend client and cancellation, the job `job` (none: nothing it reports is
+/// the run's job's), and no event sinks (its events are not the pre-annotation's). Its output,
+/// checked against its result schema.
 ///
 /// # Errors
-/// [`ToTaskError::InferenceParams`] for params its schema refuses; its own error, an output its result schema refuses: each
-/// naming the action.
-pub(super) async fn infer(
+/// [`Failure::Params`] for params its schema refuses; [`Failure::Action`] for its own error or
+/// an output its result schema refuses (for the caller to name the action).
+pub(super) async fn run_action(
     ctx: &Context,
     action: &'static ActionDescriptor,
-    task_id: u64,
     params: Value,
-) -> Result<Value> {
-    let name = action.name();
-    action.validate_params(&params).map_err(|refused| ToTaskError::InferenceParams {
-        action: name.to_owned(),
-        task_id,
-        violations: refused.violations,
-    })?;
-    let inner = Context::builder(name)
+    job: Option<String>,
+) -> Result<Value, Failure> {
+    action.validate_params(&params).map_err(|refused| Failure::Params(refused.violations))?;
+    let inner = Context::builder(action.name())
         .plugin(ctx.plugin())
-        .job_id(None)
+        .job_id(job)
         .env(ctx.env().clone())
         .backend(ctx.client().ok().cloned())
         .cancellation(ctx.cancellation_token().child_token())
         .build();
-    let produced = action.run(params, inner.clone()).await.map_err(|failure| match failure {
-        Failure::Params(violations) => {
-            ToTaskError::InferenceParams { action: name.to_owned(), task_id, violations }.into()
-        }
-        Failure::Action(error) => error.context(format!("inference action `{name}` failed")),
-    })?;
+    let produced = action.run(params, inner.clone()).await?;
     let output = action.check_result(produced, inner.logger()).map_err(|violations| {
-        Error::msg(format!("inference action `{name}` returned a result its own schema refuses:\n{violations}"))
+        Failure::Action(Error::msg(format!("it returned a result its own schema refuses:\n{violations}")))
     });
     inner.finish();
     output
+}
+
+/// Runs inference action `action` on task `task_id` with `params` ([`run_action`], no job).
+///
+/// # Errors
+/// [`ToTaskError::InferenceParams`] for params its schema refuses; its own error, an output its
+/// result schema refuses: each naming the action.
+async fn infer(ctx: &Context, action: &'static ActionDescriptor, task_id: u64, params: Value) -> Result<Value> {
+    run_action(ctx, action, params, None).await.map_err(|failure| match failure {
+        Failure::Params(violations) => {
+            ToTaskError::InferenceParams { action: action.name().to_owned(), task_id, violations }.into()
+        }
+        Failure::Action(error) => error.context(format!("inference action `{}` failed", action.name())),
+    })
 }

@@ -14,7 +14,11 @@
 //! `target_specification_name` is downloaded and read as YOLO (class ids index
 //! `pre_processor_params.class_names`, else the project's `bounding_box` classes; pixels from the
 //! primary image's size), COCO or DM v1/v2 ([`crate::formats`]); with `method: inference`, the
-//! action `pre_processor` names runs in this process on the task's primary file (downloaded) and
+//! task's primary file (downloaded) is inferred by what `pre_processor` names ([`PreProcessor`]):
+//! an inference action of this plugin, run in this process, or — a plugin release id, as the
+//! SDK's — that plugin's serve application (with the `serve` feature: the newest `RUNNING` one
+//! whose replicas answer; when none does and the release is this plugin's, its `deployment`
+//! action is run first with `pre_processor_params.deployment`), asked with the run's `model`;
 //! its predictions (DM v2 or v1) are converted. Either way the result is submitted as DM v1
 //! (`?schema=` from `schema`). The conversions are hooks of an [`Annotator`]
 //! ([`DefaultAnnotator`] keeps every default); an author changes the steps through
@@ -49,10 +53,14 @@
 //! | `method: file` without `target_specification_name` | a params violation at `$.target_specification_name`, before the run |
 //! | a `target_specification_name` the project's data collection does not have | [`ToTaskError::SpecificationNotFound`] at `initialize`, listing the collection's specifications |
 //! | `method: inference` without `pre_processor`, or naming no action of the plugin | [`ToTaskError::Params`], [`ToTaskError::UnknownInferenceAction`] (listing the actions) at `prepare` |
+//! | a plugin release as `pre_processor` without `model`, or in a build without `serve` | [`ToTaskError::Params`] at `prepare` |
+//! | a release of another plugin with no serve application whose replicas answer, or of this plugin without a `deployment` action | [`ToTaskError::NoServeApplication`], listing the applications seen and why each was passed over |
+//! | this plugin's `deployment` action failing (no Ray address, a replica that does not start) | [`ToTaskError::Deployment`] with its error |
+//! | a serve application whose input is not what pre-annotation sends | [`ToTaskError::ServedParams`] (422, each field path) at the first task: the run stops |
 //! | a project that does not exist | [`ToTaskError::Backend`] (404 `projects/{id}/`) at `initialize` |
 //! | no task matching the filters | [`ToTaskError::NoTasks`] naming the project and the filters |
 //! | a task without the file, a label line that does not read (naming file and line), a class id outside the class names, an image whose size does not read | that task's [`TaskFailure`]; the others go on |
-//! | an inference action that fails, refuses its params or returns nothing | that task's [`TaskFailure`] |
+//! | an inference action or a replica that fails, or returns nothing; a replica that does not answer | that task's [`TaskFailure`] |
 //! | the backend refusing one task's annotation (a 400, a 500 after the client's retries) | that task's [`TaskFailure`], naming the request and the status |
 //! | every task failing | [`ToTaskError::AllFailed`] with every failure |
 //!
@@ -66,7 +74,8 @@
 //! | `annotate.rs` | `annotate_task_data`: the tasks annotated concurrently, their failures recorded |
 //! | `files.rs` | [`TaskFile`]: a task's files, the primary one, one of a specification, downloaded |
 //! | `convert.rs` | the default conversions: YOLO, COCO, DM files and DM predictions to DM v1 |
-//! | `inference.rs` | the inference action found in the registry and run in this process |
+//! | `inference.rs` | [`Inference`]: the inference action found in the registry and run in this process, or a serve application |
+//! | `served.rs` | [`ServedInference`]: a plugin release's serve application found (or deployed) and asked per task (`serve`) |
 //! | `state.rs` | [`ToTaskState`], [`ToTaskResult`] |
 //! | `error.rs` | [`ToTaskError`], [`TaskFailure`] |
 
@@ -77,6 +86,8 @@ mod error;
 mod files;
 mod inference;
 mod params;
+#[cfg(feature = "serve")]
+mod served;
 mod state;
 mod steps;
 
@@ -84,7 +95,10 @@ pub use annotate::AnnotateStep;
 pub use annotator::{Annotator, DefaultAnnotator, FileInput, InferenceFile, InferenceInput, InferenceRequest};
 pub use error::{TaskFailure, ToTaskError};
 pub use files::TaskFile;
-pub use params::{DEFAULT_CONCURRENCY, TaskSchema, ToTaskMethod, ToTaskParams};
+pub use inference::Inference;
+pub use params::{DEFAULT_CONCURRENCY, PreProcessor, TaskSchema, ToTaskMethod, ToTaskParams};
+#[cfg(feature = "serve")]
+pub use served::{DEPLOYMENT_ACTION, ServedInference};
 pub use state::{ToTaskResult, ToTaskState};
 pub use steps::{FetchTasksStep, FinalizeStep, InitializeStep, PrepareStep, to_task_steps};
 

@@ -25,6 +25,35 @@ impl ToTaskMethod {
     }
 }
 
+/// What annotates each task with `method: inference` (`pre_processor`): an integer is a plugin
+/// release, as the SDK's `pre_processor` is; a string names an inference action of this plugin.
+///
+/// ```
+/// use synapse::to_task::PreProcessor;
+/// let release: PreProcessor = serde_json::from_value(serde_json::json!(12)).unwrap();
+/// let action: PreProcessor = serde_json::from_value(serde_json::json!("infer_boxes")).unwrap();
+/// assert_eq!((release, action), (PreProcessor::Release(12), PreProcessor::Action("infer_boxes".into())));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[serde(untagged)]
+pub enum PreProcessor {
+    /// A plugin release's id: each task is inferred by that plugin's serve application (a
+    /// running one, found on the backend; else this plugin's `deployment` action is run first,
+    /// when the release is this plugin's), with the run's `model` chosen per request.
+    Release(u64),
+    /// The name of an inference action of this plugin, run in this process on each task.
+    Action(String),
+}
+
+impl std::fmt::Display for PreProcessor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PreProcessor::Release(id) => write!(f, "plugin release {id}"),
+            PreProcessor::Action(name) => write!(f, "action `{name}`"),
+        }
+    }
+}
+
 /// How the backend checks a submitted annotation (the SDK's `schema`, sent as `?schema=`).
 #[crate::params(crate = crate)]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -47,9 +76,10 @@ impl From<TaskSchema> for AnnotationSchema {
 
 /// The params of a pre-annotation action: the SDK's `ToTaskParams`, with `concurrency` added.
 ///
-/// Two differences from the SDK: `pre_processor` names an inference action of the plugin
-/// itself, run in this process (the SDK's is the id of a plugin release deployed as a Ray Serve
-/// application), and `agent` is optional (nothing here is dispatched to an agent).
+/// Two differences from the SDK: `pre_processor` is a plugin release whose serve application
+/// infers (the SDK's meaning) or the name of an inference action of the plugin itself, run in
+/// this process ([`PreProcessor`]), and `agent` is optional (it only narrows the serve
+/// applications looked up).
 ///
 /// `target_specification_name` is required with `method: file` (the default): without it the
 /// params are refused at `$.target_specification_name` before the run.
@@ -86,7 +116,7 @@ pub struct ToTaskParams {
     pub description: Option<String>,
     /// The project whose tasks are annotated
     pub project: u64,
-    /// The agent the platform ran the job on (kept; nothing is dispatched to it)
+    /// The agent the platform ran the job on (with a plugin release as `pre_processor`: only its serve applications on this agent are used)
     #[param(default)]
     pub agent: Option<u64>,
     /// Filters of the task listing (`GET sdk/tasks/`), besides the project
@@ -98,12 +128,12 @@ pub struct ToTaskParams {
     /// The file specification holding each task's annotation file (`label_1`); required with `method: file`
     #[param(default)]
     pub target_specification_name: Option<String>,
-    /// The model the inference action is asked to use
+    /// The model to infer with (required with a plugin release as `pre_processor`: its serve application loads it)
     #[param(default)]
     pub model: Option<u64>,
-    /// The inference action of this plugin that annotates a task (`method: inference`)
+    /// What annotates a task (`method: inference`): a plugin release id, inferred by its serve application, or the name of an inference action of this plugin
     #[param(default)]
-    pub pre_processor: Option<String>,
+    pub pre_processor: Option<PreProcessor>,
     /// Settings of the conversion (`class_names`, `format`) or of the inference action
     #[param(default)]
     pub pre_processor_params: Map<String, Value>,

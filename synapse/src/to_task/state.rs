@@ -1,8 +1,7 @@
 //! What the pre-annotation steps share ([`ToTaskState`]) and the action's result
 //! ([`ToTaskResult`]).
 
-use super::{TaskFailure, ToTaskParams};
-use crate::action::ActionDescriptor;
+use super::{Inference, TaskFailure, ToTaskParams};
 use crate::backend::{DataCollection, Project};
 use crate::context::Context;
 use std::path::PathBuf;
@@ -20,8 +19,8 @@ pub struct ToTaskState {
     /// The class names YOLO class ids index: `pre_processor_params.class_names`, else the
     /// project's `bounding_box` classes in schema order (`initialize`).
     pub class_names: Vec<String>,
-    /// The inference action (`prepare`, `method: inference`).
-    pub inference: Option<&'static ActionDescriptor>,
+    /// What infers each task (`prepare`, `method: inference`).
+    pub inference: Option<Inference>,
     /// The tasks to annotate, by id (`fetch_tasks`).
     pub task_ids: Vec<u64>,
     /// The tasks annotated (`annotate_task_data`).

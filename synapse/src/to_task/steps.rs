@@ -4,19 +4,21 @@
 //! for a method.
 
 use super::annotate::AnnotateStep;
-use super::{Annotator, ToTaskError, ToTaskMethod, ToTaskState, convert, inference};
+use super::{Annotator, Inference, PreProcessor, ToTaskError, ToTaskMethod, ToTaskState, convert, inference};
 use crate::backend::BackendClient;
 use crate::context::Context;
 use crate::error::Result;
 use crate::events::LogLevel;
 use crate::steps::{Step, StepCx, StepInfo, StepRegistry, StepSpec};
 use futures_util::TryStreamExt;
+use serde_json::json;
 
 /// Reads the project, its class names and its data collection, and checks that the collection
 /// has the `target_specification_name` (weight 0.10).
 pub struct InitializeStep;
-/// Checks what the method needs: `target_specification_name` (`file`, weight 0.05), or the
-/// inference action `pre_processor` names (`inference`, weight 0.20).
+/// Checks what the method needs: `target_specification_name` (`file`, weight 0.05), or what
+/// `pre_processor` names (`inference`, weight 0.20): the inference action, or the plugin
+/// release's serve application (deployed first when it is this plugin's and none runs).
 pub struct PrepareStep;
 /// Lists the tasks of the project matching `task_filters` (weight 0.10).
 pub struct FetchTasksStep;
@@ -160,17 +162,30 @@ impl Step<ToTaskState> for PrepareStep {
                     .map_err(|reason| ToTaskError::Params { reason })?;
             }
             ToTaskMethod::Inference => {
-                let Some(name) = cx.params.pre_processor.clone() else {
-                    return Err(ToTaskError::Params {
-                        reason: "`pre_processor` is required with `method: inference`: the inference action of this \
-                                 plugin that annotates a task"
-                            .to_owned(),
+                let inference = match cx.params.pre_processor.clone() {
+                    None => {
+                        return Err(ToTaskError::Params {
+                            reason:
+                                "`pre_processor` is required with `method: inference`: a plugin release whose serve \
+                                     application annotates a task, or the name of an inference action of this plugin"
+                                    .to_owned(),
+                        }
+                        .into());
                     }
-                    .into());
+                    Some(PreProcessor::Action(name)) => Inference::Action(inference::find_action(cx.ctx(), &name)?),
+                    Some(PreProcessor::Release(release)) => served(cx, release).await?,
                 };
-                let action = inference::find_action(cx.ctx(), &name)?;
-                cx.log("inference_action", serde_json::json!({ "action": action.name(), "model": cx.params.model }));
-                cx.state().inference = Some(action);
+                let described = match &inference {
+                    Inference::Action(action) => json!({ "action": action.name(), "model": cx.params.model }),
+                    #[cfg(feature = "serve")]
+                    Inference::Served(served) => json!({
+                        "serve_application": served.application(),
+                        "replicas": served.replicas().iter().map(ToString::to_string).collect::<Vec<_>>(),
+                        "model": cx.params.model,
+                    }),
+                };
+                cx.log("inference_action", described);
+                cx.state().inference = Some(inference);
             }
         }
         cx.set_progress(1, 1);
@@ -216,4 +231,25 @@ impl Step<ToTaskState> for FinalizeStep {
         cx.state().message = Some(message);
         Ok(())
     }
+}
+
+/// The serve application of plugin release `release` ([`super::served::connect`]).
+#[cfg(feature = "serve")]
+async fn served(cx: &mut StepCx<'_, ToTaskState>, release: u64) -> Result<Inference> {
+    let ctx = cx.ctx().clone();
+    let client = client(&ctx)?;
+    let served = super::served::connect(&ctx, &client, &cx.params, release).await?;
+    Ok(Inference::Served(std::sync::Arc::new(served)))
+}
+
+/// Without the `serve` feature, a plugin release cannot be asked.
+#[cfg(not(feature = "serve"))]
+async fn served(_: &mut StepCx<'_, ToTaskState>, release: u64) -> Result<Inference> {
+    Err(ToTaskError::Params {
+        reason: format!(
+            "`pre_processor` {release} is a plugin release, whose serve application needs synapse's `serve` feature \
+             in this plugin (or name an inference action of this plugin)"
+        ),
+    }
+    .into())
 }

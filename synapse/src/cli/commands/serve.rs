@@ -7,23 +7,14 @@ use super::{FAILED, OK, USAGE};
 use crate::backend::{BackendClient, HOST_VAR};
 use crate::cli::serve_args::{InferArgs, ServeArgs, SourceArgs};
 use crate::serve::{
-    Batching, ModelClaims, ModelSource, ServeClient, ServeError, ServeOptions, TokenPolicy, registered_deployment,
+    Batching, ModelSource, RUN_HOST_VAR, ServeClient, ServeError, ServeOptions, TokenPolicy, backend_url,
+    caller_header, registered_deployment,
 };
 use std::net::SocketAddr;
 use tokio_util::sync::CancellationToken;
 
-/// The variable the SDK's serve code reads the backend's URL from first (the model tokens'
-/// secret), before `SYNAPSE_HOST`.
-const RUN_HOST_VAR: &str = "SYNAPSE_PLUGIN_RUN_HOST";
 /// The SDK's route prefix: `/<checksum of the plugin release>`.
 const RELEASE_CHECKSUM_VAR: &str = "SYNAPSE_PLUGIN_RELEASE_CHECKSUM";
-
-/// The backend's URL as the SDK's serve code has it (its model tokens' secret): exactly as set.
-fn backend_url() -> Option<String> {
-    [RUN_HOST_VAR, HOST_VAR]
-        .iter()
-        .find_map(|var| std::env::var(var).ok().map(|url| url.trim().to_owned()).filter(|url| !url.is_empty()))
-}
 
 /// The replica's settings from the command line and the environment.
 fn options(source: &SourceArgs, signed_only: bool) -> Result<ServeOptions, String> {
@@ -42,7 +33,7 @@ fn options(source: &SourceArgs, signed_only: bool) -> Result<ServeOptions, Strin
             Err(error) => return Err(error.to_string()),
         },
     };
-    let tokens = match (&source.token_secret_env, backend_url()) {
+    let tokens = match (&source.token_secret_env, backend_url(env_var)) {
         (Some(var), _) => match std::env::var(var) {
             Ok(secret) if secret.len() >= 16 => TokenPolicy::secret(secret),
             Ok(_) => return Err(format!("the model token secret in {var} must be at least 16 characters long")),
@@ -171,8 +162,7 @@ pub(in crate::cli) fn infer(args: InferArgs) -> u8 {
 }
 
 /// Asks the replica at `url` (`host:port`, `http://` optional): with the SDK's model token when
-/// a backend is configured (its URL the secret, its access token the caller's), else the
-/// plain id.
+/// a backend is configured ([`caller_header`]), else the plain id.
 async fn remote(
     url: &str,
     model: u64,
@@ -183,16 +173,7 @@ async fn remote(
     let addr: SocketAddr = address
         .parse()
         .map_err(|_| (format!("--url {url} is not an address (host:port, e.g. 127.0.0.1:8100)"), USAGE))?;
-    let token = std::env::var(crate::backend::ACCESS_TOKEN_VAR).ok().filter(|token| !token.is_empty() && !plain_id);
-    let header = match (backend_url(), token) {
-        (Some(backend), Some(token)) => TokenPolicy::sdk(&backend).sign(&ModelClaims {
-            model: model.to_string(),
-            token,
-            tenant: std::env::var(crate::backend::TENANT_VAR).ok().filter(|tenant| !tenant.is_empty()),
-            exp: None,
-        }),
-        _ => model.to_string(),
-    };
+    let header = if plain_id { model.to_string() } else { caller_header(model, env_var) };
     let client = ServeClient::new(vec![addr]);
     let signed = header != model.to_string();
     client.infer(&header, model, input).await.map_err(|error| {
@@ -206,4 +187,9 @@ async fn remote(
         }
         (message, code)
     })
+}
+
+/// A variable of this process's environment.
+fn env_var(name: &str) -> Option<String> {
+    std::env::var(name).ok()
 }
