@@ -4,7 +4,8 @@
 //! asking it for each task with the SDK's signed model token: the boxes found equal the seeded
 //! ones, the model loaded once. And each way it is refused: no `model`; another plugin's
 //! release with no application running (listing what was seen), or one whose replicas do not
-//! answer; a deployment whose input is not what pre-annotation sends (a 422, the run stopped at
+//! answer; this plugin's, whose replica is gone and which cannot be deployed again here (both
+//! named); a deployment whose input is not what pre-annotation sends (a 422, the run stopped at
 //! the first task).
 
 use serde_json::{Value, json};
@@ -116,7 +117,7 @@ async fn a_release_without_a_serve_application_it_can_reach_is_refused_naming_wh
     let error =
         run_to_task(&ctx, inference_params(&seeded["project"], gone, Some(1)), &DefaultAnnotator).await.unwrap_err();
     let ToTaskError::NoServeApplication { seen, .. } = &error else { panic!("{error}") };
-    assert!(seen[0].ends_with("(stale@0.1.0): no replica answers"), "{error}");
+    assert!(seen[0].ends_with("(stale@0.1.0): no replica answers (127.0.0.1:9)"), "{error}");
 
     // No model: refused before the release is read.
     let error =
@@ -124,6 +125,34 @@ async fn a_release_without_a_serve_application_it_can_reach_is_refused_naming_wh
     assert!(error.to_string().starts_with("`model` is required with plugin release"), "{error}");
     let state = synapse_tests::dev_backend::state(&backend).await;
     assert_eq!(state["requests"].get("GET /sdk/tasks/"), None, "no task was listed: {}", state["requests"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn this_plugins_application_whose_replica_is_gone_is_deployed_again_and_the_failure_names_both() {
+    let backend = start().await;
+    let seeded = seed_project(&backend, 1, false, &[]).await;
+    let release = release_serving(&backend, "data_ops", &["127.0.0.1:9".to_owned()]).await;
+    let params = json!({
+        "name": "served", "project": seeded["project"], "method": "inference", "pre_processor": release, "model": 1,
+    })
+    .to_string();
+    // Without a Ray address the deployment cannot start replicas.
+    let ran = tokio::process::Command::new(DATA_OPS)
+        .args(["run", "pre_annotate", "--params", &params])
+        .env("SYNAPSE_HOST", backend.url())
+        .env("SYNAPSE_ACCESS_TOKEN", TOKEN)
+        .env_remove("SYNAPSE_RAY_ADDRESS")
+        .env_remove("SYNAPSE_JOB_ID")
+        .output()
+        .await
+        .expect("the plugin ran");
+    let stderr = String::from_utf8_lossy(&ran.stderr);
+    assert!(!ran.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("(data_ops@0.1.0): no replica answers (127.0.0.1:9)"),
+        "the dead replica is named: {stderr}"
+    );
+    assert!(stderr.contains("could not be deployed") && stderr.contains("SYNAPSE_RAY_ADDRESS"), "{stderr}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -119,6 +119,12 @@ async fn an_inference_action_that_does_not_exist_is_refused_before_the_tasks_are
     let error = run_to_task(&ctx, given, &DefaultAnnotator).await.unwrap_err();
     assert!(error.to_string().ends_with("; did you mean `whole_image_box`?"), "{error}");
 
+    // A release id written as a string is read as an action's name: the error says how to write it.
+    let mut given = params(&seeded["project"], json!({}));
+    given.pre_processor = Some(PreProcessor::Action("12".to_owned()));
+    let error = run_to_task(&ctx, given, &DefaultAnnotator).await.unwrap_err();
+    assert!(error.to_string().ends_with("not a string: `\"pre_processor\": 12`"), "{error}");
+
     let mut given = params(&seeded["project"], json!({}));
     given.pre_processor = None;
     let error = run_to_task(&ctx, given, &DefaultAnnotator).await.unwrap_err();

@@ -106,6 +106,18 @@ pub const PATTERN: Symbol = Symbol("pattern");
 pub const RENAME: Symbol = Symbol("rename");
 /// `example = …`.
 pub const EXAMPLE: Symbol = Symbol("example");
+/// `form(...)`: the field's item of the platform's form.
+pub const FORM: Symbol = Symbol("form");
+/// `formkit = "textarea"`, a form item's FormKit input.
+pub const FORMKIT: Symbol = Symbol("formkit");
+/// `label = "…"`, a form item's label.
+pub const LABEL: Symbol = Symbol("label");
+/// `help = "…"`, a form item's help text.
+pub const HELP: Symbol = Symbol("help");
+/// `placeholder = "…"`, a form item's placeholder.
+pub const PLACEHOLDER: Symbol = Symbol("placeholder");
+/// `exclude`: the field has no form item.
+pub const EXCLUDE: Symbol = Symbol("exclude");
 /// `min = …`, a bound.
 pub const MIN: Symbol = Symbol("min");
 /// `max = …`, a bound.
@@ -136,7 +148,34 @@ pub const PARAMS_ARGS: Grammar = Grammar::new("`#[params]` argument", &[ALLOW_UN
 pub const OUTPUT_ARGS: Grammar = Grammar::new("`#[output]` argument", &[CRATE]);
 /// `#[param(...)]` on a field.
 pub const PARAM_KEYS: Grammar =
-    Grammar::new("`#[param]` key", &[DEFAULT, RANGE, LENGTH, PATTERN, RENAME, DESCRIPTION, EXAMPLE]);
+    Grammar::new("`#[param]` key", &[DEFAULT, RANGE, LENGTH, PATTERN, RENAME, DESCRIPTION, EXAMPLE, FORM]);
+/// `form(...)` inside `#[param]`.
+pub const FORM_KEYS: Grammar = Grammar::new("`form` key", &[FORMKIT, LABEL, HELP, PLACEHOLDER, EXCLUDE]);
+/// The FormKit inputs a `form(formkit = …)` may name (FormKit's own inputs, as its
+/// documentation lists them).
+pub const FORMKIT_INPUTS: &[&str] = &[
+    "text",
+    "textarea",
+    "number",
+    "checkbox",
+    "select",
+    "radio",
+    "email",
+    "password",
+    "url",
+    "tel",
+    "search",
+    "date",
+    "datetime-local",
+    "time",
+    "month",
+    "week",
+    "color",
+    "range",
+    "file",
+    "hidden",
+    "list",
+];
 /// `range(...)` inside `#[param]`.
 pub const RANGE_BOUNDS: Grammar = Grammar::new("`range` bound", &[MIN, MAX, EXCLUSIVE_MIN, EXCLUSIVE_MAX]);
 /// `length(...)` inside `#[param]`.

@@ -217,6 +217,7 @@ pub use synapse_macros::action;
 /// | `rename = "…"` | the field's JSON name |
 /// | `description = "…"` | overrides the doc comment |
 /// | `example = expr` | an example value for UIs |
+/// | `form(formkit = "textarea", label = "…", help = "…", placeholder = "…")` / `form(exclude)` | the field's input in the platform's form ([`params::form_items`], written into `config.yaml` as each action's `ui_schemas`): another FormKit input, label, help text or placeholder; or no input (the field then needs a `default` or an `Option` type) |
 ///
 /// serde and schemars attributes work too. Enums are written in snake_case.
 ///

@@ -8,8 +8,9 @@
 
 use super::{Param, Params};
 use crate::errors::Errors;
+use crate::errors::unknown_message;
 use crate::shape::check_not_generic;
-use crate::symbol::{EXCLUSIVE_MAX, EXCLUSIVE_MIN, MAX, MIN};
+use crate::symbol::{EXCLUSIVE_MAX, EXCLUSIVE_MIN, FORMKIT, FORMKIT_INPUTS, MAX, MIN};
 use quote::ToTokens;
 
 /// Records in `errors` every way `params` breaks the rules.
@@ -47,11 +48,50 @@ pub fn check(errors: &Errors, params: &Params) {
         }
     }
     for field in &params.fields {
+        let has_default = field.params.iter().any(|param| matches!(param, Param::Default(_)));
         for param in &field.params {
-            if let Param::Range(bounds) | Param::Length(bounds) = param {
-                check_bounds(errors, bounds);
+            match param {
+                Param::Range(bounds) | Param::Length(bounds) => check_bounds(errors, bounds),
+                Param::Form(form) => check_form(errors, form, has_default || is_option(&field.field.ty)),
+                _ => {}
             }
         }
+    }
+}
+
+/// A form override: `exclude` alone, on a field the params can do without (a default, or an
+/// `Option`); a `formkit` input FormKit has.
+fn check_form(errors: &Errors, form: &super::FormOverride, optional: bool) {
+    if let Some(exclude) = &form.exclude {
+        if let Some((key, _)) = form.entries.first() {
+            errors.error_spanned(
+                exclude,
+                format!(
+                    "`exclude` leaves the field out of the form, so `{}` has nothing to apply to; remove one",
+                    key.as_str()
+                ),
+            );
+        }
+        if !optional {
+            errors.error_spanned(
+                exclude,
+                "a field left out of the form needs a value without it: give it `default` (or make it an `Option`)",
+            );
+        }
+    }
+    for (key, value) in &form.entries {
+        if *key == FORMKIT && !FORMKIT_INPUTS.contains(&value.value().as_str()) {
+            errors.error_spanned(value, unknown_message("FormKit input", &value.value(), FORMKIT_INPUTS));
+        }
+    }
+}
+
+/// Whether `ty` is written `Option<…>` (its field may be missing).
+fn is_option(ty: &syn::Type) -> bool {
+    match ty {
+        syn::Type::Path(path) => path.path.segments.last().is_some_and(|segment| segment.ident == "Option"),
+        syn::Type::Group(group) => is_option(&group.elem),
+        _ => false,
     }
 }
 

@@ -10,8 +10,8 @@ use super::Field;
 use crate::args::{Arg, ArgValue, Grammar};
 use crate::errors::Errors;
 use crate::symbol::{
-    DEFAULT, DESCRIPTION, EXAMPLE, LENGTH, LENGTH_BOUNDS, PARAM, PARAM_KEYS, PATTERN, RANGE, RANGE_BOUNDS, RENAME,
-    Symbol,
+    DEFAULT, DESCRIPTION, EXAMPLE, EXCLUDE, FORM, FORM_KEYS, LENGTH, LENGTH_BOUNDS, PARAM, PARAM_KEYS, PATTERN, RANGE,
+    RANGE_BOUNDS, RENAME, Symbol,
 };
 
 /// One setting of a field.
@@ -30,6 +30,19 @@ pub enum Param {
     Description(syn::LitStr),
     /// `example = value`.
     Example(syn::Expr),
+    /// `form(formkit = "textarea", label = "…", help = "…", placeholder = "…")` or
+    /// `form(exclude)`.
+    Form(FormOverride),
+}
+
+/// What `form(...)` says of a field's form item.
+pub struct FormOverride {
+    /// `form`, as written: where a rule about the override points.
+    pub key: syn::Ident,
+    /// `exclude`, where written: the field has no item.
+    pub exclude: Option<syn::Ident>,
+    /// Each other key and its string, in the order written.
+    pub entries: Vec<(Symbol, syn::LitStr)>,
 }
 
 /// The bounds of `range(...)` or `length(...)`, in the order written (at least one).
@@ -77,8 +90,32 @@ fn param(errors: &Errors, arg: &Arg) -> Option<Param> {
         RENAME => arg.lit_str(errors, "rename = \"batchSize\"").map(Param::Rename),
         DESCRIPTION => arg.lit_str(errors, "description = \"…\"").map(Param::Description),
         EXAMPLE => arg.expr(errors, "example = 32").map(Param::Example),
+        FORM => form(errors, arg).map(Param::Form),
         _ => None,
     }
+}
+
+/// The keys of `form(...)`: `None` (with the problem recorded) when there are none.
+fn form(errors: &Errors, arg: &Arg) -> Option<FormOverride> {
+    let example = "form(label = \"Batch size\", formkit = \"textarea\")";
+    let key = &arg.key;
+    let list =
+        arg.list(errors, &format!("`form` takes its keys in parentheses, like `{example}` or `form(exclude)`"))?;
+    if list.stream().is_empty() {
+        errors.error_spanned(key, format!("`form()` has no keys; give at least one, like `{example}`"));
+        return None;
+    }
+    let mut found = FormOverride { key: key.clone(), exclude: None, entries: Vec::new() };
+    FORM_KEYS.read(errors, list.stream(), |entry| {
+        if entry.symbol == EXCLUDE {
+            if entry.flag(errors, "write `form(exclude)`") {
+                found.exclude = Some(entry.key.clone());
+            }
+        } else if let Some(text) = entry.lit_str(errors, &format!("{} = \"…\"", entry.key)) {
+            found.entries.push((entry.symbol, text));
+        }
+    });
+    Some(found)
 }
 
 /// The bounds in `key(...)`: `None` (with the problem recorded) when there are none. Unknown

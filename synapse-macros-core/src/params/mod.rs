@@ -15,7 +15,7 @@ pub mod check;
 pub mod field;
 
 pub use check::check;
-pub use field::{Bounds, Param};
+pub use field::{Bounds, FormOverride, Param};
 
 use crate::args::Grammar;
 use crate::errors::Errors;

@@ -8,7 +8,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use syn::ext::IdentExt;
 use synapse_macros_core::params::{Field, Param};
-use synapse_macros_core::symbol::{EXCLUSIVE_MAX, EXCLUSIVE_MIN, MAX, MIN};
+use synapse_macros_core::symbol::{EXCLUSIVE_MAX, EXCLUSIVE_MIN, FORMKIT, MAX, MIN};
 
 /// The attributes replacing `#[param(...)]` on `field` of the type `owner`; the fns giving
 /// default values are added to `defaults`. `p` is the `__private` path.
@@ -60,6 +60,17 @@ pub fn attrs(
             Param::Rename(name) => out.push(syn::parse_quote!(#[serde(rename = #name)])),
             Param::Description(text) => out.push(syn::parse_quote!(#[schemars(description = #text)])),
             Param::Example(value) => out.push(syn::parse_quote!(#[schemars(example = #value)])),
+            Param::Form(form) if form.exclude.is_some() => {
+                out.push(syn::parse_quote!(#[schemars(extend("x-form" = false))]));
+            }
+            Param::Form(form) => {
+                // FormKit's own key for the input is `$formkit`; the others are its props.
+                let entries = form.entries.iter().map(|(key, value)| {
+                    let key = if *key == FORMKIT { "$formkit" } else { key.as_str() };
+                    quote!(#key: #value)
+                });
+                out.push(syn::parse_quote!(#[schemars(extend("x-form" = { #(#entries),* }))]));
+            }
         }
     }
     out

@@ -71,6 +71,7 @@ impl ConfigFiles {
                     params_schema: params_path,
                     result_schema,
                     steps: meta.steps.unwrap_or_default().iter().map(PlannedStep::from).collect(),
+                    ui_schemas: crate::params::form_items(action.params_schema()),
                 },
             );
         }

@@ -150,6 +150,8 @@ mod validated {
         result_schema: Option<NonEmpty>,
         #[serde(default)]
         steps: Vec<Step>,
+        #[serde(default)]
+        ui_schemas: Vec<crate::params::FormItem>,
     }
 
     #[derive(Deserialize)]
@@ -203,6 +205,7 @@ mod validated {
                                     .into_iter()
                                     .map(|s| PlannedStep { name: s.name.0, weight: s.weight.0 })
                                     .collect(),
+                                ui_schemas: action.ui_schemas,
                             },
                         )
                     })

@@ -77,4 +77,8 @@ pub struct ActionConfig {
     /// its `workflow_started` event announces them).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub steps: Vec<PlannedStep>,
+    /// The platform's form for its params: one FormKit input per field, from the params schema
+    /// ([`form_items`](crate::params::form_items)), as the SDK's `get_action_ui_schema` gives it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ui_schemas: Vec<crate::params::FormItem>,
 }

@@ -26,12 +26,14 @@
 //! assert_eq!(ok.batch_size, 32);
 //! ```
 
+mod form;
 mod json_path;
 mod schema;
 mod text;
 mod violation;
 mod whole_numbers;
 
+pub use form::{FORM_EXTENSION, FormItem, FormOption, form_items};
 pub(crate) use json_path::join_property;
 pub(crate) use schema::deserialize;
 pub use schema::{HasSchema, SchemaCell, schema_of};

@@ -69,7 +69,7 @@ pub enum ToTaskError {
         specifications: Vec<String>,
     },
     /// `pre_processor` names no action of this plugin.
-    #[error("`pre_processor` `{name}` is not an action of plugin `{plugin}` (its actions: {}){}", available.join(", "), nearest_action(name, available))]
+    #[error("`pre_processor` `{name}` is not an action of plugin `{plugin}` (its actions: {}){}{}", available.join(", "), nearest_action(name, available), release_hint(name))]
     UnknownInferenceAction {
         /// The name given.
         name: String,
@@ -123,10 +123,15 @@ pub enum ToTaskError {
     },
     /// This plugin's `deployment` action, run because its serve application was not running,
     /// failed.
-    #[error("the serve application of plugin `{plugin}` could not be deployed: {source:#}")]
+    #[error(
+        "plugin `{plugin}` has no serve application running{} and it could not be deployed: {source:#}",
+        if seen.is_empty() { String::new() } else { format!(" (seen: {})", seen.join("; ")) }
+    )]
     Deployment {
         /// The plugin.
         plugin: String,
+        /// The applications found, with why each was passed over.
+        seen: Vec<String>,
         /// Why.
         #[source]
         source: crate::Error,
@@ -183,6 +188,15 @@ impl ToTaskError {
     /// A backend failure while doing `what`.
     pub(super) fn backend(what: impl Into<String>, source: BackendError) -> Self {
         ToTaskError::Backend { what: what.into(), source: Box::new(source) }
+    }
+}
+
+/// For a name that is a number: how to give a plugin release instead.
+fn release_hint(name: &str) -> String {
+    if name.trim().parse::<u64>().is_ok() {
+        format!("; a plugin release is given as a number, not a string: `\"pre_processor\": {}`", name.trim())
+    } else {
+        String::new()
     }
 }
 

@@ -122,7 +122,7 @@ pub struct ToTaskParams {
     /// Filters of the task listing (`GET sdk/tasks/`), besides the project
     #[param(default)]
     pub task_filters: Map<String, Value>,
-    /// `file`: from a file of each task's data unit; `inference`: with an inference action of this plugin
+    /// `file`: from a file of each task's data unit; `inference`: by what `pre_processor` names (a plugin release's serve application, or an inference action of this plugin)
     #[param(default)]
     pub method: ToTaskMethod,
     /// The file specification holding each task's annotation file (`label_1`); required with `method: file`

@@ -100,7 +100,7 @@ pub(super) async fn connect(
     let found = client
         .get_plugin_release(release)
         .await
-        .map_err(|error| ToTaskError::backend(format!("reading plugin release {release}"), error))?;
+        .map_err(|error| ToTaskError::backend(format!("reading plugin release {release} (`pre_processor`)"), error))?;
     let plugin = found.plugin.code().map(str::to_owned).ok_or_else(|| ToTaskError::Params {
         reason: format!("plugin release {release} does not name its plugin's code: {:?}", found.plugin),
     })?;
@@ -114,9 +114,12 @@ pub(super) async fn connect(
     running.sort_by_key(|application| std::cmp::Reverse(application.id));
     for application in running {
         let name = application_name(&application.data, &plugin, &found.version);
-        let replicas = ready(replica_addrs(&application.data)).await;
+        let listed = replica_addrs(&application.data);
+        let replicas = ready(listed.clone()).await;
         if replicas.is_empty() {
-            seen.push(format!("{} ({name}): no replica answers", application.id));
+            let listed: Vec<String> = listed.iter().map(ToString::to_string).collect();
+            let listed = if listed.is_empty() { "none listed".to_owned() } else { listed.join(", ") };
+            seen.push(format!("{} ({name}): no replica answers ({listed})", application.id));
             continue;
         }
         return Ok(served(name, replicas, model, ctx));
@@ -145,8 +148,11 @@ pub(super) async fn connect(
         hint: format!("this plugin has no `{DEPLOYMENT_ACTION}` action to start it"),
     })?;
     let given = params.pre_processor_params.get(DEPLOYMENT_ACTION).cloned().unwrap_or_else(|| serde_json::json!({}));
+    let passed_over = if seen.is_empty() { String::new() } else { format!(" (seen: {})", seen.join("; ")) };
     ctx.log_message(
-        format!("plugin `{plugin}` has no serve application running: running its `{DEPLOYMENT_ACTION}` action"),
+        format!(
+            "plugin `{plugin}` has no serve application running{passed_over}: running its `{DEPLOYMENT_ACTION}` action"
+        ),
         crate::events::LogLevel::Info,
     );
     let output = run_action(ctx, deployment, given, ctx.job_id().map(str::to_owned)).await.map_err(|failure| {
@@ -156,12 +162,12 @@ pub(super) async fn connect(
             )),
             Failure::Action(error) => error,
         };
-        ToTaskError::Deployment { plugin: plugin.clone(), source }
+        ToTaskError::Deployment { plugin: plugin.clone(), seen: seen.clone(), source }
     })?;
     let replicas = ready(replica_addrs(&output)).await;
     if replicas.is_empty() {
         let source = Error::msg(format!("its result names no replica that answers: {output}"));
-        return Err(ToTaskError::Deployment { plugin, source });
+        return Err(ToTaskError::Deployment { plugin, seen, source });
     }
     Ok(served(application_name(&output, &plugin, &found.version), replicas, model, ctx))
 }

@@ -1,0 +1,9 @@
+use synapse::prelude::*;
+
+#[params]
+pub struct TrainParams {
+    #[param(form(exclude))]
+    pub seed: u64,
+}
+
+fn main() {}
