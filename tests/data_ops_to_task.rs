@@ -25,7 +25,7 @@ async fn pre_annotate_from_labels_reports_each_task_to_its_job() {
         DATA_OPS,
         &backend,
         &["run", "pre_annotate", "--params", &params, "--job-id", &job.to_string()],
-        NO_ENV,
+        &[("SYNAPSE_LANGUAGE", "ko")],
     )
     .await;
     assert_eq!(result["status"], "SUCCEEDED");
@@ -52,6 +52,11 @@ async fn pre_annotate_from_labels_reports_each_task_to_its_job() {
     assert_eq!(per_task.len(), 5, "{logs:#?}");
     let failed: Vec<&&Value> = per_task.iter().filter(|l| l["data"]["status"] == "failed").collect();
     assert_eq!((failed.len(), failed[0]["data"]["task_id"].clone()), (1, json!(tasks[4])));
+    // The summary is a message code, in the run's language (SYNAPSE_LANGUAGE), with its key.
+    let summary =
+        logs.iter().find(|l| l["event"] == "message" && l["data"]["code"].is_string()).expect("a coded message");
+    assert_eq!(summary["data"]["code"], "TO_TASK_COMPLETED_WITH_FAILURES", "{summary}");
+    assert_eq!(summary["data"]["content"], "사전 주석 완료(일부 실패). 성공=4, 실패=1", "{summary}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -130,7 +130,7 @@ async fn boxes_outside_their_image_are_clipped_or_dropped_and_reported() {
     });
     assert!(warned, "the dropped box is named");
     let told = events.iter().any(|event| {
-        matches!(&event.kind, EventKind::Message { level: LogLevel::Warning, text } if text.starts_with("converted to coco: 1 images, 2 boxes written, 1 clipped, 1 degenerate dropped"))
+        matches!(&event.kind, EventKind::Message { level: LogLevel::Warning, text, .. } if text.starts_with("converted to coco: 1 images, 2 boxes written, 1 clipped, 1 degenerate dropped"))
     });
     assert!(told, "the user is told");
 }

@@ -6,7 +6,8 @@
 //!   checked before it is dropped;
 //! - each macro reads its attribute and item into a **model**: [`action::Action`],
 //!   [`step::Step`], [`workflow::Workflow`], [`pipeline::Pipeline`], [`params::Params`] (with
-//!   its [`params::Field`]s), [`data_type::DataType`] and [`plugin::PluginArgs`];
+//!   its [`params::Field`]s), [`data_type::DataType`], [`messages::Messages`] and
+//!   [`plugin::PluginArgs`];
 //! - a **check** pass per model (`action::check`, `step::check`, …) holds the rules that relate
 //!   several parts of it;
 //! - the **expansion**, in `synapse-macros`, only reads a checked model.
@@ -28,6 +29,8 @@ pub mod args;
 #[cfg(feature = "syntax")]
 pub mod data_type;
 pub mod errors;
+#[cfg(feature = "syntax")]
+pub mod messages;
 pub mod names;
 #[cfg(feature = "syntax")]
 pub mod params;

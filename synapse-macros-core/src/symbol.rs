@@ -118,6 +118,16 @@ pub const HELP: Symbol = Symbol("help");
 pub const PLACEHOLDER: Symbol = Symbol("placeholder");
 /// `exclude`: the field has no form item.
 pub const EXCLUDE: Symbol = Symbol("exclude");
+/// `level = info`, a message code's level.
+pub const LEVEL: Symbol = Symbol("level");
+/// `code = "UPLOAD_STARTED"`, a message code's key.
+pub const CODE: Symbol = Symbol("code");
+/// `message`, the attribute of a `#[messages]` variant.
+pub const MESSAGE: Symbol = Symbol("message");
+/// The languages a message template may be written in (ISO 639-1), `en` first: every code has
+/// an `en` template, the text any other language falls back to.
+pub const LANGUAGES: &[&str] =
+    &["en", "ko", "ja", "zh", "es", "fr", "de", "pt", "it", "ru", "vi", "th", "id", "ar", "hi", "tr", "nl", "pl"];
 /// `min = …`, a bound.
 pub const MIN: Symbol = Symbol("min");
 /// `max = …`, a bound.
@@ -176,6 +186,35 @@ pub const FORMKIT_INPUTS: &[&str] = &[
     "hidden",
     "list",
 ];
+/// `#[messages(...)]`.
+pub const MESSAGES_ARGS: Grammar = Grammar::new("`#[messages]` argument", &[CRATE]);
+/// `#[message(...)]` on a variant: its level, its key, and a template per language
+/// ([`LANGUAGES`], in the same order).
+pub const MESSAGE_KEYS: Grammar = Grammar::new(
+    "`#[message]` key",
+    &[
+        LEVEL,
+        CODE,
+        Symbol("en"),
+        Symbol("ko"),
+        Symbol("ja"),
+        Symbol("zh"),
+        Symbol("es"),
+        Symbol("fr"),
+        Symbol("de"),
+        Symbol("pt"),
+        Symbol("it"),
+        Symbol("ru"),
+        Symbol("vi"),
+        Symbol("th"),
+        Symbol("id"),
+        Symbol("ar"),
+        Symbol("hi"),
+        Symbol("tr"),
+        Symbol("nl"),
+        Symbol("pl"),
+    ],
+);
 /// `range(...)` inside `#[param]`.
 pub const RANGE_BOUNDS: Grammar = Grammar::new("`range` bound", &[MIN, MAX, EXCLUSIVE_MIN, EXCLUSIVE_MAX]);
 /// `length(...)` inside `#[param]`.

@@ -32,6 +32,16 @@ pub const METHODS: &[Term] = &[
     Term { ident: "RestApi", value: "restapi" },
 ];
 
+/// The levels of a message code (`#[message(level = info)]`): the user-facing ones of the
+/// event model's `LogLevel`, as the platform shows them.
+pub const LEVELS: &[Term] = &[
+    Term { ident: "info", value: "Info" },
+    Term { ident: "success", value: "Success" },
+    Term { ident: "warning", value: "Warning" },
+    Term { ident: "danger", value: "Danger" },
+    Term { ident: "error", value: "Error" },
+];
+
 /// Looks a term up by identifier or by wire value.
 ///
 /// ```

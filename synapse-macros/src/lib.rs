@@ -16,6 +16,7 @@ use synapse_macros_core::params::Role;
 mod action;
 mod data_type;
 mod emit;
+mod messages;
 mod params;
 mod paths;
 mod pipeline;
@@ -45,6 +46,12 @@ pub fn output(args: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn data_type(args: TokenStream, item: TokenStream) -> TokenStream {
     data_type::expand(args.into(), item.into()).into()
+}
+
+/// Makes an enum a set of user-facing message codes. See `synapse::messages`.
+#[proc_macro_attribute]
+pub fn messages(args: TokenStream, item: TokenStream) -> TokenStream {
+    messages::expand(args.into(), item.into()).into()
 }
 
 /// Declares the plugin's display name, category and description. See `synapse::plugin!`.

@@ -251,6 +251,39 @@ pub use synapse_macros::output;
 /// Declares a semantic data type (a unit struct); see [`action::DataType`].
 pub use synapse_macros::data_type;
 
+/// Makes an enum a set of user-facing message codes ([`events::MessageCode`]): each variant one
+/// code, with its level and a template per language, sent with
+/// [`Context::log_message_code`].
+///
+/// ```text
+/// #[message(level = info | success | warning | danger | error,
+///           en = "template", ko = "template", …,   // en required; ISO 639-1 codes
+///           code = "KEY")]                          // default: the variant in SCREAMING_SNAKE_CASE
+/// ```
+///
+/// Templates are `format!` strings whose placeholders name the variant's fields (`{count}`,
+/// `{size:.1}`; `{{` for a brace). Refused when the plugin compiles, on the token: a variant
+/// without `#[message]`, a `level` or an `en` template; a placeholder naming no field, or
+/// positional (`{}`); a field no template uses; an unknown language or level; two variants with
+/// one key; tuple variants; anything but an enum.
+///
+/// ```
+/// use synapse::prelude::*;
+///
+/// #[messages]
+/// pub enum ExportMessage {
+///     #[message(level = success, en = "Exported {count} items to {path}", ko = "{count}개 항목을 {path}에 내보냄")]
+///     Exported { count: usize, path: String },
+///     #[message(level = warning, en = "Nothing to export")]
+///     Empty,
+/// }
+///
+/// # fn report(ctx: &Context) {
+/// ctx.log_message_code(&ExportMessage::Exported { count: 3, path: "out/".into() });
+/// # }
+/// ```
+pub use synapse_macros::messages;
+
 /// Declares the plugin's identity: `synapse::plugin!(name = "My Plugin", category = NeuralNet)`.
 /// Its code and version are the crate's package name and version; the description defaults to
 /// the package description.
@@ -340,11 +373,12 @@ pub mod prelude {
     /// `MyAction::descriptor()`, `MyAction::NAME`: what `#[action]` gives each action.
     pub use crate::action::RegisteredAction as _;
     pub use crate::action::types;
+    pub use crate::events::MessageCode as _;
     pub use crate::pipeline::Pipeline;
     pub use crate::steps::{Step, StepCx, Workflow};
     pub use crate::{
         Action, Category, Context, DataType, Error, LogLevel, Metrics, NoParams, Params, PluginEnvironment, Result,
-        RunMethod, Value, action, data_type, json, metrics, output, params, pipeline, step, workflow,
+        RunMethod, Value, action, data_type, json, messages, metrics, output, params, pipeline, step, workflow,
     };
     pub use anyhow::{Context as _, bail, ensure};
 }
@@ -360,6 +394,7 @@ pub mod __private {
     pub use crate::cli::main as cli_main;
     pub use crate::context::Context;
     pub use crate::error::Result;
+    pub use crate::events::{LogLevel, MessageCode};
     #[cfg(feature = "formats")]
     pub use crate::formats::registry::SYNAPSE_CONVERTERS_V0;
     pub use crate::params::{HasSchema, NoParams, Params, SchemaCell, schema_of};

@@ -3,7 +3,7 @@
 //! the user and developer events. The context itself, and what it holds, is the parent module's.
 
 use super::{Context, StepScope};
-use crate::events::{EventKind, LogLevel, Metrics, ProgressHandle};
+use crate::events::{DEFAULT_LANGUAGE, EventKind, LANGUAGE_VAR, LogLevel, MessageCode, Metrics, ProgressHandle};
 use serde::Serialize;
 
 impl Context {
@@ -91,7 +91,53 @@ impl Context {
 
     /// Shows `text` to the user at `level` (`Success` and `Danger` included).
     pub fn log_message(&self, text: impl Into<String>, level: LogLevel) {
-        self.emit(EventKind::Message { level, text: text.into() });
+        self.emit(EventKind::Message { level, text: text.into(), code: None });
+    }
+
+    /// Shows the message `code` to the user, at its level, in the run's language
+    /// ([`Context::language`]); the event carries the code's key with the text.
+    ///
+    /// ```
+    /// use synapse::prelude::*;
+    /// use synapse::events::{EventKind, sink::MemorySink};
+    ///
+    /// #[messages]
+    /// pub enum Saved {
+    ///     #[message(level = success, en = "Saved {count} files", ko = "파일 {count}개 저장됨")]
+    ///     Files { count: usize },
+    /// }
+    ///
+    /// let memory = std::sync::Arc::new(MemorySink::new());
+    /// let mut env = PluginEnvironment::new();
+    /// env.insert("SYNAPSE_LANGUAGE", "ko");
+    /// let ctx = Context::builder("save").env(env).sink(memory.clone()).build();
+    /// ctx.log_message_code(&Saved::Files { count: 2 });
+    /// ctx.log_message_code_in(&Saved::Files { count: 2 }, "en");
+    /// let texts: Vec<_> = memory.events().into_iter().filter_map(|event| match event.kind {
+    ///     EventKind::Message { text, code, .. } => Some((text, code)),
+    ///     _ => None,
+    /// }).collect();
+    /// assert_eq!(texts, [("파일 2개 저장됨".to_owned(), Some("FILES".to_owned())),
+    ///                    ("Saved 2 files".to_owned(), Some("FILES".to_owned()))]);
+    /// ```
+    pub fn log_message_code(&self, code: &impl MessageCode) {
+        self.log_message_code_in(code, &self.language());
+    }
+
+    /// Shows the message `code` in `language` (an ISO 639-1 code; English when the code has no
+    /// template in it).
+    pub fn log_message_code_in(&self, code: &impl MessageCode, language: &str) {
+        let text = code.text(language);
+        self.emit(EventKind::Message { level: code.level(), text, code: Some(code.key().to_owned()) });
+    }
+
+    /// The language of the run's messages: [`LANGUAGE_VAR`] of the run's environment, else of
+    /// the process's, else [`DEFAULT_LANGUAGE`].
+    pub fn language(&self) -> String {
+        let set = |value: Option<String>| value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        set(self.env().get_str(LANGUAGE_VAR, "").ok())
+            .or_else(|| set(std::env::var(LANGUAGE_VAR).ok()))
+            .unwrap_or_else(|| DEFAULT_LANGUAGE.to_owned())
     }
 
     /// Records a developer event, not shown to end users.

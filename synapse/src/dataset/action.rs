@@ -7,7 +7,7 @@ use super::{
     download,
 };
 use crate::context::Context;
-use crate::events::LogLevel;
+use crate::dataset::DatasetMessage;
 use crate::formats::ConvertOptions;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -152,7 +152,10 @@ pub async fn convert_for(
         ctx.logger().warn(format!("{} more boxes dropped", report.skipped.len() - SHOWN));
     }
     if report.boxes_clipped > 0 || !report.skipped.is_empty() {
-        ctx.log_message(format!("converted to {}: {report}", converted.format), LogLevel::Warning);
+        ctx.log_message_code(&DatasetMessage::ConvertedWithLoss {
+            format: converted.format.to_string(),
+            report: report.to_string(),
+        });
     }
     Ok(converted)
 }

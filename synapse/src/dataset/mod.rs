@@ -61,6 +61,7 @@ pub(crate) mod dm;
 mod download;
 mod error;
 mod layout;
+mod messages;
 mod params;
 mod progress;
 
@@ -70,6 +71,7 @@ pub use convert::{CONVERTED_DIR, ConvertedDataset, config_file, convert_dataset}
 pub use download::ALL_SPLITS;
 pub use error::DatasetError;
 pub use layout::{EVENTS_FILE, FILES_DIR, JSON_DIR, split_dir_name};
+pub use messages::DatasetMessage;
 pub use params::{DatasetOperation, DatasetParams};
 pub use progress::{NoProgress, Observer, Phase};
 

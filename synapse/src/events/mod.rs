@@ -19,6 +19,7 @@
 mod attachment;
 pub mod capture;
 mod emitter;
+mod message_code;
 mod model;
 mod progress;
 mod report;
@@ -29,6 +30,7 @@ mod terminal;
 pub use attachment::{Attachment, AttachmentError, data_uri_summary};
 pub use capture::LogCapture;
 pub use emitter::{Emitter, ProgressHandle};
+pub use message_code::{DEFAULT_LANGUAGE, LANGUAGE_VAR, MessageCode};
 pub use model::{EVENT_SCHEMA_VERSION, Event, EventKind, LogLevel, Metrics, PlannedStep, RunId};
 pub(crate) use progress::{OVERALL_UNITS, OverallProgress};
 pub use report::{ErrorKind, ErrorReport, RollbackOutcome};

@@ -215,6 +215,11 @@ pub enum EventKind {
         level: LogLevel,
         /// The text.
         text: String,
+        /// The message code's key, for a [`MessageCode`](super::MessageCode)'s message
+        /// ([`Context::log_message_code`](crate::Context::log_message_code)): the platform
+        /// can render the code again in another language.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        code: Option<String>,
     },
     /// Progress of one category (coalesced: see [`Context::set_progress`](crate::Context::set_progress)).
     Progress {

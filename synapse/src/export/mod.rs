@@ -68,6 +68,7 @@
 mod error;
 mod exporter;
 mod item;
+mod messages;
 mod output;
 mod params;
 mod state;
@@ -76,6 +77,7 @@ mod steps;
 pub use error::ExportError;
 pub use exporter::{DefaultExporter, Exporter, IN_MEMORY_UP_TO, Original, fetch_original, save_json, save_original};
 pub use item::{ExportItem, ExportStatus, FileKind, FileOutcome, ItemFailure, MetricsRecord, OriginalFile};
+pub use messages::ExportMessage;
 pub use output::{ERROR_LIST_FILE, ExportDir, ItemOutput, LABELS_DIR, ORIGINS_DIR, OriginalSlot};
 pub use params::{ExportParams, ExportTarget};
 pub use state::{DEFAULT_WORKERS, ExportResult, ExportState};

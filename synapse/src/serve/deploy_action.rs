@@ -131,10 +131,10 @@ pub async fn deploy(ctx: &Context, params: &DeploymentParams) -> Result<Deployme
     let deployment = RayDeployment::new(options, settings)?;
     let client = RayJobsClient::new(&address)?;
     let earlier = running_replica_jobs(&client, ctx.plugin()).await?;
-    ctx.log_message(
-        format!("starting {} replica(s) of {}", params.replicas, deployment.application_name()),
-        crate::events::LogLevel::Info,
-    );
+    ctx.log_message_code(&super::ServeMessage::StartingReplicas {
+        replicas: params.replicas,
+        application: deployment.application_name(),
+    });
     if let Err(error) = deployment.scale_to(params.replicas as usize).await {
         let _ = deployment.stop().await;
         return Err(error.into());

@@ -60,6 +60,7 @@ mod deployment;
 mod error;
 mod http;
 mod inference;
+mod messages;
 mod options;
 mod ray;
 mod replica;
@@ -77,6 +78,7 @@ pub use deployment::{
 pub use error::{InputError, ServeError};
 pub use http::{SERVE_LINE_MARKER, ServeAnnouncement, serve};
 pub use inference::infer_with;
+pub use messages::ServeMessage;
 pub use options::{DEFAULT_ACCESS_TTL, ModelSource, ServeOptions};
 pub use ray::{
     FORWARDED_VARS, REPLICA_ROLE, RayDeployment, ReplicaJob, ReplicaSettings, running_replica_jobs, stop_replica_jobs,

@@ -119,6 +119,12 @@ impl<'a, C> StepCx<'a, C> {
         self.ctx.log_message(text, level);
     }
 
+    /// Shows the message `code` to the user in the run's language, tagged with the step
+    /// ([`Context::log_message_code`]).
+    pub fn log_message_code(&self, code: &impl crate::events::MessageCode) {
+        self.ctx.log_message_code(code);
+    }
+
     /// The developer logger, tagged with the step.
     pub fn logger(&self) -> &Logger {
         self.ctx.logger()

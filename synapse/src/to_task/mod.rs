@@ -85,6 +85,7 @@ mod convert;
 mod error;
 mod files;
 mod inference;
+mod messages;
 mod params;
 #[cfg(feature = "serve")]
 mod served;
@@ -96,6 +97,7 @@ pub use annotator::{Annotator, DefaultAnnotator, FileInput, InferenceFile, Infer
 pub use error::{TaskFailure, ToTaskError};
 pub use files::TaskFile;
 pub use inference::Inference;
+pub use messages::ToTaskMessage;
 pub use params::{DEFAULT_CONCURRENCY, PreProcessor, TaskSchema, ToTaskMethod, ToTaskParams};
 #[cfg(feature = "serve")]
 pub use served::{DEPLOYMENT_ACTION, ServedInference};

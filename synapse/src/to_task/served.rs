@@ -149,12 +149,11 @@ pub(super) async fn connect(
     })?;
     let given = params.pre_processor_params.get(DEPLOYMENT_ACTION).cloned().unwrap_or_else(|| serde_json::json!({}));
     let passed_over = if seen.is_empty() { String::new() } else { format!(" (seen: {})", seen.join("; ")) };
-    ctx.log_message(
-        format!(
-            "plugin `{plugin}` has no serve application running{passed_over}: running its `{DEPLOYMENT_ACTION}` action"
-        ),
-        crate::events::LogLevel::Info,
-    );
+    ctx.log_message_code(&super::ToTaskMessage::Deploying {
+        plugin: plugin.clone(),
+        seen: passed_over,
+        action: DEPLOYMENT_ACTION.to_owned(),
+    });
     let output = run_action(ctx, deployment, given, ctx.job_id().map(str::to_owned)).await.map_err(|failure| {
         let source = match failure {
             Failure::Params(violations) => Error::msg(format!(

@@ -4,11 +4,12 @@
 //! for a method.
 
 use super::annotate::AnnotateStep;
-use super::{Annotator, Inference, PreProcessor, ToTaskError, ToTaskMethod, ToTaskState, convert, inference};
+use super::{
+    Annotator, Inference, PreProcessor, ToTaskError, ToTaskMessage, ToTaskMethod, ToTaskState, convert, inference,
+};
 use crate::backend::BackendClient;
 use crate::context::Context;
 use crate::error::Result;
-use crate::events::LogLevel;
 use crate::steps::{Step, StepCx, StepInfo, StepRegistry, StepSpec};
 use futures_util::TryStreamExt;
 use serde_json::json;
@@ -122,10 +123,9 @@ impl Step<ToTaskState> for InitializeStep {
                 }
                 .into());
             }
-            (None, ToTaskMethod::File, Some(name)) => cx.log_message(
-                format!("project {id} names no data collection: `{name}` is looked for in each task's files"),
-                LogLevel::Warning,
-            ),
+            (None, ToTaskMethod::File, Some(name)) => {
+                cx.log_message_code(&ToTaskMessage::NoDataCollection { project: id, specification: name.clone() });
+            }
             _ => {}
         }
         cx.log(
@@ -225,8 +225,12 @@ impl Step<ToTaskState> for FinalizeStep {
 
     async fn execute(&self, cx: &mut StepCx<'_, ToTaskState>, _: &mut ()) -> Result<()> {
         let message = cx.summary();
-        let level = if cx.failed_count > 0 { LogLevel::Warning } else { LogLevel::Success };
-        cx.log_message(message.clone(), level);
+        let (success, failed) = (cx.success_count, cx.failed_count);
+        if failed > 0 {
+            cx.log_message_code(&ToTaskMessage::CompletedWithFailures { success, failed });
+        } else {
+            cx.log_message_code(&ToTaskMessage::Completed { success, failed });
+        }
         cx.set_progress(1, 1);
         cx.state().message = Some(message);
         Ok(())

@@ -77,6 +77,7 @@
 mod archive;
 mod checkpoint;
 mod error;
+mod messages;
 mod params;
 mod state;
 mod steps;
@@ -87,6 +88,7 @@ pub use checkpoint::{
     fetch_model,
 };
 pub use error::TrainError;
+pub use messages::TrainMessage;
 pub use params::{TrainBase, TrainParams, flatten_hyperparameters};
 pub use state::{TrainResult, TrainRun, TrainState, TrainedModel, WORK_DIR_LIFETIME};
 pub use steps::{ConvertStep, DatasetStep, ModelUploadStep, TrainStep, train_steps};

@@ -2,6 +2,7 @@
 //! `train` (the author's code, with its checkpoint), `model_upload` (zip, chunked upload,
 //! `POST models/`), and [`train_steps`], which lists them for an action.
 
+use super::TrainMessage;
 use super::checkpoint::{BASE_CHECKPOINT_ENV, MODEL_CACHE_ENV, base_checkpoint, fetch_checkpoint};
 use super::{TrainAction, TrainError, TrainRun, TrainState, zip_dir};
 use crate::backend::{ChunkedUploadOptions, ModelCreate};
@@ -9,7 +10,7 @@ use crate::context::Context;
 use crate::dataset::action::{run_cache_dir, run_var};
 use crate::dataset::{self, DatasetParams, DatasetResult, Observer, Phase, Skipped, convert_for};
 use crate::error::Result;
-use crate::events::{LogLevel, RunId};
+use crate::events::RunId;
 use crate::formats::ConvertOptions;
 use crate::params::Params;
 use crate::steps::{Step, StepCx, StepInfo, StepRegistry, StepSpec};
@@ -200,7 +201,7 @@ impl<P: Params + Sync> Step<TrainState<P>> for ModelUploadStep {
             Ok(_) => false,
             Err(error) => {
                 let dir = cx.model_dir.display();
-                cx.log_message(format!("the model is not uploaded ({error}); it stays in {dir}"), LogLevel::Warning);
+                cx.log_message_code(&TrainMessage::NotUploaded { reason: error.to_string(), dir: dir.to_string() });
                 true
             }
         }
@@ -228,7 +229,7 @@ impl<P: Params + Sync> Step<TrainState<P>> for ModelUploadStep {
         // The archive is a copy of the model directory, now on the backend.
         let _ = std::fs::remove_file(&archive);
         ctx.log("model_registered", serde_json::json!({ "id": model.id, "name": model.name, "files": files }));
-        ctx.log_message(format!("model {} registered as `{}`", model.id, model.name), LogLevel::Success);
+        ctx.log_message_code(&TrainMessage::Registered { id: model.id, name: model.name.clone() });
         cx.state().model = Some(model);
         Ok(())
     }
@@ -236,10 +237,7 @@ impl<P: Params + Sync> Step<TrainState<P>> for ModelUploadStep {
     async fn rollback(&self, cx: &mut StepCx<'_, TrainState<P>>, registered: Option<u64>) -> Result<()> {
         if let Some(id) = registered {
             // The backend's API deletes no models: say which one stays.
-            cx.log_message(
-                format!("model {id} stays registered on the backend (models cannot be deleted through the API)"),
-                LogLevel::Warning,
-            );
+            cx.log_message_code(&TrainMessage::ModelStays { id });
         }
         Ok(())
     }

@@ -141,7 +141,12 @@ pub(super) fn log_entry(job: &JobId, event: &Event) -> Option<LogEntry> {
             }
             (name.to_owned(), data, Some(*level))
         }
-        EventKind::Message { level, text } => ("message".to_owned(), json!({"content": text}), Some(*level)),
+        EventKind::Message { level, text, code: None } => {
+            ("message".to_owned(), json!({"content": text}), Some(*level))
+        }
+        EventKind::Message { level, text, code: Some(code) } => {
+            ("message".to_owned(), json!({"content": text, "code": code}), Some(*level))
+        }
         EventKind::Log { level, event, data, file: attached } => {
             file.clone_from(attached);
             (event.clone(), data.clone(), Some(*level))

@@ -19,7 +19,7 @@ use std::time::SystemTime;
 /// let out = Arc::new(std::sync::Mutex::new(Vec::new()));
 /// let sink = Arc::new(ConsoleSink::plain(SharedBuf(out.clone())));
 /// let emitter = Emitter::new(RunId::from("r1"), vec![sink]);
-/// emitter.emit(EventKind::Message { level: LogLevel::Success, text: "saved".into() });
+/// emitter.emit(EventKind::Message { level: LogLevel::Success, text: "saved".into(), code: None });
 /// emitter.finish();
 /// assert_eq!(String::from_utf8(out.lock().unwrap().clone()).unwrap(), "success saved\n");
 /// # struct SharedBuf(Arc<std::sync::Mutex<Vec<u8>>>);
@@ -112,7 +112,7 @@ impl EventSink for ConsoleSink {
                 compact_data(data),
                 file.as_deref().map(file_summary).unwrap_or_default()
             )),
-            EventKind::Message { level, text } => Some(format!("{} {text}", level_tag(styled, *level))),
+            EventKind::Message { level, text, .. } => Some(format!("{} {text}", level_tag(styled, *level))),
             EventKind::DevEvent { message, data } => self
                 .verbose
                 .then(|| format!("{} {message}{}", paint(styled, Style::new().dim(), "dev"), compact_data(data))),

@@ -5,7 +5,7 @@
 
 use super::items;
 use crate::error::Result;
-use crate::events::LogLevel;
+use crate::export::ExportMessage;
 use crate::export::{ExportDir, ExportError, ExportState, ExportTarget};
 use crate::steps::{Step, StepCx};
 use serde_json::{Value, json};
@@ -37,10 +37,10 @@ impl Step<ExportState> for InitializeStep {
         let dir = Arc::new(ExportDir::create(Arc::from(storage), &cx.params.path, &name, originals).await?);
         *made = Some(dir.clone());
         cx.set_output(json!({ "storage_id": id, "unique_export_path": dir.location(), "key": dir.prefix() }));
-        cx.log_message(
-            format!("export directory {} made in {}", dir.prefix(), dir.storage().describe()),
-            LogLevel::Info,
-        );
+        cx.log_message_code(&ExportMessage::DirectoryMade {
+            directory: dir.prefix().to_string(),
+            storage: dir.storage().describe().to_string(),
+        });
         cx.state().dir = Some(dir);
         ctx.set_progress(1, 1);
         Ok(())
@@ -49,7 +49,7 @@ impl Step<ExportState> for InitializeStep {
     async fn rollback(&self, cx: &mut StepCx<'_, ExportState>, made: Self::Undo) -> Result<()> {
         if let Some(dir) = made {
             dir.remove().await?;
-            cx.log_message(format!("export directory {} removed", dir.prefix()), LogLevel::Warning);
+            cx.log_message_code(&ExportMessage::DirectoryRemoved { directory: dir.prefix().to_string() });
         }
         cx.state().dir = None;
         Ok(())
@@ -75,12 +75,12 @@ impl Step<ExportState> for FetchResultsStep {
         cx.set_output(json!({ "count": count }));
         if count == 0 {
             let filter = serde_json::Value::Object(cx.params.filter.clone());
-            cx.log_message(
-                format!("no items to export: no {} matches the filter {filter}", target.as_str()),
-                LogLevel::Warning,
-            );
+            cx.log_message_code(&ExportMessage::NoItems {
+                target: target.as_str().to_owned(),
+                filter: filter.to_string(),
+            });
         } else {
-            cx.log_message(format!("{count} items to export"), LogLevel::Info);
+            cx.log_message_code(&ExportMessage::Items { count });
         }
         let state = cx.state();
         state.items = items;

@@ -3,7 +3,7 @@
 //! `steps/convert_data.py`).
 
 use crate::error::{Error, Result};
-use crate::events::LogLevel;
+use crate::export::ExportMessage;
 use crate::export::{ExportError, ExportItem, ExportState, Exporter, FileKind, ItemFailure, MetricsRecord};
 use crate::steps::{Step, StepCx};
 use futures_util::StreamExt;
@@ -86,7 +86,7 @@ impl<E: Exporter> Step<ExportState> for ConvertDataStep<E> {
         drop(runs);
         cx.set_output(json!({ "converted_count": converted.len(), "failed_count": failed.len() }));
         if !failed.is_empty() {
-            cx.log_message(format!("{} of {total} items could not be converted", failed.len()), LogLevel::Warning);
+            cx.log_message_code(&ExportMessage::ConversionFailed { failed: failed.len() as u64, total });
         }
         let state = cx.state();
         state.data_metrics = MetricsRecord::waiting(total);

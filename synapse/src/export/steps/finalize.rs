@@ -4,7 +4,7 @@
 
 use super::save::report_metrics;
 use crate::error::Result;
-use crate::events::LogLevel;
+use crate::export::ExportMessage;
 use crate::export::output::ERROR_LIST_FILE;
 use crate::export::{ExportError, ExportState, FileKind};
 use crate::steps::{Step, StepCx};
@@ -64,15 +64,16 @@ impl Step<ExportState> for FinalizeStep {
         cx.set_output(summary);
         let missing_originals = cx.original_metrics.failed;
         if failed > 0 || missing_originals > 0 {
-            cx.log_message(
-                format!(
-                    "exported {exported} of {total} items to {} ({failed} failed, {missing_originals} original files missing; see {ERROR_LIST_FILE})",
-                    dir.location()
-                ),
-                LogLevel::Warning,
-            );
+            cx.log_message_code(&ExportMessage::Partial {
+                exported,
+                total,
+                location: dir.location().to_string(),
+                failed,
+                missing: missing_originals,
+                error_list: ERROR_LIST_FILE.to_owned(),
+            });
         } else {
-            cx.log_message(format!("exported {exported} items to {}", dir.location()), LogLevel::Success);
+            cx.log_message_code(&ExportMessage::Completed { exported, location: dir.location().to_string() });
         }
         ctx.set_progress(1, 1);
         Ok(())

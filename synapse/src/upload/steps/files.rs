@@ -3,8 +3,8 @@
 //! uploader).
 
 use crate::error::Result;
-use crate::events::LogLevel;
 use crate::steps::{Step, StepCx, StepInfo, StepSpec};
+use crate::upload::UploadMessage;
 use crate::upload::{FailedFile, SpecFiles, UploadError, UploadState, Uploader, group_files};
 use std::path::PathBuf;
 
@@ -99,7 +99,7 @@ impl<U: Uploader> Step<UploadState> for OrganizeFilesStep<U> {
         let mut specs = Vec::new();
         for (spec, skipped) in found {
             for skip in skipped {
-                cx.log_message(format!("not followed: {skip}"), LogLevel::Warning);
+                cx.log_message_code(&UploadMessage::PathSkipped { path: skip.to_string() });
                 cx.log("path_skipped", &skip);
                 cx.state().skipped_paths.push(skip);
             }
@@ -109,12 +109,11 @@ impl<U: Uploader> Step<UploadState> for OrganizeFilesStep<U> {
             let specs = spec_names(cx);
             for (folder, nearest) in unmatched_folders(&base, &specs) {
                 let hint = nearest.as_ref().map(|name| format!("; did you mean `{name}`?")).unwrap_or_default();
-                let message = format!(
-                    "{} matches no file specification ({}){hint}: its files are not uploaded",
-                    folder.display(),
-                    specs.join(", ")
-                );
-                cx.log_message(message, LogLevel::Warning);
+                cx.log_message_code(&UploadMessage::FolderUnmatched {
+                    folder: folder.display().to_string(),
+                    specifications: specs.join(", "),
+                    hint,
+                });
                 cx.log("folder_unmatched", serde_json::json!({ "folder": folder, "did_you_mean": nearest }));
             }
         }
@@ -166,12 +165,11 @@ impl<U: Uploader> Step<UploadState> for ValidateFilesStep<U> {
             let types: Vec<String> =
                 collection.file_specifications.iter().map(|spec| String::from(spec.file_type.clone())).collect();
             for key in allowed.keys().filter(|key| !types.contains(key)) {
-                let message = format!(
-                    "the uploader's allowed extensions name `{key}`, no file type of data collection {} ({}): they are keyed by file type, not by specification name, and this entry checks nothing",
-                    collection.id,
-                    types.join(", ")
-                );
-                cx.log_message(message, LogLevel::Warning);
+                cx.log_message_code(&UploadMessage::ExtensionsKeyUnknown {
+                    key: key.clone(),
+                    collection: collection.id,
+                    types: types.join(", "),
+                });
             }
         }
         let groups = std::mem::take(&mut cx.state().groups);

@@ -4,8 +4,8 @@
 
 use super::client;
 use crate::error::Result;
-use crate::events::LogLevel;
 use crate::steps::{Step, StepCx, StepInfo, StepSpec};
+use crate::upload::UploadMessage;
 use crate::upload::{DEFAULT_METADATA_FILES, MetadataError, UploadError, UploadState, Uploader, folder_in_storage};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -177,7 +177,7 @@ impl Step<UploadState> for AnalyzeCollectionStep {
             }
         }
         if collection.primary().is_none() {
-            cx.log_message(format!("data collection {id} has no primary file specification"), LogLevel::Warning);
+            cx.log_message_code(&UploadMessage::NoPrimarySpecification { collection: id });
         }
         let required: Vec<&str> = collection
             .file_specifications

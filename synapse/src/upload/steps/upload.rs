@@ -8,6 +8,7 @@ use crate::context::Context;
 use crate::error::Result;
 use crate::events::LogLevel;
 use crate::steps::{Step, StepCx, StepInfo, StepSpec};
+use crate::upload::UploadMessage;
 use crate::upload::{
     FailedFile, FailureCode, FileGroup, LocalFile, TransferOptions, TransferReport, UploadError, UploadState,
     UploadedFile, Uploader, checksum_stream, supports_presigned,
@@ -241,7 +242,7 @@ impl<U: Uploader> Step<UploadState> for UploadFilesStep<U> {
             }),
         );
         if !bad.is_empty() {
-            cx.log_message(format!("{} files were not uploaded (see failed_files)", bad.len()), LogLevel::Warning);
+            cx.log_message_code(&UploadMessage::FilesFailed { count: bad.len() });
         }
         let state = cx.state();
         state.uploaded = uploaded;

@@ -1,0 +1,9 @@
+use synapse::prelude::*;
+
+#[messages]
+pub enum UploadMessage {
+    #[message(en = "Started")]
+    Started,
+}
+
+fn main() {}

@@ -1,0 +1,8 @@
+use synapse::prelude::*;
+
+#[messages]
+pub struct UploadMessage {
+    pub count: usize,
+}
+
+fn main() {}
