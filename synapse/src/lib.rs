@@ -252,36 +252,8 @@ pub use synapse_macros::output;
 pub use synapse_macros::data_type;
 
 /// Makes an enum a set of user-facing message codes ([`events::MessageCode`]): each variant one
-/// code, with its level and a template per language, sent with
-/// [`Context::log_message_code`].
-///
-/// ```text
-/// #[message(level = info | success | warning | danger | error,
-///           en = "template", ko = "template", …,   // en required; ISO 639-1 codes
-///           code = "KEY")]                          // default: the variant in SCREAMING_SNAKE_CASE
-/// ```
-///
-/// Templates are `format!` strings whose placeholders name the variant's fields (`{count}`,
-/// `{size:.1}`; `{{` for a brace). Refused when the plugin compiles, on the token: a variant
-/// without `#[message]`, a `level` or an `en` template; a placeholder naming no field, or
-/// positional (`{}`); a field no template uses; an unknown language or level; two variants with
-/// one key; tuple variants; anything but an enum.
-///
-/// ```
-/// use synapse::prelude::*;
-///
-/// #[messages]
-/// pub enum ExportMessage {
-///     #[message(level = success, en = "Exported {count} items to {path}", ko = "{count}개 항목을 {path}에 내보냄")]
-///     Exported { count: usize, path: String },
-///     #[message(level = warning, en = "Nothing to export")]
-///     Empty,
-/// }
-///
-/// # fn report(ctx: &Context) {
-/// ctx.log_message_code(&ExportMessage::Exported { count: 3, path: "out/".into() });
-/// # }
-/// ```
+/// code with its level and a template per language, checked when the plugin compiles. The
+/// grammar, rules and examples are in [`events::MessageCode`]'s documentation.
 pub use synapse_macros::messages;
 
 /// Declares the plugin's identity: `synapse::plugin!(name = "My Plugin", category = NeuralNet)`.
