@@ -51,22 +51,28 @@ fn expand_model(errors: Errors, args: MessagesArgs, item: &syn::Item) -> TokenSt
         let arms = model.variants.iter().map(|message| {
             let variant = &message.variant.ident;
             let fields: Vec<&syn::Ident> = message.variant.fields.iter().filter_map(|f| f.ident.as_ref()).collect();
-            let pattern =
-                if fields.is_empty() { quote!(Self::#variant { .. }) } else { quote!(Self::#variant { #(#fields),* }) };
+            let any = quote!(Self::#variant { .. });
+            let bound = if fields.is_empty() { any.clone() } else { quote!(Self::#variant { #(#fields),* }) };
             let key = message.key();
             let level = format_ident!("{}", message.level.as_ref().map_or("Info", |level| level.term.value));
             let languages: Vec<&str> = message.templates.iter().map(|(language, _)| *language).collect();
             let english = message.english();
-            let others = message
+            let others: Vec<TokenStream> = message
                 .templates
                 .iter()
                 .filter(|(language, _)| *language != "en")
-                .map(|(language, template)| quote!(#language => #p::std::format!(#template),));
+                .map(|(language, template)| quote!(#language => #p::std::format!(#template),))
+                .collect();
+            let text = if others.is_empty() {
+                quote!(#p::std::format!(#english))
+            } else {
+                quote!(match language { #(#others)* _ => #p::std::format!(#english), })
+            };
             (
-                quote!(#pattern => #key,),
-                quote!(#pattern => #p::LogLevel::#level,),
-                quote!(#pattern => &[#(#languages),*],),
-                quote!(#pattern => match language { #(#others)* _ => #p::std::format!(#english), },),
+                quote!(#any => #key,),
+                quote!(#any => #p::LogLevel::#level,),
+                quote!(#any => &[#(#languages),*],),
+                quote!(#bound => #text,),
             )
         });
         let (mut keys, mut levels, mut languages, mut texts) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
@@ -76,23 +82,23 @@ fn expand_model(errors: Errors, args: MessagesArgs, item: &syn::Item) -> TokenSt
             languages.push(language);
             texts.push(text);
         }
+        // An enum without variants has no value to match on by reference.
+        let subject = if model.variants.is_empty() { quote!(*self) } else { quote!(self) };
         quote! {
             impl #p::MessageCode for #ident {
                 fn key(&self) -> &'static str {
-                    #[allow(unused_variables)]
-                    match self { #(#keys)* }
+                    match #subject { #(#keys)* }
                 }
                 fn level(&self) -> #p::LogLevel {
-                    #[allow(unused_variables)]
-                    match self { #(#levels)* }
+                    match #subject { #(#levels)* }
                 }
                 fn languages(&self) -> &'static [&'static str] {
-                    #[allow(unused_variables)]
-                    match self { #(#languages)* }
+                    match #subject { #(#languages)* }
                 }
+                // `language` is unused when no code has a template beyond `en`.
+                #[allow(unused_variables)]
                 fn text(&self, language: &str) -> #p::std::string::String {
-                    #[allow(unused_variables)]
-                    match self { #(#texts)* }
+                    match #subject { #(#texts)* }
                 }
             }
         }

@@ -17,3 +17,7 @@ fn main() {
     assert_eq!((TrainMessage::Done.key(), TrainMessage::Done.level()), ("TRAIN_DONE", LogLevel::Success));
     assert_eq!(TrainMessage::Done.text("en"), "Training finished {ok}");
 }
+
+/// A set of codes not written yet.
+#[messages]
+pub enum NoMessagesYet {}
