@@ -124,6 +124,7 @@
 #![warn(missing_docs)]
 
 mod auth;
+mod console;
 mod drf;
 mod error;
 mod faults;

@@ -119,7 +119,12 @@ pub(crate) fn router(app: Shared) -> Router {
         .route("/_dev/seed/plugin_release", post(dev_platform::seed_plugin_release))
         .route("/_dev/seed/assignments", post(assignments::seed))
         .method_not_allowed_fallback(method_not_allowed);
-    api.merge(media).merge(dev).fallback(unmatched).layer(DefaultBodyLimit::max(BODY_LIMIT)).with_state(app)
+    api.merge(media)
+        .merge(dev)
+        .merge(crate::console::router())
+        .fallback(unmatched)
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .with_state(app)
 }
 
 /// Counts an API request and records its credentials, applies the faults that fire on it, then

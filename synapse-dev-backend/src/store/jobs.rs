@@ -51,6 +51,26 @@ impl Job {
         self.id
     }
 
+    /// Its status, one of [`STATUSES`].
+    pub(crate) fn status(&self) -> &str {
+        &self.status
+    }
+
+    /// The value of `name`, one of [`JSON_FIELDS`] (null for any other name).
+    pub(crate) fn field(&self, name: &str) -> &Value {
+        JSON_FIELDS.iter().position(|field| *field == name).map_or(&Value::Null, |index| &self.fields[index])
+    }
+
+    /// When it was created, as the API shows it.
+    pub(crate) fn created(&self) -> &str {
+        &self.created
+    }
+
+    /// When it last changed, as the API shows it.
+    pub(crate) fn modified(&self) -> &str {
+        &self.modified
+    }
+
     /// `{id, status, progress_record, metrics_record, console_logs, result, meta, created, modified}`.
     pub(crate) fn to_json(&self) -> Value {
         let mut object = Map::new();
@@ -127,6 +147,18 @@ pub(crate) fn list(connection: &Connection, limit: u64, offset: u64) -> Result<V
     raws.into_iter().map(Job::parse).collect()
 }
 
+/// At most `limit` jobs from `offset` on, newest (highest id) first.
+pub(crate) fn newest(connection: &Connection, limit: u64, offset: u64) -> Result<Vec<Job>, StoreError> {
+    let mut statement = connection
+        .prepare_cached(&format!("SELECT {COLUMNS} FROM jobs ORDER BY id DESC LIMIT ?1 OFFSET ?2"))
+        .what("listing the newest jobs")?;
+    let raws = statement
+        .query_map(params![clamp(limit), clamp(offset)], Job::from_row)
+        .and_then(Iterator::collect::<rusqlite::Result<Vec<_>>>)
+        .what("listing the newest jobs")?;
+    raws.into_iter().map(Job::parse).collect()
+}
+
 /// All jobs, by id.
 pub(crate) fn all(connection: &Connection) -> Result<Vec<Job>, StoreError> {
     list(connection, u64::MAX, 0)
@@ -169,6 +201,18 @@ pub(crate) fn patch(
     let job = get(&transaction, id)?;
     transaction.commit().what(&what)?;
     Ok(job)
+}
+
+/// The bodies of the PATCHes job `id` got, in order of arrival.
+pub(crate) fn patch_bodies(connection: &Connection, id: i64) -> Result<Vec<Value>, StoreError> {
+    let what = format!("reading the patches of job {id}");
+    let mut statement =
+        connection.prepare_cached("SELECT body FROM job_patches WHERE job = ?1 ORDER BY id").what(&what)?;
+    let bodies = statement
+        .query_map([id], |row| row.get::<_, String>(0))
+        .and_then(Iterator::collect::<rusqlite::Result<Vec<_>>>)
+        .what(&what)?;
+    bodies.iter().map(|body| from_column(body, &what)).collect()
 }
 
 /// Every recorded PATCH, `{id, body, at}`, by job then order of arrival.

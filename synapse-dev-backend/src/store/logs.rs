@@ -133,6 +133,43 @@ pub(crate) fn of_job(connection: &Connection, job: i64, origin: &str) -> Result<
     raws.into_iter().map(|row| shown(row, origin, &what)).collect()
 }
 
+/// The entries of one job after entry `after` (an id; 0 for all), in order of arrival, at
+/// most `limit`; only those of the named `events` when any are given. Files' URLs at `origin`
+/// (`""` for paths from the host root).
+pub(crate) fn of_job_after(
+    connection: &Connection,
+    job: i64,
+    after: i64,
+    events: &[&str],
+    limit: u64,
+    origin: &str,
+) -> Result<Vec<Value>, StoreError> {
+    let what = format!("reading the logs of job {job}");
+    // Placeholders only: the event names are bound, never spliced into the SQL.
+    let filter = if events.is_empty() {
+        String::new()
+    } else {
+        format!(" AND event IN ({})", vec!["?"; events.len()].join(", "))
+    };
+    let sql = format!("SELECT {COLUMNS} FROM logs WHERE job = ? AND id > ?{filter} ORDER BY id LIMIT ?");
+    let mut values: Vec<rusqlite::types::Value> = vec![job.into(), after.into()];
+    values.extend(events.iter().map(|event| rusqlite::types::Value::Text((*event).to_owned())));
+    values.push(super::clamp(limit).into());
+    let mut statement = connection.prepare_cached(&sql).what(&what)?;
+    let raws = statement
+        .query_map(rusqlite::params_from_iter(values), raw)
+        .and_then(Iterator::collect::<rusqlite::Result<Vec<_>>>)
+        .what(&what)?;
+    raws.into_iter().map(|row| shown(row, origin, &what)).collect()
+}
+
+/// The id of the last entry of job `job` (0 when it has none).
+pub(crate) fn last_id(connection: &Connection, job: i64) -> Result<i64, StoreError> {
+    connection
+        .query_row("SELECT coalesce(max(id), 0) FROM logs WHERE job = ?1", [job], |row| row.get(0))
+        .what(&format!("reading the last log entry of job {job}"))
+}
+
 /// Every entry, in order of arrival, their files' URLs at `origin`.
 pub(crate) fn all(connection: &Connection, origin: &str) -> Result<Vec<Value>, StoreError> {
     let what = "reading the logs";
