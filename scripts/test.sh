@@ -17,7 +17,10 @@
 # Outside CI, SYNAPSE_SKIP_S3=1 skips it, and so does a machine where `scripts/moto.sh check`
 # fails; in CI it always runs, and an S3 test without moto fails. The last phase runs the Python
 # synapse-sdk (from PyPI) against the dev backend (scripts/python-sdk.sh); outside CI,
-# SYNAPSE_SKIP_PYTHON_SDK=1 skips it.
+# SYNAPSE_SKIP_PYTHON_SDK=1 skips it. Before it, the dev backend's web console is tested in
+# headless Chromium (scripts/console-test.sh: playwright-core from npm, Debian's chromium);
+# outside CI, SYNAPSE_SKIP_CONSOLE=1 skips that phase, and so does a machine without node, npm
+# or chromium; in CI it always runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -113,6 +116,14 @@ else
     cargo test --locked --no-run "${S3_TESTS[@]}"
     scripts/moto.sh run -- cargo test --locked --no-fail-fast "${S3_TESTS[@]}"
   fi
+fi
+
+step "the dev backend's web console, in headless Chromium"
+if ! in_ci && [ "${SYNAPSE_SKIP_CONSOLE:-}" = 1 ]; then
+  echo "skipped: SYNAPSE_SKIP_CONSOLE=1"
+else
+  # Outside CI, it says so and passes when node, npm or chromium is missing; in CI it fails.
+  scripts/console-test.sh run
 fi
 
 step "the Python synapse-sdk against the dev backend"
