@@ -11,6 +11,7 @@ use crate::store::{Location, Store, StoreError};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
@@ -146,6 +147,7 @@ impl DevBackendBuilder {
             addr,
             bucket: crate::s3::Connector::new(self.s3.clone()),
             s3: self.s3,
+            closing: AtomicBool::new(false),
         });
         // A kept state has them already: they load into a new one only.
         if app.store.created() {
@@ -154,6 +156,7 @@ impl DevBackendBuilder {
             }
         }
         let store = app.store.clone();
+        let closing = app.clone();
         let router = routes::router(app);
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
@@ -168,6 +171,7 @@ impl DevBackendBuilder {
                 .with_graceful_shutdown(async move {
                     // A dropped sender stops the server too.
                     let _ = stopped.await;
+                    closing.closing.store(true, Ordering::Relaxed);
                 })
                 .await;
             flushing.abort();

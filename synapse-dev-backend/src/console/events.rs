@@ -9,6 +9,7 @@
 //!   is no more (the stream then ends).
 //!
 //! A failure to read the store is sent as event `failure` with its message; the stream goes on.
+//! The streams end when the server shuts down.
 
 use super::{html, param, read_job, read_runs, requested_page};
 use crate::pagination::links::RequestUrl;
@@ -18,6 +19,7 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use futures_util::Stream;
 use serde_json::{Map, Value, json};
 use std::convert::Infallible;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 /// How often a stream looks for changes.
@@ -41,6 +43,9 @@ pub(crate) async fn runs(
         loop {
             if !std::mem::take(&mut feed.first) {
                 tokio::time::sleep(TICK).await;
+            }
+            if feed.app.closing.load(Ordering::Relaxed) {
+                return None;
             }
             let payload = match read_runs(&feed.app, feed.page).await {
                 Ok(read) => json!({
@@ -87,6 +92,9 @@ pub(crate) async fn job(
         loop {
             if !std::mem::take(&mut feed.first) {
                 tokio::time::sleep(TICK).await;
+            }
+            if feed.app.closing.load(Ordering::Relaxed) {
+                return None;
             }
             let (detail, entries) = match read_job(&feed.app, feed.id, feed.after).await {
                 Ok(Some(read)) => read,

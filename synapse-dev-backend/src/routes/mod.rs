@@ -56,6 +56,9 @@ pub(crate) struct App {
     pub(crate) s3: Option<data::storages::S3Storage>,
     /// That bucket, reached at the first presigned upload (presigned URLs then point into it).
     pub(crate) bucket: crate::s3::Connector,
+    /// Set when the server shuts down: the console's event streams then end, so that they do
+    /// not hold the graceful shutdown up.
+    pub(crate) closing: std::sync::atomic::AtomicBool,
 }
 
 /// The handlers' state.
