@@ -76,6 +76,26 @@
 //! | `POST /_dev/seed/plugin_release` | `{code, version, name?, config?, requirements?, debug?}`: 201 with the release |
 //! | `GET /_dev/faults`, `DELETE /_dev/faults` | lists the faults (with how often each matched and fired), clears them |
 //!
+//! # The console
+//!
+//! `/console/` is a web console of the runs this backend knows, from their job records: open
+//! `<url>console/` (the URL the binary prints) in a browser. The runs page lists the jobs
+//! newest first, 100 a page, each with its status and overall progress bar; a job's page
+//! (`/console/jobs/{id}`) shows its overall and per-step progress bars, its metrics as charts
+//! over epochs (from its `metric` log entries and the metrics record of each PATCH it got),
+//! the images it logged as visualizations, its result or its error with the rollbacks of its
+//! steps, and its log entries with their level and step. Both pages update live, without
+//! reloading, through Server-Sent Events. Like `/_dev`, it needs no credentials (the backend
+//! listens on loopback only):
+//!
+//! | Route | What |
+//! |---|---|
+//! | `GET /console/`, `GET /console/jobs/{id}` | the pages (`?page=` for older runs) |
+//! | `GET /console/events?page=N`, `GET /console/jobs/{id}/events?after=L` | their live updates, `text/event-stream` (events `runs`, `job`) |
+//! | `GET /console/api/jobs?page=N`, `GET /console/api/jobs/{id}` | what they show, as JSON: `{count, page, pages, results: [{id, status, plugin, action, overall, step, created, modified}]}`; a job adds `{steps, metrics: [{name, x, series: [{category, points}]}], result, error, rollbacks, images, last_log}` |
+//!
+//! `scripts/console-test.sh` tests it in headless Chromium against real plugin runs.
+//!
 //! # Starting it
 //!
 //! As a process, for manual plugin runs:

@@ -11,7 +11,7 @@
 //! A failure to read the store is sent as event `failure` with its message; the stream goes on.
 //! The streams end when the server shuts down.
 
-use super::{html, param, read_job, read_runs, requested_page};
+use super::{html, job_version, param, read_job, read_runs, requested_page};
 use crate::pagination::links::RequestUrl;
 use crate::routes::Shared;
 use axum::extract::{Path, State};
@@ -95,6 +95,14 @@ pub(crate) async fn job(
             }
             if feed.app.closing.load(Ordering::Relaxed) {
                 return None;
+            }
+            // The whole detail only when the job or its entries changed.
+            match job_version(&feed.app, feed.id).await {
+                Ok(Some((modified, last))) if Some(&modified) == feed.modified.as_ref() && last <= feed.after => {
+                    continue;
+                }
+                Ok(_) => {}
+                Err(error) => return Some((Ok(failure(&error.to_string())), feed)),
             }
             let (detail, entries) = match read_job(&feed.app, feed.id, feed.after).await {
                 Ok(Some(read)) => read,

@@ -30,17 +30,21 @@ fn text(value: &Value) -> String {
     }
 }
 
+/// The page's style.
+const STYLE: &str = include_str!("console.css");
+
+/// The page's script: live updates. Inline with the style, so that a page is one request.
+const SCRIPT: &str = include_str!("console.js");
+
 /// A whole page: `body` inside the console's frame; `stream` the live updates' URL.
 pub(crate) fn page(title: &str, stream: &str, body: &str) -> String {
     format!(
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width\">\
-         <title>{title} · synapse console</title>\
-         <link rel=\"stylesheet\" href=\"/console/console.css\">\
-         <script defer src=\"/console/console.js\"></script></head>\
+         <title>{title} · synapse console</title><style>{STYLE}</style></head>\
          <body data-stream=\"{stream}\"><header class=\"top\"><a href=\"/console/\">synapse console</a>\
          <span id=\"live\" class=\"live\" title=\"live updates\">connecting</span></header>\
-         <main>{body}</main></body></html>\n",
+         <main>{body}</main><script>{SCRIPT}</script></body></html>\n",
         title = escape(title),
         stream = escape(stream),
     )

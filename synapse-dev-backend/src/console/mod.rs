@@ -6,11 +6,11 @@
 //! | `GET /console/jobs/{id}` | a job's page: overall and per-step progress bars, metric charts, visualizations, result or error with the rollbacks, log entries (level, step) |
 //! | `GET /console/events?page=N`, `GET /console/jobs/{id}/events?after=L` | the live updates of those pages, as Server-Sent Events ([`events`]) |
 //! | `GET /console/api/jobs?page=N`, `GET /console/api/jobs/{id}` | what the pages show, as JSON ([`view`]): `{count, page, pages, results: [summary]}`, a job's detail |
-//! | `GET /console/console.js`, `/console/console.css` | the page's script (live updates) and style |
 //!
 //! Like `/_dev`, the console needs no credentials: the backend listens on loopback only. The
-//! pages are rendered here ([`html`], [`chart`]); the script only swaps in the fragments the
-//! event stream carries, so a page updates without reloading.
+//! pages are rendered here ([`html`], [`chart`]), each one request (its style and its script
+//! inline); the script (`console.js`) only swaps in the fragments the event stream carries, so
+//! a page updates without reloading.
 
 mod chart;
 mod events;
@@ -22,7 +22,7 @@ use crate::pagination::links::RequestUrl;
 use crate::routes::Shared;
 use crate::store::{StoreError, jobs, logs};
 use axum::extract::{Path, State};
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::{Json, Router};
@@ -45,12 +45,6 @@ pub(crate) fn router() -> Router<Shared> {
         .route("/console/jobs/{id}/events", get(events::job))
         .route("/console/api/jobs", get(api_runs))
         .route("/console/api/jobs/{id}", get(api_job))
-        .route("/console/console.js", get(|| async { asset("text/javascript", include_str!("console.js")) }))
-        .route("/console/console.css", get(|| async { asset("text/css", include_str!("console.css")) }))
-}
-
-fn asset(content_type: &'static str, body: &'static str) -> Response {
-    ([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "no-cache")], body).into_response()
 }
 
 /// A page of runs: `(count, page, pages, summaries)`, `page` brought within the pages there are.
@@ -103,6 +97,17 @@ pub(crate) async fn read_job(app: &Shared, id: i64, after: i64) -> Result<Option
         })
         .await?;
     Ok(read)
+}
+
+/// What says whether a job changed: its `modified` and its last log entry's id; `None` when
+/// there is no such job.
+pub(crate) async fn job_version(app: &Shared, id: i64) -> Result<Option<(String, i64)>, StoreError> {
+    app.store
+        .run(move |connection| {
+            let Some(job) = jobs::get(connection, id)? else { return Ok(None) };
+            Ok(Some((job.modified().to_owned(), logs::last_id(connection, id)?)))
+        })
+        .await
 }
 
 /// A job id from the path: a positive integer, else no job.

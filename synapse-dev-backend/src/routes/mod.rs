@@ -1,8 +1,9 @@
 //! The routes, and what every API route goes through first ([`gate`]).
 //!
 //! API routes (the Synapse v1 subset, each path with its trailing slash) are counted, checked
-//! against the fault table, and authenticated, in that order. The dev routes under `/_dev` are
-//! none of these. A path no route serves is counted apart and answered 404 `{"detail": "Not found."}`.
+//! against the fault table, and authenticated, in that order. The dev routes under `/_dev` and
+//! the console's under `/console` ([`crate::console`]) are none of these. A path no route serves
+//! is counted apart and answered 404 `{"detail": "Not found."}`.
 
 pub(crate) mod annotation;
 pub(crate) mod assignments;
