@@ -16,6 +16,7 @@ mod ground_truth_export;
 pub(crate) mod jobs;
 pub(crate) mod logs;
 pub(crate) mod models;
+pub(crate) mod plugin_releases;
 pub(crate) mod plugins;
 pub(crate) mod uploads;
 
@@ -91,6 +92,7 @@ pub(crate) fn router(app: Shared) -> Router {
         .route("/tasks/{id}/", get(annotation::task))
         .route("/sdk/assignments/", get(assignments::list))
         .route("/tasks/{id}/annotate_task_data/", put(annotation::annotate))
+        .route("/plugin_releases/", post(plugin_releases::create).layer(DefaultBodyLimit::max(CHUNK_LIMIT)))
         .route("/plugin_releases/{id}/", get(plugins::release))
         .route("/plugins/{code}/run/", post(plugins::run))
         .route("/serve_applications/", get(plugins::list_serve_applications).post(plugins::create_serve_application))

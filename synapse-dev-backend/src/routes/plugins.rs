@@ -5,6 +5,7 @@ use super::{Shared, created, path_id};
 use crate::drf::dynamic::Shape;
 use crate::drf::fields::{self, CharField, FieldErrors};
 use crate::drf::{ApiError, filters, json_body};
+use crate::media;
 use crate::pagination::PageRequest;
 use crate::pagination::links::RequestUrl;
 use crate::store::plugins::{self, NewServeApplication, ServeFilter};
@@ -24,16 +25,27 @@ const RUN_KEYS: [&str; 8] = ["agent", "action", "params", "storage_id", "job_id"
 pub(crate) const SERVE_STATUSES: [&str; 7] =
     ["NOT_STARTED", "DEPLOYING", "DEPLOY_FAILED", "RUNNING", "UNHEALTHY", "DELETING", "UNAVAILABLE"];
 
-/// `GET plugin_releases/{id}/`: `{id, plugin, version, config, requirements, debug, created}`,
-/// `plugin` expanded to `{id, code, name}` with `?expand=plugin`.
+/// `GET plugin_releases/{id}/`: `{id, plugin, version, config, requirements, debug, created,
+/// file}`, `plugin` expanded to `{id, code, name}` with `?expand=plugin`, `file` the URL of a
+/// published release's package (null for a seeded one).
 pub(crate) async fn release(
     State(app): State<Shared>,
     Path(id): Path<String>,
+    url: RequestUrl,
     uri: Uri,
 ) -> Result<Json<Value>, ApiError> {
     let id = path_id(&id)?;
     let expand = Shape::from_query(uri.query()).expands("plugin");
-    app.store.run(move |connection| plugins::release(connection, id, expand)).await?.map(Json).ok_or(ApiError::NotFound)
+    let release = app.store.run(move |connection| plugins::release(connection, id, expand)).await?;
+    release.map(|release| Json(with_file_url(release, url.origin()))).ok_or(ApiError::NotFound)
+}
+
+/// `release` with its `file` (a media key) as the URL it is served at from `origin`.
+pub(crate) fn with_file_url(mut release: Value, origin: &str) -> Value {
+    if let Some(key) = release["file"].as_str().map(str::to_owned) {
+        release["file"] = Value::from(media::url(origin, &key));
+    }
+    release
 }
 
 /// `POST plugins/{code}/run/`: a new PENDING job whose `meta.plugin_run` is the request (with

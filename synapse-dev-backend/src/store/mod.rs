@@ -34,7 +34,7 @@ pub(crate) const FILE_NAME: &str = "dev-backend.sqlite3";
 const STATEMENT_CACHE: usize = 128;
 
 /// The layout this build reads and writes; a file with another refuses to open.
-const SCHEMA_VERSION: i64 = 1;
+const SCHEMA_VERSION: i64 = 2;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS jobs (

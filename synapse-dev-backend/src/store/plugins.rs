@@ -21,6 +21,7 @@ CREATE TABLE IF NOT EXISTS plugin_releases (
     requirements TEXT NOT NULL,
     debug INTEGER NOT NULL,
     created TEXT NOT NULL,
+    file TEXT,
     UNIQUE (plugin, version)
 );
 CREATE TABLE IF NOT EXISTS plugin_runs (
@@ -79,21 +80,30 @@ pub(crate) fn create_release(
     Ok((inserted == 1).then(|| connection.last_insert_rowid()))
 }
 
+/// Keeps `key`, the media key of release `id`'s package (a published release's `file`).
+pub(crate) fn set_release_file(connection: &Connection, id: i64, key: &str) -> Result<(), StoreError> {
+    connection
+        .execute("UPDATE plugin_releases SET file = ?2 WHERE id = ?1", params![id, key])
+        .what(&format!("keeping the package of plugin release {id}"))?;
+    Ok(())
+}
+
 /// Release `id` as `plugin_releases/{id}/` shows it: `{id, plugin, version, config,
-/// requirements, debug, created}`, `plugin` its plugin's id, or the plugin `{id, code, name}`
-/// with `expand`.
+/// requirements, debug, created, file}`, `plugin` its plugin's id, or the plugin `{id, code,
+/// name}` with `expand`; `file` the media key of its package (null for a seeded release), which
+/// the route turns into a URL.
 pub(crate) fn release(connection: &Connection, id: i64, expand: bool) -> Result<Option<Value>, StoreError> {
     let what = format!("reading plugin release {id}");
     let row = connection
         .query_row(
-            "SELECT r.id, p.id, p.code, p.name, r.version, r.config, r.requirements, r.debug, r.created
+            "SELECT r.id, p.id, p.code, p.name, r.version, r.config, r.requirements, r.debug, r.created, r.file
              FROM plugin_releases r JOIN plugins p ON p.id = r.plugin WHERE r.id = ?1",
             [id],
-            |row| <(i64, i64, String, String, String, String, String, bool, String)>::try_from(row),
+            |row| <(i64, i64, String, String, String, String, String, bool, String, Option<String>)>::try_from(row),
         )
         .optional()
         .what(&what)?;
-    row.map(|(id, plugin, code, name, version, config, requirements, debug, created)| {
+    row.map(|(id, plugin, code, name, version, config, requirements, debug, created, file)| {
         let plugin = if expand { json!({ "id": plugin, "code": code, "name": name }) } else { json!(plugin) };
         Ok(json!({
             "id": id,
@@ -103,6 +113,7 @@ pub(crate) fn release(connection: &Connection, id: i64, expand: bool) -> Result<
             "requirements": from_column(&requirements, &what)?,
             "debug": debug,
             "created": created,
+            "file": file,
         }))
     })
     .transpose()

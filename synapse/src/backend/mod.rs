@@ -23,7 +23,7 @@
 //! | `ground_truth.rs` | [`GroundTruthEvent`], [`EventFile`], [`Split`], [`GroundTruthDatasetVersion`] and the ground-truth calls |
 //! | `assignments.rs` | [`Assignment`] and `GET sdk/assignments/` |
 //! | `annotation.rs` | [`Project`] (its classes: [`ProjectClass`]), [`Task`] (its [`DataUnit`], from `data/`), [`AnnotationSchema`] and the project and task calls |
-//! | `plugins.rs` | [`PluginRelease`] ([`Plugin`], [`PluginRef`]), [`PluginRun`] and the plugin calls |
+//! | `plugins.rs` | [`PluginRelease`] ([`Plugin`], [`PluginRef`]), [`PluginReleaseCreate`], [`PluginRun`] and the plugin calls |
 //! | `serve.rs` | [`ServeApplication`], [`NewServeApplication`] and the serve application calls |
 //! | `download.rs` | [`BackendClient::download`], [`BackendClient::fetch`], [`Fetched`]: a file the API points at, streamed to disk or, when small, into memory |
 //! | `upload/` | [`BackendClient::chunked_upload`]: chunks, the MD5 finalize, the lost-finalize recheck; [`TransferError`] |
@@ -67,7 +67,7 @@ pub use jobs::{Job, JobId, JobStatus, JobUpdate};
 pub use logs::LogEntry;
 pub use models::{Model, ModelCreate};
 pub use page::{PAGE_SIZE, Page};
-pub use plugins::{Plugin, PluginRef, PluginRelease, PluginRun};
+pub use plugins::{Plugin, PluginRef, PluginRelease, PluginReleaseCreate, PluginRun};
 pub use serve::{NewServeApplication, ServeApplication};
 pub use upload::{
     ChunkedUpload, ChunkedUploadOptions, DEFAULT_CHUNK_SIZE, Progress, RecheckPolicy, TransferError, UploadId,

@@ -1,6 +1,6 @@
-//! Plugins (API v1): a plugin release (`GET plugin_releases/{id}/?expand=plugin`) and running a
-//! plugin's action on an agent (`POST plugins/{code}/run/`), as the SDK's
-//! `clients/backend/integration.py` calls them.
+//! Plugins (API v1): a plugin release (`GET plugin_releases/{id}/?expand=plugin`), publishing
+//! one (`POST plugin_releases/`, multipart) and running a plugin's action on an agent
+//! (`POST plugins/{code}/run/`), as the SDK's `clients/backend/integration.py` calls them.
 
 use super::{BackendClient, BackendError};
 use serde::{Deserialize, Serialize};
@@ -112,6 +112,19 @@ impl PluginRun {
     }
 }
 
+/// A release to publish ([`BackendClient::create_plugin_release`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct PluginReleaseCreate {
+    /// The plugin's code (slug); the backend creates the plugin at its first release.
+    pub plugin: String,
+    /// The release's version (`config.yaml`'s `version`).
+    pub version: String,
+    /// The plugin's `config.yaml`, as JSON.
+    pub config: Value,
+    /// Whether it is a debug release.
+    pub debug: bool,
+}
+
 impl BackendClient {
     /// `GET plugin_releases/{id}/?expand=plugin`.
     ///
@@ -119,6 +132,36 @@ impl BackendClient {
     /// As [`BackendError`]; a missing release is a 404 naming its path.
     pub async fn get_plugin_release(&self, id: u64) -> Result<PluginRelease, BackendError> {
         self.get(&format!("plugin_releases/{id}/"), &[("expand", "plugin")]).await
+    }
+
+    /// `POST plugin_releases/` (multipart, as the SDK's `plugin publish` sends it): the fields
+    /// `plugin` (the code), `version`, `config` (the plugin's `config.yaml` as JSON) and
+    /// `debug`, and the package as the `file` part named `file_name`. Answers the release
+    /// created. Not idempotent: a lost response is [`BackendError::ResponseLost`], never sent
+    /// again.
+    ///
+    /// # Errors
+    /// As [`BackendError`]; a release the backend refuses (that version exists already, a config
+    /// it does not accept) is [`BackendError::Status`] with the server's message.
+    pub async fn create_plugin_release(
+        &self,
+        release: &PluginReleaseCreate,
+        file_name: &str,
+        package: Vec<u8>,
+    ) -> Result<PluginRelease, BackendError> {
+        let url = self.url("plugin_releases/", &[])?;
+        let config = release.config.to_string();
+        self.call_with(reqwest::Method::POST, url, |request| {
+            let file = reqwest::multipart::Part::bytes(package.clone()).file_name(file_name.to_owned());
+            let form = reqwest::multipart::Form::new()
+                .text("plugin", release.plugin.clone())
+                .text("version", release.version.clone())
+                .text("config", config.clone())
+                .text("debug", release.debug.to_string())
+                .part("file", file);
+            request.multipart(form)
+        })
+        .await
     }
 
     /// `POST plugins/{code}/run/` with `run`: what the backend answers, as it is ("job data or
