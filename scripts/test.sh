@@ -24,13 +24,22 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+# Each step's heading, with the time the one before it took (SECONDS: since the script started).
+step_started=0
+step() {
+  if [ "$step_started" -gt 0 ] || [ "$SECONDS" -gt 0 ]; then printf '(%d s)\n' "$((SECONDS - step_started))"; fi
+  step_started=$SECONDS
+  printf '\n\033[1m== %s\033[0m (at %d s)\n' "$*" "$SECONDS"
+}
 in_ci() { case "${CI:-}" in true | TRUE | True | 1) return 0 ;; *) return 1 ;; esac; }
 
 RAY_TESTS='binary(/^ray_/) | test(/^ray_/)'
 # The compile-fail tests run in a step of their own: alone on the machine, and with cargo's
 # progress lines filtered out so that a mismatch is the first thing a failed run shows.
 UI_TESTS='package(synapse-ui-tests)'
+# The `synapse` command's tests build a plugin crate of every category (five feature sets of
+# synapse, in a target directory of their own): a step of their own, alone on the machine.
+CLI_TESTS='package(synapse-cli)'
 if in_ci; then
   # A clean build gains nothing from incremental caches, and they take a gigabyte of disk.
   export CARGO_INCREMENTAL=0
@@ -61,12 +70,19 @@ cargo clippy --quiet -p synapse-dev-backend --all-targets --locked --features s3
 
 step "tests"
 if $nextest; then
-  cargo nextest run --workspace --locked --no-fail-fast -E "not ($RAY_TESTS | $UI_TESTS)"
+  cargo nextest run --workspace --locked --no-fail-fast -E "not ($RAY_TESTS | $UI_TESTS | $CLI_TESTS)"
 else
   # cargo test cannot leave the Ray tests out: without a Ray head they skip here (CI unset),
   # and the Ray phase below runs them.
   env -u CI cargo test --workspace --locked --no-fail-fast --lib --bins --tests \
-    --exclude synapse-ui-tests
+    --exclude synapse-ui-tests --exclude synapse-cli
+fi
+
+step "the synapse command: a plugin of every category made, built and tested; publish"
+if $nextest; then
+  cargo nextest run --locked --no-fail-fast -p synapse-cli
+else
+  cargo test --locked --no-fail-fast -p synapse-cli
 fi
 
 step "compile-fail tests (trybuild)"
