@@ -5,7 +5,7 @@
 
 use super::{ExportError, Original};
 use crate::backend::{BackendClient, Fetched};
-use crate::storage::{Provider, Storage, StorageError, check_key};
+use crate::storage::{Provider, Storage, StorageError, check_key, relative_path};
 use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -55,7 +55,7 @@ impl ExportDir {
         name: &str,
         originals: bool,
     ) -> Result<Self, ExportError> {
-        let parent = path.trim_matches('/');
+        let parent = relative_path(path);
         let leaf = name.trim().replace(['/', '\\'], "_");
         let join = |leaf: &str| if parent.is_empty() { leaf.to_owned() } else { format!("{parent}/{leaf}") };
         let mut prefix = join(&leaf);

@@ -29,6 +29,14 @@ pub(crate) fn check_key(key: &str) -> Result<&str, StorageError> {
     Ok(key)
 }
 
+/// A folder a person names inside a storage (`./exports/`, `/exports`, `exports//gt`), as a
+/// key prefix: `/`-separated, its empty and `.` segments dropped (`exports/gt`; empty for the
+/// root). `..` and `\\` stay, for [`check_key`] to refuse by name.
+#[cfg(any(feature = "upload", feature = "export"))]
+pub(crate) fn relative_path(path: &str) -> String {
+    path.split('/').filter(|segment| !segment.is_empty() && *segment != ".").collect::<Vec<_>>().join("/")
+}
+
 /// Checks a listing prefix: empty (everything), or a key, with or without one trailing `/`.
 /// Returns it without the trailing `/`: listings take prefixes as directories (`a/b` lists
 /// `a/b/c`, not `a/bc`).
@@ -46,6 +54,23 @@ pub(crate) fn check_prefix(prefix: &str) -> Result<&str, StorageError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(any(feature = "upload", feature = "export"))]
+    #[test]
+    fn folders_people_write_are_key_prefixes() {
+        for (given, prefix) in [
+            ("./out", "out"),
+            ("out/", "out"),
+            ("/exports//gt/./a", "exports/gt/a"),
+            (".", ""),
+            ("./", ""),
+            ("", ""),
+            ("../etc", "../etc"),
+            (".hidden/x", ".hidden/x"),
+        ] {
+            assert_eq!(relative_path(given), prefix, "{given}");
+        }
+    }
 
     #[test]
     fn relative_keys_pass() {

@@ -47,6 +47,8 @@ pub use crate::secret::Secret;
 pub use error::StorageError;
 #[cfg(feature = "export")]
 pub(crate) use key::check_key;
+#[cfg(any(feature = "upload", feature = "export"))]
+pub(crate) use key::relative_path;
 pub use local::LocalStorage;
 #[cfg(any(feature = "s3", feature = "gcs", feature = "azure"))]
 pub use object::ObjectStorage;

@@ -2,14 +2,15 @@
 //! storage, as the SDK's `get_pathlib(storage, path)` resolves them.
 
 use super::UploadError;
-use crate::storage::{Provider, StorageConfig, StorageRecord};
+use crate::storage::{Provider, StorageConfig, StorageRecord, relative_path};
 use std::path::{Path, PathBuf};
 
 /// The folder `path` names in `storage` (the record of storage `id`).
 ///
 /// - A `file_system` storage: `path` is relative to the storage's `location`, a leading `/`
 ///   ignored (the SDK's local provider: `base_path / path.lstrip('/')`); `""` or `/` is the
-///   location itself. A `..` segment is refused: the folder stays inside the storage.
+///   location itself, and `.` segments are dropped (`./incoming` is `incoming`). A `..`
+///   segment is refused: the folder stays inside the storage.
 /// - An object store (`amazon_s3`, `minio`, `gcp`, `azure`…): the files are read from the folder
 ///   `path` on this machine, and sent to the storage through presigned URLs. Reading an
 ///   upload's files out of a bucket is not done here (the SDK reads them through `UPath`).
@@ -21,12 +22,14 @@ use std::path::{Path, PathBuf};
 /// let local = StorageRecord::new("file_system", serde_json::json!({"location": "/srv/data"}));
 /// assert_eq!(folder_in_storage(&local, 1, "/incoming/pets").unwrap(), Path::new("/srv/data/incoming/pets"));
 /// assert_eq!(folder_in_storage(&local, 1, "incoming/").unwrap(), Path::new("/srv/data/incoming"));
+/// assert_eq!(folder_in_storage(&local, 1, "./incoming").unwrap(), Path::new("/srv/data/incoming"));
 /// assert_eq!(folder_in_storage(&local, 1, "/").unwrap(), Path::new("/srv/data"));
 /// assert!(folder_in_storage(&local, 1, "../etc").is_err());
 /// ```
 ///
 /// # Errors
-/// [`UploadError::Folder`] for a path with a `..` or `.` segment or a `\`;
+/// [`UploadError::Folder`] for a path with a `..` segment or a `\` (`.` segments, as in
+/// `./incoming`, are dropped);
 /// [`UploadError::StorageConfiguration`] for a `file_system` record without a `location`, or a
 /// provider this build does not know.
 pub fn folder_in_storage(storage: &StorageRecord, id: u64, path: &str) -> Result<PathBuf, UploadError> {
@@ -40,12 +43,12 @@ pub fn folder_in_storage(storage: &StorageRecord, id: u64, path: &str) -> Result
     else {
         return Err(refused(format!("a {} record without a file_system configuration", provider.name())));
     };
-    let relative = path.trim_start_matches('/').trim_end_matches('/');
+    let relative = relative_path(path);
     if relative.is_empty() {
         return Ok(location);
     }
     for segment in relative.split('/') {
-        if segment == "." || segment == ".." || segment.contains('\\') {
+        if segment == ".." || segment.contains('\\') {
             let reason = format!(
                 "is read inside storage {id} ({}), and `{segment}` would leave it: give the folder relative to the storage's root",
                 location.display()
@@ -53,5 +56,5 @@ pub fn folder_in_storage(storage: &StorageRecord, id: u64, path: &str) -> Result
             return Err(UploadError::Folder { path: PathBuf::from(path), reason });
         }
     }
-    Ok(location.join(Path::new(relative)))
+    Ok(location.join(Path::new(&relative)))
 }
