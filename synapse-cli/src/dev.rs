@@ -58,10 +58,45 @@ async fn serve(args: DevArgs) -> Result<(), CliError> {
     eprintln!("the environment of a run that reports to it:");
     println!("export SYNAPSE_HOST={url}");
     println!("export SYNAPSE_ACCESS_TOKEN={}", args.token);
-    eprintln!("serving until Ctrl-C");
-    let _ = tokio::signal::ctrl_c().await;
+    eprintln!("serving until Ctrl-C (or SIGTERM)");
+    stopped().await;
     backend.shutdown().await?;
     Ok(())
+}
+
+/// When Ctrl-C (SIGINT) or SIGTERM arrives: either stops the backend the same way, so that an
+/// in-memory backend's temporary media directory is removed.
+async fn stopped() {
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        () = terminate => {}
+    }
+}
+
+/// `GET path` of the backend, as JSON.
+async fn get(backend: &RunningDevBackend, token: &str, path: &str) -> Result<Value, CliError> {
+    let failed =
+        |reason: String| CliError::Command { command: format!("GET /{path}"), dir: ".".into(), outcome: reason };
+    let response = reqwest::Client::new()
+        .get(format!("{}{path}", backend.url()))
+        .header("Synapse-Access-Token", token)
+        .send()
+        .await
+        .map_err(|error| failed(error.to_string()))?;
+    response
+        .error_for_status()
+        .map_err(|error| failed(error.to_string()))?
+        .json()
+        .await
+        .map_err(|error| failed(error.to_string()))
 }
 
 /// The seeded workspace, said in one line.
@@ -101,8 +136,11 @@ async fn seed(backend: &RunningDevBackend, token: &str) -> Result<String, CliErr
     let project =
         post("_dev/seed/project", json!({"seed": 1, "classes": classes, "tasks": 6, "with_labels": true})).await?;
     let id = |value: &Value| value.as_u64().map_or_else(|| "?".to_owned(), |id| id.to_string());
+    let storage = get(backend, token, "storages/1/").await?;
+    let location = storage["configuration"]["location"].as_str().unwrap_or("?").to_owned();
     Ok(format!(
-        "storage 1; data collection {} (image_1, data_meta_1); ground-truth dataset version {} (12 images of car, \
+        "storage 1 (file_system at {location}: an upload's folder is read, and an export written, inside it); \
+         data collection {} (image_1, data_meta_1); ground-truth dataset version {} (12 images of car, \
          person: train 8, validation 4); project {} ({} tasks, data collection {}, YOLO labels in label_1)",
         id(&collection["id"]),
         id(&dataset["ground_truth_dataset_version"]),

@@ -29,6 +29,12 @@ pub enum CliError {
         /// The directory.
         dir: PathBuf,
     },
+    /// `synapse new` into a path that is a file.
+    #[error("{} is a file, not a directory: choose another name or `--dir`", path.display())]
+    NotADirectory {
+        /// The path.
+        path: PathBuf,
+    },
     /// A value that is neither given nor asked for (standard input is not a terminal).
     #[error("{what} is missing: {hint}")]
     Missing {
@@ -58,7 +64,12 @@ pub enum CliError {
         outcome: String,
     },
     /// `publish` of a plugin whose `config.yaml` does not match its code.
-    #[error("{}'s config.yaml does not match the plugin's code: {detail}\nwrite it anew with `cargo run -- config --write` and check the change in", dir.display())]
+    #[error(
+        "{}'s config.yaml does not match the plugin's code: {detail}\n\
+         config.yaml is generated (its name, version and description from Cargo.toml, its actions from \
+         the code): change those, then write it anew with `cargo run -- config --write` in {0}",
+        dir.display()
+    )]
     StaleConfig {
         /// The plugin directory.
         dir: PathBuf,

@@ -40,6 +40,8 @@ pub fn run(args: PublishArgs) -> Result<(), CliError> {
     if !dir.join("Cargo.toml").is_file() {
         return Err(CliError::NotAPlugin { dir, reason: "it has no Cargo.toml".into() });
     }
+    // The backend is looked at before the build, so that a missing one is said at once.
+    let client = if args.dry_run { None } else { Some(backend()?) };
     eprintln!("building the binary (profile {})…", args.profile);
     let binary = build(&dir, &args.profile)?;
     check_config(&binary, &dir)?;
@@ -58,16 +60,10 @@ pub fn run(args: PublishArgs) -> Result<(), CliError> {
             if entry.executable { " (executable)" } else { "" }
         );
     }
-    if args.dry_run {
+    let Some(client) = client else {
         eprintln!("dry run: nothing published");
         return Ok(());
-    }
-    let client = BackendClient::from_env()
-        .map_err(|source| CliError::Backend { what: "configuring the backend".into(), source: Box::new(source) })?
-        .ok_or_else(|| CliError::Missing {
-            what: "the backend",
-            hint: "set SYNAPSE_HOST and SYNAPSE_ACCESS_TOKEN (`synapse dev` prints them for a dev backend)".into(),
-        })?;
+    };
     let zip = package.read_zip()?;
     let release = PluginReleaseCreate { plugin: code.clone(), version: version.clone(), config, debug: args.debug };
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -76,11 +72,30 @@ pub fn run(args: PublishArgs) -> Result<(), CliError> {
         .map_err(CliError::io("starting the runtime for", &dir))?;
     let host = client.config().host.to_string();
     let created = runtime.block_on(client.create_plugin_release(&release, package.name(), zip)).map_err(|source| {
-        CliError::Backend { what: format!("publishing {code} {version} to {host}"), source: Box::new(source) }
+        let mut what = format!("publishing {code} {version} to {host}");
+        if source.to_string().contains("must make a unique set") {
+            what = format!(
+                "{what} (it has release {version} already: raise `version` in Cargo.toml, then \
+                 `cargo run -- config --write`)"
+            );
+        }
+        CliError::Backend { what, source: Box::new(source) }
     })?;
     println!("{}", created.id);
     eprintln!("published {code} {version} as plugin release {} on {host}", created.id);
     Ok(())
+}
+
+/// The backend of `SYNAPSE_HOST` and `SYNAPSE_ACCESS_TOKEN`.
+fn backend() -> Result<BackendClient, CliError> {
+    BackendClient::from_env()
+        .map_err(|source| CliError::Backend { what: "configuring the backend".into(), source: Box::new(source) })?
+        .ok_or_else(|| CliError::Missing {
+            what: "the backend",
+            hint: "set SYNAPSE_HOST and SYNAPSE_ACCESS_TOKEN (`synapse dev` prints them for a dev backend), or \
+                   look first with `--dry-run`"
+                .into(),
+        })
 }
 
 /// `cargo build --profile <profile>` in `dir`, cargo's diagnostics shown; the binary built.

@@ -33,6 +33,10 @@ fn every_category_builds_and_passes_its_own_tests() {
             assert!(config.contains(&format!("\n  {action}:\n")), "{category}: `{action}` in config.yaml:\n{config}");
             assert!(dir.join(format!("schemas/{action}.params.json")).is_file(), "{category}: {action}'s schema");
         }
+        for path in text_files(&dir) {
+            let text = std::fs::read_to_string(&path).expect("a text file");
+            assert!(!text.contains("{{"), "{category}: a placeholder left in {}", path.display());
+        }
         for file in
             ["README.md", ".synapseignore", ".gitignore", "Cargo.lock", "rust-toolchain.toml", ".cargo/config.toml"]
         {
@@ -50,6 +54,20 @@ fn every_category_builds_and_passes_its_own_tests() {
             stderr(&tested)
         );
     }
+}
+
+/// The text files of the crate at `dir` (not its build's, nor its images).
+fn text_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).expect("listed").map(|entry| entry.expect("an entry").path()) {
+        let name = entry.file_name().and_then(|name| name.to_str()).unwrap_or_default();
+        if entry.is_dir() && name != "target" {
+            files.extend(text_files(&entry));
+        } else if entry.is_file() && !name.ends_with(".png") {
+            files.push(entry);
+        }
+    }
+    files
 }
 
 #[test]
@@ -88,6 +106,10 @@ fn a_directory_with_files_is_not_written_into() {
     assert!(stderr(&output).contains("taken exists and is not empty"), "{}", stderr(&output));
     assert_eq!(std::fs::read_to_string(root.path().join("taken/notes.txt")).expect("kept"), "mine");
     assert_eq!(std::fs::read_dir(root.path().join("taken")).expect("listed").count(), 1);
+    // A file of that name, even an empty one, is said to be a file.
+    std::fs::write(root.path().join("plain"), "").expect("a file");
+    let output = synapse(root.path(), &["new", "plain", "--category", "custom", "--no-build"]);
+    assert!(stderr(&output).contains("plain is a file, not a directory"), "{}", stderr(&output));
     // An empty directory is fine.
     std::fs::create_dir(root.path().join("empty")).expect("a directory");
     let output = synapse(root.path(), &["new", "empty", "--category", "custom", "--no-build"]);

@@ -53,6 +53,7 @@ fn a_plugin_is_published_once_with_the_package_job_mode_ships() {
         "{}",
         stderr(&nowhere)
     );
+    assert!(!stderr(&nowhere).contains("building"), "said before any build: {}", stderr(&nowhere));
 
     let runtime = tokio::runtime::Runtime::new().expect("a runtime");
     let backend =
@@ -91,6 +92,7 @@ fn a_plugin_is_published_once_with_the_package_job_mode_ships() {
     let said = stderr(&again);
     assert!(said.contains(&format!("error: publishing my-plugin 0.1.0 to {host}")), "{said}");
     assert!(said.contains("The fields plugin, version must make a unique set."), "{said}");
+    assert!(said.contains("raise `version` in Cargo.toml"), "{said}");
     runtime.block_on(backend.shutdown()).expect("the dev backend stops");
 
     // config.yaml edited by hand: refused, and how to write it anew is said.
@@ -102,7 +104,9 @@ fn a_plugin_is_published_once_with_the_package_job_mode_ships() {
     assert!(!stale.status.success());
     let said = stderr(&stale);
     assert!(
-        said.contains("config.yaml does not match the plugin's code") && said.contains("cargo run -- config --write"),
+        said.contains("config.yaml does not match the plugin's code")
+            && said.contains("its name, version and description from Cargo.toml")
+            && said.contains("cargo run -- config --write"),
         "{said}"
     );
 

@@ -119,7 +119,7 @@ pub fn run(args: NewArgs) -> Result<(), CliError> {
     let template = template::of(category);
     let mut features: Vec<&str> = template.features.to_vec();
     features.push("ray");
-    let values = [
+    let mut values = vec![
         ("crate", name.clone()),
         ("crate_ident", name::ident(&name)),
         ("name", name::display(&name)),
@@ -128,8 +128,9 @@ pub fn run(args: NewArgs) -> Result<(), CliError> {
         ("synapse_path", toml_string(&synapse.display().to_string())),
         ("features", features.iter().map(|f| format!("\"{f}\"")).collect::<Vec<_>>().join(", ")),
         ("features_why", template.features_why.to_owned()),
-        ("category_readme", template.readme.trim_end().to_owned()),
     ];
+    // The category's README section has placeholders of its own, filled before it goes in.
+    values.push(("category_readme", template::render(template.readme.trim_end(), &values)));
     let started = Instant::now();
     for file in template::common().into_iter().chain(template.files) {
         let path = dir.join(file.path);
@@ -202,7 +203,7 @@ fn ensure_empty(dir: &Path) -> Result<(), CliError> {
         },
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(()),
         Err(error) if error.kind() == std::io::ErrorKind::NotADirectory => {
-            Err(CliError::DirNotEmpty { dir: dir.to_owned() })
+            Err(CliError::NotADirectory { path: dir.to_owned() })
         }
         Err(error) => Err(CliError::io("reading", dir)(error)),
     }

@@ -97,8 +97,9 @@ pub fn of(category: Category) -> CategoryTemplate {
                 text!("neural_net", "samples/yolo/labels/val/street_4.txt"),
             ],
             readme: include_str!("../../templates/neural_net/README.section.md"),
-            features: &["dataset", "train", "serve"],
-            features_why: "`dataset`, `train`, `serve`: the dataset, train and serve bases; `ray`: `run --mode job|task`, deployments.",
+            features: &["dataset", "train", "serve", "store"],
+            features_why: "`dataset`, `train`, `serve`: the dataset, train and serve bases; `store`: the pipeline's run store \
+                           (checkpoints, resume); `ray`: `run --mode job|task`, deployments.",
             actions: &["download", "convert", "train", "test", "deployment", "the model server"],
         },
         Category::Export => CategoryTemplate {
