@@ -37,8 +37,7 @@ RAY_TESTS='binary(/^ray_/) | test(/^ray_/)'
 # The compile-fail tests run in a step of their own: alone on the machine, and with cargo's
 # progress lines filtered out so that a mismatch is the first thing a failed run shows.
 UI_TESTS='package(synapse-ui-tests)'
-# The `synapse` command's tests build a plugin crate of every category (five feature sets of
-# synapse, in a target directory of their own): a step of their own, alone on the machine.
+# The `synapse` command's tests run beside the feature checks (see there).
 CLI_TESTS='package(synapse-cli)'
 if in_ci; then
   # A clean build gains nothing from incremental caches, and they take a gigabyte of disk.
@@ -55,18 +54,43 @@ cargo fmt --all -- --check
 step "lints"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
+# The `synapse` command's tests make a plugin crate of every category and build each in a target
+# directory of their own (five feature sets of synapse): minutes of builds that need no lock on
+# the workspace's target directory. They run in the background, beside the feature checks below
+# (one rustc at a time), and their output is shown when they end.
+step "the synapse command's tests (a plugin of every category made, built, tested, published): started"
+cli_tests=()
+while IFS= read -r binary; do cli_tests+=("$binary"); done < <(
+  cargo test --locked -p synapse-cli --no-run 2>&1 | tee /dev/stderr | sed -n 's/^ *Executable .* (\(.*\))$/\1/p'
+)
+[ ${#cli_tests[@]} -ge 3 ] || { echo "the synapse command's test binaries were not found" >&2; exit 1; }
+cli_log="$(mktemp)"
+(for binary in "${cli_tests[@]}"; do "$binary" || exit 1; done) >"$cli_log" 2>&1 &
+cli_pid=$!
+trap 'kill "$cli_pid" 2>/dev/null || true' EXIT
+
 # The workspace turns every feature of synapse on (its tests use them all); a plugin turns on
-# what it uses. Each feature set compiles on its own, warning-free (`tls` only adds rustls to
-# `ray`'s HTTP client). Checked only: the dependencies' metadata of the step above is reused.
+# what it uses. Each feature set's library compiles on its own, warning-free (`tls` only adds
+# rustls to `ray`'s HTTP client; the tests, every feature on, are linted above). Checked only:
+# the dependencies' metadata of the step above is reused.
 step "synapse's features, one at a time"
 for features in "" ray store discovery backend storage formats dataset train upload export to_task serve s3 gcs azure; do
   echo "features: ${features:-(default)}"
-  cargo clippy --quiet -p synapse --all-targets --locked --no-default-features --features "$features" -- -D warnings
+  cargo clippy --quiet -p synapse --lib --locked --no-default-features --features "$features" -- -D warnings
 done
 echo "the S3 storage tests (synapse-tests with s3)"
 cargo clippy --quiet -p synapse-tests --test storage_s3 --test storage_object --test data_ops_export_s3 --test upload_s3 --locked --features s3 -- -D warnings
 echo "the dev backend's presigned uploads into S3 (synapse-dev-backend with s3)"
 cargo clippy --quiet -p synapse-dev-backend --all-targets --locked --features s3 -- -D warnings
+
+step "the synapse command's tests: their end (the other tests run on a quiet machine)"
+if wait "$cli_pid"; then
+  cat "$cli_log"
+else
+  cat "$cli_log"
+  echo "the synapse command's tests failed (above)" >&2
+  exit 1
+fi
 
 step "tests"
 if $nextest; then
@@ -78,13 +102,6 @@ else
     --exclude synapse-ui-tests --exclude synapse-cli
 fi
 
-step "the synapse command: a plugin of every category made, built and tested; publish"
-if $nextest; then
-  cargo nextest run --locked --no-fail-fast -p synapse-cli
-else
-  cargo test --locked --no-fail-fast -p synapse-cli
-fi
-
 step "compile-fail tests (trybuild)"
 cargo test --locked -p synapse-ui-tests --test ui 2>&1 |
   grep -v -E '^ +(Compiling|Checking|Finished|Running|Blocking) '
@@ -93,10 +110,13 @@ step "doc tests"
 cargo test --workspace --locked --doc
 
 step "examples' config.yaml is up to date"
-# Each with the union of the examples' features of synapse, so that it is built once for all.
+# With the binaries the tests step built (synapse's features unified across the workspace: a
+# config.yaml does not depend on them), so that nothing is compiled again here.
 for example in examples/*/; do
   name="$(basename "$example")"
-  cargo run --quiet --locked -p "$name" --features synapse/ray,synapse/store -- config --check --dir "$example"
+  binary="${CARGO_TARGET_DIR:-target}/debug/$name"
+  [ -x "$binary" ] || { echo "$binary was not built by the tests step" >&2; exit 1; }
+  "$binary" config --check --dir "$example"
 done
 
 step "Ray tests, against a local Ray head in fresh network and PID namespaces"
