@@ -12,6 +12,13 @@
 #   scripts/ray.sh run -- CMD...     install, then in fresh network and PID namespaces (only `lo`, up):
 #                                    start, run CMD with SYNAPSE_RAY_ADDRESS=http://127.0.0.1:8265, stop;
 #                                    exits with CMD's status
+#   SYNAPSE_RAY_NODES=2 scripts/ray.sh run -- CMD...
+#                                    the same with a two-node cluster (scripts/ray-node.sh): the head and
+#                                    a worker node, each in a network namespace of its own, joined by a
+#                                    veth pair; CMD runs beside the head with SYNAPSE_RAY_ADDRESS=
+#                                    http://192.0.2.1:8265 and SYNAPSE_RAY_WORKER_NODE=192.0.2.2
+#   scripts/ray.sh node kill|start   inside `run` with two nodes (for the tests): SIGKILL every process of
+#                                    the worker node (a machine lost), or start a new worker node
 #
 # `run` is what the tests use: nothing the head binds can be reached from outside the namespace, its
 # ports never clash with another Ray on the machine, and every process it started ends with the
@@ -22,7 +29,10 @@
 #
 # The head: --num-cpus=2, --num-gpus=0, custom resource {"plugin_slot": 4}, a 200 MB object store,
 # token auth off, usage stats off, jobs that cannot be scheduled fail after
-# RAY_JOB_START_TIMEOUT_SECONDS (60 s here; Ray's default is 900 s).
+# RAY_JOB_START_TIMEOUT_SECONDS (60 s here; Ray's default is 900 s). The worker node of the
+# two-node cluster: --num-cpus=2, a simulated --num-gpus=1, {"plugin_slot": 4, "worker_node": 4}
+# (a run that asks for a GPU or `worker_node` is placed there), and a node whose raylet stops
+# answering is declared dead after about 3 s (Ray's default is about 15 s).
 #
 # Environment: SYNAPSE_RAY_VENV (default .venv/ray), SYNAPSE_RAY_TMP (Ray's temp dir for `start`;
 # default /tmp/synapse-ray; `run` uses a new one each time), PYTHON (default python3),
@@ -38,7 +48,6 @@ VENV="${SYNAPSE_RAY_VENV:-$ROOT/.venv/ray}"
 PYTHON="${PYTHON:-python3}"
 RAY_TMP="${SYNAPSE_RAY_TMP:-/tmp/synapse-ray}"
 DASHBOARD_PORT=8265
-URL="http://127.0.0.1:$DASHBOARD_PORT"
 NUM_CPUS=2
 RESOURCES='{"plugin_slot": 4}'
 OBJECT_STORE_BYTES=200000000
@@ -60,6 +69,14 @@ die() {
   log "error: $*"
   exit 1
 }
+
+# The cluster's nodes: 1 (the head alone, on loopback) or 2 (scripts/ray-node.sh).
+NODES="${SYNAPSE_RAY_NODES:-1}"
+case "$NODES" in 1 | 2) ;; *) die "SYNAPSE_RAY_NODES must be 1 or 2, not '$NODES'" ;; esac
+HEAD_IP=127.0.0.1
+# shellcheck source=scripts/ray-node.sh
+source "$ROOT/scripts/ray-node.sh"
+URL="http://$HEAD_IP:$DASHBOARD_PORT"
 
 usage() {
   sed -n '2,/^set -euo/p' "$SCRIPT" | sed '$d; s/^# \{0,1\}//' >&2
@@ -179,7 +196,8 @@ cluster_pids() {
     }'
 }
 
-# Fails unless every TCP/UDP listener of this head's processes is on loopback.
+# Fails unless every TCP/UDP listener of this cluster's processes is on loopback (or, with two
+# nodes, on the cluster's own link).
 check_loopback() {
   local pids line address pid checked=0 bad=0
   pids=" $(cluster_pids | tr '\n' ' ') "
@@ -192,19 +210,25 @@ check_loopback() {
       case "$address" in
         127.*:* | "[::ffff:127."*\]:* | "[::1]:"* | "[::1]%"*) ;;
         *)
+          on_cluster_link "$address" && break
           log "NOT ON LOOPBACK: $address ($(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | cut -c1-100))"
           bad=1
           ;;
       esac
       break
     done
-  done < <(ss -H -l -t -u -n -p 2>/dev/null)
+  done < <(cluster_listeners)
+  link_is_private
   [ "$checked" -gt 0 ] || {
     log "found no listener of this head's processes (ss -ltunp); cannot check that they are on loopback"
     return 1
   }
   [ "$bad" = 0 ] || return 1
-  log "all $checked listeners of the head are on loopback"
+  if [ "$NODES" = 2 ]; then
+    log "all $checked listeners of the cluster are on loopback or its own link"
+  else
+    log "all $checked listeners of the head are on loopback"
+  fi
 }
 
 in_namespace() {
@@ -241,8 +265,8 @@ do_start() {
   esac
   mkdir -p "$RAY_TMP"
   local t0=$SECONDS output="$RAY_TMP/ray-start.log"
-  local args=(start --head --node-ip-address=127.0.0.1 --port=6379 --ray-client-server-port=10001
-    --dashboard-host=127.0.0.1 --dashboard-port="$DASHBOARD_PORT" --include-dashboard=true
+  local args=(start --head --node-ip-address="$HEAD_IP" --port=6379 --ray-client-server-port=10001
+    --dashboard-host="$HEAD_IP" --dashboard-port="$DASHBOARD_PORT" --include-dashboard=true
     --num-cpus="$NUM_CPUS" --num-gpus=0 --resources="$RESOURCES" --object-store-memory="$OBJECT_STORE_BYTES"
     --temp-dir="$RAY_TMP" --disable-usage-stats)
   if ! setsid --wait env "$(marker)" "$VENV/bin/ray" "${args[@]}" >"$output" 2>&1; then
@@ -258,8 +282,8 @@ do_start() {
     fi
     sleep 0.25
   done
-  sed 's/\x1b\[[0-9;]*m//g' "$output" | grep -q "Local node IP: 127.0.0.1" ||
-    log "warning: Ray did not report node IP 127.0.0.1 (see $output)"
+  sed 's/\x1b\[[0-9;]*m//g' "$output" | grep -q "Local node IP: $HEAD_IP" ||
+    log "warning: Ray did not report node IP $HEAD_IP (see $output)"
   sleep 2 # the dashboard agent and the runtime-env agent open their ports just after the dashboard answers
   if ! check_loopback; then
     do_stop || true
@@ -370,10 +394,12 @@ do_run() {
     rc=130
   fi
   log "done in $((SECONDS - t0)) s"
+  # The namespace file of a two-node run killed before it removed it (scripts/ray-node.sh).
+  rm -f "/run/netns/$(basename "$tmp").worker" 2>/dev/null || true
   if [ "$rc" = 0 ] || [ "$interrupted" = 1 ]; then
-    rm -rf "$tmp"
+    rm -rf "$tmp" "$tmp".node.*
   else
-    log "exit status $rc; Ray's logs are kept in $tmp/session_latest/logs"
+    log "exit status $rc; Ray's logs are kept in $tmp/session_latest/logs (a worker node's in $tmp.node.*)"
   fi
   exit "$rc"
 }
@@ -383,7 +409,12 @@ do_inside() {
   in_namespace || die "_inside is internal to scripts/ray.sh run"
   local rc t0
   trap 'log "interrupted"; do_stop; exit 130' INT TERM
+  [ "$NODES" = 1 ] || link_up
   do_start
+  if [ "$NODES" = 2 ]; then
+    start_worker_node
+    export SYNAPSE_RAY_WORKER_NODE="$WORKER_IP"
+  fi
   log "running: $*"
   t0=$SECONDS
   set +e
@@ -396,6 +427,7 @@ do_inside() {
     [ "$rc" != 0 ] || rc=1
   fi
   do_stop
+  link_down
   exit "$rc"
 }
 
@@ -409,6 +441,7 @@ case "$command" in
   status) do_status ;;
   check) do_check ;;
   run) do_run "$@" ;;
+  node) do_node "$@" ;;
   _inside) do_inside "$@" ;;
   -h | --help | help) usage ;;
   *)

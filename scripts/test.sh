@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Every test of the workspace, from a fresh clone: formatting, lints, unit, integration,
-# doc and compile-fail (trybuild) tests, the committed config.yaml files of the examples,
-# and the Ray tests against a real local Ray head (scripts/ray.sh installs and starts it).
+# doc and compile-fail (trybuild) tests (the committed config.yaml files of the examples among
+# them: tests/examples_config.rs), and the Ray tests against a real local Ray head
+# (scripts/ray.sh installs and starts it).
 #
 # Ray tests are the tests of tests/ray_*.rs and tests whose names start with `ray_` (the
 # nextest filter below). The ordinary test step builds them but leaves them to the Ray phase,
-# which runs them offline inside fresh network and PID namespaces with SYNAPSE_RAY_ADDRESS set.
+# which runs them offline inside fresh network and PID namespaces with SYNAPSE_RAY_ADDRESS set;
+# those of tests/ray_two_nodes.rs (runs placed on another machine, a node lost) run in a phase of
+# their own, on a two-node cluster (SYNAPSE_RAY_NODES=2 scripts/ray.sh run).
 # Outside CI, SYNAPSE_SKIP_RAY=1 skips the Ray phase, and so does a machine where
 # `scripts/ray.sh check` fails (no unshare, ip or python3, or no namespaces); in CI (CI=true)
 # the Ray phase always runs.
@@ -34,6 +37,8 @@ step() {
 in_ci() { case "${CI:-}" in true | TRUE | True | 1) return 0 ;; *) return 1 ;; esac; }
 
 RAY_TESTS='binary(/^ray_/) | test(/^ray_/)'
+# Of those, the tests of runs placed on another machine need the two-node cluster of their own phase.
+TWO_NODE_TESTS='binary(ray_two_nodes)'
 # The compile-fail tests run in a step of their own: alone on the machine, and with cargo's
 # progress lines filtered out so that a mismatch is the first thing a failed run shows.
 UI_TESTS='package(synapse-ui-tests)'
@@ -109,13 +114,6 @@ cargo test --locked -p synapse-ui-tests --test ui 2>&1 |
 step "doc tests"
 cargo test --workspace --locked --doc
 
-step "examples' config.yaml is up to date"
-# Each with the union of the examples' features of synapse, so that it is built once for all.
-for example in examples/*/; do
-  name="$(basename "$example")"
-  cargo run --quiet --locked -p "$name" --features synapse/ray,synapse/store -- config --check --dir "$example"
-done
-
 step "Ray tests, against a local Ray head in fresh network and PID namespaces"
 if ! in_ci && [ "${SYNAPSE_SKIP_RAY:-}" = 1 ]; then
   echo "skipped: SYNAPSE_SKIP_RAY=1"
@@ -127,10 +125,32 @@ else
     cargo nextest run --workspace --locked --no-run
     # One test at a time: the head has 2 CPUs, and a job whose supervisor waits past
     # RAY_JOB_START_TIMEOUT_SECONDS for resources another test's jobs hold fails for no fault of its own.
-    scripts/ray.sh run -- cargo nextest run --workspace --locked --offline --no-fail-fast --test-threads 1 -E "$RAY_TESTS"
+    scripts/ray.sh run -- cargo nextest run --workspace --locked --offline --no-fail-fast --test-threads 1 \
+      -E "($RAY_TESTS) & not ($TWO_NODE_TESTS)"
   else
-    cargo test --workspace --locked --no-run --test 'ray_*'
-    scripts/ray.sh run -- cargo test --workspace --locked --offline --no-fail-fast --test 'ray_*' -- --test-threads 1
+    single_node=()
+    for file in tests/ray_*.rs; do
+      name="$(basename "$file" .rs)"
+      [ "$name" = ray_two_nodes ] || single_node+=(--test "$name")
+    done
+    cargo test --workspace --locked --no-run "${single_node[@]}"
+    scripts/ray.sh run -- cargo test --workspace --locked --offline --no-fail-fast "${single_node[@]}" -- --test-threads 1
+  fi
+fi
+
+step "Ray tests on two nodes: the head and a worker node, each in a network namespace of its own"
+if ! in_ci && [ "${SYNAPSE_SKIP_RAY:-}" = 1 ]; then
+  echo "skipped: SYNAPSE_SKIP_RAY=1"
+elif ! in_ci && ! scripts/ray.sh check; then
+  echo "skipped: this machine cannot run Ray in namespaces (see above); CI runs these tests"
+else
+  # Built by the step above.
+  if $nextest; then
+    SYNAPSE_RAY_NODES=2 scripts/ray.sh run -- cargo nextest run --workspace --locked --offline --no-fail-fast \
+      --test-threads 1 -E "$TWO_NODE_TESTS"
+  else
+    SYNAPSE_RAY_NODES=2 scripts/ray.sh run -- cargo test -p synapse-tests --locked --offline --no-fail-fast \
+      --test ray_two_nodes -- --test-threads 1
   fi
 fi
 

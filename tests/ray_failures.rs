@@ -74,8 +74,12 @@ fn ray_task_mode_reports_a_dead_worker_and_a_worker_stopped_from_outside() {
     let (code, error) = finish(child, reader, seen);
     assert_eq!(code, Some(1), "{}", error.message);
     assert_eq!(error.kind, ErrorKind::Lost, "{}", error.message);
-    assert!(error.message.starts_with(&format!("the Ray worker `{job}` running action `wait`")), "{}", error.message);
+    // Named with the node it ran on (the head, on loopback: this cluster's only node).
+    let place = format!("the Ray worker `{job}` on node 127.0.0.1 (`");
+    assert!(error.message.starts_with(&place), "{}", error.message);
+    assert!(error.message.contains(") running action `wait`"), "{}", error.message);
     assert!(error.message.contains("its Ray job is FAILED"), "{}", error.message);
+    assert!(!error.message.contains("Ray lost the node"), "the node is alive: {}", error.message);
 
     let env = own_worker_env(temp.path(), "stopped");
     let args = ["--mode", "task", "--ray-address", &address, "--plugin-dir", &dir, "--env-file", &env];

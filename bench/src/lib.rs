@@ -4,7 +4,9 @@
 //! - `process` loops over `count` items, reports progress on every item and metrics at the end,
 //!   and returns how long the loop took (`loop_seconds`), which is how the progress figure is
 //!   measured from the outside;
-//! - `noop` validates its params and returns at once (the per-invocation overhead figure).
+//! - `noop` validates its params and returns at once (the per-invocation overhead figure);
+//! - `spin` keeps one CPU busy for `millis` ms (the CPU-bound run of the cluster throughput
+//!   figures, `cluster_figures`).
 //!
 //! The peer's third action, `workflow`, is a step workflow; it has no counterpart here.
 //!
@@ -119,5 +121,33 @@ impl Action for NoopAction {
 
     async fn execute(&self, params: NoopParams, _ctx: &Context) -> Result<NoopResult> {
         Ok(NoopResult { ok: true, value: params.value })
+    }
+}
+
+/// Parameters of the CPU-bound action.
+#[params]
+#[derive(Debug, Clone, Copy)]
+pub struct SpinParams {
+    /// How long to keep the CPU busy, in milliseconds.
+    #[param(default = 50, range(min = 0, max = 10_000))]
+    pub millis: u64,
+}
+
+/// Keeps one CPU busy (no sleeping) for `millis` ms and returns how many turns its loop made:
+/// a run whose cost is CPU time, so that runs on more nodes finish sooner.
+#[action(name = "spin", category = Custom)]
+pub struct SpinAction;
+
+impl Action for SpinAction {
+    type Params = SpinParams;
+    type Output = serde_json::Value;
+
+    async fn execute(&self, params: SpinParams, _ctx: &Context) -> Result<serde_json::Value> {
+        let until = Instant::now() + std::time::Duration::from_millis(params.millis);
+        let mut turns = 0u64;
+        while Instant::now() < until {
+            turns = std::hint::black_box(turns.wrapping_add(1));
+        }
+        Ok(serde_json::json!({ "turns": turns }))
     }
 }

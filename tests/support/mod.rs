@@ -6,6 +6,7 @@ pub mod discovery;
 pub mod env_file;
 pub mod fake_ray;
 pub mod ray;
+pub mod ray_nodes;
 pub mod s3;
 pub mod serve;
 pub mod to_task;

@@ -125,9 +125,10 @@ enum JobsCommand {
 #[derive(Args, Debug)]
 #[cfg_attr(not(feature = "ray"), allow(dead_code))]
 struct WorkerArgs {
-    /// The address to listen on (port 0: any free port; the chosen address is printed).
-    #[arg(long, default_value = "127.0.0.1:0")]
-    bind: std::net::SocketAddr,
+    /// The address to listen on: IP:PORT, or node:PORT for this Ray node's address (found from
+    /// RAY_ADDRESS; 127.0.0.1 off Ray). Port 0: any free port; the chosen address is printed.
+    #[arg(long, default_value = "node:0")]
+    bind: crate::executor::ListenAddress,
 }
 
 #[derive(Args, Debug)]
@@ -157,10 +158,10 @@ struct RunArgs {
     /// The token of a Ray cluster that runs Ray's token authentication.
     #[arg(long, env = "SYNAPSE_RAY_TOKEN", value_name = "TOKEN", hide_env_values = true)]
     ray_token: Option<String>,
-    /// Where a `task`-mode worker listens on its node [default: 127.0.0.1:0, a free port on
-    /// loopback, for a client on the same node].
+    /// Where a `task`-mode worker listens on the node Ray places it on: IP:PORT, or node:PORT
+    /// for that node's address [default: node:0, a free port there].
     #[arg(long, value_name = "ADDR")]
-    worker_bind: Option<std::net::SocketAddr>,
+    worker_bind: Option<crate::executor::ListenAddress>,
     /// The plugin directory shipped to Ray with the binary in `task` and `job` modes
     /// (config.yaml, data; default: the crate directory the binary was built from).
     #[arg(long, value_name = "DIR")]

@@ -49,10 +49,11 @@ pub(super) struct ReplicaArgs {
 #[derive(Args, Debug)]
 #[cfg_attr(not(feature = "serve"), allow(dead_code))]
 pub(super) struct ServeArgs {
-    /// The address to listen on (port 0: any free port; the chosen address is printed on a
-    /// line starting `@synapse-serve `).
-    #[arg(long, default_value = "127.0.0.1:0")]
-    pub(super) bind: std::net::SocketAddr,
+    /// The address to listen on: IP:PORT, or node:PORT for this Ray node's address (found from
+    /// RAY_ADDRESS; 127.0.0.1 off Ray). Port 0: any free port; the chosen address is printed on a
+    /// line starting `@synapse-serve `.
+    #[arg(long, default_value = "node:0")]
+    pub(super) bind: crate::executor::ListenAddress,
     #[command(flatten)]
     pub(super) source: SourceArgs,
     #[command(flatten)]
@@ -95,10 +96,10 @@ pub(super) struct DeployArgs {
     /// The token of a Ray cluster that runs Ray's token authentication.
     #[arg(long, env = "SYNAPSE_RAY_TOKEN", value_name = "TOKEN", hide_env_values = true)]
     pub(super) ray_token: Option<String>,
-    /// Where each replica listens on its node [default: 127.0.0.1:0, a free port on loopback,
-    /// for callers on the same node].
+    /// Where each replica listens on the node Ray places it on: IP:PORT, or node:PORT for that
+    /// node's address [default: node:0, a free port there].
     #[arg(long, value_name = "ADDR")]
-    pub(super) bind: Option<std::net::SocketAddr>,
+    pub(super) bind: Option<crate::executor::ListenAddress>,
     /// The plugin directory shipped to Ray with the binary (default: the crate directory the
     /// binary was built from).
     #[arg(long, value_name = "DIR")]

@@ -6,10 +6,9 @@
 //! A setting that does not apply to a mode is ignored by it, except resources, which only a run
 //! on Ray can ask for.
 
-use super::{ExecutionMode, Resources, RunError};
+use super::{ExecutionMode, ListenAddress, Resources, RunError};
 use crate::context::PluginEnvironment;
 use crate::events::{EventSink, RunId};
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -90,9 +89,10 @@ pub struct RunOptions {
     /// from its environment.
     #[cfg(feature = "backend")]
     pub backend: Option<crate::backend::BackendClient>,
-    /// Where a `task`-mode worker listens on its node (default `127.0.0.1:0`: a free port on
-    /// loopback, for a client on the same node; the plugin CLI's `--worker-bind`).
-    pub worker_bind: Option<SocketAddr>,
+    /// Where a `task`-mode worker (or a model server's replica) listens on the node Ray places
+    /// it on (default `node:0`: a free port on that node's address, which a client on another
+    /// node reaches too; the plugin CLI's `--worker-bind`).
+    pub worker_bind: Option<ListenAddress>,
 }
 
 impl RunOptions {
@@ -257,9 +257,9 @@ impl RunOptions {
         }
     }
 
-    /// Where a `task`-mode worker listens on its node.
-    pub fn worker_bind(mut self, bind: SocketAddr) -> Self {
-        self.worker_bind = Some(bind);
+    /// Where a `task`-mode worker listens on its node (a [`ListenAddress`], or a socket address).
+    pub fn worker_bind(mut self, bind: impl Into<ListenAddress>) -> Self {
+        self.worker_bind = Some(bind.into());
         self
     }
 

@@ -67,6 +67,12 @@
 //! another's lock. Within a process a [`RunStore`] is `Send + Sync`: its methods take `&self`
 //! and share one connection behind a mutex.
 //!
+//! Those guarantees hold on one machine's own disk: the WAL journal shares memory between the
+//! processes of one host, and network file systems do not keep SQLite's locks reliably. So a
+//! store on NFS, SMB or another network file system is refused when it is opened
+//! ([`StoreError::NetworkFileSystem`]), rather than losing a checkpoint or running an action
+//! twice later.
+//!
 //! Two processes never drive one run at once: a process claims the run first
 //! ([`RunStore::claim_run`]), renews the claim as it goes, and releases it when it stops; a
 //! claim whose holder died is taken over (see the claims methods).
@@ -75,6 +81,7 @@ mod claims;
 mod error;
 mod events;
 mod lifecycle;
+mod local_disk;
 mod queries;
 mod records;
 mod rows;
@@ -128,15 +135,18 @@ impl RunStore {
     /// # Errors
     ///
     /// [`StoreError::Open`] if the directory cannot be created, the file is not an SQLite
-    /// database, or its schema is newer than this build knows.
+    /// database, or its schema is newer than this build knows;
+    /// [`StoreError::NetworkFileSystem`] if the directory is on NFS, SMB or another network
+    /// file system (on Linux, where `statfs(2)` tells), where SQLite cannot keep its guarantees.
     pub fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
         let path = path.as_ref();
         let open_error =
             |source: Box<dyn std::error::Error + Send + Sync>| StoreError::Open { path: path.to_path_buf(), source };
-        if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|error| {
-                open_error(format!("cannot create the directory `{}`: {error}", dir.display()).into())
-            })?;
+        let dir = path.parent().filter(|dir| !dir.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        std::fs::create_dir_all(dir)
+            .map_err(|error| open_error(format!("cannot create the directory `{}`: {error}", dir.display()).into()))?;
+        if let Some(file_system) = local_disk::network_file_system(dir) {
+            return Err(StoreError::NetworkFileSystem { path: path.to_path_buf(), file_system });
         }
         let mut conn = Connection::open(path).map_err(|error| open_error(error.into()))?;
         schema::setup(&mut conn, true).map_err(|error| open_error(error.into()))?;

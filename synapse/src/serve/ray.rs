@@ -7,7 +7,7 @@ use crate::backend::{BackendClient, BackendError, JobId, NewServeApplication, Se
 use crate::executor::ray::resident::{Resident, await_announcement};
 use crate::executor::ray::shipment::Shipment;
 use crate::executor::ray::{JobStatus, RayJobsClient};
-use crate::executor::{ExecutionMode, RunError, RunOptions};
+use crate::executor::{ExecutionMode, ListenAddress, RunError, RunOptions};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::net::SocketAddr;
@@ -45,7 +45,8 @@ pub struct ReplicaSettings {
 }
 
 impl ReplicaSettings {
-    /// The `serve` command line of a replica listening on `bind`.
+    /// The `serve` command line of a replica listening on `bind` (`node:0` by default: a free
+    /// port on the address of the node Ray places it on).
     ///
     /// ```
     /// use synapse::serve::ReplicaSettings;
@@ -55,7 +56,7 @@ impl ReplicaSettings {
     ///     ["serve", "--bind", "127.0.0.1:0", "--max-models", "5", "--signed-only"]
     /// );
     /// ```
-    pub fn args(&self, bind: SocketAddr) -> Vec<String> {
+    pub fn args(&self, bind: ListenAddress) -> Vec<String> {
         let mut args = vec!["serve".to_owned(), "--bind".to_owned(), bind.to_string()];
         if let Some(max) = self.max_models {
             args.extend(["--max-models".to_owned(), max.to_string()]);
@@ -239,7 +240,7 @@ impl RayDeployment {
     }
 
     async fn launch(&self) -> Result<ReplicaJob, RunError> {
-        let bind = self.inner.options.worker_bind.unwrap_or(SocketAddr::from(([127, 0, 0, 1], 0)));
+        let bind = self.inner.options.worker_bind.unwrap_or_default();
         let resident = Resident {
             role: REPLICA_ROLE,
             args: self.inner.settings.args(bind),

@@ -31,7 +31,7 @@ pub(in crate::cli) fn worker(args: WorkerArgs) -> u8 {
             Ok(interrupts) => drop(tokio::spawn(interrupts.cancel_on_first(stop.clone()))),
             Err(error) => eprintln!("warning: stopping will not cancel runs gracefully: {error}"),
         }
-        crate::executor::ray::worker::serve(args.bind, token, stop).await
+        crate::executor::ray::worker::serve(args.bind.resolve()?, token, stop).await
     });
     match serving {
         Ok(()) => OK,

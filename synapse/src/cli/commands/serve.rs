@@ -85,7 +85,13 @@ pub(in crate::cli) fn serve(args: ServeArgs) -> u8 {
             return USAGE;
         }
     };
-    options.bind = args.bind;
+    options.bind = match args.bind.resolve() {
+        Ok(bind) => bind,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return FAILED;
+        }
+    };
     options.route_prefix = args.replica.route_prefix.or_else(|| std::env::var(RELEASE_CHECKSUM_VAR).ok());
     options.batching = args.replica.batch_size.map(|size| Batching::new(size, args.replica.batch_wait));
     let runtime = match serving_runtime(args.threads) {

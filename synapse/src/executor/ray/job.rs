@@ -1,7 +1,7 @@
 //! Job mode: one Ray job per run, over the Jobs REST API.
 
 use super::shipment::Shipment;
-use super::{JobDetails, JobStatus, PluginPackage, RayJobsClient, submission_id};
+use super::{JobDetails, JobStatus, NodeInfo, PluginPackage, RayJobsClient, submission_id};
 use crate::events::{EventSink, RunId};
 use crate::executor::remote::RemoteStream;
 use crate::executor::{ExecutionMode, Executor, RunError, RunOptions, RunRequest};
@@ -264,7 +264,7 @@ impl RayJobExecutor {
         let details = follower.details().cloned();
         match stream.into_result() {
             Some(outcome) => outcome,
-            None => Err(lost(job, details.as_ref())),
+            None => Err(lost(job, details.as_ref(), follower.lost_node())),
         }
     }
 
@@ -313,8 +313,9 @@ fn disconnected(job: &RayJob, details: Option<&JobDetails>, error: &super::RayEr
     }
 }
 
-/// The error of a job that ended without reporting its run's outcome.
-fn lost(job: &RayJob, details: Option<&JobDetails>) -> RunError {
+/// The error of a job that ended without reporting its run's outcome; `node` is the node it ran
+/// on when the cluster lost that node.
+fn lost(job: &RayJob, details: Option<&JobDetails>, node: Option<&NodeInfo>) -> RunError {
     let reason = match details {
         Some(details) if details.status == JobStatus::Stopped => {
             return RunError::Cancelled {
@@ -333,5 +334,12 @@ fn lost(job: &RayJob, details: Option<&JobDetails>) -> RunError {
         }
         None => "its status is unknown".to_owned(),
     };
-    RunError::Lost { action: job.action.clone(), place: format!("Ray job `{}`", job.id), reason }
+    match node.and_then(|node| Some((node, node.loss()?))) {
+        Some((node, loss)) => RunError::Lost {
+            action: job.action.clone(),
+            place: format!("Ray job `{}` on node {}", job.id, node.describe()),
+            reason: format!("{loss}; {reason}"),
+        },
+        None => RunError::Lost { action: job.action.clone(), place: format!("Ray job `{}`", job.id), reason },
+    }
 }

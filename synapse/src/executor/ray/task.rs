@@ -10,7 +10,6 @@ use crate::executor::RunError;
 use crate::executor::{ExecutionMode, Executor, RunOptions, RunRequest};
 use futures_util::future::BoxFuture;
 use serde_json::Value;
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -97,7 +96,7 @@ impl RayTaskExecutor {
 
     async fn launch(&self) -> Result<Resident, RunError> {
         let token = RunId::random().to_string() + RunId::random().as_str();
-        let bind = self.options.worker_bind.unwrap_or(SocketAddr::from(([127, 0, 0, 1], 0))).to_string();
+        let bind = self.options.worker_bind.unwrap_or_default().to_string();
         let resident = resident::Resident {
             role: "worker",
             args: vec!["worker".into(), "--bind".into(), bind],
@@ -142,35 +141,45 @@ impl RayTaskExecutor {
                 let reason = match failure {
                     WorkerFailure::Unreachable(reason) | WorkerFailure::Refused(reason) => reason,
                 };
-                let status = match self.settled_status(&job).await {
+                let settled = self.settled_status(&job).await;
+                // The node it ran on, named in the error, and whether the cluster lost it.
+                let node = match settled.as_ref().ok().and_then(|details| details.driver_node_id.as_deref()) {
+                    Some(node_id) => self.client.node(node_id).await.ok().flatten(),
+                    None => None,
+                };
+                let place = match &node {
+                    Some(node) => format!("Ray worker `{job}` on node {}", node.describe()),
+                    None => format!("Ray worker `{job}`"),
+                };
+                let loss =
+                    node.as_ref().and_then(|node| node.loss()).map(|loss| format!("; {loss}")).unwrap_or_default();
+                let status = match settled {
                     Ok(details) if details.status.is_terminal() => {
                         let message = details.message.unwrap_or_default();
-                        format!("; its Ray job is {}: {}", details.status, message.lines().next().unwrap_or_default())
+                        let first = message.lines().next().unwrap_or_default();
+                        format!("{loss}; its Ray job is {}: {first}", details.status)
                     }
                     Ok(details) => {
                         // Alive but not answering: stop it; a new worker serves the next run.
                         if details.status == JobStatus::Running {
                             let _ = self.client.stop(&job).await;
                         }
-                        format!("; its Ray job is still {}", details.status)
+                        format!("{loss}; its Ray job is still {}", details.status)
                     }
                     Err(error) => format!("; its Ray job cannot be checked: {error}"),
                 };
                 *worker = None;
-                Err(RunError::Lost {
-                    action: action.to_owned(),
-                    place: format!("Ray worker `{job}`"),
-                    reason: format!("{reason}{status}"),
-                })
+                Err(RunError::Lost { action: action.to_owned(), place, reason: format!("{reason}{status}") })
             }
         }
     }
 
     /// The status of the worker job `job`, once Ray has noticed what happened to it: a worker
     /// that just died is still RUNNING for Ray until its supervisor's next look (a tenth of a
-    /// second), so a status that is not terminal is asked again for up to two seconds.
+    /// second), one on a lost node until the cluster declares the node dead (seconds: its
+    /// health checks), so a status that is not terminal is asked again for up to five seconds.
     async fn settled_status(&self, job: &str) -> Result<super::JobDetails, super::RayError> {
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(2);
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
         loop {
             let details = self.client.status(job).await?;
             if details.status.is_terminal() || tokio::time::Instant::now() >= deadline {

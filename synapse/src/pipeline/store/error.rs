@@ -18,6 +18,22 @@ pub enum StoreError {
         /// The cause.
         source: Box<dyn std::error::Error + Send + Sync>,
     },
+    /// The store's directory is on a network file system (NFS, SMB/CIFS, Ceph, Lustre, …),
+    /// where SQLite's locks are unreliable and its WAL journal does not work at all (it shares
+    /// memory between the processes of one host): runs could be driven twice, checkpoints lost.
+    /// SQLite's own documentation says so (<https://www.sqlite.org/wal.html>,
+    /// <https://www.sqlite.org/faq.html#q5>).
+    #[error(
+        "run store `{}`: it is on a network file system ({file_system}), where SQLite's locks are \
+         unreliable and its WAL journal does not work; give a path on this machine's own disk",
+        path.display()
+    )]
+    NetworkFileSystem {
+        /// The path given to [`RunStore::open`](super::RunStore::open).
+        path: PathBuf,
+        /// The file system's kind, e.g. `nfs`.
+        file_system: &'static str,
+    },
     /// SQLite failed (a full disk, a lock held longer than the busy timeout, …).
     #[error("{}: {source}", name(store))]
     Sqlite {
@@ -115,7 +131,7 @@ impl StoreError {
     /// Sets the store of an error built without one.
     pub(super) fn located(mut self, path: Option<&Path>) -> Self {
         match &mut self {
-            Self::Open { .. } => {}
+            Self::Open { .. } | Self::NetworkFileSystem { .. } => {}
             Self::Sqlite { store, .. }
             | Self::RunExists { store, .. }
             | Self::UnknownRun { store, .. }

@@ -28,7 +28,13 @@ impl RayJobsClient {
         self.get_json("/api/version", Call::Plain).await
     }
 
-    /// The cluster's nodes and their total resources: `GET /api/v0/nodes`.
+    /// The node `node_id` (alive or dead), if the cluster knows it.
+    pub async fn node(&self, node_id: &str) -> Result<Option<NodeInfo>, RayError> {
+        Ok(self.nodes().await?.into_iter().find(|node| node.node_id == node_id))
+    }
+
+    /// The cluster's nodes (alive, and dead ones it still remembers) and their total resources:
+    /// `GET /api/v0/nodes`.
     pub async fn nodes(&self) -> Result<Vec<NodeInfo>, RayError> {
         let answer: StateResponse<NodeInfo> = self.get_json("/api/v0/nodes?limit=10000", Call::Plain).await?;
         Ok(answer.data.result.result)

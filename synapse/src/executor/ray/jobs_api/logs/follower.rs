@@ -3,7 +3,7 @@
 //! stream is unusable). The client calls it reads through are in `mod.rs`, with how Ray serves
 //! a job's log.
 
-use crate::executor::ray::jobs_api::{JobDetails, RayError, RayJobsClient};
+use crate::executor::ray::jobs_api::{JobDetails, JobStatus, NodeInfo, RayError, RayJobsClient};
 use reqwest::Response;
 use std::time::Duration;
 use tokio::time::{Instant, sleep, sleep_until};
@@ -41,6 +41,8 @@ pub struct LogFollower {
     carry: Vec<u8>,
     source: Source,
     node_id: Option<String>,
+    /// The node the job ran on, when it failed because the cluster lost that node.
+    lost: Option<NodeInfo>,
     details: Option<JobDetails>,
     next_check: Instant,
     done: bool,
@@ -82,6 +84,7 @@ impl LogFollower {
             carry: Vec::new(),
             source: Source::Waiting,
             node_id: None,
+            lost: None,
             details: None,
             next_check: Instant::now(),
             done: false,
@@ -118,6 +121,12 @@ impl LogFollower {
     /// terminal status.
     pub fn details(&self) -> Option<&JobDetails> {
         self.details.as_ref()
+    }
+
+    /// The node the job ran on, once the job ended `FAILED` because the cluster lost that node
+    /// (its state `DEAD`): say so, and name it, in what the job's failure tells.
+    pub fn lost_node(&self) -> Option<&NodeInfo> {
+        self.lost.as_ref()
     }
 
     /// Whether the whole log was returned.
@@ -174,15 +183,23 @@ impl LogFollower {
                 }
                 Source::Polling => {
                     sleep_until(self.next_check).await;
-                    let terminal = self.check().await?.status.is_terminal();
-                    let logs = self.client.logs(&self.id).await?;
-                    let text = self.rest_of(logs.as_bytes());
-                    if terminal {
-                        self.done = true;
-                        return Ok(text);
+                    if self.check().await?.status.is_terminal() {
+                        return self.finish().await;
                     }
-                    if text.is_some() {
-                        return Ok(text);
+                    match self.client.logs(&self.id).await {
+                        Ok(logs) => {
+                            if let Some(text) = self.rest_of(logs.as_bytes()) {
+                                return Ok(Some(text));
+                            }
+                        }
+                        Err(
+                            error @ (RayError::Unreachable { .. }
+                            | RayError::Unauthorized { .. }
+                            | RayError::Forbidden { .. }),
+                        ) => return Err(error),
+                        // The node serving the log may be gone (the dashboard answers 500): the
+                        // job's status says what became of it at the next check.
+                        Err(error) => tracing::debug!("the log of Ray job `{}` cannot be read now: {error}", self.id),
                     }
                 }
             }
@@ -224,6 +241,9 @@ impl LogFollower {
     async fn check(&mut self) -> Result<&JobDetails, RayError> {
         let details = self.client.status(&self.id).await?;
         self.next_check = Instant::now() + self.poll;
+        if let Some(node_id) = &details.driver_node_id {
+            self.node_id = Some(node_id.clone());
+        }
         Ok(self.details.insert(details))
     }
 
@@ -244,15 +264,39 @@ impl LogFollower {
             None => match self.client.logs(&self.id).await {
                 Ok(logs) => logs.into_bytes(),
                 Err(RayError::JobNotFound { .. }) => Vec::new(),
+                // The log was on a node the cluster lost: what was read of it is all there is.
+                Err(error) if self.find_lost_node().await => {
+                    tracing::debug!("the log of Ray job `{}` was on a lost node: {error}", self.id);
+                    Vec::new()
+                }
                 Err(error) => return Err(error),
             },
         };
+        if self.lost.is_none() && self.details.as_ref().is_some_and(|details| details.status == JobStatus::Failed) {
+            self.find_lost_node().await;
+        }
         self.done = true;
         let mut text = self.rest_of(&whole).unwrap_or_default();
         if !self.carry.is_empty() {
             text.push_str(&String::from_utf8_lossy(&std::mem::take(&mut self.carry)));
         }
         Ok(Some(text).filter(|t| !t.is_empty()))
+    }
+
+    /// Whether the node the job ran on is one the cluster lost (remembered in `lost`).
+    async fn find_lost_node(&mut self) -> bool {
+        let Some(node_id) = &self.node_id else { return false };
+        match self.client.node(node_id).await {
+            Ok(Some(node)) if !node.is_alive() => {
+                self.lost = Some(node);
+                true
+            }
+            Ok(_) => false,
+            Err(error) => {
+                tracing::debug!("the node of Ray job `{}` cannot be looked up: {error}", self.id);
+                false
+            }
+        }
     }
 
     fn filename(&self) -> String {

@@ -21,6 +21,10 @@ pub struct NodeInfo {
     pub is_head_node: bool,
     /// `ALIVE` or `DEAD`.
     pub state: String,
+    /// Why a `DEAD` node died, as the cluster saw it (e.g. "Unexpected termination: health
+    /// check failed due to missing too many heartbeats").
+    #[serde(default)]
+    pub state_message: Option<String>,
     /// The node's total logical resources: `CPU`, `GPU`, `memory` (bytes),
     /// `object_store_memory`, and custom resources.
     #[serde(default)]
@@ -34,6 +38,26 @@ impl NodeInfo {
     /// Whether the node is up.
     pub fn is_alive(&self) -> bool {
         self.state == "ALIVE"
+    }
+
+    /// The node as messages name it: its address and the start of its id, e.g.
+    /// ``192.0.2.2 (`4ec8b151`)``.
+    pub fn describe(&self) -> String {
+        let id = self.node_id.get(..8).unwrap_or(&self.node_id);
+        match &self.node_ip {
+            Some(ip) => format!("{ip} (`{id}`)"),
+            None => format!("`{id}`"),
+        }
+    }
+
+    /// What the loss of a `DEAD` node says (the node itself is named by [`describe`](Self::describe)):
+    /// `Ray lost the node (DEAD: why)`; `None` for a node that is alive.
+    pub fn loss(&self) -> Option<String> {
+        if self.is_alive() {
+            return None;
+        }
+        let why = self.state_message.as_deref().map(|why| format!(": {why}")).unwrap_or_default();
+        Some(format!("Ray lost the node ({}{why})", self.state))
     }
 
     /// The node's total amount of a resource (0 when it has none).
