@@ -45,10 +45,17 @@ link_is_private() {
   local head worker
   head="$(ip -o link show | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }' | sort | tr '\n' ' ')"
   worker="$(ip netns exec "$WORKER_NETNS" ip -o link show | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }' | sort | tr '\n' ' ')"
-  [ "$head" = "lo synapse-head " ] || die "the head's namespace has interfaces besides lo and the link: $head"
-  [ "$worker" = "lo synapse-worker " ] || die "the worker node's namespace has interfaces besides lo and the link: $worker"
+  if [ "$head" != "lo synapse-head " ]; then
+    log "the head's namespace has interfaces besides lo and the link: $head"
+    return 1
+  fi
+  if [ "$worker" != "lo synapse-worker " ]; then
+    log "the worker node's namespace has interfaces besides lo and the link: $worker"
+    return 1
+  fi
   if ip route show default | grep -q . || ip netns exec "$WORKER_NETNS" ip route show default | grep -q .; then
-    die "a namespace of the cluster has a default route"
+    log "a namespace of the cluster has a default route"
+    return 1
   fi
 }
 
@@ -80,13 +87,21 @@ link_down() {
   ip netns delete "$WORKER_NETNS" 2>/dev/null || true
 }
 
-# How many nodes at `ip` the head reports ALIVE.
+# The ids of the nodes at `ip` the head reports ALIVE, one a line.
 alive_nodes_at() {
   http_get /api/v0/nodes | "$VENV/bin/python" -c '
 import json, sys
-nodes = json.load(sys.stdin)["data"]["result"]["result"]
-print(sum(1 for node in nodes if node["node_ip"] == sys.argv[1] and node["state"] == "ALIVE"))' "$1" 2>/dev/null ||
-    echo 0
+for node in json.load(sys.stdin)["data"]["result"]["result"]:
+    if node["node_ip"] == sys.argv[1] and node["state"] == "ALIVE":
+        print(node["node_id"])' "$1" 2>/dev/null || true
+}
+
+# Whether `ip netns add` works here (root in the initial user namespace: it mounts on /run/netns),
+# which the two-node cluster needs; `scripts/ray.sh check` asks with SYNAPSE_RAY_NODES=2.
+can_add_netns() {
+  local probe="synapse-ray-probe.$$"
+  ip netns add "$probe" 2>/dev/null || return 1
+  ip netns delete "$probe" 2>/dev/null || true
 }
 
 # Starts a worker node in its namespace and waits until the head reports it ALIVE. Each start is a
@@ -95,7 +110,9 @@ print(sum(1 for node in nodes if node["node_ip"] == sys.argv[1] and node["state"
 # has them on its own disk, and here too (a job's log is where the node's agent looks for it).
 start_worker_node() {
   [ "$NODES" = 2 ] && in_namespace || die "a worker node starts only inside SYNAPSE_RAY_NODES=2 scripts/ray.sh run"
-  local t0=$SECONDS disk output
+  local t0=$SECONDS disk output before
+  # A node killed a moment ago may still be ALIVE for the head: wait for a new one.
+  before="$(alive_nodes_at "$WORKER_IP")"
   disk="$(mktemp -d "$RAY_TMP.node.XXXX")"
   output="$disk.start.log"
   # shellcheck disable=SC2016 # expanded by the inner bash
@@ -107,7 +124,7 @@ start_worker_node() {
     cat "$output" >&2
     die "the worker node did not start (output above; its logs in $disk)"
   fi
-  until [ "$(alive_nodes_at "$WORKER_IP")" -ge 1 ]; do
+  until alive_nodes_at "$WORKER_IP" | grep -qvxF -- "${before:-no node}"; do
     [ $((SECONDS - t0)) -lt "$NODE_START_TIMEOUT_S" ] ||
       die "the head does not report the worker node at $WORKER_IP ALIVE after $NODE_START_TIMEOUT_S s (its logs in $disk)"
     sleep 0.25

@@ -218,7 +218,7 @@ check_loopback() {
       break
     done
   done < <(cluster_listeners)
-  link_is_private
+  link_is_private || return 1
   [ "$checked" -gt 0 ] || {
     log "found no listener of this head's processes (ss -ltunp); cannot check that they are on loopback"
     return 1
@@ -248,6 +248,7 @@ need_tools() {
 }
 
 do_start() {
+  [ "$NODES" = 1 ] || in_namespace || die "two nodes start only inside scripts/ray.sh run (their own namespaces)"
   installed || die "ray[default]==$RAY_VERSION is not installed: run scripts/ray.sh install"
   need_tools
   local state
@@ -359,6 +360,8 @@ do_check() {
   [ "$(id -u)" = 0 ] || userns=(--map-root-user)
   unshare "${userns[@]}" --net --pid --fork --mount-proc -- ip link set lo up 2>/dev/null ||
     die "cannot create network and PID namespaces here (unshare ${userns[*]} --net --pid --fork --mount-proc)"
+  [ "$NODES" = 1 ] || can_add_netns ||
+    die "cannot add a network namespace for the worker node (ip netns add: root is needed)"
   log "ok: Ray tests can run here"
 }
 

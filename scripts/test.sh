@@ -141,15 +141,15 @@ fi
 step "Ray tests on two nodes: the head and a worker node, each in a network namespace of its own"
 if ! in_ci && [ "${SYNAPSE_SKIP_RAY:-}" = 1 ]; then
   echo "skipped: SYNAPSE_SKIP_RAY=1"
-elif ! in_ci && ! scripts/ray.sh check; then
-  echo "skipped: this machine cannot run Ray in namespaces (see above); CI runs these tests"
+elif ! in_ci && ! SYNAPSE_RAY_NODES=2 scripts/ray.sh check; then
+  echo "skipped: this machine cannot run two Ray nodes in namespaces (see above); CI runs these tests"
 else
   # Built by the step above.
   if $nextest; then
     SYNAPSE_RAY_NODES=2 scripts/ray.sh run -- cargo nextest run --workspace --locked --offline --no-fail-fast \
       --test-threads 1 -E "$TWO_NODE_TESTS"
   else
-    SYNAPSE_RAY_NODES=2 scripts/ray.sh run -- cargo test -p synapse-tests --locked --offline --no-fail-fast \
+    SYNAPSE_RAY_NODES=2 scripts/ray.sh run -- cargo test --workspace --locked --offline --no-fail-fast \
       --test ray_two_nodes -- --test-threads 1
   fi
 fi

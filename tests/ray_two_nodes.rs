@@ -148,12 +148,19 @@ async fn a_lost_node_fails_its_runs_naming_it_and_task_mode_starts_its_next_work
     // worker node; freed once it is there, for the worker that replaces it.
     let blocker = client
         .submit(
-            &JobSubmission::new("sleep 600")
+            &JobSubmission::new("exec sleep 300")
                 .with_resource("plugin_slot", 4.0)
                 .with_resource("node:__internal_head__", 0.01),
         )
         .await
         .expect("the blocker job");
+    // Its slots are taken once it runs. (Should this test fail before it is stopped, it ends with
+    // the cluster; the other tests ask for what only the worker node has.)
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while client.status(&blocker).await.expect("the blocker's status").status != JobStatus::Running {
+        assert!(Instant::now() < deadline, "the blocker job never ran");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     let task = RayTaskExecutor::from_options(
         RunOptions::default()
             .ray_address(&cluster.address)

@@ -126,8 +126,9 @@ enum JobsCommand {
 #[cfg_attr(not(feature = "ray"), allow(dead_code))]
 struct WorkerArgs {
     /// The address to listen on: IP:PORT, or node:PORT for this Ray node's address (found from
-    /// RAY_ADDRESS; 127.0.0.1 off Ray). Port 0: any free port; the chosen address is printed.
-    #[arg(long, default_value = "node:0")]
+    /// RAY_ADDRESS; 127.0.0.1 off Ray), which task mode passes. Port 0: any free port; the chosen
+    /// address is printed.
+    #[arg(long, default_value = "127.0.0.1:0")]
     bind: crate::executor::ListenAddress,
 }
 

@@ -50,9 +50,9 @@ pub(super) struct ReplicaArgs {
 #[cfg_attr(not(feature = "serve"), allow(dead_code))]
 pub(super) struct ServeArgs {
     /// The address to listen on: IP:PORT, or node:PORT for this Ray node's address (found from
-    /// RAY_ADDRESS; 127.0.0.1 off Ray). Port 0: any free port; the chosen address is printed on a
-    /// line starting `@synapse-serve `.
-    #[arg(long, default_value = "node:0")]
+    /// RAY_ADDRESS; 127.0.0.1 off Ray), which `deploy` passes its replicas. Port 0: any free
+    /// port; the chosen address is printed on a line starting `@synapse-serve `.
+    #[arg(long, default_value = "127.0.0.1:0")]
     pub(super) bind: crate::executor::ListenAddress,
     #[command(flatten)]
     pub(super) source: SourceArgs,

@@ -15,7 +15,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, ToSocketAddrs, UdpSocket}
 use std::str::FromStr;
 
 /// The environment variable in which Ray gives a job its cluster's GCS address (`host:port`).
-pub const RAY_ADDRESS_VAR: &str = "RAY_ADDRESS";
+const RAY_ADDRESS_VAR: &str = "RAY_ADDRESS";
 
 /// Where to listen: `node:PORT` (this Ray node's address; port 0 picks a free port) or a
 /// socket address (`IP:PORT`).
@@ -109,7 +109,12 @@ impl ListenAddress {
         };
         let gcs = match ray_address.map(str::trim).filter(|address| !address.is_empty() && *address != "auto") {
             None => return Ok(SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), port)),
-            Some(address) => address.strip_prefix("ray://").unwrap_or(address),
+            // `host:port`, as Ray sets it for a job; the URL forms users set by hand
+            // (`ray://host:10001`, the dashboard's `http://host:8265/`) lead to the same node.
+            Some(address) => {
+                let address = address.split_once("://").map_or(address, |(_, rest)| rest);
+                address.split('/').next().unwrap_or(address)
+            }
         };
         let cannot = |why: String| {
             RunError::Infrastructure(format!(
@@ -140,6 +145,9 @@ mod tests {
         let node = ListenAddress::Node { port: 7 };
         assert_eq!(node.resolve_with(Some("127.0.0.1:6379")).expect("loopback"), "127.0.0.1:7".parse().unwrap());
         assert_eq!(node.resolve_with(Some("auto")).expect("auto is off Ray"), "127.0.0.1:7".parse().unwrap());
+        for url in ["http://127.0.0.1:8265", "http://127.0.0.1:8265/", "ray://127.0.0.1:10001"] {
+            assert_eq!(node.resolve_with(Some(url)).expect(url), "127.0.0.1:7".parse().unwrap(), "{url}");
+        }
         let error = node.resolve_with(Some("no-such-host.invalid:6379")).expect_err("unresolvable").to_string();
         assert!(error.contains("RAY_ADDRESS=`no-such-host.invalid:6379`"), "{error}");
     }

@@ -35,7 +35,7 @@ pub use crate::error::panic::install_panic_hook;
 pub use crate::events::{ErrorKind, ErrorReport};
 pub use contract::{ActionRef, Executor, RunHandle, RunRequest};
 pub use error::RunError;
-pub use listen::{ListenAddress, ListenAddressError, RAY_ADDRESS_VAR};
+pub use listen::{ListenAddress, ListenAddressError};
 pub use local::LocalExecutor;
 pub(crate) use local::lookup;
 pub use mode::ExecutionMode;

@@ -1,6 +1,7 @@
 //! Pipeline mode: a whole pipeline as one Ray job. The job is the plugin binary's
-//! `pipeline run` (or `pipeline resume`), recording its checkpoints in a run store at a path the
-//! cluster shares, so a later job — or this machine — can resume the run; the pipeline's events
+//! `pipeline run` (or `pipeline resume`), recording its checkpoints in a run store on the disk of
+//! the machine it runs on, so a later job there — or this machine, when it is that machine — can
+//! resume the run; the pipeline's events
 //! (its overall progress, each action's start and end, its result) come back through the log.
 
 use super::store::RunStore;
@@ -42,9 +43,12 @@ impl RayPipelineExecutor {
 
     /// The executor `options` describe (those of a job-mode run: Ray address and token, plugin
     /// binary, directory and code, environment variables, resources, sinks, cancellation),
-    /// with the run store at [`RunStore::default_path`] made absolute (right for a head on
-    /// this machine; give a path the cluster's nodes share otherwise, with
-    /// [`with_store`](Self::with_store)).
+    /// with the run store at [`RunStore::default_path`] made absolute: right for a cluster on
+    /// this machine. The store is SQLite on a local disk (one on a network file system is
+    /// refused: [`StoreError::NetworkFileSystem`](crate::pipeline::store::StoreError)), so on a
+    /// cluster of several machines place the pipeline's job on the node whose disk holds it
+    /// (Ray's per-node resource `node:<ip>` in the options' resources) and give its path there
+    /// with [`with_store`](Self::with_store).
     pub fn from_options(options: RunOptions) -> Result<Self, RunError> {
         let store = std::path::absolute(RunStore::default_path())
             .map_err(|error| RunError::Infrastructure(format!("cannot resolve the run store path: {error}")))?;

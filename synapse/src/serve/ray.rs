@@ -45,8 +45,9 @@ pub struct ReplicaSettings {
 }
 
 impl ReplicaSettings {
-    /// The `serve` command line of a replica listening on `bind` (`node:0` by default: a free
-    /// port on the address of the node Ray places it on).
+    /// The `serve` command line of a replica listening on `bind` (a replica on Ray is given
+    /// [`RunOptions::worker_bind`], `node:0` by default: a free port on the address of the node
+    /// Ray places it on).
     ///
     /// ```
     /// use synapse::serve::ReplicaSettings;
@@ -56,7 +57,8 @@ impl ReplicaSettings {
     ///     ["serve", "--bind", "127.0.0.1:0", "--max-models", "5", "--signed-only"]
     /// );
     /// ```
-    pub fn args(&self, bind: ListenAddress) -> Vec<String> {
+    pub fn args(&self, bind: impl Into<ListenAddress>) -> Vec<String> {
+        let bind: ListenAddress = bind.into();
         let mut args = vec!["serve".to_owned(), "--bind".to_owned(), bind.to_string()];
         if let Some(max) = self.max_models {
             args.extend(["--max-models".to_owned(), max.to_string()]);
@@ -103,7 +105,8 @@ struct Inner {
 ///
 /// Each replica is the plugin binary's `serve`, started as a long-running Ray job holding the
 /// resources the options give (its `entrypoint_num_cpus`, …), listening where the options'
-/// `worker_bind` says (loopback by default: callers on the same node). Requests go to the
+/// `worker_bind` says (by default the address of the node Ray places it on, so that callers on
+/// other nodes reach it too). Requests go to the
 /// replica that holds their model ([`ServeClient`]); a replica that does not answer fails that
 /// request with [`InferError::Unreachable`] and, once its job is seen ended, is started again
 /// (as task mode's worker is).

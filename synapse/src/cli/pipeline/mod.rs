@@ -97,7 +97,8 @@ enum PipelineCommand {
 enum PipelineMode {
     /// In this process.
     Local,
-    /// As one Ray job (the run store must be at a path the cluster shares).
+    /// As one Ray job (the run store, SQLite on a local disk, must be on the machine of the node
+    /// the job runs on: a cluster on this machine, or `--resource node:<ip>=0.01`).
     Job,
 }
 

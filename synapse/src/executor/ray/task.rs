@@ -38,6 +38,11 @@ pub struct RayTaskExecutor {
     worker: Mutex<Option<Resident>>,
 }
 
+/// How long a run whose worker cannot be reached waits for Ray to settle the worker's job: a
+/// worker on a lost node stays RUNNING until the cluster declares the node dead, after its
+/// health checks fail (Ray's defaults: about 30 s).
+const LOST_NODE_PATIENCE: Duration = Duration::from_secs(45);
+
 /// A started worker: its job, where it listens, and its connection.
 struct Resident {
     job: String,
@@ -138,10 +143,13 @@ impl RayTaskExecutor {
             Err(failure) => {
                 // The worker is gone or broken: say what Ray knows, and start a new one next time.
                 let job = resident.job.clone();
-                let reason = match failure {
-                    WorkerFailure::Unreachable(reason) | WorkerFailure::Refused(reason) => reason,
+                // A worker that cannot be reached may be on a node the cluster lost, which Ray
+                // declares dead only after its health checks fail (about 30 s by default).
+                let (reason, patience) = match failure {
+                    WorkerFailure::Unreachable(reason) => (reason, LOST_NODE_PATIENCE),
+                    WorkerFailure::Refused(reason) => (reason, Duration::from_secs(2)),
                 };
-                let settled = self.settled_status(&job).await;
+                let settled = self.settled_status(&job, patience).await;
                 // The node it ran on, named in the error, and whether the cluster lost it.
                 let node = match settled.as_ref().ok().and_then(|details| details.driver_node_id.as_deref()) {
                     Some(node_id) => self.client.node(node_id).await.ok().flatten(),
@@ -176,10 +184,10 @@ impl RayTaskExecutor {
 
     /// The status of the worker job `job`, once Ray has noticed what happened to it: a worker
     /// that just died is still RUNNING for Ray until its supervisor's next look (a tenth of a
-    /// second), one on a lost node until the cluster declares the node dead (seconds: its
-    /// health checks), so a status that is not terminal is asked again for up to five seconds.
-    async fn settled_status(&self, job: &str) -> Result<super::JobDetails, super::RayError> {
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    /// second), one on a lost node until the cluster declares the node dead (its health checks),
+    /// so a status that is not terminal is asked again for up to `patience`.
+    async fn settled_status(&self, job: &str, patience: Duration) -> Result<super::JobDetails, super::RayError> {
+        let deadline = tokio::time::Instant::now() + patience;
         loop {
             let details = self.client.status(job).await?;
             if details.status.is_terminal() || tokio::time::Instant::now() >= deadline {

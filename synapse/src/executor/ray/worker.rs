@@ -1,7 +1,8 @@
 //! The resident worker: the plugin binary serving runs over HTTP, started once as a
 //! long-running Ray job (task mode) so each later run starts in milliseconds.
 //!
-//! The worker binds the address it is told (loopback in tests), announces it on stdout as a
+//! The worker binds the address it is told (task mode tells it `node:0`: its node's address,
+//! see [`ListenAddress`](crate::executor::ListenAddress)), announces it on stdout as a
 //! marked line ([`WORKER_LINE_MARKER`]) that the executor finds in the job's log, and refuses
 //! every request that lacks its secret token. Runs are served one at a time; each response
 //! streams the run's events as JSON lines, the last one the result or error. A client that goes
