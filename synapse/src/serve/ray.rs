@@ -53,7 +53,7 @@ impl ReplicaSettings {
     /// use synapse::serve::ReplicaSettings;
     /// let settings = ReplicaSettings { max_models: Some(5), signed_only: true, ..ReplicaSettings::default() };
     /// assert_eq!(
-    ///     settings.args("127.0.0.1:0".parse().unwrap()),
+    ///     settings.args("127.0.0.1:0".parse::<std::net::SocketAddr>().unwrap()),
     ///     ["serve", "--bind", "127.0.0.1:0", "--max-models", "5", "--signed-only"]
     /// );
     /// ```
